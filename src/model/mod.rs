@@ -1,0 +1,15 @@
+//! The X-Ray data model: segment documents, assembled traces, and the API's JSON shapes
+//! (trace summaries, service graph, batch traces, groups). No I/O and no UI here.
+
+pub mod batch;
+pub mod graph;
+pub mod segment;
+pub mod summary;
+pub mod time;
+pub mod trace;
+
+pub use batch::{BatchSegment, BatchTrace, BatchTraces, Group, GroupsPage};
+pub use graph::ServiceGraph;
+pub use segment::{AnnotationValue, Cause, Segment};
+pub use summary::{TraceSummariesPage, TraceSummary};
+pub use trace::{Node, NodeId, NodeKind, Trace};

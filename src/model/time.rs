@@ -1,0 +1,133 @@
+//! Timestamps: X-Ray's wire format is epoch seconds (f64); the AWS CLI v2 prints ISO-8601.
+//!
+//! Readers accept both; writers emit epoch seconds, the API's own JSON form, so output can be
+//! fed back in without loss. Formatting for people is always UTC, so output does not depend on
+//! the machine's time zone.
+
+use serde::{Deserialize, Deserializer, Serializer, de::Error};
+use serde_json::Value;
+
+/// Parses an ISO-8601/RFC 3339 timestamp (`2019-09-18T13:30:10.5-07:00`; no offset means UTC)
+/// into epoch seconds.
+pub fn parse_iso8601(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Some(ts.as_nanosecond() as f64 / 1e9);
+    }
+    let dt = s.parse::<jiff::civil::DateTime>().ok()?;
+    let ts = jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()?;
+    Some(ts.as_nanosecond() as f64 / 1e9)
+}
+
+/// Epoch seconds from a JSON number, a numeric string or an ISO-8601 string.
+pub fn from_json(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().or_else(|| parse_iso8601(s)),
+        _ => None,
+    }
+}
+
+/// `2026-11-24T12:00:00.123Z` (UTC, milliseconds).
+pub fn format_utc(epoch: f64) -> String {
+    let nanos = (epoch * 1e9).round() as i128;
+    match jiff::Timestamp::from_nanosecond(nanos) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => format!("{epoch}"),
+    }
+}
+
+/// `12:00:00.123` (UTC), for tables.
+pub fn format_clock(epoch: f64) -> String {
+    let nanos = (epoch * 1e9).round() as i128;
+    match jiff::Timestamp::from_nanosecond(nanos) {
+        Ok(ts) => ts.strftime("%H:%M:%S%.3f").to_string(),
+        Err(_) => format!("{epoch}"),
+    }
+}
+
+/// A duration for people: `850µs`, `12.3ms`, `1.52s`, `2m03s`.
+pub fn format_duration(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "?".into();
+    }
+    let a = secs.abs();
+    let sign = if secs < 0.0 { "-" } else { "" };
+    if a < 0.001 {
+        format!("{sign}{:.0}µs", a * 1e6)
+    } else if a < 0.1 {
+        format!("{sign}{:.1}ms", a * 1e3)
+    } else if a < 1.0 {
+        format!("{sign}{:.0}ms", a * 1e3)
+    } else if a < 60.0 {
+        format!("{sign}{a:.2}s")
+    } else {
+        let m = (a / 60.0).floor();
+        format!("{sign}{m:.0}m{:02.0}s", a - m * 60.0)
+    }
+}
+
+/// serde helpers for a required timestamp field.
+pub mod epoch {
+    use super::*;
+    /// Reads a number or an ISO-8601 string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let v = Value::deserialize(d)?;
+        from_json(&v).ok_or_else(|| D::Error::custom(format!("expected a timestamp (epoch seconds or ISO-8601), found {v}")))
+    }
+    /// Writes epoch seconds.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(*v)
+    }
+}
+
+/// serde helpers for an optional timestamp field.
+pub mod opt_epoch {
+    use super::*;
+    /// Reads a number or an ISO-8601 string; null or absent is `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => from_json(&v)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("expected a timestamp (epoch seconds or ISO-8601), found {v}"))),
+        }
+    }
+    /// Writes epoch seconds.
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_f64(*v),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_with_offset_and_without() {
+        assert_eq!(parse_iso8601("1970-01-01T00:00:10Z"), Some(10.0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:10"), Some(10.0));
+        assert_eq!(parse_iso8601("1970-01-01T01:00:10+01:00"), Some(10.0));
+        let v = parse_iso8601("2019-09-18T13:30:10.5-07:00").unwrap();
+        assert!((v - 1_568_838_610.5).abs() < 1e-6);
+        assert_eq!(parse_iso8601("yesterday"), None);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(0.000_85), "850µs");
+        assert_eq!(format_duration(0.0123), "12.3ms");
+        assert_eq!(format_duration(0.25), "250ms");
+        assert_eq!(format_duration(1.523), "1.52s");
+        assert_eq!(format_duration(123.0), "2m03s");
+    }
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(1_499_473_411.562), "2017-07-08T00:23:31.562Z");
+        assert_eq!(format_clock(1_499_473_411.562), "00:23:31.562");
+    }
+}
