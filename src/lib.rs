@@ -3,5 +3,10 @@
 //! The core (`model`, `engine`, `source`) has no terminal dependency, so the headless commands,
 //! the TUI and the tests share it.
 
+pub mod cli;
+pub mod demo;
 pub mod engine;
+pub mod headless;
 pub mod model;
+pub mod report;
+pub mod source;

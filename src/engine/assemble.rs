@@ -148,7 +148,14 @@ fn flatten(
         }
     }
     for sub in subs {
-        flatten(sub, NodeKind::Subsegment, Some(id.clone()), false, flat, by_id);
+        flatten(
+            sub,
+            NodeKind::Subsegment,
+            Some(id.clone()),
+            false,
+            flat,
+            by_id,
+        );
     }
 }
 
@@ -201,22 +208,31 @@ mod tests {
         let t = assemble(
             "1-a-b",
             [
-                seg(json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":3.0})),
-                seg(json!({"id":"x1","name":"db","trace_id":"1-a-b","type":"subsegment","parent_id":"s1","start_time":1.5,"end_time":2.0})),
+                seg(
+                    json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":3.0}),
+                ),
+                seg(
+                    json!({"id":"x1","name":"db","trace_id":"1-a-b","type":"subsegment","parent_id":"s1","start_time":1.5,"end_time":2.0}),
+                ),
             ],
         );
         assert_eq!(t.roots, vec![0]);
         assert_eq!(t.nodes[0].children, vec![1]);
         assert_eq!(t.nodes[1].kind, NodeKind::Subsegment);
         assert_eq!(t.nodes[1].segment, Some(0));
-        assert_eq!(t.nodes[1].doc.parent_id, None, "placement makes parent_id implicit");
+        assert_eq!(
+            t.nodes[1].doc.parent_id, None,
+            "placement makes parent_id implicit"
+        );
     }
 
     #[test]
     fn orphan_is_kept_as_a_root() {
         let t = assemble(
             "1-a-b",
-            [seg(json!({"id":"x1","name":"db","trace_id":"1-a-b","type":"subsegment","parent_id":"missing","start_time":1.5,"end_time":2.0}))],
+            [seg(
+                json!({"id":"x1","name":"db","trace_id":"1-a-b","type":"subsegment","parent_id":"missing","start_time":1.5,"end_time":2.0}),
+            )],
         );
         assert_eq!(t.nodes.len(), 1);
         assert!(t.nodes[0].is_orphan());
@@ -225,9 +241,15 @@ mod tests {
 
     #[test]
     fn completed_replaces_in_progress_in_any_order() {
-        let ip = seg(json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"in_progress":true}));
-        let done = seg(json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":2.0}));
-        for docs in [vec![ip.clone(), done.clone()], vec![done.clone(), ip.clone()]] {
+        let ip = seg(
+            json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"in_progress":true}),
+        );
+        let done =
+            seg(json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":2.0}));
+        for docs in [
+            vec![ip.clone(), done.clone()],
+            vec![done.clone(), ip.clone()],
+        ] {
             let t = assemble("1-a-b", docs);
             assert_eq!(t.nodes.len(), 1);
             assert_eq!(t.nodes[0].doc.end_time, Some(2.0));
@@ -239,8 +261,12 @@ mod tests {
         let t = assemble(
             "1-a-b",
             [
-                seg(json!({"id":"a","name":"a","trace_id":"1-a-b","start_time":1.0,"end_time":2.0,"parent_id":"b"})),
-                seg(json!({"id":"b","name":"b","trace_id":"1-a-b","start_time":1.0,"end_time":2.0,"parent_id":"a"})),
+                seg(
+                    json!({"id":"a","name":"a","trace_id":"1-a-b","start_time":1.0,"end_time":2.0,"parent_id":"b"}),
+                ),
+                seg(
+                    json!({"id":"b","name":"b","trace_id":"1-a-b","start_time":1.0,"end_time":2.0,"parent_id":"a"}),
+                ),
             ],
         );
         assert_eq!(t.nodes.len(), 2);
@@ -252,13 +278,25 @@ mod tests {
         let t = assemble(
             "1-a-b",
             [
-                seg(json!({"id":"down","name":"orders","trace_id":"1-a-b","parent_id":"call","start_time":1.2,"end_time":1.8})),
-                seg(json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":3.0,
-                    "subsegments":[{"id":"call","name":"orders","namespace":"remote","start_time":1.1,"end_time":1.9}]})),
+                seg(
+                    json!({"id":"down","name":"orders","trace_id":"1-a-b","parent_id":"call","start_time":1.2,"end_time":1.8}),
+                ),
+                seg(
+                    json!({"id":"s1","name":"api","trace_id":"1-a-b","start_time":1.0,"end_time":3.0,
+                    "subsegments":[{"id":"call","name":"orders","namespace":"remote","start_time":1.1,"end_time":1.9}]}),
+                ),
             ],
         );
-        let down = t.nodes.iter().position(|n| n.doc.id == "down").expect("present");
-        let call = t.nodes.iter().position(|n| n.doc.id == "call").expect("present");
+        let down = t
+            .nodes
+            .iter()
+            .position(|n| n.doc.id == "down")
+            .expect("present");
+        let call = t
+            .nodes
+            .iter()
+            .position(|n| n.doc.id == "call")
+            .expect("present");
         assert_eq!(t.nodes[down].parent, Some(call));
         assert_eq!(t.nodes[down].depth, 2);
         assert_eq!(t.nodes[down].segment, Some(down));

@@ -2,6 +2,12 @@
 //! files and the local daemon. Pure functions over immutable data; no I/O, no UI.
 
 pub mod assemble;
+pub mod dataset;
+pub mod graph;
+pub mod graph_text;
 pub mod service;
+pub mod summary;
+pub mod waterfall;
 
 pub use assemble::assemble;
+pub use summary::summarize;

@@ -98,7 +98,11 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
         };
         return Some(ServiceKey {
             name,
-            kind: doc.origin.clone().filter(|_| doc.is_inferred()).unwrap_or(kind),
+            kind: doc
+                .origin
+                .clone()
+                .filter(|_| doc.is_inferred())
+                .unwrap_or(kind),
             account_id,
         });
     }
@@ -160,8 +164,10 @@ mod tests {
 
     #[test]
     fn dynamodb_call_is_named_by_table() {
-        let doc: Segment = serde_json::from_value(json!({"id":"a","name":"DynamoDB","start_time":1.0,"end_time":2.0,
-            "namespace":"aws","aws":{"table_name":"scorekeep-user","operation":"UpdateItem"}}))
+        let doc: Segment = serde_json::from_value(
+            json!({"id":"a","name":"DynamoDB","start_time":1.0,"end_time":2.0,
+            "namespace":"aws","aws":{"table_name":"scorekeep-user","operation":"UpdateItem"}}),
+        )
         .expect("valid");
         let k = of_downstream(&doc).expect("a call");
         assert_eq!(k.name, "scorekeep-user");
@@ -170,8 +176,10 @@ mod tests {
 
     #[test]
     fn local_subsegment_is_not_a_call() {
-        let doc: Segment = serde_json::from_value(json!({"id":"a","name":"## compute","start_time":1.0,"end_time":2.0}))
-            .expect("valid");
+        let doc: Segment = serde_json::from_value(
+            json!({"id":"a","name":"## compute","start_time":1.0,"end_time":2.0}),
+        )
+        .expect("valid");
         assert_eq!(of_downstream(&doc), None);
     }
 }

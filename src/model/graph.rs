@@ -15,10 +15,18 @@ fn is_empty_map(m: &Extra) -> bool {
 #[serde(rename_all = "PascalCase")]
 pub struct ServiceGraph {
     /// Window start.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub start_time: Option<f64>,
     /// Window end.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub end_time: Option<f64>,
     /// The nodes.
     #[serde(default)]
@@ -34,7 +42,9 @@ pub struct ServiceGraph {
 impl ServiceGraph {
     /// The node with this reference ID.
     pub fn node(&self, reference_id: i64) -> Option<&Service> {
-        self.services.iter().find(|s| s.reference_id == reference_id)
+        self.services
+            .iter()
+            .find(|s| s.reference_id == reference_id)
     }
 }
 
@@ -63,10 +73,18 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// First request seen.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub start_time: Option<f64>,
     /// Last request seen.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub end_time: Option<f64>,
     /// Outgoing edges.
     #[serde(default)]
@@ -92,10 +110,18 @@ pub struct Edge {
     /// The target node's reference ID.
     pub reference_id: i64,
     /// First call seen.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub start_time: Option<f64>,
     /// Last call seen.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub end_time: Option<f64>,
     /// Call statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -137,7 +137,10 @@ impl Segment {
     }
     /// The annotations, by key.
     pub fn annotation_values(&self) -> impl Iterator<Item = (&str, &AnnotationValue)> + '_ {
-        self.annotations.iter().flat_map(|m| m.iter()).map(|(k, v)| (k.as_str(), v))
+        self.annotations
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| (k.as_str(), v))
     }
     /// The exceptions recorded in `cause` (none for an exception-ID reference).
     pub fn exceptions(&self) -> &[Exception] {
@@ -192,7 +195,11 @@ impl AnnotationValue {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServiceInfo {
     /// Application version.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub version: Option<String>,
     /// Other fields (runtime, runtime_version, compiler...).
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -243,10 +250,18 @@ pub struct HttpRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HttpResponse {
     /// Status code.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u16")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u16"
+    )]
     pub status: Option<u16>,
     /// Body length in bytes (some SDKs send a string).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u64"
+    )]
     pub content_length: Option<u64>,
     /// Other fields.
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -257,7 +272,11 @@ pub struct HttpResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Aws {
     /// Account ID.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub account_id: Option<String>,
     /// API operation (subsegments), e.g. `GetItem`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,7 +288,11 @@ pub struct Aws {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// How many times the call was retried.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u64"
+    )]
     pub retries: Option<u64>,
     /// DynamoDB table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,7 +387,11 @@ pub struct ElasticBeanstalk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_label: Option<String>,
     /// Deployment ID (a number in most SDKs).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub deployment_id: Option<String>,
     /// Other fields.
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -378,7 +405,11 @@ pub struct Lambda {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_arn: Option<String>,
     /// Function version.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub function_version: Option<String>,
     /// Other fields (log groups, cold start...).
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -392,7 +423,11 @@ pub struct XraySdk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sdk: Option<String>,
     /// SDK version.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub sdk_version: Option<String>,
     /// Other fields (auto_instrumentation...).
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -415,10 +450,18 @@ pub struct Sql {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_type: Option<String>,
     /// Database version.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub database_version: Option<String>,
     /// Driver name and version.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub driver_version: Option<String>,
     /// Database user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -497,10 +540,18 @@ pub struct Exception {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote: Option<bool>,
     /// Stack frames left out of `stack`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u64"
+    )]
     pub truncated: Option<u64>,
     /// Exceptions skipped between this one and its child.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u64"
+    )]
     pub skipped: Option<u64>,
     /// ID of this exception's parent, the exception that caused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -520,7 +571,11 @@ pub struct StackFrame {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Line number.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u64"
+    )]
     pub line: Option<u64>,
     /// Function or method name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -555,14 +610,22 @@ pub mod lenient {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n
                 .as_u64()
-                .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                        .map(|f| f as u64)
+                })
                 .map(Some)
-                .ok_or_else(|| D::Error::custom(format!("invalid value: {n}, expected a non-negative integer"))),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| D::Error::custom(format!("invalid value: string {s:?}, expected a non-negative integer"))),
+                .ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "invalid value: {n}, expected a non-negative integer"
+                    ))
+                }),
+            Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| {
+                D::Error::custom(format!(
+                    "invalid value: string {s:?}, expected a non-negative integer"
+                ))
+            }),
             Some(other) => Err(D::Error::custom(format!(
                 "invalid type: {}, expected a non-negative integer",
                 kind(&other)
@@ -573,8 +636,12 @@ pub mod lenient {
     /// An HTTP status code (number or numeric string).
     pub fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
         let v = opt_u64(d)?;
-        v.map(|n| u16::try_from(n).map_err(|_| D::Error::custom(format!("invalid value: {n}, expected an HTTP status code"))))
-            .transpose()
+        v.map(|n| {
+            u16::try_from(n).map_err(|_| {
+                D::Error::custom(format!("invalid value: {n}, expected an HTTP status code"))
+            })
+        })
+        .transpose()
     }
 
     fn kind(v: &Value) -> &'static str {

@@ -20,7 +20,11 @@ pub struct TraceSummariesPage {
     #[serde(default)]
     pub trace_summaries: Vec<TraceSummary>,
     /// The window end the service used.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub approximate_time: Option<f64>,
     /// How many traces were scanned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,7 +41,11 @@ pub struct TraceSummary {
     /// The trace ID.
     pub id: String,
     /// Earliest segment start (epoch seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub start_time: Option<f64>,
     /// First start to last end, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +78,11 @@ pub struct TraceSummary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service_ids: Vec<ServiceId>,
     /// Resources the trace touched.
-    #[serde(rename = "ResourceARNs", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "ResourceARNs",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resource_arns: Vec<ResourceArn>,
     /// EC2 instances.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -94,7 +106,11 @@ pub struct TraceSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<i64>,
     /// When the event the query matched on happened.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::opt_epoch")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::opt_epoch"
+    )]
     pub matched_event_time: Option<f64>,
     /// Other fields.
     #[serde(flatten, default, skip_serializing_if = "is_empty_map")]
@@ -108,10 +124,18 @@ pub struct SummaryHttp {
     #[serde(rename = "HttpURL", default, skip_serializing_if = "Option::is_none")]
     pub http_url: Option<String>,
     /// Response status.
-    #[serde(rename = "HttpStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HttpStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http_status: Option<u16>,
     /// Request method.
-    #[serde(rename = "HttpMethod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HttpMethod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http_method: Option<String>,
     /// Client user agent.
     #[serde(rename = "UserAgent", default, skip_serializing_if = "Option::is_none")]

@@ -73,7 +73,11 @@ pub mod epoch {
     /// Reads a number or an ISO-8601 string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         let v = Value::deserialize(d)?;
-        from_json(&v).ok_or_else(|| D::Error::custom(format!("expected a timestamp (epoch seconds or ISO-8601), found {v}")))
+        from_json(&v).ok_or_else(|| {
+            D::Error::custom(format!(
+                "expected a timestamp (epoch seconds or ISO-8601), found {v}"
+            ))
+        })
     }
     /// Writes epoch seconds.
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -88,9 +92,11 @@ pub mod opt_epoch {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         match Option::<Value>::deserialize(d)? {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => from_json(&v)
-                .map(Some)
-                .ok_or_else(|| D::Error::custom(format!("expected a timestamp (epoch seconds or ISO-8601), found {v}"))),
+            Some(v) => from_json(&v).map(Some).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "expected a timestamp (epoch seconds or ISO-8601), found {v}"
+                ))
+            }),
         }
     }
     /// Writes epoch seconds.

@@ -1,0 +1,107 @@
+//! Command-line interface: the TUI (no subcommand) and the headless commands, which are a
+//! stable contract for scripts and tests.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// AWS X-Ray traces in the terminal: from AWS, from files, or from a local daemon.
+#[derive(Debug, Parser)]
+#[command(name = "xray-tui", version, about, long_about = None)]
+pub struct Cli {
+    /// What to run; without one, the interactive app opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Where the data comes from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Where data comes from: the bundled demo, files, or (later) AWS.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// Use the bundled demo dataset (no AWS needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Read X-Ray data from a file (`-` for stdin); repeatable. Accepts AWS CLI outputs
+    /// (get-trace-summaries, batch-get-traces, get-service-graph, get-groups), NDJSON or JSON
+    /// arrays of segment documents, and daemon captures.
+    #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
+    pub files: Vec<String>,
+}
+
+/// The headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List trace summaries.
+    Query(QueryArgs),
+    /// Show whole traces.
+    Trace(TraceArgs),
+    /// Show the service graph.
+    Graph(GraphArgs),
+}
+
+/// `query` options.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// An X-Ray filter expression.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
+}
+
+/// `query --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// Aligned columns for people.
+    Table,
+    /// `{"TraceSummaries": [...]}`, as `aws xray get-trace-summaries` prints it.
+    Json,
+    /// One trace ID a line, oldest first.
+    Ids,
+}
+
+/// `trace` options.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Trace IDs (a unique prefix or suffix is enough).
+    #[arg(value_name = "TRACE_ID", required_unless_present = "all")]
+    pub ids: Vec<String>,
+    /// Every loaded trace.
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Width of the timeline bars in `text` format.
+    #[arg(long, default_value_t = 40, value_name = "COLUMNS")]
+    pub bar_width: usize,
+}
+
+/// `trace --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// The waterfall as text.
+    Text,
+    /// `{"Traces": [...]}`, as `aws xray batch-get-traces` prints it.
+    Json,
+}
+
+/// `graph` options.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub format: GraphFormat,
+}
+
+/// `graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Nodes and edges with statistics, for people.
+    Text,
+    /// `{"Services": [...]}`, as `aws xray get-service-graph` prints it.
+    Json,
+    /// Graphviz DOT.
+    Dot,
+}

@@ -1,0 +1,3 @@
+//! Demo data (placeholder until the generator branch lands).
+/// The demo dataset.
+pub const DEMO_NDJSON: &str = "";

@@ -1,0 +1,293 @@
+//! Waterfall rows for one trace: the timeline the trace view draws, as plain data.
+//!
+//! Rows are depth-first (children by start time), with offsets from the trace start. Clock
+//! skew: a segment runs on another host, so its clock can disagree with its caller's; when a
+//! child segment starts before, or ends after, the call it hangs under, it is shifted into the
+//! caller's window (as far as its length allows) and the row records the shift. Subsegments share
+//! their segment's clock and are never shifted. In-progress rows have no duration: they are open
+//! to the end of the trace.
+
+use std::collections::HashSet;
+
+use crate::engine::service;
+use crate::model::{NodeId, NodeKind, Segment, Trace};
+
+/// How an entity ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// No error, fault or throttle.
+    Ok,
+    /// A client error (4xx).
+    Error,
+    /// Throttled (429).
+    Throttle,
+    /// A server fault (5xx).
+    Fault,
+}
+
+impl Status {
+    /// From the entity's flags; the worst wins (fault, then throttle, then error).
+    pub fn of(doc: &Segment) -> Self {
+        if doc.is_fault() {
+            Status::Fault
+        } else if doc.is_throttle() {
+            Status::Throttle
+        } else if doc.is_error() {
+            Status::Error
+        } else {
+            Status::Ok
+        }
+    }
+}
+
+/// One line of the waterfall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The entity.
+    pub node: NodeId,
+    /// Indentation level.
+    pub depth: u32,
+    /// Seconds from the trace start to the (skew-corrected) start.
+    pub offset: f64,
+    /// Seconds; `None` while in progress (the bar runs to the end of the trace).
+    pub duration: Option<f64>,
+    /// How it ended.
+    pub status: Status,
+    /// The service it belongs to (its segment's name); empty for orphans.
+    pub service: String,
+    /// Segment or subsegment.
+    pub kind: NodeKind,
+    /// It has children.
+    pub has_children: bool,
+    /// Its children are hidden.
+    pub collapsed: bool,
+    /// Seconds it was shifted to fit its caller (clock skew), if any.
+    pub skew: Option<f64>,
+    /// A subsegment whose parent never arrived.
+    pub orphan: bool,
+}
+
+/// Skew-corrected start and shift of every node.
+struct Corrected {
+    start: Vec<f64>,
+    skew: Vec<Option<f64>>,
+}
+
+fn correct(trace: &Trace) -> Corrected {
+    let n = trace.nodes.len();
+    let mut c = Corrected {
+        start: vec![0.0; n],
+        skew: vec![None; n],
+    };
+    let mut shift = vec![0.0; n];
+    // Nodes are in depth-first order: parents come before their children.
+    for (id, node) in trace.nodes.iter().enumerate() {
+        let doc = &node.doc;
+        let inherited = node.parent.map_or(0.0, |p| shift[p]);
+        let mut start = doc.start_time + inherited;
+        let mut own = inherited;
+        if let (NodeKind::Segment, Some(p)) = (node.kind, node.parent) {
+            let ps = c.start[p];
+            let pe = trace.nodes[p]
+                .doc
+                .duration()
+                .map_or(f64::INFINITY, |d| ps + d.max(0.0));
+            let len = doc.duration().unwrap_or(0.0).max(0.0);
+            let fix = if start < ps {
+                ps - start
+            } else if start + len > pe {
+                -(start + len - pe).min(start - ps)
+            } else {
+                0.0
+            };
+            if fix != 0.0 {
+                start += fix;
+                own += fix;
+                c.skew[id] = Some(fix);
+            }
+        }
+        c.start[id] = start;
+        shift[id] = own;
+    }
+    c
+}
+
+/// The trace's time window after skew correction: `(start, length)`, length never negative.
+pub fn window(trace: &Trace) -> (f64, f64) {
+    window_of(trace, &correct(trace))
+}
+
+fn window_of(trace: &Trace, c: &Corrected) -> (f64, f64) {
+    let start = c.start.iter().copied().reduce(f64::min).unwrap_or(0.0);
+    let end = trace
+        .nodes
+        .iter()
+        .zip(&c.start)
+        .map(|(n, s)| s + n.doc.duration().unwrap_or(0.0).max(0.0))
+        .reduce(f64::max)
+        .unwrap_or(start);
+    (start, (end - start).max(0.0))
+}
+
+/// All rows, skipping the children of nodes in `collapsed`.
+pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
+    let c = correct(trace);
+    let (t0, _) = window_of(trace, &c);
+    let mut out = Vec::with_capacity(trace.nodes.len());
+    let mut stack: Vec<NodeId> = trace.roots.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        let node = &trace.nodes[id];
+        let is_collapsed = collapsed.contains(&id) && !node.children.is_empty();
+        out.push(Row {
+            node: id,
+            depth: node.depth,
+            offset: c.start[id] - t0,
+            duration: node.doc.duration().map(|d| d.max(0.0)),
+            status: Status::of(&node.doc),
+            service: node
+                .segment
+                .map(|s| service::of_segment(&trace.nodes[s].doc).name)
+                .unwrap_or_default(),
+            kind: node.kind,
+            has_children: !node.children.is_empty(),
+            collapsed: is_collapsed,
+            skew: c.skew[id],
+            orphan: node.is_orphan(),
+        });
+        if !is_collapsed {
+            stack.extend(node.children.iter().rev());
+        }
+    }
+    out
+}
+
+/// Every node with children: collapse them all to see only the roots.
+pub fn all_collapsible(trace: &Trace) -> HashSet<NodeId> {
+    (0..trace.nodes.len())
+        .filter(|&i| !trace.nodes[i].children.is_empty())
+        .collect()
+}
+
+/// Collapse every subsegment that has no segment below it, so the rows show the services a
+/// request went through and the calls between them ("collapse to segments").
+pub fn segments_only(trace: &Trace) -> HashSet<NodeId> {
+    let mut has_segment_below = vec![false; trace.nodes.len()];
+    // Nodes are in depth-first order, so children come after parents: walk backwards.
+    for id in (0..trace.nodes.len()).rev() {
+        let n = &trace.nodes[id];
+        if n.children
+            .iter()
+            .any(|&c| has_segment_below[c] || trace.nodes[c].kind == NodeKind::Segment)
+        {
+            has_segment_below[id] = true;
+        }
+    }
+    (0..trace.nodes.len())
+        .filter(|&i| !trace.nodes[i].children.is_empty() && !has_segment_below[i])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::assemble;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn trace(docs: serde_json::Value) -> Trace {
+        let docs: Vec<Segment> = serde_json::from_value(docs).expect("valid test documents");
+        assemble("1-5f2aebcc-b475d14618c51eaa28753d37", docs)
+    }
+
+    #[test]
+    fn skewed_child_segment_is_clamped_and_marked() {
+        let t = trace(json!([
+            {"id":"a","name":"api","trace_id":"t","start_time":100.0,"end_time":101.0,
+             "subsegments":[{"id":"c","name":"orders","namespace":"remote","start_time":100.2,"end_time":100.8}]},
+            {"id":"b","name":"orders","trace_id":"t","parent_id":"c","start_time":99.9,"end_time":100.3,
+             "subsegments":[{"id":"d","name":"work","start_time":99.95,"end_time":100.0}]}
+        ]));
+        let rows = rows(&t, &HashSet::new());
+        let b = rows
+            .iter()
+            .find(|r| t.nodes[r.node].doc.id == "b")
+            .expect("row");
+        assert!((b.offset - 0.2).abs() < 1e-9, "shifted to the call's start");
+        assert!(b.skew.is_some_and(|s| (s - 0.3).abs() < 1e-9));
+        let d = rows
+            .iter()
+            .find(|r| t.nodes[r.node].doc.id == "d")
+            .expect("row");
+        assert!(
+            (d.offset - 0.25).abs() < 1e-9,
+            "descendants move with their segment"
+        );
+    }
+
+    #[test]
+    fn in_progress_is_open_ended_and_collapse_hides_children() {
+        let t = trace(json!([
+            {"id":"a","name":"api","trace_id":"t","start_time":1.0,"in_progress":true,
+             "subsegments":[{"id":"c","name":"db","start_time":1.1,"end_time":1.2,"error":true}]}
+        ]));
+        let all = rows(&t, &HashSet::new());
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].duration, None);
+        assert_eq!(all[1].status, Status::Error);
+        let folded = rows(&t, &all_collapsible(&t));
+        assert_eq!(folded.len(), 1);
+        assert!(folded[0].collapsed);
+    }
+
+    #[test]
+    fn segments_only_keeps_paths_to_child_segments() {
+        let t = trace(json!([
+            {"id":"a","name":"api","trace_id":"t","start_time":1.0,"end_time":2.0,
+             "subsegments":[
+                {"id":"c","name":"orders","namespace":"remote","start_time":1.1,"end_time":1.5},
+                {"id":"x","name":"local","start_time":1.1,"end_time":1.2,
+                  "subsegments":[{"id":"y","name":"inner","start_time":1.1,"end_time":1.15}]}]},
+            {"id":"b","name":"orders","trace_id":"t","parent_id":"c","start_time":1.2,"end_time":1.4}
+        ]));
+        let visible: Vec<String> = rows(&t, &segments_only(&t))
+            .iter()
+            .map(|r| t.nodes[r.node].doc.id.clone())
+            .collect();
+        assert_eq!(visible, ["a", "c", "b", "x"]);
+    }
+
+    proptest! {
+        /// Whatever the clocks say, every finished row fits in the trace window.
+        #[test]
+        fn rows_stay_inside_the_trace(
+            spans in proptest::collection::vec((0.0f64..10.0, 0.0f64..5.0, 0usize..8), 1..12)
+        ) {
+            let mut docs = Vec::new();
+            for (i, (start, len, parent)) in spans.iter().enumerate() {
+                let mut d = json!({"id": format!("n{i}"), "name": format!("s{i}"), "trace_id":"t",
+                    "start_time": start, "end_time": start + len});
+                if i > 0 {
+                    d["parent_id"] = json!(format!("n{}", parent % i));
+                }
+                docs.push(d);
+            }
+            let t = trace(serde_json::Value::Array(docs));
+            let (_, len) = window(&t);
+            let rows = rows(&t, &HashSet::new());
+            prop_assert_eq!(rows.len(), t.nodes.len());
+            for r in &rows {
+                prop_assert!(r.offset >= -1e-9);
+                prop_assert!(r.offset + r.duration.unwrap_or(0.0) <= len + 1e-9);
+                // A child segment that fits in its caller is drawn inside it.
+                if let Some(p) = t.nodes[r.node].parent {
+                    let pr = rows.iter().find(|x| x.node == p).expect("parent row");
+                    let (pd, d) = (pr.duration.unwrap_or(0.0), r.duration.unwrap_or(0.0));
+                    if d <= pd {
+                        prop_assert!(r.offset >= pr.offset - 1e-9);
+                        prop_assert!(r.offset + d <= pr.offset + pd + 1e-9);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Text reports for the headless commands: the trace table of `query --format table`, the
+//! waterfall of `trace --format text`, and the JSON exports in the AWS CLI's shapes. Plain
+//! strings, no terminal: scripts, tests and snapshots read the same output people do.
+
+use std::collections::HashSet;
+
+use crate::engine::{service, waterfall};
+use crate::model::time::{format_duration, format_utc};
+use crate::model::{
+    BatchSegment, BatchTrace, BatchTraces, NodeKind, Trace, TraceSummariesPage, TraceSummary,
+};
+
+/// Flags column: `F` fault, `E` error, `T` throttle, `P` partial; `-` where not set.
+pub fn flags(s: &TraceSummary) -> String {
+    [
+        (s.has_fault, 'F'),
+        (s.has_error, 'E'),
+        (s.has_throttle, 'T'),
+        (s.is_partial == Some(true), 'P'),
+    ]
+    .iter()
+    .map(|&(on, c)| if on { c } else { '-' })
+    .collect()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Aligned columns, one trace a line, oldest first.
+pub fn summaries_table(summaries: &[TraceSummary]) -> String {
+    let header = [
+        "START (UTC)",
+        "TRACE ID",
+        "METHOD",
+        "URL",
+        "STATUS",
+        "DURATION",
+        "RESPONSE",
+        "FLAGS",
+        "USERS",
+        "SERVICES",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for s in summaries {
+        let http = s.http.as_ref();
+        rows.push(vec![
+            s.start_time.map(format_utc).unwrap_or_else(|| "-".into()),
+            s.id.clone(),
+            http.and_then(|h| h.http_method.clone())
+                .unwrap_or_else(|| "-".into()),
+            truncate(http.and_then(|h| h.http_url.as_deref()).unwrap_or("-"), 60),
+            http.and_then(|h| h.http_status)
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            s.duration
+                .map(format_duration)
+                .unwrap_or_else(|| "-".into()),
+            s.response_time
+                .map(format_duration)
+                .unwrap_or_else(|| "…".into()),
+            flags(s),
+            join_or_dash(s.users.iter().filter_map(|u| u.user_name.clone())),
+            join_or_dash(s.service_ids.iter().filter_map(|u| u.name.clone())),
+        ]);
+    }
+    let mut out = align(&rows, &[5, 6]);
+    out.push_str(&format!("{} traces\n", summaries.len()));
+    out
+}
+
+fn join_or_dash(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(",")
+    }
+}
+
+/// Left-aligns every column except those in `right`; trailing spaces trimmed.
+fn align(rows: &[Vec<String>], right: &[usize]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let pad = widths[c].saturating_sub(cell.chars().count());
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if right.contains(&c) {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Status glyphs of a waterfall row: HTTP status, then `F`ault / `T`hrottle / `E`rror.
+fn status_text(trace: &Trace, row: &waterfall::Row) -> String {
+    let doc = &trace.nodes[row.node].doc;
+    let code = doc.http_status().map(|c| c.to_string()).unwrap_or_default();
+    let glyph = match row.status {
+        waterfall::Status::Fault => "F",
+        waterfall::Status::Throttle => "T",
+        waterfall::Status::Error => "E",
+        waterfall::Status::Ok => "",
+    };
+    format!("{code} {glyph}").trim().to_owned()
+}
+
+/// What a row is, after its name: the service type for segments, the call for subsegments.
+fn row_detail(trace: &Trace, row: &waterfall::Row) -> String {
+    let doc = &trace.nodes[row.node].doc;
+    let mut parts: Vec<String> = Vec::new();
+    match row.kind {
+        NodeKind::Segment => {
+            let k = service::of_segment(doc);
+            if !k.kind.is_empty() {
+                parts.push(k.kind);
+            }
+            if doc.is_inferred() {
+                parts.push("inferred".into());
+            }
+        }
+        NodeKind::Subsegment => {
+            if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.clone()) {
+                parts.push(op);
+            }
+            if let Some(q) = doc.sql.as_ref().and_then(|s| s.sanitized_query.clone()) {
+                parts.push(truncate(&q, 40));
+            } else if let Some(m) = doc.http.as_ref().and_then(|h| h.request.as_ref()) {
+                let call = [m.method.clone(), m.url.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !call.is_empty() {
+                    parts.push(truncate(&call, 48));
+                }
+            }
+            if row.orphan {
+                parts.push(format!(
+                    "orphan: parent {} missing",
+                    doc.parent_id.as_deref().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    if let Some(skew) = row.skew {
+        parts.push(format!("clock skew {skew:+.3}s corrected"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", parts.join("; "))
+    }
+}
+
+/// A bar `width` cells wide for `[offset, offset + duration]` of a `span`-second trace; an
+/// in-progress row runs to the end and finishes with `→`.
+fn bar(offset: f64, duration: Option<f64>, span: f64, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let scale = if span > 0.0 { width as f64 / span } else { 0.0 };
+    let start = ((offset * scale).floor() as usize).min(width - 1);
+    let end = match duration {
+        Some(d) => (((offset + d) * scale).ceil() as usize).clamp(start + 1, width),
+        None => width,
+    };
+    let mut s = String::with_capacity(width * 3);
+    for i in 0..width {
+        s.push(if i < start || i >= end {
+            ' '
+        } else if duration.is_none() && i == end - 1 {
+            '→'
+        } else {
+            '█'
+        });
+    }
+    s
+}
+
+/// The waterfall as text: header, then one row per entity with offset, duration, status,
+/// indented name and a timeline bar `bar_width` cells wide.
+pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
+    let rows = waterfall::rows(trace, &HashSet::new());
+    let (start, span) = waterfall::window(trace);
+    let segments = trace.segment_nodes().count();
+    let mut out = format!(
+        "Trace {}  start {}  duration {}  {} segments, {} entities{}\n",
+        trace.id,
+        format_utc(start),
+        format_duration(span),
+        segments,
+        trace.nodes.len(),
+        if trace.limit_exceeded {
+            "  (limit exceeded: incomplete)"
+        } else {
+            ""
+        },
+    );
+    let mut table: Vec<Vec<String>> = vec![vec![
+        "OFFSET".into(),
+        "DURATION".into(),
+        "STATUS".into(),
+        "NAME".into(),
+        "TIMELINE".into(),
+    ]];
+    for row in &rows {
+        let doc = &trace.nodes[row.node].doc;
+        let name = format!(
+            "{}{}{}",
+            "  ".repeat(row.depth as usize),
+            doc.name,
+            row_detail(trace, row)
+        );
+        table.push(vec![
+            format!("{:.3}s", row.offset),
+            row.duration
+                .map(format_duration)
+                .unwrap_or_else(|| "…".into()),
+            status_text(trace, row),
+            name,
+            format!("|{}|", bar(row.offset, row.duration, span, bar_width)),
+        ]);
+    }
+    out.push_str(&align(&table, &[0, 1]));
+    out
+}
+
+/// `{"TraceSummaries": [...]}` as `aws xray get-trace-summaries` prints it.
+pub fn summaries_json(summaries: &[TraceSummary]) -> serde_json::Result<String> {
+    let page = TraceSummariesPage {
+        trace_summaries: summaries.to_vec(),
+        approximate_time: None,
+        traces_processed_count: Some(summaries.len() as u64),
+        next_token: None,
+    };
+    serde_json::to_string_pretty(&page)
+}
+
+/// The `batch-get-traces` shape: each segment's document as a JSON string.
+pub fn batch_traces(traces: &[&Trace]) -> serde_json::Result<BatchTraces> {
+    let mut out = BatchTraces::default();
+    for t in traces {
+        let (_, span) = waterfall::window(t);
+        let mut segments = Vec::new();
+        for doc in t.documents() {
+            segments.push(BatchSegment {
+                id: Some(doc.id.clone()),
+                document: serde_json::to_string(&doc)?,
+            });
+        }
+        out.traces.push(BatchTrace {
+            id: Some(t.id.clone()),
+            duration: Some((span * 1000.0).round() / 1000.0),
+            limit_exceeded: Some(t.limit_exceeded),
+            segments,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_and_open_end() {
+        assert_eq!(bar(0.0, Some(1.0), 1.0, 4), "████");
+        assert_eq!(bar(0.5, Some(0.25), 1.0, 4), "  █ ");
+        assert_eq!(bar(0.5, None, 1.0, 4), "  █→");
+        assert_eq!(bar(0.0, Some(0.0), 0.0, 3), "█  ");
+    }
+
+    #[test]
+    fn flags_read_left_to_right() {
+        let s = TraceSummary {
+            has_fault: true,
+            has_throttle: true,
+            ..Default::default()
+        };
+        assert_eq!(flags(&s), "F-T-");
+    }
+}
