@@ -161,7 +161,7 @@ fn flatten(
 
 /// Does `new` replace `old` (same id)? Later wins, but never in-progress over completed.
 fn replaces(new: &Segment, old: &Segment) -> bool {
-    !(new.is_in_progress() && !old.is_in_progress())
+    !new.is_in_progress() || old.is_in_progress()
 }
 
 /// Drops parent links that form loops, so every entity reaches a root.

@@ -60,16 +60,16 @@ pub struct Segment {
     pub resource_arn: Option<String>,
     /// The service's version and runtime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<ServiceInfo>,
+    pub service: Option<Box<ServiceInfo>>,
     /// The HTTP request served (segments) or made (subsegments).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<Http>,
+    pub http: Option<Box<Http>>,
     /// AWS resource information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aws: Option<Aws>,
+    pub aws: Option<Box<Aws>>,
     /// A SQL query made by a subsegment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sql: Option<Sql>,
+    pub sql: Option<Box<Sql>>,
     /// A client error (4xx).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<bool>,
@@ -81,13 +81,13 @@ pub struct Segment {
     pub throttle: Option<bool>,
     /// Why it failed: exceptions with stacks, or an exception ID found elsewhere in the trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<Cause>,
+    pub cause: Option<Box<Cause>>,
     /// Indexed key-value pairs for filter expressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<BTreeMap<String, AnnotationValue>>,
     /// Arbitrary JSON by namespace; not indexed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Map<String, Value>>,
+    pub metadata: Option<Box<Map<String, Value>>>,
     /// Subsegment IDs that ran before this one in the same parent (async work).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precursor_ids: Option<Vec<String>>,
@@ -144,7 +144,7 @@ impl Segment {
     }
     /// The exceptions recorded in `cause` (none for an exception-ID reference).
     pub fn exceptions(&self) -> &[Exception] {
-        match &self.cause {
+        match self.cause.as_deref() {
             Some(Cause::Details(d)) => &d.exceptions,
             _ => &[],
         }
@@ -653,5 +653,16 @@ pub mod lenient {
             Value::Array(_) => "array",
             Value::Object(_) => "object",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_stays_small() {
+        // Millions of these are held at once; big optional blocks are boxed.
+        assert!(std::mem::size_of::<Segment>() <= 512, "{}", std::mem::size_of::<Segment>());
     }
 }

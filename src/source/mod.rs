@@ -70,6 +70,8 @@ pub enum Item {
 }
 
 /// What a source emits: data, or a warning about data it had to skip.
+// Events are moved once from the parser to the collector; boxing would add an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Data.
