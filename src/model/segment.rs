@@ -663,6 +663,10 @@ mod tests {
     #[test]
     fn segment_stays_small() {
         // Millions of these are held at once; big optional blocks are boxed.
-        assert!(std::mem::size_of::<Segment>() <= 512, "{}", std::mem::size_of::<Segment>());
+        assert!(
+            std::mem::size_of::<Segment>() <= 512,
+            "{}",
+            std::mem::size_of::<Segment>()
+        );
     }
 }

@@ -1,0 +1,259 @@
+//! End-to-end tests of the headless commands: the real binary, real files, exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("binary finishes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(rel: &str) -> String {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", rel]
+        .iter()
+        .collect();
+    p.to_string_lossy().into_owned()
+}
+
+fn tmp(name: &str, contents: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("xray-tui-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, contents).expect("write temp file");
+    p.to_string_lossy().into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn query_demo_table_lists_every_trace() {
+    let o = run(&["query", "--demo", "--format", "table"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let first = out.lines().next().expect("header");
+    assert!(
+        first.starts_with("START (UTC)") && first.contains("TRACE ID") && first.contains("FLAGS")
+    );
+    let ids = stdout(&run(&["query", "--demo", "--format", "ids"]));
+    let n = ids.lines().count();
+    assert!(n >= 300, "demo has {n} traces");
+    assert!(out.trim_end().ends_with(&format!("{n} traces")));
+    assert!(
+        out.lines().any(|l| l.contains(" F")),
+        "some trace shows a fault flag"
+    );
+}
+
+#[test]
+fn ids_are_oldest_first_and_real_trace_ids() {
+    let o = run(&["query", "--demo", "--format", "json"]);
+    let v = json(&o);
+    let starts: Vec<f64> = v["TraceSummaries"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["StartTime"].as_f64().expect("StartTime"))
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    let ids = stdout(&run(&["query", "--demo", "--format", "ids"]));
+    assert!(
+        ids.lines().all(|l| l.starts_with("1-") && l.len() == 35),
+        "{ids}"
+    );
+}
+
+/// Every JSON output reads back with --file and gives the same traces.
+#[test]
+fn outputs_read_back_give_the_same_traces() {
+    let summaries = stdout(&run(&["query", "--demo", "--format", "json"]));
+    let batch = stdout(&run(&["trace", "--all", "--demo", "--format", "json"]));
+    let batch_v: Value = serde_json::from_str(&batch).expect("batch JSON");
+
+    // batch-get-traces output -> same summaries
+    let batch_file = tmp("batch.json", &batch);
+    let from_batch = stdout(&run(&["query", "--file", &batch_file, "--format", "json"]));
+    assert_eq!(from_batch, summaries, "batch-get-traces round trip");
+
+    // get-trace-summaries output -> same summaries
+    let sum_file = tmp("summaries.json", &summaries);
+    let from_sums = stdout(&run(&["query", "--file", &sum_file, "--format", "json"]));
+    assert_eq!(from_sums, summaries, "get-trace-summaries round trip");
+
+    // the same documents as NDJSON, a JSON array, and a daemon capture
+    let docs: Vec<Value> = batch_v["Traces"]
+        .as_array()
+        .expect("Traces")
+        .iter()
+        .flat_map(|t| t["Segments"].as_array().expect("Segments").clone())
+        .map(|s| serde_json::from_str(s["Document"].as_str().expect("Document")).expect("doc"))
+        .collect();
+    let ndjson: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    let array = serde_json::to_string_pretty(&docs).expect("array");
+    let capture: String = docs
+        .iter()
+        .map(|d| format!("{{\"format\":\"json\",\"version\":1}}\n{d}\n"))
+        .collect();
+    for (name, text) in [
+        ("docs.ndjson", &ndjson),
+        ("docs.json", &array),
+        ("capture.txt", &capture),
+    ] {
+        let f = tmp(name, text);
+        let got = stdout(&run(&["query", "--file", &f, "--format", "json"]));
+        assert_eq!(got, summaries, "{name} gives the same summaries");
+    }
+    // and from stdin
+    let got = stdout(&run_stdin(
+        &["query", "--file", "-", "--format", "json"],
+        ndjson.as_bytes(),
+    ));
+    assert_eq!(got, summaries, "stdin");
+
+    // get-service-graph output reads back as the same graph
+    let graph = stdout(&run(&["graph", "--demo", "--format", "json"]));
+    let g_file = tmp("graph.json", &graph);
+    let again = stdout(&run(&["graph", "--file", &g_file, "--format", "json"]));
+    assert_eq!(again, graph, "get-service-graph round trip");
+}
+
+#[test]
+fn cli_v1_and_v2_summaries_files_agree() {
+    let v1 =
+        fixture("public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block05.json");
+    let o = run(&["query", "--file", &v1, "--format", "ids"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        [
+            "1-59602603-23fc5b688855d396af79b496",
+            "1-59602606-a43a1ac52fc7ee0eea12a82c"
+        ]
+    );
+}
+
+#[test]
+fn no_source_is_a_usage_error() {
+    let o = run(&["query"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--demo"), "{}", stderr(&o));
+}
+
+#[test]
+fn filter_is_rejected_clearly_until_the_language_lands() {
+    let o = run(&["query", "--demo", "--filter", "fault"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--filter"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn damaged_file_warns_with_location_and_keeps_the_rest() {
+    let good = r#"{"id":"a000000000000001","name":"api","trace_id":"1-5f2aebcc-b475d14618c51eaa28753d37","start_time":1596648396.1,"end_time":1596648396.2}"#;
+    let text = format!(
+        "{good}\n{{\"id\": \"broken\", \"name\": \n{}\n",
+        good.replace("a000000000000001", "a000000000000002")
+            .replace("b475d", "c475d")
+    );
+    let f = tmp("damaged.ndjson", &text);
+    let o = run(&["query", "--file", &f, "--format", "ids"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "both good documents load");
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{f}:2")), "located at line 2: {err}");
+}
+
+#[test]
+fn nothing_loadable_is_a_runtime_failure() {
+    let f = tmp("garbage.json", "this is not json\n");
+    let o = run(&["query", "--file", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&f), "{}", stderr(&o));
+    let o = run(&["query", "--file", "/no/such/file.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/no/such/file.json"));
+}
+
+#[test]
+fn trace_by_prefix_and_missing_ids() {
+    let batch = fixture("public/aws-cli-examples/batch-traces-get.rst.output01.json");
+    let o = run(&["trace", "1-5d82881a", "--file", &batch]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Trace 1-5d82881a-0a9126e92a73e971eed891b9"));
+    let o = run(&[
+        "trace",
+        "1-00000000-000000000000000000000000",
+        "--file",
+        &batch,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("1-00000000"), "{}", stderr(&o));
+}
+
+#[test]
+fn trace_and_graph_outputs_for_a_fixture() {
+    let batch =
+        fixture("public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json");
+    let trace = stdout(&run(&[
+        "trace",
+        "1-59602603-23fc5b688855d396af79b496",
+        "--file",
+        &batch,
+    ]));
+    insta::assert_snapshot!("trace_text_block07", trace);
+    let graph = stdout(&run(&["graph", "--file", &batch]));
+    insta::assert_snapshot!("graph_text_block07", graph);
+    let dot = stdout(&run(&["graph", "--file", &batch, "--format", "dot"]));
+    insta::assert_snapshot!("graph_dot_block07", dot);
+    let cli = fixture("public/aws-cli-examples/batch-traces-get.rst.output01.json");
+    let trace = stdout(&run(&["trace", "--all", "--file", &cli]));
+    insta::assert_snapshot!("trace_text_cli_example", trace);
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    let mut child = bin()
+        .args(["query", "--demo", "--format", "ids"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("finishes");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
