@@ -2,6 +2,9 @@
 //! files and the local daemon. Pure functions over immutable data; no I/O, no UI.
 
 pub mod assemble;
+pub mod graph;
+pub mod graph_text;
 pub mod service;
 
 pub use assemble::assemble;
+pub use graph::{GraphBuilder, service_graph};
