@@ -1,6 +1,902 @@
-//! placeholder
-use crate::model::{ServiceGraph, Trace};
-/// placeholder
-pub fn service_graph<'a>(_t: impl IntoIterator<Item = &'a Trace>) -> ServiceGraph {
-    ServiceGraph::default()
+//! The service graph, built locally from traces the way `GetServiceGraph` builds it.
+//!
+//! Why: files and the local daemon have no X-Ray service to ask for a graph, but users still want
+//! the map of who calls whom, with request counts, latency and failure rates. The output is the
+//! API's own shape ([`ServiceGraph`]), so the renderers and the TUI treat a graph read from a
+//! `get-service-graph` file and one built here the same way.
+//!
+//! Rules (from the X-Ray docs for `GetServiceGraph`, `Service`, `Edge`, `EdgeStatistics`,
+//! `HistogramEntry`, and the published responses):
+//! - **Nodes.** Every segment is its service ([`service::of_segment`]); inferred segments are the
+//!   AWS resource they stand for. A call subsegment with no segment under it reaches an inferred
+//!   node ([`service::of_downstream`]). Each trace's entry segment
+//!   ([`Trace::root_segment`]) makes its service `Root: true` and adds a `client` node named after
+//!   it, with an edge client → root service. `State` is `active` for services that sent
+//!   segments of their own, `unknown` for clients and inferred nodes.
+//! - **Edges.** A service's calls are the *outermost* call subsegments of its segments' subtrees
+//!   (a call is a subsegment in the `aws`/`remote` namespace, with an `sql` block, or with
+//!   segments hanging under it). Subsegments nested in a call are part of that call (a remote
+//!   call wrapping its HTTP request, an SDK call wrapping its retries), so they never count as a
+//!   second call. The call's targets are the services of the segments hanging anywhere inside it
+//!   (each distinct target counted once per call); with none, the inferred node of the call
+//!   itself. A segment whose parent is another segment directly (the Lambda service → Lambda
+//!   function pattern) makes an edge parent service → its service, measured on the child.
+//! - **Statistics.** Edges are measured on the calling entity: the call subsegment's duration
+//!   and outcome (the root segment's for client edges). Service nodes are measured on their own
+//!   segments; inferred nodes on their inferred segments or on the calls without one.
+//!   Outcome: `fault` → fault, else `throttle` → error (throttle), else `error` → error
+//!   (other); when none of the three flags is present, the HTTP status decides (5xx fault,
+//!   429 throttle, other 4xx error). Each request lands in exactly one bucket, so
+//!   `OkCount + ErrorStatistics.TotalCount + FaultStatistics.TotalCount = TotalCount`.
+//! - **In progress.** X-Ray only counts completed work: in-progress entities create their nodes
+//!   and edges and widen the time window, but are not counted in statistics or histograms.
+//! - **Orphans.** Subsegments whose segment never arrived belong to no service: skipped.
+//! - **Histograms.** Durations rounded to the millisecond, sorted by value; counts sum to the
+//!   statistic's `TotalCount`. Nodes get the same histogram as `DurationHistogram` and
+//!   `ResponseTimeHistogram`, as in the published responses.
+//! - **Order.** Clients first, then services by name, type and account; `ReferenceId`s are the
+//!   positions in that order, edges are sorted by target. The same traces always give the same
+//!   graph, whatever order they were added in. A trace added twice counts twice: callers that
+//!   receive updated versions of a trace rebuild from the latest versions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::graph::{
+    Edge, EdgeStatistics, ErrorStatistics, FaultStatistics, HistogramEntry, Service,
+};
+use crate::model::{NodeId, NodeKind, Segment, ServiceGraph, Trace};
+
+use super::service::{self, ServiceKey};
+
+/// Builds the service graph of these traces, as GetServiceGraph would for the window they cover.
+pub fn service_graph<'a>(traces: impl IntoIterator<Item = &'a Trace>) -> ServiceGraph {
+    let mut b = GraphBuilder::new();
+    for t in traces {
+        b.add(t);
+    }
+    b.finish()
+}
+
+/// Builds a service graph one trace at a time (for the daemon, which receives traces as they
+/// complete). [`GraphBuilder::snapshot`] can be taken at any time.
+#[derive(Debug, Clone, Default)]
+pub struct GraphBuilder {
+    nodes: BTreeMap<NodeKey, NodeAcc>,
+    window: Window,
+}
+
+/// A graph node before reference IDs are assigned. Clients sort before services.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum NodeKey {
+    Client(ServiceKey),
+    Service(ServiceKey),
+}
+
+#[derive(Debug, Clone, Default)]
+struct NodeAcc {
+    root: bool,
+    active: bool,
+    /// `None` for clients, which have no statistics of their own.
+    stats: Option<Acc>,
+    window: Window,
+    edges: BTreeMap<NodeKey, Acc>,
+}
+
+/// First start and last end seen.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    start: Option<f64>,
+    end: Option<f64>,
+}
+
+impl Window {
+    fn see(&mut self, doc: &Segment) {
+        let end = doc.end_time.unwrap_or(doc.start_time);
+        self.start = Some(self.start.map_or(doc.start_time, |s| s.min(doc.start_time)));
+        self.end = Some(self.end.map_or(end, |e| e.max(end)));
+    }
+}
+
+/// Statistics of the requests measured on one node or edge.
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    ok: u64,
+    error_other: u64,
+    throttle: u64,
+    fault: u64,
+    total_response_time: f64,
+    /// Duration in whole milliseconds → count.
+    histogram: BTreeMap<i64, u64>,
+    window: Window,
+}
+
+/// Where one request landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Error,
+    Throttle,
+    Fault,
+}
+
+fn outcome(doc: &Segment) -> Outcome {
+    if doc.is_fault() {
+        Outcome::Fault
+    } else if doc.is_throttle() {
+        Outcome::Throttle
+    } else if doc.is_error() {
+        Outcome::Error
+    } else if doc.fault.is_some() || doc.error.is_some() || doc.throttle.is_some() {
+        Outcome::Ok
+    } else {
+        match doc.http_status() {
+            Some(500..=599) => Outcome::Fault,
+            Some(429) => Outcome::Throttle,
+            Some(400..=499) => Outcome::Error,
+            _ => Outcome::Ok,
+        }
+    }
+}
+
+impl Acc {
+    /// Records one request measured on `doc` (time window only, while in progress).
+    fn record(&mut self, doc: &Segment) {
+        self.window.see(doc);
+        if doc.is_in_progress() {
+            return;
+        }
+        let Some(d) = doc.duration() else { return };
+        match outcome(doc) {
+            Outcome::Ok => self.ok += 1,
+            Outcome::Error => self.error_other += 1,
+            Outcome::Throttle => self.throttle += 1,
+            Outcome::Fault => self.fault += 1,
+        }
+        self.total_response_time += d;
+        // `as` saturates (and maps NaN to 0): damaged times cannot panic here.
+        *self
+            .histogram
+            .entry((d * 1000.0).round() as i64)
+            .or_default() += 1;
+    }
+
+    fn total(&self) -> u64 {
+        self.ok + self.error_other + self.throttle + self.fault
+    }
+
+    fn statistics(&self) -> EdgeStatistics {
+        EdgeStatistics {
+            ok_count: self.ok,
+            error_statistics: ErrorStatistics {
+                throttle_count: self.throttle,
+                other_count: self.error_other,
+                total_count: self.throttle + self.error_other,
+            },
+            fault_statistics: FaultStatistics {
+                other_count: self.fault,
+                total_count: self.fault,
+            },
+            total_count: self.total(),
+            total_response_time: self.total_response_time,
+        }
+    }
+
+    fn histogram(&self) -> Vec<HistogramEntry> {
+        self.histogram
+            .iter()
+            .map(|(&ms, &count)| HistogramEntry {
+                value: ms as f64 / 1000.0,
+                count,
+            })
+            .collect()
+    }
+}
+
+impl GraphBuilder {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one trace's entities, calls and entry request.
+    pub fn add(&mut self, trace: &Trace) {
+        for node in &trace.nodes {
+            self.window.see(&node.doc);
+        }
+        for (id, node) in trace.segment_nodes() {
+            let key = service::of_segment(&node.doc);
+            let acc = self.service(&key);
+            acc.active |= !node.doc.is_inferred();
+            acc.window.see(&node.doc);
+            acc.stats.get_or_insert_with(Acc::default).record(&node.doc);
+
+            // Segment directly under a segment: the parent service called this one.
+            if let Some(p) = node.parent {
+                if trace.nodes[p].kind == NodeKind::Segment {
+                    let from = service::of_segment(&trace.nodes[p].doc);
+                    self.edge(&from, NodeKey::Service(key.clone()), &node.doc);
+                }
+            }
+            self.add_calls(trace, id, &key);
+        }
+        if let Some(r) = trace.root_segment() {
+            let doc = &trace.nodes[r].doc;
+            if !doc.is_inferred() {
+                let key = service::of_segment(doc);
+                self.service(&key).root = true;
+                let client = self.nodes.entry(NodeKey::Client(key.clone())).or_default();
+                client.window.see(doc);
+                client
+                    .edges
+                    .entry(NodeKey::Service(key))
+                    .or_default()
+                    .record(doc);
+            }
+        }
+    }
+
+    /// The graph so far.
+    pub fn snapshot(&self) -> ServiceGraph {
+        let ids: BTreeMap<&NodeKey, i64> = self.nodes.keys().zip(0..).collect();
+        let services = self
+            .nodes
+            .iter()
+            .zip(0..)
+            .map(|((key, acc), reference_id)| {
+                let (k, client) = match key {
+                    NodeKey::Client(k) => (k, true),
+                    NodeKey::Service(k) => (k, false),
+                };
+                let mut edges: Vec<Edge> = acc
+                    .edges
+                    .iter()
+                    .filter_map(|(target, e)| {
+                        Some(Edge {
+                            reference_id: *ids.get(target)?,
+                            start_time: e.window.start,
+                            end_time: e.window.end,
+                            summary_statistics: Some(e.statistics()),
+                            response_time_histogram: e.histogram(),
+                            ..Edge::default()
+                        })
+                    })
+                    .collect();
+                edges.sort_by_key(|e| e.reference_id);
+                let histogram = acc.stats.as_ref().map(Acc::histogram).unwrap_or_default();
+                Service {
+                    reference_id,
+                    name: Some(k.name.clone()),
+                    names: vec![k.name.clone()],
+                    root: acc.root.then_some(true),
+                    account_id: if client { None } else { k.account_id.clone() },
+                    kind: Some(if client {
+                        "client".to_owned()
+                    } else {
+                        k.kind.clone()
+                    })
+                    .filter(|s| !s.is_empty()),
+                    state: Some(if acc.active { "active" } else { "unknown" }.to_owned()),
+                    start_time: acc.window.start,
+                    end_time: acc.window.end,
+                    edges,
+                    summary_statistics: acc.stats.as_ref().map(Acc::statistics),
+                    duration_histogram: histogram.clone(),
+                    response_time_histogram: histogram,
+                    ..Service::default()
+                }
+            })
+            .collect();
+        ServiceGraph {
+            start_time: self.window.start,
+            end_time: self.window.end,
+            services,
+            ..ServiceGraph::default()
+        }
+    }
+
+    /// The graph of everything added.
+    pub fn finish(self) -> ServiceGraph {
+        self.snapshot()
+    }
+
+    fn service(&mut self, key: &ServiceKey) -> &mut NodeAcc {
+        self.nodes.entry(NodeKey::Service(key.clone())).or_default()
+    }
+
+    fn edge(&mut self, from: &ServiceKey, to: NodeKey, measured_on: &Segment) {
+        self.service(from)
+            .edges
+            .entry(to)
+            .or_default()
+            .record(measured_on);
+    }
+
+    /// The outermost calls in the subsegment tree of segment `seg`, which runs as `from`.
+    fn add_calls(&mut self, trace: &Trace, seg: NodeId, from: &ServiceKey) {
+        let mut stack: Vec<NodeId> = subsegment_children(trace, seg).collect();
+        stack.reverse();
+        while let Some(sub) = stack.pop() {
+            let doc = &trace.nodes[sub].doc;
+            let downstream = service::of_downstream(doc);
+            let is_call =
+                downstream.is_some() || service::called_segments(trace, sub).next().is_some();
+            let targets = if is_call {
+                segments_inside(trace, sub)
+            } else {
+                BTreeSet::new()
+            };
+            if !targets.is_empty() {
+                for t in targets {
+                    self.edge(from, NodeKey::Service(t), doc);
+                }
+            } else if let Some(down) = downstream {
+                let acc = self.service(&down);
+                acc.window.see(doc);
+                acc.stats.get_or_insert_with(Acc::default).record(doc);
+                self.edge(from, NodeKey::Service(down), doc);
+            } else {
+                // Local work: calls may be nested inside it.
+                let before = stack.len();
+                stack.extend(subsegment_children(trace, sub));
+                stack[before..].reverse();
+            }
+        }
+    }
+}
+
+fn subsegment_children(trace: &Trace, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+    trace.nodes[id]
+        .children
+        .iter()
+        .copied()
+        .filter(|&c| trace.nodes[c].kind == NodeKind::Subsegment)
+}
+
+/// Services of the segments hanging under subsegment `call` or under subsegments nested in it.
+fn segments_inside(trace: &Trace, call: NodeId) -> BTreeSet<ServiceKey> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![call];
+    while let Some(id) = stack.pop() {
+        out.extend(
+            service::called_segments(trace, id).map(|s| service::of_segment(&trace.nodes[s].doc)),
+        );
+        stack.extend(subsegment_children(trace, id));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::assemble;
+    use crate::model::BatchTraces;
+    use crate::model::graph::EdgeStatistics;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn fixture_traces(path: &str) -> Vec<Trace> {
+        let full = format!(
+            "{}/tests/fixtures/public/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&full).expect("fixture present");
+        let batch: BatchTraces = serde_json::from_str(&text).expect("batch JSON");
+        batch
+            .traces
+            .iter()
+            .map(|t| {
+                let docs = t
+                    .segments
+                    .iter()
+                    .map(|s| serde_json::from_str::<Segment>(&s.document).expect("document"));
+                assemble(t.id.as_deref().unwrap_or(""), docs)
+            })
+            .collect()
+    }
+
+    fn block07() -> Vec<Trace> {
+        fixture_traces("awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json")
+    }
+
+    fn trace(docs: Vec<Value>) -> Trace {
+        assemble(
+            "1-a-b",
+            docs.into_iter()
+                .map(|v| serde_json::from_value::<Segment>(v).expect("valid test document")),
+        )
+    }
+
+    fn find<'g>(g: &'g ServiceGraph, name: &str, kind: &str) -> &'g Service {
+        g.services
+            .iter()
+            .find(|s| s.name.as_deref() == Some(name) && s.kind.as_deref() == Some(kind))
+            .unwrap_or_else(|| panic!("no node {name} ({kind}) in {:#?}", g.services))
+    }
+
+    fn edge<'g>(g: &'g ServiceGraph, from: &Service, to: &Service) -> &'g Edge {
+        let from = g.node(from.reference_id).expect("source");
+        from.edges
+            .iter()
+            .find(|e| e.reference_id == to.reference_id)
+            .unwrap_or_else(|| panic!("no edge {:?} -> {:?}", from.name, to.name))
+    }
+
+    fn stats(e: &Edge) -> &EdgeStatistics {
+        e.summary_statistics.as_ref().expect("stats")
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6
+    }
+
+    #[test]
+    fn block07_nodes() {
+        let g = service_graph(&block07());
+        let names: Vec<(Option<&str>, Option<&str>)> = g
+            .services
+            .iter()
+            .map(|s| (s.name.as_deref(), s.kind.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (Some("Scorekeep"), Some("client")),
+                (Some("SNS"), Some("AWS::SNS")),
+                (
+                    Some("Scorekeep"),
+                    Some("AWS::ElasticBeanstalk::Environment")
+                ),
+                (Some("random-name"), Some("AWS::Lambda")),
+                (Some("random-name"), Some("AWS::Lambda::Function")),
+                (Some("scorekeep-user"), Some("AWS::DynamoDB::Table")),
+            ]
+        );
+        for (i, s) in g.services.iter().enumerate() {
+            assert_eq!(s.reference_id, i as i64);
+        }
+        let root = find(&g, "Scorekeep", "AWS::ElasticBeanstalk::Environment");
+        assert_eq!(root.root, Some(true));
+        assert_eq!(root.state.as_deref(), Some("active"));
+        let client = find(&g, "Scorekeep", "client");
+        assert_eq!(client.root, None);
+        assert_eq!(client.state.as_deref(), Some("unknown"));
+        assert_eq!(client.summary_statistics, None);
+        assert_eq!(
+            find(&g, "scorekeep-user", "AWS::DynamoDB::Table")
+                .state
+                .as_deref(),
+            Some("unknown")
+        );
+        assert_eq!(
+            find(&g, "SNS", "AWS::SNS").state.as_deref(),
+            Some("unknown")
+        );
+        let f = find(&g, "random-name", "AWS::Lambda::Function");
+        assert_eq!(f.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(g.start_time, Some(1499473411.562));
+        assert_eq!(g.end_time, Some(1499473414.794));
+    }
+
+    #[test]
+    fn block07_edges_and_statistics() {
+        let g = service_graph(&block07());
+        let client = find(&g, "Scorekeep", "client");
+        let root = find(&g, "Scorekeep", "AWS::ElasticBeanstalk::Environment");
+        let lambda = find(&g, "random-name", "AWS::Lambda");
+        let func = find(&g, "random-name", "AWS::Lambda::Function");
+        let table = find(&g, "scorekeep-user", "AWS::DynamoDB::Table");
+        let sns = find(&g, "SNS", "AWS::SNS");
+
+        let edge_count: usize = g.services.iter().map(|s| s.edges.len()).sum();
+        assert_eq!(edge_count, 5);
+        assert_eq!(client.edges.len(), 1);
+        assert_eq!(root.edges.len(), 2);
+        assert_eq!(lambda.edges.len(), 1);
+        assert_eq!(func.edges.len(), 1);
+        assert!(table.edges.is_empty() && sns.edges.is_empty());
+        // Edges sorted by target.
+        assert!(
+            root.edges
+                .windows(2)
+                .all(|w| w[0].reference_id < w[1].reference_id)
+        );
+
+        let check = |e: &Edge, rt: f64| {
+            let s = stats(e);
+            assert_eq!((s.total_count, s.ok_count), (1, 1));
+            assert!(
+                close(s.total_response_time, rt),
+                "{} != {rt}",
+                s.total_response_time
+            );
+        };
+        check(edge(&g, client, root), 3.232); // root segment
+        check(edge(&g, root, lambda), 2.943); // Lambda Invoke subsegment
+        check(edge(&g, root, table), 0.079); // DynamoDB nested in ## UserModel.saveUser
+        check(edge(&g, lambda, func), 1.74); // function segment under the Lambda segment
+        check(edge(&g, func, sns), 0.959); // SNS Publish subsegment
+
+        let hist = &edge(&g, root, table).response_time_histogram;
+        assert_eq!(
+            hist,
+            &vec![HistogramEntry {
+                value: 0.079,
+                count: 1
+            }]
+        );
+
+        let rs = root.summary_statistics.as_ref().expect("stats");
+        assert_eq!(rs.total_count, 1);
+        assert!(close(rs.total_response_time, 3.232));
+        assert_eq!(
+            root.duration_histogram,
+            vec![HistogramEntry {
+                value: 3.232,
+                count: 1
+            }]
+        );
+        assert_eq!(root.duration_histogram, root.response_time_histogram);
+        let ts = table.summary_statistics.as_ref().expect("stats");
+        assert_eq!((ts.total_count, ts.ok_count), (1, 1));
+        assert!(close(ts.total_response_time, 0.079));
+    }
+
+    #[test]
+    fn inferred_segment_and_call_without_one_reach_the_same_node() {
+        let path = "aws-cli-examples/batch-traces-get.rst.output01.json";
+        let with_inferred = fixture_traces(path);
+        // Same trace without the inferred segment: the call itself names the table.
+        let mut bare = with_inferred.clone();
+        let docs: Vec<Segment> = bare[0]
+            .documents()
+            .into_iter()
+            .filter(|d| !d.is_inferred())
+            .collect();
+        bare[0] = assemble(&bare[0].id, docs);
+        let a = service_graph(&with_inferred);
+        let b = service_graph(&bare);
+        assert_eq!(a, b);
+        let table = find(&a, "scorekeep-user", "AWS::DynamoDB::Table");
+        assert_eq!(
+            table.summary_statistics.as_ref().map(|s| s.total_count),
+            Some(1)
+        );
+        assert_eq!(a.services.len(), 3);
+    }
+
+    fn seg_with(flags: Value) -> Value {
+        let mut v = json!({"id":"s1","name":"api","start_time":1.0,"end_time":1.5,"origin":"AWS::EC2::Instance"});
+        if let (Some(o), Some(f)) = (v.as_object_mut(), flags.as_object()) {
+            o.extend(f.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn root_outcomes_land_in_their_buckets() {
+        let traces: Vec<Trace> = [
+            json!({}),
+            json!({"fault": true, "error": true}),
+            json!({"error": true, "throttle": true}),
+            json!({"error": true}),
+            json!({"http": {"response": {"status": 503}}}),
+            json!({"http": {"response": {"status": 429}}}),
+            json!({"http": {"response": {"status": 404}}}),
+            json!({"error": false, "http": {"response": {"status": 404}}}),
+        ]
+        .into_iter()
+        .map(|f| trace(vec![seg_with(f)]))
+        .collect();
+        let g = service_graph(&traces);
+        let client = find(&g, "api", "client");
+        let api = find(&g, "api", "AWS::EC2::Instance");
+        let want = EdgeStatistics {
+            ok_count: 2,
+            error_statistics: ErrorStatistics {
+                throttle_count: 2,
+                other_count: 2,
+                total_count: 4,
+            },
+            fault_statistics: FaultStatistics {
+                other_count: 2,
+                total_count: 2,
+            },
+            total_count: 8,
+            total_response_time: 4.0,
+        };
+        assert_eq!(stats(edge(&g, client, api)), &want);
+        assert_eq!(api.summary_statistics.as_ref(), Some(&want));
+        assert_eq!(
+            api.response_time_histogram,
+            vec![HistogramEntry {
+                value: 0.5,
+                count: 8
+            }]
+        );
+    }
+
+    #[test]
+    fn call_outcomes_come_from_the_calling_subsegment() {
+        let t = trace(vec![
+            json!({"id":"s1","name":"api","start_time":1.0,"end_time":2.0,"subsegments":[
+                {"id":"c1","name":"DynamoDB","namespace":"aws","start_time":1.1,"end_time":1.2,"throttle":true,"error":true,
+                 "aws":{"table_name":"t"}},
+                {"id":"c2","name":"DynamoDB","namespace":"aws","start_time":1.2,"end_time":1.4,
+                 "http":{"response":{"status":500}},"aws":{"table_name":"t"}},
+                {"id":"c3","name":"DynamoDB","namespace":"aws","start_time":1.4,"end_time":1.5,
+                 "http":{"response":{"status":400}},"aws":{"table_name":"t"}},
+                {"id":"c4","name":"DynamoDB","namespace":"aws","start_time":1.5,"end_time":1.505,"aws":{"table_name":"t"}}
+            ]}),
+        ]);
+        let g = service_graph([&t]);
+        let api = g
+            .services
+            .iter()
+            .find(|s| s.name.as_deref() == Some("api") && s.kind.is_none())
+            .expect("api node without a type");
+        let table = find(&g, "t", "AWS::DynamoDB::Table");
+        let s = stats(edge(&g, api, table));
+        assert_eq!(s.total_count, 4);
+        assert_eq!(s.ok_count, 1);
+        assert_eq!(s.fault_statistics.total_count, 1);
+        assert_eq!(s.error_statistics.throttle_count, 1);
+        assert_eq!(s.error_statistics.other_count, 1);
+        assert_eq!(s.error_statistics.total_count, 2);
+        assert!(close(s.total_response_time, 0.405));
+        assert_eq!(table.summary_statistics.as_ref(), Some(s));
+        let hist = &edge(&g, api, table).response_time_histogram;
+        let values: Vec<f64> = hist.iter().map(|h| h.value).collect();
+        assert_eq!(values, vec![0.005, 0.1, 0.2]);
+        assert_eq!(hist.iter().map(|h| h.count).sum::<u64>(), 4);
+    }
+
+    #[test]
+    fn nested_call_counts_once_and_reaches_the_traced_service() {
+        // A remote call wrapping its HTTP request; the downstream segment hangs under the inner
+        // one. One call, to the traced service, not to an inferred "orders-client" node.
+        let t = trace(vec![
+            json!({"id":"s1","name":"api","start_time":1.0,"end_time":2.0,"subsegments":[
+                {"id":"outer","name":"orders-client","namespace":"remote","start_time":1.1,"end_time":1.9,"subsegments":[
+                    {"id":"inner","name":"orders.local","namespace":"remote","start_time":1.15,"end_time":1.85,
+                     "http":{"request":{"url":"http://orders.local/"},"response":{"status":200}}}
+                ]},
+                {"id":"r1","name":"cache","namespace":"remote","start_time":1.0,"end_time":1.05,"subsegments":[
+                    {"id":"r2","name":"cache-http","namespace":"remote","start_time":1.0,"end_time":1.04}
+                ]}
+            ]}),
+            json!({"id":"s2","name":"orders","parent_id":"inner","start_time":1.2,"end_time":1.8}),
+        ]);
+        let g = service_graph([&t]);
+        let api = g
+            .services
+            .iter()
+            .find(|s| s.name.as_deref() == Some("api") && s.kind.is_none())
+            .expect("api");
+        let names: Vec<&str> = api
+            .edges
+            .iter()
+            .filter_map(|e| g.node(e.reference_id)?.name.as_deref())
+            .collect();
+        assert_eq!(names, vec!["cache", "orders"]);
+        for e in &api.edges {
+            assert_eq!(stats(e).total_count, 1);
+        }
+        let orders = g
+            .services
+            .iter()
+            .find(|s| s.name.as_deref() == Some("orders"))
+            .expect("orders");
+        assert!(
+            close(stats(edge(&g, api, orders)).total_response_time, 0.8),
+            "measured on the outer call"
+        );
+        assert!(
+            g.services
+                .iter()
+                .all(|s| s.name.as_deref() != Some("cache-http"))
+        );
+        assert!(
+            g.services
+                .iter()
+                .all(|s| s.name.as_deref() != Some("orders-client"))
+        );
+    }
+
+    #[test]
+    fn in_progress_creates_nodes_but_is_not_counted() {
+        let t = trace(vec![
+            json!({"id":"s1","name":"api","start_time":1.0,"in_progress":true,"subsegments":[
+                {"id":"c1","name":"SQS","namespace":"aws","start_time":1.1,"in_progress":true,"aws":{"queue_url":"https://sqs/1/jobs"},
+                 "fault": true},
+                {"id":"c2","name":"SQS","namespace":"aws","start_time":1.1,"end_time":1.2,"in_progress":true,
+                 "aws":{"queue_url":"https://sqs/1/jobs"}}
+            ]}),
+        ]);
+        let g = service_graph([&t]);
+        assert_eq!(g.services.len(), 3);
+        let client = find(&g, "api", "client");
+        let queue = find(&g, "jobs", "AWS::SQS::Queue");
+        assert_eq!(stats(&client.edges[0]).total_count, 0);
+        assert!(client.edges[0].response_time_histogram.is_empty());
+        assert_eq!(
+            queue.summary_statistics.as_ref().map(|s| s.total_count),
+            Some(0)
+        );
+        assert_eq!(queue.start_time, Some(1.1));
+        let api = g
+            .services
+            .iter()
+            .find(|s| s.name.as_deref() == Some("api") && s.kind.is_none())
+            .expect("api");
+        assert_eq!(api.edges.len(), 1);
+        assert_eq!(stats(&api.edges[0]).total_count, 0);
+        assert_eq!(stats(&api.edges[0]).fault_statistics.total_count, 0);
+        assert_eq!(g.end_time, Some(1.2));
+    }
+
+    #[test]
+    fn orphans_do_not_panic_and_belong_to_no_service() {
+        let t = trace(vec![
+            json!({"id":"x1","name":"DynamoDB","type":"subsegment","parent_id":"gone","namespace":"aws",
+                   "start_time":1.0,"end_time":2.0,"aws":{"table_name":"t"}}),
+            json!({"id":"s9","name":"worker","parent_id":"x1","start_time":1.1,"end_time":1.9}),
+        ]);
+        let g = service_graph([&t]);
+        let names: Vec<&str> = g
+            .services
+            .iter()
+            .filter_map(|s| s.name.as_deref())
+            .collect();
+        // The segment's caller is an orphan: no service calls it, and it is not an entry point.
+        assert_eq!(names, vec!["worker"], "no table, no client");
+        assert!(
+            g.services
+                .iter()
+                .all(|s| s.edges.iter().all(|e| g.node(e.reference_id).is_some()))
+        );
+    }
+
+    #[test]
+    fn order_of_traces_does_not_matter_and_builder_matches() {
+        let mut traces = block07();
+        traces.push(trace(vec![seg_with(json!({"fault": true}))]));
+        let a = service_graph(&traces);
+        traces.reverse();
+        let b = service_graph(&traces);
+        assert_eq!(a, b);
+        let mut builder = GraphBuilder::new();
+        builder.add(&traces[0]);
+        let partial = builder.snapshot();
+        assert_eq!(partial.services.len(), 2);
+        builder.add(&traces[1]);
+        assert_eq!(builder.finish(), a);
+    }
+
+    #[test]
+    fn json_has_the_api_shape() {
+        let g = service_graph(&block07());
+        let v = serde_json::to_value(&g).expect("serializes");
+        let client = &v["Services"][0];
+        assert_eq!(client["Type"], "client");
+        assert_eq!(client["State"], "unknown");
+        assert!(client.get("SummaryStatistics").is_none());
+        assert_eq!(v["Services"][2]["Root"], true);
+        assert_eq!(v["Services"][2]["Edges"][0]["Aliases"], json!([]));
+        let back: ServiceGraph = serde_json::from_value(v).expect("reads back");
+        assert_eq!(back, g);
+    }
+
+    /// Random small traces: each entity is a segment or a subsegment document, with a random
+    /// parent (an earlier entity, a missing one, or none), random call-ness, flags and progress.
+    fn arb_trace() -> impl Strategy<Value = Trace> {
+        let entity = (
+            any::<bool>(),
+            0usize..10,
+            0u8..4,
+            0u8..6,
+            any::<bool>(),
+            0u8..3,
+            0u16..600,
+            1u32..400,
+        );
+        proptest::collection::vec(entity, 1..10).prop_map(|ents| {
+            let docs: Vec<Value> = ents
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, &(is_sub, parent, ns, flags, in_progress, name, status, dur))| {
+                        let mut d = json!({"id": format!("e{i}"), "name": format!("svc{name}"),
+                        "start_time": 100.0 + i as f64 * 0.01});
+                        let o = d.as_object_mut().expect("object");
+                        if is_sub {
+                            o.insert("type".into(), json!("subsegment"));
+                        }
+                        if parent < i {
+                            o.insert("parent_id".into(), json!(format!("e{parent}")));
+                        } else if parent == 9 {
+                            o.insert("parent_id".into(), json!("missing"));
+                        }
+                        match ns {
+                            1 => {
+                                o.insert("namespace".into(), json!("aws"));
+                                o.insert("aws".into(), json!({"table_name": "tbl"}));
+                            }
+                            2 => {
+                                o.insert("namespace".into(), json!("remote"));
+                            }
+                            3 if !is_sub => {
+                                o.insert("inferred".into(), json!(true));
+                                o.insert("aws".into(), json!({}));
+                            }
+                            _ => {}
+                        }
+                        match flags {
+                            1 => {
+                                o.insert("fault".into(), json!(true));
+                            }
+                            2 => {
+                                o.insert("error".into(), json!(true));
+                            }
+                            3 => {
+                                o.insert("throttle".into(), json!(true));
+                                o.insert("error".into(), json!(true));
+                            }
+                            _ => {}
+                        }
+                        o.insert("http".into(), json!({"response": {"status": status}}));
+                        if in_progress {
+                            o.insert("in_progress".into(), json!(true));
+                        } else {
+                            o.insert(
+                                "end_time".into(),
+                                json!(100.0 + i as f64 * 0.01 + f64::from(dur) / 1000.0),
+                            );
+                        }
+                        d
+                    },
+                )
+                .collect();
+            trace(docs)
+        })
+    }
+
+    fn consistent(s: &EdgeStatistics, hist: &[HistogramEntry]) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            s.ok_count + s.error_statistics.total_count + s.fault_statistics.total_count,
+            s.total_count
+        );
+        prop_assert_eq!(
+            s.error_statistics.throttle_count + s.error_statistics.other_count,
+            s.error_statistics.total_count
+        );
+        prop_assert_eq!(hist.iter().map(|h| h.count).sum::<u64>(), s.total_count);
+        prop_assert!(hist.windows(2).all(|w| w[0].value < w[1].value));
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn graph_is_well_formed(traces in proptest::collection::vec(arb_trace(), 1..4)) {
+            let g = service_graph(&traces);
+            let ids: BTreeSet<i64> = g.services.iter().map(|s| s.reference_id).collect();
+            prop_assert_eq!(ids.len(), g.services.len(), "reference IDs are unique");
+            for s in &g.services {
+                if let Some(st) = &s.summary_statistics {
+                    consistent(st, &s.response_time_histogram)?;
+                    prop_assert_eq!(&s.duration_histogram, &s.response_time_histogram);
+                }
+                for e in &s.edges {
+                    prop_assert!(ids.contains(&e.reference_id), "edge to a missing node");
+                    consistent(stats(e), &e.response_time_histogram)?;
+                }
+                prop_assert!(s.edges.windows(2).all(|w| w[0].reference_id < w[1].reference_id));
+            }
+            let completed = traces.iter().flat_map(|t| &t.nodes).filter(|n| !n.doc.is_in_progress()).count();
+            let counted: u64 = g.services.iter().filter_map(|s| s.summary_statistics.as_ref()).map(|s| s.total_count).sum();
+            prop_assert!(counted as usize <= completed, "each entity counted at most once on a node");
+            let mut rev = traces.clone();
+            rev.reverse();
+            prop_assert_eq!(service_graph(&rev), g);
+        }
+    }
 }

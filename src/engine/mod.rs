@@ -10,4 +10,5 @@ pub mod summary;
 pub mod waterfall;
 
 pub use assemble::assemble;
+pub use graph::{GraphBuilder, service_graph};
 pub use summary::summarize;

@@ -28,10 +28,15 @@ pub fn from_json(v: &Value) -> Option<f64> {
     }
 }
 
+/// The instant rounded to the millisecond: at epoch magnitudes an `f64` can sit just below the
+/// millisecond it was written as (1499473414.794 is stored as ...414.79399...).
+fn to_millis(epoch: f64) -> Result<jiff::Timestamp, jiff::Error> {
+    jiff::Timestamp::from_millisecond((epoch * 1e3).round() as i64)
+}
+
 /// `2026-11-24T12:00:00.123Z` (UTC, milliseconds).
 pub fn format_utc(epoch: f64) -> String {
-    let nanos = (epoch * 1e9).round() as i128;
-    match jiff::Timestamp::from_nanosecond(nanos) {
+    match to_millis(epoch) {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         Err(_) => format!("{epoch}"),
     }
@@ -39,8 +44,7 @@ pub fn format_utc(epoch: f64) -> String {
 
 /// `12:00:00.123` (UTC), for tables.
 pub fn format_clock(epoch: f64) -> String {
-    let nanos = (epoch * 1e9).round() as i128;
-    match jiff::Timestamp::from_nanosecond(nanos) {
+    match to_millis(epoch) {
         Ok(ts) => ts.strftime("%H:%M:%S%.3f").to_string(),
         Err(_) => format!("{epoch}"),
     }
@@ -135,5 +139,6 @@ mod tests {
     fn utc_formatting() {
         assert_eq!(format_utc(1_499_473_411.562), "2017-07-08T00:23:31.562Z");
         assert_eq!(format_clock(1_499_473_411.562), "00:23:31.562");
+        assert_eq!(format_utc(1_499_473_414.794), "2017-07-08T00:23:34.794Z");
     }
 }
