@@ -3,5 +3,6 @@
 //! The core (`model`, `engine`, `source`) has no terminal dependency, so the headless commands,
 //! the TUI and the tests share it.
 
+pub mod demo;
 pub mod engine;
 pub mod model;
