@@ -1,7 +1,7 @@
 //! xray-tui: AWS X-Ray traces in the terminal, from AWS, files, or a local daemon.
 //!
-//! The core (`model`, `engine`, `source`) has no terminal dependency, so the headless commands,
-//! the TUI and the tests share it.
+//! The core (`model`, `engine`, `source`, `report`) has no terminal dependency, so the headless
+//! commands, the TUI and the tests share it.
 
 pub mod cli;
 pub mod demo;
