@@ -1901,7 +1901,7 @@ mod tests {
         assert!(count(&|s| s.exceptions().iter().any(|e| !e.stack.is_empty())) > 0);
         assert!(count(&|s| s.exceptions().iter().any(|e| e.cause.is_some())) > 0);
         assert!(count(&|s| s.exceptions().iter().any(|e| e.remote == Some(true))) > 0);
-        assert!(count(&|s| matches!(s.cause, Some(crate::model::Cause::Id(_)))) > 0);
+        assert!(count(&|s| matches!(s.cause.as_deref(), Some(crate::model::Cause::Id(_)))) > 0);
         assert!(count(&|s| s.aws.as_ref().and_then(|a| a.retries).unwrap_or(0) > 0) > 0);
         assert!(count(&|s| s.precursor_ids.is_some()) > 0);
         assert!(docs.iter().any(|d| d.is_subsegment_doc()));
