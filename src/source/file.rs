@@ -21,7 +21,7 @@
 //! truncated array are still delivered.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::io::{self, Read};
 
@@ -296,6 +296,8 @@ struct Reader<'t, 's> {
     source: &'s str,
     text: &'t str,
     lines: OnceCell<Lines>,
+    /// (line index, byte offset, column) of the last location computed.
+    last_column: Cell<Option<(usize, usize, usize)>>,
     sink: &'s mut dyn FnMut(Event),
     /// Services of the graph being read.
     services: Vec<Service>,
@@ -324,6 +326,7 @@ impl<'t, 's> Reader<'t, 's> {
             source,
             text,
             lines: OnceCell::new(),
+            last_column: Cell::new(None),
             sink,
             services: Vec::new(),
             services_seen: false,
@@ -349,8 +352,17 @@ impl<'t, 's> Reader<'t, 's> {
         }
         let lines = self.lines();
         let idx = lines.index(off);
-        let start = lines.starts.get(idx).copied().unwrap_or(0).min(off);
-        let column = self.text.get(start..off).map_or(0, |s| s.chars().count()) + 1;
+        let mut start = lines.starts.get(idx).copied().unwrap_or(0).min(off);
+        // Columns count characters. Many warnings on one huge line (minified JSON) would count
+        // the same prefix again and again: go on from the previous warning's column instead.
+        let mut column = 1;
+        if let Some((last_idx, last_off, last_col)) = self.last_column.get() {
+            if last_idx == idx && last_off <= off {
+                (start, column) = (last_off, last_col);
+            }
+        }
+        column += self.text.get(start..off).map_or(0, |s| s.chars().count());
+        self.last_column.set(Some((idx, off, column)));
         Location {
             source: self.source.to_owned(),
             line: Some(idx + 1),
