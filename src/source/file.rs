@@ -1,8 +1,1235 @@
-//! placeholder
-use super::Event;
-/// placeholder
-pub fn load_path(_p: &str, _s: &mut dyn FnMut(Event)) -> std::io::Result<()> {
+//! Reading X-Ray data from files (or stdin), whatever shape it was saved in.
+//!
+//! People save X-Ray data in many ways: the output of `aws xray get-trace-summaries`,
+//! `batch-get-traces`, `get-service-graph` or `get-groups` (CLI v1 with epoch numbers, v2 with
+//! ISO-8601 strings), raw segment documents one per line (NDJSON), a JSON array of them, a single
+//! document, or a capture of what SDKs send the daemon (`{"format":"json","version":1}` header
+//! lines between documents). Asking the user which one it is would be a chore, so the format is
+//! **auto-detected** from the shape of each top-level JSON value; a file may hold several values,
+//! even of different shapes (`cat a.json b.json`, pages one per line).
+//!
+//! Files can be large, so the reader is **streaming**: every item goes to the caller's sink as soon
+//! as it is parsed (a UI can draw while the rest loads), documents are parsed straight into the
+//! typed model (the whole file is never turned into a `serde_json::Value`), and the big arrays
+//! (`Traces`, `TraceSummaries`) are walked element by element over borrowed raw slices.
+//!
+//! Real files are often damaged (truncated downloads, copy-pasted docs with trailing commas or
+//! typographic quotes, SDKs that send a number where a string belongs). Nothing here panics on
+//! input: every problem becomes a **located [`Warning`]** (`file:line:column` plus the field path,
+//! such as `Traces[0].Segments[1].Document: http.response.status: invalid type ...`) and reading
+//! goes on: a bad element is skipped, a bad line is skipped, and the complete elements of a
+//! truncated array are still delivered.
+
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
+use std::fmt;
+use std::io::{self, Read};
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::error::Category;
+use serde_json::value::RawValue;
+
+use super::{Event, Item, Location, Warning};
+use crate::model::graph::Service;
+use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
+
+/// The input shapes [`detect`] tells apart. [`load_bytes`] reads all of them without being told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `aws xray get-trace-summaries` output: `{"TraceSummaries": [...]}`.
+    TraceSummaries,
+    /// `aws xray batch-get-traces` output: `{"Traces": [{"Segments": [{"Document": "..."}]}]}`.
+    BatchTraces,
+    /// `aws xray get-service-graph` output: `{"Services": [...]}`.
+    ServiceGraph,
+    /// `aws xray get-groups` (`{"Groups": [...]}`) or `get-group` (`{"Group": ...}`) output.
+    Groups,
+    /// A JSON array of segment documents.
+    SegmentArray,
+    /// Several top-level values: NDJSON segment documents, or a daemon capture with
+    /// `{"format":"json","version":1}` header lines.
+    SegmentLines,
+    /// One segment document.
+    SingleSegment,
+    /// None of the above.
+    Unknown,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::TraceSummaries => "get-trace-summaries output",
+            Format::BatchTraces => "batch-get-traces output",
+            Format::ServiceGraph => "get-service-graph output",
+            Format::Groups => "get-groups output",
+            Format::SegmentArray => "array of segment documents",
+            Format::SegmentLines => "segment documents, one per line",
+            Format::SingleSegment => "segment document",
+            Format::Unknown => "unknown format",
+        })
+    }
+}
+
+/// Reads one input (a path, or "-" for stdin) and calls `sink` for each Event as it goes.
+/// Returns Err only when the input cannot be opened/read at all (io error: message names the path).
+pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("-: cannot read standard input: {e}")))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+    };
+    load_bytes(path, &bytes, sink);
     Ok(())
 }
-/// placeholder
-pub fn load_bytes(_n: &str, _b: &[u8], _s: &mut dyn FnMut(Event)) {}
+
+/// Same, from bytes already in memory; `source` is the name used in Locations.
+pub fn load_bytes(source: &str, bytes: &[u8], sink: &mut dyn FnMut(Event)) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Reader::new(source, text, sink).run(),
+        Err(e) => {
+            // Read on with U+FFFD in place of the bad bytes: the offsets before the first bad byte
+            // are unchanged, so the warning is located exactly, and good documents still load.
+            let text = String::from_utf8_lossy(bytes);
+            let mut reader = Reader::new(source, &text, sink);
+            let at = e.valid_up_to();
+            let byte = bytes.get(at).copied().unwrap_or_default();
+            reader.warn(
+                at,
+                format!(
+                    "invalid UTF-8 (byte 0x{byte:02X}): the input is not UTF-8 text; bad bytes are read as U+FFFD"
+                ),
+            );
+            reader.run();
+        }
+    }
+}
+
+/// Which format was detected (for messages/tests).
+///
+/// Looks at the first top-level value: its keys for an object, its elements for an array, and
+/// whether more values follow. When the first value is damaged, the first line alone and then the
+/// well-known key names decide.
+pub fn detect(bytes: &[u8]) -> Format {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_start_matches('\u{feff}');
+    let start = skip_ws(text, 0);
+    let Some(rest) = text.get(start..) else {
+        return Format::Unknown;
+    };
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+    match stream.next() {
+        None => Format::Unknown,
+        Some(Ok(raw)) => {
+            let more = rest
+                .get(stream.byte_offset()..)
+                .is_some_and(|r| !r.trim().is_empty());
+            match classify(raw.get()) {
+                Format::SingleSegment if more => Format::SegmentLines,
+                // A daemon header is always followed by a document.
+                Format::SegmentLines => Format::SegmentLines,
+                other => other,
+            }
+        }
+        Some(Err(_)) => {
+            let first_line = rest.lines().next().unwrap_or_default();
+            if let Ok(raw) = serde_json::from_str::<&RawValue>(first_line) {
+                if matches!(
+                    classify(raw.get()),
+                    Format::SingleSegment | Format::SegmentLines
+                ) {
+                    return Format::SegmentLines;
+                }
+            }
+            let head = rest.get(..rest.len().min(64 * 1024)).unwrap_or(rest);
+            if head.contains("\"TraceSummaries\"") {
+                Format::TraceSummaries
+            } else if head.contains("\"Traces\"") {
+                Format::BatchTraces
+            } else if head.contains("\"Services\"") {
+                Format::ServiceGraph
+            } else if head.contains("\"Groups\"") || head.contains("\"Group\"") {
+                Format::Groups
+            } else if rest.starts_with('[') {
+                Format::SegmentArray
+            } else if head.contains("\"trace_id\"") {
+                Format::SingleSegment
+            } else {
+                Format::Unknown
+            }
+        }
+    }
+}
+
+/// The format of one complete JSON value. A daemon header counts as [`Format::SegmentLines`].
+fn classify(raw: &str) -> Format {
+    match raw.as_bytes().first() {
+        Some(b'{') => {
+            let Ok(p) = serde_json::from_str::<Probe>(raw) else {
+                return Format::Unknown;
+            };
+            if p.summaries.is_some() {
+                Format::TraceSummaries
+            } else if p.traces.is_some() {
+                Format::BatchTraces
+            } else if p.services.is_some() {
+                Format::ServiceGraph
+            } else if p.groups.is_some() || p.group.is_some() {
+                Format::Groups
+            } else if p.is_header() {
+                Format::SegmentLines
+            } else if p.segment_like {
+                Format::SingleSegment
+            } else {
+                Format::Unknown
+            }
+        }
+        Some(b'[') => {
+            let Ok(elems) = serde_json::from_str::<Vec<&RawValue>>(raw) else {
+                return Format::Unknown;
+            };
+            match elems.first() {
+                Some(e) if classify(e.get()) == Format::SingleSegment => Format::SegmentArray,
+                None => Format::SegmentArray,
+                _ => Format::Unknown,
+            }
+        }
+        _ => Format::Unknown,
+    }
+}
+
+/// JSON whitespace after `pos`.
+fn skip_ws(text: &str, mut pos: usize) -> usize {
+    let b = text.as_bytes();
+    while matches!(b.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// `prefix.inner` for field paths; `[i]` segments attach without a dot.
+fn join(prefix: &str, inner: &str) -> String {
+    if inner.is_empty() || inner == "." {
+        prefix.to_owned()
+    } else if prefix.is_empty() {
+        inner.to_owned()
+    } else if inner.starts_with('[') {
+        format!("{prefix}{inner}")
+    } else {
+        format!("{prefix}.{inner}")
+    }
+}
+
+/// `path: ` for a message, or nothing at the root.
+fn lead(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
+/// The error text without serde_json's own ` at line L column C` (the location is given apart).
+fn bare_message(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match full.strip_suffix(&suffix) {
+        Some(s) => s.to_owned(),
+        None => full,
+    }
+}
+
+/// What kind of JSON value a raw slice holds, for messages.
+fn kind_of(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b'"') => "string",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+const EXPECTED: &str = "expected a segment document or the JSON output of `aws xray` \
+    get-trace-summaries, batch-get-traces, get-service-graph or get-groups";
+
+/// Line starts of the text, built only when a location is first needed (clean input never pays).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { starts }
+    }
+    /// 0-based index of the line holding `offset`.
+    fn index(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+/// Elements of a top-level array that were not objects: reported once per array.
+struct Odd {
+    count: usize,
+    first_offset: usize,
+    first_kind: &'static str,
+}
+
+/// One read of one input: the text, where warnings go, and the state of collections in progress.
+struct Reader<'t, 's> {
+    source: &'s str,
+    text: &'t str,
+    lines: OnceCell<Lines>,
+    /// (line index, byte offset, column) of the last location computed.
+    last_column: Cell<Option<(usize, usize, usize)>>,
+    sink: &'s mut dyn FnMut(Event),
+    /// Services of the graph being read.
+    services: Vec<Service>,
+    services_seen: bool,
+    /// Groups being read.
+    groups: Vec<Group>,
+    groups_seen: bool,
+    /// Non-object elements of the top-level array being read.
+    odd: Option<Odd>,
+}
+
+/// What an array's elements are.
+#[derive(Clone, Copy)]
+enum Kind {
+    Summary,
+    Trace,
+    Service,
+    Group,
+    /// Elements of a top-level array: segment documents (or CLI pages).
+    Document,
+}
+
+impl<'t, 's> Reader<'t, 's> {
+    fn new(source: &'s str, text: &'t str, sink: &'s mut dyn FnMut(Event)) -> Self {
+        Reader {
+            source,
+            text,
+            lines: OnceCell::new(),
+            last_column: Cell::new(None),
+            sink,
+            services: Vec::new(),
+            services_seen: false,
+            groups: Vec::new(),
+            groups_seen: false,
+            odd: None,
+        }
+    }
+
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::new(self.text))
+    }
+
+    fn emit(&mut self, item: Item) {
+        (self.sink)(Event::Item(item));
+    }
+
+    /// Line and column (in characters) of a byte offset.
+    fn location(&self, offset: usize) -> Location {
+        let mut off = offset.min(self.text.len());
+        while off > 0 && !self.text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let lines = self.lines();
+        let idx = lines.index(off);
+        let mut start = lines.starts.get(idx).copied().unwrap_or(0).min(off);
+        // Columns count characters. Many warnings on one huge line (minified JSON) would count
+        // the same prefix again and again: go on from the previous warning's column instead.
+        let mut column = 1;
+        if let Some((last_idx, last_off, last_col)) = self.last_column.get() {
+            if last_idx == idx && last_off <= off {
+                (start, column) = (last_off, last_col);
+            }
+        }
+        column += self.text.get(start..off).map_or(0, |s| s.chars().count());
+        self.last_column.set(Some((idx, off, column)));
+        Location {
+            source: self.source.to_owned(),
+            line: Some(idx + 1),
+            column: Some(column),
+        }
+    }
+
+    fn warn(&mut self, offset: usize, message: String) {
+        let location = self.location(offset);
+        (self.sink)(Event::Warning(Warning { location, message }));
+    }
+
+    /// Byte offset of a slice of the text (raw values borrowed from the text point into it).
+    fn offset_of(&self, sub: &str) -> usize {
+        let base = self.text.as_ptr() as usize;
+        let p = sub.as_ptr() as usize;
+        if p >= base && p <= base + self.text.len() {
+            p - base
+        } else {
+            0
+        }
+    }
+
+    /// Byte offset of a serde_json error raised while reading the slice that starts at `base`.
+    fn error_offset(&self, base: usize, err: &serde_json::Error) -> usize {
+        let (line, column) = (err.line(), err.column());
+        if line == 0 {
+            return base;
+        }
+        let line_start = if line == 1 {
+            base
+        } else {
+            let lines = self.lines();
+            lines
+                .starts
+                .get(lines.index(base) + line - 1)
+                .copied()
+                .unwrap_or(self.text.len())
+        };
+        (line_start + column.saturating_sub(1)).min(self.text.len())
+    }
+
+    /// A syntax error's message, with hints for the usual causes.
+    fn describe_syntax(&self, err: &serde_json::Error, offset: usize) -> String {
+        let mut m = format!("invalid JSON: {}", bare_message(err));
+        // serde_json's raw-value scanner says "key must be a string"/"expected value" for these.
+        let before = self
+            .text
+            .get(..offset)
+            .map(str::trim_end)
+            .and_then(|s| s.chars().last());
+        let here = self.text.get(offset..).and_then(|s| s.chars().next());
+        if before == Some(',') && matches!(here, Some('}' | ']')) {
+            m = "invalid JSON: trailing comma (JSON allows no comma before } or ])".to_owned();
+        }
+        if err.classify() == Category::Eof {
+            m.push_str(" (the input ends early: truncated?)");
+        }
+        let lines = self.lines();
+        let idx = lines.index(offset.min(self.text.len()));
+        let start = lines.starts.get(idx).copied().unwrap_or(0);
+        let end = lines
+            .starts
+            .get(idx + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        if let Some(line) = self.text.get(start..end) {
+            if let Some(q) = line
+                .chars()
+                .find(|c| matches!(c, '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}'))
+            {
+                m.push_str(&format!(
+                    " (typographic quote {q} found: JSON needs straight quotes \")"
+                ));
+            }
+        }
+        m
+    }
+
+    /// Typed parse of a slice of the text; a failure is a warning at the exact place, with the
+    /// field path under `path`.
+    fn parse_at<T: Deserialize<'t>>(&mut self, raw: &'t str, path: &str) -> Option<T> {
+        let mut de = serde_json::Deserializer::from_str(raw);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let inner = e.path().to_string();
+                let err = e.into_inner();
+                let base = self.offset_of(raw);
+                let msg = bare_message(&err);
+                // "missing field" is raised at the closing brace; the object's start says more.
+                let offset = if msg.starts_with("missing field") && inner == "." {
+                    base
+                } else {
+                    self.error_offset(base, &err)
+                };
+                self.warn(offset, format!("{}{msg}", lead(&join(path, &inner))));
+                None
+            }
+        }
+    }
+
+    /// Reads every top-level value of the text.
+    fn run(&mut self) {
+        let text = self.text;
+        let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut after_header = false;
+        let mut any = false;
+        loop {
+            pos = skip_ws(text, pos);
+            // The docs write a datagram as `header\n{...}` with a literal backslash-n (for echo -e).
+            if after_header && text.get(pos..).is_some_and(|r| r.starts_with("\\n")) {
+                pos = skip_ws(text, pos + 2);
+            }
+            after_header = false;
+            let Some(rest) = text.get(pos..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            any = true;
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+            match stream.next() {
+                None => break,
+                Some(Ok(raw)) => {
+                    let end = pos + stream.byte_offset();
+                    after_header = self.value(raw.get(), "");
+                    if end <= pos {
+                        break;
+                    }
+                    pos = end;
+                }
+                Some(Err(err)) => {
+                    let offset = self.error_offset(pos, &err);
+                    let msg = self.describe_syntax(&err, offset);
+                    self.warn(offset, msg);
+                    self.salvage(rest);
+                    match self.resume_after(pos) {
+                        Some(next) => pos = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+        if !any {
+            self.warn(0, format!("the input is empty: {EXPECTED}"));
+        }
+    }
+
+    /// Where to go on after a damaged value that started at `pos`: the next line that starts
+    /// (in column 1) like a new top-level value. Always after `pos`, so reading makes progress.
+    fn resume_after(&self, pos: usize) -> Option<usize> {
+        let lines = self.lines();
+        let bytes = self.text.as_bytes();
+        lines.starts[lines.index(pos) + 1..]
+            .iter()
+            .copied()
+            .find(|&s| matches!(bytes.get(s), Some(b'{' | b'[')))
+    }
+
+    /// The complete elements of a damaged value's arrays (a truncated download still gives its
+    /// first traces). The syntax error itself was already reported.
+    fn salvage(&mut self, rest: &'t str) {
+        let mut de = serde_json::Deserializer::from_str(rest);
+        let _ = Salvage { reader: self }.deserialize(&mut de);
+        // Only what was actually recovered: an empty graph would say "no services".
+        let keep_graph = !self.services.is_empty();
+        self.flush_graph(GraphHead::default(), keep_graph);
+        let keep_groups = !self.groups.is_empty();
+        self.flush_groups(keep_groups);
+        self.flush_odd("", 0, usize::MAX);
+    }
+
+    /// One complete JSON value. Returns true for a daemon header.
+    fn value(&mut self, raw: &'t str, path: &str) -> bool {
+        match raw.as_bytes().first() {
+            Some(b'{') => self.object(raw, path),
+            Some(b'[') => {
+                let n = self.elements(raw, path, Kind::Document);
+                self.flush_odd(path, self.offset_of(raw), n);
+                false
+            }
+            _ => {
+                let offset = self.offset_of(raw);
+                self.warn(
+                    offset,
+                    format!(
+                        "{}unknown format: {EXPECTED} (found a {})",
+                        lead(path),
+                        kind_of(raw)
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    /// One complete JSON object: a CLI page, a daemon header, or a segment document.
+    fn object(&mut self, raw: &'t str, path: &str) -> bool {
+        let Some(p) = self.parse_at::<Probe<'t>>(raw, path) else {
+            return false;
+        };
+        let offset = self.offset_of(raw);
+        if p.is_cli() {
+            if let Some(v) = p.summaries {
+                self.elements(v.get(), &join(path, "TraceSummaries"), Kind::Summary);
+            }
+            if let Some(v) = p.traces {
+                self.elements(v.get(), &join(path, "Traces"), Kind::Trace);
+            }
+            if let Some(v) = p.unprocessed {
+                self.unprocessed(v.get(), &join(path, "UnprocessedTraceIds"));
+            }
+            if let Some(v) = p.services {
+                self.services_seen = true;
+                let n = self.elements(v.get(), &join(path, "Services"), Kind::Service);
+                let head = self.parse_at::<GraphHead>(raw, path).unwrap_or_default();
+                // An empty `Services` list is a real (empty) graph; a list of bad ones is not.
+                let keep = n == 0 || !self.services.is_empty();
+                self.flush_graph(head, keep);
+            }
+            if let Some(v) = p.groups {
+                self.groups_seen = true;
+                let n = self.elements(v.get(), &join(path, "Groups"), Kind::Group);
+                let keep = n == 0 || !self.groups.is_empty();
+                self.flush_groups(keep);
+            }
+            if let Some(v) = p.group {
+                self.groups_seen = true;
+                self.group(v.get(), &join(path, "Group"));
+                let keep = !self.groups.is_empty();
+                self.flush_groups(keep);
+            }
+            false
+        } else if p.is_header() {
+            self.header(&p, offset);
+            true
+        } else if p.segment_like {
+            self.document(raw, path);
+            false
+        } else {
+            let found = if p.keys.is_empty() {
+                "an empty object".to_owned()
+            } else {
+                let mut keys = p
+                    .keys
+                    .iter()
+                    .map(|k| format!("\"{k}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if p.key_count > p.keys.len() {
+                    keys.push_str(", ...");
+                }
+                format!("an object with keys {keys}")
+            };
+            self.warn(
+                offset,
+                format!("{}unknown format: {EXPECTED} (found {found})", lead(path)),
+            );
+            false
+        }
+    }
+
+    /// Walks an array element by element (without collecting it); returns how many there were.
+    fn elements(&mut self, raw: &'t str, path: &str, kind: Kind) -> usize {
+        let base = self.offset_of(raw);
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let mut count = 0;
+        let result = Elements {
+            reader: self,
+            kind,
+            path,
+            count: &mut count,
+        }
+        .deserialize(&mut de);
+        if let Err(err) = result {
+            let offset = self.error_offset(base, &err);
+            self.warn(offset, format!("{}{}", lead(path), bare_message(&err)));
+        }
+        count
+    }
+
+    /// One array element.
+    fn element(&mut self, kind: Kind, raw: &'t RawValue, path: &str, i: usize) {
+        let raw = raw.get();
+        let p = format!("{path}[{i}]");
+        match kind {
+            Kind::Summary => {
+                if let Some(s) = self.parse_at::<TraceSummary>(raw, &p) {
+                    self.emit(Item::Summary(s));
+                }
+            }
+            Kind::Trace => self.trace(raw, &p),
+            Kind::Service => {
+                if let Some(s) = self.parse_at::<Service>(raw, &p) {
+                    self.services.push(s);
+                }
+            }
+            Kind::Group => {
+                if let Some(g) = self.parse_at::<Group>(raw, &p) {
+                    self.groups.push(g);
+                }
+            }
+            Kind::Document => {
+                if raw.starts_with('{') {
+                    self.object(raw, &p);
+                } else {
+                    let offset = self.offset_of(raw);
+                    let odd = self.odd.get_or_insert(Odd {
+                        count: 0,
+                        first_offset: offset,
+                        first_kind: kind_of(raw),
+                    });
+                    odd.count += 1;
+                }
+            }
+        }
+    }
+
+    /// Reports the non-object elements of an array of `total` elements starting at `offset`.
+    fn flush_odd(&mut self, path: &str, offset: usize, total: usize) {
+        let Some(odd) = self.odd.take() else {
+            return;
+        };
+        if odd.count == total {
+            self.warn(
+                offset,
+                format!(
+                    "{}unknown format: {EXPECTED} (found an array of {} {}s: the output of a --query?)",
+                    lead(path),
+                    odd.count,
+                    odd.first_kind
+                ),
+            );
+        } else {
+            self.warn(
+                odd.first_offset,
+                format!(
+                    "{}expected a segment document object in the array, found a {} ({} element(s) skipped)",
+                    lead(path),
+                    odd.first_kind,
+                    odd.count
+                ),
+            );
+        }
+    }
+
+    /// Emits the graph read so far (if `keep`) and resets the collection.
+    fn flush_graph(&mut self, head: GraphHead, keep: bool) {
+        let seen = std::mem::take(&mut self.services_seen);
+        if !seen || !keep {
+            self.services.clear();
+            return;
+        }
+        let graph = ServiceGraph {
+            start_time: head.start_time,
+            end_time: head.end_time,
+            services: std::mem::take(&mut self.services),
+            contains_old_group_versions: head.contains_old_group_versions,
+            next_token: head.next_token,
+        };
+        self.emit(Item::ServiceGraph(graph));
+    }
+
+    /// Emits the groups read so far (if `keep`) and resets the collection.
+    fn flush_groups(&mut self, keep: bool) {
+        let seen = std::mem::take(&mut self.groups_seen);
+        let groups = std::mem::take(&mut self.groups);
+        if seen && keep {
+            self.emit(Item::Groups(groups));
+        }
+    }
+
+    /// `get-group` output: `"Group"` is an object, or a list in the published CLI example.
+    fn group(&mut self, raw: &'t str, path: &str) {
+        if raw.starts_with('[') {
+            self.elements(raw, path, Kind::Group);
+        } else if let Some(g) = self.parse_at::<Group>(raw, path) {
+            self.groups.push(g);
+        }
+    }
+
+    /// `UnprocessedTraceIds`: traces the service did not return are worth a word.
+    fn unprocessed(&mut self, raw: &'t str, path: &str) {
+        let Some(ids) = self.parse_at::<Vec<String>>(raw, path) else {
+            return;
+        };
+        if !ids.is_empty() {
+            let offset = self.offset_of(raw);
+            self.warn(
+                offset,
+                format!(
+                    "{path}: the service did not return {} trace(s): {}",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// A daemon header: skipped, but an unknown format or version is worth a warning.
+    fn header(&mut self, p: &Probe<'t>, offset: usize) {
+        let format = p
+            .format
+            .and_then(|f| serde_json::from_str::<String>(f.get()).ok());
+        let version = p
+            .version
+            .and_then(|v| serde_json::from_str::<f64>(v.get()).ok());
+        if format.as_deref() != Some("json") || version != Some(1.0) {
+            let f = p.format.map_or("none", |f| f.get());
+            let v = p.version.map_or("none", |v| v.get());
+            self.warn(
+                offset,
+                format!(
+                    "daemon header with format {f} and version {v}: only {{\"format\":\"json\",\"version\":1}} is known; reading on"
+                ),
+            );
+        }
+    }
+
+    /// A segment document on its own: it must say which trace it belongs to.
+    fn document(&mut self, raw: &'t str, path: &str) {
+        let Some(seg) = self.parse_at::<Segment>(raw, path) else {
+            return;
+        };
+        if seg.trace_id.as_deref().is_none_or(str::is_empty) {
+            let offset = self.offset_of(raw);
+            self.warn(
+                offset,
+                format!(
+                    "{}missing field `trace_id`: segment document {:?} ({}) does not say which trace it belongs to; skipped",
+                    lead(path),
+                    seg.id,
+                    seg.name
+                ),
+            );
+        } else {
+            self.emit(Item::Document(seg));
+        }
+    }
+
+    /// One trace of a `batch-get-traces` response. Bad documents are skipped one by one.
+    fn trace(&mut self, raw: &'t str, path: &str) {
+        let Some(t) = self.parse_at::<RawTrace<'t>>(raw, path) else {
+            return;
+        };
+        let mut documents = Vec::with_capacity(t.segments.len());
+        for (j, s) in t.segments.iter().enumerate() {
+            let sp = format!("{path}.Segments[{j}]");
+            let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
+                continue;
+            };
+            let Some(doc) = bs.document else {
+                let offset = self.offset_of(s.get());
+                self.warn(offset, format!("{sp}: missing field `Document`"));
+                continue;
+            };
+            if let Some(seg) = self.batch_document(doc.get(), &format!("{sp}.Document")) {
+                documents.push(seg);
+            }
+        }
+        let id =
+            t.id.filter(|i| !i.is_empty())
+                .or_else(|| documents.iter().find_map(|d| d.trace_id.clone()));
+        let Some(id) = id else {
+            let offset = self.offset_of(raw);
+            self.warn(
+                offset,
+                format!(
+                    "{path}: missing field `Id` (and no document has a trace_id); trace skipped"
+                ),
+            );
+            return;
+        };
+        self.emit(Item::Trace {
+            id,
+            documents,
+            limit_exceeded: t.limit_exceeded.unwrap_or(false),
+        });
+    }
+
+    /// A batch segment's `Document`: a JSON string holding the document (or, leniently, the
+    /// document object itself). Errors are located at the `Document` value in the file.
+    fn batch_document(&mut self, raw: &'t str, path: &str) -> Option<Segment> {
+        let offset = self.offset_of(raw);
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                let decoded = match serde_json::from_str::<String>(raw) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        self.warn(offset, format!("{path}: {}", bare_message(&err)));
+                        return None;
+                    }
+                };
+                let mut de = serde_json::Deserializer::from_str(&decoded);
+                match serde_path_to_error::deserialize::<_, Segment>(&mut de) {
+                    Ok(seg) => Some(seg),
+                    Err(e) => {
+                        let inner = e.path().to_string();
+                        let err = e.into_inner();
+                        let inner = if inner == "." {
+                            String::new()
+                        } else {
+                            format!("{inner}: ")
+                        };
+                        let at = match (err.line(), err.column()) {
+                            (0, _) => String::new(),
+                            (1, c) => format!(" (column {c} of the document string)"),
+                            (l, c) => format!(" (line {l} column {c} of the document string)"),
+                        };
+                        let prefix = if err.is_syntax() || err.is_eof() {
+                            "invalid JSON: "
+                        } else {
+                            ""
+                        };
+                        self.warn(
+                            offset,
+                            format!("{path}: {inner}{prefix}{}{at}", bare_message(&err)),
+                        );
+                        None
+                    }
+                }
+            }
+            Some(b'{') => self.parse_at::<Segment>(raw, path),
+            _ => {
+                self.warn(
+                    offset,
+                    format!(
+                        "{path}: invalid type: {}, expected the segment document as a JSON string",
+                        kind_of(raw)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Walks an array, handing each element (as a raw slice of the text) to [`Reader::element`].
+struct Elements<'r, 't, 's, 'p> {
+    reader: &'r mut Reader<'t, 's>,
+    kind: Kind,
+    path: &'p str,
+    count: &'p mut usize,
+}
+
+impl<'t> DeserializeSeed<'t> for Elements<'_, 't, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'t> Visitor<'t> for Elements<'_, 't, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&'t RawValue>()? {
+            self.reader.element(self.kind, raw, self.path, *self.count);
+            *self.count += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a damaged top-level value as far as it goes, delivering the complete elements of its
+/// arrays. Stops at the first syntax error.
+struct Salvage<'r, 't, 's> {
+    reader: &'r mut Reader<'t, 's>,
+}
+
+impl<'t> DeserializeSeed<'t> for Salvage<'_, 't, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'t> Visitor<'t> for Salvage<'_, 't, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(raw) = seq.next_element::<&'t RawValue>()? {
+            self.reader.element(Kind::Document, raw, "", i);
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'t>>()? {
+            let (kind, path) = match key.as_ref() {
+                "TraceSummaries" => (Kind::Summary, "TraceSummaries"),
+                "Traces" => (Kind::Trace, "Traces"),
+                "Services" => {
+                    self.reader.services_seen = true;
+                    (Kind::Service, "Services")
+                }
+                "Groups" => {
+                    self.reader.groups_seen = true;
+                    (Kind::Group, "Groups")
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let mut count = 0;
+            map.next_value_seed(Elements {
+                reader: &mut *self.reader,
+                kind,
+                path,
+                count: &mut count,
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'t>(Cow<'t, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The shape of an object: which well-known keys it has. Values are kept as raw slices.
+#[derive(Default)]
+struct Probe<'t> {
+    summaries: Option<&'t RawValue>,
+    traces: Option<&'t RawValue>,
+    unprocessed: Option<&'t RawValue>,
+    services: Option<&'t RawValue>,
+    groups: Option<&'t RawValue>,
+    group: Option<&'t RawValue>,
+    format: Option<&'t RawValue>,
+    version: Option<&'t RawValue>,
+    /// Has a key only segment documents have (`id`, `name`, `start_time`, `trace_id`...).
+    segment_like: bool,
+    /// The first few keys, for messages.
+    keys: Vec<Cow<'t, str>>,
+    key_count: usize,
+}
+
+impl Probe<'_> {
+    fn is_cli(&self) -> bool {
+        self.summaries.is_some()
+            || self.traces.is_some()
+            || self.services.is_some()
+            || self.groups.is_some()
+            || self.group.is_some()
+    }
+    fn is_header(&self) -> bool {
+        self.format.is_some() && self.version.is_some() && !self.segment_like
+    }
+}
+
+impl<'de> Deserialize<'de> for Probe<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Probe<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe<'de>, A::Error> {
+                let mut p = Probe::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let value = map.next_value::<&'de RawValue>()?;
+                    let slot = match key.as_ref() {
+                        "TraceSummaries" => &mut p.summaries,
+                        "Traces" => &mut p.traces,
+                        "UnprocessedTraceIds" => &mut p.unprocessed,
+                        "Services" => &mut p.services,
+                        "Groups" => &mut p.groups,
+                        "Group" => &mut p.group,
+                        "format" => &mut p.format,
+                        "version" => &mut p.version,
+                        k => {
+                            if matches!(
+                                k,
+                                "id" | "name"
+                                    | "start_time"
+                                    | "end_time"
+                                    | "trace_id"
+                                    | "parent_id"
+                                    | "in_progress"
+                            ) {
+                                p.segment_like = true;
+                            }
+                            p.key_count += 1;
+                            if p.keys.len() < 6 {
+                                p.keys.push(key);
+                            }
+                            continue;
+                        }
+                    };
+                    *slot = Some(value);
+                    p.key_count += 1;
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The fields of a `get-service-graph` response other than `Services`.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GraphHead {
+    #[serde(default, deserialize_with = "time::opt_epoch::deserialize")]
+    start_time: Option<f64>,
+    #[serde(default, deserialize_with = "time::opt_epoch::deserialize")]
+    end_time: Option<f64>,
+    #[serde(default)]
+    contains_old_group_versions: Option<bool>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+/// A trace of a `batch-get-traces` response, its segments still raw.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTrace<'t> {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    limit_exceeded: Option<bool>,
+    #[serde(default, borrow)]
+    segments: Vec<&'t RawValue>,
+}
+
+/// A segment of a `batch-get-traces` response, its document still raw.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawBatchSegment<'t> {
+    #[serde(default, borrow)]
+    document: Option<&'t RawValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Vec<Event> {
+        let mut out = Vec::new();
+        load_bytes("t.json", text.as_bytes(), &mut |e| out.push(e));
+        out
+    }
+
+    #[test]
+    fn detects_each_shape() {
+        assert_eq!(detect(br#"{"TraceSummaries":[]}"#), Format::TraceSummaries);
+        assert_eq!(
+            detect(br#"{"ApproximateTime":1,"TraceSummaries":[]}"#),
+            Format::TraceSummaries
+        );
+        assert_eq!(
+            detect(br#"{"Traces":[],"UnprocessedTraceIds":[]}"#),
+            Format::BatchTraces
+        );
+        assert_eq!(detect(br#"{"Services":[]}"#), Format::ServiceGraph);
+        assert_eq!(detect(br#"{"Groups":[]}"#), Format::Groups);
+        assert_eq!(detect(br#"{"Group":{"GroupName":"a"}}"#), Format::Groups);
+        let doc = r#"{"id":"a","name":"n","start_time":1,"trace_id":"1-a-b"}"#;
+        assert_eq!(detect(doc.as_bytes()), Format::SingleSegment);
+        assert_eq!(
+            detect(format!("[{doc},{doc}]").as_bytes()),
+            Format::SegmentArray
+        );
+        assert_eq!(
+            detect(format!("{doc}\n{doc}\n").as_bytes()),
+            Format::SegmentLines
+        );
+        assert_eq!(
+            detect(format!("{{\"format\":\"json\",\"version\":1}}\n{doc}\n").as_bytes()),
+            Format::SegmentLines
+        );
+        assert_eq!(
+            detect(format!("{doc}\n{{\"id\": \n").as_bytes()),
+            Format::SegmentLines
+        );
+        assert_eq!(detect(br#"{"Traces":[{"Id":"x""#), Format::BatchTraces);
+        assert_eq!(detect(br#"["a","b"]"#), Format::Unknown);
+        assert_eq!(detect(br#"{"SamplingRuleRecords":[]}"#), Format::Unknown);
+        assert_eq!(detect(b""), Format::Unknown);
+        assert_eq!(detect(b"\xff\xfe"), Format::Unknown);
+    }
+
+    #[test]
+    fn paths_join() {
+        assert_eq!(
+            join("Traces[0]", "Segments[1].Id"),
+            "Traces[0].Segments[1].Id"
+        );
+        assert_eq!(join("", "[3].x"), "[3].x");
+        assert_eq!(join("[2]", "[3].x"), "[2][3].x");
+        assert_eq!(join("a", "."), "a");
+    }
+
+    #[test]
+    fn literal_backslash_n_after_header() {
+        let ev = load(
+            r#"{"format": "json", "version": 1}\n{"trace_id": "1-a-b", "id": "x", "start_time": 1, "name": "n"}"#,
+        );
+        assert!(
+            matches!(ev.as_slice(), [Event::Item(Item::Document(d))] if d.id == "x"),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn error_column_is_exact() {
+        let ev = load("{\"Traces\": [{\"Id\": \"t\", \"Segments\": 5}]}");
+        let [Event::Warning(w)] = ev.as_slice() else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(w.location.line, Some(1));
+        assert!(
+            w.message
+                .starts_with("Traces[0].Segments: invalid type: integer `5`"),
+            "{w}"
+        );
+    }
+
+    #[test]
+    fn empty_input_warns() {
+        let ev = load("  \n");
+        assert!(matches!(ev.as_slice(), [Event::Warning(w)] if w.message.contains("empty")));
+    }
+}
