@@ -236,6 +236,20 @@ mod tests {
         );
         assert_eq!(t.nodes.len(), 1);
         assert!(t.nodes[0].is_orphan());
+        let t = assemble(
+            "1-a-b",
+            [seg(
+                json!({"id":"x1","name":"work","trace_id":"1-a-b","type":"subsegment","parent_id":"missing","start_time":1.5,"end_time":2.0,
+                "subsegments":[{"id":"x2","name":"DynamoDB","namespace":"aws","start_time":1.6,"end_time":1.7}]}),
+            )],
+        );
+        assert!(
+            !t.nodes[1].is_orphan(),
+            "an orphan's children hang under it"
+        );
+        let docs = t.documents();
+        assert_eq!(docs.len(), 1, "exported as one document");
+        assert_eq!(docs[0].subsegments.len(), 1);
         assert_eq!(t.nodes[0].doc.parent_id.as_deref(), Some("missing"));
     }
 

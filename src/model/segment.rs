@@ -260,7 +260,7 @@ pub struct HttpResponse {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_u64"
+        deserialize_with = "lenient::opt_length"
     )]
     pub content_length: Option<u64>,
     /// Other fields.
@@ -633,6 +633,15 @@ pub mod lenient {
         }
     }
 
+    /// A length where SDKs write `-1` for "unknown" (Java's `HttpURLConnection`): negative
+    /// numbers read as absent.
+    pub fn opt_length<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f < 0.0) => Ok(None),
+            other => opt_u64(other.unwrap_or(Value::Null)).map_err(D::Error::custom),
+        }
+    }
+
     /// An HTTP status code (number or numeric string).
     pub fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
         let v = opt_u64(d)?;
@@ -668,5 +677,21 @@ mod tests {
             "{}",
             std::mem::size_of::<Segment>()
         );
+    }
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::*;
+
+    #[test]
+    fn content_length_minus_one_means_unknown() {
+        let r: HttpResponse =
+            serde_json::from_str(r#"{"status":200,"content_length":-1}"#).expect("accepted");
+        assert_eq!(r.content_length, None);
+        let r: HttpResponse =
+            serde_json::from_str(r#"{"content_length":"861"}"#).expect("accepted");
+        assert_eq!(r.content_length, Some(861));
+        assert!(serde_json::from_str::<HttpResponse>(r#"{"content_length":"lots"}"#).is_err());
     }
 }

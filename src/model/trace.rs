@@ -42,9 +42,10 @@ pub struct Node {
 }
 
 impl Node {
-    /// A subsegment whose parent never arrived.
+    /// A subsegment whose parent never arrived: a root that is not a segment. (Its own
+    /// children belong under it and are not orphans.)
     pub fn is_orphan(&self) -> bool {
-        self.kind == NodeKind::Subsegment && self.segment.is_none()
+        self.kind == NodeKind::Subsegment && self.parent.is_none()
     }
 }
 

@@ -496,7 +496,20 @@ impl<'t, 's> Reader<'t, 's> {
                 Some(Err(err)) => {
                     let offset = self.error_offset(pos, &err);
                     let msg = self.describe_syntax(&err, offset);
-                    self.warn(offset, msg);
+                    let swallowed = self.resume_after(pos).is_some_and(|next| offset >= next);
+                    if !swallowed {
+                        self.warn(offset, msg);
+                    } else {
+                        let found = self.location(offset);
+                        // A value cut short runs into the lines after it: name the line where
+                        // the damaged value starts, and where the parser gave up.
+                        let at = match (found.line, found.column) {
+                            (Some(l), Some(c)) => format!(" (detected at line {l}, column {c})"),
+                            (Some(l), None) => format!(" (detected at line {l})"),
+                            _ => String::new(),
+                        };
+                        self.warn(pos, format!("damaged value starting here: {msg}{at}"));
+                    }
                     self.salvage(rest);
                     match self.resume_after(pos) {
                         Some(next) => pos = next,
