@@ -39,7 +39,7 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
         "START (UTC)",
         "TRACE ID",
         "METHOD",
-        "URL",
+        "PATH",
         "STATUS",
         "DURATION",
         "RESPONSE",
@@ -55,7 +55,11 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
             s.id.clone(),
             http.and_then(|h| h.http_method.clone())
                 .unwrap_or_else(|| "-".into()),
-            truncate(http.and_then(|h| h.http_url.as_deref()).unwrap_or("-"), 60),
+            truncate(
+                http.and_then(|h| h.http_url.as_deref())
+                    .map_or("-", url_path),
+                60,
+            ),
             http.and_then(|h| h.http_status)
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "-".into()),
@@ -67,12 +71,29 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
                 .unwrap_or_else(|| "…".into()),
             flags(s),
             join_or_dash(s.users.iter().filter_map(|u| u.user_name.clone())),
-            join_or_dash(s.service_ids.iter().filter_map(|u| u.name.clone())),
+            truncate(
+                &join_or_dash(unique(s.service_ids.iter().filter_map(|u| u.name.clone()))),
+                60,
+            ),
         ]);
     }
     let mut out = align(&rows, &[5, 6]);
     out.push_str(&format!("{} traces\n", summaries.len()));
     out
+}
+
+/// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
+pub fn url_path(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => url,
+    }
+}
+
+/// Names in first-seen order without repeats (a Lambda function and its service share one).
+fn unique(items: impl Iterator<Item = String>) -> impl Iterator<Item = String> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(move |x| seen.insert(x.clone()))
 }
 
 fn join_or_dash(items: impl Iterator<Item = String>) -> String {
@@ -232,11 +253,14 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
     ]];
     for row in &rows {
         let doc = &trace.nodes[row.node].doc;
-        let name = format!(
-            "{}{}{}",
-            "  ".repeat(row.depth as usize),
-            doc.name,
-            row_detail(trace, row)
+        let name = truncate(
+            &format!(
+                "{}{}{}",
+                "  ".repeat(row.depth as usize),
+                doc.name,
+                row_detail(trace, row)
+            ),
+            NAME_WIDTH,
         );
         table.push(vec![
             format!("{:.3}s", row.offset),
@@ -249,6 +273,51 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
         ]);
     }
     out.push_str(&align(&table, &[0, 1]));
+    out.push_str(&root_causes_text(&crate::engine::summarize(trace)));
+    out
+}
+
+/// The widest a waterfall name (with its indentation and detail) may be, so bars stay visible.
+const NAME_WIDTH: usize = 96;
+
+/// Root causes for people: one line per cause, the services on the path, then the exceptions.
+pub fn root_causes_text(s: &TraceSummary) -> String {
+    let mut out = String::new();
+    let kinds = [
+        ("Fault", &s.fault_root_causes),
+        ("Error", &s.error_root_causes),
+    ];
+    for (label, causes) in kinds {
+        for rc in causes.iter() {
+            let path: Vec<String> = rc
+                .services
+                .iter()
+                .map(|svc| {
+                    let entity = svc.entity_path.last().and_then(|e| e.name.clone());
+                    match (svc.name.as_deref(), entity) {
+                        (Some(n), Some(e)) if e != n => format!("{n} ({e})"),
+                        (Some(n), _) => n.to_owned(),
+                        (None, Some(e)) => e,
+                        (None, None) => "?".into(),
+                    }
+                })
+                .collect();
+            out.push_str(&format!("{label} root cause: {}\n", path.join(" -> ")));
+            for e in rc.services.iter().flat_map(|svc| &svc.entity_path) {
+                for x in &e.exceptions {
+                    out.push_str(&format!(
+                        "  {}: {}: {}\n",
+                        e.name.as_deref().unwrap_or("?"),
+                        x.name.as_deref().unwrap_or("exception"),
+                        x.message.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+        }
+    }
+    if !out.is_empty() {
+        out.insert(0, '\n');
+    }
     out
 }
 
@@ -295,6 +364,13 @@ mod tests {
         assert_eq!(bar(0.5, Some(0.25), 1.0, 4), "  █ ");
         assert_eq!(bar(0.5, None, 1.0, 4), "  █→");
         assert_eq!(bar(0.0, Some(0.0), 0.0, 3), "█  ");
+    }
+
+    #[test]
+    fn url_path_drops_scheme_and_host() {
+        assert_eq!(url_path("https://h.example/prod/api?a=1"), "/prod/api?a=1");
+        assert_eq!(url_path("http://h.example"), "/");
+        assert_eq!(url_path("/already/a/path"), "/already/a/path");
     }
 
     #[test]

@@ -325,7 +325,22 @@ impl GraphBuilder {
             } else {
                 BTreeSet::new()
             };
-            if !targets.is_empty() {
+            let via = service::messaging_resource(doc).filter(|v| !targets.contains(v));
+            if let (Some(via), false) = (via, targets.is_empty()) {
+                // producer -> queue/topic -> consumers
+                let acc = self.service(&via);
+                acc.window.see(doc);
+                acc.stats.get_or_insert_with(Acc::default).record(doc);
+                self.edge(from, NodeKey::Service(via.clone()), doc);
+                for c in service::called_segments(trace, sub) {
+                    let consumer = &trace.nodes[c].doc;
+                    self.edge(
+                        &via,
+                        NodeKey::Service(service::of_segment(consumer)),
+                        consumer,
+                    );
+                }
+            } else if !targets.is_empty() {
                 for t in targets {
                     self.edge(from, NodeKey::Service(t), doc);
                 }
@@ -699,6 +714,29 @@ mod tests {
             g.services
                 .iter()
                 .all(|s| s.name.as_deref() != Some("orders-client"))
+        );
+    }
+
+    #[test]
+    fn queue_sits_between_producer_and_consumer() {
+        let t = trace(vec![
+            json!({"id":"p1","name":"producer","origin":"AWS::EC2::Instance","trace_id":"1-5f2aebcc-b475d14618c51eaa28753d37","start_time":1.0,"end_time":2.0,
+                "subsegments":[{"id":"sq","name":"SQS","namespace":"aws","start_time":1.1,"end_time":1.2,
+                    "aws":{"operation":"SendMessage","queue_url":"https://sqs.eu-west-1.amazonaws.com/123456789012/order-events"}}]}),
+            json!({"id":"c1","name":"consumer","origin":"AWS::ECS::Container","trace_id":"1-5f2aebcc-b475d14618c51eaa28753d37","parent_id":"sq","start_time":1.3,"end_time":1.5}),
+        ]);
+        let g = service_graph([&t]);
+        let producer = find(&g, "producer", "AWS::EC2::Instance");
+        let queue = find(&g, "order-events", "AWS::SQS::Queue");
+        let consumer = find(&g, "consumer", "AWS::ECS::Container");
+        assert_eq!(stats(edge(&g, producer, queue)).total_count, 1);
+        assert_eq!(stats(edge(&g, queue, consumer)).total_count, 1);
+        assert!(
+            producer
+                .edges
+                .iter()
+                .all(|e| e.reference_id != consumer.reference_id),
+            "no direct producer -> consumer edge"
         );
     }
 

@@ -123,6 +123,20 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
     None
 }
 
+/// AWS services that deliver asynchronously: a consumer's segment hangs under the producer's
+/// call, but the graph goes producer -> queue/topic -> consumer (X-Ray draws the resource).
+const MESSAGING: [&str; 4] = ["SQS", "SNS", "Kinesis", "EventBridge"];
+
+/// For a call to a queue, topic or stream (`namespace: "aws"`), the resource node that sits
+/// between the producer and the consumers whose segments hang under the call.
+pub fn messaging_resource(doc: &Segment) -> Option<ServiceKey> {
+    if doc.namespace.as_deref() == Some("aws") && MESSAGING.contains(&doc.name.as_str()) {
+        of_downstream(doc)
+    } else {
+        None
+    }
+}
+
 /// For a call subsegment, the segment nodes directly under it (the called service's own
 /// segments, or the inferred segment the service made for it).
 pub fn called_segments(trace: &Trace, call: NodeId) -> impl Iterator<Item = NodeId> + '_ {
@@ -150,6 +164,8 @@ pub fn services_in(trace: &Trace) -> Vec<ServiceKey> {
                     if let Some(k) = of_downstream(&node.doc) {
                         push(k);
                     }
+                } else if let Some(k) = messaging_resource(&node.doc) {
+                    push(k);
                 }
             }
         }
