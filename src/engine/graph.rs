@@ -110,32 +110,10 @@ struct Acc {
     window: Window,
 }
 
-/// Where one request landed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Ok,
-    Error,
-    Throttle,
-    Fault,
-}
+use crate::model::segment::Outcome;
 
 fn outcome(doc: &Segment) -> Outcome {
-    if doc.is_fault() {
-        Outcome::Fault
-    } else if doc.is_throttle() {
-        Outcome::Throttle
-    } else if doc.is_error() {
-        Outcome::Error
-    } else if doc.fault.is_some() || doc.error.is_some() || doc.throttle.is_some() {
-        Outcome::Ok
-    } else {
-        match doc.http_status() {
-            Some(500..=599) => Outcome::Fault,
-            Some(429) => Outcome::Throttle,
-            Some(400..=499) => Outcome::Error,
-            _ => Outcome::Ok,
-        }
-    }
+    doc.outcome()
 }
 
 impl Acc {
@@ -384,30 +362,10 @@ fn segments_inside(trace: &Trace, call: NodeId) -> BTreeSet<ServiceKey> {
 mod tests {
     use super::*;
     use crate::engine::assemble;
-    use crate::model::BatchTraces;
+    use crate::engine::test_support::fixture_traces;
     use crate::model::graph::EdgeStatistics;
     use proptest::prelude::*;
     use serde_json::{Value, json};
-
-    fn fixture_traces(path: &str) -> Vec<Trace> {
-        let full = format!(
-            "{}/tests/fixtures/public/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&full).expect("fixture present");
-        let batch: BatchTraces = serde_json::from_str(&text).expect("batch JSON");
-        batch
-            .traces
-            .iter()
-            .map(|t| {
-                let docs = t
-                    .segments
-                    .iter()
-                    .map(|s| serde_json::from_str::<Segment>(&s.document).expect("document"));
-                assemble(t.id.as_deref().unwrap_or(""), docs)
-            })
-            .collect()
-    }
 
     fn block07() -> Vec<Trace> {
         fixture_traces("awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json")

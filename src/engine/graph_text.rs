@@ -368,34 +368,13 @@ pub fn render_dot(graph: &ServiceGraph) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{assemble, graph::service_graph};
+    use crate::engine::graph::service_graph;
+    use crate::engine::test_support::{fixture, fixture_traces};
     use crate::model::graph::Edge;
-    use crate::model::{BatchTraces, Segment};
-
-    fn fixture(path: &str) -> String {
-        let full = format!(
-            "{}/tests/fixtures/public/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(full).expect("fixture present")
-    }
 
     fn block07_graph() -> ServiceGraph {
-        let batch: BatchTraces = serde_json::from_str(&fixture(
-            "awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json",
-        ))
-        .expect("batch JSON");
-        let traces: Vec<_> = batch
-            .traces
-            .iter()
-            .map(|t| {
-                let docs = t
-                    .segments
-                    .iter()
-                    .map(|s| serde_json::from_str::<Segment>(&s.document).expect("document"));
-                assemble(t.id.as_deref().unwrap_or(""), docs)
-            })
-            .collect();
+        let traces =
+            fixture_traces("awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json");
         service_graph(&traces)
     }
 

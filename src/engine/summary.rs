@@ -100,9 +100,9 @@ pub fn summarize(trace: &Trace) -> TraceSummary {
         start_time: start,
         duration: start.zip(end).map(|(s, e)| round_ms(e - s)),
         response_time: root_doc.and_then(Segment::duration).map(round_ms),
-        has_fault: trace.nodes.iter().any(|n| n.doc.is_fault()),
-        has_error: trace.nodes.iter().any(|n| n.doc.is_error()),
-        has_throttle: trace.nodes.iter().any(|n| n.doc.is_throttle()),
+        has_fault: trace.nodes.iter().any(|n| n.doc.flags().fault),
+        has_error: trace.nodes.iter().any(|n| n.doc.flags().error),
+        has_throttle: trace.nodes.iter().any(|n| n.doc.flags().throttle),
         is_partial: Some(
             trace
                 .nodes
@@ -120,8 +120,11 @@ pub fn summarize(trace: &Trace) -> TraceSummary {
         instance_ids: instances,
         availability_zones: zones,
         entry_point: root_doc.map(|d| service::of_segment(d).to_service_id()),
-        fault_root_causes: failure_root_causes(trace, root, Segment::is_fault),
-        error_root_causes: failure_root_causes(trace, root, |d| d.is_error() || d.is_throttle()),
+        fault_root_causes: failure_root_causes(trace, root, |d| d.flags().fault),
+        error_root_causes: failure_root_causes(trace, root, |d| {
+            let f = d.flags();
+            f.error || f.throttle
+        }),
         response_time_root_causes: response_time_root_cause(trace, root).into_iter().collect(),
         revision: None,
         matched_event_time: None,
@@ -185,6 +188,21 @@ fn is_remote(doc: &Segment) -> bool {
     matches!(doc.namespace.as_deref(), Some("remote") | Some("aws"))
 }
 
+/// `Name`, `Names`, `Type`, `AccountId` of a root-cause service.
+type IdFields = (Option<String>, Vec<String>, Option<String>, Option<String>);
+
+fn id_fields(key: Option<&ServiceKey>) -> IdFields {
+    match key {
+        Some(k) => (
+            Some(k.name.clone()),
+            vec![k.name.clone()],
+            Some(k.kind.clone()).filter(|t| !t.is_empty()),
+            k.account_id.clone(),
+        ),
+        None => (None, Vec::new(), None, None),
+    }
+}
+
 /// Cuts a root-to-entity path into per-service runs: `(service, [entities])`.
 fn services_on_path(trace: &Trace, path: &[NodeId]) -> Vec<(Option<ServiceKey>, Vec<NodeId>)> {
     let mut out: Vec<(Option<NodeId>, Vec<NodeId>)> = Vec::new();
@@ -211,22 +229,22 @@ fn failure_root_causes(
         let path = trace.path_to(leaf);
         let mut services: Vec<RootCauseService> = services_on_path(trace, &path)
             .into_iter()
-            .map(|(key, ids)| RootCauseService {
-                name: key.as_ref().map(|k| k.name.clone()),
-                names: key.iter().map(|k| k.name.clone()).collect(),
-                kind: key
-                    .as_ref()
-                    .map(|k| k.kind.clone())
-                    .filter(|k| !k.is_empty()),
-                account_id: key.as_ref().and_then(|k| k.account_id.clone()),
-                entity_path: ids
-                    .iter()
-                    .map(|&id| failure_entity(&trace.nodes[id].doc))
-                    .collect(),
-                inferred: Some(
-                    ids.first()
-                        .is_some_and(|&i| trace.nodes[i].doc.is_inferred()),
-                ),
+            .map(|(key, ids)| {
+                let (name, names, kind, account_id) = id_fields(key.as_ref());
+                RootCauseService {
+                    name,
+                    names,
+                    kind,
+                    account_id,
+                    entity_path: ids
+                        .iter()
+                        .map(|&id| failure_entity(&trace.nodes[id].doc))
+                        .collect(),
+                    inferred: Some(
+                        ids.first()
+                            .is_some_and(|&i| trace.nodes[i].doc.is_inferred()),
+                    ),
+                }
             })
             .collect();
         let leaf_node = &trace.nodes[leaf];
@@ -298,29 +316,29 @@ fn response_time_root_cause(trace: &Trace, root: Option<NodeId>) -> Option<Respo
     }
     let services = services_on_path(trace, &path)
         .into_iter()
-        .map(|(key, ids)| ResponseTimeRootCauseService {
-            name: key.as_ref().map(|k| k.name.clone()),
-            names: key.iter().map(|k| k.name.clone()).collect(),
-            kind: key
-                .as_ref()
-                .map(|k| k.kind.clone())
-                .filter(|k| !k.is_empty()),
-            account_id: key.as_ref().and_then(|k| k.account_id.clone()),
-            entity_path: ids
-                .iter()
-                .map(|&id| {
-                    let doc = &trace.nodes[id].doc;
-                    ResponseTimeRootCauseEntity {
-                        name: Some(doc.name.clone()),
-                        coverage: doc.duration().map(|d| round_ms(d / total)),
-                        remote: Some(is_remote(doc)),
-                    }
-                })
-                .collect(),
-            inferred: Some(
-                ids.first()
-                    .is_some_and(|&i| trace.nodes[i].doc.is_inferred()),
-            ),
+        .map(|(key, ids)| {
+            let (name, names, kind, account_id) = id_fields(key.as_ref());
+            ResponseTimeRootCauseService {
+                name,
+                names,
+                kind,
+                account_id,
+                entity_path: ids
+                    .iter()
+                    .map(|&id| {
+                        let doc = &trace.nodes[id].doc;
+                        ResponseTimeRootCauseEntity {
+                            name: Some(doc.name.clone()),
+                            coverage: doc.duration().map(|d| round_ms(d / total)),
+                            remote: Some(is_remote(doc)),
+                        }
+                    })
+                    .collect(),
+                inferred: Some(
+                    ids.first()
+                        .is_some_and(|&i| trace.nodes[i].doc.is_inferred()),
+                ),
+            }
         })
         .collect();
     Some(ResponseTimeRootCause {

@@ -10,35 +10,10 @@
 use std::collections::HashSet;
 
 use crate::engine::service;
-use crate::model::{NodeId, NodeKind, Segment, Trace};
+use crate::model::{NodeId, NodeKind, Trace};
 
-/// How an entity ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
-    /// No error, fault or throttle.
-    Ok,
-    /// A client error (4xx).
-    Error,
-    /// Throttled (429).
-    Throttle,
-    /// A server fault (5xx).
-    Fault,
-}
-
-impl Status {
-    /// From the entity's flags; the worst wins (fault, then throttle, then error).
-    pub fn of(doc: &Segment) -> Self {
-        if doc.is_fault() {
-            Status::Fault
-        } else if doc.is_throttle() {
-            Status::Throttle
-        } else if doc.is_error() {
-            Status::Error
-        } else {
-            Status::Ok
-        }
-    }
-}
+/// How an entity ended (the segment's [`Outcome`]).
+pub use crate::model::segment::Outcome as Status;
 
 /// One line of the waterfall.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +118,7 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
             depth: node.depth,
             offset: c.start[id] - t0,
             duration: node.doc.duration().map(|d| d.max(0.0)),
-            status: Status::of(&node.doc),
+            status: node.doc.outcome(),
             service: node
                 .segment
                 .map(|s| service::of_segment(&trace.nodes[s].doc).name)
@@ -191,6 +166,7 @@ pub fn segments_only(trace: &Trace) -> HashSet<NodeId> {
 mod tests {
     use super::*;
     use crate::engine::assemble;
+    use crate::model::Segment;
     use proptest::prelude::*;
     use serde_json::json;
 

@@ -123,6 +123,47 @@ impl Segment {
     pub fn is_throttle(&self) -> bool {
         self.throttle == Some(true)
     }
+    /// Fault, error and throttle as X-Ray counts them: the document's flags, or, when it sets
+    /// none of the three, what its HTTP status says (5xx fault; 429 error and throttle; other
+    /// 4xx error).
+    pub fn flags(&self) -> Flags {
+        if self.fault.is_some() || self.error.is_some() || self.throttle.is_some() {
+            return Flags {
+                fault: self.is_fault(),
+                error: self.is_error(),
+                throttle: self.is_throttle(),
+            };
+        }
+        match self.http_status() {
+            Some(500..=599) => Flags {
+                fault: true,
+                ..Flags::default()
+            },
+            Some(429) => Flags {
+                error: true,
+                throttle: true,
+                ..Flags::default()
+            },
+            Some(400..=499) => Flags {
+                error: true,
+                ..Flags::default()
+            },
+            _ => Flags::default(),
+        }
+    }
+    /// How the entity ended, the worst of its [`flags`](Self::flags) winning.
+    pub fn outcome(&self) -> Outcome {
+        let f = self.flags();
+        if f.fault {
+            Outcome::Fault
+        } else if f.throttle {
+            Outcome::Throttle
+        } else if f.error {
+            Outcome::Error
+        } else {
+            Outcome::Ok
+        }
+    }
     /// Made up by the service for a downstream call.
     pub fn is_inferred(&self) -> bool {
         self.inferred == Some(true)
@@ -149,6 +190,30 @@ impl Segment {
             _ => &[],
         }
     }
+}
+
+/// Fault, error and throttle of one entity (see [`Segment::flags`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// Server fault (5xx).
+    pub fault: bool,
+    /// Client error (4xx, 429 included).
+    pub error: bool,
+    /// Throttled (429).
+    pub throttle: bool,
+}
+
+/// How an entity ended; ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// No error, fault or throttle.
+    Ok,
+    /// A client error (4xx).
+    Error,
+    /// Throttled (429).
+    Throttle,
+    /// A server fault (5xx).
+    Fault,
 }
 
 /// An annotation value: X-Ray accepts strings, numbers and booleans.
@@ -683,6 +748,35 @@ mod tests {
 #[cfg(test)]
 mod lenient_tests {
     use super::*;
+
+    #[test]
+    fn flags_fall_back_to_http_status_only_without_flags() {
+        let doc = |v: serde_json::Value| -> Segment {
+            let mut base = serde_json::json!({"id":"a","name":"n","start_time":1.0,"end_time":2.0});
+            if let (Some(b), Some(extra)) = (base.as_object_mut(), v.as_object()) {
+                b.extend(extra.clone());
+            }
+            serde_json::from_value(base).expect("valid")
+        };
+        let status = |c: u16| serde_json::json!({"http":{"response":{"status":c}}});
+        assert_eq!(doc(status(503)).outcome(), Outcome::Fault);
+        assert_eq!(
+            doc(status(429)).flags(),
+            Flags {
+                fault: false,
+                error: true,
+                throttle: true
+            }
+        );
+        assert_eq!(doc(status(404)).outcome(), Outcome::Error);
+        assert_eq!(doc(status(200)).outcome(), Outcome::Ok);
+        // An explicit flag wins over the status.
+        let mut v = status(404);
+        v["error"] = serde_json::json!(false);
+        assert_eq!(doc(v).outcome(), Outcome::Ok);
+        let both = serde_json::json!({"fault": true, "throttle": true});
+        assert_eq!(doc(both).outcome(), Outcome::Fault);
+    }
 
     #[test]
     fn content_length_minus_one_means_unknown() {
