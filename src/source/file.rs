@@ -445,6 +445,10 @@ impl<'t, 's> Reader<'t, 's> {
     /// Typed parse of a slice of the text; a failure is a warning at the exact place, with the
     /// field path under `path`.
     fn parse_at<T: Deserialize<'t>>(&mut self, raw: &'t str, path: &str) -> Option<T> {
+        // Fast path: plain serde. Only a failure pays for tracking the field path.
+        if let Ok(v) = serde_json::from_str::<T>(raw) {
+            return Some(v);
+        }
         let mut de = serde_json::Deserializer::from_str(raw);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(v) => Some(v),
@@ -868,6 +872,9 @@ impl<'t, 's> Reader<'t, 's> {
                         return None;
                     }
                 };
+                if let Ok(seg) = serde_json::from_str::<Segment>(&decoded) {
+                    return Some(seg);
+                }
                 let mut de = serde_json::Deserializer::from_str(&decoded);
                 match serde_path_to_error::deserialize::<_, Segment>(&mut de) {
                     Ok(seg) => Some(seg),

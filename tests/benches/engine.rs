@@ -1,0 +1,140 @@
+//! Engine benchmarks: how fast a file becomes traces, summaries, a graph and waterfall rows.
+//!
+//! Run with `cargo bench --bench engine`; figures go to `docs/benchmarks.md`.
+
+use std::collections::HashSet;
+use std::hint::black_box;
+use std::sync::Arc;
+
+use divan::Bencher;
+use divan::counter::{BytesCount, ItemsCount};
+use xray_tui::engine::dataset::{Collector, Dataset};
+use xray_tui::engine::{assemble, service_graph, summarize, waterfall};
+use xray_tui::model::{Segment, Trace};
+use xray_tui::source::file;
+
+fn main() {
+    divan::main();
+}
+
+/// The demo, `copies` times, each copy with its own trace IDs (~1.7 MB per copy).
+fn scaled_demo(copies: usize) -> String {
+    let demo = xray_tui::demo::DEMO_NDJSON;
+    let mut out = String::with_capacity(demo.len() * copies);
+    for c in 0..copies {
+        if c == 0 {
+            out.push_str(demo);
+        } else {
+            // Rewrite the last 4 hex digits of every trace ID: "-xxxx\"" -> unique per copy.
+            let tag = format!("{:04x}", c);
+            for line in demo.lines() {
+                match line.find("\"trace_id\":\"1-") {
+                    Some(i) => {
+                        let end = i + "\"trace_id\":\"".len() + 35;
+                        out.push_str(&line[..end - 4]);
+                        out.push_str(&tag);
+                        out.push_str(&line[end..]);
+                    }
+                    None => out.push_str(line),
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn load(text: &str) -> Dataset {
+    let mut c = Collector::new();
+    file::load_bytes("bench", text.as_bytes(), &mut |e| c.push(e));
+    c.finish()
+}
+
+/// Parse + group + assemble + summarise, end to end.
+#[divan::bench(args = [1, 20])]
+fn load_ndjson(bencher: Bencher, copies: usize) {
+    let text = scaled_demo(copies);
+    bencher
+        .counter(BytesCount::new(text.len()))
+        .bench(|| black_box(load(&text)));
+}
+
+/// The same documents as one `batch-get-traces` file (documents as JSON strings).
+#[divan::bench]
+fn load_batch_get_traces(bencher: Bencher) {
+    let data = load(xray_tui::demo::DEMO_NDJSON);
+    let traces: Vec<&Trace> = data.traces.iter().map(Arc::as_ref).collect();
+    let batch = xray_tui::report::batch_traces(&traces).expect("encodes");
+    let text = serde_json::to_string_pretty(&batch).expect("encodes");
+    bencher
+        .counter(BytesCount::new(text.len()))
+        .bench(|| black_box(load(&text)));
+}
+
+/// Summaries of every demo trace.
+#[divan::bench]
+fn summarize_demo(bencher: Bencher) {
+    let data = load(xray_tui::demo::DEMO_NDJSON);
+    bencher
+        .counter(ItemsCount::new(data.traces.len()))
+        .bench(|| {
+            for t in &data.traces {
+                black_box(summarize(t));
+            }
+        });
+}
+
+/// The service graph of 20 copies of the demo (7,740 traces).
+#[divan::bench]
+fn service_graph_demo_x20(bencher: Bencher) {
+    let data = load(&scaled_demo(20));
+    let nodes: usize = data.traces.iter().map(|t| t.nodes.len()).sum();
+    bencher
+        .counter(ItemsCount::new(nodes))
+        .bench(|| black_box(service_graph(data.traces.iter().map(Arc::as_ref))));
+}
+
+/// One trace of 1 segment + 50,000 subsegments (10 calls deep in places).
+fn huge_trace() -> Trace {
+    let tid = "1-6b055217-f83b86d84f9ae698c37f1c99";
+    let mut subs = Vec::new();
+    for i in 0..5_000u64 {
+        let start = 1.0 + i as f64 * 0.001;
+        let mut inner = Vec::new();
+        for j in 0..9u64 {
+            inner.push(serde_json::json!({"id": format!("{:08x}{:08x}", i, j + 1), "name": "DynamoDB",
+                "namespace": "aws", "start_time": start + j as f64 * 0.0001, "end_time": start + j as f64 * 0.0001 + 0.00005,
+                "aws": {"operation": "GetItem", "table_name": "t"}}));
+        }
+        subs.push(serde_json::json!({"id": format!("{:08x}00000000", i), "name": format!("## step {i}"),
+            "start_time": start, "end_time": start + 0.0009, "subsegments": inner}));
+    }
+    let doc = serde_json::json!({"id": "ffffffffffffffff", "name": "batch-job", "trace_id": tid,
+        "start_time": 1.0, "end_time": 7.0, "subsegments": subs});
+    let seg: Segment = serde_json::from_value(doc).expect("valid");
+    assemble(tid, [seg])
+}
+
+/// Waterfall rows of a 50,000-entity trace: all expanded, and collapsed to segments.
+#[divan::bench(args = ["expanded", "collapsed"])]
+fn waterfall_50k(bencher: Bencher, mode: &str) {
+    let t = huge_trace();
+    let collapsed = if mode == "collapsed" {
+        waterfall::all_collapsible(&t)
+    } else {
+        HashSet::new()
+    };
+    bencher
+        .counter(ItemsCount::new(t.nodes.len()))
+        .bench(|| black_box(waterfall::rows(&t, &collapsed)));
+}
+
+/// Assembling the 50,000-entity trace from its document.
+#[divan::bench]
+fn assemble_50k(bencher: Bencher) {
+    let t = huge_trace();
+    let docs = t.documents();
+    bencher
+        .counter(ItemsCount::new(t.nodes.len()))
+        .bench(|| black_box(assemble(&t.id, docs.clone())));
+}
