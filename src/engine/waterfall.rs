@@ -109,6 +109,12 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
     let c = correct(trace);
     let (t0, _) = window_of(trace, &c);
     let mut out = Vec::with_capacity(trace.nodes.len());
+    // Service names per segment, computed once (most rows are subsegments of a few segments).
+    let names: Vec<Option<String>> = trace
+        .nodes
+        .iter()
+        .map(|n| (n.kind == NodeKind::Segment).then(|| service::of_segment(&n.doc).name))
+        .collect();
     let mut stack: Vec<NodeId> = trace.roots.iter().rev().copied().collect();
     while let Some(id) = stack.pop() {
         let node = &trace.nodes[id];
@@ -121,7 +127,7 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
             status: node.doc.outcome(),
             service: node
                 .segment
-                .map(|s| service::of_segment(&trace.nodes[s].doc).name)
+                .and_then(|s| names[s].clone())
                 .unwrap_or_default(),
             kind: node.kind,
             has_children: !node.children.is_empty(),

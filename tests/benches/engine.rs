@@ -106,8 +106,10 @@ fn huge_trace() -> Trace {
                 "namespace": "aws", "start_time": start + j as f64 * 0.0001, "end_time": start + j as f64 * 0.0001 + 0.00005,
                 "aws": {"operation": "GetItem", "table_name": "t"}}));
         }
-        subs.push(serde_json::json!({"id": format!("{:08x}00000000", i), "name": format!("## step {i}"),
-            "start_time": start, "end_time": start + 0.0009, "subsegments": inner}));
+        subs.push(
+            serde_json::json!({"id": format!("{:08x}00000000", i), "name": format!("## step {i}"),
+            "start_time": start, "end_time": start + 0.0009, "subsegments": inner}),
+        );
     }
     let doc = serde_json::json!({"id": "ffffffffffffffff", "name": "batch-job", "trace_id": tid,
         "start_time": 1.0, "end_time": 7.0, "subsegments": subs});
