@@ -415,41 +415,8 @@ impl Parser {
                     span,
                 ));
             }
-            "not" => {
-                return Err(
-                    FilterError::new("`NOT` is not an operator; negate with `!`", span)
-                        .with_suggestion("!"),
-                );
-            }
-            "contains" | "beginswith" | "endswith" => {
-                return Err(FilterError::new(
-                    format!(
-                        "`{}` is an operator: it goes between a string keyword and a quoted value, e.g. `http.url {} \"/api\"`",
-                        word.to_ascii_uppercase(),
-                        word.to_ascii_uppercase()
-                    ),
-                    span,
-                ));
-            }
-            "like" => {
-                return Err(FilterError::new(
-                    "`LIKE` is not an operator; use CONTAINS, BEGINSWITH or ENDSWITH",
-                    span,
-                )
-                .with_suggestion("CONTAINS"));
-            }
-            "in" => {
-                return Err(FilterError::new(
-                    "`IN` is not an operator; combine equality tests with OR",
-                    span,
-                )
-                .with_suggestion("OR"));
-            }
-            "between" => {
-                return Err(FilterError::new(
-                    "`BETWEEN` is not an operator; write `x >= a AND x <= b`",
-                    span,
-                ));
+            "not" | "like" | "in" | "between" => {
+                return Err(rejected_word(&word, span));
             }
             "true" | "false" => {
                 return Err(FilterError::new(
@@ -571,6 +538,15 @@ impl Parser {
         let fits = ops_list(&Op::NUMBER);
         let op = match self.peek_kind().and_then(op_of) {
             None => {
+                if let Some(Token {
+                    kind: TokenKind::Word(w),
+                    span: wspan,
+                }) = self.peek()
+                {
+                    if ["not", "like", "in", "between"].contains(&w.to_ascii_lowercase().as_str()) {
+                        return Err(rejected_word(w, wspan.clone()));
+                    }
+                }
                 return Err(FilterError::new(
                     format!(
                         "`{name}` is a number keyword and needs a comparison, e.g. `{name} > 5`"
@@ -1117,6 +1093,29 @@ impl Parser {
                 self.eof_span(),
             )),
         }
+    }
+}
+
+/// `NOT`, `LIKE`, `IN`, `BETWEEN`: words from other query languages, with what to write instead.
+fn rejected_word(word: &str, span: Range<usize>) -> FilterError {
+    match word.to_ascii_lowercase().as_str() {
+        "not" => {
+            FilterError::new("`NOT` is not an operator; negate with `!`", span).with_suggestion("!")
+        }
+        "like" => FilterError::new(
+            "`LIKE` is not an operator; use CONTAINS, BEGINSWITH or ENDSWITH",
+            span,
+        )
+        .with_suggestion("CONTAINS"),
+        "in" => FilterError::new(
+            "`IN` is not an operator; combine equality tests with OR",
+            span,
+        )
+        .with_suggestion("OR"),
+        _ => FilterError::new(
+            "`BETWEEN` is not an operator; write `x >= a AND x <= b`",
+            span,
+        ),
     }
 }
 
