@@ -26,11 +26,7 @@ fn number() -> impl Strategy<Value = f64> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        any::<String>(),
-        "[a-z\"\\\\ ]{0,6}",
-        Just(String::new()),
-    ]
+    prop_oneof![any::<String>(), "[a-z\"\\\\ ]{0,6}", Just(String::new()),]
 }
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(v: Vec<T>) -> impl Strategy<Value = T> {
@@ -42,7 +38,10 @@ fn op_of(ops: &'static [Op]) -> impl Strategy<Value = Op> {
 }
 
 fn bool_pred(kws: Vec<BoolKw>) -> BoxedStrategy<Expr> {
-    (pick(kws), proptest::option::of((op_of(&Op::BOOL), any::<bool>())))
+    (
+        pick(kws),
+        proptest::option::of((op_of(&Op::BOOL), any::<bool>())),
+    )
         .prop_map(|(kw, test)| Expr::Pred(Predicate::Bool { kw, test }))
         .boxed()
 }
@@ -54,7 +53,10 @@ fn num_pred(kws: Vec<NumKw>) -> BoxedStrategy<Expr> {
 }
 
 fn str_pred(kws: Vec<StrKw>) -> BoxedStrategy<Expr> {
-    (pick(kws), proptest::option::of((op_of(&Op::STRING), text())))
+    (
+        pick(kws),
+        proptest::option::of((op_of(&Op::STRING), text())),
+    )
         .prop_map(|(kw, test)| Expr::Pred(Predicate::String { kw, test }))
         .boxed()
 }
@@ -63,14 +65,24 @@ fn annotation() -> BoxedStrategy<Expr> {
     let key = prop_oneof!["[A-Za-z0-9_]{1,8}", "[a-z][a-z.\\- ]{0,6}"];
     let test = prop_oneof![
         Just(None),
-        (op_of(&Op::BOOL), prop_oneof![
-            any::<bool>().prop_map(Value::Bool),
-            number().prop_map(Value::Number),
-            text().prop_map(Value::String),
-        ])
+        (
+            op_of(&Op::BOOL),
+            prop_oneof![
+                any::<bool>().prop_map(Value::Bool),
+                number().prop_map(Value::Number),
+                text().prop_map(Value::String),
+            ]
+        )
             .prop_map(Some),
-        (op_of(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]), number().prop_map(Value::Number)).prop_map(Some),
-        (op_of(&[Op::Contains, Op::BeginsWith, Op::EndsWith]), text().prop_map(Value::String))
+        (
+            op_of(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]),
+            number().prop_map(Value::Number)
+        )
+            .prop_map(Some),
+        (
+            op_of(&[Op::Contains, Op::BeginsWith, Op::EndsWith]),
+            text().prop_map(Value::String)
+        )
             .prop_map(Some),
     ];
     (key, test)
@@ -113,7 +125,14 @@ fn leaf(sc: Sc) -> BoxedStrategy<Expr> {
     use StrKw as S;
     match sc {
         Sc::Trace => prop_oneof![
-            bool_pred(vec![B::Ok, B::Error, B::Throttle, B::Fault, B::Partial, B::Inferred]),
+            bool_pred(vec![
+                B::Ok,
+                B::Error,
+                B::Throttle,
+                B::Fault,
+                B::Partial,
+                B::Inferred
+            ]),
             num_pred(vec![N::ResponseTime, N::Duration, N::HttpStatus]),
             str_pred(vec![
                 S::HttpUrl,
@@ -139,7 +158,14 @@ fn leaf(sc: Sc) -> BoxedStrategy<Expr> {
         ]
         .boxed(),
         Sc::Node => prop_oneof![
-            bool_pred(vec![B::Ok, B::Error, B::Throttle, B::Fault, B::Root, B::Inferred]),
+            bool_pred(vec![
+                B::Ok,
+                B::Error,
+                B::Throttle,
+                B::Fault,
+                B::Root,
+                B::Inferred
+            ]),
             num_pred(vec![N::ResponseTime, N::Duration, N::HttpStatus]),
             str_pred(vec![
                 S::HttpUrl,
@@ -189,7 +215,11 @@ fn block(sc: Sc) -> impl Strategy<Value = Option<Box<Expr>>> {
 
 fn complex() -> BoxedStrategy<Expr> {
     let rc = (
-        pick(vec![RcCategory::Fault, RcCategory::Error, RcCategory::ResponseTime]),
+        pick(vec![
+            RcCategory::Fault,
+            RcCategory::Error,
+            RcCategory::ResponseTime,
+        ]),
         pick(vec![RcLevel::Service, RcLevel::Entity, RcLevel::Exception]),
     )
         .prop_filter("no response-time exceptions", |(c, l)| {
@@ -227,8 +257,31 @@ fn edit() -> impl Strategy<Value = (usize, usize, String)> {
             Just(String::new()),
             pick(
                 [
-                    "(", ")", "{", "}", "\"", "\\", "!", "=", "<", ">", " AND ", " OR ", ",", ":",
-                    "#[", "]", "[", ".", "-", "é", "annotation", "service(", "id(", "1.", "\u{0}",
+                    "(",
+                    ")",
+                    "{",
+                    "}",
+                    "\"",
+                    "\\",
+                    "!",
+                    "=",
+                    "<",
+                    ">",
+                    " AND ",
+                    " OR ",
+                    ",",
+                    ":",
+                    "#[",
+                    "]",
+                    "[",
+                    ".",
+                    "-",
+                    "é",
+                    "annotation",
+                    "service(",
+                    "id(",
+                    "1.",
+                    "\u{0}",
                 ]
                 .iter()
                 .map(|s| s.to_string())
@@ -241,7 +294,11 @@ fn edit() -> impl Strategy<Value = (usize, usize, String)> {
 
 fn apply(s: &str, (at, del, ins): &(usize, usize, String)) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let at = if chars.is_empty() { 0 } else { at % (chars.len() + 1) };
+    let at = if chars.is_empty() {
+        0
+    } else {
+        at % (chars.len() + 1)
+    };
     let end = (at + del).min(chars.len());
     let mut out: String = chars[..at].iter().collect();
     out.push_str(ins);
