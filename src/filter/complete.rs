@@ -550,6 +550,21 @@ fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Cand
             .collect();
     }
     let n = toks.len();
+    // Inside `service(`, `edge(`, `edge("a",` or `id(... name:`: quoted names, or id(.
+    if let Some(TokenKind::LParen | TokenKind::Comma | TokenKind::Colon) =
+        toks.last().map(|t| &t.kind)
+    {
+        let mut out = string_candidates(toks, vocab);
+        let in_node_ref = n >= 2
+            && word_of(toks.get(n - 2)).is_some_and(|w| {
+                w.eq_ignore_ascii_case("service") || w.eq_ignore_ascii_case("edge")
+            })
+            || !out.is_empty() && !matches!(toks.last().map(|t| &t.kind), Some(TokenKind::Colon));
+        if in_node_ref {
+            out.push(cand("id(", "pick nodes by name:, type:, account.id:"));
+        }
+        return out;
+    }
     // After an operator: values.
     if let Some(op) = op_token(toks.last()) {
         let head = &toks[..n - 1];
