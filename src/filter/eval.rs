@@ -11,7 +11,7 @@
 //!   entity has a matching value".
 //! - **Flags** come from `fault`/`error`/`throttle` on the document, or, when absent, from the
 //!   HTTP status (5XX fault, 4XX error, 429 error and throttle). `ok` is "complete and no flag"
-//!   (contested 1; the alternative "status is 2XX" is one line away in [`doc_flags`]).
+//!   (contested 1; the alternative "status is 2XX" is one line away in `doc_flags`).
 //!   `throttle` reads the root like the others (contested 2).
 //! - **Missing values**: any comparison with an absent field is false, `!=` included
 //!   (contested 4); only `!` turns it into true.

@@ -33,7 +33,11 @@ fn sid(name: &str, kind: &str) -> ServiceId {
 }
 
 fn summary(i: usize) -> TraceSummary {
-    let entry = if i % 2 == 0 { "orders-api" } else { "users-api" };
+    let entry = if i % 2 == 0 {
+        "orders-api"
+    } else {
+        "users-api"
+    };
     let tier = ["gold", "silver", "bronze"][i % 3];
     let mut annotations = BTreeMap::new();
     annotations.insert(
@@ -83,7 +87,11 @@ fn summaries() -> &'static [TraceSummary] {
 }
 
 fn trace(i: usize) -> (TraceSummary, Trace) {
-    let entry = if i % 2 == 0 { "orders-api" } else { "users-api" };
+    let entry = if i % 2 == 0 {
+        "orders-api"
+    } else {
+        "users-api"
+    };
     let tier = ["gold", "silver", "bronze"][i % 3];
     let rt = (i % 300) as f64 / 1000.0 + 0.001;
     let docs: Vec<Segment> = serde_json::from_value(json!([
