@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod filter;
 pub mod headless;
 pub mod model;
 pub mod report;

@@ -1,0 +1,628 @@
+//! Completion for a filter prompt: what may come at the cursor, ranked by fuzzy match.
+//!
+//! Why pure and here: the TUI prompt only has to draw the list and splice the chosen text in
+//! at [`Completions::replace`]; deciding what fits (a keyword, an operator that suits the
+//! keyword on the left, a service name inside `service("`, an annotation key or one of its
+//! values) follows the grammar, so it lives next to the parser and is tested without a UI.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::ast::{BoolKw, GroupKw, NumKw, Op, StrKw};
+use super::eval::{graph_nodes, trace_edges};
+use super::lexer::{Token, TokenKind, tokenize_lenient};
+use super::parser::{ROOTCAUSE_KEYWORDS, Scope, keyword_allowed};
+use super::print::{annotation_keyword, write_string};
+use crate::model::summary::SummaryAnnotationValue;
+use crate::model::{AnnotationValue, Group, Trace, TraceSummary};
+
+/// Sample values kept per annotation key.
+const MAX_SAMPLES: usize = 20;
+
+/// Names and values seen in the loaded data, offered as completions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vocabulary {
+    /// Service-graph node names.
+    pub services: Vec<String>,
+    /// Node types (`AWS::Lambda::Function`, ...).
+    pub service_types: Vec<String>,
+    /// Edges as (caller, callee) names.
+    pub edges: Vec<(String, String)>,
+    /// Annotation keys, each with sample values written as literals (`"gold"`, `3`, `true`).
+    pub annotations: BTreeMap<String, Vec<String>>,
+    /// Users.
+    pub users: Vec<String>,
+    /// Group names.
+    pub groups: Vec<String>,
+}
+
+fn literal(s: &str) -> String {
+    let mut out = String::new();
+    let _ = write_string(&mut out, s);
+    out
+}
+
+fn num_literal(n: f64) -> String {
+    format!("{n}")
+}
+
+impl Vocabulary {
+    /// Collects names and values from summaries and full traces.
+    pub fn from_data(summaries: &[TraceSummary], traces: &[Trace]) -> Self {
+        let mut services = BTreeSet::new();
+        let mut types = BTreeSet::new();
+        let mut edges = BTreeSet::new();
+        let mut users = BTreeSet::new();
+        let mut ann: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut add_ann = |k: &str, v: String| {
+            let set = ann.entry(k.to_owned()).or_default();
+            if set.len() < MAX_SAMPLES {
+                set.insert(v);
+            }
+        };
+        for s in summaries {
+            for sid in &s.service_ids {
+                services.extend(sid.name.iter().cloned());
+                services.extend(sid.names.iter().cloned());
+                types.extend(sid.kind.iter().cloned());
+            }
+            users.extend(s.users.iter().filter_map(|u| u.user_name.clone()));
+            for (k, vs) in &s.annotations {
+                for v in vs {
+                    if let Some(l) = summary_literal(&v.annotation_value) {
+                        add_ann(k, l);
+                    }
+                }
+            }
+        }
+        for t in traces {
+            for n in graph_nodes(t) {
+                services.insert(n.key.name.clone());
+                if !n.key.kind.is_empty() {
+                    types.insert(n.key.kind.clone());
+                }
+            }
+            for e in trace_edges(t) {
+                edges.insert((e.from.name, e.to.name));
+            }
+            for n in &t.nodes {
+                users.extend(n.doc.user.iter().cloned());
+                for (k, v) in n.doc.annotation_values() {
+                    add_ann(
+                        k,
+                        match v {
+                            AnnotationValue::String(s) => literal(s),
+                            AnnotationValue::Number(n) => n.to_string(),
+                            AnnotationValue::Bool(b) => b.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+        Vocabulary {
+            services: services.into_iter().collect(),
+            service_types: types.into_iter().collect(),
+            edges: edges.into_iter().collect(),
+            annotations: ann
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
+            users: users.into_iter().collect(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Adds group names.
+    pub fn with_groups(mut self, groups: &[Group]) -> Self {
+        self.groups = groups.iter().map(|g| g.group_name.clone()).collect();
+        self
+    }
+}
+
+fn summary_literal(v: &SummaryAnnotationValue) -> Option<String> {
+    if let Some(s) = &v.string_value {
+        Some(literal(s))
+    } else if let Some(n) = v.number_value {
+        Some(num_literal(n))
+    } else {
+        v.boolean_value.map(|b| b.to_string())
+    }
+}
+
+/// One completion candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Text to put in place of [`Completions::replace`].
+    pub text: String,
+    /// A short description for the list.
+    pub description: String,
+}
+
+/// What to offer at the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completions {
+    /// Byte range of the input the chosen candidate replaces.
+    pub replace: Range<usize>,
+    /// Candidates, best first.
+    pub candidates: Vec<Candidate>,
+}
+
+fn cand(text: impl Into<String>, description: impl Into<String>) -> Candidate {
+    Candidate {
+        text: text.into(),
+        description: description.into(),
+    }
+}
+
+/// Short descriptions of keywords.
+fn keyword_help(kw: &str) -> &'static str {
+    match kw {
+        "ok" => "response was 2XX (no error, fault or throttle)",
+        "error" => "4XX client error",
+        "throttle" => "429 Too Many Requests",
+        "fault" => "5XX server error",
+        "partial" => "trace has incomplete segments",
+        "inferred" => "has inferred segments",
+        "first" => "first item of the list",
+        "last" => "last item of the list",
+        "remote" => "root-cause entity is remote",
+        "root" => "node is the trace's entry point",
+        "responsetime" => "root segment response time, seconds",
+        "duration" => "whole trace duration, seconds",
+        "http.status" => "response status code",
+        "index" => "position in the list (0-based)",
+        "coverage" => "share of the root response time (0..1)",
+        "http.url" => "request URL",
+        "http.method" => "request method",
+        "http.useragent" => "request user agent",
+        "http.clientip" => "client IP address",
+        "user" => "user on any segment",
+        "name" => "service or exception name",
+        "type" => "service type",
+        "message" => "exception message",
+        "availabilityzone" => "EC2 availability zone on any segment",
+        "instance.id" => "EC2 instance ID on any segment",
+        "resource.arn" => "resource ARN on any segment",
+        "account.id" => "AWS account ID",
+        "group.name" => "matches a group's filter, by name",
+        "group.arn" => "matches a group's filter, by ARN",
+        "service(" => "traces reaching a service: service(\"name\") { filter }",
+        "edge(" => "a call between two services: edge(\"a\", \"b\") { filter }",
+        "annotation." => "annotation value by key",
+        "rootcause.json" => "root cause matches a JSON pattern",
+        _ if kw.starts_with("rootcause.") => "root-cause list { filter }",
+        _ => "",
+    }
+}
+
+fn keywords_for(scope: Scope) -> Vec<Candidate> {
+    let mut v = Vec::new();
+    let plain = BoolKw::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .chain(NumKw::ALL.iter().map(|k| k.as_str()))
+        .chain(StrKw::ALL.iter().map(|k| k.as_str()));
+    for kw in plain {
+        if keyword_allowed(kw, scope).is_ok() {
+            v.push(cand(kw, keyword_help(kw)));
+        }
+    }
+    if scope == Scope::Trace {
+        for kw in ["service(", "edge(", "annotation."] {
+            v.push(cand(kw, keyword_help(kw)));
+        }
+        for kw in GroupKw::ALL.iter().map(|k| k.as_str()) {
+            v.push(cand(kw, keyword_help(kw)));
+        }
+        for kw in ROOTCAUSE_KEYWORDS.iter().copied().chain(["rootcause.json"]) {
+            v.push(cand(kw, keyword_help(kw)));
+        }
+    }
+    v
+}
+
+/// Keyword family of a word, for operator completion.
+enum Family {
+    Bool,
+    Num,
+    Str,
+    Annotation(String),
+    Group,
+    Json,
+}
+
+fn family(word: &str) -> Option<Family> {
+    let lower = word.to_ascii_lowercase();
+    if BoolKw::from_lower(&lower).is_some() {
+        Some(Family::Bool)
+    } else if NumKw::from_lower(&lower).is_some() {
+        Some(Family::Num)
+    } else if StrKw::from_lower(&lower).is_some() {
+        Some(Family::Str)
+    } else if GroupKw::from_lower(&lower).is_some() {
+        Some(Family::Group)
+    } else if lower == "rootcause.json" {
+        Some(Family::Json)
+    } else if lower.starts_with("annotation.") {
+        Some(Family::Annotation(word["annotation.".len()..].to_owned()))
+    } else {
+        None
+    }
+}
+
+fn word_of(t: Option<&Token>) -> Option<&str> {
+    match t {
+        Some(Token {
+            kind: TokenKind::Word(w),
+            ..
+        }) => Some(w),
+        _ => None,
+    }
+}
+
+fn op_token(t: Option<&Token>) -> Option<Op> {
+    match t.map(|t| &t.kind) {
+        Some(TokenKind::Eq) => Some(Op::Eq),
+        Some(TokenKind::Ne) => Some(Op::Ne),
+        Some(TokenKind::Lt) => Some(Op::Lt),
+        Some(TokenKind::Le) => Some(Op::Le),
+        Some(TokenKind::Gt) => Some(Op::Gt),
+        Some(TokenKind::Ge) => Some(Op::Ge),
+        Some(TokenKind::Word(w)) => match w.to_ascii_lowercase().as_str() {
+            "contains" => Some(Op::Contains),
+            "beginswith" => Some(Op::BeginsWith),
+            "endswith" => Some(Op::EndsWith),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The key of an annotation keyword token (`annotation.k` or `annotation` + `[k]`).
+fn annotation_key_before(toks: &[Token]) -> Option<String> {
+    let n = toks.len();
+    if let Some(Family::Annotation(k)) = word_of(toks.last()).and_then(family) {
+        return Some(k);
+    }
+    if n >= 2 {
+        if let (Some(w), Some(TokenKind::BracketKey(k))) =
+            (word_of(toks.get(n - 2)), toks.last().map(|t| &t.kind))
+        {
+            if w.eq_ignore_ascii_case("annotation") {
+                return Some(k.clone());
+            }
+        }
+    }
+    None
+}
+
+/// The scope at the end of `toks`: inside which open block, if any.
+fn scope_at(toks: &[Token]) -> Scope {
+    let mut stack: Vec<Scope> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            TokenKind::LBrace => {
+                // The head of the block: a rootcause word right before, or a `)` of service/edge.
+                let head = i.checked_sub(1).and_then(|j| word_of(toks.get(j)));
+                let scope = match head.map(str::to_ascii_lowercase) {
+                    Some(h) if h.starts_with("rootcause.") => {
+                        let mut parts = h.split('.').skip(1);
+                        let cat = parts.next().and_then(super::ast::RcCategory::from_lower);
+                        let lvl = parts.next().and_then(super::ast::RcLevel::from_lower);
+                        match (cat, lvl) {
+                            (Some(c), Some(l)) => Scope::RootCause(c, l),
+                            _ => Scope::Node,
+                        }
+                    }
+                    _ => Scope::Node,
+                };
+                stack.push(scope);
+            }
+            TokenKind::RBrace => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.last().copied().unwrap_or(Scope::Trace)
+}
+
+fn rank(mut cands: Vec<Candidate>, pattern: &str) -> Vec<Candidate> {
+    if pattern.is_empty() {
+        return cands;
+    }
+    let m = SkimMatcherV2::default().ignore_case();
+    let mut scored: Vec<(i64, usize, Candidate)> = cands
+        .drain(..)
+        .enumerate()
+        .filter_map(|(i, c)| m.fuzzy_match(&c.text, pattern).map(|s| (s, i, c)))
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, _, c)| c).collect()
+}
+
+/// Completions at byte `cursor` of `input` (clamped to the input).
+pub fn complete(input: &str, cursor: usize, vocab: &Vocabulary) -> Completions {
+    let mut cursor = cursor.min(input.len());
+    while cursor > 0 && !input.is_char_boundary(cursor) {
+        cursor -= 1;
+    }
+    let before = &input[..cursor];
+    if let Some((start, partial)) = open_string(before) {
+        let toks = tokenize_lenient(&before[..start]).0;
+        let cands = string_candidates(&toks, vocab);
+        // Rank against the unquoted text, but replace the whole literal.
+        let m = SkimMatcherV2::default();
+        let mut scored: Vec<(i64, usize, Candidate)> = cands
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                if partial.is_empty() {
+                    return Some((0, i, c));
+                }
+                m.fuzzy_match(c.text.trim_matches('"'), &partial)
+                    .map(|s| (s, i, c))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        return Completions {
+            replace: start..cursor,
+            candidates: scored.into_iter().map(|(_, _, c)| c).collect(),
+        };
+    }
+    let b = before.as_bytes();
+    let mut start = cursor;
+    while start > 0 && (super::lexer::is_word_char(b[start - 1]) || b[start - 1] == b'.') {
+        start -= 1;
+    }
+    let prefix = &before[start..];
+    let toks = tokenize_lenient(&before[..start]).0;
+    let cands = word_candidates(&toks, prefix, vocab);
+    Completions {
+        replace: start..cursor,
+        candidates: rank(cands, prefix),
+    }
+}
+
+/// If `before` ends inside a string literal: its start and the text typed so far.
+fn open_string(before: &str) -> Option<(usize, String)> {
+    let mut in_str: Option<(usize, String)> = None;
+    let mut chars = before.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (&mut in_str, c) {
+            (None, '"') => in_str = Some((i, String::new())),
+            (Some(_), '"') => in_str = None,
+            (Some((_, s)), '\\') => match chars.next() {
+                Some((_, '"')) => s.push('"'),
+                Some((_, '\\')) => s.push('\\'),
+                Some((_, o)) => {
+                    s.push('\\');
+                    s.push(o);
+                }
+                None => {}
+            },
+            (Some((_, s)), c) => s.push(c),
+            (None, _) => {}
+        }
+    }
+    in_str
+}
+
+fn string_candidates(toks: &[Token], vocab: &Vocabulary) -> Vec<Candidate> {
+    let n = toks.len();
+    let services = |desc: &str| -> Vec<Candidate> {
+        vocab
+            .services
+            .iter()
+            .map(|s| cand(literal(s), desc))
+            .collect()
+    };
+    let last = toks.last().map(|t| &t.kind);
+    // id(... name: "   /   type: "
+    if let (Some(TokenKind::Colon), Some(w)) =
+        (last, n.checked_sub(2).and_then(|i| word_of(toks.get(i))))
+    {
+        return match w.to_ascii_lowercase().as_str() {
+            "name" => services("service"),
+            "type" => vocab
+                .service_types
+                .iter()
+                .map(|t| cand(literal(t), "service type"))
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
+    if let Some(TokenKind::LParen) = last {
+        return match word_of(n.checked_sub(2).and_then(|i| toks.get(i)))
+            .map(str::to_ascii_lowercase)
+        {
+            Some(w) if w == "service" => services("service"),
+            Some(w) if w == "edge" => {
+                let mut from: Vec<&String> = vocab.edges.iter().map(|(a, _)| a).collect();
+                from.dedup();
+                if from.is_empty() {
+                    services("caller")
+                } else {
+                    from.into_iter()
+                        .map(|s| cand(literal(s), "caller"))
+                        .collect()
+                }
+            }
+            _ => Vec::new(),
+        };
+    }
+    if let Some(TokenKind::Comma) = last {
+        // edge("a", "
+        if n >= 4
+            && matches!(toks[n - 3].kind, TokenKind::LParen)
+            && word_of(toks.get(n - 4)).is_some_and(|w| w.eq_ignore_ascii_case("edge"))
+        {
+            if let TokenKind::String(from) = &toks[n - 2].kind {
+                let to: Vec<Candidate> = vocab
+                    .edges
+                    .iter()
+                    .filter(|(a, _)| a == from)
+                    .map(|(_, b)| cand(literal(b), format!("called by {from}")))
+                    .collect();
+                return if to.is_empty() {
+                    services("callee")
+                } else {
+                    to
+                };
+            }
+        }
+        return Vec::new();
+    }
+    if op_token(toks.last()).is_some() {
+        let head = &toks[..n - 1];
+        if let Some(key) = annotation_key_before(head) {
+            return vocab
+                .annotations
+                .get(&key)
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|v| v.starts_with('"'))
+                        .map(|v| cand(v.clone(), format!("value of {key}")))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        return match word_of(head.last()).map(str::to_ascii_lowercase).as_deref() {
+            Some("user") => vocab
+                .users
+                .iter()
+                .map(|u| cand(literal(u), "user"))
+                .collect(),
+            Some("group.name") => vocab
+                .groups
+                .iter()
+                .map(|g| cand(literal(g), "group"))
+                .collect(),
+            Some("name") => services("service"),
+            Some("type") => vocab
+                .service_types
+                .iter()
+                .map(|t| cand(literal(t), "service type"))
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
+    Vec::new()
+}
+
+fn ops_for(ops: &[Op]) -> Vec<Candidate> {
+    ops.iter()
+        .map(|o| {
+            let d = match o {
+                Op::Eq => "equals",
+                Op::Ne => "differs",
+                Op::Lt => "less than",
+                Op::Le => "at most",
+                Op::Gt => "greater than",
+                Op::Ge => "at least",
+                Op::Contains => "contains text",
+                Op::BeginsWith => "starts with text",
+                Op::EndsWith => "ends with text",
+            };
+            cand(o.as_str(), d)
+        })
+        .collect()
+}
+
+fn connectives() -> Vec<Candidate> {
+    vec![cand("AND", "both must hold"), cand("OR", "either may hold")]
+}
+
+fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Candidate> {
+    let scope = scope_at(toks);
+    let lower = prefix.to_ascii_lowercase();
+    if lower.starts_with("annotation.") && scope == Scope::Trace {
+        return vocab
+            .annotations
+            .iter()
+            .map(|(k, vs)| {
+                let sample = vs.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+                cand(annotation_keyword(k), format!("annotation, e.g. {sample}"))
+            })
+            .collect();
+    }
+    let n = toks.len();
+    // Inside `service(`, `edge(`, `edge("a",` or `id(... name:`: quoted names, or id(.
+    if let Some(TokenKind::LParen | TokenKind::Comma | TokenKind::Colon) =
+        toks.last().map(|t| &t.kind)
+    {
+        let mut out = string_candidates(toks, vocab);
+        let in_node_ref = n >= 2
+            && word_of(toks.get(n - 2)).is_some_and(|w| {
+                w.eq_ignore_ascii_case("service") || w.eq_ignore_ascii_case("edge")
+            })
+            || !out.is_empty() && !matches!(toks.last().map(|t| &t.kind), Some(TokenKind::Colon));
+        if in_node_ref {
+            out.push(cand("id(", "pick nodes by name:, type:, account.id:"));
+        }
+        return out;
+    }
+    // After an operator: values.
+    if let Some(op) = op_token(toks.last()) {
+        let head = &toks[..n - 1];
+        if let Some(key) = annotation_key_before(head) {
+            return vocab
+                .annotations
+                .get(&key)
+                .map(|vs| {
+                    vs.iter()
+                        .filter(|v| !op.is_ordering() || !v.starts_with('"'))
+                        .map(|v| cand(v.clone(), format!("value of {key}")))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        if let Some(Family::Bool) = word_of(head.last()).and_then(family) {
+            return vec![cand("true", "boolean"), cand("false", "boolean")];
+        }
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let after_keyword = word_of(toks.last())
+        .and_then(family)
+        .or_else(|| annotation_key_before(toks).map(Family::Annotation));
+    match after_keyword {
+        Some(Family::Bool) => out.extend(ops_for(&Op::BOOL)),
+        Some(Family::Num) => out.extend(ops_for(&Op::NUMBER)),
+        Some(Family::Str) => out.extend(ops_for(&Op::STRING)),
+        Some(Family::Annotation(_)) => out.extend(ops_for(&Op::ALL)),
+        Some(Family::Group) => out.extend(ops_for(&Op::BOOL)),
+        Some(Family::Json) => out.push(cand("= #[", "JSON root-cause pattern")),
+        None => {}
+    }
+    let complete_term = matches!(
+        toks.last().map(|t| &t.kind),
+        Some(
+            TokenKind::String(_)
+                | TokenKind::Number(_)
+                | TokenKind::RParen
+                | TokenKind::RBrace
+                | TokenKind::Json(_)
+        )
+    ) || matches!(
+        after_keyword,
+        Some(Family::Bool | Family::Str | Family::Annotation(_))
+    ) || word_of(toks.last()).is_some_and(|w| {
+        let w = w.to_ascii_lowercase();
+        w == "true" || w == "false" || w.starts_with("rootcause.")
+    });
+    let must_operate = matches!(
+        after_keyword,
+        Some(Family::Num | Family::Group | Family::Json)
+    );
+    if complete_term && !must_operate {
+        out.extend(connectives());
+    }
+    if !must_operate {
+        out.extend(keywords_for(scope));
+    }
+    out
+}
