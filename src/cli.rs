@@ -37,6 +37,21 @@ pub enum Command {
     Trace(TraceArgs),
     /// Show the service graph.
     Graph(GraphArgs),
+    /// Work with X-Ray filter expressions.
+    #[command(subcommand)]
+    Filter(FilterCommand),
+}
+
+/// `filter` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FilterCommand {
+    /// Check an expression: print it normalised, or show the error under it (exit 2).
+    /// Group names are checked against the groups in `--file` inputs, when given.
+    Check {
+        /// The expression, e.g. `service("orders-api") AND responsetime > 0.5`.
+        #[arg(value_name = "EXPR")]
+        expr: String,
+    },
 }
 
 /// `query` options.

@@ -6,9 +6,13 @@
 
 use std::io::{self, Write};
 
-use crate::cli::{Cli, Command, GraphFormat, QueryFormat, SourceArgs, TraceFormat};
+use std::collections::HashMap;
+
+use crate::cli::{Cli, Command, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat};
 use crate::engine::dataset::{Collector, Dataset};
 use crate::engine::{graph, graph_text};
+use crate::filter::{self, EvalContext, Filter, Verdict};
+use crate::model::{Trace, TraceSummary};
 use crate::report;
 use crate::source::file;
 
@@ -81,32 +85,50 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
     let Some(command) = &cli.command else {
         return Err(Failure::Usage("no command".into()));
     };
-    if let Command::Query(q) = command {
-        if q.filter.is_some() {
-            return Err(Failure::Usage(
-                "--filter: X-Ray filter expressions are not supported in this build yet; \
-                 run without --filter (nothing was run)"
-                    .into(),
-            ));
+    if let Command::Filter(FilterCommand::Check { expr }) = command {
+        let parsed = parse_filter(expr, err)?;
+        if cli.source.demo || !cli.source.files.is_empty() {
+            let data = load(&cli.source, err)?;
+            check_groups(&parsed, expr, &data)?;
         }
+        writeln!(out, "{parsed}")?;
+        return Ok(());
     }
+    // A bad expression is reported before anything is loaded.
+    let filter = match command {
+        Command::Query(q) => q
+            .filter
+            .as_deref()
+            .map(|e| parse_filter(e, err))
+            .transpose()?,
+        _ => None,
+    };
     let data = load(&cli.source, err)?;
+    let selected: Vec<TraceSummary>;
+    let summaries: &[TraceSummary] = match (&filter, command) {
+        (Some(f), Command::Query(q)) => {
+            let expr = q.filter.as_deref().unwrap_or_default();
+            check_groups(f, expr, &data)?;
+            selected = select(f, &data, err)?;
+            &selected
+        }
+        _ => &data.summaries,
+    };
     match command {
         Command::Query(q) => match q.format {
-            QueryFormat::Table => {
-                out.write_all(report::summaries_table(&data.summaries).as_bytes())?
-            }
+            QueryFormat::Table => out.write_all(report::summaries_table(summaries).as_bytes())?,
             QueryFormat::Json => writeln!(
                 out,
                 "{}",
-                report::summaries_json(&data.summaries).map_err(json_failure)?
+                report::summaries_json(summaries).map_err(json_failure)?
             )?,
             QueryFormat::Ids => {
-                for s in &data.summaries {
+                for s in summaries {
                     writeln!(out, "{}", s.id)?;
                 }
             }
         },
+        Command::Filter(_) => {}
         Command::Trace(t) => {
             let mut found = Vec::new();
             let mut missing = Vec::new();
@@ -185,6 +207,65 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+/// Parses a filter expression; an error is shown under the expression (exit 2). Lint warnings
+/// (e.g. an unquoted value) go to `err` and the expression is used.
+fn parse_filter(expr: &str, err: &mut dyn Write) -> Result<Filter, Failure> {
+    match filter::parse(expr) {
+        Ok(f) => {
+            for w in f.warnings() {
+                writeln!(err, "warning: filter:\n{}", w.render(expr))?;
+            }
+            Ok(f)
+        }
+        Err(e) => Err(Failure::Usage(format!(
+            "bad filter expression:\n{}",
+            e.render(expr)
+        ))),
+    }
+}
+
+fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
+    f.check_groups(&data.groups).map_err(|e| {
+        let hint = if data.groups.is_empty() {
+            "\n(no groups are loaded: add an `aws xray get-groups` output with --file)"
+        } else {
+            ""
+        };
+        Failure::Usage(format!("bad filter expression:\n{}{hint}", e.render(expr)))
+    })
+}
+
+/// The summaries the filter selects, oldest first. Traces known only by their summary are
+/// evaluated on what the summary holds; those it cannot decide are left out, and counted.
+fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<TraceSummary>, Failure> {
+    let traces: HashMap<&str, &Trace> = data
+        .traces
+        .iter()
+        .map(|t| (t.id.as_str(), t.as_ref()))
+        .collect();
+    let ctx = EvalContext {
+        groups: &data.groups,
+    };
+    let mut undecided = 0usize;
+    let mut out = Vec::new();
+    for s in &data.summaries {
+        match f.evaluate(s, traces.get(s.id.as_str()).copied(), &ctx) {
+            Verdict::Match => out.push(s.clone()),
+            Verdict::NoMatch => {}
+            Verdict::Unknown => undecided += 1,
+        }
+    }
+    if undecided > 0 {
+        writeln!(
+            err,
+            "warning: {undecided} traces are known only by their summaries, which cannot decide \
+             this filter (it looks inside services or edges); load their full traces \
+             (batch-get-traces output or segment documents) to include them"
+        )?;
+    }
+    Ok(out)
 }
 
 fn json_failure(e: serde_json::Error) -> Failure {

@@ -173,11 +173,92 @@ fn no_source_is_a_usage_error() {
 }
 
 #[test]
-fn filter_is_rejected_clearly_until_the_language_lands() {
-    let o = run(&["query", "--demo", "--filter", "fault"]);
+fn bad_filter_shows_a_caret_and_a_suggestion_and_runs_nothing() {
+    let o = run(&["query", "--demo", "--filter", "fault AND responstime > 1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--filter"), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.contains("fault AND responstime > 1\n          ^^^^^^^^^^^"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `responsetime`?"), "{err}");
+}
+
+#[test]
+fn filter_check_prints_the_normalised_expression() {
+    let o = run(&[
+        "filter",
+        "check",
+        "service(\"payments\") {fault} and responsetime>1 or user = \"alice\"",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "service(\"payments\") { fault } AND responsetime > 1 OR user = \"alice\"\n"
+    );
+    let o = run(&["filter", "check", "http.status = \"500\""]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `fault` at trace level reads the root segment: exactly the traces whose root answered 5xx
+/// (the demo sets the fault flag with every 5xx).
+#[test]
+fn query_filter_selects_root_faults() {
+    let all = json(&run(&["query", "--demo", "--format", "json"]));
+    let want: Vec<&str> = all["TraceSummaries"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|s| {
+            s["Http"]["HttpStatus"]
+                .as_u64()
+                .is_some_and(|c| (500..600).contains(&c))
+        })
+        .map(|s| s["Id"].as_str().expect("id"))
+        .collect();
+    assert!(!want.is_empty());
+    let got = stdout(&run(&[
+        "query", "--demo", "--filter", "fault", "--format", "ids",
+    ]));
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+}
+
+/// `group.name` evaluates the group's own expression, with groups from a get-groups file.
+#[test]
+fn group_filter_uses_groups_from_a_file() {
+    let groups = tmp(
+        "groups.json",
+        r#"{"Groups":[{"GroupName":"slow","GroupARN":"arn:aws:xray:us-east-1:123456789012:group/slow/X","FilterExpression":"responsetime > 1"}]}"#,
+    );
+    let by_group = run(&[
+        "query",
+        "--demo",
+        "--file",
+        &groups,
+        "--filter",
+        "group.name = \"slow\"",
+        "--format",
+        "ids",
+    ]);
+    assert!(by_group.status.success(), "{}", stderr(&by_group));
+    let direct = run(&[
+        "query",
+        "--demo",
+        "--filter",
+        "responsetime > 1",
+        "--format",
+        "ids",
+    ]);
+    assert!(!stdout(&direct).is_empty());
+    assert_eq!(stdout(&by_group), stdout(&direct));
+    let unknown = run(&["query", "--demo", "--filter", "group.name = \"fast\""]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("unknown group"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]

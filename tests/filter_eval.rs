@@ -497,8 +497,8 @@ fn expressions_select_the_expected_traces() {
         ),
         (
             "rootcause.error.service",
-            vec![],
-            "no error root causes (THROTTLE has no flags; engine derives causes from flags)",
+            vec![THROTTLE],
+            "THROTTLE sets no flags, but its 429 status is an error and a throttle (flags fall back to the status), so the 429 is its error root cause",
         ),
         (
             "rootcause.responsetime.service { name = \"payments\" }",

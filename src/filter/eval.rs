@@ -232,10 +232,9 @@ fn test_bool(v: bool, test: &Option<(Op, bool)>) -> bool {
 
 /// `(fault, error, throttle, ok)` of one document.
 pub(crate) fn doc_flags(doc: &Segment) -> (bool, bool, bool, bool) {
-    let status = doc.http_status();
-    let fault = doc.fault.unwrap_or(matches!(status, Some(500..=599)));
-    let error = doc.error.unwrap_or(matches!(status, Some(400..=499)));
-    let throttle = doc.throttle.unwrap_or(status == Some(429));
+    // One rule for the whole engine: the flags, or the HTTP status when no flag is set.
+    let f = doc.flags();
+    let (fault, error, throttle) = (f.fault, f.error, f.throttle);
     let ok = !doc.is_in_progress() && !fault && !error && !throttle;
     // Contested reading "ok = status 2XX": let ok = matches!(status, Some(200..=299));
     (fault, error, throttle, ok)
