@@ -224,6 +224,31 @@ fn query_filter_selects_root_faults() {
     assert_eq!(got.lines().collect::<Vec<_>>(), want);
 }
 
+/// `edge()` sees the edges the service map draws: a queue sits between producer and consumer.
+#[test]
+fn edge_filter_agrees_with_the_service_map() {
+    let count = |f: &str| {
+        let o = run(&["query", "--demo", "--filter", f, "--format", "ids"]);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+        stdout(&o).lines().count()
+    };
+    let via_queue = count(r#"edge("checkout", "order-events")"#);
+    assert!(via_queue > 0);
+    assert_eq!(
+        count(r#"edge("order-events", "inventory-worker")"#),
+        via_queue - 1,
+        "one consumer segment is missing in the demo"
+    );
+    assert_eq!(
+        count(r#"edge("checkout", "inventory-worker")"#),
+        0,
+        "no direct edge"
+    );
+    let graph = stdout(&run(&["graph", "--demo"]));
+    assert!(graph.contains("-> order-events (AWS::SQS::Queue)"));
+    assert!(graph.contains("-> inventory-worker (AWS::ECS::Container)"));
+}
+
 /// `group.name` evaluates the group's own expression, with groups from a get-groups file.
 #[test]
 fn group_filter_uses_groups_from_a_file() {

@@ -39,12 +39,12 @@
 //!   graph, whatever order they were added in. A trace added twice counts twice: callers that
 //!   receive updated versions of a trace rebuild from the latest versions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::model::graph::{
     Edge, EdgeStatistics, ErrorStatistics, FaultStatistics, HistogramEntry, Service,
 };
-use crate::model::{NodeId, NodeKind, Segment, ServiceGraph, Trace};
+use crate::model::{Segment, ServiceGraph, Trace};
 
 use super::service::{self, ServiceKey};
 
@@ -181,21 +181,21 @@ impl GraphBuilder {
         for node in &trace.nodes {
             self.window.see(&node.doc);
         }
-        for (id, node) in trace.segment_nodes() {
+        for (_, node) in trace.segment_nodes() {
             let key = service::of_segment(&node.doc);
             let acc = self.service(&key);
             acc.active |= !node.doc.is_inferred();
             acc.window.see(&node.doc);
             acc.stats.get_or_insert_with(Acc::default).record(&node.doc);
-
-            // Segment directly under a segment: the parent service called this one.
-            if let Some(p) = node.parent {
-                if trace.nodes[p].kind == NodeKind::Segment {
-                    let from = service::of_segment(&trace.nodes[p].doc);
-                    self.edge(&from, NodeKey::Service(key.clone()), &node.doc);
-                }
+        }
+        for call in service::calls(trace) {
+            let doc = &trace.nodes[call.measured_on].doc;
+            if call.inferred_target {
+                let acc = self.service(&call.to);
+                acc.window.see(doc);
+                acc.stats.get_or_insert_with(Acc::default).record(doc);
             }
-            self.add_calls(trace, id, &key);
+            self.edge(&call.from, NodeKey::Service(call.to), doc);
         }
         if let Some(r) = trace.root_segment() {
             let doc = &trace.nodes[r].doc;
@@ -288,74 +288,6 @@ impl GraphBuilder {
             .or_default()
             .record(measured_on);
     }
-
-    /// The outermost calls in the subsegment tree of segment `seg`, which runs as `from`.
-    fn add_calls(&mut self, trace: &Trace, seg: NodeId, from: &ServiceKey) {
-        let mut stack: Vec<NodeId> = subsegment_children(trace, seg).collect();
-        stack.reverse();
-        while let Some(sub) = stack.pop() {
-            let doc = &trace.nodes[sub].doc;
-            let downstream = service::of_downstream(doc);
-            let is_call =
-                downstream.is_some() || service::called_segments(trace, sub).next().is_some();
-            let targets = if is_call {
-                segments_inside(trace, sub)
-            } else {
-                BTreeSet::new()
-            };
-            let via = service::messaging_resource(doc).filter(|v| !targets.contains(v));
-            if let (Some(via), false) = (via, targets.is_empty()) {
-                // producer -> queue/topic -> consumers
-                let acc = self.service(&via);
-                acc.window.see(doc);
-                acc.stats.get_or_insert_with(Acc::default).record(doc);
-                self.edge(from, NodeKey::Service(via.clone()), doc);
-                for c in service::called_segments(trace, sub) {
-                    let consumer = &trace.nodes[c].doc;
-                    self.edge(
-                        &via,
-                        NodeKey::Service(service::of_segment(consumer)),
-                        consumer,
-                    );
-                }
-            } else if !targets.is_empty() {
-                for t in targets {
-                    self.edge(from, NodeKey::Service(t), doc);
-                }
-            } else if let Some(down) = downstream {
-                let acc = self.service(&down);
-                acc.window.see(doc);
-                acc.stats.get_or_insert_with(Acc::default).record(doc);
-                self.edge(from, NodeKey::Service(down), doc);
-            } else {
-                // Local work: calls may be nested inside it.
-                let before = stack.len();
-                stack.extend(subsegment_children(trace, sub));
-                stack[before..].reverse();
-            }
-        }
-    }
-}
-
-fn subsegment_children(trace: &Trace, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-    trace.nodes[id]
-        .children
-        .iter()
-        .copied()
-        .filter(|&c| trace.nodes[c].kind == NodeKind::Subsegment)
-}
-
-/// Services of the segments hanging under subsegment `call` or under subsegments nested in it.
-fn segments_inside(trace: &Trace, call: NodeId) -> BTreeSet<ServiceKey> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![call];
-    while let Some(id) = stack.pop() {
-        out.extend(
-            service::called_segments(trace, id).map(|s| service::of_segment(&trace.nodes[s].doc)),
-        );
-        stack.extend(subsegment_children(trace, id));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -874,7 +806,7 @@ mod tests {
         #[test]
         fn graph_is_well_formed(traces in proptest::collection::vec(arb_trace(), 1..4)) {
             let g = service_graph(&traces);
-            let ids: BTreeSet<i64> = g.services.iter().map(|s| s.reference_id).collect();
+            let ids: std::collections::BTreeSet<i64> = g.services.iter().map(|s| s.reference_id).collect();
             prop_assert_eq!(ids.len(), g.services.len(), "reference IDs are unique");
             for s in &g.services {
                 if let Some(st) = &s.summary_statistics {

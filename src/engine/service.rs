@@ -147,27 +147,140 @@ pub fn called_segments(trace: &Trace, call: NodeId) -> impl Iterator<Item = Node
         .filter(|&c| trace.nodes[c].kind == NodeKind::Segment)
 }
 
-/// Every service the trace touched, in first-seen order: segments' services, then downstream
-/// resources reached by calls that have no segment under them.
+/// One call between two graph nodes, as the service graph counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The calling service.
+    pub from: ServiceKey,
+    /// The called service or resource.
+    pub to: ServiceKey,
+    /// The entity the call is measured on (its duration and outcome): the calling subsegment;
+    /// the child segment for a segment directly under a segment; the consumer's segment for a
+    /// queue -> consumer edge.
+    pub measured_on: NodeId,
+    /// The called service's own segment, when it has one.
+    pub callee: Option<NodeId>,
+    /// `to` is known only through this call (no segment of its own): its node statistics come
+    /// from the calls into it.
+    pub inferred_target: bool,
+}
+
+/// The calls of a trace, the edges of its service graph (the client -> root edge aside):
+/// - a segment directly under a segment is called by the parent's service (Lambda service ->
+///   function);
+/// - the outermost call subsegments in each segment's subsegment tree (a call is an `aws` or
+///   `remote` subsegment, one with `sql`, or one with segments under it; local subsegments are
+///   walked through; subsegments nested in a call are part of it);
+/// - a call reaches the services whose segments hang under it or under subsegments nested in
+///   it, each once; with none, the downstream resource it names;
+/// - a call to a queue/topic with consumers under it goes producer -> resource -> consumers.
+pub fn calls(trace: &Trace) -> Vec<Call> {
+    let mut out = Vec::new();
+    for (id, node) in trace.segment_nodes() {
+        let from = of_segment(&node.doc);
+        if let Some(p) = node.parent {
+            if trace.nodes[p].kind == NodeKind::Segment {
+                out.push(Call {
+                    from: of_segment(&trace.nodes[p].doc),
+                    to: from.clone(),
+                    measured_on: id,
+                    callee: Some(id),
+                    inferred_target: false,
+                });
+            }
+        }
+        let mut stack: Vec<NodeId> = subsegment_children(trace, id).collect();
+        stack.reverse();
+        while let Some(sub) = stack.pop() {
+            let doc = &trace.nodes[sub].doc;
+            let downstream = of_downstream(doc);
+            let is_call = downstream.is_some() || called_segments(trace, sub).next().is_some();
+            let targets = if is_call {
+                segments_inside(trace, sub)
+            } else {
+                Vec::new()
+            };
+            let via = messaging_resource(doc).filter(|v| !targets.iter().any(|(k, _)| k == v));
+            if let (Some(via), false) = (via, targets.is_empty()) {
+                out.push(Call {
+                    from: from.clone(),
+                    to: via.clone(),
+                    measured_on: sub,
+                    callee: None,
+                    inferred_target: true,
+                });
+                for c in called_segments(trace, sub) {
+                    out.push(Call {
+                        from: via.clone(),
+                        to: of_segment(&trace.nodes[c].doc),
+                        measured_on: c,
+                        callee: Some(c),
+                        inferred_target: false,
+                    });
+                }
+            } else if !targets.is_empty() {
+                for (to, seg) in targets {
+                    out.push(Call {
+                        from: from.clone(),
+                        to,
+                        measured_on: sub,
+                        callee: Some(seg),
+                        inferred_target: false,
+                    });
+                }
+            } else if let Some(to) = downstream {
+                out.push(Call {
+                    from: from.clone(),
+                    to,
+                    measured_on: sub,
+                    callee: None,
+                    inferred_target: true,
+                });
+            } else {
+                // Local work: calls may be nested inside it.
+                let before = stack.len();
+                stack.extend(subsegment_children(trace, sub));
+                stack[before..].reverse();
+            }
+        }
+    }
+    out
+}
+
+fn subsegment_children(trace: &Trace, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+    trace.nodes[id]
+        .children
+        .iter()
+        .copied()
+        .filter(|&c| trace.nodes[c].kind == NodeKind::Subsegment)
+}
+
+/// Services of the segments under subsegment `call` or under subsegments nested in it, each
+/// once (with the first such segment), sorted.
+fn segments_inside(trace: &Trace, call: NodeId) -> Vec<(ServiceKey, NodeId)> {
+    let mut out: std::collections::BTreeMap<ServiceKey, NodeId> = Default::default();
+    let mut stack = vec![call];
+    while let Some(id) = stack.pop() {
+        for s in called_segments(trace, id) {
+            out.entry(of_segment(&trace.nodes[s].doc)).or_insert(s);
+        }
+        stack.extend(subsegment_children(trace, id));
+    }
+    out.into_iter().collect()
+}
+
+/// Every node of the trace's service graph, in first-seen order: the segments' services, then
+/// the resources known only through calls (see [`calls`]).
 pub fn services_in(trace: &Trace) -> Vec<ServiceKey> {
     let mut out: Vec<ServiceKey> = Vec::new();
-    let mut push = |k: ServiceKey| {
+    let segments = trace.segment_nodes().map(|(_, n)| of_segment(&n.doc));
+    let resources = calls(trace)
+        .into_iter()
+        .filter(|c| c.inferred_target)
+        .map(|c| c.to);
+    for k in segments.chain(resources) {
         if !out.contains(&k) {
             out.push(k);
-        }
-    };
-    for (id, node) in trace.nodes.iter().enumerate() {
-        match node.kind {
-            NodeKind::Segment => push(of_segment(&node.doc)),
-            NodeKind::Subsegment => {
-                if called_segments(trace, id).next().is_none() {
-                    if let Some(k) = of_downstream(&node.doc) {
-                        push(k);
-                    }
-                } else if let Some(k) = messaging_resource(&node.doc) {
-                    push(k);
-                }
-            }
         }
     }
     out

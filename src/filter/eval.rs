@@ -35,7 +35,7 @@ use super::ast::{
 use super::error::{FilterError, closest};
 use crate::engine::service::{self, ServiceKey};
 use crate::model::summary::{FaultRootCause, ResponseTimeRootCause, SummaryAnnotationValue};
-use crate::model::{AnnotationValue, Group, NodeId, NodeKind, Segment, Trace, TraceSummary};
+use crate::model::{AnnotationValue, Group, Segment, Trace, TraceSummary};
 
 /// What evaluation can see besides the trace: the groups `group.name` refers to.
 #[derive(Debug, Clone, Copy, Default)]
@@ -302,72 +302,44 @@ pub(crate) struct EdgeItem<'a> {
     pub callee: Option<&'a Segment>,
 }
 
-/// The graph nodes of a trace: every segment, plus every call with no segment under it.
+/// The graph nodes of a trace: every segment, plus every resource known only through the
+/// calls into it (the same nodes the service map draws, see [`service::calls`]).
 pub(crate) fn graph_nodes(trace: &Trace) -> Vec<NodeItem<'_>> {
     let root = trace.root_segment();
-    let mut out = Vec::new();
-    for (id, node) in trace.nodes.iter().enumerate() {
-        match node.kind {
-            NodeKind::Segment => out.push(NodeItem {
-                key: service::of_segment(&node.doc),
-                doc: &node.doc,
-                is_root: Some(id) == root,
-                inferred: node.doc.is_inferred(),
-            }),
-            NodeKind::Subsegment => {
-                if service::called_segments(trace, id).next().is_none() {
-                    if let Some(key) = service::of_downstream(&node.doc) {
-                        out.push(NodeItem {
-                            key,
-                            doc: &node.doc,
-                            is_root: false,
-                            inferred: true,
-                        });
-                    }
-                }
-            }
+    let mut out: Vec<NodeItem<'_>> = trace
+        .segment_nodes()
+        .map(|(id, node)| NodeItem {
+            key: service::of_segment(&node.doc),
+            doc: &node.doc,
+            is_root: Some(id) == root,
+            inferred: node.doc.is_inferred(),
+        })
+        .collect();
+    for call in service::calls(trace) {
+        if call.inferred_target {
+            out.push(NodeItem {
+                key: call.to,
+                doc: &trace.nodes[call.measured_on].doc,
+                is_root: false,
+                inferred: true,
+            });
         }
     }
     out
 }
 
-/// The edges of a trace. A segment under another entity is called by that entity's service
-/// (so a Lambda service segment calls its function segment); a call subsegment with no segment
-/// under it calls the downstream it names. The client -> root edge is not included.
+/// The edges of a trace, exactly those of its service map (see [`service::calls`]); the
+/// client -> root edge is not included.
 pub(crate) fn trace_edges(trace: &Trace) -> Vec<EdgeItem<'_>> {
-    let service_of = |id: NodeId| {
-        trace.nodes[id]
-            .segment
-            .map(|s| service::of_segment(&trace.nodes[s].doc))
-    };
-    let mut out = Vec::new();
-    for (id, node) in trace.nodes.iter().enumerate() {
-        match (node.kind, node.parent) {
-            (NodeKind::Segment, Some(parent)) => {
-                if let Some(from) = service_of(parent) {
-                    out.push(EdgeItem {
-                        from,
-                        to: service::of_segment(&node.doc),
-                        call: &trace.nodes[parent].doc,
-                        callee: Some(&node.doc),
-                    });
-                }
-            }
-            (NodeKind::Subsegment, _) if service::called_segments(trace, id).next().is_none() => {
-                if let (Some(from), Some(to)) = (service_of(id), service::of_downstream(&node.doc))
-                {
-                    out.push(EdgeItem {
-                        from,
-                        to,
-                        call: &node.doc,
-                        callee: None,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    service::calls(trace)
+        .into_iter()
+        .map(|c| EdgeItem {
+            from: c.from,
+            to: c.to,
+            call: &trace.nodes[c.measured_on].doc,
+            callee: c.callee.map(|id| &trace.nodes[id].doc),
+        })
+        .collect()
 }
 
 fn ref_matches(
