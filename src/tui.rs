@@ -112,7 +112,10 @@ fn run_loop(
                 Cmd::Load { generation } => spawn_load(source.clone(), generation, tx.clone()),
                 Cmd::Suspend => {
                     suspend()?;
-                    terminal.clear()?;
+                    // A fresh terminal has empty buffers, so the next draw repaints every cell.
+                    // (`Terminal::clear` would query the cursor position, which the input
+                    // thread's pending read would swallow.)
+                    *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
                     app.dirty = true;
                 }
             }
@@ -166,13 +169,14 @@ fn spawn_load(source: SourceArgs, generation: u64, tx: Sender<Event>) {
 #[cfg(unix)]
 fn suspend() -> io::Result<()> {
     restore();
-    // `kill -TSTP <own pid>` stops this process the way the shell's Ctrl-Z would, without
-    // unsafe signal calls; it returns once the shell resumes us.
-    let _ = std::process::Command::new("kill")
-        .args(["-TSTP", &std::process::id().to_string()])
-        .status();
+    // Stops the process the way the shell's Ctrl-Z would; returns once the shell resumes us.
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen)?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     Ok(())
 }
 

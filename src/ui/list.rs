@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         Constraint::Length(12),
         Constraint::Length(8),
         Constraint::Length(6),
-        Constraint::Fill(2),
+        Constraint::Fill(3),
         Constraint::Length(3),
         Constraint::Length(7),
         Constraint::Length(7),
@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         head.push("USERS".into());
         head.push("SERVICES".into());
         widths.push(Constraint::Length(10));
-        widths.push(Constraint::Fill(3));
+        widths.push(Constraint::Fill(2));
     }
     let height = usize::from(body.height.saturating_sub(1));
     let start = app.list.offset;

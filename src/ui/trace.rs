@@ -46,8 +46,8 @@ fn header_line(v: &TraceView) -> Line<'static> {
     spans.push(Span::styled(
         format!(
             "│ {} │ {} │ {} segments, {} entities",
-            format_utc(v.window.0),
             format_duration(v.window.1),
+            format_utc(v.window.0),
             t.segment_nodes().count(),
             t.nodes.len()
         ),
@@ -216,7 +216,7 @@ fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool)
     if selected {
         line = line.style(theme::selected());
     }
-    if row.skew.is_some() && !selected {
+    if row.skew.is_some() && !selected && status_color.is_none() {
         line.spans[0].style = line.spans[0].style.fg(Color::Yellow);
     }
     line
