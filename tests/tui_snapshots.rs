@@ -97,3 +97,36 @@ fn loading_80x24() {
     a.start_load();
     insta::assert_snapshot!(render(&a).backend());
 }
+
+#[test]
+fn trace_80x24_http_tab() {
+    let mut a = app(80, 24);
+    keys(&mut a, "\n2");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_80x24_resources_tab() {
+    let mut a = app(80, 24);
+    keys(&mut a, "fg\n3");
+    let v = a.view.as_ref().expect("open");
+    let target = v
+        .rows
+        .iter()
+        .position(|r| v.trace.nodes[r.node].doc.aws.is_some() && r.depth > 2)
+        .expect("an entity with AWS data");
+    let steps = target - v.selected;
+    keys(&mut a, &"j".repeat(steps));
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn load_failure_80x24() {
+    let mut a = App::new("missing.json", Rect::new(0, 0, 80, 24));
+    a.start_load();
+    a.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Err("nothing could be loaded (unreadable: missing.json)".into()),
+    }));
+    insta::assert_snapshot!(render(&a).backend());
+}

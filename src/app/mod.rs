@@ -189,10 +189,7 @@ impl App {
                 self.dirty = true;
                 match d.result {
                     Ok(data) => self.set_data(data),
-                    Err(e) => {
-                        self.message = Some(e.clone());
-                        self.load = LoadState::Failed(e);
-                    }
+                    Err(e) => self.load = LoadState::Failed(e),
                 }
                 Vec::new()
             }
