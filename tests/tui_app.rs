@@ -235,3 +235,19 @@ fn paging_keeps_the_selection_on_screen() {
     let rows = xray_tui::app::layout::list_rows(app.size);
     assert!(app.list.selected < app.list.offset + rows);
 }
+
+#[test]
+fn n_expands_collapsed_rows_that_hide_the_next_problem() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    app.update(key('g'));
+    // Fold everything under the root: every problem row below it is hidden.
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+    app.update(key('n'));
+    let v = app.view.as_ref().expect("open");
+    assert!(v.rows.len() > 1, "the path to the problem row was expanded");
+    assert_ne!(v.rows[v.selected].status, Status::Ok);
+    assert!(v.selected > 0);
+}

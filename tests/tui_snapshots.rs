@@ -130,3 +130,10 @@ fn load_failure_80x24() {
     }));
     insta::assert_snapshot!(render(&a).backend());
 }
+
+#[test]
+fn trace_160x48_root_overview_with_root_causes() {
+    let mut a = app(160, 48);
+    keys(&mut a, "fg\n");
+    insta::assert_snapshot!(render(&a).backend());
+}

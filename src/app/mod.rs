@@ -317,7 +317,7 @@ impl App {
             Action::NextProblem | Action::PrevProblem
                 if !v.jump_problem(action == Action::NextProblem) =>
             {
-                self.message = Some("no fault, error or throttle in the visible rows".into());
+                self.message = Some("no fault, error or throttle in this trace".into());
             }
             Action::NextTab | Action::PrevTab => {
                 let n = DetailTab::ALL.len();

@@ -177,21 +177,39 @@ impl TraceView {
         self.refresh(keep);
     }
 
-    /// Selects the next (or previous) fault, error or throttle row, wrapping around; `false`
-    /// when there is none.
+    /// Selects the next (or previous) fault, error or throttle entity in tree order, wrapping
+    /// around and expanding collapsed rows that hide it; `false` when there is none.
     pub fn jump_problem(&mut self, forward: bool) -> bool {
-        let n = self.rows.len();
-        if n == 0 {
-            return false;
-        }
+        let all = waterfall::rows(&self.trace, &HashSet::new());
+        let n = all.len();
+        let here = self
+            .selected_row()
+            .and_then(|r| all.iter().position(|x| x.node == r.node))
+            .unwrap_or(0);
         for step in 1..=n {
             let i = if forward {
-                (self.selected + step) % n
+                (here + step) % n
             } else {
-                (self.selected + n - step % n) % n
+                (here + n - step % n) % n
             };
-            if self.rows[i].status != Status::Ok {
-                self.selected = i;
+            if all[i].status == Status::Ok {
+                continue;
+            }
+            let target = all[i].node;
+            let hidden: Vec<NodeId> = self
+                .trace
+                .path_to(target)
+                .into_iter()
+                .filter(|&p| p != target && self.collapsed.contains(&p))
+                .collect();
+            if !hidden.is_empty() {
+                for p in hidden {
+                    self.collapsed.remove(&p);
+                }
+                self.refresh(None);
+            }
+            if let Some(pos) = self.rows.iter().position(|r| r.node == target) {
+                self.selected = pos;
                 self.details_scroll = 0;
                 return true;
             }

@@ -12,7 +12,7 @@ use crate::app::trace_view::{DetailTab, TraceView};
 use crate::engine::waterfall::Row;
 use crate::model::segment::Cause;
 use crate::model::time::{format_duration, format_utc};
-use crate::model::{NodeKind, Segment, Trace};
+use crate::model::{NodeKind, Segment, Trace, TraceSummary};
 
 /// Draws the tab bar (in the border) and the selected tab's lines.
 pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
         tabs.push(Span::styled(label, style));
     }
     let block = Block::bordered().title(Line::from(tabs));
-    let text = lines(&v.trace, row, v.tab);
+    let text = lines(&v.trace, v.summary.as_ref(), row, v.tab);
     frame.render_widget(
         Paragraph::new(text)
             .block(block)
@@ -60,11 +60,31 @@ fn none(what: &str) -> Vec<Line<'static>> {
     vec![Line::styled(format!("(no {what})"), theme::dim())]
 }
 
-/// The lines of one tab for one row.
-pub fn lines(trace: &Trace, row: &Row, tab: DetailTab) -> Vec<Line<'static>> {
+/// The lines of one tab for one row; the trace's summary adds its root causes to the root
+/// segment's overview.
+pub fn lines(
+    trace: &Trace,
+    summary: Option<&TraceSummary>,
+    row: &Row,
+    tab: DetailTab,
+) -> Vec<Line<'static>> {
     let doc = &trace.nodes[row.node].doc;
     match tab {
-        DetailTab::Overview => overview(trace, row, doc),
+        DetailTab::Overview => {
+            let mut out = overview(trace, row, doc);
+            if let Some(s) = summary.filter(|_| trace.root_segment() == Some(row.node)) {
+                let causes = crate::report::root_causes_text(s);
+                for l in causes.lines().filter(|l| !l.is_empty()) {
+                    let style = if l.starts_with(' ') {
+                        Style::new()
+                    } else {
+                        Style::new().fg(theme::FAULT)
+                    };
+                    out.push(Line::styled(l.to_owned(), style));
+                }
+            }
+            out
+        }
         DetailTab::Http => match &doc.http {
             Some(h) => flat_json(&serde_json::to_value(h).unwrap_or(Value::Null)),
             None => none("HTTP data"),
