@@ -70,7 +70,13 @@ pub fn source_label(source: &SourceArgs) -> String {
     if source.demo {
         parts.push("demo".to_owned());
     }
-    parts.extend(source.files.iter().cloned());
+    parts.extend(source.files.iter().map(|f| {
+        if f == "-" {
+            "stdin".to_owned()
+        } else {
+            f.clone()
+        }
+    }));
     parts.join(", ")
 }
 
