@@ -3,6 +3,7 @@
 //! The core (`model`, `engine`, `source`, `report`) has no terminal dependency, so the headless
 //! commands, the TUI and the tests share it.
 
+pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod engine;
@@ -11,3 +12,5 @@ pub mod headless;
 pub mod model;
 pub mod report;
 pub mod source;
+pub mod tui;
+pub mod ui;

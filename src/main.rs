@@ -1,6 +1,6 @@
 //! The `xray-tui` binary: parses the command line and runs the TUI or a headless command.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = stderr.lock();
     let result = if cli.command.is_none() {
-        placeholder(&cli, &mut out, &mut err)
+        interactive(&cli)
     } else {
         headless::run(&cli, &mut out, &mut err)
     };
@@ -30,25 +30,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Until the interactive app lands: load the sources and say what is there and what to run.
-fn placeholder(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let data = headless::load(&cli.source, err)?;
-    writeln!(
-        out,
-        "Loaded {} traces ({} summaries). The interactive view is not in this build yet; try:\n  \
-         xray-tui query {src} --format table\n  xray-tui trace <TRACE_ID> {src}\n  xray-tui graph {src}",
-        data.traces.len(),
-        data.summaries.len(),
-        src = if cli.source.demo {
-            "--demo".to_owned()
-        } else {
-            cli.source
-                .files
-                .iter()
-                .map(|f| format!("--file {f}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        },
-    )?;
-    Ok(())
+/// No subcommand: the interactive app, which needs a terminal to draw on.
+fn interactive(cli: &Cli) -> Result<(), Failure> {
+    if !io::stdout().is_terminal() {
+        return Err(Failure::Usage(
+            "the interactive app needs a terminal, but stdout is not one; for pipes and \
+             scripts use a headless command: query, trace or graph (see --help)"
+                .into(),
+        ));
+    }
+    xray_tui::tui::run(&cli.source)
 }

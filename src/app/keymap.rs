@@ -1,0 +1,424 @@
+//! The one keymap: every binding as (action, scope, keys, description).
+//!
+//! Key handling ([`action_for`]) and the help overlay both read [`KEYMAP`], so the help can never
+//! drift from what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Something a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Leave the app.
+    Quit,
+    /// Stop the app and return to the shell (resume with `fg`).
+    Suspend,
+    /// Show or hide the help overlay.
+    Help,
+    /// Load the sources again.
+    Reload,
+    /// Move the selection up one row.
+    Up,
+    /// Move the selection down one row.
+    Down,
+    /// Move the selection up one page.
+    PageUp,
+    /// Move the selection down one page.
+    PageDown,
+    /// Jump to the first row.
+    Top,
+    /// Jump to the last row.
+    Bottom,
+    /// Open the selected trace.
+    Open,
+    /// Sort by the next column.
+    SortNext,
+    /// Reverse the sort order.
+    SortReverse,
+    /// Cycle the quick filter: all, faults, errors, throttles.
+    Filter,
+    /// Go back to the trace list.
+    Back,
+    /// Collapse or expand the selected row.
+    Toggle,
+    /// Expand every row.
+    ExpandAll,
+    /// Collapse to the segments (services and the calls between them).
+    CollapseSegments,
+    /// Select the next fault, error or throttle row.
+    NextProblem,
+    /// Select the previous fault, error or throttle row.
+    PrevProblem,
+    /// Show the next details tab.
+    NextTab,
+    /// Show the previous details tab.
+    PrevTab,
+    /// Show the details tab with this index (0-based).
+    Tab(u8),
+    /// Scroll the details pane down.
+    DetailsDown,
+    /// Scroll the details pane up.
+    DetailsUp,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere (checked after the screen's own bindings).
+    Global,
+    /// The trace list.
+    List,
+    /// The trace view.
+    Trace,
+}
+
+impl Scope {
+    /// The heading in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::List => "Trace list",
+            Scope::Trace => "Trace view",
+        }
+    }
+}
+
+/// One key: a code and the modifiers that must be held (Shift is ignored for characters, whose
+/// case already says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Required modifiers.
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Self {
+        Key {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+    const fn ch(c: char) -> Self {
+        Key::plain(KeyCode::Char(c))
+    }
+    const fn ctrl(c: char) -> Self {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Whether a key event is this key.
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        let mut mods = ev.modifiers;
+        if matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        let code = match ev.code {
+            // Terminals report Ctrl-letters in either case.
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            c => c,
+        };
+        code == self.code && mods == self.mods
+    }
+
+    /// How the help overlay writes the key.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+/// One line of the keymap.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// What it does.
+    pub action: Action,
+    /// Where it applies.
+    pub scope: Scope,
+    /// The keys that trigger it.
+    pub keys: &'static [Key],
+    /// The help text.
+    pub description: &'static str,
+}
+
+const fn bind(
+    action: Action,
+    scope: Scope,
+    keys: &'static [Key],
+    description: &'static str,
+) -> Binding {
+    Binding {
+        action,
+        scope,
+        keys,
+        description,
+    }
+}
+
+/// Every binding, in the order the help shows them.
+pub const KEYMAP: &[Binding] = &[
+    bind(
+        Action::Quit,
+        Scope::Global,
+        &[Key::ch('q'), Key::ctrl('c')],
+        "quit (q goes back from a trace)",
+    ),
+    bind(
+        Action::Suspend,
+        Scope::Global,
+        &[Key::ctrl('z')],
+        "suspend to the shell (resume with fg)",
+    ),
+    bind(
+        Action::Help,
+        Scope::Global,
+        &[Key::ch('?')],
+        "show or hide this help",
+    ),
+    bind(
+        Action::Back,
+        Scope::Global,
+        &[Key::plain(KeyCode::Esc)],
+        "close the help; back to the trace list",
+    ),
+    bind(
+        Action::Reload,
+        Scope::Global,
+        &[Key::ch('r')],
+        "load the sources again",
+    ),
+    bind(
+        Action::Up,
+        Scope::Global,
+        &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        "move up",
+    ),
+    bind(
+        Action::Down,
+        Scope::Global,
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        "move down",
+    ),
+    bind(
+        Action::PageUp,
+        Scope::Global,
+        &[Key::plain(KeyCode::PageUp), Key::ctrl('b')],
+        "page up",
+    ),
+    bind(
+        Action::PageDown,
+        Scope::Global,
+        &[Key::plain(KeyCode::PageDown), Key::ctrl('f')],
+        "page down",
+    ),
+    bind(
+        Action::Top,
+        Scope::Global,
+        &[Key::ch('g'), Key::plain(KeyCode::Home)],
+        "first row",
+    ),
+    bind(
+        Action::Bottom,
+        Scope::Global,
+        &[Key::ch('G'), Key::plain(KeyCode::End)],
+        "last row",
+    ),
+    bind(
+        Action::Open,
+        Scope::List,
+        &[Key::plain(KeyCode::Enter)],
+        "open the selected trace",
+    ),
+    bind(
+        Action::SortNext,
+        Scope::List,
+        &[Key::ch('s')],
+        "sort by the next column",
+    ),
+    bind(
+        Action::SortReverse,
+        Scope::List,
+        &[Key::ch('S')],
+        "reverse the sort order",
+    ),
+    bind(
+        Action::Filter,
+        Scope::List,
+        &[Key::ch('f')],
+        "filter: all, faults, errors, throttles",
+    ),
+    bind(
+        Action::Back,
+        Scope::Trace,
+        &[Key::ch('q')],
+        "back to the trace list",
+    ),
+    bind(
+        Action::Toggle,
+        Scope::Trace,
+        &[Key::plain(KeyCode::Enter), Key::ch(' ')],
+        "collapse or expand the selected row",
+    ),
+    bind(
+        Action::ExpandAll,
+        Scope::Trace,
+        &[Key::ch('e')],
+        "expand all rows",
+    ),
+    bind(
+        Action::CollapseSegments,
+        Scope::Trace,
+        &[Key::ch('c')],
+        "collapse to segments",
+    ),
+    bind(
+        Action::NextProblem,
+        Scope::Trace,
+        &[Key::ch('n')],
+        "next fault, error or throttle",
+    ),
+    bind(
+        Action::PrevProblem,
+        Scope::Trace,
+        &[Key::ch('N')],
+        "previous fault, error or throttle",
+    ),
+    bind(
+        Action::NextTab,
+        Scope::Trace,
+        &[Key::plain(KeyCode::Tab)],
+        "next details tab",
+    ),
+    bind(
+        Action::PrevTab,
+        Scope::Trace,
+        &[Key::plain(KeyCode::BackTab)],
+        "previous details tab",
+    ),
+    bind(
+        Action::Tab(0),
+        Scope::Trace,
+        &[Key::ch('1')],
+        "Overview tab",
+    ),
+    bind(Action::Tab(1), Scope::Trace, &[Key::ch('2')], "HTTP tab"),
+    bind(
+        Action::Tab(2),
+        Scope::Trace,
+        &[Key::ch('3')],
+        "Resources tab",
+    ),
+    bind(
+        Action::Tab(3),
+        Scope::Trace,
+        &[Key::ch('4')],
+        "Annotations tab",
+    ),
+    bind(
+        Action::Tab(4),
+        Scope::Trace,
+        &[Key::ch('5')],
+        "Metadata tab",
+    ),
+    bind(
+        Action::Tab(5),
+        Scope::Trace,
+        &[Key::ch('6')],
+        "Exceptions tab",
+    ),
+    bind(Action::Tab(6), Scope::Trace, &[Key::ch('7')], "SQL tab"),
+    bind(
+        Action::Tab(7),
+        Scope::Trace,
+        &[Key::ch('8')],
+        "Raw JSON tab",
+    ),
+    bind(
+        Action::DetailsDown,
+        Scope::Trace,
+        &[Key::ch('J')],
+        "scroll the details down",
+    ),
+    bind(
+        Action::DetailsUp,
+        Scope::Trace,
+        &[Key::ch('K')],
+        "scroll the details up",
+    ),
+];
+
+/// The action a key asks for on a screen: the screen's own bindings first, then the global ones.
+pub fn action_for(scope: Scope, ev: &KeyEvent) -> Option<Action> {
+    let find = |s: Scope| {
+        KEYMAP
+            .iter()
+            .filter(|b| b.scope == s)
+            .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+            .map(|b| b.action)
+    };
+    find(scope).or_else(|| find(Scope::Global))
+}
+
+/// The keys of a binding as the help shows them: `j, ↓`.
+pub fn keys_label(b: &Binding) -> String {
+    b.keys.iter().map(Key::label).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn screen_bindings_win_over_global_ones() {
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(action_for(Scope::List, &q), Some(Action::Quit));
+        assert_eq!(action_for(Scope::Trace, &q), Some(Action::Back));
+    }
+
+    #[test]
+    fn shift_is_implied_by_the_character() {
+        let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(Scope::List, &g), Some(Action::Bottom));
+        let c = key(KeyCode::Char('C'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Scope::List, &c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_scope() {
+        for (i, a) in KEYMAP.iter().enumerate() {
+            for b in &KEYMAP[i + 1..] {
+                if a.scope == b.scope {
+                    for k in a.keys {
+                        assert!(!b.keys.contains(k), "{} bound twice", k.label());
+                    }
+                }
+            }
+        }
+    }
+}

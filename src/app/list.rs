@@ -1,0 +1,230 @@
+//! The trace list's state: which summaries are visible (quick filter), in what order (sort), and
+//! which one is selected. Plain data over the dataset's summaries; no drawing here.
+
+use std::cmp::Ordering;
+
+use crate::model::TraceSummary;
+use crate::report;
+
+/// A column the list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// Start time.
+    Time,
+    /// Trace ID.
+    Id,
+    /// HTTP method.
+    Method,
+    /// URL path.
+    Path,
+    /// HTTP status.
+    Status,
+    /// Trace duration.
+    Duration,
+    /// Response time.
+    Response,
+    /// Fault, error, throttle (worst first when descending).
+    Flags,
+}
+
+impl SortColumn {
+    /// The cycle `s` walks through.
+    pub const ALL: [SortColumn; 8] = [
+        SortColumn::Time,
+        SortColumn::Id,
+        SortColumn::Method,
+        SortColumn::Path,
+        SortColumn::Status,
+        SortColumn::Duration,
+        SortColumn::Response,
+        SortColumn::Flags,
+    ];
+
+    /// The column after this one.
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|&c| c == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// Its name in the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Time => "time",
+            SortColumn::Id => "id",
+            SortColumn::Method => "method",
+            SortColumn::Path => "path",
+            SortColumn::Status => "status",
+            SortColumn::Duration => "duration",
+            SortColumn::Response => "response",
+            SortColumn::Flags => "flags",
+        }
+    }
+}
+
+/// The quick filter `f` cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuickFilter {
+    /// Every trace.
+    All,
+    /// Traces with a fault.
+    Faults,
+    /// Traces with an error.
+    Errors,
+    /// Traces that were throttled.
+    Throttles,
+}
+
+impl QuickFilter {
+    /// The filter after this one.
+    pub fn next(self) -> Self {
+        match self {
+            QuickFilter::All => QuickFilter::Faults,
+            QuickFilter::Faults => QuickFilter::Errors,
+            QuickFilter::Errors => QuickFilter::Throttles,
+            QuickFilter::Throttles => QuickFilter::All,
+        }
+    }
+
+    /// Whether a summary passes.
+    pub fn keeps(self, s: &TraceSummary) -> bool {
+        match self {
+            QuickFilter::All => true,
+            QuickFilter::Faults => s.has_fault,
+            QuickFilter::Errors => s.has_error,
+            QuickFilter::Throttles => s.has_throttle,
+        }
+    }
+
+    /// Its name in the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            QuickFilter::All => "all",
+            QuickFilter::Faults => "faults",
+            QuickFilter::Errors => "errors",
+            QuickFilter::Throttles => "throttles",
+        }
+    }
+}
+
+/// Selection, order and filter of the trace list.
+#[derive(Debug, Clone)]
+pub struct ListState {
+    /// Indices into the dataset's summaries, in display order.
+    pub visible: Vec<usize>,
+    /// Position of the selected row in `visible`.
+    pub selected: usize,
+    /// First row drawn (the list is virtualised: only the rows on screen are built).
+    pub offset: usize,
+    /// Sort column.
+    pub sort: SortColumn,
+    /// Sort descending.
+    pub descending: bool,
+    /// Quick filter.
+    pub filter: QuickFilter,
+}
+
+impl Default for ListState {
+    fn default() -> Self {
+        ListState {
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            sort: SortColumn::Time,
+            descending: false,
+            filter: QuickFilter::All,
+        }
+    }
+}
+
+fn flag_rank(s: &TraceSummary) -> u8 {
+    u8::from(s.has_fault) * 4 + u8::from(s.has_throttle) * 2 + u8::from(s.has_error)
+}
+
+fn compare(col: SortColumn, a: &TraceSummary, b: &TraceSummary) -> Ordering {
+    let http = |s: &TraceSummary| s.http.clone().unwrap_or_default();
+    let num = |x: Option<f64>, y: Option<f64>| {
+        x.unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&y.unwrap_or(f64::NEG_INFINITY))
+    };
+    match col {
+        SortColumn::Time => num(a.start_time, b.start_time),
+        SortColumn::Id => a.id.cmp(&b.id),
+        SortColumn::Method => http(a).http_method.cmp(&http(b).http_method),
+        SortColumn::Path => {
+            let p = |s: &TraceSummary| {
+                s.http
+                    .as_ref()
+                    .and_then(|h| h.http_url.as_deref())
+                    .map(|u| report::url_path(u).to_owned())
+            };
+            p(a).cmp(&p(b))
+        }
+        SortColumn::Status => http(a).http_status.cmp(&http(b).http_status),
+        SortColumn::Duration => num(a.duration, b.duration),
+        SortColumn::Response => num(a.response_time, b.response_time),
+        SortColumn::Flags => flag_rank(a).cmp(&flag_rank(b)),
+    }
+}
+
+impl ListState {
+    /// Rebuilds `visible` after the data, the sort or the filter changed, keeping the selected
+    /// trace selected when it is still shown.
+    pub fn rebuild(&mut self, summaries: &[TraceSummary]) {
+        let keep = self
+            .visible
+            .get(self.selected)
+            .and_then(|&i| summaries.get(i))
+            .map(|s| s.id.clone());
+        let mut v: Vec<usize> = (0..summaries.len())
+            .filter(|&i| self.filter.keeps(&summaries[i]))
+            .collect();
+        let (col, desc) = (self.sort, self.descending);
+        v.sort_by(|&x, &y| {
+            let (a, b) = (&summaries[x], &summaries[y]);
+            let o = compare(col, a, b).then_with(|| {
+                num_time(a)
+                    .total_cmp(&num_time(b))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            if desc { o.reverse() } else { o }
+        });
+        self.visible = v;
+        self.selected = keep
+            .and_then(|id| {
+                self.visible
+                    .iter()
+                    .position(|&i| summaries.get(i).is_some_and(|s| s.id == id))
+            })
+            .unwrap_or(0);
+    }
+
+    /// Moves the selection by `delta` rows, clamped to the list.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.visible.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Keeps the selected row inside a window of `height` rows starting at `offset`.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        self.offset = scroll_offset(self.offset, self.selected, height, self.visible.len());
+    }
+}
+
+fn num_time(s: &TraceSummary) -> f64 {
+    s.start_time.unwrap_or(f64::NEG_INFINITY)
+}
+
+/// The first row to draw so that `selected` is visible in `height` rows, moving `offset` as
+/// little as possible.
+pub fn scroll_offset(offset: usize, selected: usize, height: usize, len: usize) -> usize {
+    if height == 0 {
+        return selected;
+    }
+    let mut o = offset.min(len.saturating_sub(height));
+    if selected < o {
+        o = selected;
+    } else if selected >= o + height {
+        o = selected + 1 - height;
+    }
+    o
+}

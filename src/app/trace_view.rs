@@ -1,0 +1,229 @@
+//! The trace view's state: the open trace, which rows are collapsed, the waterfall rows that
+//! result (cached, recomputed only when the collapsed set changes), the selection and the
+//! details tab.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::engine::waterfall::{self, Row, Status};
+use crate::model::{NodeId, Segment, Trace, TraceSummary};
+
+/// A tab of the details pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailTab {
+    /// Name, IDs, times, origin, user, service version.
+    Overview,
+    /// The `http` block.
+    Http,
+    /// The `aws` block: account, region, operation, resources.
+    Resources,
+    /// Annotations.
+    Annotations,
+    /// Metadata as pretty JSON.
+    Metadata,
+    /// Exceptions with stack frames.
+    Exceptions,
+    /// The `sql` block.
+    Sql,
+    /// The whole document as pretty JSON.
+    Raw,
+}
+
+impl DetailTab {
+    /// Every tab, in order (keys `1`..`8`).
+    pub const ALL: [DetailTab; 8] = [
+        DetailTab::Overview,
+        DetailTab::Http,
+        DetailTab::Resources,
+        DetailTab::Annotations,
+        DetailTab::Metadata,
+        DetailTab::Exceptions,
+        DetailTab::Sql,
+        DetailTab::Raw,
+    ];
+
+    /// Position in [`DetailTab::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    /// The full title.
+    pub fn title(self) -> &'static str {
+        match self {
+            DetailTab::Overview => "Overview",
+            DetailTab::Http => "HTTP",
+            DetailTab::Resources => "Resources",
+            DetailTab::Annotations => "Annotations",
+            DetailTab::Metadata => "Metadata",
+            DetailTab::Exceptions => "Exceptions",
+            DetailTab::Sql => "SQL",
+            DetailTab::Raw => "Raw",
+        }
+    }
+
+    /// A short title for narrow panes.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            DetailTab::Overview => "Info",
+            DetailTab::Http => "HTTP",
+            DetailTab::Resources => "AWS",
+            DetailTab::Annotations => "Ann",
+            DetailTab::Metadata => "Meta",
+            DetailTab::Exceptions => "Exc",
+            DetailTab::Sql => "SQL",
+            DetailTab::Raw => "Raw",
+        }
+    }
+
+    /// Whether the document has anything to show on this tab.
+    pub fn has_content(self, doc: &Segment) -> bool {
+        match self {
+            DetailTab::Overview | DetailTab::Raw => true,
+            DetailTab::Http => doc.http.is_some(),
+            DetailTab::Resources => doc.aws.is_some() || doc.resource_arn.is_some(),
+            DetailTab::Annotations => doc.annotations.as_ref().is_some_and(|a| !a.is_empty()),
+            DetailTab::Metadata => doc.metadata.as_ref().is_some_and(|m| !m.is_empty()),
+            DetailTab::Exceptions => doc.cause.is_some(),
+            DetailTab::Sql => doc.sql.is_some(),
+        }
+    }
+}
+
+/// An open trace.
+#[derive(Debug, Clone)]
+pub struct TraceView {
+    /// The trace.
+    pub trace: Arc<Trace>,
+    /// Its summary, for the header.
+    pub summary: Option<TraceSummary>,
+    /// Nodes whose children are hidden.
+    pub collapsed: HashSet<NodeId>,
+    /// The visible waterfall rows.
+    pub rows: Vec<Row>,
+    /// `(start, length)` of the trace after skew correction.
+    pub window: (f64, f64),
+    /// Selected row.
+    pub selected: usize,
+    /// First row drawn.
+    pub offset: usize,
+    /// Details tab.
+    pub tab: DetailTab,
+    /// Details scroll (lines).
+    pub details_scroll: u16,
+}
+
+impl TraceView {
+    /// Opens a trace fully expanded, the root segment selected.
+    pub fn new(trace: Arc<Trace>, summary: Option<TraceSummary>) -> Self {
+        let window = waterfall::window(&trace);
+        let mut v = TraceView {
+            trace,
+            summary,
+            collapsed: HashSet::new(),
+            rows: Vec::new(),
+            window,
+            selected: 0,
+            offset: 0,
+            tab: DetailTab::Overview,
+            details_scroll: 0,
+        };
+        v.refresh(None);
+        if let Some(root) = v.trace.root_segment() {
+            if let Some(i) = v.rows.iter().position(|r| r.node == root) {
+                v.selected = i;
+            }
+        }
+        v
+    }
+
+    /// The selected row.
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.selected)
+    }
+
+    /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
+    fn refresh(&mut self, keep: Option<NodeId>) {
+        self.rows = waterfall::rows(&self.trace, &self.collapsed);
+        if let Some(node) = keep {
+            let path = self.trace.path_to(node);
+            let found = path
+                .iter()
+                .rev()
+                .find_map(|n| self.rows.iter().position(|r| r.node == *n));
+            self.selected = found.unwrap_or(0);
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Collapses or expands the selected row.
+    pub fn toggle(&mut self) {
+        let Some(row) = self.selected_row() else {
+            return;
+        };
+        if !row.has_children {
+            return;
+        }
+        let node = row.node;
+        if !self.collapsed.remove(&node) {
+            self.collapsed.insert(node);
+        }
+        self.refresh(Some(node));
+    }
+
+    /// Replaces the collapsed set.
+    pub fn set_collapsed(&mut self, collapsed: HashSet<NodeId>) {
+        let keep = self.selected_row().map(|r| r.node);
+        self.collapsed = collapsed;
+        self.refresh(keep);
+    }
+
+    /// Selects the next (or previous) fault, error or throttle entity in tree order, wrapping
+    /// around and expanding collapsed rows that hide it; `false` when there is none.
+    pub fn jump_problem(&mut self, forward: bool) -> bool {
+        let all = waterfall::rows(&self.trace, &HashSet::new());
+        let n = all.len();
+        let here = self
+            .selected_row()
+            .and_then(|r| all.iter().position(|x| x.node == r.node))
+            .unwrap_or(0);
+        for step in 1..=n {
+            let i = if forward {
+                (here + step) % n
+            } else {
+                (here + n - step % n) % n
+            };
+            if all[i].status == Status::Ok {
+                continue;
+            }
+            let target = all[i].node;
+            let hidden: Vec<NodeId> = self
+                .trace
+                .path_to(target)
+                .into_iter()
+                .filter(|&p| p != target && self.collapsed.contains(&p))
+                .collect();
+            if !hidden.is_empty() {
+                for p in hidden {
+                    self.collapsed.remove(&p);
+                }
+                self.refresh(None);
+            }
+            if let Some(pos) = self.rows.iter().position(|r| r.node == target) {
+                self.selected = pos;
+                self.details_scroll = 0;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Moves the selection, clamped.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1);
+        let next = self.selected.saturating_add_signed(delta).min(last);
+        if next != self.selected {
+            self.details_scroll = 0;
+        }
+        self.selected = next;
+    }
+}

@@ -1,0 +1,299 @@
+//! The details pane: the selected entity's document, one tab per part of it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use serde_json::Value;
+
+use super::theme;
+use crate::app::trace_view::{DetailTab, TraceView};
+use crate::engine::waterfall::Row;
+use crate::model::segment::Cause;
+use crate::model::time::{format_duration, format_utc};
+use crate::model::{NodeKind, Segment, Trace, TraceSummary};
+
+/// Draws the tab bar (in the border) and the selected tab's lines.
+pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
+    let Some(row) = v.selected_row() else {
+        frame.render_widget(Block::bordered().title(" Details "), area);
+        return;
+    };
+    let doc = &v.trace.nodes[row.node].doc;
+    let short = area.width < 100;
+    let mut tabs: Vec<Span> = vec![Span::raw(" ")];
+    for (i, t) in DetailTab::ALL.iter().enumerate() {
+        let label = format!(
+            "{} {} ",
+            i + 1,
+            if short { t.short_title() } else { t.title() }
+        );
+        let style = if *t == v.tab {
+            theme::selected()
+        } else if t.has_content(doc) {
+            Style::new()
+        } else {
+            theme::dim()
+        };
+        tabs.push(Span::styled(label, style));
+    }
+    let block = Block::bordered().title(Line::from(tabs));
+    let text = lines(&v.trace, v.summary.as_ref(), row, v.tab);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((v.details_scroll, 0)),
+        area,
+    );
+}
+
+fn kv(key: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{key}: "), theme::heading()),
+        Span::raw(value.into()),
+    ])
+}
+
+fn none(what: &str) -> Vec<Line<'static>> {
+    vec![Line::styled(format!("(no {what})"), theme::dim())]
+}
+
+/// The lines of one tab for one row; the trace's summary adds its root causes to the root
+/// segment's overview.
+pub fn lines(
+    trace: &Trace,
+    summary: Option<&TraceSummary>,
+    row: &Row,
+    tab: DetailTab,
+) -> Vec<Line<'static>> {
+    let doc = &trace.nodes[row.node].doc;
+    match tab {
+        DetailTab::Overview => {
+            let mut out = overview(trace, row, doc);
+            if let Some(s) = summary.filter(|_| trace.root_segment() == Some(row.node)) {
+                let causes = crate::report::root_causes_text(s);
+                for l in causes.lines().filter(|l| !l.is_empty()) {
+                    let style = if l.starts_with(' ') {
+                        Style::new()
+                    } else {
+                        Style::new().fg(theme::FAULT)
+                    };
+                    out.push(Line::styled(l.to_owned(), style));
+                }
+            }
+            out
+        }
+        DetailTab::Http => match &doc.http {
+            Some(h) => flat_json(&serde_json::to_value(h).unwrap_or(Value::Null)),
+            None => none("HTTP data"),
+        },
+        DetailTab::Resources => {
+            let mut out = Vec::new();
+            if let Some(arn) = &doc.resource_arn {
+                out.push(kv("resource_arn", arn.clone()));
+            }
+            if let Some(a) = &doc.aws {
+                out.extend(flat_json(&serde_json::to_value(a).unwrap_or(Value::Null)));
+            }
+            if out.is_empty() {
+                none("AWS resources")
+            } else {
+                out
+            }
+        }
+        DetailTab::Annotations => {
+            let out: Vec<Line> = doc
+                .annotation_values()
+                .map(|(k, v)| kv(k, v.display()))
+                .collect();
+            if out.is_empty() {
+                none("annotations")
+            } else {
+                out
+            }
+        }
+        DetailTab::Metadata => match &doc.metadata {
+            Some(m) if !m.is_empty() => pretty(&Value::Object((**m).clone())),
+            _ => none("metadata"),
+        },
+        DetailTab::Exceptions => exceptions(doc),
+        DetailTab::Sql => match &doc.sql {
+            Some(s) => flat_json(&serde_json::to_value(s).unwrap_or(Value::Null)),
+            None => none("SQL data"),
+        },
+        DetailTab::Raw => pretty(&serde_json::to_value(doc).unwrap_or(Value::Null)),
+    }
+}
+
+fn pretty(v: &Value) -> Vec<Line<'static>> {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| Line::raw(l.to_owned()))
+        .collect()
+}
+
+/// Nested objects as `a.b.c: value` lines.
+fn flat_json(v: &Value) -> Vec<Line<'static>> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<Line<'static>>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, x, out);
+                }
+            }
+            Value::Null => {}
+            Value::String(s) => out.push(kv(prefix, s.clone())),
+            other => out.push(kv(prefix, other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", v, &mut out);
+    out
+}
+
+fn overview(trace: &Trace, row: &Row, doc: &Segment) -> Vec<Line<'static>> {
+    let node = &trace.nodes[row.node];
+    let mut kind = match node.kind {
+        NodeKind::Segment => "segment".to_owned(),
+        NodeKind::Subsegment => "subsegment".to_owned(),
+    };
+    if doc.is_inferred() {
+        kind.push_str(" (inferred)");
+    }
+    let mut out = vec![
+        kv("Name", doc.name.clone()),
+        kv("Kind", kind),
+        kv("ID", doc.id.clone()),
+    ];
+    if let Some(p) = &doc.parent_id {
+        out.push(kv("Parent", p.clone()));
+    }
+    out.push(kv("Trace", trace.id.clone()));
+    out.push(kv("Start", format_utc(doc.start_time)));
+    match doc.end_time {
+        Some(e) => out.push(kv("End", format_utc(e))),
+        None => out.push(kv("End", "in progress")),
+    }
+    out.push(kv(
+        "Duration",
+        row.duration
+            .map(format_duration)
+            .unwrap_or_else(|| "in progress".into()),
+    ));
+    out.push(kv("Offset", format!("+{}", format_duration(row.offset))));
+    let mut status = Vec::new();
+    if let Some(c) = doc.http_status() {
+        status.push(c.to_string());
+    }
+    for (on, name, color) in [
+        (doc.is_fault(), "fault", theme::FAULT),
+        (doc.is_error(), "error", theme::ERROR),
+        (doc.is_throttle(), "throttle", theme::THROTTLE),
+    ] {
+        if on {
+            out.push(Line::from(vec![
+                Span::styled("Status: ", theme::heading()),
+                Span::styled(name, Style::new().fg(color)),
+            ]));
+        }
+    }
+    if !status.is_empty() {
+        out.push(kv("HTTP status", status.join(" ")));
+    }
+    if !row.service.is_empty() {
+        out.push(kv("Service", row.service.clone()));
+    }
+    if let Some(o) = &doc.origin {
+        out.push(kv("Origin", o.clone()));
+    }
+    if let Some(u) = &doc.user {
+        out.push(kv("User", u.clone()));
+    }
+    if let Some(v) = doc.service.as_ref().and_then(|s| s.version.clone()) {
+        out.push(kv("Service version", v));
+    }
+    if let Some(ns) = &doc.namespace {
+        out.push(kv("Namespace", ns.clone()));
+    }
+    if let Some(skew) = row.skew {
+        out.push(Line::from(vec![
+            Span::styled("Clock skew: ", theme::heading()),
+            Span::styled(
+                format!("shifted {skew:+.3}s to fit its caller"),
+                Style::new().fg(Color::Yellow),
+            ),
+        ]));
+    }
+    if row.orphan {
+        out.push(Line::styled(
+            "Orphan: its parent was not in the trace",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    out
+}
+
+fn exceptions(doc: &Segment) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match doc.cause.as_deref() {
+        None => return none("exceptions"),
+        Some(Cause::Id(id)) => {
+            out.push(kv("Exception recorded on another entity", id.clone()));
+            return out;
+        }
+        Some(Cause::Details(d)) => {
+            if let Some(w) = &d.working_directory {
+                out.push(kv("Working directory", w.clone()));
+            }
+        }
+    }
+    for e in doc.exceptions() {
+        let kind = e.kind.clone().unwrap_or_else(|| "exception".into());
+        let mut head = vec![Span::styled(kind, Style::new().fg(theme::FAULT))];
+        if let Some(m) = &e.message {
+            head.push(Span::raw(format!(": {m}")));
+        }
+        if e.remote == Some(true) {
+            head.push(Span::styled(" (remote)", theme::dim()));
+        }
+        out.push(Line::from(head));
+        for f in &e.stack {
+            let place = match (&f.path, f.line) {
+                (Some(p), Some(l)) => format!("{p}:{l}"),
+                (Some(p), None) => p.clone(),
+                (None, Some(l)) => format!("line {l}"),
+                (None, None) => String::new(),
+            };
+            let label = f.label.clone().unwrap_or_default();
+            out.push(Line::raw(format!("    at {label} {place}")));
+        }
+        if let Some(n) = e.truncated.filter(|&n| n > 0) {
+            out.push(Line::styled(
+                format!("    … {n} frames truncated"),
+                theme::dim(),
+            ));
+        }
+        if let Some(n) = e.skipped.filter(|&n| n > 0) {
+            out.push(Line::styled(
+                format!("    … {n} exceptions skipped"),
+                theme::dim(),
+            ));
+        }
+        if let Some(c) = &e.cause {
+            out.push(kv("    caused by", c.clone()));
+        }
+    }
+    if out.is_empty() {
+        none("exceptions")
+    } else {
+        out
+    }
+}

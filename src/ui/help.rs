@@ -1,0 +1,52 @@
+//! The help overlay, generated from the keymap the keys are handled with.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme;
+use crate::app::App;
+use crate::app::keymap::{KEYMAP, Scope, keys_label};
+
+/// The help text: one section per scope, one line per binding.
+pub fn lines() -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for scope in [Scope::Global, Scope::List, Scope::Trace] {
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(scope.title(), theme::heading()));
+        for b in KEYMAP.iter().filter(|b| b.scope == scope) {
+            out.push(Line::from(vec![
+                Span::raw(format!("  {:<16}", keys_label(b))),
+                Span::raw(b.description),
+            ]));
+        }
+    }
+    out
+}
+
+/// Draws the overlay centred on `area`.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let text = lines();
+    let w = area.width.min(64);
+    let h = area.height.min(
+        u16::try_from(text.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2),
+    );
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(Block::bordered().title(" Help "))
+            .scroll((app.help_scroll, 0)),
+        r,
+    );
+}

@@ -1,0 +1,210 @@
+//! The trace list: a header with counts and the time window, then one row per visible summary.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::{centered_message, spinner, theme};
+use crate::app::list::SortColumn;
+use crate::app::{App, LoadState};
+use crate::model::TraceSummary;
+use crate::model::time::{format_clock, format_duration, format_utc};
+use crate::report;
+
+/// Draws the header line and the table.
+pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
+    frame.render_widget(Paragraph::new(header_line(app)), header);
+    let Some(data) = app.data.as_ref() else {
+        let lines = match &app.load {
+            LoadState::Failed(e) => vec![
+                Line::styled("Could not load the data", Style::new().fg(theme::FAULT)),
+                Line::raw(e.clone()),
+                Line::styled("r to retry, q to quit", theme::dim()),
+            ],
+            _ => vec![Line::raw(format!(
+                "{} Loading {}…",
+                spinner(app),
+                app.source_label
+            ))],
+        };
+        centered_message(frame, body, lines);
+        return;
+    };
+    if app.list.visible.is_empty() {
+        let why = if data.summaries.is_empty() {
+            "No traces in the input"
+        } else {
+            "No trace matches the filter (f to change it)"
+        };
+        centered_message(frame, body, vec![Line::raw(why)]);
+        return;
+    }
+    let wide = body.width >= 120;
+    let sort = |c: SortColumn, name: &'static str| {
+        if app.list.sort == c {
+            format!("{name}{}", if app.list.descending { "▼" } else { "▲" })
+        } else {
+            name.to_owned()
+        }
+    };
+    let mut head = vec![
+        sort(SortColumn::Time, "TIME"),
+        sort(SortColumn::Id, "ID"),
+        sort(SortColumn::Method, "METHOD"),
+        sort(SortColumn::Path, "PATH"),
+        sort(SortColumn::Status, "ST"),
+        sort(SortColumn::Duration, "DUR"),
+        sort(SortColumn::Response, "RESP"),
+        sort(SortColumn::Flags, "FLAG"),
+    ];
+    let mut widths = vec![
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Fill(3),
+        Constraint::Length(3),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(4),
+    ];
+    if wide {
+        head.push("USERS".into());
+        head.push("SERVICES".into());
+        widths.push(Constraint::Length(10));
+        widths.push(Constraint::Fill(2));
+    }
+    let height = usize::from(body.height.saturating_sub(1));
+    let start = app.list.offset;
+    let rows = app
+        .list
+        .visible
+        .iter()
+        .skip(start)
+        .take(height)
+        .filter_map(|&i| data.summaries.get(i))
+        .map(|s| row(s, wide));
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(theme::heading()))
+        .column_spacing(1)
+        .row_highlight_style(theme::selected());
+    let mut state = TableState::default().with_selected(app.list.selected.checked_sub(start));
+    frame.render_stateful_widget(table, body, &mut state);
+}
+
+fn header_line(app: &App) -> Line<'static> {
+    let mut spans = vec![Span::styled(" X-Ray traces ", theme::heading())];
+    if let Some(d) = &app.data {
+        let s = &d.summaries;
+        let count = |f: fn(&TraceSummary) -> bool| s.iter().filter(|x| f(x)).count();
+        spans.push(Span::raw(format!(
+            "{}/{} ",
+            app.list.visible.len(),
+            s.len()
+        )));
+        spans.push(Span::styled(
+            format!("{}F ", count(|x| x.has_fault)),
+            Style::new().fg(theme::FAULT),
+        ));
+        spans.push(Span::styled(
+            format!("{}E ", count(|x| x.has_error)),
+            Style::new().fg(theme::ERROR),
+        ));
+        spans.push(Span::styled(
+            format!("{}T ", count(|x| x.has_throttle)),
+            Style::new().fg(theme::THROTTLE),
+        ));
+        let times = s.iter().filter_map(|x| x.start_time);
+        if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
+            spans.push(Span::styled(
+                format!("│ {} – {} UTC ", format_utc(a), format_clock(b)),
+                theme::dim(),
+            ));
+        }
+        spans.push(Span::raw(format!(
+            "│ filter {} │ sort {}{}",
+            app.list.filter.label(),
+            app.list.sort.label(),
+            if app.list.descending { "▼" } else { "▲" }
+        )));
+    }
+    Line::from(spans)
+}
+
+fn flag_spans(s: &TraceSummary) -> Line<'static> {
+    let flags = report::flags(s);
+    let colors = [theme::FAULT, theme::ERROR, theme::THROTTLE, theme::PARTIAL];
+    Line::from(
+        flags
+            .chars()
+            .zip(colors)
+            .map(|(c, col)| {
+                if c == '-' {
+                    Span::styled("·", theme::dim())
+                } else {
+                    Span::styled(c.to_string(), Style::new().fg(col))
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn short_id(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars().skip(n.saturating_sub(8)).collect()
+}
+
+fn row(s: &TraceSummary, wide: bool) -> Row<'static> {
+    let http = s.http.as_ref();
+    let status = http.and_then(|h| h.http_status);
+    let status_style = match status {
+        Some(c) if c >= 500 => Style::new().fg(theme::FAULT),
+        Some(429) => Style::new().fg(theme::THROTTLE),
+        Some(c) if c >= 400 => Style::new().fg(theme::ERROR),
+        _ => Style::new(),
+    };
+    let dash = || "-".to_owned();
+    let mut cells = vec![
+        Cell::from(s.start_time.map(format_clock).unwrap_or_else(dash)),
+        Cell::from(short_id(&s.id)),
+        Cell::from(
+            http.and_then(|h| h.http_method.clone())
+                .unwrap_or_else(dash),
+        ),
+        Cell::from(
+            http.and_then(|h| h.http_url.as_deref())
+                .map_or("-", report::url_path)
+                .to_owned(),
+        ),
+        Cell::from(status.map(|c| c.to_string()).unwrap_or_else(dash)).style(status_style),
+        Cell::from(
+            Line::from(s.duration.map(format_duration).unwrap_or_else(dash)).right_aligned(),
+        ),
+        Cell::from(
+            Line::from(
+                s.response_time
+                    .map(format_duration)
+                    .unwrap_or_else(|| "…".into()),
+            )
+            .right_aligned(),
+        ),
+        Cell::from(flag_spans(s)),
+    ];
+    if wide {
+        let users: Vec<String> = s.users.iter().filter_map(|u| u.user_name.clone()).collect();
+        let mut services: Vec<String> = Vec::new();
+        for n in s.service_ids.iter().filter_map(|x| x.name.clone()) {
+            if !services.contains(&n) {
+                services.push(n);
+            }
+        }
+        cells.push(Cell::from(if users.is_empty() {
+            dash()
+        } else {
+            users.join(",")
+        }));
+        cells.push(Cell::from(services.join(",")).style(Style::new().fg(Color::Gray)));
+    }
+    Row::new(cells)
+}

@@ -1,0 +1,88 @@
+//! Drawing: functions from `&App` to a frame. They read the state and never change it; every
+//! list draws only the rows that fit on screen.
+
+pub mod details;
+pub mod help;
+pub mod list;
+pub mod theme;
+pub mod trace;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::layout::screen;
+use crate::app::{App, LoadState, Mode};
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let s = screen(area);
+    match app.mode {
+        Mode::Trace if app.view.is_some() => trace::draw(frame, app, s.header, s.body),
+        _ => list::draw(frame, app, s.header, s.body),
+    }
+    status_line(frame, app, s.status);
+    if app.help {
+        help::draw(frame, app, area);
+    }
+}
+
+/// A centred message in `area` (loading, failed, empty).
+pub fn centered_message(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    let h = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let top = area.y + area.height.saturating_sub(h) / 2;
+    let r = Rect::new(area.x, top, area.width, h.min(area.height));
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), r);
+}
+
+/// The spinner glyph for the current frame.
+pub fn spinner(app: &App) -> char {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+fn status_line(frame: &mut Frame, app: &App, area: Rect) {
+    let mut left: Vec<Span> = vec![Span::raw(format!(" {} ", app.source_label))];
+    let sep = || Span::styled("│ ", theme::dim());
+    match &app.load {
+        LoadState::Idle => {}
+        LoadState::Loading => left.push(Span::raw(format!("{} loading… ", spinner(app)))),
+        LoadState::Failed(_) => {
+            left.push(Span::styled("load failed ", Style::new().fg(theme::FAULT)))
+        }
+        LoadState::Loaded => {
+            if let Some(d) = &app.data {
+                left.push(sep());
+                left.push(Span::raw(format!(
+                    "{} traces, {} summaries ",
+                    d.traces.len(),
+                    d.summaries.len()
+                )));
+                if !d.warnings.is_empty() {
+                    left.push(sep());
+                    left.push(Span::styled(
+                        format!("{} warnings ", d.warnings.len()),
+                        Style::new().fg(Color::Yellow),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(m) = &app.message {
+        left.push(sep());
+        left.push(Span::styled(m.clone(), Style::new().fg(Color::Yellow)));
+    }
+    let hint = "? help  q quit ";
+    let w = u16::try_from(hint.len()).unwrap_or(0);
+    let [l, r] = ratatui::layout::Layout::horizontal([
+        ratatui::layout::Constraint::Min(0),
+        ratatui::layout::Constraint::Length(w),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(Paragraph::new(Span::styled(hint, theme::dim())), r);
+}

@@ -1,0 +1,223 @@
+//! The trace view: a header, the waterfall (tree, time axis, bars scaled to the width) and the
+//! details pane for the selected row.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{details, theme};
+use crate::app::App;
+use crate::app::layout::trace_split;
+use crate::app::trace_view::TraceView;
+use crate::engine::waterfall::{Row, Status};
+use crate::model::time::{format_duration, format_utc};
+use crate::report;
+
+/// Draws the header, the waterfall and the details pane.
+pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
+    let Some(v) = app.view.as_ref() else {
+        return;
+    };
+    frame.render_widget(Paragraph::new(header_line(v)), header);
+    let (wf, det) = trace_split(body);
+    waterfall(frame, v, wf);
+    details::draw(frame, v, det);
+}
+
+fn header_line(v: &TraceView) -> Line<'static> {
+    let t = &v.trace;
+    let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), theme::heading())];
+    if let Some(h) = v.summary.as_ref().and_then(|s| s.http.as_ref()) {
+        let call = [
+            h.http_method.clone(),
+            h.http_url
+                .as_deref()
+                .map(|u| report::url_path(u).to_owned()),
+            h.http_status.map(|c| c.to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        spans.push(Span::raw(format!("│ {call} ")));
+    }
+    spans.push(Span::styled(
+        format!(
+            "│ {} │ {} │ {} segments, {} entities",
+            format_duration(v.window.1),
+            format_utc(v.window.0),
+            t.segment_nodes().count(),
+            t.nodes.len()
+        ),
+        theme::dim(),
+    ));
+    if t.limit_exceeded {
+        spans.push(Span::styled(
+            " │ limit exceeded: incomplete",
+            Style::new().fg(theme::PARTIAL),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Widths of the waterfall's columns for an area `width` cells wide.
+struct Columns {
+    name: usize,
+    bar: usize,
+}
+
+const DUR_W: usize = 8;
+const CODE_W: usize = 3;
+
+fn columns(width: u16) -> Columns {
+    let w = usize::from(width);
+    let name = (w * 2 / 5).clamp(16, 48).min(w);
+    let fixed = name + 1 + DUR_W + 1 + CODE_W + 1 + 1 + 1;
+    Columns {
+        name,
+        bar: w.saturating_sub(fixed).max(1),
+    }
+}
+
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        format!("{s:<width$}")
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn axis(cols: &Columns, span: f64) -> Line<'static> {
+    let w = cols.bar;
+    let mut cells: Vec<char> = vec!['─'; w];
+    let mut put = |pos: usize, label: &str| {
+        for (i, c) in label.chars().enumerate() {
+            if let Some(cell) = cells.get_mut(pos + i) {
+                *cell = c;
+            }
+        }
+    };
+    put(0, "0");
+    let mid = format_duration(span / 2.0);
+    if w > 24 {
+        put((w / 2).saturating_sub(mid.chars().count() / 2), &mid);
+    }
+    let end = format_duration(span);
+    put(w.saturating_sub(end.chars().count()), &end);
+    let lead = format!(
+        "{}{:>dw$} {:<cw$}   ",
+        fit("NAME", cols.name + 1),
+        "DURATION",
+        "ST",
+        dw = DUR_W,
+        cw = CODE_W
+    );
+    Line::from(vec![
+        Span::styled(lead, theme::heading()),
+        Span::styled(cells.into_iter().collect::<String>(), theme::dim()),
+    ])
+}
+
+/// The cells `[start, end)` a row's bar covers, and whether it is open-ended.
+fn bar_cells(row: &Row, span: f64, width: usize) -> (usize, usize, bool) {
+    let scale = if span > 0.0 { width as f64 / span } else { 0.0 };
+    let cell = |t: f64| {
+        let c = (t * scale).floor();
+        if c.is_finite() && c > 0.0 {
+            (c as usize).min(width)
+        } else {
+            0
+        }
+    };
+    let start = cell(row.offset).min(width.saturating_sub(1));
+    match row.duration {
+        Some(d) => {
+            let end = ((row.offset + d) * scale).ceil();
+            let end = if end.is_finite() && end > 0.0 {
+                end as usize
+            } else {
+                0
+            };
+            (start, end.clamp(start + 1, width.max(start + 1)), false)
+        }
+        None => (start, width, true),
+    }
+}
+
+fn waterfall(frame: &mut Frame, v: &TraceView, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let cols = columns(area.width);
+    let span = v.window.1;
+    let mut lines = vec![axis(&cols, span)];
+    let height = usize::from(area.height.saturating_sub(1));
+    for (i, row) in v.rows.iter().enumerate().skip(v.offset).take(height) {
+        lines.push(row_line(v, row, &cols, span, i == v.selected));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool) -> Line<'static> {
+    let doc = &v.trace.nodes[row.node].doc;
+    let status_color = theme::status_color(row.status);
+    let fold = match (row.has_children, row.collapsed) {
+        (false, _) => "  ",
+        (true, false) => "▾ ",
+        (true, true) => "▸ ",
+    };
+    let mut name = format!("{}{fold}{}", "  ".repeat(row.depth as usize), doc.name);
+    if row.skew.is_some() {
+        name.push_str(" ~skew");
+    }
+    if row.orphan {
+        name.push_str(" ?orphan");
+    }
+    let mut name_style = Style::new();
+    if let Some(c) = status_color {
+        name_style = name_style.fg(c);
+    }
+    if row.kind == crate::model::NodeKind::Segment {
+        name_style = name_style.add_modifier(Modifier::BOLD);
+    }
+    let dur = row
+        .duration
+        .map(format_duration)
+        .unwrap_or_else(|| "…".into());
+    let code = doc.http_status().map(|c| c.to_string()).unwrap_or_default();
+    let glyph = match row.status {
+        Status::Fault => "F",
+        Status::Throttle => "T",
+        Status::Error => "E",
+        Status::Ok => " ",
+    };
+    let st = status_color.map_or(Style::new(), |c| Style::new().fg(c));
+    let (start, end, open) = bar_cells(row, span, cols.bar);
+    let bar_color = status_color.unwrap_or_else(|| theme::service_color(&row.service));
+    let mut bar = String::with_capacity(cols.bar * 3);
+    for i in start..end {
+        bar.push(if open && i + 1 == end { '→' } else { '█' });
+    }
+    let mut line = Line::from(vec![
+        Span::styled(fit(&name, cols.name), name_style),
+        Span::raw(" "),
+        Span::raw(format!("{dur:>DUR_W$} ")),
+        Span::styled(format!("{code:<CODE_W$} "), st),
+        Span::styled(glyph.to_owned(), st.add_modifier(Modifier::BOLD)),
+        Span::raw(" ".repeat(1 + start)),
+        Span::styled(bar, Style::new().fg(bar_color)),
+        Span::raw(" ".repeat(cols.bar.saturating_sub(end))),
+    ]);
+    if selected {
+        line = line.style(theme::selected());
+    }
+    if row.skew.is_some() && !selected && status_color.is_none() {
+        line.spans[0].style = line.spans[0].style.fg(Color::Yellow);
+    }
+    line
+}

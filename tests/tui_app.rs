@@ -1,0 +1,253 @@
+//! Headless app-flow tests: keys and data events go into `App::update`; state and commands come
+//! out. No terminal, no sleeps.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::keymap::{KEYMAP, keys_label};
+use xray_tui::app::list::{QuickFilter, SortColumn};
+use xray_tui::app::{App, Cmd, DataEvent, Event, LoadState, Mode};
+use xray_tui::cli::SourceArgs;
+use xray_tui::engine::dataset::Dataset;
+use xray_tui::engine::waterfall::Status;
+
+fn demo() -> Arc<Dataset> {
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    Arc::new(xray_tui::headless::load(&source, &mut std::io::sink()).expect("demo loads"))
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(k: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(k, KeyModifiers::NONE))
+}
+
+fn loaded_app(w: u16, h: u16) -> App {
+    let mut app = App::new("demo", Rect::new(0, 0, w, h));
+    let cmds = app.start_load();
+    assert_eq!(cmds, vec![Cmd::Load { generation: 1 }]);
+    app.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(demo()),
+    }));
+    assert_eq!(app.load, LoadState::Loaded);
+    app
+}
+
+#[test]
+fn opens_the_first_fault_trace_in_three_keys() {
+    let mut app = loaded_app(120, 40);
+    for e in [key('f'), key('g'), code(KeyCode::Enter)] {
+        assert!(app.update(e).is_empty());
+    }
+    assert_eq!(app.list.filter, QuickFilter::Faults);
+    assert_eq!(app.mode, Mode::Trace);
+    let data = app.data.clone().expect("data");
+    let first_fault = data
+        .summaries
+        .iter()
+        .find(|s| s.has_fault)
+        .expect("the demo has faults");
+    let view = app.view.as_ref().expect("a trace is open");
+    assert_eq!(view.trace.id, first_fault.id);
+}
+
+#[test]
+fn n_jumps_to_the_next_fault_or_error_row() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    let before = app.view.as_ref().expect("open").selected;
+    app.update(key('n'));
+    let v = app.view.as_ref().expect("open");
+    let expected = (before + 1..v.rows.len())
+        .chain(0..=before)
+        .find(|&i| v.rows[i].status != Status::Ok)
+        .expect("a fault trace has a problem row");
+    assert_eq!(v.selected, expected);
+    assert_ne!(v.rows[v.selected].status, Status::Ok);
+    // N goes back to where n came from when that was the previous problem row.
+    app.update(key('N'));
+    let v = app.view.as_ref().expect("open");
+    assert_ne!(v.rows[v.selected].status, Status::Ok);
+}
+
+#[test]
+fn stale_generation_data_is_dropped() {
+    let mut app = App::new("demo", Rect::new(0, 0, 80, 24));
+    assert_eq!(app.start_load(), vec![Cmd::Load { generation: 1 }]);
+    assert_eq!(app.update(key('r')), vec![Cmd::Load { generation: 2 }]);
+    app.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(demo()),
+    }));
+    assert_eq!(app.load, LoadState::Loading);
+    assert!(app.data.is_none());
+    app.update(Event::Data(DataEvent {
+        generation: 2,
+        result: Err("boom".into()),
+    }));
+    assert_eq!(app.load, LoadState::Failed("boom".into()));
+}
+
+#[test]
+fn esc_goes_back_to_the_list_and_keeps_the_selection() {
+    let mut app = loaded_app(80, 24);
+    app.update(key('j'));
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.view.is_none());
+    assert_eq!(app.list.selected, 2);
+    // q goes back from a trace, and quits from the list.
+    app.update(code(KeyCode::Enter));
+    assert!(app.update(key('q')).is_empty());
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.update(key('q')), vec![Cmd::Quit]);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let mut app = loaded_app(80, 24);
+    app.update(code(KeyCode::Enter));
+    app.update(key('?'));
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.update(ctrl_c), vec![Cmd::Quit]);
+}
+
+#[test]
+fn help_lists_every_bound_key() {
+    let mut app = loaded_app(100, 60);
+    app.update(key('?'));
+    assert!(app.help);
+    let mut terminal = Terminal::new(TestBackend::new(100, 60)).expect("test terminal");
+    terminal
+        .draw(|f| xray_tui::ui::draw(f, &app))
+        .expect("draw");
+    let text = format!("{}", terminal.backend());
+    for b in KEYMAP {
+        let label = keys_label(b);
+        assert!(text.contains(&label), "help lacks {label}");
+        assert!(text.contains(b.description), "help lacks {}", b.description);
+    }
+    app.update(code(KeyCode::Esc));
+    assert!(!app.help);
+}
+
+#[test]
+fn sort_cycles_and_reverses() {
+    let mut app = loaded_app(80, 24);
+    let data = app.data.clone().expect("data");
+    while app.list.sort != SortColumn::Duration {
+        app.update(key('s'));
+    }
+    app.update(key('S'));
+    app.update(key('g'));
+    let longest = data
+        .summaries
+        .iter()
+        .map(|s| s.duration.unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    let top = app.selected_summary().expect("selection");
+    assert_eq!(top.duration, Some(longest));
+}
+
+#[test]
+fn filter_cycles_back_to_all() {
+    let mut app = loaded_app(80, 24);
+    let all = app.list.visible.len();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        app.update(key('f'));
+        seen.push((app.list.filter, app.list.visible.len()));
+    }
+    assert_eq!(seen[0].0, QuickFilter::Faults);
+    assert_eq!(seen[1].0, QuickFilter::Errors);
+    assert_eq!(seen[2].0, QuickFilter::Throttles);
+    assert_eq!(seen[3], (QuickFilter::All, all));
+    assert!(seen[0].1 > 0 && seen[0].1 < all);
+}
+
+#[test]
+fn collapse_to_segments_then_expand_all() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    let full = app.view.as_ref().expect("open").rows.len();
+    app.update(key('c'));
+    let folded = app.view.as_ref().expect("open").rows.len();
+    assert!(folded < full, "{folded} < {full}");
+    app.update(key('e'));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), full);
+    // Enter on the root folds everything under it.
+    app.update(key('g'));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+}
+
+#[test]
+fn tabs_switch_with_digits_and_tab() {
+    use xray_tui::app::trace_view::DetailTab;
+    let mut app = loaded_app(120, 40);
+    app.update(code(KeyCode::Enter));
+    app.update(key('6'));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Exceptions);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Sql);
+    app.update(code(KeyCode::BackTab));
+    app.update(code(KeyCode::BackTab));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Metadata);
+}
+
+#[test]
+fn key_releases_and_ticks_after_loading_do_nothing() {
+    let mut app = loaded_app(80, 24);
+    app.take_dirty();
+    let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert!(app.update(Event::Key(release)).is_empty());
+    app.update(Event::Tick);
+    assert_eq!(app.list.selected, 0);
+    assert!(!app.take_dirty(), "nothing to redraw");
+}
+
+#[test]
+fn paging_keeps_the_selection_on_screen() {
+    let mut app = loaded_app(80, 24);
+    app.update(code(KeyCode::PageDown));
+    app.update(code(KeyCode::PageDown));
+    let rows = xray_tui::app::layout::list_rows(app.size);
+    assert_eq!(app.list.selected, 2 * rows);
+    assert!(app.list.offset <= app.list.selected && app.list.selected < app.list.offset + rows);
+    app.update(key('G'));
+    assert_eq!(app.list.selected, app.list.visible.len() - 1);
+    app.update(Event::Resize(80, 10));
+    let rows = xray_tui::app::layout::list_rows(app.size);
+    assert!(app.list.selected < app.list.offset + rows);
+}
+
+#[test]
+fn n_expands_collapsed_rows_that_hide_the_next_problem() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    app.update(key('g'));
+    // Fold everything under the root: every problem row below it is hidden.
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+    app.update(key('n'));
+    let v = app.view.as_ref().expect("open");
+    assert!(v.rows.len() > 1, "the path to the problem row was expanded");
+    assert_ne!(v.rows[v.selected].status, Status::Ok);
+    assert!(v.selected > 0);
+}

@@ -1,0 +1,139 @@
+//! Snapshots of the screens, drawn on a `TestBackend` from the demo dataset (times are UTC, so
+//! they are stable).
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::{App, DataEvent, Event};
+use xray_tui::cli::SourceArgs;
+
+fn app(w: u16, h: u16) -> App {
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    let data = xray_tui::headless::load(&source, &mut std::io::sink()).expect("demo loads");
+    let mut app = App::new("demo", Rect::new(0, 0, w, h));
+    app.start_load();
+    app.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(Arc::new(data)),
+    }));
+    app
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn render(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).expect("term");
+    t.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    t
+}
+
+#[test]
+fn list_80x24() {
+    let a = app(80, 24);
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn list_160x48_faults_sorted_by_duration() {
+    let mut a = app(160, 48);
+    keys(&mut a, "fsssssS");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_80x24() {
+    let mut a = app(80, 24);
+    keys(&mut a, "fg\nn");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_exceptions_tab() {
+    let mut a = app(160, 48);
+    keys(&mut a, "fg\n6");
+    // Walk down to the first row that recorded an exception.
+    let v = a.view.as_ref().expect("open");
+    let target = v
+        .rows
+        .iter()
+        .position(|r| !v.trace.nodes[r.node].doc.exceptions().is_empty())
+        .expect("the fault trace has an exception");
+    let steps = target - v.selected;
+    keys(&mut a, &"j".repeat(steps));
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_collapsed_to_segments() {
+    let mut a = app(160, 48);
+    keys(&mut a, "\nc");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn help_80x24() {
+    let mut a = app(80, 24);
+    keys(&mut a, "?");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn loading_80x24() {
+    let mut a = App::new("demo", Rect::new(0, 0, 80, 24));
+    a.start_load();
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_80x24_http_tab() {
+    let mut a = app(80, 24);
+    keys(&mut a, "\n2");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_80x24_resources_tab() {
+    let mut a = app(80, 24);
+    keys(&mut a, "fg\n3");
+    let v = a.view.as_ref().expect("open");
+    let target = v
+        .rows
+        .iter()
+        .position(|r| v.trace.nodes[r.node].doc.aws.is_some() && r.depth > 2)
+        .expect("an entity with AWS data");
+    let steps = target - v.selected;
+    keys(&mut a, &"j".repeat(steps));
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn load_failure_80x24() {
+    let mut a = App::new("missing.json", Rect::new(0, 0, 80, 24));
+    a.start_load();
+    a.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Err("nothing could be loaded (unreadable: missing.json)".into()),
+    }));
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_root_overview_with_root_causes() {
+    let mut a = app(160, 48);
+    keys(&mut a, "fg\n");
+    insta::assert_snapshot!(render(&a).backend());
+}
