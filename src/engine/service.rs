@@ -269,16 +269,23 @@ fn segments_inside(trace: &Trace, call: NodeId) -> Vec<(ServiceKey, NodeId)> {
     out.into_iter().collect()
 }
 
-/// Every node of the trace's service graph, in first-seen order: the segments' services, then
-/// the resources known only through calls (see [`calls`]).
+/// Every node of the trace's service graph, in first-seen (depth-first) order: the segments'
+/// services and the resources known only through calls (see [`calls`]).
 pub fn services_in(trace: &Trace) -> Vec<ServiceKey> {
+    let mut seen: Vec<(NodeId, ServiceKey)> = trace
+        .segment_nodes()
+        .map(|(id, n)| (id, of_segment(&n.doc)))
+        .chain(
+            calls(trace)
+                .into_iter()
+                .filter(|c| c.inferred_target)
+                .map(|c| (c.measured_on, c.to)),
+        )
+        .collect();
+    // Depth-first order of the entities that introduce them.
+    seen.sort_by_key(|(id, _)| *id);
     let mut out: Vec<ServiceKey> = Vec::new();
-    let segments = trace.segment_nodes().map(|(_, n)| of_segment(&n.doc));
-    let resources = calls(trace)
-        .into_iter()
-        .filter(|c| c.inferred_target)
-        .map(|c| c.to);
-    for k in segments.chain(resources) {
+    for (_, k) in seen {
         if !out.contains(&k) {
             out.push(k);
         }
