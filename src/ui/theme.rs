@@ -41,9 +41,12 @@ pub fn service_color(name: &str) -> Color {
     SERVICES[(h % SERVICES.len() as u64) as usize]
 }
 
-/// The selected row.
+/// The selected row: a background of its own (not reverse video, which cells with their own
+/// colours would undo), so it shows in every terminal and keeps the status colours readable.
 pub fn selected() -> Style {
-    Style::new().add_modifier(Modifier::REVERSED)
+    Style::new()
+        .bg(Color::Indexed(238))
+        .add_modifier(Modifier::BOLD)
 }
 
 /// Column headers and titles.

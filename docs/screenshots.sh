@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerates the README screenshots in assets/ from the demo data: runs the real binary in
+# tmux, sends keys, captures the screen with colours, renders it with headless Chromium.
+# Needs: tmux, aha, chromium, fonts-dejavu-core (Debian packages). Run from the repo root.
+set -euo pipefail
+bin=${BIN:-target/release/xray-tui}
+out=${OUT:-assets}
+work=$(mktemp -d)
+trap 'rm -rf "$work"; tmux kill-session -t xray-shot 2>/dev/null || true' EXIT
+cargo build --release --locked -q
+
+shot() {
+  local name=$1; shift
+  tmux kill-session -t xray-shot 2>/dev/null || true
+  tmux new-session -d -s xray-shot -x 160 -y 45 "TERM=xterm-256color $bin --demo"
+  sleep 1.5
+  for k in "$@"; do tmux send-keys -t xray-shot "$k"; sleep 0.4; done
+  sleep 0.6
+  tmux capture-pane -e -p -t xray-shot > "$work/$name.ansi"
+  tmux kill-session -t xray-shot
+  {
+    echo '<html><head><meta charset="utf-8"><style>body{background:#000;margin:8px}'
+    echo 'pre{font-family:"DejaVu Sans Mono",monospace;font-size:13px;line-height:1.2;color:#ddd;margin:0}</style></head><body><pre>'
+    aha --black --no-header < "$work/$name.ansi"
+    echo '</pre></body></html>'
+  } > "$work/$name.html"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/chrome" --hide-scrollbars --window-size=1300,760 \
+    --screenshot="$out/$name.png" "file://$work/$name.html" >/dev/null 2>&1
+  echo "$out/$name.png"
+}
+
+shot screen-trace-list f
+shot screen-trace-view f Enter n n n n n n n n 6
+shot screen-help '?'
