@@ -95,7 +95,8 @@ pub fn run(source: &SourceArgs) -> Result<(), Failure> {
     let mut app = App::new(
         source_label(source),
         Rect::new(0, 0, size.width, size.height),
-    );
+    )
+    .with_history(load_history());
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let first = app.start_load();
@@ -124,6 +125,10 @@ fn run_loop(
                     *terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
                     app.dirty = true;
                 }
+                // Off the UI thread; a failure to save is not worth interrupting anyone for.
+                Cmd::SaveHistory(h) => {
+                    std::thread::spawn(move || save_history(&h));
+                }
             }
         }
         if app.take_dirty() {
@@ -139,6 +144,43 @@ fn run_loop(
         for e in events {
             cmds.extend(app.update(e));
         }
+    }
+}
+
+/// Where the filter history lives: `$XRAY_TUI_DATA/filter-history`, or the platform's data
+/// directory (`~/.local/share/xray-tui/` on Linux).
+pub fn history_path() -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("XRAY_TUI_DATA") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => directories::ProjectDirs::from("", "", "xray-tui")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    Some(dir.join("filter-history"))
+}
+
+/// The saved filter expressions, oldest first (one a line); none when there is no file.
+pub fn load_history() -> Vec<String> {
+    history_path()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes the filter history (best effort).
+pub fn save_history(history: &[String]) {
+    if let Some(p) = history_path() {
+        if let Some(dir) = p.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut text = history.join("\n");
+        text.push('\n');
+        let _ = std::fs::write(p, text);
     }
 }
 

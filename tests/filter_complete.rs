@@ -17,7 +17,7 @@ fn vocab() -> Vocabulary {
     .expect("docs");
     let t = assemble("1-00000001-000000000000000000000001", docs);
     let s = summarize(&t);
-    Vocabulary::from_data(&[s], &[t]).with_groups(&[Group {
+    Vocabulary::from_data(&[s], [&t]).with_groups(&[Group {
         group_name: "slow".into(),
         ..Default::default()
     }])

@@ -251,3 +251,112 @@ fn n_expands_collapsed_rows_that_hide_the_next_problem() {
     assert_ne!(v.rows[v.selected].status, Status::Ok);
     assert!(v.selected > 0);
 }
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert!(
+            app.update(key(c)).is_empty(),
+            "typing {c:?} asks for nothing"
+        );
+    }
+}
+
+/// `/` opens the prompt; what is typed is checked as it goes; Enter applies it to the list, the
+/// header names it, and the history is saved.
+#[test]
+fn filter_prompt_applies_an_expression() {
+    let mut app = loaded_app(160, 48);
+    app.update(key('/'));
+    assert!(app.prompt.is_some());
+    type_text(&mut app, "service(\"payments\") { fault } q");
+    // `q` typed into the prompt does not quit.
+    assert!(!app.quit);
+    let p = app.prompt.as_ref().expect("open");
+    assert!(p.error.is_some(), "a trailing bare word is an error");
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    assert!(app.prompt.as_ref().expect("open").error.is_none());
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(app.prompt.is_none(), "closed after applying");
+    assert_eq!(
+        cmds,
+        vec![Cmd::SaveHistory(vec![
+            "service(\"payments\") { fault }".into()
+        ])]
+    );
+    assert_eq!(
+        app.list.expr.as_deref(),
+        Some("service(\"payments\") { fault }")
+    );
+    let data = app.data.clone().expect("data");
+    assert!(!app.list.visible.is_empty());
+    for &i in &app.list.visible {
+        let s = &data.summaries[i];
+        assert!(s.has_fault, "{} has a fault", s.id);
+        assert!(
+            s.service_ids
+                .iter()
+                .any(|x| x.name.as_deref() == Some("payments")),
+            "{} reaches payments",
+            s.id
+        );
+    }
+    // Esc from the list does not clear it; an empty expression does.
+    app.update(key('/'));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.expr, None);
+    assert_eq!(app.list.visible.len(), data.summaries.len());
+}
+
+/// A bad expression keeps the prompt open with the error; nothing is applied.
+#[test]
+fn filter_prompt_keeps_a_bad_expression_open() {
+    let mut app = loaded_app(120, 40);
+    app.update(key(':'));
+    type_text(&mut app, "responstime > 1");
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(cmds.is_empty());
+    let p = app.prompt.as_ref().expect("still open");
+    let e = p.error.as_ref().expect("error shown");
+    assert_eq!(e.suggestion.as_deref(), Some("responsetime"));
+    assert_eq!(app.list.expr, None);
+    app.update(code(KeyCode::Esc));
+    assert!(app.prompt.is_none());
+    assert_eq!(app.mode, Mode::List, "Esc closes the prompt only");
+}
+
+/// Tab completes from the loaded data; Up recalls the history.
+#[test]
+fn filter_prompt_completes_and_recalls_history() {
+    let mut app = loaded_app(120, 40).with_history(vec!["fault".into(), "responsetime > 2".into()]);
+    app.update(key('/'));
+    type_text(&mut app, "service(\"paym");
+    let p = app.prompt.as_ref().expect("open");
+    let c = p.completions.as_ref().expect("candidates");
+    assert!(
+        c.candidates.iter().any(|x| x.text.contains("payments")),
+        "{c:?}"
+    );
+    app.update(code(KeyCode::Tab));
+    let p = app.prompt.as_ref().expect("open");
+    assert!(p.input.starts_with("service(\"payments\""), "{}", p.input);
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(code(KeyCode::Up));
+    assert_eq!(app.prompt.as_ref().expect("open").input, "responsetime > 2");
+    app.update(code(KeyCode::Up));
+    assert_eq!(app.prompt.as_ref().expect("open").input, "fault");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.expr.as_deref(), Some("fault"));
+    assert_eq!(
+        app.history,
+        vec!["responsetime > 2".to_owned(), "fault".to_owned()],
+        "reused entry moves to the end"
+    );
+}

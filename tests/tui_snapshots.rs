@@ -137,3 +137,27 @@ fn trace_160x48_root_overview_with_root_causes() {
     keys(&mut a, "fg\n");
     insta::assert_snapshot!(render(&a).backend());
 }
+
+#[test]
+fn prompt_80x24_completing_a_service() {
+    let mut a = app(80, 24);
+    keys(&mut a, "/service(\"pa");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn prompt_120x30_error_under_the_token() {
+    let mut a = app(120, 30);
+    keys(&mut a, "/fault AND responstime > 1");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn list_120x30_with_an_applied_expression() {
+    let mut a = app(120, 30);
+    keys(
+        &mut a,
+        "/annotation.customer_tier = \"gold\" AND responsetime > 0.3\n",
+    );
+    insta::assert_snapshot!(render(&a).backend());
+}

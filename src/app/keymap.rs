@@ -58,6 +58,38 @@ pub enum Action {
     DetailsDown,
     /// Scroll the details pane up.
     DetailsUp,
+    /// Open the filter prompt.
+    FilterPrompt,
+    /// Apply the expression in the prompt (an empty one clears the filter).
+    PromptApply,
+    /// Close the prompt without changing the filter.
+    PromptCancel,
+    /// Insert the highlighted completion.
+    PromptComplete,
+    /// Highlight the next completion.
+    PromptNextCandidate,
+    /// Highlight the previous completion.
+    PromptPrevCandidate,
+    /// Recall the previous expression from the history.
+    PromptHistoryPrev,
+    /// Recall the next expression from the history.
+    PromptHistoryNext,
+    /// Move the cursor left.
+    CursorLeft,
+    /// Move the cursor right.
+    CursorRight,
+    /// Move the cursor to the start.
+    CursorHome,
+    /// Move the cursor to the end.
+    CursorEnd,
+    /// Delete the character before the cursor.
+    DeleteBack,
+    /// Delete the character under the cursor.
+    DeleteForward,
+    /// Delete the word before the cursor.
+    DeleteWord,
+    /// Empty the prompt.
+    ClearInput,
 }
 
 /// Where a binding applies.
@@ -69,6 +101,8 @@ pub enum Scope {
     List,
     /// The trace view.
     Trace,
+    /// The filter prompt (its keys only: every other key types text).
+    Prompt,
 }
 
 impl Scope {
@@ -78,6 +112,7 @@ impl Scope {
             Scope::Global => "Everywhere",
             Scope::List => "Trace list",
             Scope::Trace => "Trace view",
+            Scope::Prompt => "Filter prompt (/)",
         }
     }
 }
@@ -140,6 +175,10 @@ impl Key {
             KeyCode::Esc => "Esc".into(),
             KeyCode::Tab => "Tab".into(),
             KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -270,6 +309,12 @@ pub const KEYMAP: &[Binding] = &[
         "filter: all, faults, errors, throttles",
     ),
     bind(
+        Action::FilterPrompt,
+        Scope::List,
+        &[Key::ch('/'), Key::ch(':')],
+        "filter with an X-Ray filter expression",
+    ),
+    bind(
         Action::Back,
         Scope::Trace,
         &[Key::ch('q')],
@@ -367,18 +412,111 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ch('K')],
         "scroll the details up",
     ),
+    bind(
+        Action::PromptApply,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Enter)],
+        "apply (empty clears the filter)",
+    ),
+    bind(
+        Action::PromptCancel,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Esc)],
+        "close without changing the filter",
+    ),
+    bind(
+        Action::PromptComplete,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Tab)],
+        "insert the highlighted completion",
+    ),
+    bind(
+        Action::PromptNextCandidate,
+        Scope::Prompt,
+        &[Key::ctrl('n')],
+        "next completion",
+    ),
+    bind(
+        Action::PromptPrevCandidate,
+        Scope::Prompt,
+        &[Key::ctrl('p'), Key::plain(KeyCode::BackTab)],
+        "previous completion",
+    ),
+    bind(
+        Action::PromptHistoryPrev,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Up)],
+        "older expression from the history",
+    ),
+    bind(
+        Action::PromptHistoryNext,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Down)],
+        "newer expression from the history",
+    ),
+    bind(
+        Action::CursorLeft,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Left)],
+        "cursor left",
+    ),
+    bind(
+        Action::CursorRight,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Right)],
+        "cursor right",
+    ),
+    bind(
+        Action::CursorHome,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Home), Key::ctrl('a')],
+        "cursor to the start",
+    ),
+    bind(
+        Action::CursorEnd,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::End), Key::ctrl('e')],
+        "cursor to the end",
+    ),
+    bind(
+        Action::DeleteBack,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Backspace)],
+        "delete before the cursor",
+    ),
+    bind(
+        Action::DeleteForward,
+        Scope::Prompt,
+        &[Key::plain(KeyCode::Delete)],
+        "delete under the cursor",
+    ),
+    bind(
+        Action::DeleteWord,
+        Scope::Prompt,
+        &[Key::ctrl('w')],
+        "delete the word before the cursor",
+    ),
+    bind(
+        Action::ClearInput,
+        Scope::Prompt,
+        &[Key::ctrl('u')],
+        "clear the prompt",
+    ),
 ];
+
+/// The action of a key within one scope only (no global fallback): the prompt uses it so that
+/// every other key types text.
+pub fn action_in(scope: Scope, ev: &KeyEvent) -> Option<Action> {
+    KEYMAP
+        .iter()
+        .filter(|b| b.scope == scope)
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.action)
+}
 
 /// The action a key asks for on a screen: the screen's own bindings first, then the global ones.
 pub fn action_for(scope: Scope, ev: &KeyEvent) -> Option<Action> {
-    let find = |s: Scope| {
-        KEYMAP
-            .iter()
-            .filter(|b| b.scope == s)
-            .find(|b| b.keys.iter().any(|k| k.matches(ev)))
-            .map(|b| b.action)
-    };
-    find(scope).or_else(|| find(Scope::Global))
+    action_in(scope, ev).or_else(|| action_in(Scope::Global, ev))
 }
 
 /// The keys of a binding as the help shows them: `j, ↓`.

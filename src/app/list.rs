@@ -121,6 +121,10 @@ pub struct ListState {
     pub descending: bool,
     /// Quick filter.
     pub filter: QuickFilter,
+    /// The applied filter expression, normalised, for the header.
+    pub expr: Option<String>,
+    /// Which summaries (by index) the expression selects; `None` without an expression.
+    pub matches: Option<Vec<bool>>,
 }
 
 impl Default for ListState {
@@ -132,6 +136,8 @@ impl Default for ListState {
             sort: SortColumn::Time,
             descending: false,
             filter: QuickFilter::All,
+            expr: None,
+            matches: None,
         }
     }
 }
@@ -175,8 +181,10 @@ impl ListState {
             .get(self.selected)
             .and_then(|&i| summaries.get(i))
             .map(|s| s.id.clone());
+        let matches = self.matches.as_deref();
         let mut v: Vec<usize> = (0..summaries.len())
             .filter(|&i| self.filter.keeps(&summaries[i]))
+            .filter(|&i| matches.is_none_or(|m| m.get(i).copied().unwrap_or(false)))
             .collect();
         let (col, desc) = (self.sort, self.descending);
         v.sort_by(|&x, &y| {

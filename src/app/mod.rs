@@ -8,6 +8,7 @@
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod prompt;
 pub mod trace_view;
 
 use std::collections::HashMap;
@@ -18,8 +19,10 @@ use ratatui::layout::Rect;
 
 use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
-use keymap::{Action, Scope, action_for};
+use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
+use keymap::{Action, Scope, action_for, action_in};
 use list::{ListState, scroll_offset};
+use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
 
 /// Something that happened.
@@ -56,7 +59,12 @@ pub enum Cmd {
     Quit,
     /// Restore the terminal, stop the process (SIGTSTP), and set the terminal up again on resume.
     Suspend,
+    /// Write the filter history (oldest first) to the data directory.
+    SaveHistory(Vec<String>),
 }
+
+/// How many filter expressions the history keeps.
+pub const HISTORY_MAX: usize = 200;
 
 /// Where the data stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +121,12 @@ pub struct App {
     pub dirty: bool,
     /// Set once the app should end.
     pub quit: bool,
+    /// The filter prompt, while open.
+    pub prompt: Option<Prompt>,
+    /// Applied filter expressions, oldest first (kept across runs by the runtime).
+    pub history: Vec<String>,
+    /// Words the prompt completes from (services, edges, annotations... of the loaded data).
+    pub vocab: Vocabulary,
 }
 
 impl App {
@@ -134,7 +148,16 @@ impl App {
             message: None,
             dirty: true,
             quit: false,
+            prompt: None,
+            history: Vec::new(),
+            vocab: Vocabulary::default(),
         }
+    }
+
+    /// The same app with a filter history (oldest first), as read from the data directory.
+    pub fn with_history(mut self, history: Vec<String>) -> Self {
+        self.history = history;
+        self
     }
 
     /// Starts (or restarts) loading: a new generation, so any older answer is ignored.
@@ -166,6 +189,10 @@ impl App {
             Event::Key(key) => {
                 if key.kind != KeyEventKind::Press {
                     return Vec::new();
+                }
+                if self.prompt.is_some() && !self.help {
+                    self.dirty = true;
+                    return self.prompt_key(&key);
                 }
                 let Some(action) = action_for(self.scope(), &key) else {
                     return Vec::new();
@@ -287,7 +314,112 @@ impl App {
                 self.list.offset = 0;
             }
             Action::Open => self.open_selected(),
+            Action::FilterPrompt => {
+                let text = self.list.expr.clone().unwrap_or_default();
+                self.prompt = Some(Prompt::new(&text, &self.vocab));
+            }
             _ => {}
+        }
+    }
+
+    /// A key while the prompt is open: its own bindings, else the character is typed.
+    fn prompt_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && matches!(key.code, crossterm::event::KeyCode::Char('c' | 'C'))
+        {
+            self.quit = true;
+            return vec![Cmd::Quit];
+        }
+        let Some(mut p) = self.prompt.take() else {
+            return Vec::new();
+        };
+        let v = &self.vocab;
+        match action_in(Scope::Prompt, key) {
+            Some(Action::PromptApply) => match self.apply_filter(&p.input) {
+                Ok(cmds) => return cmds,
+                Err(e) => p.error = Some(e),
+            },
+            Some(Action::PromptCancel) => return Vec::new(),
+            Some(Action::PromptComplete) => {
+                p.accept_candidate(v);
+            }
+            Some(Action::PromptNextCandidate) => p.cycle_candidate(1),
+            Some(Action::PromptPrevCandidate) => p.cycle_candidate(-1),
+            Some(Action::PromptHistoryPrev) => p.history_prev(&self.history, v),
+            Some(Action::PromptHistoryNext) => p.history_next(&self.history, v),
+            Some(Action::CursorLeft) => p.left(v),
+            Some(Action::CursorRight) => p.right(v),
+            Some(Action::CursorHome) => p.home(v),
+            Some(Action::CursorEnd) => p.end(v),
+            Some(Action::DeleteBack) => p.backspace(v),
+            Some(Action::DeleteForward) => p.delete(v),
+            Some(Action::DeleteWord) => p.delete_word(v),
+            Some(Action::ClearInput) => p.clear(v),
+            _ => {
+                if let crossterm::event::KeyCode::Char(c) = key.code {
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    {
+                        p.insert(c, v);
+                    }
+                }
+            }
+        }
+        self.prompt = Some(p);
+        Vec::new()
+    }
+
+    /// Applies a filter expression to the list (empty text clears it). On success the prompt
+    /// stays closed and the history is saved; on error nothing changes.
+    fn apply_filter(&mut self, text: &str) -> Result<Vec<Cmd>, FilterError> {
+        let text = text.trim();
+        if text.is_empty() {
+            self.list.expr = None;
+            self.list.matches = None;
+            self.rebuild_list();
+            self.message = None;
+            return Ok(Vec::new());
+        }
+        let f = filter::parse(text)?;
+        if let Some(d) = &self.data {
+            f.check_groups(&d.groups)?;
+        }
+        self.list.expr = Some(f.to_string());
+        self.list.matches = Some(self.evaluate(&f));
+        self.rebuild_list();
+        self.list.offset = 0;
+        let shown = self.list.visible.len();
+        self.message = Some(format!("{shown} traces match {}", f));
+        prompt::remember(&mut self.history, &f.to_string(), HISTORY_MAX);
+        Ok(vec![Cmd::SaveHistory(self.history.clone())])
+    }
+
+    /// Which summaries the applied expression selects. Summaries whose trace is not loaded are
+    /// judged on what the summary holds; undecided ones are left out.
+    fn evaluate(&self, f: &filter::Filter) -> Vec<bool> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let ctx = EvalContext {
+            groups: &data.groups,
+        };
+        data.summaries
+            .iter()
+            .map(|s| {
+                let trace = self
+                    .trace_index
+                    .get(&s.id)
+                    .and_then(|&i| data.traces.get(i))
+                    .map(Arc::as_ref);
+                f.evaluate(s, trace, &ctx) == Verdict::Match
+            })
+            .collect()
+    }
+
+    fn rebuild_list(&mut self) {
+        if let Some(d) = &self.data {
+            self.list.rebuild(&d.summaries);
         }
     }
 
@@ -358,9 +490,21 @@ impl App {
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i))
             .collect();
-        self.list.rebuild(&data.summaries);
+        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref))
+            .with_groups(&data.groups);
         let reopen = self.view.as_ref().map(|v| v.trace.id.clone());
         self.data = Some(data);
+        // A filter applied before a reload applies to the new data too.
+        if let Some(expr) = self.list.expr.clone() {
+            match filter::parse(&expr) {
+                Ok(f) => self.list.matches = Some(self.evaluate(&f)),
+                Err(_) => {
+                    self.list.expr = None;
+                    self.list.matches = None;
+                }
+            }
+        }
+        self.rebuild_list();
         self.load = LoadState::Loaded;
         self.view = None;
         self.mode = Mode::List;

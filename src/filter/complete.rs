@@ -51,7 +51,10 @@ fn num_literal(n: f64) -> String {
 
 impl Vocabulary {
     /// Collects names and values from summaries and full traces.
-    pub fn from_data(summaries: &[TraceSummary], traces: &[Trace]) -> Self {
+    pub fn from_data<'a>(
+        summaries: &[TraceSummary],
+        traces: impl IntoIterator<Item = &'a Trace>,
+    ) -> Self {
         let mut services = BTreeSet::new();
         let mut types = BTreeSet::new();
         let mut edges = BTreeSet::new();

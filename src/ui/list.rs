@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         let why = if data.summaries.is_empty() {
             "No traces in the input"
         } else {
-            "No trace matches the filter (f to change it)"
+            "No trace matches the filter (f to change the quick filter, / to edit the expression)"
         };
         centered_message(frame, body, vec![Line::raw(why)]);
         return;
@@ -115,19 +115,25 @@ fn header_line(app: &App) -> Line<'static> {
             format!("{}T ", count(|x| x.has_throttle)),
             Style::new().fg(theme::THROTTLE),
         ));
-        let times = s.iter().filter_map(|x| x.start_time);
-        if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
-            spans.push(Span::styled(
-                format!("│ {} – {} UTC ", format_utc(a), format_clock(b)),
-                theme::dim(),
-            ));
+        if let Some(e) = &app.list.expr {
+            spans.push(Span::raw("│ "));
+            spans.push(Span::styled("/ ", Style::new().fg(Color::Yellow)));
+            spans.extend(super::prompt::highlighted(e));
+            spans.push(Span::raw(" "));
         }
         spans.push(Span::raw(format!(
-            "│ filter {} │ sort {}{}",
+            "│ show {} │ sort {}{} ",
             app.list.filter.label(),
             app.list.sort.label(),
             if app.list.descending { "▼" } else { "▲" }
         )));
+        let times = s.iter().filter_map(|x| x.start_time);
+        if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
+            spans.push(Span::styled(
+                format!("│ {} – {} UTC", format_utc(a), format_clock(b)),
+                theme::dim(),
+            ));
+        }
     }
     Line::from(spans)
 }

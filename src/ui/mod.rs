@@ -4,6 +4,7 @@
 pub mod details;
 pub mod help;
 pub mod list;
+pub mod prompt;
 pub mod theme;
 pub mod trace;
 
@@ -27,6 +28,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => list::draw(frame, app, s.header, s.body),
     }
     status_line(frame, app, s.status);
+    if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
+        prompt::draw(frame, p, s.body);
+    }
     if app.help {
         help::draw(frame, app, area);
     }

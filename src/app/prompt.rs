@@ -1,0 +1,300 @@
+//! The filter prompt: an X-Ray filter expression being typed, checked on every keystroke.
+//!
+//! Editing is plain text editing on a `String` with a byte cursor kept on char boundaries. After
+//! each edit the expression is parsed (for the caret error shown under the input) and completed
+//! (candidates from the loaded data's vocabulary); both are cheap, pure, and done here so that
+//! drawing only reads the result.
+
+use crate::filter::{self, Completions, FilterError, Vocabulary};
+
+/// How many candidates the popup shows.
+pub const MAX_CANDIDATES: usize = 8;
+
+/// The prompt's state.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    /// The text typed.
+    pub input: String,
+    /// Byte offset of the cursor in `input`.
+    pub cursor: usize,
+    /// Why the text does not parse (empty text is not an error: it clears the filter).
+    pub error: Option<FilterError>,
+    /// Completion candidates for the word at the cursor.
+    pub completions: Option<Completions>,
+    /// The highlighted candidate.
+    pub selected: usize,
+    /// Position in the history while walking it with Up/Down (`None`: the text being typed).
+    history_pos: Option<usize>,
+    /// The text being typed, kept while walking the history.
+    draft: String,
+}
+
+impl Prompt {
+    /// A prompt holding `text`, cursor at the end.
+    pub fn new(text: &str, vocab: &Vocabulary) -> Self {
+        let mut p = Prompt {
+            input: text.to_owned(),
+            cursor: text.len(),
+            ..Prompt::default()
+        };
+        p.refresh(vocab);
+        p
+    }
+
+    /// Re-checks the text and recomputes the completions.
+    pub fn refresh(&mut self, vocab: &Vocabulary) {
+        self.error = if self.input.trim().is_empty() {
+            None
+        } else {
+            filter::parse(&self.input).err()
+        };
+        let c = filter::complete(&self.input, self.cursor, vocab);
+        // Offer candidates only while a word is being typed, or right after an operator or
+        // an opening bracket, not for an untouched empty prompt.
+        self.completions = (!self.input.is_empty() && !c.candidates.is_empty()).then_some(c);
+        self.selected = 0;
+    }
+
+    /// Inserts a character at the cursor.
+    pub fn insert(&mut self, c: char, vocab: &Vocabulary) {
+        self.input.insert(self.cursor, c);
+        self.cursor += c.len_utf8();
+        self.edited(vocab);
+    }
+
+    /// Deletes the character before the cursor.
+    pub fn backspace(&mut self, vocab: &Vocabulary) {
+        if let Some(prev) = self.prev_boundary() {
+            self.input.replace_range(prev..self.cursor, "");
+            self.cursor = prev;
+            self.edited(vocab);
+        }
+    }
+
+    /// Deletes the character under the cursor.
+    pub fn delete(&mut self, vocab: &Vocabulary) {
+        if let Some(next) = self.next_boundary() {
+            self.input.replace_range(self.cursor..next, "");
+            self.edited(vocab);
+        }
+    }
+
+    /// Deletes the word before the cursor (and the spaces after it).
+    pub fn delete_word(&mut self, vocab: &Vocabulary) {
+        let before = &self.input[..self.cursor];
+        let trimmed = before.trim_end();
+        let start = trimmed
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace() || "(){},".contains(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        self.input.replace_range(start..self.cursor, "");
+        self.cursor = start;
+        self.edited(vocab);
+    }
+
+    /// Empties the prompt.
+    pub fn clear(&mut self, vocab: &Vocabulary) {
+        self.input.clear();
+        self.cursor = 0;
+        self.edited(vocab);
+    }
+
+    /// Moves the cursor one character left.
+    pub fn left(&mut self, vocab: &Vocabulary) {
+        if let Some(p) = self.prev_boundary() {
+            self.cursor = p;
+            self.refresh(vocab);
+        }
+    }
+
+    /// Moves the cursor one character right.
+    pub fn right(&mut self, vocab: &Vocabulary) {
+        if let Some(n) = self.next_boundary() {
+            self.cursor = n;
+            self.refresh(vocab);
+        }
+    }
+
+    /// Moves the cursor to the start.
+    pub fn home(&mut self, vocab: &Vocabulary) {
+        self.cursor = 0;
+        self.refresh(vocab);
+    }
+
+    /// Moves the cursor to the end.
+    pub fn end(&mut self, vocab: &Vocabulary) {
+        self.cursor = self.input.len();
+        self.refresh(vocab);
+    }
+
+    /// Highlights the next (`+1`) or previous (`-1`) candidate, wrapping.
+    pub fn cycle_candidate(&mut self, delta: isize) {
+        if let Some(c) = &self.completions {
+            let n = c.candidates.len().min(MAX_CANDIDATES);
+            if n > 0 {
+                self.selected = (self.selected as isize + delta).rem_euclid(n as isize) as usize;
+            }
+        }
+    }
+
+    /// Replaces the word at the cursor with the highlighted candidate. Returns whether anything
+    /// was inserted.
+    pub fn accept_candidate(&mut self, vocab: &Vocabulary) -> bool {
+        let Some(c) = &self.completions else {
+            return false;
+        };
+        let Some(cand) = c.candidates.get(self.selected) else {
+            return false;
+        };
+        let range = c.replace.start.min(self.input.len())..c.replace.end.min(self.input.len());
+        if !self.input.is_char_boundary(range.start) || !self.input.is_char_boundary(range.end) {
+            return false;
+        }
+        let text = cand.text.clone();
+        self.input.replace_range(range.clone(), &text);
+        self.cursor = range.start + text.len();
+        // Room for what comes next, unless the candidate opens a call or a quote.
+        if !text.ends_with(['(', '"', '.', '[']) && !self.input[self.cursor..].starts_with(' ') {
+            self.input.insert(self.cursor, ' ');
+            self.cursor += 1;
+        }
+        self.edited(vocab);
+        true
+    }
+
+    /// Shows the previous (older) history entry; `history` is oldest first.
+    pub fn history_prev(&mut self, history: &[String], vocab: &Vocabulary) {
+        if history.is_empty() {
+            return;
+        }
+        let pos = match self.history_pos {
+            None => {
+                self.draft = self.input.clone();
+                history.len() - 1
+            }
+            Some(p) => p.saturating_sub(1),
+        };
+        self.history_pos = Some(pos);
+        self.set_text(&history[pos], vocab);
+    }
+
+    /// Shows the next (newer) history entry, and finally the text that was being typed.
+    pub fn history_next(&mut self, history: &[String], vocab: &Vocabulary) {
+        let Some(p) = self.history_pos else {
+            return;
+        };
+        if p + 1 < history.len() {
+            self.history_pos = Some(p + 1);
+            self.set_text(&history[p + 1], vocab);
+        } else {
+            self.history_pos = None;
+            let draft = std::mem::take(&mut self.draft);
+            self.set_text(&draft, vocab);
+        }
+    }
+
+    fn set_text(&mut self, text: &str, vocab: &Vocabulary) {
+        self.input = text.to_owned();
+        self.cursor = self.input.len();
+        self.refresh(vocab);
+    }
+
+    fn edited(&mut self, vocab: &Vocabulary) {
+        self.history_pos = None;
+        self.refresh(vocab);
+    }
+
+    fn prev_boundary(&self) -> Option<usize> {
+        self.input[..self.cursor]
+            .char_indices()
+            .next_back()
+            .map(|(i, _)| i)
+    }
+
+    fn next_boundary(&self) -> Option<usize> {
+        self.input[self.cursor..]
+            .chars()
+            .next()
+            .map(|c| self.cursor + c.len_utf8())
+    }
+}
+
+/// Adds an applied expression to the history (oldest first, no repeats, at most `max`).
+pub fn remember(history: &mut Vec<String>, expr: &str, max: usize) {
+    history.retain(|h| h != expr);
+    history.push(expr.to_owned());
+    if history.len() > max {
+        let extra = history.len() - max;
+        history.drain(..extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocabulary {
+        Vocabulary {
+            services: vec!["payments".into(), "orders-api".into()],
+            ..Vocabulary::default()
+        }
+    }
+
+    #[test]
+    fn typing_checks_the_expression() {
+        let v = vocab();
+        let mut p = Prompt::new("", &v);
+        for c in "responstime > 1".chars() {
+            p.insert(c, &v);
+        }
+        let e = p.error.as_ref().expect("an error");
+        assert_eq!(e.span, 0..11);
+        assert_eq!(e.suggestion.as_deref(), Some("responsetime"));
+        p.home(&v);
+        for _ in 0..11 {
+            p.delete(&v);
+        }
+        for c in "duration".chars() {
+            p.insert(c, &v);
+        }
+        assert_eq!(p.input, "duration > 1");
+        assert!(p.error.is_none());
+    }
+
+    #[test]
+    fn editing_respects_multibyte_characters() {
+        let v = vocab();
+        let mut p = Prompt::new("user = \"zoë\"", &v);
+        p.left(&v);
+        p.backspace(&v);
+        assert_eq!(p.input, "user = \"zo\"");
+        p.delete_word(&v);
+        assert_eq!(p.input, "user = \"");
+    }
+
+    #[test]
+    fn history_walks_back_and_returns_to_the_draft() {
+        let v = vocab();
+        let history = vec!["fault".to_owned(), "error".to_owned()];
+        let mut p = Prompt::new("dur", &v);
+        p.history_prev(&history, &v);
+        assert_eq!(p.input, "error");
+        p.history_prev(&history, &v);
+        assert_eq!(p.input, "fault");
+        p.history_prev(&history, &v);
+        assert_eq!(p.input, "fault", "stays at the oldest");
+        p.history_next(&history, &v);
+        p.history_next(&history, &v);
+        assert_eq!(p.input, "dur");
+    }
+
+    #[test]
+    fn remember_dedupes_and_caps() {
+        let mut h = vec!["a".to_owned(), "b".to_owned()];
+        remember(&mut h, "a", 2);
+        assert_eq!(h, ["b", "a"]);
+        remember(&mut h, "c", 2);
+        assert_eq!(h, ["a", "c"]);
+    }
+}

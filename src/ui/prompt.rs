@@ -1,0 +1,153 @@
+//! The filter prompt, drawn over the bottom of the trace list: the expression with syntax
+//! colours, a line with the caret under the error (or a hint), and the completion popup above.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::theme;
+use crate::app::prompt::{MAX_CANDIDATES, Prompt};
+use crate::filter::lexer::{TokenKind, tokenize_lenient};
+
+const CONNECTIVES: [&str; 5] = ["and", "or", "contains", "beginswith", "endswith"];
+
+fn token_style(kind: &TokenKind) -> Style {
+    match kind {
+        TokenKind::Word(w) if CONNECTIVES.contains(&w.to_ascii_lowercase().as_str()) => {
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+        }
+        TokenKind::Word(_) | TokenKind::BracketKey(_) => Style::new().fg(Color::Cyan),
+        TokenKind::String(_) | TokenKind::Json(_) => Style::new().fg(Color::Green),
+        TokenKind::Number(_) => Style::new().fg(Color::Yellow),
+        TokenKind::Bang
+        | TokenKind::Eq
+        | TokenKind::Ne
+        | TokenKind::Lt
+        | TokenKind::Le
+        | TokenKind::Gt
+        | TokenKind::Ge => Style::new().add_modifier(Modifier::BOLD),
+        _ => theme::dim(),
+    }
+}
+
+/// The input with each token coloured; text the lexer could not read stays plain.
+pub fn highlighted(input: &str) -> Vec<Span<'static>> {
+    let (tokens, _) = tokenize_lenient(input);
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for t in tokens {
+        let (start, end) = (t.span.start.min(input.len()), t.span.end.min(input.len()));
+        if start < at || !input.is_char_boundary(start) || !input.is_char_boundary(end) {
+            continue;
+        }
+        if start > at {
+            spans.push(Span::raw(input[at..start].to_owned()));
+        }
+        spans.push(Span::styled(
+            input[start..end].to_owned(),
+            token_style(&t.kind),
+        ));
+        at = end;
+    }
+    if at < input.len() {
+        spans.push(Span::raw(input[at..].to_owned()));
+    }
+    spans
+}
+
+/// Draws the prompt in the last two rows of `body`, and the candidates above it.
+pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
+    if body.height < 3 {
+        return;
+    }
+    let area = Rect::new(body.x, body.y + body.height - 2, body.width, 2);
+    frame.render_widget(Clear, area);
+    // Scroll horizontally so the cursor stays visible.
+    let width = usize::from(area.width.saturating_sub(3)).max(1);
+    let col = prompt.input[..prompt.cursor].chars().count();
+    let skip = col.saturating_sub(width.saturating_sub(1));
+    let shown: String = prompt.input.chars().skip(skip).collect();
+    let skip_bytes = prompt.input.len() - shown.len();
+    let mut input_line = vec![Span::styled("/ ", Style::new().fg(Color::Yellow))];
+    input_line.extend(highlighted(&shown));
+    let second = match &prompt.error {
+        Some(e) => {
+            let start = e.span.start.saturating_sub(skip_bytes).min(shown.len());
+            let end = e
+                .span
+                .end
+                .saturating_sub(skip_bytes)
+                .clamp(start, shown.len());
+            let pad = shown.get(..start).map_or(0, |s| s.chars().count());
+            let len = shown
+                .get(start..end)
+                .map_or(1, |s| s.chars().count().max(1));
+            Line::from(vec![
+                Span::raw(" ".repeat(pad + 2)),
+                Span::styled("^".repeat(len), Style::new().fg(theme::FAULT)),
+                Span::styled(format!(" {e}"), Style::new().fg(theme::FAULT)),
+            ])
+        }
+        None if prompt.input.trim().is_empty() => Line::styled(
+            "  X-Ray filter expression, e.g. service(\"payments\") { fault }  ·  Enter apply (empty clears) · Esc cancel · Tab complete · ↑↓ history",
+            theme::dim(),
+        ),
+        None => Line::styled("  ✓ Enter to apply", Style::new().fg(Color::Green)),
+    };
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(input_line), second])
+            .style(Style::new().bg(Color::Indexed(235))),
+        area,
+    );
+    let cursor_x = area.x + 2 + u16::try_from(col - skip).unwrap_or(0);
+    frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
+
+    let Some(c) = &prompt.completions else {
+        return;
+    };
+    let n = c.candidates.len().min(MAX_CANDIDATES);
+    let h = u16::try_from(n).unwrap_or(0) + 2;
+    if n == 0 || body.height < h + 2 {
+        return;
+    }
+    let w = c
+        .candidates
+        .iter()
+        .take(n)
+        .map(|x| x.text.chars().count() + 2 + x.description.chars().count())
+        .max()
+        .unwrap_or(10)
+        .min(usize::from(body.width.saturating_sub(4)));
+    let w = u16::try_from(w).unwrap_or(40) + 2;
+    let x =
+        (area.x + 2 + u16::try_from(col - skip).unwrap_or(0)).min(body.right().saturating_sub(w));
+    let popup = Rect::new(x, area.y - h, w, h);
+    let lines: Vec<Line> = c
+        .candidates
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, cand)| {
+            let style = if i == prompt.selected {
+                theme::selected()
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(cand.text.clone(), style.fg(Color::Cyan)),
+                Span::styled(format!("  {}", cand.description), style.fg(Color::Gray)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme::dim()),
+        ),
+        popup,
+    );
+}
