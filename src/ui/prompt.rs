@@ -84,10 +84,18 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
             let len = shown
                 .get(start..end)
                 .map_or(1, |s| s.chars().count().max(1));
+            // At the very end the expression is most likely still being typed: yellow, not red.
+            let colour = if e.span.start >= prompt.input.trim_end().len()
+                || e.span.end >= prompt.input.len()
+            {
+                Color::Yellow
+            } else {
+                theme::FAULT
+            };
             Line::from(vec![
                 Span::raw(" ".repeat(pad + 2)),
-                Span::styled("^".repeat(len), Style::new().fg(theme::FAULT)),
-                Span::styled(format!(" {e}"), Style::new().fg(theme::FAULT)),
+                Span::styled("^".repeat(len), Style::new().fg(colour)),
+                Span::styled(format!(" {e}"), Style::new().fg(colour)),
             ])
         }
         None if prompt.input.trim().is_empty() => Line::styled(
@@ -96,11 +104,7 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
         ),
         None => Line::styled("  ✓ Enter to apply", Style::new().fg(Color::Green)),
     };
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(input_line), second])
-            .style(Style::new().bg(Color::Indexed(235))),
-        area,
-    );
+    frame.render_widget(Paragraph::new(vec![Line::from(input_line), second]), area);
     let cursor_x = area.x + 2 + u16::try_from(col - skip).unwrap_or(0);
     frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
 
