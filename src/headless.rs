@@ -10,6 +10,7 @@ use crate::cli::{Cli, Command, GraphFormat, QueryFormat, SourceArgs, TraceFormat
 use crate::engine::dataset::{Collector, Dataset};
 use crate::engine::{graph, graph_text};
 use crate::report;
+use crate::source::aws::headless as aws;
 use crate::source::file;
 
 /// A failure with its exit status.
@@ -38,12 +39,8 @@ impl Failure {
 
 /// Loads every source named on the command line, printing located warnings to `warn`.
 pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failure> {
-    if !source.demo && source.files.is_empty() {
-        return Err(Failure::Usage(
-            "no source given: use --demo for the bundled demo data or --file PATH for X-Ray \
-             files (the AWS source is not available in this build yet)"
-                .into(),
-        ));
+    if aws::is_aws(source) {
+        return aws::load(source, aws::Need::Query { filter: None }, warn).map_err(aws_failure);
     }
     let mut collector = Collector::new();
     if source.demo {
@@ -81,6 +78,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
     let Some(command) = &cli.command else {
         return Err(Failure::Usage("no command".into()));
     };
+    if aws::is_aws(&cli.source) {
+        // AWS source: the calls depend on the command; the output code below is shared.
+        let need = match command {
+            Command::Query(q) => aws::Need::Query {
+                filter: q.filter.clone(),
+            },
+            Command::Trace(t) if t.all => aws::Need::AllTraces,
+            Command::Trace(t) => aws::Need::Traces(t.ids.clone()),
+            Command::Graph(_) => aws::Need::Graph,
+        };
+        let data = aws::load(&cli.source, need, err).map_err(aws_failure)?;
+        return output(command, &data, out, err);
+    }
     if let Command::Query(q) = command {
         if q.filter.is_some() {
             return Err(Failure::Usage(
@@ -91,6 +101,16 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         }
     }
     let data = load(&cli.source, err)?;
+    output(command, &data, out, err)
+}
+
+/// Prints a command's result from loaded data.
+fn output(
+    command: &Command,
+    data: &Dataset,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
     match command {
         Command::Query(q) => match q.format {
             QueryFormat::Table => {
@@ -185,6 +205,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+/// An AWS error as a failure: the user's input (filter, group, time) is usage (exit 2).
+fn aws_failure(e: aws::AwsError) -> Failure {
+    if e.is_usage() {
+        Failure::Usage(e.with_hint())
+    } else {
+        Failure::Runtime(e.with_hint())
+    }
 }
 
 fn json_failure(e: serde_json::Error) -> Failure {
