@@ -66,11 +66,9 @@ impl AwsError {
                  --profile NAME` then `--profile NAME`, or AWS_ACCESS_KEY_ID and \
                  AWS_SECRET_ACCESS_KEY; or use --demo / --file for offline data"
                 .into(),
-            AwsError::NoRegion => {
-                "pass --region (e.g. --region us-east-1), set AWS_REGION, or set `region` in \
-                 the profile"
-                    .into()
-            }
+            AwsError::NoRegion => "pass --region (e.g. --region us-east-1), set AWS_REGION, or \
+                 set `region` in the profile; or use --demo / --file for offline data"
+                .into(),
             AwsError::Expired(_) => {
                 "log in again: `aws sso login` (with --profile NAME if you use one)".into()
             }
@@ -99,11 +97,15 @@ impl AwsError {
         }
     }
 
-    /// Whether the user's input was at fault (a rejected filter, an unknown group, a bad time).
+    /// Whether the user's input was at fault (a rejected filter, an unknown group, a bad time,
+    /// no region): exit status 2.
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            AwsError::Rejected(_) | AwsError::UnknownGroup(_) | AwsError::Time(_)
+            AwsError::Rejected(_)
+                | AwsError::UnknownGroup(_)
+                | AwsError::Time(_)
+                | AwsError::NoRegion
         )
     }
 }
