@@ -6,7 +6,7 @@ use aws_sdk_xray::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// The IAM actions the app uses, for "access denied" hints.
 pub const IAM_ACTIONS: &str = "xray:GetTraceSummaries, xray:BatchGetTraces, \
-     xray:GetServiceGraph, xray:GetTraceGraph, xray:GetGroups";
+     xray:GetServiceGraph, xray:GetTraceGraph, xray:GetGroups, xray:GetGroup (for --group)";
 
 /// A failure of the AWS source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
