@@ -353,6 +353,22 @@ fn filter_expression_is_honoured_and_a_rejected_one_is_shown() {
         all.len()
     );
     assert!(faults.iter().all(|s| s["HasFault"] == Value::Bool(true)));
+    // --summaries-only: the service's own summaries, same traces.
+    let own = run(bin(&fake.endpoint).args([
+        "query",
+        "--since",
+        "1h",
+        "--format",
+        "json",
+        "--summaries-only",
+    ]));
+    assert!(own.status.success(), "{}", text(&own.stderr));
+    let ids = |v: &[Value]| {
+        let mut ids: Vec<String> = v.iter().map(|s| s["Id"].to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&parse(&own)), ids(&all));
 
     let bad = run(bin(&fake.endpoint).args(["query", "--filter", "edge(\"a\", \"b\")"]));
     assert_eq!(bad.status.code(), Some(2));
@@ -435,6 +451,23 @@ fn a_500_is_retried_then_shown() {
     let o = run(bin(&fake.endpoint).args(["trace", &ids[0]]));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("HTTP 500"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn access_denied_names_the_iam_actions_and_an_expired_token_says_log_in() {
+    for (kind, want) in [
+        ("denied", "xray:BatchGetTraces"),
+        ("expired", "aws sso login"),
+    ] {
+        let spec = format!("TraceSummaries:{kind}:9");
+        let Some(fake) = FakeXray::start(&[("XRAY_FAKE_FAIL", &spec)]) else {
+            return;
+        };
+        let o = run(bin(&fake.endpoint).args(["query"]));
+        assert_eq!(o.status.code(), Some(1));
+        let e = text(&o.stderr);
+        assert!(e.contains(want) && e.contains("hint:"), "{kind}: {e}");
+    }
 }
 
 // The two below need no Python: they never reach a server.

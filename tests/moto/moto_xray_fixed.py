@@ -21,8 +21,9 @@ handlers on moto.xray.responses.XRayResponse and reads moto's in-memory segment 
 
 Added for the tests (all off unless the environment variable is set):
   * XRAY_FAKE_FAIL="Op:kind:N[,...]": the first N requests to Op (TraceSummaries, Traces,
-    ServiceGraph, GetGroup, Groups) fail with kind "throttle" (429 ThrottledException) or
-    "500" (500 InternalFailure), to exercise the client's retries.
+    ServiceGraph, GetGroup, Groups) fail with kind "throttle" (429 ThrottledException),
+    "500" (500 InternalFailure), "denied" (403 AccessDeniedException) or "expired"
+    (403 ExpiredTokenException), to exercise the client's retries and error messages.
   * XRAY_FAKE_UNPROCESSED_ONCE=1: BatchGetTraces reports each ID as unprocessed the first
     time it is asked for, as the real service does for traces still being indexed.
   * XRAY_FAKE_GROUPS='{"name": "filter expression", ...}': GetGroup and GetGroups (moto has
@@ -221,6 +222,12 @@ def _failing(op, handler):
             rule[1] -= 1
             if rule[0] == "throttle":
                 return _err("ThrottledException", "Rate exceeded (injected by the test)", 429)
+            if rule[0] == "denied":
+                return _err("AccessDeniedException", "User: arn:aws:iam::123456789012:user/t "
+                            "is not authorized to perform: xray:" + op, 403)
+            if rule[0] == "expired":
+                return _err("ExpiredTokenException", "The security token included in the "
+                            "request is expired", 403)
             return _err("InternalFailure", "injected server error", 500)
         return handler(self)
     return wrapped
