@@ -502,3 +502,40 @@ fn no_credentials_is_explained() {
         "{e}"
     );
 }
+
+#[test]
+fn expired_sso_session_says_log_in_again() {
+    // An sso-session profile whose cached token expired and has no refresh token: aws-config
+    // fails before any network call.
+    let home = temp_path("sso-home");
+    let cache = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).expect("mkdir");
+    let config = home.join(".aws/config");
+    std::fs::write(
+        &config,
+        "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n\
+         sso_role_name = ReadOnly\nregion = us-east-1\n\n[sso-session my-sso]\n\
+         sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .expect("config");
+    // The cache file is named after the SHA-1 of the session name.
+    std::fs::write(
+        cache.join("0ad374308c5a4e22f723adf10145eafad7c4031c.json"),
+        r#"{"startUrl":"https://example.awsapps.com/start","region":"us-east-1","accessToken":"x","expiresAt":"2020-01-01T00:00:00Z"}"#,
+    )
+    .expect("token");
+    let o = run(bin("http://127.0.0.1:9")
+        .args(["query", "--profile", "dev"])
+        .env("HOME", &home)
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION"));
+    let _ = std::fs::remove_dir_all(&home);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("session has expired") && e.contains("aws sso login"),
+        "{e}"
+    );
+}

@@ -119,12 +119,19 @@ where
     let lower = chain.to_ascii_lowercase();
     // Failures before anything is sent: credentials and region.
     if lower.contains("no credentials")
-        || lower.contains("could not load credentials")
-        || lower.contains("failed to load credentials")
+        || lower.contains("loading credentials")
+        || lower.contains("load credentials")
+        || lower.contains("loading an access token")
         || lower.contains("credentials provider")
     {
-        if lower.contains("expired") || lower.contains("sso") && lower.contains("token") {
+        if lower.contains("expired") || lower.contains("unauthorizedexception") {
             return AwsError::Expired(one_line(&chain));
+        }
+        if lower.contains("io error") || lower.contains("connection refused") {
+            return AwsError::Unreachable {
+                endpoint: "the AWS credentials service (SSO, STS or instance metadata)".into(),
+                detail: one_line(&chain),
+            };
         }
         return AwsError::NoCredentials(one_line(&chain));
     }
