@@ -286,9 +286,18 @@ impl XRay {
                         .collect();
                     let unprocessed = out.unprocessed_trace_ids().to_vec();
                     // Parsing is CPU work: keep it off the runtime's worker threads.
-                    let events = tokio::task::spawn_blocking(move || parse_traces(raw))
-                        .await
-                        .unwrap_or_default();
+                    let events = match tokio::task::spawn_blocking(move || parse_traces(raw)).await
+                    {
+                        Ok(events) => events,
+                        Err(e) => vec![Event::Warning(Warning {
+                            location: Location {
+                                source: "aws:BatchGetTraces".into(),
+                                line: None,
+                                column: None,
+                            },
+                            message: format!("parsing the documents failed: {e}"),
+                        })],
+                    };
                     Ok::<_, aws_sdk_xray::error::SdkError<_, _>>((events, unprocessed))
                 });
             }
@@ -406,4 +415,29 @@ fn parse_traces(raw: Vec<RawTrace>) -> Vec<Event> {
         }));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_documents_warn_and_the_rest_of_the_trace_loads() {
+        let good = r#"{"id":"a000000000000001","name":"api","trace_id":"1-5f2aebcc-b475d14618c51eaa28753d37","start_time":1.0,"end_time":2.0}"#;
+        let events = parse_traces(vec![RawTrace {
+            id: "1-5f2aebcc-b475d14618c51eaa28753d37".into(),
+            limit_exceeded: false,
+            docs: vec![
+                ("a000000000000001".into(), good.into()),
+                ("b000000000000002".into(), r#"{"id": 5}"#.into()),
+            ],
+        }]);
+        assert_eq!(events.len(), 2);
+        assert!(
+            matches!(&events[0], Event::Warning(w) if w.location.source.contains("b000000000000002"))
+        );
+        assert!(
+            matches!(&events[1], Event::Item(Item::Trace { documents, .. }) if documents.len() == 1)
+        );
+    }
 }

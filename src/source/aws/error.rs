@@ -213,3 +213,44 @@ fn one_line(s: &str) -> String {
     }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_codes_map_to_actionable_errors() {
+        let s = |code: Option<&str>, status| service(code.map(str::to_owned), "m".into(), status);
+        assert_eq!(
+            s(Some("AccessDeniedException"), 403),
+            AwsError::AccessDenied("m".into())
+        );
+        assert_eq!(
+            s(Some("InvalidRequestException"), 400),
+            AwsError::Rejected("m".into())
+        );
+        assert_eq!(
+            s(Some("ThrottledException"), 429),
+            AwsError::Throttled("m".into())
+        );
+        assert_eq!(s(None, 429), AwsError::Throttled("m".into()));
+        assert!(matches!(
+            s(Some("InternalFailure"), 500),
+            AwsError::Service { status: 500, .. }
+        ));
+        let hint = AwsError::AccessDenied("m".into())
+            .hint()
+            .unwrap_or_default();
+        assert!(hint.contains("xray:GetTraceSummaries") && hint.contains("xray:GetGroups"));
+        assert!(AwsError::Rejected("m".into()).is_usage());
+        assert!(!AwsError::Throttled("m".into()).is_usage());
+    }
+
+    #[test]
+    fn one_line_drops_the_debug_dump() {
+        assert_eq!(
+            one_line("dispatch failure: io error\n (DispatchFailure(DispatchFailure { x }))"),
+            "dispatch failure: io error"
+        );
+    }
+}
