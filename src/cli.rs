@@ -15,7 +15,7 @@ pub struct Cli {
     pub source: SourceArgs,
 }
 
-/// Where data comes from: the bundled demo, files, or (later) AWS.
+/// Where data comes from: the bundled demo, files, or AWS (when neither is given).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
     /// Use the bundled demo dataset (no AWS needed).
@@ -26,6 +26,42 @@ pub struct SourceArgs {
     /// arrays of segment documents, and daemon captures.
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
     pub files: Vec<String>,
+
+    // --- AWS source: used when neither --demo nor --file is given. Credentials, region and
+    // endpoint also come from everything aws-config reads (env, ~/.aws files, SSO, ...).
+    /// AWS: use this named profile from the shared config files.
+    #[arg(long, global = true, value_name = "NAME", help_heading = "AWS")]
+    pub profile: Option<String>,
+    /// AWS: the region (else AWS_REGION or the profile's).
+    #[arg(long, global = true, value_name = "REGION", help_heading = "AWS")]
+    pub region: Option<String>,
+    /// AWS: send X-Ray requests to this URL (else AWS_ENDPOINT_URL_XRAY / AWS_ENDPOINT_URL).
+    #[arg(long, global = true, value_name = "URL", help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+    /// AWS: how far back to look, e.g. 15m, 2h, 1d [default: 15m].
+    #[arg(long, global = true, value_name = "DURATION", help_heading = "AWS")]
+    pub since: Option<String>,
+    /// AWS: window start, RFC 3339 or epoch seconds (instead of --since).
+    #[arg(
+        long,
+        global = true,
+        value_name = "TIME",
+        help_heading = "AWS",
+        conflicts_with = "since"
+    )]
+    pub start: Option<String>,
+    /// AWS: window end, RFC 3339 or epoch seconds [default: now].
+    #[arg(long, global = true, value_name = "TIME", help_heading = "AWS")]
+    pub end: Option<String>,
+    /// AWS: what the window applies to.
+    #[arg(long, global = true, value_enum, default_value_t, help_heading = "AWS")]
+    pub time_range_type: crate::source::aws::TimeRangeKind,
+    /// AWS: an X-Ray group (its filter expression applies; `graph` uses the group's graph).
+    #[arg(long, global = true, value_name = "NAME", help_heading = "AWS")]
+    pub group: Option<String>,
+    /// AWS: `query` prints the service's own summaries and does not fetch the traces.
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub summaries_only: bool,
 }
 
 /// The headless commands.

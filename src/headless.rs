@@ -14,6 +14,7 @@ use crate::engine::{graph, graph_text};
 use crate::filter::{self, EvalContext, Filter, Verdict};
 use crate::model::{Trace, TraceSummary};
 use crate::report;
+use crate::source::aws::headless as aws;
 use crate::source::file;
 
 /// A failure with its exit status.
@@ -42,12 +43,8 @@ impl Failure {
 
 /// Loads every source named on the command line, printing located warnings to `warn`.
 pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failure> {
-    if !source.demo && source.files.is_empty() {
-        return Err(Failure::Usage(
-            "no source given: use --demo for the bundled demo data or --file PATH for X-Ray \
-             files (the AWS source is not available in this build yet)"
-                .into(),
-        ));
+    if aws::is_aws(source) {
+        return aws::load(source, aws::Need::Query { filter: None }, warn).map_err(aws_failure);
     }
     let mut collector = Collector::new();
     if source.demo {
@@ -94,7 +91,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         writeln!(out, "{parsed}")?;
         return Ok(());
     }
-    // A bad expression is reported before anything is loaded.
+    // A bad expression is reported before anything is loaded or asked of AWS.
     let filter = match command {
         Command::Query(q) => q
             .filter
@@ -103,6 +100,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
             .transpose()?,
         _ => None,
     };
+    if aws::is_aws(&cli.source) {
+        // AWS source: the service evaluates the expression (passed unchanged after the local
+        // check above); the output code below is shared.
+        let need = match command {
+            Command::Query(q) => aws::Need::Query {
+                filter: q.filter.clone(),
+            },
+            Command::Trace(t) if t.all => aws::Need::AllTraces,
+            Command::Trace(t) => aws::Need::Traces(t.ids.clone()),
+            Command::Graph(_) => aws::Need::Graph,
+            Command::Filter(_) => return Ok(()),
+        };
+        let data = aws::load(&cli.source, need, err).map_err(aws_failure)?;
+        return output(command, &data, &data.summaries, out, err);
+    }
     let data = load(&cli.source, err)?;
     let selected: Vec<TraceSummary>;
     let summaries: &[TraceSummary] = match (&filter, command) {
@@ -114,6 +126,17 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         }
         _ => &data.summaries,
     };
+    output(command, &data, summaries, out, err)
+}
+
+/// Prints a command's result: `summaries` are the ones selected for `query`.
+fn output(
+    command: &Command,
+    data: &Dataset,
+    summaries: &[TraceSummary],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
     match command {
         Command::Query(q) => match q.format {
             QueryFormat::Table => out.write_all(report::summaries_table(summaries).as_bytes())?,
@@ -266,6 +289,15 @@ fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<TraceSu
         )?;
     }
     Ok(out)
+}
+
+/// An AWS error as a failure: the user's input (filter, group, time) is usage (exit 2).
+fn aws_failure(e: aws::AwsError) -> Failure {
+    if e.is_usage() {
+        Failure::Usage(e.with_hint())
+    } else {
+        Failure::Runtime(e.with_hint())
+    }
 }
 
 fn json_failure(e: serde_json::Error) -> Failure {

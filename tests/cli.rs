@@ -166,8 +166,19 @@ fn cli_v1_and_v2_summaries_files_agree() {
 }
 
 #[test]
-fn no_source_is_a_usage_error() {
-    let o = run(&["query"]);
+fn no_source_and_no_aws_region_is_a_usage_error() {
+    // Without --demo/--file the source is AWS; with no region configured it stops before any
+    // network call and points at the offline sources. Hermetic: no AWS config of the machine.
+    let o = bin()
+        .args(["query"])
+        .env("AWS_CONFIG_FILE", "/nonexistent/xray-tui-test")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/xray-tui-test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run xray-tui");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--demo"), "{}", stderr(&o));
 }

@@ -2,6 +2,7 @@
 //! located [`Warning`]s for what it could not read); the engine's collector does the rest, so a
 //! file, the daemon and AWS feed the same pipeline.
 
+pub mod aws;
 pub mod file;
 
 use std::fmt;
