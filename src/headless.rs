@@ -81,6 +81,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
     let Some(command) = &cli.command else {
         return Err(Failure::Usage("no command".into()));
     };
+    // The local daemon reads no sources.
+    if let Command::Listen(args) = command {
+        return crate::daemon::headless::run(args, err);
+    }
     if let Command::Query(q) = command {
         if q.filter.is_some() {
             return Err(Failure::Usage(
@@ -183,6 +187,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
                 GraphFormat::Dot => out.write_all(graph_text::render_dot(&graph).as_bytes())?,
             }
         }
+        Command::Listen(_) => {}
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! commands, the TUI and the tests share it.
 
 pub mod cli;
+pub mod daemon;
 pub mod demo;
 pub mod engine;
 pub mod headless;

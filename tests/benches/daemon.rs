@@ -1,0 +1,2 @@
+//! Daemon ingest benchmark (placeholder).
+fn main() {}
