@@ -122,6 +122,10 @@ pub struct ListenArgs {
     /// Append every accepted document to FILE as NDJSON (reopen with `--file FILE`).
     #[arg(long, value_name = "FILE")]
     pub save: Option<std::path::PathBuf>,
+    /// Also upload every accepted document to AWS X-Ray (`PutTraceSegments`, batches of 50,
+    /// retries), as the X-Ray daemon does; uses the usual AWS credentials and region.
+    #[arg(long)]
+    pub forward: bool,
     /// Traces kept in memory; the oldest is evicted beyond this.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub trace_limit: usize,

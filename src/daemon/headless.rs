@@ -30,6 +30,7 @@ pub fn options(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
         recv_buffer: args.recv_buffer,
         trace_limit: args.trace_limit,
         save: args.save.clone(),
+        forward: args.forward,
         sampling: Some(sampling),
         ..DaemonOptions::default()
     })
@@ -40,7 +41,9 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let opts = options(args)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
+        // A second signal while stopping exits at once (status 1).
+        signal_hook::flag::register_conditional_shutdown(sig, 1, stop.clone())
+            .and_then(|_| signal_hook::flag::register(sig, stop.clone()))
             .map_err(|e| Failure::Runtime(format!("cannot handle signals: {e}")))?;
     }
     let kernel_before = kernel_rcvbuf_errors();

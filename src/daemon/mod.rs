@@ -23,6 +23,7 @@
 
 pub mod addr;
 pub mod datagram;
+pub mod forward;
 pub mod headless;
 pub mod sampling;
 pub mod save;
@@ -64,6 +65,8 @@ pub struct DaemonOptions {
     pub sampling: Option<SamplingRules>,
     /// Batches the parser queue holds before dropping (each up to [`BATCH_BYTES`]).
     pub queue_batches: usize,
+    /// Also upload accepted documents to AWS X-Ray (`PutTraceSegments`).
+    pub forward: bool,
     /// Only receive and count: no parsing, no store (the benchmark's bare loop).
     pub bare: bool,
 }
@@ -77,6 +80,7 @@ impl Default for DaemonOptions {
             save: None,
             sampling: Some(SamplingRules::default()),
             queue_batches: 256,
+            forward: false,
             bare: false,
         }
     }
@@ -176,6 +180,12 @@ impl Daemon {
             Some(p) => Some(save::Saver::open(p)?),
             None => None,
         };
+        let forwarder = if opts.forward {
+            let upload = forward::AwsUpload::new()?;
+            Some(forward::Forwarder::start(upload, stats.forward.clone())?)
+        } else {
+            None
+        };
         let (tx, rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
         let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
         {
@@ -192,7 +202,7 @@ impl Daemon {
             threads.push(
                 std::thread::Builder::new()
                     .name("xray-parse".into())
-                    .spawn(move || parse(rx, pool_tx, saver, &store, &stats, bare))?,
+                    .spawn(move || parse(rx, pool_tx, saver, forwarder, &store, &stats, bare))?,
             );
         }
         Ok(Daemon {
@@ -285,12 +295,14 @@ fn receive(
                 batch.ends.push(batch.data.len());
                 received += 1;
                 bytes += n as u64;
-                if (batch.data.len() >= BATCH_BYTES
+                if batch.data.len() >= BATCH_BYTES
                     || batch.ends.len() >= BATCH_COUNT
-                    || first.elapsed() >= BATCH_AGE)
-                    && !send(&mut batch, &mut received, &mut bytes)
+                    || first.elapsed() >= BATCH_AGE
                 {
-                    return;
+                    // Under constant load the socket never idles: check for stop here too.
+                    if !send(&mut batch, &mut received, &mut bytes) || stop.load(Relaxed) {
+                        return;
+                    }
                 }
             }
             Err(e)
@@ -323,6 +335,7 @@ fn parse(
     rx: Receiver<Batch>,
     pool: SyncSender<Batch>,
     mut saver: Option<save::Saver>,
+    forwarder: Option<forward::Forwarder>,
     store: &Mutex<LiveStore>,
     stats: &Stats,
     bare: bool,
@@ -340,8 +353,11 @@ fn parse(
                 for d in batch.iter() {
                     match parse_datagram(d) {
                         Ok(seg) => {
+                            let body = datagram::split(d).unwrap_or_default();
+                            if let Some(f) = &forwarder {
+                                f.push(String::from_utf8_lossy(body.trim_ascii()).into_owned());
+                            }
                             if let Some(s) = saver.as_mut() {
-                                let body = datagram::split(d).unwrap_or_default();
                                 match s.append(body) {
                                     Ok(()) => stats.saved.fetch_add(1, Relaxed),
                                     Err(_) => stats.save_errors.fetch_add(1, Relaxed),
@@ -381,6 +397,9 @@ fn parse(
     }
     if let Some(s) = saver.as_mut() {
         let _ = s.flush();
+    }
+    if let Some(f) = forwarder {
+        f.finish();
     }
     if let Ok(mut st) = store.lock() {
         st.refresh();

@@ -41,6 +41,8 @@ pub struct Stats {
     pub(crate) recv_errors: AtomicU64,
     pub(crate) rejected: [AtomicU64; DatagramError::REASONS.len()],
     pub(crate) recent: Mutex<VecDeque<Rejected>>,
+    /// `--forward` counters (zero when not forwarding).
+    pub forward: std::sync::Arc<super::forward::ForwardStats>,
 }
 
 impl Stats {
@@ -84,6 +86,9 @@ impl Stats {
             save_errors: self.save_errors.load(Relaxed),
             sampling_requests: self.sampling_requests.load(Relaxed),
             recv_errors: self.recv_errors.load(Relaxed),
+            forwarded: self.forward.sent.load(Relaxed),
+            forward_failed: self.forward.failed.load(Relaxed),
+            forward_dropped: self.forward.dropped.load(Relaxed),
             rejected: std::array::from_fn(|i| self.rejected.get(i).map_or(0, |c| c.load(Relaxed))),
         }
     }
@@ -112,6 +117,12 @@ pub struct StatsSnapshot {
     pub sampling_requests: u64,
     /// Socket read errors.
     pub recv_errors: u64,
+    /// Documents uploaded by `--forward`.
+    pub forwarded: u64,
+    /// Documents `--forward` could not upload.
+    pub forward_failed: u64,
+    /// Documents `--forward` dropped because its queue was full.
+    pub forward_dropped: u64,
     /// Rejected datagrams, indexed like [`DatagramError::REASONS`].
     pub rejected: [u64; DatagramError::REASONS.len()],
 }
@@ -163,6 +174,16 @@ impl fmt::Display for StatsSnapshot {
         }
         if self.save_errors > 0 {
             write!(f, " save-errors {}", self.save_errors)?;
+        }
+        if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
+            write!(f, " forwarded {}", self.forwarded)?;
+            if self.forward_failed + self.forward_dropped > 0 {
+                write!(
+                    f,
+                    " forward-failed {} forward-dropped {}",
+                    self.forward_failed, self.forward_dropped
+                )?;
+            }
         }
         if self.sampling_requests > 0 {
             write!(f, " sampling {}", self.sampling_requests)?;
