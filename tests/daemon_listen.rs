@@ -132,6 +132,16 @@ fn receives_saves_and_reassembles() {
     assert!(err.contains("accepted 4"), "{err}");
     assert!(err.contains("rejected 5"), "{err}");
     assert!(err.contains("saved 4 documents"), "{err}");
+    assert!(err.contains("rejected (14 bytes): bad header"), "{err}");
+    for reason in [
+        "bad_header 1",
+        "truncated 1",
+        "bad_json 1",
+        "missing_trace_id 1",
+        "missing_document 1",
+    ] {
+        assert!(err.contains(reason), "{reason}: {err}");
+    }
 
     let saved = std::fs::read_to_string(&save).expect("saved file");
     assert_eq!(saved.lines().count(), 4, "{saved}");

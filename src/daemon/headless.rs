@@ -94,6 +94,7 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         }
         last_line = line;
     }
+    let recent = daemon.stats().recent_rejects();
     let stats = daemon.stop();
     let kernel = match (kernel_before, kernel_rcvbuf_errors()) {
         (Some(a), Some(b)) => format!(" kernel-drops {}", b.saturating_sub(a)),
@@ -103,6 +104,15 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         write!(err, "\r\x1b[2K")?;
     }
     writeln!(err, "stopped: {stats}{kernel}")?;
+    for r in recent.iter().rev().take(5).rev() {
+        writeln!(
+            err,
+            "rejected ({} bytes): {}: {}",
+            r.size,
+            r.error,
+            super::datagram::shorten(&r.preview, 80)
+        )?;
+    }
     if let Some(p) = &opts.save {
         writeln!(err, "saved {} documents to {}", stats.saved, p.display())?;
     }
