@@ -134,12 +134,49 @@ fn check_header(head: &[u8]) -> Result<(), DatagramError> {
     Ok(())
 }
 
-/// Parses one datagram into its segment document.
-pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
+/// What [`check_datagram`] reads of a document: the fields every document must have, as
+/// borrowed slices; everything else is only checked to be well-formed JSON.
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow)]
+    trace_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    #[allow(dead_code)]
+    name: std::borrow::Cow<'a, str>,
+    #[allow(dead_code)]
+    start_time: f64,
+}
+
+/// A datagram that passed [`check_datagram`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked<'a> {
+    /// The document's JSON text.
+    pub doc: &'a str,
+    /// Its trace ID.
+    pub trace_id: String,
+}
+
+/// The receive path's check: header, UTF-8, well-formed JSON, and the fields every document
+/// needs (`trace_id`, `id`, `name`, `start_time`), without building the typed document (several
+/// times faster than [`parse_datagram`]; the store parses fully when it assembles).
+pub fn check_datagram(bytes: &[u8]) -> Result<Checked<'_>, DatagramError> {
     let body = split(bytes)?;
     let text = std::str::from_utf8(body)
         .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
-    let seg: Segment = serde_json::from_str(text).map_err(|e| match e.classify() {
+    let probe: Probe<'_> = serde_json::from_str(text).map_err(json_error)?;
+    match probe.trace_id {
+        Some(t) if !t.is_empty() => Ok(Checked {
+            doc: text.trim_ascii(),
+            trace_id: t.into_owned(),
+        }),
+        _ => Err(DatagramError::MissingTraceId(probe.id.into_owned())),
+    }
+}
+
+fn json_error(e: serde_json::Error) -> DatagramError {
+    match e.classify() {
         Category::Eof => DatagramError::Truncated(e.to_string()),
         Category::Syntax => DatagramError::BadJson {
             line: e.line(),
@@ -147,7 +184,15 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
             msg: bare(&e),
         },
         Category::Data | Category::Io => DatagramError::BadDocument(e.to_string()),
-    })?;
+    }
+}
+
+/// Parses one datagram into its segment document.
+pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
+    let body = split(bytes)?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
+    let seg: Segment = serde_json::from_str(text).map_err(json_error)?;
     if seg.trace_id.as_deref().is_none_or(str::is_empty) {
         return Err(DatagramError::MissingTraceId(seg.id));
     }
@@ -323,6 +368,33 @@ mod tests {
         let d = dg(DOC);
         for i in 0..d.len() {
             let _ = parse_datagram(&d[..i]);
+        }
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_full_parse() {
+        let cases = [
+            dg(DOC),
+            b"".to_vec(),
+            DOC.as_bytes().to_vec(),
+            dg(&DOC[..20]),
+            dg("{nope}"),
+            dg("{\"id\":\"a\",\"name\":\"x\",\"start_time\":1}"),
+            dg("{\"name\":\"x\",\"start_time\":1}"),
+            dg("[1]"),
+            H.as_bytes().to_vec(),
+        ];
+        for d in cases {
+            assert_eq!(
+                check_datagram(&d)
+                    .map(|c| c.trace_id)
+                    .map_err(|e| e.reason()),
+                parse_datagram(&d)
+                    .map(|s| s.trace_id.unwrap_or_default())
+                    .map_err(|e| e.reason()),
+                "{}",
+                String::from_utf8_lossy(&d)
+            );
         }
     }
 

@@ -340,7 +340,6 @@ fn parse(
     stats: &Stats,
     bare: bool,
 ) {
-    let mut docs = Vec::with_capacity(BATCH_COUNT);
     let mut last_refresh = Instant::now();
     loop {
         let batch = match rx.recv_timeout(REFRESH_EVERY) {
@@ -350,39 +349,38 @@ fn parse(
         };
         if let Some(mut batch) = batch {
             if !bare {
+                let mut st = match store.lock() {
+                    Ok(st) => st,
+                    Err(p) => p.into_inner(),
+                };
+                let (mut accepted, mut evicted) = (0, 0);
                 for d in batch.iter() {
-                    match parse_datagram(d) {
-                        Ok(seg) => {
-                            let body = datagram::split(d).unwrap_or_default();
+                    match datagram::check_datagram(d) {
+                        Ok(c) => {
                             if let Some(f) = &forwarder {
-                                f.push(String::from_utf8_lossy(body.trim_ascii()).into_owned());
+                                f.push(c.doc.to_owned());
                             }
                             if let Some(s) = saver.as_mut() {
-                                match s.append(body) {
+                                match s.append(c.doc.as_bytes()) {
                                     Ok(()) => stats.saved.fetch_add(1, Relaxed),
                                     Err(_) => stats.save_errors.fetch_add(1, Relaxed),
                                 };
                             }
-                            docs.push(seg);
+                            evicted += st.push_raw(&c.trace_id, c.doc);
+                            accepted += 1;
                         }
                         Err(e) => stats.reject(e, d),
                     }
                 }
+                stats.accepted.fetch_add(accepted, Relaxed);
+                stats.evicted.fetch_add(evicted, Relaxed);
+                stats.traces.store(st.len() as u64, Relaxed);
+                drop(st);
                 if let Some(s) = saver.as_mut() {
                     if s.flush().is_err() {
                         stats.save_errors.fetch_add(1, Relaxed);
                     }
                 }
-                stats.accepted.fetch_add(docs.len() as u64, Relaxed);
-                if let Ok(mut st) = store.lock() {
-                    let mut evicted = 0;
-                    for seg in docs.drain(..) {
-                        evicted += st.push(seg);
-                    }
-                    stats.evicted.fetch_add(evicted, Relaxed);
-                    stats.traces.store(st.len() as u64, Relaxed);
-                }
-                docs.clear();
             }
             batch.data.clear();
             batch.ends.clear();
@@ -390,9 +388,8 @@ fn parse(
         }
         if !bare && last_refresh.elapsed() >= REFRESH_EVERY {
             last_refresh = Instant::now();
-            if let Ok(mut st) = store.lock() {
-                st.refresh();
-            }
+            // Assembly gets at most a fifth of the parser thread: ingest comes first.
+            refresh(store, stats, Some(REFRESH_EVERY / 5));
         }
     }
     if let Some(s) = saver.as_mut() {
@@ -401,7 +398,17 @@ fn parse(
     if let Some(f) = forwarder {
         f.finish();
     }
-    if let Ok(mut st) = store.lock() {
-        st.refresh();
+    refresh(store, stats, None);
+}
+
+/// Assembles changed traces; documents that fail the typed parse are counted as rejected.
+fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) {
+    let r = match store.lock() {
+        Ok(mut st) => st.refresh_within(budget),
+        Err(_) => return,
+    };
+    for (doc, why) in r.bad {
+        stats.accepted.fetch_sub(1, Relaxed);
+        stats.reject(DatagramError::BadDocument(why), doc.as_bytes());
     }
 }
