@@ -42,9 +42,9 @@ pub struct Refresh {
 #[derive(Debug)]
 pub struct LiveStore {
     limit: usize,
-    traces: HashMap<String, Entry>,
-    order: VecDeque<String>,
-    dirty: VecDeque<String>,
+    traces: HashMap<Arc<str>, Entry>,
+    order: VecDeque<Arc<str>>,
+    dirty: VecDeque<Arc<str>>,
     evicted: u64,
     version: u64,
 }
@@ -54,7 +54,7 @@ impl LiveStore {
     pub fn new(limit: usize) -> Self {
         Self {
             limit: limit.max(1),
-            traces: HashMap::new(),
+            traces: HashMap::with_capacity(limit.clamp(1, 1 << 16)),
             order: VecDeque::new(),
             dirty: VecDeque::new(),
             evicted: 0,
@@ -69,7 +69,7 @@ impl LiveStore {
             return 0;
         };
         let evicted = self.touch(&id);
-        if let Some(e) = self.traces.get_mut(&id) {
+        if let Some(e) = self.traces.get_mut(id.as_str()) {
             e.docs.push(doc);
         }
         evicted
@@ -93,22 +93,29 @@ impl LiveStore {
         if self.traces.get(id).is_some_and(|e| e.dirty) {
             return 0;
         }
-        if !self.traces.contains_key(id) {
-            while self.traces.len() >= self.limit {
-                let Some(old) = self.order.pop_front() else {
-                    break;
-                };
-                if self.traces.remove(&old).is_some() {
-                    evicted += 1;
+        let key: Arc<str> = match self.traces.get_key_value(id) {
+            Some((k, _)) => k.clone(),
+            None => {
+                while self.traces.len() >= self.limit {
+                    let Some(old) = self.order.pop_front() else {
+                        break;
+                    };
+                    if self.traces.remove(&old).is_some() {
+                        evicted += 1;
+                    }
                 }
+                let key: Arc<str> = Arc::from(id);
+                self.order.push_back(key.clone());
+                self.traces.insert(key.clone(), Entry::default());
+                key
             }
-            self.order.push_back(id.to_owned());
-        }
+        };
         self.evicted += evicted;
-        let entry = self.traces.entry(id.to_owned()).or_default();
-        if !entry.dirty {
-            entry.dirty = true;
-            self.dirty.push_back(id.to_owned());
+        if let Some(entry) = self.traces.get_mut(id) {
+            if !entry.dirty {
+                entry.dirty = true;
+                self.dirty.push_back(key);
+            }
         }
         evicted
     }

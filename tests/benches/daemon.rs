@@ -167,6 +167,10 @@ fn micro(size: usize, n: u64) {
         set_id(&mut d, at, i);
         dgs.push(d.clone());
     }
+    let t = Instant::now();
+    let ok = dgs.iter().filter(|d| check_datagram(d).is_ok()).count();
+    let check = t.elapsed();
+    assert_eq!(ok, dgs.len());
     // Ingest (the parser thread's per-datagram work): check + file under the trace ID.
     let mut store = LiveStore::new(n as usize);
     let t = Instant::now();
@@ -184,7 +188,8 @@ fn micro(size: usize, n: u64) {
     let full = dgs.iter().filter(|d| parse_datagram(d).is_ok()).count();
     let parse = t.elapsed();
     println!(
-        "micro {size} B x {n}: ingest (check + store) {:.2} µs/doc; typed parse alone {:.2} µs/doc; refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed)",
+        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest (check + store) {:.2} µs/doc; typed parse alone {:.2} µs/doc; refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed)",
+        check.as_secs_f64() * 1e6 / n as f64,
         ingest.as_secs_f64() * 1e6 / n as f64,
         parse.as_secs_f64() * 1e6 / n as f64,
         refresh.as_secs_f64() * 1e6 / assembled.max(1) as f64,
