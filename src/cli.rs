@@ -76,6 +76,9 @@ pub enum Command {
     /// Work with X-Ray filter expressions.
     #[command(subcommand)]
     Filter(FilterCommand),
+    /// Stand in for the X-Ray daemon: receive segments from SDKs on UDP (and answer their
+    /// sampling requests on TCP) at the same address.
+    Listen(ListenArgs),
 }
 
 /// `filter` subcommands.
@@ -155,4 +158,33 @@ pub enum GraphFormat {
     Json,
     /// Graphviz DOT.
     Dot,
+}
+
+/// `listen` options (the local daemon).
+#[derive(Debug, Clone, Args)]
+pub struct ListenArgs {
+    /// Address: `host:port` (UDP and TCP), or `"tcp:host:port udp:host:port"` as in
+    /// `AWS_XRAY_DAEMON_ADDRESS`. Loopback unless asked otherwise.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:2000")]
+    pub bind: String,
+    /// No TUI: print a one-line status to stderr (for containers and CI).
+    #[arg(long)]
+    pub headless: bool,
+    /// Append every accepted document to FILE as NDJSON (reopen with `--file FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
+    /// Also upload every accepted document to AWS X-Ray (`PutTraceSegments`, batches of 50,
+    /// retries), as the X-Ray daemon does; uses the usual AWS credentials and region.
+    #[arg(long)]
+    pub forward: bool,
+    /// Traces kept in memory; the oldest is evicted beyond this.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub trace_limit: usize,
+    /// Sampling rules served to SDKs, as `aws xray get-sampling-rules` prints them
+    /// (default: X-Ray's default rule, 1 request per second then 5%).
+    #[arg(long, value_name = "FILE")]
+    pub sampling_rules: Option<std::path::PathBuf>,
+    /// Socket receive buffer to ask for, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub recv_buffer: usize,
 }

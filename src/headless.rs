@@ -82,6 +82,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
     let Some(command) = &cli.command else {
         return Err(Failure::Usage("no command".into()));
     };
+    // The local daemon reads no sources.
+    if let Command::Listen(args) = command {
+        return crate::daemon::headless::run(args, err);
+    }
     if let Command::Filter(FilterCommand::Check { expr }) = command {
         let parsed = parse_filter(expr, err)?;
         if cli.source.demo || !cli.source.files.is_empty() {
@@ -110,7 +114,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
             Command::Trace(t) if t.all => aws::Need::AllTraces,
             Command::Trace(t) => aws::Need::Traces(t.ids.clone()),
             Command::Graph(_) => aws::Need::Graph,
-            Command::Filter(_) => return Ok(()),
+            Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
         let data = aws::load(&cli.source, need, err).map_err(aws_failure)?;
         return output(command, &data, &data.summaries, out, err);
@@ -228,6 +232,7 @@ fn output(
                 GraphFormat::Dot => out.write_all(graph_text::render_dot(&graph).as_bytes())?,
             }
         }
+        Command::Listen(_) => {}
     }
     Ok(())
 }

@@ -1,0 +1,414 @@
+//! The local daemon: `xray-tui listen` stands in for the X-Ray daemon on a developer's machine,
+//! so an app instrumented with any X-Ray SDK shows its traces live, with no AWS account.
+//!
+//! ## Why it is built this way
+//!
+//! SDKs send one UDP datagram per document and never retry, so a datagram the kernel cannot
+//! queue is lost for good. Measurements on a 2-core box (`docs/benchmarks.md`) show that the
+//! kernel's default socket buffer (208 KiB) loses datagrams even at 50 k/s, and that parsing an
+//! 8 KB document costs ~8.5 µs, far more than receiving it (~1.3 µs). So:
+//!
+//! - the socket asks for a large receive buffer ([`DEFAULT_RECV_BUFFER`], 16 MiB) and reports
+//!   the size the kernel granted;
+//! - the **receive thread does no parsing**: it copies datagrams into batches and hands them to a
+//!   parser thread over a **bounded** queue; when the queue is full the batch is dropped and
+//!   counted, never queued without bound, and the receive thread never waits on anything else;
+//! - the parser thread validates each datagram ([`datagram::parse_datagram`]), appends accepted
+//!   documents to `--save`, and adds them to the [`LiveStore`], which groups them by trace and
+//!   evicts the oldest trace beyond a limit, so memory stays bounded;
+//! - sampling requests on TCP ([`sampling`]) run on their own threads.
+//!
+//! A UI gets a [`Daemon`] from [`Daemon::start`] and reads [`Daemon::stats`] and
+//! [`Daemon::store`] when it draws; [`Daemon::stop`] stops every thread and flushes `--save`.
+
+pub mod addr;
+pub mod datagram;
+pub mod forward;
+pub mod headless;
+pub mod sampling;
+pub mod save;
+pub mod stats;
+pub mod store;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+pub use addr::{DaemonAddress, parse_address};
+pub use datagram::{DatagramError, MAX_DATAGRAM, parse_datagram};
+pub use sampling::SamplingRules;
+pub use stats::{Stats, StatsSnapshot};
+pub use store::LiveStore;
+
+/// The socket receive buffer asked for by default (16 MiB).
+pub const DEFAULT_RECV_BUFFER: usize = 16 * 1024 * 1024;
+
+/// How the daemon runs.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// Where to listen.
+    pub address: DaemonAddress,
+    /// `SO_RCVBUF` to ask for.
+    pub recv_buffer: usize,
+    /// Traces kept before the oldest is evicted.
+    pub trace_limit: usize,
+    /// Append accepted documents here as NDJSON.
+    pub save: Option<PathBuf>,
+    /// Rules served to SDKs; `None` disables the TCP sampling endpoint.
+    pub sampling: Option<SamplingRules>,
+    /// Batches the parser queue holds before dropping (each up to [`BATCH_BYTES`]).
+    pub queue_batches: usize,
+    /// Also upload accepted documents to AWS X-Ray (`PutTraceSegments`).
+    pub forward: bool,
+    /// Only receive and count: no parsing, no store (the benchmark's bare loop).
+    pub bare: bool,
+}
+
+impl Default for DaemonOptions {
+    fn default() -> Self {
+        Self {
+            address: DaemonAddress::default(),
+            recv_buffer: DEFAULT_RECV_BUFFER,
+            trace_limit: store::DEFAULT_TRACE_LIMIT,
+            save: None,
+            sampling: Some(SamplingRules::default()),
+            queue_batches: 256,
+            forward: false,
+            bare: false,
+        }
+    }
+}
+
+/// A batch is handed to the parser at this many bytes...
+pub const BATCH_BYTES: usize = 256 * 1024;
+/// ...or this many datagrams...
+const BATCH_COUNT: usize = 512;
+/// ...or when its first datagram is this old, or when the socket is idle this long.
+const BATCH_AGE: Duration = Duration::from_millis(2);
+/// How often the parser re-assembles changed traces.
+const REFRESH_EVERY: Duration = Duration::from_millis(100);
+
+/// Datagrams received together, copied back to back.
+#[derive(Debug, Default)]
+struct Batch {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let d = self.data.get(start..end).unwrap_or_default();
+            start = end;
+            d
+        })
+    }
+}
+
+/// A running daemon.
+#[derive(Debug)]
+pub struct Daemon {
+    udp: SocketAddr,
+    tcp: Option<SocketAddr>,
+    recv_buffer: usize,
+    stats: Arc<Stats>,
+    store: Arc<Mutex<LiveStore>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Daemon {
+    /// Binds the sockets and starts the receive, parser and sampling threads.
+    pub fn start(opts: DaemonOptions) -> io::Result<Daemon> {
+        let socket = Socket::new(
+            Domain::for_address(opts.address.udp),
+            Type::DGRAM,
+            Some(Protocol::UDP),
+        )?;
+        // Ask for the big buffer; the kernel may grant less (rmem_max). Report what we got.
+        let _ = socket.set_recv_buffer_size(opts.recv_buffer);
+        let recv_buffer = socket.recv_buffer_size().unwrap_or(0);
+        socket.bind(&opts.address.udp.into()).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot bind UDP {}: {e}", opts.address.udp),
+            )
+        })?;
+        socket.set_read_timeout(Some(BATCH_AGE))?;
+        let udp_socket: UdpSocket = socket.into();
+        let udp = udp_socket.local_addr()?;
+
+        let stats = Arc::new(Stats::default());
+        let store = Arc::new(Mutex::new(LiveStore::new(opts.trace_limit)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+
+        let mut tcp = None;
+        if let Some(rules) = opts.sampling.clone() {
+            // `host:0` for both means "any free port": use the UDP port for TCP too when we can.
+            let mut want = opts.address.tcp;
+            if want.port() == 0 && opts.address.udp == opts.address.tcp {
+                want.set_port(udp.port());
+            }
+            let listener = TcpListener::bind(want)
+                .or_else(|e| {
+                    if opts.address.tcp.port() == 0 {
+                        TcpListener::bind(opts.address.tcp)
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot bind TCP {want}: {e}")))?;
+            tcp = Some(listener.local_addr()?);
+            threads.push(sampling::serve(
+                listener,
+                Arc::new(sampling::Sampler::new(rules)),
+                stats.clone(),
+                stop.clone(),
+            )?);
+        }
+
+        let saver = match &opts.save {
+            Some(p) => Some(save::Saver::open(p)?),
+            None => None,
+        };
+        let forwarder = if opts.forward {
+            let upload = forward::AwsUpload::new()?;
+            Some(forward::Forwarder::start(upload, stats.forward.clone())?)
+        } else {
+            None
+        };
+        let (tx, rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
+        let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
+        {
+            let (stats, stop) = (stats.clone(), stop.clone());
+            threads.push(
+                std::thread::Builder::new()
+                    .name("xray-recv".into())
+                    .spawn(move || receive(udp_socket, tx, pool_rx, &stats, &stop))?,
+            );
+        }
+        {
+            let (stats, store) = (stats.clone(), store.clone());
+            let bare = opts.bare;
+            threads.push(
+                std::thread::Builder::new()
+                    .name("xray-parse".into())
+                    .spawn(move || parse(rx, pool_tx, saver, forwarder, &store, &stats, bare))?,
+            );
+        }
+        Ok(Daemon {
+            udp,
+            tcp,
+            recv_buffer,
+            stats,
+            store,
+            stop,
+            threads,
+        })
+    }
+
+    /// The UDP address segments are received on.
+    pub fn udp_addr(&self) -> SocketAddr {
+        self.udp
+    }
+
+    /// The TCP address sampling requests are answered on, if enabled.
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        self.tcp
+    }
+
+    /// The socket receive buffer the kernel granted, in bytes (Linux reports twice the usable
+    /// size, as `SO_RCVBUF` does).
+    pub fn recv_buffer(&self) -> usize {
+        self.recv_buffer
+    }
+
+    /// The live counters.
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// The traces received so far.
+    pub fn store(&self) -> &Arc<Mutex<LiveStore>> {
+        &self.store
+    }
+
+    /// Stops every thread, after the parser has handled all queued datagrams and flushed
+    /// `--save`. Returns the final counters.
+    pub fn stop(self) -> StatsSnapshot {
+        self.stop.store(true, Relaxed);
+        for t in self.threads {
+            let _ = t.join();
+        }
+        self.stats.snapshot()
+    }
+}
+
+/// The receive loop: socket → batches → bounded queue. No parsing, no locks, no waiting.
+fn receive(
+    socket: UdpSocket,
+    tx: SyncSender<Batch>,
+    pool: Receiver<Batch>,
+    stats: &Stats,
+    stop: &AtomicBool,
+) {
+    // One byte more than the limit, so an oversize datagram is seen as such.
+    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+    let mut batch = Batch::default();
+    let mut first = Instant::now();
+    let (mut received, mut bytes) = (0u64, 0u64);
+    let send = |batch: &mut Batch, received: &mut u64, bytes: &mut u64| {
+        stats.received.fetch_add(*received, Relaxed);
+        stats.bytes.fetch_add(*bytes, Relaxed);
+        (*received, *bytes) = (0, 0);
+        let next = pool.try_recv().unwrap_or_default();
+        let full = std::mem::replace(batch, next);
+        match tx.try_send(full) {
+            Ok(()) => true,
+            Err(TrySendError::Full(b)) => {
+                stats
+                    .dropped_queue_full
+                    .fetch_add(b.ends.len() as u64, Relaxed);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    };
+    loop {
+        match socket.recv(&mut buf) {
+            Ok(n) => {
+                if batch.ends.is_empty() {
+                    first = Instant::now();
+                }
+                batch
+                    .data
+                    .extend_from_slice(buf.get(..n).unwrap_or_default());
+                batch.ends.push(batch.data.len());
+                received += 1;
+                bytes += n as u64;
+                if batch.data.len() >= BATCH_BYTES
+                    || batch.ends.len() >= BATCH_COUNT
+                    || first.elapsed() >= BATCH_AGE
+                {
+                    // Under constant load the socket never idles: check for stop here too.
+                    if !send(&mut batch, &mut received, &mut bytes) || stop.load(Relaxed) {
+                        return;
+                    }
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if !batch.ends.is_empty() && !send(&mut batch, &mut received, &mut bytes) {
+                    return;
+                }
+                if stop.load(Relaxed) {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                // e.g. ECONNREFUSED reported by a previous send on some systems; keep going.
+                stats.recv_errors.fetch_add(1, Relaxed);
+                if stop.load(Relaxed) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The parser loop: batches → documents → `--save` and the store.
+fn parse(
+    rx: Receiver<Batch>,
+    pool: SyncSender<Batch>,
+    mut saver: Option<save::Saver>,
+    forwarder: Option<forward::Forwarder>,
+    store: &Mutex<LiveStore>,
+    stats: &Stats,
+    bare: bool,
+) {
+    let mut last_refresh = Instant::now();
+    loop {
+        let batch = match rx.recv_timeout(REFRESH_EVERY) {
+            Ok(b) => Some(b),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if let Some(mut batch) = batch {
+            if !bare {
+                let mut st = match store.lock() {
+                    Ok(st) => st,
+                    Err(p) => p.into_inner(),
+                };
+                let (mut accepted, mut evicted) = (0, 0);
+                for d in batch.iter() {
+                    match datagram::check_datagram(d) {
+                        Ok(c) => {
+                            if let Some(f) = &forwarder {
+                                f.push(c.doc.to_owned());
+                            }
+                            if let Some(s) = saver.as_mut() {
+                                match s.append(c.doc.as_bytes()) {
+                                    Ok(()) => stats.saved.fetch_add(1, Relaxed),
+                                    Err(_) => stats.save_errors.fetch_add(1, Relaxed),
+                                };
+                            }
+                            evicted += st.push_raw(&c.trace_id, c.doc);
+                            accepted += 1;
+                        }
+                        Err(e) => stats.reject(e, d),
+                    }
+                }
+                stats.accepted.fetch_add(accepted, Relaxed);
+                stats.evicted.fetch_add(evicted, Relaxed);
+                stats.traces.store(st.len() as u64, Relaxed);
+                drop(st);
+                if let Some(s) = saver.as_mut() {
+                    if s.flush().is_err() {
+                        stats.save_errors.fetch_add(1, Relaxed);
+                    }
+                }
+            }
+            batch.data.clear();
+            batch.ends.clear();
+            let _ = pool.try_send(batch);
+        }
+        if !bare && last_refresh.elapsed() >= REFRESH_EVERY {
+            last_refresh = Instant::now();
+            // Assembly gets at most a fifth of the parser thread: ingest comes first.
+            refresh(store, stats, Some(REFRESH_EVERY / 5));
+        }
+    }
+    if let Some(s) = saver.as_mut() {
+        let _ = s.flush();
+    }
+    if let Some(f) = forwarder {
+        f.finish();
+    }
+    refresh(store, stats, None);
+}
+
+/// Assembles changed traces; documents that fail the typed parse are counted as rejected.
+fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) {
+    let r = match store.lock() {
+        Ok(mut st) => st.refresh_within(budget),
+        Err(_) => return,
+    };
+    for (doc, why) in r.bad {
+        stats.accepted.fetch_sub(1, Relaxed);
+        stats.reject(DatagramError::BadDocument(why), doc.as_bytes());
+    }
+}

@@ -1,0 +1,235 @@
+//! Counters the daemon keeps, shared lock-free between its threads, and the last few rejected
+//! datagrams for a diagnostics pane. Every datagram ends up in exactly one bucket: accepted,
+//! rejected (by reason), or dropped because the parser queue was full.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::SystemTime;
+
+use super::datagram::DatagramError;
+
+/// How many rejected datagrams are kept for diagnostics.
+pub const RECENT_REJECTS: usize = 16;
+
+/// A rejected datagram, for diagnostics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// When it was parsed.
+    pub at: SystemTime,
+    /// Why it was rejected.
+    pub error: DatagramError,
+    /// Its size in bytes.
+    pub size: usize,
+    /// The start of it, as text (lossy), for a person.
+    pub preview: String,
+}
+
+/// Live counters; read them with [`Stats::snapshot`].
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub(crate) received: AtomicU64,
+    pub(crate) bytes: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) dropped_queue_full: AtomicU64,
+    pub(crate) evicted: AtomicU64,
+    pub(crate) traces: AtomicU64,
+    pub(crate) saved: AtomicU64,
+    pub(crate) save_errors: AtomicU64,
+    pub(crate) sampling_requests: AtomicU64,
+    pub(crate) recv_errors: AtomicU64,
+    pub(crate) rejected: [AtomicU64; DatagramError::REASONS.len()],
+    pub(crate) recent: Mutex<VecDeque<Rejected>>,
+    /// `--forward` counters (zero when not forwarding).
+    pub forward: std::sync::Arc<super::forward::ForwardStats>,
+}
+
+impl Stats {
+    pub(crate) fn reject(&self, error: DatagramError, bytes: &[u8]) {
+        if let Some(c) = self.rejected.get(error.reason_index()) {
+            c.fetch_add(1, Relaxed);
+        }
+        let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
+        let preview = String::from_utf8_lossy(head).replace('\n', "⏎");
+        if let Ok(mut r) = self.recent.lock() {
+            if r.len() == RECENT_REJECTS {
+                r.pop_front();
+            }
+            r.push_back(Rejected {
+                at: SystemTime::now(),
+                error,
+                size: bytes.len(),
+                preview,
+            });
+        }
+    }
+
+    /// The last few rejected datagrams, oldest first.
+    pub fn recent_rejects(&self) -> Vec<Rejected> {
+        self.recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A consistent-enough copy of the counters.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            received: self.received.load(Relaxed),
+            bytes: self.bytes.load(Relaxed),
+            accepted: self.accepted.load(Relaxed),
+            dropped_queue_full: self.dropped_queue_full.load(Relaxed),
+            evicted: self.evicted.load(Relaxed),
+            traces: self.traces.load(Relaxed),
+            saved: self.saved.load(Relaxed),
+            save_errors: self.save_errors.load(Relaxed),
+            sampling_requests: self.sampling_requests.load(Relaxed),
+            recv_errors: self.recv_errors.load(Relaxed),
+            forwarded: self.forward.sent.load(Relaxed),
+            forward_failed: self.forward.failed.load(Relaxed),
+            forward_dropped: self.forward.dropped.load(Relaxed),
+            rejected: std::array::from_fn(|i| self.rejected.get(i).map_or(0, |c| c.load(Relaxed))),
+        }
+    }
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Datagrams read from the socket.
+    pub received: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Documents accepted into the store.
+    pub accepted: u64,
+    /// Datagrams dropped because the parser queue was full (overload).
+    pub dropped_queue_full: u64,
+    /// Traces evicted, oldest first, to stay under the trace limit.
+    pub evicted: u64,
+    /// Traces in the store now.
+    pub traces: u64,
+    /// Documents appended to the `--save` file.
+    pub saved: u64,
+    /// Failed writes to the `--save` file.
+    pub save_errors: u64,
+    /// Sampling requests answered.
+    pub sampling_requests: u64,
+    /// Socket read errors.
+    pub recv_errors: u64,
+    /// Documents uploaded by `--forward`.
+    pub forwarded: u64,
+    /// Documents `--forward` could not upload.
+    pub forward_failed: u64,
+    /// Documents `--forward` dropped because its queue was full.
+    pub forward_dropped: u64,
+    /// Rejected datagrams, indexed like [`DatagramError::REASONS`].
+    pub rejected: [u64; DatagramError::REASONS.len()],
+}
+
+impl StatsSnapshot {
+    /// All rejected datagrams.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    /// `(reason, count)` for every reason with a non-zero count.
+    pub fn rejected_by_reason(&self) -> Vec<(&'static str, u64)> {
+        DatagramError::REASONS
+            .iter()
+            .zip(self.rejected)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| (*r, n))
+            .collect()
+    }
+}
+
+impl fmt::Display for StatsSnapshot {
+    /// The one-line status of `listen --headless`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "received {} accepted {} traces {}",
+            self.received, self.accepted, self.traces
+        )?;
+        let bad = self.rejected_total();
+        if bad > 0 {
+            write!(f, " rejected {bad} (")?;
+            for (i, (r, n)) in self.rejected_by_reason().into_iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{r} {n}")?;
+            }
+            f.write_str(")")?;
+        }
+        if self.dropped_queue_full > 0 {
+            write!(f, " dropped {}", self.dropped_queue_full)?;
+        }
+        if self.evicted > 0 {
+            write!(f, " evicted {}", self.evicted)?;
+        }
+        if self.saved > 0 || self.save_errors > 0 {
+            write!(f, " saved {}", self.saved)?;
+        }
+        if self.save_errors > 0 {
+            write!(f, " save-errors {}", self.save_errors)?;
+        }
+        if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
+            write!(f, " forwarded {}", self.forwarded)?;
+            if self.forward_failed + self.forward_dropped > 0 {
+                write!(
+                    f,
+                    " forward-failed {} forward-dropped {}",
+                    self.forward_failed, self.forward_dropped
+                )?;
+            }
+        }
+        if self.sampling_requests > 0 {
+            write!(f, " sampling {}", self.sampling_requests)?;
+        }
+        Ok(())
+    }
+}
+
+/// The kernel's UDP `RcvbufErrors` counter (datagrams dropped because a socket buffer was
+/// full, all sockets), from `/proc/net/snmp`; `None` where that file does not exist.
+pub fn kernel_rcvbuf_errors() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/snmp").ok()?;
+    let mut udp = text.lines().filter(|l| l.starts_with("Udp:"));
+    let names = udp.next()?;
+    let values = udp.next()?;
+    let i = names.split_whitespace().position(|n| n == "RcvbufErrors")?;
+    values.split_whitespace().nth(i)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_line_names_reasons() {
+        let s = Stats::default();
+        s.received.fetch_add(3, Relaxed);
+        s.accepted.fetch_add(1, Relaxed);
+        s.reject(DatagramError::Empty, b"");
+        s.reject(DatagramError::MissingDocument, b"{}\n");
+        let line = s.snapshot().to_string();
+        assert_eq!(
+            line,
+            "received 3 accepted 1 traces 0 rejected 2 (empty 1 missing_document 1)"
+        );
+        assert_eq!(s.recent_rejects().len(), 2);
+        for _ in 0..40 {
+            s.reject(DatagramError::Empty, b"");
+        }
+        assert_eq!(s.recent_rejects().len(), RECENT_REJECTS);
+    }
+
+    #[test]
+    fn reads_kernel_counter_on_linux() {
+        if std::path::Path::new("/proc/net/snmp").exists() {
+            assert!(kernel_rcvbuf_errors().is_some());
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Daemon ingest benchmark: UDP datagrams over loopback into the daemon running in-process,
+//! through the full path (receive, parse, store by trace, assemble) next to a bare receive loop
+//! (receive and count only), at paced rates and unpaced.
+//!
+//! Run: `cargo bench --bench daemon` (about a minute). Options after `--`:
+//! `--seconds S` (per run, default 2), `--sizes 1024,8192`, `--rates 50000,100000,200000,0`
+//! (0 = unpaced). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
+
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+use xray_tui::daemon::stats::kernel_rcvbuf_errors;
+use xray_tui::daemon::{Daemon, DaemonAddress, DaemonOptions};
+
+const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
+
+/// A datagram of exactly `size` bytes whose trace ID digits start at the returned offset.
+fn template(size: usize) -> (Vec<u8>, usize) {
+    let head = format!(
+        "{HEADER}{{\"trace_id\":\"1-5f84c7a1-000000000000000000000000\",\"id\":\"70de5b6f19ff9a0a\",\
+         \"name\":\"orders-api\",\"start_time\":1700000000.123,\"end_time\":1700000000.456,\
+         \"http\":{{\"request\":{{\"method\":\"GET\",\"url\":\"https://api.example.com/orders/42\"}},\
+         \"response\":{{\"status\":200,\"content_length\":512}}}},\
+         \"aws\":{{\"xray\":{{\"sdk\":\"X-Ray for Python\",\"sdk_version\":\"2.15.0\"}}}},\
+         \"annotations\":{{\"customer_tier\":\"gold\",\"order_id\":42}},\
+         \"subsegments\":[{{\"id\":\"1111111111111111\",\"name\":\"DynamoDB\",\"namespace\":\"aws\",\
+         \"start_time\":1700000000.2,\"end_time\":1700000000.3,\
+         \"aws\":{{\"operation\":\"GetItem\",\"table_name\":\"orders\"}}}}],\
+         \"metadata\":{{\"default\":{{\"pad\":\""
+    );
+    let tail = "\"}}}";
+    let at = head.find("000000000000000000000000").unwrap_or(0);
+    let pad = size.saturating_sub(head.len() + tail.len());
+    let mut d = head.into_bytes();
+    d.extend(std::iter::repeat_n(b'x', pad));
+    d.extend_from_slice(tail.as_bytes());
+    (d, at)
+}
+
+fn set_id(d: &mut [u8], at: usize, mut n: u64) {
+    if let Some(digits) = d.get_mut(at..at + 24) {
+        for b in digits.iter_mut().rev() {
+            *b = b"0123456789abcdef"[(n & 15) as usize];
+            n >>= 4;
+        }
+    }
+}
+
+struct Row {
+    mode: &'static str,
+    size: usize,
+    rate: u64,
+    sent: u64,
+    got: u64,
+    secs: f64,
+    send_secs: f64,
+    dropped: u64,
+    kernel: Option<u64>,
+    granted: usize,
+}
+
+fn run(bare: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row> {
+    let daemon = Daemon::start(DaemonOptions {
+        address: DaemonAddress {
+            udp: "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
+            tcp: "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
+        },
+        sampling: None,
+        bare,
+        ..DaemonOptions::default()
+    })?;
+    let sock = UdpSocket::bind("127.0.0.1:0")?;
+    sock.connect(daemon.udp_addr())?;
+    let (mut d, at) = template(size);
+    let count = if rate == 0 {
+        // Unpaced: as many as the sender manages in the time.
+        u64::MAX
+    } else {
+        (rate as f64 * seconds) as u64
+    };
+    let kernel_before = kernel_rcvbuf_errors();
+    let t0 = Instant::now();
+    let mut sent = 0u64;
+    while sent < count {
+        if rate > 0 && sent % 16 == 0 {
+            // Wait until this burst of 16 is due: sleep while far ahead (the sender shares the
+            // 2 cores with the daemon), spin for the last stretch.
+            let due = (sent as f64) / (rate as f64);
+            loop {
+                let ahead = due - t0.elapsed().as_secs_f64();
+                if ahead <= 0.0 {
+                    break;
+                } else if ahead > 300e-6 {
+                    std::thread::sleep(Duration::from_secs_f64(ahead - 200e-6));
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        } else if sent % 1024 == 0 && t0.elapsed().as_secs_f64() >= seconds {
+            break;
+        }
+        set_id(&mut d, at, sent);
+        if sock.send(&d).is_ok() {
+            sent += 1;
+        }
+    }
+    let send_secs = t0.elapsed().as_secs_f64();
+    // Wait until everything received has been handled (or nothing moves for 300 ms).
+    let stats = daemon.stats().clone();
+    let done = |s: &xray_tui::daemon::StatsSnapshot| {
+        if bare {
+            s.received
+        } else {
+            s.accepted + s.rejected_total() + s.dropped_queue_full
+        }
+    };
+    let mut last = (done(&stats.snapshot()), Instant::now());
+    let mut end = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(10));
+        let s = stats.snapshot();
+        let n = done(&s);
+        if n != last.0 {
+            last = (n, Instant::now());
+            end = Instant::now();
+        } else if last.1.elapsed() >= Duration::from_millis(300) || n >= sent {
+            break;
+        }
+    }
+    let secs = end.duration_since(t0).as_secs_f64().max(1e-9);
+    let granted = daemon.recv_buffer();
+    let final_stats = daemon.stop();
+    let got = if bare {
+        final_stats.received
+    } else {
+        final_stats.accepted
+    };
+    Ok(Row {
+        mode: if bare { "bare loop" } else { "full path" },
+        size,
+        rate,
+        sent,
+        got,
+        secs,
+        send_secs,
+        dropped: final_stats.dropped_queue_full,
+        kernel: kernel_before.and_then(|a| kernel_rcvbuf_errors().map(|b| b.saturating_sub(a))),
+        granted,
+    })
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<Vec<T>> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1)?
+        .split(',')
+        .map(|s| s.parse().ok())
+        .collect()
+}
+
+/// The parser thread's work per datagram, without sockets: parse, store, assemble.
+fn micro(size: usize, n: u64) {
+    use xray_tui::daemon::datagram::check_datagram;
+    use xray_tui::daemon::{LiveStore, parse_datagram};
+    let (mut d, at) = template(size);
+    let mut dgs = Vec::new();
+    for i in 0..n {
+        set_id(&mut d, at, i);
+        dgs.push(d.clone());
+    }
+    let t = Instant::now();
+    let ok = dgs.iter().filter(|d| check_datagram(d).is_ok()).count();
+    let check = t.elapsed();
+    assert_eq!(ok, dgs.len());
+    // Ingest (the parser thread's per-datagram work): check + file under the trace ID.
+    let mut store = LiveStore::new(n as usize);
+    let t = Instant::now();
+    for d in &dgs {
+        if let Ok(c) = check_datagram(d) {
+            store.push_raw(&c.trace_id, c.doc);
+        }
+    }
+    let ingest = t.elapsed();
+    // Lazily, per changed trace: typed parse + assemble + summarize.
+    let t = Instant::now();
+    let assembled = store.refresh().assembled;
+    let refresh = t.elapsed();
+    let t = Instant::now();
+    let full = dgs.iter().filter(|d| parse_datagram(d).is_ok()).count();
+    let parse = t.elapsed();
+    println!(
+        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest (check + store) {:.2} µs/doc; typed parse alone {:.2} µs/doc; refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed)",
+        check.as_secs_f64() * 1e6 / n as f64,
+        ingest.as_secs_f64() * 1e6 / n as f64,
+        parse.as_secs_f64() * 1e6 / n as f64,
+        refresh.as_secs_f64() * 1e6 / assembled.max(1) as f64,
+    );
+}
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--micro") {
+        micro(1024, 50_000);
+        micro(8192, 50_000);
+        return Ok(());
+    }
+    let seconds = arg::<f64>(&args, "--seconds")
+        .and_then(|v| v.first().copied())
+        .unwrap_or(2.0);
+    let sizes = arg::<usize>(&args, "--sizes").unwrap_or_else(|| vec![1024, 8192]);
+    let rates = arg::<u64>(&args, "--rates").unwrap_or_else(|| vec![50_000, 100_000, 200_000, 0]);
+    println!(
+        "| Size | Offered | Path | Sent | Sent/s (achieved) | Handled | Handled/sent | Loss % | Handled/s | Queue drops | Kernel RcvbufErrors | SO_RCVBUF granted |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for &size in &sizes {
+        for &rate in &rates {
+            for bare in [true, false] {
+                let r = run(bare, size, rate, seconds)?;
+                let ratio = r.got as f64 / r.sent.max(1) as f64;
+                println!(
+                    "| {} B | {} | {} | {} | {:.0} | {} | {:.4} | {:.3} | {:.0} | {} | {} | {} KiB |",
+                    r.size,
+                    if r.rate == 0 {
+                        "unpaced".to_owned()
+                    } else {
+                        format!("{}k/s", r.rate / 1000)
+                    },
+                    r.mode,
+                    r.sent,
+                    r.sent as f64 / r.send_secs.max(1e-9),
+                    r.got,
+                    ratio,
+                    (1.0 - ratio) * 100.0,
+                    r.got as f64 / r.secs,
+                    r.dropped,
+                    r.kernel.map_or("n/a".to_owned(), |k| k.to_string()),
+                    r.granted / 1024,
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! `xray-tui listen --headless --save`: the real binary receives real UDP datagrams, stops on
+//! SIGTERM, and what it saved reads back as assembled traces.
+
+use std::net::{TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
+const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
+const T1: &str = "1-5f84c7a1-00000000000000000000000a";
+const T2: &str = "1-5f84c7a1-00000000000000000000000b";
+
+fn free_port() -> u16 {
+    // A port free for both TCP and UDP.
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("xray-tui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+fn start(port: u16, save: &PathBuf) -> Child {
+    let child = Command::new(BIN)
+        .args(["listen", "--headless", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--save")
+        .arg(save)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the sampling port answers: both sockets are bound by then.
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "listen did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// SIGTERM, as a container runtime would; returns stderr.
+fn stop(child: Child) -> String {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    err
+}
+
+fn send(sock: &UdpSocket, port: u16, payload: &[u8]) {
+    sock.send_to(payload, ("127.0.0.1", port)).expect("send");
+}
+
+fn doc(v: serde_json::Value) -> Vec<u8> {
+    format!("{HEADER}{v}").into_bytes()
+}
+
+#[cfg(unix)]
+#[test]
+fn receives_saves_and_reassembles() {
+    let port = free_port();
+    let save = tmp("listen.ndjson");
+    let child = start(port, &save);
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("client");
+    use serde_json::json;
+    // Trace 1: an in-progress segment, a subsegment streamed on its own, then the completed
+    // segment.
+    send(
+        &sock,
+        port,
+        &doc(json!({
+            "trace_id": T1, "id": "1000000000000001", "name": "orders", "start_time": 1700000000.0,
+            "in_progress": true
+        })),
+    );
+    send(
+        &sock,
+        port,
+        &doc(json!({
+            "type": "subsegment", "trace_id": T1, "parent_id": "1000000000000001",
+            "id": "2000000000000001", "name": "DynamoDB", "namespace": "aws",
+            "start_time": 1700000000.1, "end_time": 1700000000.3
+        })),
+    );
+    send(
+        &sock,
+        port,
+        &doc(json!({
+            "trace_id": T1, "id": "1000000000000001", "name": "orders", "start_time": 1700000000.0,
+            "end_time": 1700000000.5, "http": {"response": {"status": 200}},
+            "annotations": {"customer": "gold"}
+        })),
+    );
+    // Trace 2: a fault, sent pretty-printed across lines.
+    let pretty = serde_json::to_string_pretty(&json!({
+        "trace_id": T2, "id": "1000000000000002", "name": "billing", "start_time": 1700000001.0,
+        "end_time": 1700000001.2, "fault": true, "http": {"response": {"status": 500}}
+    }))
+    .expect("json");
+    send(&sock, port, format!("{HEADER}{pretty}").as_bytes());
+    // Damage of every kind: all counted, none saved.
+    send(&sock, port, b"no header here");
+    send(
+        &sock,
+        port,
+        b"{\"format\":\"json\",\"version\":1}\n{\"trace_id\": \"1-",
+    );
+    send(&sock, port, b"{\"format\":\"json\",\"version\":1}\n{nope}");
+    send(
+        &sock,
+        port,
+        b"{\"format\":\"json\",\"version\":1}\n{\"id\":\"a\",\"name\":\"x\",\"start_time\":1}",
+    );
+    send(&sock, port, b"{\"format\":\"json\",\"version\":1}\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let err = stop(child);
+    assert!(err.contains("accepted 4"), "{err}");
+    assert!(err.contains("rejected 5"), "{err}");
+    assert!(err.contains("saved 4 documents"), "{err}");
+    assert!(err.contains("rejected (14 bytes): bad header"), "{err}");
+    for reason in [
+        "bad_header 1",
+        "truncated 1",
+        "bad_json 1",
+        "missing_trace_id 1",
+        "missing_document 1",
+    ] {
+        assert!(err.contains(reason), "{reason}: {err}");
+    }
+
+    let saved = std::fs::read_to_string(&save).expect("saved file");
+    assert_eq!(saved.lines().count(), 4, "{saved}");
+    for line in saved.lines() {
+        let _: serde_json::Value = serde_json::from_str(line).expect("one JSON document a line");
+    }
+
+    let out = Command::new(BIN)
+        .args(["query", "--format", "json", "--file"])
+        .arg(&save)
+        .output()
+        .expect("query");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sums = v["TraceSummaries"].as_array().expect("summaries");
+    assert_eq!(sums.len(), 2, "{v:#}");
+    let t1 = sums.iter().find(|s| s["Id"] == T1).expect("trace 1");
+    assert_eq!(t1["IsPartial"], false, "{t1:#}");
+    assert_eq!(t1["Duration"], 0.5, "{t1:#}");
+    let t2 = sums.iter().find(|s| s["Id"] == T2).expect("trace 2");
+    assert_eq!(t2["HasFault"], true, "{t2:#}");
+
+    let out = Command::new(BIN)
+        .args(["trace", T1, "--format", "json", "--file"])
+        .arg(&save)
+        .output()
+        .expect("trace");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DynamoDB"), "{text}");
+    let _ = std::fs::remove_file(&save);
+}
+
+#[cfg(unix)]
+#[test]
+fn answers_sampling_requests_over_http() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let save = tmp("sampling.ndjson");
+    let child = start(port, &save);
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let body = "{}";
+    write!(
+        c,
+        "POST /GetSamplingRules HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut resp = String::new();
+    c.read_to_string(&mut resp).expect("read");
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("\"ReservoirSize\":1"), "{resp}");
+    let err = stop(child);
+    assert!(err.contains("sampling 1"), "{err}");
+    let _ = std::fs::remove_file(&save);
+}
+
+#[test]
+fn rejects_a_bad_bind_address() {
+    let out = Command::new(BIN)
+        .args(["listen", "--headless", "--bind", "udp:127.0.0.1:1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bind"));
+}
