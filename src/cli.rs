@@ -13,6 +13,13 @@ pub struct Cli {
     /// Where the data comes from.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// The configuration file (default: $XRAY_TUI_CONFIG, else the platform's config directory,
+    /// e.g. ~/.config/xray-tui/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Print the default configuration (every key, documented) and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
 }
 
 /// Where data comes from: the bundled demo, files, or AWS (when neither is given).

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::collections::HashMap;
 
 use crate::cli::{Cli, Command, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat};
+use crate::config::Config;
 use crate::engine::dataset::{Collector, Dataset};
 use crate::engine::{graph, graph_text};
 use crate::filter::{self, EvalContext, Filter, Verdict};
@@ -77,6 +78,21 @@ pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failur
     Ok(data)
 }
 
+/// The configuration named on the command line (or found in the usual places); a broken one is
+/// a usage error (exit 2) that names the file and the key.
+pub fn config(cli: &Cli) -> Result<Config, Failure> {
+    Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// Adds the config's local groups to the loaded ones (a group loaded from a file wins).
+fn add_local_groups(data: &mut Dataset, config: &Config) {
+    for g in config.groups() {
+        if !data.groups.iter().any(|x| x.group_name == g.group_name) {
+            data.groups.push(g);
+        }
+    }
+}
+
 /// Runs a headless command, writing results to `out` and diagnostics to `err`.
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let Some(command) = &cli.command else {
@@ -86,30 +102,43 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
     if let Command::Listen(args) = command {
         return crate::daemon::headless::run(args, err);
     }
+    let config = config(cli)?;
     if let Command::Filter(FilterCommand::Check { expr }) = command {
+        let expr = config.expand(expr).map_err(Failure::Usage)?;
         let parsed = parse_filter(expr, err)?;
         if cli.source.demo || !cli.source.files.is_empty() {
-            let data = load(&cli.source, err)?;
+            let mut data = load(&cli.source, err)?;
+            add_local_groups(&mut data, &config);
+            check_groups(&parsed, expr, &data)?;
+        } else if !config.groups.is_empty() {
+            let mut data = Dataset::default();
+            add_local_groups(&mut data, &config);
             check_groups(&parsed, expr, &data)?;
         }
         writeln!(out, "{parsed}")?;
         return Ok(());
     }
-    // A bad expression is reported before anything is loaded or asked of AWS.
-    let filter = match command {
+    // A saved filter's name (`@slow`) stands for its expression.
+    let filter_text: Option<String> = match command {
         Command::Query(q) => q
             .filter
             .as_deref()
-            .map(|e| parse_filter(e, err))
-            .transpose()?,
+            .map(|e| config.expand(e).map(str::to_owned))
+            .transpose()
+            .map_err(Failure::Usage)?,
         _ => None,
     };
+    // A bad expression is reported before anything is loaded or asked of AWS.
+    let filter = filter_text
+        .as_deref()
+        .map(|e| parse_filter(e, err))
+        .transpose()?;
     if aws::is_aws(&cli.source) {
         // AWS source: the service evaluates the expression (passed unchanged after the local
         // check above); the output code below is shared.
         let need = match command {
-            Command::Query(q) => aws::Need::Query {
-                filter: q.filter.clone(),
+            Command::Query(_) => aws::Need::Query {
+                filter: filter_text.clone(),
             },
             Command::Trace(t) if t.all => aws::Need::AllTraces,
             Command::Trace(t) => aws::Need::Traces(t.ids.clone()),
@@ -119,11 +148,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         let data = aws::load(&cli.source, need, err).map_err(aws_failure)?;
         return output(command, &data, &data.summaries, out, err);
     }
-    let data = load(&cli.source, err)?;
+    let mut data = load(&cli.source, err)?;
+    add_local_groups(&mut data, &config);
     let selected: Vec<TraceSummary>;
     let summaries: &[TraceSummary] = match (&filter, command) {
-        (Some(f), Command::Query(q)) => {
-            let expr = q.filter.as_deref().unwrap_or_default();
+        (Some(f), Command::Query(_)) => {
+            let expr = filter_text.as_deref().unwrap_or_default();
             check_groups(f, expr, &data)?;
             selected = select(f, &data, err)?;
             &selected
@@ -257,7 +287,8 @@ fn parse_filter(expr: &str, err: &mut dyn Write) -> Result<Filter, Failure> {
 fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
     f.check_groups(&data.groups).map_err(|e| {
         let hint = if data.groups.is_empty() {
-            "\n(no groups are loaded: add an `aws xray get-groups` output with --file)"
+            "\n(no groups are loaded: define [[groups]] in the config, or add an \
+             `aws xray get-groups` output with --file)"
         } else {
             ""
         };

@@ -13,7 +13,10 @@ fn main() -> ExitCode {
     let stderr = io::stderr();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = stderr.lock();
-    let result = if cli.command.is_none() {
+    let result = if cli.print_default_config {
+        out.write_all(xray_tui::config::DEFAULT.as_bytes())
+            .map_err(Failure::from)
+    } else if cli.command.is_none() {
         interactive(&cli)
     } else {
         headless::run(&cli, &mut out, &mut err)
@@ -39,5 +42,6 @@ fn interactive(cli: &Cli) -> Result<(), Failure> {
                 .into(),
         ));
     }
-    xray_tui::tui::run(&cli.source)
+    let config = headless::config(cli)?;
+    xray_tui::tui::run(&cli.source, config)
 }

@@ -81,7 +81,7 @@ pub fn source_label(source: &SourceArgs) -> String {
 }
 
 /// Runs the interactive app until the user quits.
-pub fn run(source: &SourceArgs) -> Result<(), Failure> {
+pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Failure> {
     if !source.demo && source.files.is_empty() {
         return Err(Failure::Usage(
             "no source given: use --demo for the bundled demo data or --file PATH for X-Ray files"
@@ -96,7 +96,8 @@ pub fn run(source: &SourceArgs) -> Result<(), Failure> {
         source_label(source),
         Rect::new(0, 0, size.width, size.height),
     )
-    .with_history(load_history());
+    .with_history(load_history())
+    .with_config(config);
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let first = app.start_load();

@@ -374,3 +374,63 @@ fn broken_pipe_is_not_an_error() {
     let o = child.wait_with_output().expect("finishes");
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
+
+#[test]
+fn default_config_prints_and_reads_back() {
+    let o = run(&["--print-default-config"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("[filters]"), "{text}");
+    let f = tmp("default-config.toml", &text);
+    let o = run(&[
+        "--config", &f, "query", "--demo", "--filter", "@slow", "--format", "ids",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Saved filters are `@name`; local groups serve `group.name`.
+#[test]
+fn config_saved_filters_and_local_groups() {
+    let f = tmp(
+        "config.toml",
+        "[filters]\nslow = \"responsetime > 1\"\n\n[[groups]]\nname = \"payments-failing\"\nfilter = 'service(\"payments\") { fault OR error }'\n",
+    );
+    let ids = |filter: &str| {
+        let o = run(&[
+            "--config", &f, "query", "--demo", "--filter", filter, "--format", "ids",
+        ]);
+        assert!(o.status.success(), "{filter}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert!(!ids("@slow").is_empty());
+    assert_eq!(ids("@slow"), ids("responsetime > 1"));
+    let by_group = ids("group.name = \"payments-failing\"");
+    assert!(!by_group.is_empty());
+    assert_eq!(by_group, ids("service(\"payments\") { fault OR error }"));
+    let o = run(&["--config", &f, "query", "--demo", "--filter", "@fast"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no saved filter named `fast`; saved: slow"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn broken_config_names_the_file_and_the_key() {
+    let f = tmp("bad-config.toml", "[filters]\nslow = \"responstime > 1\"\n");
+    let o = run(&["--config", &f, "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&f) && err.contains("filters.slow") && err.contains("responsetime"),
+        "{err}"
+    );
+    let f = tmp("bad-config2.toml", "[filter]\nslow = \"fault\"\n");
+    let o = run(&["--config", &f, "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("filter"), "{}", stderr(&o));
+    let o = run(&["--config", "/no/such/config.toml", "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/config.toml"));
+}

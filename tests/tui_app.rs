@@ -360,3 +360,30 @@ fn filter_prompt_completes_and_recalls_history() {
         "reused entry moves to the end"
     );
 }
+
+/// `/` on an empty prompt lists the saved filters from the config; Tab then Enter applies one.
+#[test]
+fn saved_filters_from_the_config_apply_by_name() {
+    let config = xray_tui::config::Config::parse(
+        "[filters]\nslow = \"responsetime > 1\"\n",
+        std::path::Path::new("test.toml"),
+    )
+    .expect("valid config");
+    let mut app = loaded_app(120, 40).with_config(config);
+    app.update(key('/'));
+    let p = app.prompt.as_ref().expect("open");
+    let c = p.completions.as_ref().expect("saved filters listed");
+    assert_eq!(c.candidates[0].text, "@slow");
+    assert_eq!(c.candidates[0].description, "responsetime > 1");
+    app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.expr.as_deref(), Some("responsetime > 1"));
+    let data = app.data.clone().expect("data");
+    assert!(!app.list.visible.is_empty());
+    assert!(
+        app.list
+            .visible
+            .iter()
+            .all(|&i| data.summaries[i].response_time.is_some_and(|r| r > 1.0))
+    );
+}

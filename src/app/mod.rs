@@ -17,9 +17,11 @@ use std::sync::Arc;
 use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 
+use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
+use crate::model::Group;
 use keymap::{Action, Scope, action_for, action_in};
 use list::{ListState, scroll_offset};
 use prompt::Prompt;
@@ -127,6 +129,10 @@ pub struct App {
     pub history: Vec<String>,
     /// Words the prompt completes from (services, edges, annotations... of the loaded data).
     pub vocab: Vocabulary,
+    /// The configuration: saved filters (`@name`) and local groups.
+    pub config: Config,
+    /// Groups `group.name` resolves against: the loaded ones, then the config's local ones.
+    pub groups: Vec<Group>,
 }
 
 impl App {
@@ -151,7 +157,16 @@ impl App {
             prompt: None,
             history: Vec::new(),
             vocab: Vocabulary::default(),
+            config: Config::default(),
+            groups: Vec::new(),
         }
+    }
+
+    /// The same app with a configuration (saved filters, local groups).
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.groups = config.groups();
+        self.config = config;
+        self
     }
 
     /// The same app with a filter history (oldest first), as read from the data directory.
@@ -316,7 +331,13 @@ impl App {
             Action::Open => self.open_selected(),
             Action::FilterPrompt => {
                 let text = self.list.expr.clone().unwrap_or_default();
-                self.prompt = Some(Prompt::new(&text, &self.vocab));
+                let saved = self
+                    .config
+                    .filters
+                    .iter()
+                    .map(|(n, e)| (n.clone(), e.clone()))
+                    .collect();
+                self.prompt = Some(Prompt::new(&text, &self.vocab, saved));
             }
             _ => {}
         }
@@ -381,10 +402,14 @@ impl App {
             self.message = None;
             return Ok(Vec::new());
         }
-        let f = filter::parse(text)?;
-        if let Some(d) = &self.data {
-            f.check_groups(&d.groups)?;
-        }
+        // `@name` stands for a saved filter.
+        let text = self
+            .config
+            .expand(text)
+            .map_err(|m| FilterError::new(m, 0..text.len()))?
+            .to_owned();
+        let f = filter::parse(&text)?;
+        f.check_groups(&self.groups)?;
         self.list.expr = Some(f.to_string());
         self.list.matches = Some(self.evaluate(&f));
         self.rebuild_list();
@@ -402,7 +427,7 @@ impl App {
             return Vec::new();
         };
         let ctx = EvalContext {
-            groups: &data.groups,
+            groups: &self.groups,
         };
         data.summaries
             .iter()
@@ -490,9 +515,15 @@ impl App {
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i))
             .collect();
-        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref))
-            .with_groups(&data.groups);
+        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref));
         let reopen = self.view.as_ref().map(|v| v.trace.id.clone());
+        self.groups = data.groups.clone();
+        for g in self.config.groups() {
+            if !self.groups.iter().any(|x| x.group_name == g.group_name) {
+                self.groups.push(g);
+            }
+        }
+        self.vocab = std::mem::take(&mut self.vocab).with_groups(&self.groups);
         self.data = Some(data);
         // A filter applied before a reload applies to the new data too.
         if let Some(expr) = self.list.expr.clone() {

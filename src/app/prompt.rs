@@ -5,7 +5,7 @@
 //! (candidates from the loaded data's vocabulary); both are cheap, pure, and done here so that
 //! drawing only reads the result.
 
-use crate::filter::{self, Completions, FilterError, Vocabulary};
+use crate::filter::{self, Candidate, Completions, FilterError, Vocabulary};
 
 /// How many candidates the popup shows.
 pub const MAX_CANDIDATES: usize = 8;
@@ -27,14 +27,18 @@ pub struct Prompt {
     history_pos: Option<usize>,
     /// The text being typed, kept while walking the history.
     draft: String,
+    /// Saved filters from the config: (name, expression), offered when the prompt is empty or
+    /// the text starts with `@`.
+    pub saved: Vec<(String, String)>,
 }
 
 impl Prompt {
-    /// A prompt holding `text`, cursor at the end.
-    pub fn new(text: &str, vocab: &Vocabulary) -> Self {
+    /// A prompt holding `text`, cursor at the end, offering the saved filters.
+    pub fn new(text: &str, vocab: &Vocabulary, saved: Vec<(String, String)>) -> Self {
         let mut p = Prompt {
             input: text.to_owned(),
             cursor: text.len(),
+            saved,
             ..Prompt::default()
         };
         p.refresh(vocab);
@@ -43,16 +47,38 @@ impl Prompt {
 
     /// Re-checks the text and recomputes the completions.
     pub fn refresh(&mut self, vocab: &Vocabulary) {
-        self.error = if self.input.trim().is_empty() {
-            None
-        } else {
-            filter::parse(&self.input).err()
-        };
+        self.selected = 0;
+        let text = self.input.trim();
+        if text.is_empty() || text.starts_with('@') {
+            // Saved filters: all of them on an empty prompt, by name after `@`.
+            let typed = text.trim_start_matches('@');
+            let known = self.saved.iter().any(|(n, _)| n == typed);
+            self.error = (text.starts_with('@') && !known).then(|| {
+                FilterError::new(
+                    format!("no saved filter named `{typed}` (saved filters are in the config)"),
+                    0..self.input.len(),
+                )
+            });
+            let candidates: Vec<Candidate> = self
+                .saved
+                .iter()
+                .filter(|(n, _)| n.contains(typed))
+                .map(|(n, e)| Candidate {
+                    text: format!("@{n}"),
+                    description: e.clone(),
+                })
+                .collect();
+            self.completions = (!candidates.is_empty()).then(|| Completions {
+                replace: 0..self.input.len(),
+                candidates,
+            });
+            return;
+        }
+        self.error = filter::parse(&self.input).err();
         let c = filter::complete(&self.input, self.cursor, vocab);
         // Offer candidates only while a word is being typed, or right after an operator or
         // an opening bracket, not for an untouched empty prompt.
-        self.completions = (!self.input.is_empty() && !c.candidates.is_empty()).then_some(c);
-        self.selected = 0;
+        self.completions = (!c.candidates.is_empty()).then_some(c);
     }
 
     /// Inserts a character at the cursor.
@@ -244,7 +270,7 @@ mod tests {
     #[test]
     fn typing_checks_the_expression() {
         let v = vocab();
-        let mut p = Prompt::new("", &v);
+        let mut p = Prompt::new("", &v, Vec::new());
         for c in "responstime > 1".chars() {
             p.insert(c, &v);
         }
@@ -265,7 +291,7 @@ mod tests {
     #[test]
     fn editing_respects_multibyte_characters() {
         let v = vocab();
-        let mut p = Prompt::new("user = \"zoë\"", &v);
+        let mut p = Prompt::new("user = \"zoë\"", &v, Vec::new());
         p.left(&v);
         p.backspace(&v);
         assert_eq!(p.input, "user = \"zo\"");
@@ -277,7 +303,7 @@ mod tests {
     fn history_walks_back_and_returns_to_the_draft() {
         let v = vocab();
         let history = vec!["fault".to_owned(), "error".to_owned()];
-        let mut p = Prompt::new("dur", &v);
+        let mut p = Prompt::new("dur", &v, Vec::new());
         p.history_prev(&history, &v);
         assert_eq!(p.input, "error");
         p.history_prev(&history, &v);
@@ -287,6 +313,23 @@ mod tests {
         p.history_next(&history, &v);
         p.history_next(&history, &v);
         assert_eq!(p.input, "dur");
+    }
+
+    #[test]
+    fn saved_filters_are_offered_and_checked() {
+        let v = vocab();
+        let saved = vec![("slow".to_owned(), "responsetime > 1".to_owned())];
+        let mut p = Prompt::new("", &v, saved);
+        let c = p.completions.as_ref().expect("saved filters offered");
+        assert_eq!(c.candidates[0].text, "@slow");
+        assert!(p.error.is_none());
+        p.insert('@', &v);
+        p.insert('x', &v);
+        assert!(p.error.is_some(), "no saved filter named x");
+        p.backspace(&v);
+        assert!(p.accept_candidate(&v));
+        assert_eq!(p.input.trim(), "@slow");
+        assert!(p.error.is_none());
     }
 
     #[test]

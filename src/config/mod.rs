@@ -1,0 +1,207 @@
+//! The configuration file: saved filters and local groups, read strictly.
+//!
+//! Strict because a typo in a config file that is silently ignored costs more time than an
+//! error: unknown keys, wrong types and filter expressions that do not parse are errors that
+//! name the file and the key. The embedded default (`default.toml`) documents every key and is
+//! what `--print-default-config` prints; a user file replaces it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::filter;
+use crate::model::Group;
+
+/// The embedded default configuration.
+pub const DEFAULT: &str = include_str!("default.toml");
+
+/// The configuration.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Saved filters: name -> X-Ray filter expression, used as `@name`.
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
+    /// Local groups: a name and a filter expression.
+    #[serde(default)]
+    pub groups: Vec<LocalGroup>,
+}
+
+/// A group defined in the config.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalGroup {
+    /// The group name, for `group.name = "..."`.
+    pub name: String,
+    /// Its filter expression.
+    pub filter: String,
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named on the command line or in `XRAY_TUI_CONFIG` cannot be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, an unknown key, a wrong type.
+    #[error("config {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What and where (line, column, key).
+        message: String,
+    },
+    /// A saved filter or a group's filter does not parse.
+    #[error("config {path}: {key}: bad filter expression:\n{rendered}")]
+    BadFilter {
+        /// The file.
+        path: PathBuf,
+        /// `filters.NAME` or `groups[N].filter`.
+        key: String,
+        /// The expression with the caret and the message.
+        rendered: String,
+    },
+}
+
+impl Config {
+    /// Parses and validates a configuration; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        for (name, expr) in &config.filters {
+            check(expr, path, format!("filters.{name}"))?;
+        }
+        for (i, g) in config.groups.iter().enumerate() {
+            check(&g.filter, path, format!("groups[{i}].filter ({})", g.name))?;
+        }
+        Ok(config)
+    }
+
+    /// Loads the configuration: `explicit` (from `--config`), else `$XRAY_TUI_CONFIG`, else the
+    /// platform file if it exists, else the embedded default.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let named = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("XRAY_TUI_CONFIG").map(PathBuf::from));
+        let path = match named {
+            Some(p) => p,
+            None => match default_path().filter(|p| p.exists()) {
+                Some(p) => p,
+                None => return Config::parse(DEFAULT, Path::new("(default config)")),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    /// The local groups as X-Ray groups.
+    pub fn groups(&self) -> Vec<Group> {
+        self.groups
+            .iter()
+            .map(|g| Group {
+                group_name: g.name.clone(),
+                filter_expression: Some(g.filter.clone()),
+                ..Group::default()
+            })
+            .collect()
+    }
+
+    /// Expands `@name` to the saved filter's expression; other text is returned as it is.
+    pub fn expand<'a>(&'a self, expr: &'a str) -> Result<&'a str, String> {
+        match expr.trim().strip_prefix('@') {
+            Some(name) => self
+                .filters
+                .get(name.trim())
+                .map(String::as_str)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = self.filters.keys().map(String::as_str).collect();
+                    if known.is_empty() {
+                        format!("no saved filter named `{name}` (the config has none)")
+                    } else {
+                        format!(
+                            "no saved filter named `{name}`; saved: {}",
+                            known.join(", ")
+                        )
+                    }
+                }),
+            None => Ok(expr),
+        }
+    }
+}
+
+fn check(expr: &str, path: &Path, key: String) -> Result<(), ConfigError> {
+    filter::parse(expr)
+        .map(drop)
+        .map_err(|e| ConfigError::BadFilter {
+            path: path.to_owned(),
+            key,
+            rendered: e.render(expr),
+        })
+}
+
+/// The platform's config file: `~/.config/xray-tui/config.toml` on Linux.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "xray-tui").map(|d| d.config_dir().join("config.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_is_valid() {
+        let c = Config::parse(DEFAULT, Path::new("default")).expect("valid");
+        assert_eq!(
+            c.filters.get("slow").map(String::as_str),
+            Some("responsetime > 1")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_and_the_key() {
+        let e = Config::parse(
+            "[filters]\nslow = \"duration > 1\"\n[colours]\nx = 1\n",
+            Path::new("/tmp/c.toml"),
+        )
+        .expect_err("unknown table");
+        let msg = e.to_string();
+        assert!(msg.contains("/tmp/c.toml"), "{msg}");
+        assert!(msg.contains("colours"), "{msg}");
+        let e = Config::parse(
+            "[[groups]]\nname = \"a\"\nfiltr = \"ok\"\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("unknown key");
+        assert!(e.to_string().contains("filtr"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_saved_filter_shows_the_caret() {
+        let e = Config::parse("[filters]\nx = \"responstime > 1\"\n", Path::new("c.toml"))
+            .expect_err("bad filter");
+        let msg = e.to_string();
+        assert!(msg.contains("filters.x"), "{msg}");
+        assert!(msg.contains("^^^^^^^^^^^"), "{msg}");
+        assert!(msg.contains("responsetime"), "{msg}");
+    }
+
+    #[test]
+    fn at_names_expand_to_saved_filters() {
+        let c = Config::parse(DEFAULT, Path::new("default")).expect("valid");
+        assert_eq!(c.expand("@slow"), Ok("responsetime > 1"));
+        assert_eq!(c.expand("fault"), Ok("fault"));
+        let e = c.expand("@nope").expect_err("unknown");
+        assert!(e.contains("failing, slow, throttled"), "{e}");
+    }
+}
