@@ -121,6 +121,8 @@ pub struct ListState {
     pub descending: bool,
     /// Quick filter.
     pub filter: QuickFilter,
+    /// Traces chosen on the service map (a node's or an edge's); Esc or `f` clears it.
+    pub only: Option<super::map::TraceSet>,
 }
 
 impl Default for ListState {
@@ -132,6 +134,7 @@ impl Default for ListState {
             sort: SortColumn::Time,
             descending: false,
             filter: QuickFilter::All,
+            only: None,
         }
     }
 }
@@ -177,6 +180,11 @@ impl ListState {
             .map(|s| s.id.clone());
         let mut v: Vec<usize> = (0..summaries.len())
             .filter(|&i| self.filter.keeps(&summaries[i]))
+            .filter(|&i| {
+                self.only
+                    .as_ref()
+                    .is_none_or(|o| o.ids.contains(&summaries[i].id))
+            })
             .collect();
         let (col, desc) = (self.sort, self.descending);
         v.sort_by(|&x, &y| {

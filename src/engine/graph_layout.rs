@@ -44,7 +44,7 @@ pub struct LayoutOptions {
 impl Default for LayoutOptions {
     fn default() -> Self {
         LayoutOptions {
-            min_inner: 16,
+            min_inner: 18,
             max_inner: 22,
             box_height: 5,
             min_gap: 6,
@@ -227,10 +227,15 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
     for &(u, v) in &dag {
         let mut prev = Item::Node(u);
         let mut hops = Vec::new();
-        for l in layer[u] + 1..layer[v] {
+        for (l, items) in layers
+            .iter_mut()
+            .enumerate()
+            .take(layer[v])
+            .skip(layer[u] + 1)
+        {
             let d = Item::Dummy(dummy_layer.len());
             dummy_layer.push(l);
-            layers[l].push(d);
+            items.push(d);
             hops.push(Hop { from: prev, to: d });
             prev = d;
         }
@@ -274,6 +279,15 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
     };
     for (l, items) in layers.iter().enumerate() {
         let mut next_free = 0usize;
+        // Rows where the items of the layer before send their calls: a long edge passing here
+        // on one of them would run into that trunk.
+        let busy: Vec<usize> = match l.checked_sub(1) {
+            Some(p) => layers[p]
+                .iter()
+                .map(|&it| mid(it, &node_y, &dummy_y))
+                .collect(),
+            None => Vec::new(),
+        };
         for &it in items {
             let preds: Vec<usize> = all_hops
                 .iter()
@@ -286,7 +300,12 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
             } else {
                 (preds.iter().sum::<usize>() / preds.len()).saturating_sub(half)
             };
-            let y = want.max(next_free);
+            let mut y = want.max(next_free);
+            if let Item::Dummy(_) = it {
+                while busy.contains(&y) && !preds.contains(&y) {
+                    y += 1;
+                }
+            }
             match it {
                 Item::Node(i) => node_y[i] = y,
                 Item::Dummy(d) => dummy_y[d] = y,
@@ -295,46 +314,65 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
         }
     }
 
-    // Ports: the rows where hops leave and enter each item.
+    // Ports. Every item sends all its hops from one row (the middle of a box), so the calls of
+    // a node fan out from one trunk. Hops enter a box on its inner rows, spread out, avoiding the
+    // rows where items of the layer before send their trunks (else the lines would merge), and
+    // straight when the source's row allows it.
     let inner_rows = opts.box_height - 2;
-    let mut out_port: HashMap<usize, usize> = HashMap::new(); // hop index -> row
-    let mut in_port: HashMap<usize, usize> = HashMap::new();
     let item_top = |it: Item| match it {
         Item::Node(i) => node_y[i],
         Item::Dummy(d) => dummy_y[d],
     };
-    let spread = |top: usize, k: usize, idx: usize| {
-        if k <= 1 {
-            top + 1 + (inner_rows - 1) / 2
-        } else if k <= inner_rows {
-            top + 1 + idx * (inner_rows - 1) / (k - 1)
-        } else {
-            top + 1 + idx * inner_rows / k
-        }
+    let out_row = |it: Item| match it {
+        Item::Node(i) => node_y[i] + 1 + (inner_rows - 1) / 2,
+        Item::Dummy(d) => dummy_y[d],
     };
-    let items: Vec<Item> = layers.iter().flatten().copied().collect();
-    for &it in &items {
-        let mut outs: Vec<usize> = (0..all_hops.len())
-            .filter(|&h| all_hops[h].from == it)
-            .collect();
-        outs.sort_by_key(|&h| (item_top(all_hops[h].to), h));
-        let mut ins: Vec<usize> = (0..all_hops.len())
-            .filter(|&h| all_hops[h].to == it)
-            .collect();
-        ins.sort_by_key(|&h| (item_top(all_hops[h].from), h));
-        for (list, map) in [(&outs, &mut out_port), (&ins, &mut in_port)] {
-            for (k, &h) in list.iter().enumerate() {
-                let row = match it {
-                    Item::Node(_) => spread(item_top(it), list.len(), k),
-                    Item::Dummy(d) => dummy_y[d],
+    let out_port: Vec<usize> = all_hops.iter().map(|h| out_row(h.from)).collect();
+    let mut in_port: Vec<usize> = vec![0; all_hops.len()];
+    for (l, items) in layers.iter().enumerate() {
+        let busy: Vec<usize> = match l.checked_sub(1) {
+            Some(p) => layers[p].iter().map(|&it| out_row(it)).collect(),
+            None => Vec::new(),
+        };
+        for &it in items {
+            let mut ins: Vec<usize> = (0..all_hops.len())
+                .filter(|&h| all_hops[h].to == it)
+                .collect();
+            ins.sort_by_key(|&h| (out_port[h], item_top(all_hops[h].from), h));
+            let Item::Node(_) = it else {
+                for &h in &ins {
+                    in_port[h] = item_top(it);
+                }
+                continue;
+            };
+            let top = item_top(it);
+            let all: Vec<usize> = (top + 1..top + 1 + inner_rows).collect();
+            let own: Vec<usize> = ins.iter().map(|&h| out_port[h]).collect();
+            let free: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|r| !busy.contains(r) || own.contains(r))
+                .collect();
+            let rows = if free.len() >= ins.len() { free } else { all };
+            let k = ins.len();
+            for (idx, &h) in ins.iter().enumerate() {
+                in_port[h] = if k == 1 {
+                    let want = out_port[h];
+                    rows.iter()
+                        .copied()
+                        .min_by_key(|&r| (r.abs_diff(want), r))
+                        .unwrap_or(top + 1)
+                } else if k <= rows.len() {
+                    rows[idx * (rows.len() - 1) / (k - 1)]
+                } else {
+                    top + 1 + idx * inner_rows / k
                 };
-                map.insert(h, row);
             }
         }
     }
 
-    // Channels: in each gap, hops that change rows get a column each, shared by hops whose row
-    // spans are apart.
+    // Channels: in each gap, the hops of one item share a vertical column (a fan-out); items
+    // whose row spans are apart share a column too.
     let hop_layer = |h: &Hop| match h.from {
         Item::Node(i) => layer[i],
         Item::Dummy(d) => dummy_layer[d],
@@ -342,16 +380,22 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
     let mut channel: Vec<usize> = vec![0; all_hops.len()];
     let mut gap_w: Vec<usize> = vec![opts.min_gap; nlayers];
     for (l, gw) in gap_w.iter_mut().enumerate() {
-        let mut spans: Vec<(usize, usize, usize)> = (0..all_hops.len())
-            .filter(|&h| hop_layer(&all_hops[h]) == l)
-            .filter_map(|h| {
-                let (a, b) = (out_port[&h], in_port[&h]);
-                (a != b).then(|| (a.min(b), a.max(b), h))
-            })
-            .collect();
-        spans.sort();
+        let mut groups: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        for &it in &layers[l] {
+            let hs: Vec<usize> = (0..all_hops.len())
+                .filter(|&h| all_hops[h].from == it && out_port[h] != in_port[h])
+                .collect();
+            if hs.is_empty() {
+                continue;
+            }
+            let rows = hs.iter().flat_map(|&h| [out_port[h], in_port[h]]);
+            let lo = rows.clone().min().unwrap_or(0);
+            let hi = rows.max().unwrap_or(0);
+            groups.push((lo, hi, hs));
+        }
+        groups.sort();
         let mut ends: Vec<usize> = Vec::new();
-        for (lo, hi, h) in spans {
+        for (lo, hi, hs) in groups {
             let c = match ends.iter().position(|&e| e + 1 < lo) {
                 Some(c) => c,
                 None => {
@@ -360,7 +404,9 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
                 }
             };
             ends[c] = hi;
-            channel[h] = c;
+            for h in hs {
+                channel[h] = c;
+            }
         }
         *gw = (*gw).max(ends.len() + 3);
     }
@@ -405,7 +451,7 @@ pub fn layout(graph: &ServiceGraph, opts: &LayoutOptions) -> MapLayout {
                 Item::Node(i) => boxes[i].x + boxes[i].w,
                 Item::Dummy(_) => layer_x[l] + layer_w[l],
             };
-            let (y0, y1) = (out_port[&h], in_port[&h]);
+            let (y0, y1) = (out_port[h], in_port[h]);
             let gap_start = layer_x[l] + layer_w[l];
             let end_x = layer_x[l + 1] - 1;
             if let Item::Dummy(_) = hop.from {

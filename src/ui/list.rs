@@ -128,6 +128,12 @@ fn header_line(app: &App) -> Line<'static> {
             app.list.sort.label(),
             if app.list.descending { "▼" } else { "▲" }
         )));
+        if let Some(only) = &app.list.only {
+            spans.push(Span::styled(
+                format!(" │ {} (Esc clears)", only.label),
+                Style::new().fg(Color::Yellow).add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
     }
     Line::from(spans)
 }
