@@ -282,7 +282,11 @@ impl MapState {
             return;
         };
         let n = order.len();
-        let q = if forward { (p + 1) % n } else { (p + n - 1) % n };
+        let q = if forward {
+            (p + 1) % n
+        } else {
+            (p + n - 1) % n
+        };
         self.select(order[q]);
     }
 
@@ -330,7 +334,12 @@ impl MapState {
     /// Selects the next node with faults, errors or throttles, worst first, wrapping.
     pub fn next_problem(&mut self) -> bool {
         let mut bad: Vec<usize> = (0..self.counts.len())
-            .filter(|&i| matches!(self.counts[i].health(), Health::Fault | Health::Error | Health::Throttle))
+            .filter(|&i| {
+                matches!(
+                    self.counts[i].health(),
+                    Health::Fault | Health::Error | Health::Throttle
+                )
+            })
             .collect();
         bad.sort_by_key(|&i| (std::cmp::Reverse(self.counts[i].badness()), i));
         let next = match bad.iter().position(|&i| i == self.selected) {
@@ -376,12 +385,10 @@ impl MapState {
     /// What Enter lists traces for: the selected edge, else the selected node.
     pub fn target(&self) -> Option<Target> {
         let key = |i: usize| {
-            self.graph.services.get(i).map(|s| {
-                (
-                    node_name(s),
-                    s.kind.clone().unwrap_or_default(),
-                )
-            })
+            self.graph
+                .services
+                .get(i)
+                .map(|s| (node_name(s), s.kind.clone().unwrap_or_default()))
         };
         match self.edge.and_then(|e| self.layout.edges.get(e)) {
             Some(r) => Some(Target::Edge(key(r.from)?, key(r.to)?)),
@@ -432,7 +439,11 @@ impl Target {
             .collect();
         let loaded: HashSet<&str> = data.traces.iter().map(|t| t.id.as_str()).collect();
         if let Target::Service(n, _) = self {
-            for s in data.summaries.iter().filter(|s| !loaded.contains(s.id.as_str())) {
+            for s in data
+                .summaries
+                .iter()
+                .filter(|s| !loaded.contains(s.id.as_str()))
+            {
                 if s.service_ids.iter().any(|x| x.name.as_ref() == Some(n)) {
                     ids.insert(s.id.clone());
                 }
@@ -499,10 +510,8 @@ impl App {
             Action::NextTab => m.step(true),
             Action::PrevTab => m.step(false),
             Action::NextEdge => m.next_edge(),
-            Action::NextProblem => {
-                if !m.next_problem() {
-                    self.message = Some("no node with faults, errors or throttles".into());
-                }
+            Action::NextProblem if !m.next_problem() => {
+                self.message = Some("no node with faults, errors or throttles".into());
             }
             Action::Open => {
                 let (Some(t), Some(data)) = (m.target(), self.data.as_ref()) else {

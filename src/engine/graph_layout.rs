@@ -633,12 +633,13 @@ fn order_layers(layers: &mut [Vec<Item>], hops: &[Hop]) {
                         let ns: Vec<usize> = hops
                             .iter()
                             .filter_map(|h| {
-                                let (me, other) = if down {
-                                    (h.to, h.from)
+                                let (me, other) =
+                                    if down { (h.to, h.from) } else { (h.from, h.to) };
+                                if me == it {
+                                    pos.get(&other).copied()
                                 } else {
-                                    (h.from, h.to)
-                                };
-                                if me == it { pos.get(&other).copied() } else { None }
+                                    None
+                                }
                             })
                             .collect();
                         let bc = if ns.is_empty() {
@@ -673,7 +674,14 @@ mod tests {
             .map(|i| Service {
                 reference_id: i as i64,
                 name: Some(format!("svc-{i}")),
-                kind: Some(if i == 0 { "client" } else { "AWS::EC2::Instance" }.into()),
+                kind: Some(
+                    if i == 0 {
+                        "client"
+                    } else {
+                        "AWS::EC2::Instance"
+                    }
+                    .into(),
+                ),
                 edges: edges
                     .iter()
                     .filter(|(u, _)| *u == i)

@@ -115,6 +115,15 @@ fn header_line(app: &App) -> Line<'static> {
             format!("{}T ", count(|x| x.has_throttle)),
             Style::new().fg(theme::THROTTLE),
         ));
+        // A map filter (service or edge) goes first: it explains the counts.
+        if let Some(only) = &app.list.only {
+            spans.push(Span::styled(
+                format!("│ {} (Esc clears) ", only.label),
+                Style::new()
+                    .fg(Color::Yellow)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
         let times = s.iter().filter_map(|x| x.start_time);
         if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
             spans.push(Span::styled(
@@ -128,12 +137,6 @@ fn header_line(app: &App) -> Line<'static> {
             app.list.sort.label(),
             if app.list.descending { "▼" } else { "▲" }
         )));
-        if let Some(only) = &app.list.only {
-            spans.push(Span::styled(
-                format!(" │ {} (Esc clears)", only.label),
-                Style::new().fg(Color::Yellow).add_modifier(ratatui::style::Modifier::BOLD),
-            ));
-        }
     }
     Line::from(spans)
 }

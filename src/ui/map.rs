@@ -134,10 +134,14 @@ fn rates(c: &Counts) -> String {
     let parts: Vec<String> = [("F", c.faults), ("E", c.errors), ("T", c.throttles)]
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(k, n)| format!("{k}{:.0}%", c.pct(*n).max(1.0).min(100.0)))
+        .map(|(k, n)| format!("{k}{:.0}%", c.pct(*n).clamp(1.0, 100.0)))
         .collect();
     if parts.is_empty() {
-        if c.total > 0 { "ok".into() } else { String::new() }
+        if c.total > 0 {
+            "ok".into()
+        } else {
+            String::new()
+        }
     } else {
         parts.join(" ")
     }
@@ -169,9 +173,12 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
         let cells = route.cells();
         for (k, &(x, y)) in cells.iter().enumerate() {
             let mut bits = 0;
-            for n in [k.checked_sub(1).and_then(|p| cells.get(p)), cells.get(k + 1)]
-                .into_iter()
-                .flatten()
+            for n in [
+                k.checked_sub(1).and_then(|p| cells.get(p)),
+                cells.get(k + 1),
+            ]
+            .into_iter()
+            .flatten()
             {
                 bits |= if n.0 < x {
                     LEFT
@@ -229,7 +236,13 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
         }
         let iw = b.w.saturating_sub(2);
         let name_style = inner.fg(color).add_modifier(Modifier::BOLD);
-        cv.text(b.x + 1, b.y + 1, &truncate(&node_name(s), iw), iw, name_style);
+        cv.text(
+            b.x + 1,
+            b.y + 1,
+            &truncate(&node_name(s), iw),
+            iw,
+            name_style,
+        );
         let kind = short_kind(s.kind.as_deref());
         let req = if c.total > 0 || s.summary_statistics.is_some() {
             let long = format!("{kind} · {} req", c.total);
@@ -427,7 +440,9 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         );
     } else {
         let lines = info_lines(m, 3);
-        let block = Block::new().borders(Borders::TOP).border_style(theme::dim());
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme::dim());
         frame.render_widget(Paragraph::new(lines).block(block), info);
     }
 }
