@@ -581,27 +581,27 @@ fn longest_path_layers(n: usize, dag: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
-/// Crossings between two adjacent layers' hops.
+/// Crossings between the hops of each pair of adjacent layers.
 fn crossings(layers: &[Vec<Item>], hops: &[Hop]) -> usize {
-    let pos: HashMap<Item, usize> = layers
-        .iter()
-        .flat_map(|l| l.iter().enumerate().map(|(p, &it)| (it, p)))
-        .collect();
-    let lay: HashMap<Item, usize> = layers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, l)| l.iter().map(move |&it| (it, i)))
-        .collect();
+    let mut pos: HashMap<Item, (usize, usize)> = HashMap::new();
+    for (l, items) in layers.iter().enumerate() {
+        for (p, &it) in items.iter().enumerate() {
+            pos.insert(it, (l, p));
+        }
+    }
+    let mut by_layer: Vec<Vec<(usize, usize)>> = vec![Vec::new(); layers.len()];
+    for h in hops {
+        if let (Some(&(l, a)), Some(&(_, b))) = (pos.get(&h.from), pos.get(&h.to)) {
+            by_layer[l].push((a, b));
+        }
+    }
     let mut total = 0;
-    for (a, h1) in hops.iter().enumerate() {
-        for h2 in &hops[a + 1..] {
-            if lay.get(&h1.from) != lay.get(&h2.from) {
-                continue;
-            }
-            let (a0, a1) = (pos[&h1.from], pos[&h1.to]);
-            let (b0, b1) = (pos[&h2.from], pos[&h2.to]);
-            if (a0 < b0 && a1 > b1) || (a0 > b0 && a1 < b1) {
-                total += 1;
+    for hs in &by_layer {
+        for (k, &(a0, a1)) in hs.iter().enumerate() {
+            for &(b0, b1) in &hs[k + 1..] {
+                if (a0 < b0 && a1 > b1) || (a0 > b0 && a1 < b1) {
+                    total += 1;
+                }
             }
         }
     }
@@ -806,6 +806,24 @@ mod tests {
             "{:?}",
             m.boxes
         );
+    }
+
+    #[test]
+    fn a_300_node_graph_lays_out_cleanly() {
+        let mut seed = 12345u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize
+        };
+        let n = 300;
+        let edges: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| [rnd() % n, rnd() % n].map(|j| (i, j)))
+            .filter(|(i, j)| j > i)
+            .collect();
+        let g = graph(n, &edges);
+        check(&g, &layout(&g, &LayoutOptions::default()));
     }
 
     fn dag() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
