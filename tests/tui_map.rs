@@ -350,3 +350,10 @@ fn list_80x24_after_enter_on_payments() {
     code(&mut a, KeyCode::Enter);
     insta::assert_snapshot!(render(&a));
 }
+
+#[test]
+fn map_demo_250x60_whole_graph() {
+    let mut a = app_with(demo(), 250, 60);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
