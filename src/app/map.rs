@@ -483,6 +483,10 @@ impl App {
             return;
         };
         let graph = crate::engine::service_graph([&*v.trace]);
+        if graph.services.is_empty() {
+            self.message = Some("no services to map in this trace".into());
+            return;
+        }
         self.map = Some(MapState::new(graph, Some(v.trace.id.clone())));
         self.mode = Mode::Map;
     }
