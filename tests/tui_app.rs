@@ -127,10 +127,11 @@ fn ctrl_c_quits_from_anywhere() {
 
 #[test]
 fn help_lists_every_bound_key() {
-    let mut app = loaded_app(100, 60);
+    // Tall enough for every section (the overlay scrolls on smaller screens).
+    let mut app = loaded_app(100, 150);
     app.update(key('?'));
     assert!(app.help);
-    let mut terminal = Terminal::new(TestBackend::new(100, 60)).expect("test terminal");
+    let mut terminal = Terminal::new(TestBackend::new(100, 150)).expect("test terminal");
     terminal
         .draw(|f| xray_tui::ui::draw(f, &app))
         .expect("draw");

@@ -90,6 +90,14 @@ pub enum Action {
     DeleteWord,
     /// Empty the prompt.
     ClearInput,
+    /// Open the service map (of every trace from the list, of the open trace from a trace).
+    Map,
+    /// Move left (the map: the nearest node to the left).
+    Left,
+    /// Move right (the map: the nearest node to the right).
+    Right,
+    /// Select the next outgoing edge of the selected map node.
+    NextEdge,
 }
 
 /// Where a binding applies.
@@ -103,6 +111,8 @@ pub enum Scope {
     Trace,
     /// The filter prompt (its keys only: every other key types text).
     Prompt,
+    /// The service map.
+    Map,
 }
 
 impl Scope {
@@ -113,6 +123,7 @@ impl Scope {
             Scope::List => "Trace list",
             Scope::Trace => "Trace view",
             Scope::Prompt => "Filter prompt (/)",
+            Scope::Map => "Service map",
         }
     }
 }
@@ -167,6 +178,8 @@ impl Key {
             KeyCode::Char(c) => c.to_string(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
@@ -175,8 +188,6 @@ impl Key {
             KeyCode::Esc => "Esc".into(),
             KeyCode::Tab => "Tab".into(),
             KeyCode::BackTab => "Shift-Tab".into(),
-            KeyCode::Left => "←".into(),
-            KeyCode::Right => "→".into(),
             KeyCode::Backspace => "Backspace".into(),
             KeyCode::Delete => "Del".into(),
             other => format!("{other:?}"),
@@ -501,6 +512,74 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Prompt,
         &[Key::ctrl('u')],
         "clear the prompt",
+    ),
+    // The service map (src/app/map.rs).
+    bind(
+        Action::Map,
+        Scope::List,
+        &[Key::ch('m')],
+        "service map of all traces",
+    ),
+    bind(
+        Action::Map,
+        Scope::Trace,
+        &[Key::ch('m')],
+        "service map of this trace",
+    ),
+    bind(Action::Back, Scope::Map, &[Key::ch('q')], "back"),
+    bind(
+        Action::Up,
+        Scope::Map,
+        &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        "nearest node above",
+    ),
+    bind(
+        Action::Down,
+        Scope::Map,
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        "nearest node below",
+    ),
+    bind(
+        Action::Left,
+        Scope::Map,
+        &[Key::ch('h'), Key::plain(KeyCode::Left)],
+        "nearest node to the left",
+    ),
+    bind(
+        Action::Right,
+        Scope::Map,
+        &[Key::ch('l'), Key::plain(KeyCode::Right)],
+        "nearest node to the right",
+    ),
+    bind(
+        Action::NextTab,
+        Scope::Map,
+        &[Key::plain(KeyCode::Tab)],
+        "next node, in reading order",
+    ),
+    bind(
+        Action::PrevTab,
+        Scope::Map,
+        &[Key::plain(KeyCode::BackTab)],
+        "previous node, in reading order",
+    ),
+    bind(
+        Action::NextEdge,
+        Scope::Map,
+        &[Key::ch('e')],
+        "next outgoing edge of the node",
+    ),
+    bind(
+        Action::NextProblem,
+        Scope::Map,
+        &[Key::ch('n')],
+        "next failing node, most faults first",
+    ),
+    bind(
+        Action::Open,
+        Scope::Map,
+        &[Key::plain(KeyCode::Enter)],
+        "list the traces through the node or edge",
     ),
 ];
 

@@ -125,6 +125,8 @@ pub struct ListState {
     pub expr: Option<String>,
     /// Which summaries (by index) the expression selects; `None` without an expression.
     pub matches: Option<Vec<bool>>,
+    /// Traces chosen on the service map (a node's or an edge's); Esc or `f` clears it.
+    pub only: Option<super::map::TraceSet>,
 }
 
 impl Default for ListState {
@@ -138,6 +140,7 @@ impl Default for ListState {
             filter: QuickFilter::All,
             expr: None,
             matches: None,
+            only: None,
         }
     }
 }
@@ -185,6 +188,11 @@ impl ListState {
         let mut v: Vec<usize> = (0..summaries.len())
             .filter(|&i| self.filter.keeps(&summaries[i]))
             .filter(|&i| matches.is_none_or(|m| m.get(i).copied().unwrap_or(false)))
+            .filter(|&i| {
+                self.only
+                    .as_ref()
+                    .is_none_or(|o| o.ids.contains(&summaries[i].id))
+            })
             .collect();
         let (col, desc) = (self.sort, self.descending);
         v.sort_by(|&x, &y| {

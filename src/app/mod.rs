@@ -8,6 +8,7 @@
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod map;
 pub mod prompt;
 pub mod trace_view;
 
@@ -88,6 +89,8 @@ pub enum Mode {
     List,
     /// One trace: waterfall and details.
     Trace,
+    /// The service map (of every trace, or of the open trace).
+    Map,
 }
 
 /// All UI state.
@@ -107,6 +110,8 @@ pub struct App {
     pub list: ListState,
     /// The open trace, if any.
     pub view: Option<TraceView>,
+    /// The service map, while it shows.
+    pub map: Option<map::MapState>,
     /// The screen.
     pub mode: Mode,
     /// The help overlay is showing.
@@ -146,6 +151,7 @@ impl App {
             trace_index: HashMap::new(),
             list: ListState::default(),
             view: None,
+            map: None,
             mode: Mode::List,
             help: false,
             help_scroll: 0,
@@ -195,6 +201,7 @@ impl App {
         match self.mode {
             Mode::List => Scope::List,
             Mode::Trace => Scope::Trace,
+            Mode::Map => Scope::Map,
         }
     }
 
@@ -299,6 +306,10 @@ impl App {
             _ => match self.mode {
                 Mode::List => self.list_action(action),
                 Mode::Trace => self.trace_action(action),
+                Mode::Map => {
+                    self.map_action(action);
+                    return Vec::new();
+                }
             },
         }
         self.scroll();
@@ -323,6 +334,13 @@ impl App {
                 self.list.descending = !self.list.descending;
                 self.list.rebuild(summaries);
             }
+            // Esc and f clear a map filter (service or edge) first.
+            Action::Back | Action::Filter if self.list.only.is_some() => {
+                self.list.only = None;
+                self.list.rebuild(summaries);
+                self.list.offset = 0;
+            }
+            Action::Map => self.open_map(),
             Action::Filter => {
                 self.list.filter = self.list.filter.next();
                 self.list.rebuild(summaries);
@@ -495,6 +513,7 @@ impl App {
             }
             Action::DetailsDown => v.details_scroll = v.details_scroll.saturating_add(3),
             Action::DetailsUp => v.details_scroll = v.details_scroll.saturating_sub(3),
+            Action::Map => self.open_trace_map(),
             _ => {}
         }
     }
@@ -505,6 +524,9 @@ impl App {
         let h = layout::waterfall_rows(self.size);
         if let Some(v) = self.view.as_mut() {
             v.offset = scroll_offset(v.offset, v.selected, h, v.rows.len());
+        }
+        if let Some(m) = self.map.as_mut() {
+            m.scroll_into_view(map::canvas_size(self.size));
         }
     }
 
@@ -538,6 +560,7 @@ impl App {
         self.rebuild_list();
         self.load = LoadState::Loaded;
         self.view = None;
+        self.map = None;
         self.mode = Mode::List;
         if let Some(id) = reopen {
             self.open_trace(&id);

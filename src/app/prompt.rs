@@ -68,8 +68,9 @@ impl Prompt {
                     description: e.clone(),
                 })
                 .collect();
-            self.completions = (!candidates.is_empty()).then(|| Completions {
-                replace: 0..self.input.len(),
+            let replace = 0..self.input.len();
+            self.completions = (!candidates.is_empty()).then_some(Completions {
+                replace,
                 candidates,
             });
             return;

@@ -4,6 +4,7 @@
 pub mod assemble;
 pub mod dataset;
 pub mod graph;
+pub mod graph_layout;
 pub mod graph_text;
 pub mod service;
 pub mod summary;

@@ -12,7 +12,13 @@ use crate::app::keymap::{KEYMAP, Scope, keys_label};
 /// The help text: one section per scope, one line per binding.
 pub fn lines() -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for scope in [Scope::Global, Scope::List, Scope::Trace, Scope::Prompt] {
+    for scope in [
+        Scope::Global,
+        Scope::List,
+        Scope::Trace,
+        Scope::Map,
+        Scope::Prompt,
+    ] {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }

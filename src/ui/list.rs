@@ -115,6 +115,15 @@ fn header_line(app: &App) -> Line<'static> {
             format!("{}T ", count(|x| x.has_throttle)),
             Style::new().fg(theme::THROTTLE),
         ));
+        // A map filter (service or edge) goes first: it explains the counts.
+        if let Some(only) = &app.list.only {
+            spans.push(Span::styled(
+                format!("│ {} (Esc clears) ", only.label),
+                Style::new()
+                    .fg(Color::Yellow)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
         if let Some(e) = &app.list.expr {
             spans.push(Span::raw("│ "));
             spans.push(Span::styled("/ ", Style::new().fg(Color::Yellow)));

@@ -4,6 +4,7 @@
 pub mod details;
 pub mod help;
 pub mod list;
+pub mod map;
 pub mod prompt;
 pub mod theme;
 pub mod trace;
@@ -25,6 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let s = screen(area);
     match app.mode {
         Mode::Trace if app.view.is_some() => trace::draw(frame, app, s.header, s.body),
+        Mode::Map if app.map.is_some() => map::draw(frame, app, s.header, s.body),
         _ => list::draw(frame, app, s.header, s.body),
     }
     status_line(frame, app, s.status);

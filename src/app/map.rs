@@ -1,0 +1,538 @@
+//! The service map screen's state: the graph, its layout (computed once when the map opens),
+//! the selected node and edge, and the scroll position of the drawing.
+//!
+//! Why a screen of its own: on call, the first question is "which service is failing?". The map
+//! answers it at a glance (boxes coloured by health, the worst one selected when it opens), and
+//! Enter turns the answer into the list of traces to read (those through the node or the edge).
+//! The same screen shows the map of one trace from the trace view.
+
+use std::collections::HashSet;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::keymap::Action;
+use super::layout::screen;
+use super::{App, Mode};
+use crate::engine::dataset::Dataset;
+use crate::engine::graph_layout::{LayoutOptions, MapLayout, layout};
+use crate::engine::service;
+use crate::model::graph::{EdgeStatistics, Service};
+use crate::model::{ServiceGraph, Trace};
+
+/// From this width on, the statistics sit in a sidebar right of the drawing, not below it.
+pub const SIDEBAR_FROM: u16 = 140;
+/// Width of the sidebar.
+pub const SIDEBAR_W: u16 = 46;
+/// Height of the footer when there is no sidebar.
+pub const FOOTER_H: u16 = 4;
+
+/// The map's body: `(drawing, statistics)`; side by side when wide, stacked otherwise.
+pub fn split(body: Rect) -> (Rect, Rect) {
+    if body.width >= SIDEBAR_FROM {
+        let [c, s] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR_W)]).areas(body);
+        (c, s)
+    } else {
+        let [c, s] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(FOOTER_H)]).areas(body);
+        (c, s)
+    }
+}
+
+/// Cells of the drawing that fit on a terminal of `size`.
+pub fn canvas_size(size: Rect) -> (usize, usize) {
+    let (c, _) = split(screen(size).body);
+    (usize::from(c.width), usize::from(c.height))
+}
+
+/// Request counts of a node or edge, read defensively from possibly partial statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counts {
+    /// All requests.
+    pub total: u64,
+    /// Successful requests.
+    pub ok: u64,
+    /// 4xx other than 429.
+    pub errors: u64,
+    /// 429s.
+    pub throttles: u64,
+    /// 5xx.
+    pub faults: u64,
+    /// Sum of response times, seconds.
+    pub total_time: f64,
+}
+
+impl Counts {
+    /// Counts of one statistics block.
+    pub fn of(s: &EdgeStatistics) -> Self {
+        let e = &s.error_statistics;
+        let throttles = e.throttle_count;
+        Counts {
+            total: s.total_count,
+            ok: s.ok_count,
+            errors: e.other_count.max(e.total_count.saturating_sub(throttles)),
+            throttles,
+            faults: s
+                .fault_statistics
+                .total_count
+                .max(s.fault_statistics.other_count),
+            total_time: s.total_response_time,
+        }
+    }
+
+    /// Adds another block.
+    pub fn add(&mut self, o: &Counts) {
+        self.total += o.total;
+        self.ok += o.ok;
+        self.errors += o.errors;
+        self.throttles += o.throttles;
+        self.faults += o.faults;
+        self.total_time += o.total_time;
+    }
+
+    /// Average response time, seconds.
+    pub fn avg(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.total_time / self.total as f64)
+    }
+
+    /// `n` as a percentage of all requests.
+    pub fn pct(&self, n: u64) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            n as f64 * 100.0 / self.total as f64
+        }
+    }
+
+    /// Health, worst first: faults, then errors, then throttles.
+    pub fn health(&self) -> Health {
+        if self.faults > 0 {
+            Health::Fault
+        } else if self.errors > 0 {
+            Health::Error
+        } else if self.throttles > 0 {
+            Health::Throttle
+        } else if self.total > 0 {
+            Health::Ok
+        } else {
+            Health::Unknown
+        }
+    }
+
+    /// Sort key, worst first.
+    fn badness(&self) -> (u64, u64, u64) {
+        (self.faults, self.errors, self.throttles)
+    }
+}
+
+/// How a node or edge is doing; decides its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Some 5xx.
+    Fault,
+    /// Some 4xx, no 5xx.
+    Error,
+    /// Some 429s only.
+    Throttle,
+    /// Requests, all fine.
+    Ok,
+    /// No statistics.
+    Unknown,
+}
+
+/// The display name of a node.
+pub fn node_name(s: &Service) -> String {
+    s.name
+        .clone()
+        .or_else(|| s.names.first().cloned())
+        .unwrap_or_else(|| format!("#{}", s.reference_id))
+}
+
+/// A short type for a box: `AWS::DynamoDB::Table` → `DynamoDB`, `Database::SQL` → `SQL`.
+pub fn short_kind(kind: Option<&str>) -> String {
+    let Some(k) = kind else {
+        return "-".to_owned();
+    };
+    let parts: Vec<&str> = k.split("::").collect();
+    match parts.as_slice() {
+        ["AWS", svc, ..] => (*svc).to_owned(),
+        [.., last] => (*last).to_owned(),
+        [] => k.to_owned(),
+    }
+}
+
+/// What Enter lists traces for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Traces through a node: `(name, type)`.
+    Service(String, String),
+    /// Traces with a call between two nodes.
+    Edge((String, String), (String, String)),
+}
+
+/// A set of traces the list is narrowed to, with what it stands for (shown in the list header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceSet {
+    /// How the header names it: `service("payments")`, `edge("a", "b")`.
+    pub label: String,
+    /// The IDs of the traces in it.
+    pub ids: HashSet<String>,
+}
+
+/// State of the map screen.
+#[derive(Debug, Clone)]
+pub struct MapState {
+    /// The graph drawn.
+    pub graph: ServiceGraph,
+    /// Its layout.
+    pub layout: MapLayout,
+    /// Selected node (index in `graph.services`).
+    pub selected: usize,
+    /// Selected edge (index in `layout.edges`), an outgoing edge of the selected node.
+    pub edge: Option<usize>,
+    /// First column and row of the drawing shown.
+    pub offset: (usize, usize),
+    /// The trace, for a trace map.
+    pub trace_id: Option<String>,
+    /// Per node counts (clients: the sum of their calls).
+    pub counts: Vec<Counts>,
+    /// The node with the most faults and how many, if any node has a fault.
+    pub most_faults: Option<(usize, u64)>,
+}
+
+impl MapState {
+    /// A map of `graph`, opened on the node with the most faults (else the first in reading
+    /// order). `trace_id` is set for the map of one trace.
+    pub fn new(graph: ServiceGraph, trace_id: Option<String>) -> Self {
+        let layout = layout(&graph, &LayoutOptions::default());
+        let counts: Vec<Counts> = graph
+            .services
+            .iter()
+            .map(|s| match &s.summary_statistics {
+                Some(st) => Counts::of(st),
+                None => {
+                    let mut c = Counts::default();
+                    for e in &s.edges {
+                        if let Some(st) = &e.summary_statistics {
+                            c.add(&Counts::of(st));
+                        }
+                    }
+                    c
+                }
+            })
+            .collect();
+        // Clients only repeat the faults of the services they call.
+        let is_client = |i: usize| graph.services[i].kind.as_deref() == Some("client");
+        let most_faults = (0..counts.len())
+            .filter(|&i| counts[i].faults > 0 && !is_client(i))
+            .max_by_key(|&i| (counts[i].faults, std::cmp::Reverse(i)))
+            .map(|i| (i, counts[i].faults));
+        let first = layout.reading_order().first().copied().unwrap_or(0);
+        MapState {
+            selected: most_faults.map_or(first, |m| m.0),
+            graph,
+            layout,
+            edge: None,
+            offset: (0, 0),
+            trace_id,
+            counts,
+            most_faults,
+        }
+    }
+
+    /// The selected node.
+    pub fn node(&self) -> Option<&Service> {
+        self.graph.services.get(self.selected)
+    }
+
+    /// Statistics of the selected edge.
+    pub fn edge_counts(&self, route: usize) -> Counts {
+        self.layout
+            .edges
+            .get(route)
+            .and_then(|r| self.graph.services.get(r.from)?.edges.get(r.edge))
+            .and_then(|e| e.summary_statistics.as_ref())
+            .map(Counts::of)
+            .unwrap_or_default()
+    }
+
+    /// Routes into and out of the selected node, worst first (faults, errors, throttles).
+    pub fn worst_edges(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.layout.edges.len())
+            .filter(|&r| {
+                let e = &self.layout.edges[r];
+                e.from == self.selected || e.to == self.selected
+            })
+            .filter(|&r| self.edge_counts(r).health() != Health::Ok)
+            .filter(|&r| self.edge_counts(r).health() != Health::Unknown)
+            .collect();
+        v.sort_by_key(|&r| (std::cmp::Reverse(self.edge_counts(r).badness()), r));
+        v
+    }
+
+    fn select(&mut self, i: usize) {
+        self.selected = i;
+        self.edge = None;
+    }
+
+    /// Moves to the next (or previous) node in reading order.
+    pub fn step(&mut self, forward: bool) {
+        let order = self.layout.reading_order();
+        let Some(p) = order.iter().position(|&i| i == self.selected) else {
+            return;
+        };
+        let n = order.len();
+        let q = if forward {
+            (p + 1) % n
+        } else {
+            (p + n - 1) % n
+        };
+        self.select(order[q]);
+    }
+
+    /// Moves to the nearest node in a direction (`dx`, `dy` in -1..=1, one of them 0).
+    pub fn go(&mut self, dx: i64, dy: i64) {
+        let Some(cur) = self.layout.boxes.get(self.selected) else {
+            return;
+        };
+        let (cx, cy) = cur.center();
+        let (cx, cy) = (cx as i64, cy as i64);
+        let best = self
+            .layout
+            .boxes
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != self.selected)
+            .filter_map(|(i, b)| {
+                let (x, y) = b.center();
+                let (ddx, ddy) = (x as i64 - cx, y as i64 - cy);
+                let (along, across) = if dx != 0 {
+                    (ddx * dx, ddy.abs())
+                } else {
+                    (ddy * dy, ddx.abs())
+                };
+                // Sideways distance weighs more, so a move stays in its lane.
+                (along > 0).then_some((along + 3 * across, i))
+            })
+            .min();
+        if let Some((_, i)) = best {
+            self.select(i);
+        }
+    }
+
+    /// Selects the next outgoing edge of the selected node; after the last, none.
+    pub fn next_edge(&mut self) {
+        let outs: Vec<usize> = (0..self.layout.edges.len())
+            .filter(|&r| self.layout.edges[r].from == self.selected)
+            .collect();
+        self.edge = match self.edge.and_then(|e| outs.iter().position(|&r| r == e)) {
+            None => outs.first().copied(),
+            Some(p) => outs.get(p + 1).copied(),
+        };
+    }
+
+    /// Selects the next node with faults, errors or throttles, worst first, wrapping.
+    pub fn next_problem(&mut self) -> bool {
+        let mut bad: Vec<usize> = (0..self.counts.len())
+            .filter(|&i| {
+                matches!(
+                    self.counts[i].health(),
+                    Health::Fault | Health::Error | Health::Throttle
+                )
+            })
+            .collect();
+        bad.sort_by_key(|&i| (std::cmp::Reverse(self.counts[i].badness()), i));
+        let next = match bad.iter().position(|&i| i == self.selected) {
+            Some(p) => bad.get((p + 1) % bad.len()).copied(),
+            None => bad.first().copied(),
+        };
+        match next {
+            Some(i) => {
+                self.select(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Scrolls so the selected node's box (and the selected edge's end) is inside a view of
+    /// `w` × `h` cells, moving as little as possible.
+    pub fn scroll_into_view(&mut self, (w, h): (usize, usize)) {
+        let Some(b) = self.layout.boxes.get(self.selected) else {
+            return;
+        };
+        let fit = |off: usize, start: usize, len: usize, view: usize| {
+            if view == 0 {
+                return start;
+            }
+            let mut o = off;
+            if start + len > o + view {
+                o = (start + len).saturating_sub(view);
+            }
+            if start < o {
+                o = start;
+            }
+            o
+        };
+        // A margin of two cells left of the box shows the arrows entering it.
+        let x0 = b.x.saturating_sub(2);
+        self.offset = (
+            fit(self.offset.0, x0, b.w + (b.x - x0), w),
+            fit(self.offset.1, b.y, b.h, h),
+        );
+    }
+
+    /// What Enter lists traces for: the selected edge, else the selected node.
+    pub fn target(&self) -> Option<Target> {
+        let key = |i: usize| {
+            self.graph
+                .services
+                .get(i)
+                .map(|s| (node_name(s), s.kind.clone().unwrap_or_default()))
+        };
+        match self.edge.and_then(|e| self.layout.edges.get(e)) {
+            Some(r) => Some(Target::Edge(key(r.from)?, key(r.to)?)),
+            None => key(self.selected).map(|(n, k)| Target::Service(n, k)),
+        }
+    }
+}
+
+impl Target {
+    /// How the list header names the filter.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Service(n, _) => format!("service({n:?})"),
+            Target::Edge((a, _), (b, _)) => format!("edge({a:?}, {b:?})"),
+        }
+    }
+
+    /// Whether a trace goes through this node or edge. Clients stand for the callers of the
+    /// trace's entry service.
+    pub fn matches(&self, trace: &Trace) -> bool {
+        let root = trace
+            .root_segment()
+            .and_then(|id| trace.nodes.get(id))
+            .map(|n| service::of_segment(&n.doc));
+        let is = |k: &service::ServiceKey, (n, t): &(String, String)| &k.name == n && &k.kind == t;
+        match self {
+            Target::Service(n, t) if t == "client" => root.is_some_and(|r| &r.name == n),
+            Target::Service(n, t) => service::services_in(trace)
+                .iter()
+                .any(|k| is(k, &(n.clone(), t.clone()))),
+            Target::Edge((a, ta), to) if ta == "client" => {
+                root.is_some_and(|r| &r.name == a && is(&r, to))
+            }
+            Target::Edge(from, to) => service::calls(trace)
+                .iter()
+                .any(|c| is(&c.from, from) && is(&c.to, to)),
+        }
+    }
+
+    /// The traces of `data` through this node or edge. Summaries loaded without their documents
+    /// match a node by their service IDs.
+    pub fn traces(&self, data: &Dataset) -> TraceSet {
+        let mut ids: HashSet<String> = data
+            .traces
+            .iter()
+            .filter(|t| self.matches(t))
+            .map(|t| t.id.clone())
+            .collect();
+        let loaded: HashSet<&str> = data.traces.iter().map(|t| t.id.as_str()).collect();
+        if let Target::Service(n, _) = self {
+            for s in data
+                .summaries
+                .iter()
+                .filter(|s| !loaded.contains(s.id.as_str()))
+            {
+                if s.service_ids.iter().any(|x| x.name.as_ref() == Some(n)) {
+                    ids.insert(s.id.clone());
+                }
+            }
+        }
+        TraceSet {
+            label: self.label(),
+            ids,
+        }
+    }
+}
+
+impl App {
+    /// Opens the map of every loaded trace (or, with no trace documents, of the first graph
+    /// read from a file).
+    pub(super) fn open_map(&mut self) {
+        let Some(data) = self.data.as_ref() else {
+            return;
+        };
+        let graph = if data.traces.is_empty() {
+            data.graphs.first().cloned().unwrap_or_default()
+        } else {
+            crate::engine::service_graph(data.traces.iter().map(|t| &**t))
+        };
+        if graph.services.is_empty() {
+            self.message = Some("no services to map".into());
+            return;
+        }
+        self.map = Some(MapState::new(graph, None));
+        self.mode = Mode::Map;
+        self.message = None;
+    }
+
+    /// Opens the map of the trace in the trace view.
+    pub(super) fn open_trace_map(&mut self) {
+        let Some(v) = self.view.as_ref() else {
+            return;
+        };
+        let graph = crate::engine::service_graph([&*v.trace]);
+        if graph.services.is_empty() {
+            self.message = Some("no services to map in this trace".into());
+            return;
+        }
+        self.map = Some(MapState::new(graph, Some(v.trace.id.clone())));
+        self.mode = Mode::Map;
+    }
+
+    /// Handles a key on the map.
+    pub(super) fn map_action(&mut self, action: Action) {
+        let Some(m) = self.map.as_mut() else {
+            self.mode = Mode::List;
+            return;
+        };
+        match action {
+            Action::Back => {
+                self.mode = if m.trace_id.is_some() && self.view.is_some() {
+                    Mode::Trace
+                } else {
+                    Mode::List
+                };
+                self.map = None;
+                return;
+            }
+            Action::Up => m.go(0, -1),
+            Action::Down => m.go(0, 1),
+            Action::Left => m.go(-1, 0),
+            Action::Right => m.go(1, 0),
+            Action::NextTab => m.step(true),
+            Action::PrevTab => m.step(false),
+            Action::NextEdge => m.next_edge(),
+            Action::NextProblem if !m.next_problem() => {
+                self.message = Some("no node with faults, errors or throttles".into());
+            }
+            Action::Open => {
+                let (Some(t), Some(data)) = (m.target(), self.data.as_ref()) else {
+                    return;
+                };
+                let set = t.traces(data);
+                self.list.only = Some(set);
+                self.list.rebuild(&data.summaries);
+                self.list.selected = 0;
+                self.list.offset = 0;
+                self.map = None;
+                self.view = None;
+                self.mode = Mode::List;
+                return;
+            }
+            _ => {}
+        }
+        m.scroll_into_view(canvas_size(self.size));
+    }
+}

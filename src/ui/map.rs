@@ -1,0 +1,448 @@
+//! The service map: the layout from `engine::graph_layout` painted into the visible window of a
+//! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
+//! health), plus a footer or sidebar with the selected node's statistics.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::App;
+use crate::app::map::{Counts, Health, MapState, node_name, short_kind, split};
+use crate::model::time::format_duration;
+
+const UP: u8 = 1;
+const DOWN: u8 = 2;
+const LEFT: u8 = 4;
+const RIGHT: u8 = 8;
+
+/// The colour of a health.
+fn health_color(h: Health) -> Color {
+    match h {
+        Health::Fault => theme::FAULT,
+        Health::Error => theme::ERROR,
+        Health::Throttle => theme::THROTTLE,
+        Health::Ok => Color::Green,
+        Health::Unknown => Color::Gray,
+    }
+}
+
+fn line_char(bits: u8) -> char {
+    match bits {
+        b if b == LEFT | RIGHT || b == LEFT || b == RIGHT => '─',
+        b if b == UP | DOWN || b == UP || b == DOWN => '│',
+        b if b == DOWN | RIGHT => '┌',
+        b if b == DOWN | LEFT => '┐',
+        b if b == UP | RIGHT => '└',
+        b if b == UP | LEFT => '┘',
+        b if b == UP | DOWN | RIGHT => '├',
+        b if b == UP | DOWN | LEFT => '┤',
+        b if b == LEFT | RIGHT | DOWN => '┬',
+        b if b == LEFT | RIGHT | UP => '┴',
+        0 => ' ',
+        _ => '┼',
+    }
+}
+
+/// The visible window of the drawing.
+struct Canvas {
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    bits: Vec<u8>,
+    glyph: Vec<Option<char>>,
+    style: Vec<Style>,
+}
+
+impl Canvas {
+    fn new(x0: usize, y0: usize, w: usize, h: usize) -> Self {
+        Canvas {
+            x0,
+            y0,
+            w,
+            h,
+            bits: vec![0; w * h],
+            glyph: vec![None; w * h],
+            style: vec![Style::new(); w * h],
+        }
+    }
+
+    fn at(&self, x: usize, y: usize) -> Option<usize> {
+        let (cx, cy) = (x.checked_sub(self.x0)?, y.checked_sub(self.y0)?);
+        (cx < self.w && cy < self.h).then_some(cy * self.w + cx)
+    }
+
+    fn line(&mut self, x: usize, y: usize, bits: u8, style: Style) {
+        if let Some(i) = self.at(x, y) {
+            self.bits[i] |= bits;
+            self.style[i] = style;
+        }
+    }
+
+    fn put(&mut self, x: usize, y: usize, c: char, style: Style) {
+        if let Some(i) = self.at(x, y) {
+            self.glyph[i] = Some(c);
+            self.style[i] = style;
+        }
+    }
+
+    fn text(&mut self, x: usize, y: usize, s: &str, max: usize, style: Style) {
+        for (k, c) in s.chars().take(max).enumerate() {
+            self.put(x + k, y, c, style);
+        }
+    }
+
+    fn lines(self) -> Vec<Line<'static>> {
+        (0..self.h)
+            .map(|r| {
+                let mut spans: Vec<Span<'static>> = Vec::new();
+                let mut cur = String::new();
+                let mut cur_style = Style::new();
+                for c in 0..self.w {
+                    let i = r * self.w + c;
+                    let ch = self.glyph[i].unwrap_or_else(|| line_char(self.bits[i]));
+                    if self.style[i] != cur_style && !cur.is_empty() {
+                        spans.push(Span::styled(std::mem::take(&mut cur), cur_style));
+                    }
+                    cur_style = self.style[i];
+                    cur.push(ch);
+                }
+                if !cur.is_empty() {
+                    spans.push(Span::styled(cur, cur_style));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// `F 3.2% E 6.3%`: the failure rates that are not zero; `ok` when all are.
+fn rates(c: &Counts) -> String {
+    let parts: Vec<String> = [("F", c.faults), ("E", c.errors), ("T", c.throttles)]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k}{:.0}%", c.pct(*n).clamp(1.0, 100.0)))
+        .collect();
+    if parts.is_empty() {
+        if c.total > 0 {
+            "ok".into()
+        } else {
+            String::new()
+        }
+    } else {
+        parts.join(" ")
+    }
+}
+
+fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
+    let (w, h) = (usize::from(area.width), usize::from(area.height));
+    let mut cv = Canvas::new(m.offset.0, m.offset.1, w, h);
+    // Edges: the selected one last, so it stays on top where lines share cells.
+    let mut order: Vec<usize> = (0..m.layout.edges.len()).collect();
+    if let Some(e) = m.edge {
+        order.retain(|&r| r != e);
+        order.push(e);
+    }
+    for r in order {
+        let Some(route) = m.layout.edges.get(r) else {
+            continue;
+        };
+        let selected = m.edge == Some(r);
+        let c = m.edge_counts(r);
+        let style = if selected {
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        } else {
+            match c.health() {
+                Health::Ok | Health::Unknown => theme::dim(),
+                hl => Style::new().fg(health_color(hl)),
+            }
+        };
+        let cells = route.cells();
+        for (k, &(x, y)) in cells.iter().enumerate() {
+            let mut bits = 0;
+            for n in [
+                k.checked_sub(1).and_then(|p| cells.get(p)),
+                cells.get(k + 1),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                bits |= if n.0 < x {
+                    LEFT
+                } else if n.0 > x {
+                    RIGHT
+                } else if n.1 < y {
+                    UP
+                } else {
+                    DOWN
+                };
+            }
+            if k == 0 {
+                // Towards the source box.
+                bits |= if route.reversed { RIGHT } else { LEFT };
+            }
+            cv.line(x, y, bits, style);
+        }
+        if let Some(&(x, y)) = cells.last() {
+            cv.put(x, y, if route.reversed { '◀' } else { '▶' }, style);
+        }
+    }
+    for b in &m.layout.boxes {
+        let Some(s) = m.graph.services.get(b.node) else {
+            continue;
+        };
+        let c = m.counts.get(b.node).copied().unwrap_or_default();
+        let selected = b.node == m.selected;
+        let color = health_color(c.health());
+        let mut border = Style::new().fg(color);
+        let mut inner = Style::new();
+        if selected {
+            border = border.bg(Color::Indexed(238)).add_modifier(Modifier::BOLD);
+            inner = theme::selected();
+        }
+        let (tl, tr, bl, br, hz, vt) = if selected {
+            ('╔', '╗', '╚', '╝', '═', '║')
+        } else {
+            ('╭', '╮', '╰', '╯', '─', '│')
+        };
+        let (x1, y1) = (b.x + b.w - 1, b.y + b.h - 1);
+        for x in b.x..=x1 {
+            for y in b.y..=y1 {
+                let ch = match (x == b.x, x == x1, y == b.y, y == y1) {
+                    (true, _, true, _) => tl,
+                    (_, true, true, _) => tr,
+                    (true, _, _, true) => bl,
+                    (_, true, _, true) => br,
+                    (_, _, true, _) | (_, _, _, true) => hz,
+                    (true, _, _, _) | (_, true, _, _) => vt,
+                    _ => ' ',
+                };
+                let st = if ch == ' ' { inner } else { border };
+                cv.put(x, y, ch, st);
+            }
+        }
+        let iw = b.w.saturating_sub(2);
+        let name_style = inner.fg(color).add_modifier(Modifier::BOLD);
+        cv.text(
+            b.x + 1,
+            b.y + 1,
+            &truncate(&node_name(s), iw),
+            iw,
+            name_style,
+        );
+        let kind = short_kind(s.kind.as_deref());
+        let req = if c.total > 0 || s.summary_statistics.is_some() {
+            let long = format!("{kind} · {} req", c.total);
+            if long.chars().count() <= iw {
+                long
+            } else {
+                format!("{kind} {} req", c.total)
+            }
+        } else {
+            kind
+        };
+        if b.h > 3 {
+            cv.text(b.x + 1, b.y + 2, &truncate(&req, iw), iw, inner);
+        }
+        if b.h > 4 {
+            let avg = c.avg().map(format_duration).unwrap_or_default();
+            let r = rates(&c);
+            let third = if avg.chars().count() + 1 + r.chars().count() <= iw {
+                format!("{avg:<w$}{r}", w = iw - r.chars().count())
+            } else {
+                r
+            };
+            cv.text(
+                b.x + 1,
+                b.y + 3,
+                &third,
+                iw,
+                inner.fg(if c.health() == Health::Ok {
+                    Color::Gray
+                } else {
+                    color
+                }),
+            );
+        }
+    }
+    cv.lines()
+}
+
+fn rate_spans(c: &Counts) -> Vec<Span<'static>> {
+    let mut v = Vec::new();
+    for (what, n, col) in [
+        ("faults", c.faults, theme::FAULT),
+        ("errors", c.errors, theme::ERROR),
+        ("throttles", c.throttles, theme::THROTTLE),
+    ] {
+        let st = if n > 0 {
+            Style::new().fg(col).add_modifier(Modifier::BOLD)
+        } else {
+            theme::dim()
+        };
+        if !v.is_empty() {
+            v.push(Span::styled(" · ", theme::dim()));
+        }
+        let what = if n == 1 {
+            what.trim_end_matches('s')
+        } else {
+            what
+        };
+        v.push(Span::styled(format!("{n} {what} ({:.1}%)", c.pct(n)), st));
+    }
+    v
+}
+
+fn volume(c: &Counts) -> String {
+    match c.avg() {
+        Some(a) => format!("{} req · avg {}", c.total, format_duration(a)),
+        None => format!("{} req", c.total),
+    }
+}
+
+/// The statistics: the node (name, type, requests, latency, failure rates), then the selected
+/// edge, or the node's failing calls worst first. `rows` lines at most (the sidebar has more).
+fn info_lines(m: &MapState, rows: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let name = |i: usize| m.graph.services.get(i).map(node_name).unwrap_or_default();
+    if let Some(s) = m.node() {
+        let c = m.counts.get(m.selected).copied().unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", node_name(s)),
+                Style::new()
+                    .fg(health_color(c.health()))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("{} ", s.kind.as_deref().unwrap_or("-")),
+                theme::dim(),
+            ),
+            Span::raw(volume(&c)),
+        ]));
+        out.push(Line::from(rate_spans(&c)));
+    }
+    match m.edge.and_then(|e| m.layout.edges.get(e).map(|r| (e, r))) {
+        Some((e, r)) => {
+            let c = m.edge_counts(e);
+            let mut l = vec![Span::styled(
+                format!("call → {}: ", name(r.to)),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            )];
+            l.push(Span::raw(format!("{} ", volume(&c))));
+            l.extend(rate_spans(&c));
+            out.push(Line::from(l));
+        }
+        None => {
+            let worst = m.worst_edges();
+            if worst.is_empty() {
+                out.push(Line::styled("no failing calls in or out", theme::dim()));
+            }
+            let per_line = rows.saturating_sub(out.len()) > 3;
+            let mut l: Vec<Span<'static>> = Vec::new();
+            for &r in worst.iter().take(if per_line { 8 } else { 3 }) {
+                let Some(e) = m.layout.edges.get(r) else {
+                    continue;
+                };
+                let c = m.edge_counts(r);
+                let other = if e.from == m.selected {
+                    format!("→ {} ", name(e.to))
+                } else {
+                    format!("← {} ", name(e.from))
+                };
+                if !per_line && !l.is_empty() {
+                    l.push(Span::styled("│ ", theme::dim()));
+                }
+                l.push(Span::raw(other));
+                l.push(Span::styled(
+                    format!("{}F {}E {}T ", c.faults, c.errors, c.throttles),
+                    Style::new().fg(health_color(c.health())),
+                ));
+                if per_line {
+                    out.push(Line::from(std::mem::take(&mut l)));
+                }
+            }
+            if !l.is_empty() {
+                out.push(Line::from(l));
+            }
+        }
+    }
+    out
+}
+
+/// Draws the header, the drawing and the statistics.
+pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
+    let Some(m) = app.map.as_ref() else {
+        return;
+    };
+    let mut head = vec![Span::styled(
+        match &m.trace_id {
+            Some(id) => format!(" Trace map {id} "),
+            None => " Service map ".to_owned(),
+        },
+        theme::heading(),
+    )];
+    head.push(Span::raw(format!(
+        "│ {} nodes, {} edges ",
+        m.graph.services.len(),
+        m.layout.edges.len()
+    )));
+    head.push(Span::raw("│ "));
+    match m.most_faults {
+        Some((i, n)) => head.push(Span::styled(
+            format!(
+                "most faults: {} ({n})",
+                m.graph.services.get(i).map(node_name).unwrap_or_default()
+            ),
+            Style::new().fg(theme::FAULT).add_modifier(Modifier::BOLD),
+        )),
+        None => head.push(Span::styled("no faults", Style::new().fg(Color::Green))),
+    }
+    frame.render_widget(Paragraph::new(Line::from(head)), header);
+
+    let (canvas, info) = split(body);
+    frame.render_widget(Paragraph::new(draw_canvas(m, canvas)), canvas);
+    if canvas.height == body.height {
+        // Sidebar: one fact per line.
+        let mut lines = info_lines(m, usize::from(info.height).saturating_sub(4));
+        lines.push(Line::raw(""));
+        for k in [
+            "←↓↑→ hjkl  nearest node",
+            "Tab        next node",
+            "e          next call out",
+            "n          next failing node",
+            "Enter      its traces",
+            "Esc        back",
+        ] {
+            lines.push(Line::styled(k, theme::dim()));
+        }
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme::dim());
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            info,
+        );
+    } else {
+        let lines = info_lines(m, 3);
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme::dim());
+        frame.render_widget(Paragraph::new(lines).block(block), info);
+    }
+}

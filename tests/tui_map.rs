@@ -1,0 +1,359 @@
+//! The service map: snapshots of the drawing (demo and a published trace) and app flows (open,
+//! move, Enter on a node or an edge, back, the map of one trace).
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::{App, DataEvent, Event, Mode};
+use xray_tui::cli::SourceArgs;
+use xray_tui::engine::dataset::Dataset;
+use xray_tui::engine::service;
+
+const BLOCK07: &str =
+    "tests/fixtures/public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json";
+
+fn load(source: &SourceArgs) -> Arc<Dataset> {
+    Arc::new(xray_tui::headless::load(source, &mut std::io::sink()).expect("loads"))
+}
+
+fn demo() -> Arc<Dataset> {
+    load(&SourceArgs {
+        demo: true,
+        ..Default::default()
+    })
+}
+
+fn block07() -> Arc<Dataset> {
+    load(&SourceArgs {
+        files: vec![format!("{}/{BLOCK07}", env!("CARGO_MANIFEST_DIR"))],
+        ..Default::default()
+    })
+}
+
+fn app_with(data: Arc<Dataset>, w: u16, h: u16) -> App {
+    let mut app = App::new("test", Rect::new(0, 0, w, h));
+    app.start_load();
+    app.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(data),
+    }));
+    app
+}
+
+fn code(app: &mut App, k: KeyCode) {
+    app.update(Event::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let k = match c {
+            '\n' => KeyCode::Enter,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        code(app, k);
+    }
+}
+
+fn render(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).expect("term");
+    t.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    format!("{}", t.backend())
+}
+
+#[test]
+fn map_demo_80x24() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn map_demo_160x48() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn map_demo_160x48_edge_selected() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "mee");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn map_block07_80x24() {
+    let mut a = app_with(block07(), 80, 24);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn map_block07_160x48() {
+    let mut a = app_with(block07(), 160, 48);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn trace_map_80x24() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "fg\nm");
+    insta::assert_snapshot!(render(&a));
+}
+
+fn selected_name(app: &App) -> String {
+    let m = app.map.as_ref().expect("map open");
+    m.node().and_then(|s| s.name.clone()).unwrap_or_default()
+}
+
+/// Tabs through the map until the selected node is `name` of type `kind`.
+fn select(app: &mut App, name: &str, kind: &str) {
+    let n = app.map.as_ref().expect("map open").graph.services.len();
+    for _ in 0..=n {
+        let m = app.map.as_ref().expect("map open");
+        if m.node()
+            .is_some_and(|s| s.name.as_deref() == Some(name) && s.kind.as_deref() == Some(kind))
+        {
+            return;
+        }
+        code(app, KeyCode::Tab);
+    }
+    panic!("no node {name} ({kind}) on the map");
+}
+
+fn visible_traces(app: &App) -> Vec<Arc<xray_tui::model::Trace>> {
+    let data = app.data.as_ref().expect("data");
+    app.list
+        .visible
+        .iter()
+        .map(|&i| {
+            let id = &data.summaries[i].id;
+            Arc::clone(data.find_trace(id).expect("the demo has every trace"))
+        })
+        .collect()
+}
+
+#[test]
+fn m_opens_the_map_on_the_node_with_the_most_faults() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    assert_eq!(a.mode, Mode::Map);
+    let m = a.map.as_ref().expect("map open");
+    let (i, n) = m.most_faults.expect("the demo has faults");
+    assert_eq!(m.selected, i);
+    let max = m
+        .graph
+        .services
+        .iter()
+        .filter(|s| s.kind.as_deref() != Some("client"))
+        .filter_map(|s| s.summary_statistics.as_ref())
+        .map(|s| s.fault_statistics.total_count)
+        .max();
+    assert_eq!(Some(n), max);
+    let text = render(&a);
+    assert!(text.contains(&format!("most faults: {} ({n})", selected_name(&a))));
+    code(&mut a, KeyCode::Esc);
+    assert_eq!(a.mode, Mode::List);
+    assert!(a.map.is_none());
+}
+
+#[test]
+fn keys_move_between_nodes() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    let m = a.map.as_ref().expect("map open");
+    let order = m.layout.reading_order();
+    let start = m.selected;
+    let p = order.iter().position(|&i| i == start).expect("in order");
+    code(&mut a, KeyCode::Tab);
+    assert_eq!(
+        a.map.as_ref().expect("open").selected,
+        order[(p + 1) % order.len()]
+    );
+    code(&mut a, KeyCode::BackTab);
+    assert_eq!(a.map.as_ref().expect("open").selected, start);
+    // Right goes to a box further right, left comes back left of it.
+    let x = |a: &App| {
+        let m = a.map.as_ref().expect("open");
+        m.layout.boxes[m.selected].x
+    };
+    let before = x(&a);
+    keys(&mut a, "l");
+    assert!(x(&a) > before);
+    keys(&mut a, "h");
+    assert!(x(&a) < before + 1);
+    // Down moves to a box below.
+    let y = |a: &App| {
+        let m = a.map.as_ref().expect("open");
+        m.layout.boxes[m.selected].y
+    };
+    keys(&mut a, "g");
+    select(&mut a, "shop-api/prod", "AWS::ApiGateway::Stage");
+    let top = y(&a);
+    keys(&mut a, "l");
+    keys(&mut a, "j");
+    let m = a.map.as_ref().expect("open");
+    let b = &m.layout.boxes[m.selected];
+    assert!(b.y > top || b.x > 0);
+    // The selection stays on screen.
+    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    assert!(
+        b.x + b.w <= m.offset.0 + w && b.x >= m.offset.0,
+        "{b:?} {:?}",
+        m.offset
+    );
+    assert!(b.y + b.h <= m.offset.1 + h && b.y >= m.offset.1);
+    // n walks the failing nodes, most faults first, starting after the one selected.
+    keys(&mut a, "n");
+    let m = a.map.as_ref().expect("open");
+    assert!(
+        m.counts[m.selected].faults + m.counts[m.selected].errors + m.counts[m.selected].throttles
+            > 0
+    );
+}
+
+#[test]
+fn enter_on_a_node_lists_the_traces_through_it() {
+    let mut a = app_with(demo(), 80, 24);
+    let all = a.list.visible.len();
+    keys(&mut a, "m");
+    select(&mut a, "payments", "AWS::EKS::Container");
+    code(&mut a, KeyCode::Enter);
+    assert_eq!(a.mode, Mode::List);
+    let only = a.list.only.as_ref().expect("filtered");
+    assert_eq!(only.label, "service(\"payments\")");
+    let traces = visible_traces(&a);
+    assert!(!traces.is_empty() && traces.len() < all);
+    for t in &traces {
+        assert!(
+            service::services_in(t).iter().any(|k| k.name == "payments"),
+            "{} does not touch payments",
+            t.id
+        );
+    }
+    // Every trace through payments is listed.
+    let data = a.data.clone().expect("data");
+    let expected = data
+        .traces
+        .iter()
+        .filter(|t| service::services_in(t).iter().any(|k| k.name == "payments"))
+        .count();
+    assert_eq!(traces.len(), expected);
+    assert!(render(&a).contains("service(\"payments\")"));
+    // Esc clears it; so does f.
+    code(&mut a, KeyCode::Esc);
+    assert!(a.list.only.is_none());
+    assert_eq!(a.list.visible.len(), all);
+    keys(&mut a, "m");
+    select(&mut a, "payments", "AWS::EKS::Container");
+    code(&mut a, KeyCode::Enter);
+    keys(&mut a, "f");
+    assert!(a.list.only.is_none());
+    assert_eq!(a.list.visible.len(), all);
+}
+
+#[test]
+fn enter_on_an_edge_lists_the_traces_with_that_call() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    select(&mut a, "checkout", "AWS::Lambda::Function");
+    let target = |a: &App| {
+        let m = a.map.as_ref().expect("open");
+        let r = &m.layout.edges[m.edge.expect("an edge is selected")];
+        m.graph.services[r.to].name.clone().unwrap_or_default()
+    };
+    let outs = {
+        let m = a.map.as_ref().expect("open");
+        m.layout
+            .edges
+            .iter()
+            .filter(|e| e.from == m.selected)
+            .count()
+    };
+    let mut found = false;
+    for _ in 0..outs {
+        keys(&mut a, "e");
+        if target(&a) == "payments" {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "checkout calls payments");
+    assert!(render(&a).contains("call → payments"));
+    code(&mut a, KeyCode::Enter);
+    assert_eq!(a.mode, Mode::List);
+    let only = a.list.only.as_ref().expect("filtered");
+    assert_eq!(only.label, "edge(\"checkout\", \"payments\")");
+    let traces = visible_traces(&a);
+    assert!(!traces.is_empty());
+    for t in &traces {
+        assert!(
+            service::calls(t)
+                .iter()
+                .any(|c| c.from.name == "checkout" && c.to.name == "payments"),
+            "{} has no checkout → payments call",
+            t.id
+        );
+    }
+    // After the last outgoing edge, e selects none again.
+    keys(&mut a, "m");
+    select(&mut a, "checkout", "AWS::Lambda::Function");
+    keys(&mut a, &"e".repeat(outs + 1));
+    assert_eq!(a.map.as_ref().expect("open").edge, None);
+}
+
+#[test]
+fn trace_map_shows_the_open_trace_and_esc_goes_back_to_it() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "fg\n");
+    let id = a.view.as_ref().expect("open").trace.id.clone();
+    keys(&mut a, "m");
+    assert_eq!(a.mode, Mode::Map);
+    let m = a.map.as_ref().expect("map open");
+    assert_eq!(m.trace_id.as_deref(), Some(id.as_str()));
+    let trace = a.view.as_ref().expect("still open").trace.clone();
+    assert_eq!(
+        m.graph.services.len(),
+        xray_tui::engine::service_graph([&*trace]).services.len()
+    );
+    assert!(render(&a).contains(&format!("Trace map {id}")));
+    code(&mut a, KeyCode::Esc);
+    assert_eq!(a.mode, Mode::Trace);
+    assert_eq!(a.view.as_ref().expect("open").trace.id, id);
+    keys(&mut a, "mq");
+    assert_eq!(a.mode, Mode::Trace);
+}
+
+#[test]
+fn resize_keeps_the_selection_in_view() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    select(&mut a, "shop-payments", "AWS::DynamoDB::Table");
+    a.update(Event::Resize(80, 24));
+    let m = a.map.as_ref().expect("open");
+    let b = &m.layout.boxes[m.selected];
+    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    assert!(b.x >= m.offset.0 && b.x + b.w <= m.offset.0 + w);
+    assert!(b.y >= m.offset.1 && b.y + b.h <= m.offset.1 + h);
+}
+
+#[test]
+fn list_80x24_after_enter_on_payments() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    select(&mut a, "payments", "AWS::EKS::Container");
+    code(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn map_demo_250x60_whole_graph() {
+    let mut a = app_with(demo(), 250, 60);
+    keys(&mut a, "m");
+    insta::assert_snapshot!(render(&a));
+}
