@@ -23,7 +23,8 @@ pub fn flags(s: &TraceSummary) -> String {
     .collect()
 }
 
-fn truncate(s: &str, max: usize) -> String {
+/// `s` cut to `max` characters, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {

@@ -1,10 +1,13 @@
 //! `xray-tui listen --headless --save`: the real binary receives real UDP datagrams, stops on
 //! SIGTERM, and what it saved reads back as assembled traces.
 
+#[path = "support/listen.rs"]
+mod listen_support;
+
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
@@ -28,40 +31,6 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
-fn start(port: u16, save: &PathBuf) -> Child {
-    let child = Command::new(BIN)
-        .args(["listen", "--headless", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--save")
-        .arg(save)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Wait until the sampling port answers: both sockets are bound by then.
-    let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "listen did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-/// SIGTERM, as a container runtime would; returns stderr.
-fn stop(child: Child) -> String {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let out = child.wait_with_output().expect("wait");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "exit {:?}: {err}", out.status);
-    err
-}
-
 fn send(sock: &UdpSocket, port: u16, payload: &[u8]) {
     sock.send_to(payload, ("127.0.0.1", port)).expect("send");
 }
@@ -75,7 +44,7 @@ fn doc(v: serde_json::Value) -> Vec<u8> {
 fn receives_saves_and_reassembles() {
     let port = free_port();
     let save = tmp("listen.ndjson");
-    let child = start(port, &save);
+    let child = listen_support::start(port, &save);
     let sock = UdpSocket::bind("127.0.0.1:0").expect("client");
     use serde_json::json;
     // Trace 1: an in-progress segment, a subsegment streamed on its own, then the completed
@@ -128,7 +97,7 @@ fn receives_saves_and_reassembles() {
     );
     send(&sock, port, b"{\"format\":\"json\",\"version\":1}\n");
     std::thread::sleep(Duration::from_millis(300));
-    let err = stop(child);
+    let err = listen_support::stop(child);
     assert!(err.contains("accepted 4"), "{err}");
     assert!(err.contains("rejected 5"), "{err}");
     assert!(err.contains("saved 4 documents"), "{err}");
@@ -185,7 +154,7 @@ fn answers_sampling_requests_over_http() {
     use std::io::{Read, Write};
     let port = free_port();
     let save = tmp("sampling.ndjson");
-    let child = start(port, &save);
+    let child = listen_support::start(port, &save);
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let body = "{}";
     write!(
@@ -198,7 +167,7 @@ fn answers_sampling_requests_over_http() {
     c.read_to_string(&mut resp).expect("read");
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("\"ReservoirSize\":1"), "{resp}");
-    let err = stop(child);
+    let err = listen_support::stop(child);
     assert!(err.contains("sampling 1"), "{err}");
     let _ = std::fs::remove_file(&save);
 }

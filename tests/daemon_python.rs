@@ -6,10 +6,13 @@
 //! global `python3` lacks the SDK), else `python3`. Without Python or the SDK the tests are
 //! skipped with a message, except under `CI=true`, where they fail.
 
+#[path = "support/listen.rs"]
+mod listen_support;
+
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
 
@@ -44,36 +47,10 @@ fn free_port() -> u16 {
     }
 }
 
-fn listen(port: u16, save: &PathBuf) -> Child {
-    let child = Command::new(BIN)
-        .args(["listen", "--headless", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--save")
-        .arg(save)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "listen did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-fn stop(child: Child) -> String {
+/// Gives the last datagrams the SDK sent time to arrive, then stops the daemon.
+fn stop_after_drain(child: std::process::Child) -> String {
     std::thread::sleep(Duration::from_millis(300));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    let out = child.wait_with_output().expect("wait");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{err}");
-    err
+    listen_support::stop(child)
 }
 
 fn app(py: &str, port: u16, mode: &str) -> serde_json::Value {
@@ -117,9 +94,9 @@ fn python_sdk_traces_arrive_and_assemble() {
     let port = free_port();
     let save = std::env::temp_dir().join(format!("xray-tui-py-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
-    let daemon = listen(port, &save);
+    let daemon = listen_support::start(port, &save);
     let ids = app(&py, port, "traces");
-    let err = stop(daemon);
+    let err = stop_after_drain(daemon);
     assert!(!err.contains("rejected"), "{err}");
 
     let saved = std::fs::read_to_string(&save).expect("saved");
@@ -201,9 +178,9 @@ fn python_sdk_centralized_sampling_talks_to_xray_tui() {
     let Some(py) = python() else { return };
     let port = free_port();
     let save = std::env::temp_dir().join(format!("xray-tui-pys-{}.ndjson", std::process::id()));
-    let daemon = listen(port, &save);
+    let daemon = listen_support::start(port, &save);
     let got = app(&py, port, "sampling");
-    let err = stop(daemon);
+    let err = stop_after_drain(daemon);
     assert_eq!(got["rules"], serde_json::json!(["Default"]), "{got}");
     assert_eq!(got["rate"], 0.05);
     assert_eq!(got["quota"], 1, "SamplingTargets answered: {got}");

@@ -2,6 +2,7 @@
 //! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
 //! health), plus a footer or sidebar with the selected node's statistics.
 
+use crate::report::truncate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -116,16 +117,6 @@ impl Canvas {
                 Line::from(spans)
             })
             .collect()
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }
 

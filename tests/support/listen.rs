@@ -1,0 +1,40 @@
+//! Starting and stopping the real `xray-tui listen --headless` for the daemon tests.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts `listen --headless --save SAVE` on `127.0.0.1:PORT` and waits until its TCP
+/// (sampling) port answers: both sockets are bound by then.
+pub fn start(port: u16, save: &Path) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+        .args(["listen", "--headless", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--save")
+        .arg(save)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "listen did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// Stops it with SIGTERM, as a container runtime would; it must exit 0. Returns its stderr.
+pub fn stop(child: Child) -> String {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    err
+}
