@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use xray_tui::cli::Cli;
+use xray_tui::cli::{Cli, Command};
 use xray_tui::headless::{self, Failure};
 
 fn main() -> ExitCode {
@@ -18,6 +18,12 @@ fn main() -> ExitCode {
             .map_err(Failure::from)
     } else if cli.command.is_none() {
         interactive(&cli)
+    } else if let Some(Command::Listen(args)) = &cli.command
+        && !args.headless
+        && io::stdout().is_terminal()
+    {
+        // `listen` opens the app in follow mode; without a terminal it runs headless.
+        headless::config(&cli).and_then(|config| xray_tui::tui::run_listen(args, config))
     } else {
         headless::run(&cli, &mut out, &mut err)
     };

@@ -8,9 +8,10 @@
 
 use std::io::{self, Stdout};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self as ct, KeyEventKind};
 use crossterm::execute;
@@ -21,9 +22,16 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::app::{App, Cmd, DataEvent, Event};
+use crate::app::{
+    App, Cmd, DaemonFeed, DataEvent, DataUpdate, Event, Feed, SourceKind, TraceFetched,
+};
 use crate::cli::SourceArgs;
+use crate::daemon::Daemon;
+use crate::daemon::stats::kernel_rcvbuf_errors;
 use crate::headless::{self, Failure};
+use crate::source::aws::live::{
+    Connect, FOLLOW_EVERY, Fetcher, FetcherOptions, LiveEvent, Request,
+};
 use crate::ui;
 
 /// How often the loop wakes without input (spinner frames).
@@ -80,35 +88,207 @@ pub fn source_label(source: &SourceArgs) -> String {
     parts.join(", ")
 }
 
-/// Runs the interactive app until the user quits.
+/// Where the app's data comes from, and the runtime parts that feed it.
+enum Backend {
+    /// Files or the demo: a loader thread per load.
+    Files(SourceArgs),
+    /// The X-Ray API: the fetcher thread.
+    Aws(Fetcher),
+    /// The local daemon; the pump thread sends its snapshots.
+    Daemon,
+}
+
+/// Runs the interactive app over files, the demo or AWS until the user quits.
 pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Failure> {
-    if !source.demo && source.files.is_empty() {
-        return Err(Failure::Usage(
-            "no source given: use --demo for the bundled demo data or --file PATH for X-Ray files"
-                .into(),
-        ));
+    let aws = crate::source::aws::headless::is_aws(source);
+    if aws {
+        // Check the window before taking the terminal, so a typo is a plain error.
+        crate::source::aws::headless::window(source).map_err(|e| Failure::Usage(e.with_hint()))?;
     }
     install_panic_hook();
     let mut terminal = setup()?;
     let _guard = Guard;
     let size = terminal.size()?;
-    let mut app = App::new(
-        source_label(source),
-        Rect::new(0, 0, size.width, size.height),
-    )
-    .with_history(load_history())
-    .with_config(config);
     let (tx, rx) = mpsc::channel();
+    let (backend, kind, label) = if aws {
+        let opts = crate::source::aws::headless::options(source);
+        let label = format!(
+            "aws {}",
+            opts.region
+                .clone()
+                .or_else(|| std::env::var("AWS_REGION").ok())
+                .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+                .unwrap_or_default()
+        );
+        let sink = tx.clone();
+        let fetcher = Fetcher::start(
+            FetcherOptions {
+                connect: Connect::Options(opts),
+                kind: source.time_range_type,
+                follow_every: FOLLOW_EVERY,
+            },
+            move |e| {
+                let _ = sink.send(live_event(e));
+            },
+        )?;
+        (Backend::Aws(fetcher), SourceKind::Aws, label)
+    } else {
+        (
+            Backend::Files(source.clone()),
+            SourceKind::Files,
+            source_label(source),
+        )
+    };
+    let mut app = App::new(label, Rect::new(0, 0, size.width, size.height))
+        .with_source(kind)
+        .with_history(load_history())
+        .with_config(config);
+    if aws {
+        app.window = aws_window_text(source);
+        app.group = source.group.clone();
+    }
     spawn_input(tx.clone());
     let first = app.start_load();
-    run_loop(&mut terminal, &mut app, source, &tx, &rx, first)?;
+    run_loop(&mut terminal, &mut app, &backend, &tx, &rx, first)?;
     Ok(())
+}
+
+/// The window the command line asked for, as the app's window editor writes it.
+fn aws_window_text(source: &SourceArgs) -> String {
+    match (&source.start, &source.since) {
+        (Some(s), _) => format!("{s}..{}", source.end.clone().unwrap_or_default()),
+        (None, Some(s)) => s.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Turns a fetcher event into an app event.
+fn live_event(e: LiveEvent) -> Event {
+    match e {
+        LiveEvent::Data { generation, data } => Event::Update(DataUpdate { generation, data }),
+        LiveEvent::Progress {
+            generation: _,
+            progress,
+        } => Event::Feed(Feed::Aws(Box::new(progress))),
+        LiveEvent::Trace { id, result } => Event::Trace(TraceFetched { id, result }),
+    }
+}
+
+/// `xray-tui listen` without `--headless`: the local daemon with the app on top, in follow
+/// mode. Stops the daemon (flushing `--save`) on the way out and prints its final counters.
+pub fn run_listen(
+    args: &crate::cli::ListenArgs,
+    config: crate::config::Config,
+) -> Result<(), Failure> {
+    let opts = crate::daemon::headless::options(args)?;
+    let kernel_before = kernel_rcvbuf_errors();
+    let daemon = Daemon::start(opts).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let label = format!("listen udp {}", daemon.udp_addr());
+    let result = (|| -> Result<(), Failure> {
+        install_panic_hook();
+        let mut terminal = setup()?;
+        let _guard = Guard;
+        let size = terminal.size()?;
+        let (tx, rx) = mpsc::channel();
+        let mut app = App::new(label, Rect::new(0, 0, size.width, size.height))
+            .with_source(SourceKind::Daemon)
+            .with_history(load_history())
+            .with_config(config);
+        spawn_input(tx.clone());
+        let stop = Arc::new(AtomicBool::new(false));
+        let pump = spawn_pump(
+            &daemon,
+            app.generation,
+            kernel_before,
+            tx.clone(),
+            stop.clone(),
+        );
+        let first = app.start_load();
+        let r = run_loop(&mut terminal, &mut app, &Backend::Daemon, &tx, &rx, first);
+        stop.store(true, Relaxed);
+        let _ = pump.join();
+        r.map_err(Failure::from)
+    })();
+    let stats = daemon.stop();
+    eprintln!("stopped: {stats}");
+    result
+}
+
+/// How often the pump looks at the daemon.
+const PUMP_EVERY: Duration = Duration::from_millis(250);
+/// The fewest milliseconds between two data snapshots (assembly and the graph cost CPU).
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(500);
+
+/// Sends the daemon's counters (when they change) and a snapshot of its traces with their
+/// service graph (when new documents arrived, at most every [`SNAPSHOT_EVERY`]) to the loop.
+/// The work happens here, never on the UI thread.
+fn spawn_pump(
+    daemon: &Daemon,
+    generation: u64,
+    kernel_before: Option<u64>,
+    tx: Sender<Event>,
+    stop: Arc<AtomicBool>,
+) -> thread::JoinHandle<()> {
+    let stats = Arc::clone(daemon.stats());
+    let store = Arc::clone(daemon.store());
+    let (udp, tcp, recv_buffer) = (daemon.udp_addr(), daemon.tcp_addr(), daemon.recv_buffer());
+    thread::spawn(move || {
+        let mut version = 0;
+        let mut last_snapshot: Option<Instant> = None;
+        while !stop.load(Relaxed) {
+            let recent = stats
+                .recent_rejects()
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({} B): {}",
+                        r.error,
+                        r.size,
+                        crate::daemon::datagram::shorten(&r.preview, 100)
+                    )
+                })
+                .collect();
+            let feed = DaemonFeed {
+                udp: udp.to_string(),
+                tcp: tcp.map(|a| a.to_string()),
+                recv_buffer,
+                stats: stats.snapshot(),
+                kernel_drops: match (kernel_before, kernel_rcvbuf_errors()) {
+                    (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+                    _ => None,
+                },
+                recent,
+            };
+            if tx.send(Event::Feed(Feed::Daemon(Box::new(feed)))).is_err() {
+                return;
+            }
+            let due = last_snapshot.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY);
+            let current = store.lock().map(|s| s.version()).unwrap_or(version);
+            if due && current != version {
+                version = current;
+                last_snapshot = Some(Instant::now());
+                let data = store.lock().map(|mut s| s.dataset());
+                if let Ok(mut data) = data {
+                    let graph = crate::engine::service_graph(data.traces.iter().map(|t| &**t));
+                    data.graphs = vec![graph];
+                    let update = DataUpdate {
+                        generation,
+                        data: Arc::new(data),
+                    };
+                    if tx.send(Event::Update(update)).is_err() {
+                        return;
+                    }
+                }
+            }
+            thread::sleep(PUMP_EVERY);
+        }
+    })
 }
 
 fn run_loop(
     terminal: &mut Term,
     app: &mut App,
-    source: &SourceArgs,
+    backend: &Backend,
     tx: &Sender<Event>,
     rx: &Receiver<Event>,
     mut cmds: Vec<Cmd>,
@@ -117,7 +297,32 @@ fn run_loop(
         for cmd in cmds.drain(..) {
             match cmd {
                 Cmd::Quit => return Ok(()),
-                Cmd::Load { generation } => spawn_load(source.clone(), generation, tx.clone()),
+                Cmd::Load { generation } => {
+                    if let Backend::Files(source) = backend {
+                        spawn_load(source.clone(), generation, tx.clone());
+                    }
+                }
+                Cmd::Fetch(q) => {
+                    if let Backend::Aws(f) = backend {
+                        f.send(Request::Query {
+                            generation: q.generation,
+                            window: q.window,
+                            filter: q.filter,
+                            group: q.group,
+                            follow: q.follow,
+                        });
+                    }
+                }
+                Cmd::FetchTrace { id } => {
+                    if let Backend::Aws(f) = backend {
+                        f.send(Request::Trace(id));
+                    }
+                }
+                Cmd::Follow(on) => {
+                    if let Backend::Aws(f) = backend {
+                        f.send(Request::Follow(on));
+                    }
+                }
                 Cmd::Suspend => {
                     suspend()?;
                     // A fresh terminal has empty buffers, so the next draw repaints every cell.

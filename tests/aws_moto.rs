@@ -539,3 +539,138 @@ fn expired_sso_session_says_log_in_again() {
         "{e}"
     );
 }
+
+/// Waits for the first fetcher event that `pick` accepts (up to 30 s).
+fn wait_for<T>(
+    rx: &std::sync::mpsc::Receiver<xray_tui::source::aws::live::LiveEvent>,
+    what: &str,
+    mut pick: impl FnMut(&xray_tui::source::aws::live::LiveEvent) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(e) => {
+                if let Some(t) = pick(&e) {
+                    return t;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("the fetcher never sent {what}");
+}
+
+#[test]
+fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
+    use xray_tui::source::aws::live::{
+        Connect, Fetcher, FetcherOptions, LiveEvent, Progress, Request,
+    };
+    let Some(fake) = FakeXray::start(&[("XRAY_FAKE_PAGE_SIZE", "3")]) else {
+        return;
+    };
+    let x = xray(&fake, 1);
+    let docs = seed(&x, &documents(12));
+    let want = trace_ids(&docs);
+    assert!(want.len() >= 10, "seeded {}", want.len());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fetcher = Fetcher::start(
+        FetcherOptions {
+            connect: Connect::Client(x.clone()),
+            kind: TimeRangeKind::Event,
+            follow_every: Duration::from_millis(300),
+        },
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .expect("fetcher");
+
+    // Pages stream in as snapshots; the last one holds every trace of the window.
+    fetcher.send(Request::Query {
+        generation: 1,
+        window: "1h".into(),
+        filter: None,
+        group: None,
+        follow: false,
+    });
+    let mut snapshots = Vec::new();
+    let done: Progress = wait_for(&rx, "the end of the query", |e| match e {
+        LiveEvent::Data {
+            generation: 1,
+            data,
+        } => {
+            snapshots.push(data.summaries.len());
+            None
+        }
+        LiveEvent::Progress {
+            generation: 1,
+            progress,
+        } if !progress.fetching && progress.pages > 0 => Some(progress.clone()),
+        _ => None,
+    });
+    assert_eq!(done.error, None);
+    assert!(done.pages >= want.len().div_ceil(3), "pages {}", done.pages);
+    assert!(done.traces_processed > 0);
+    assert!(
+        snapshots.first().is_some_and(|&n| n < want.len()),
+        "the first page shows before the last arrives: {snapshots:?}"
+    );
+    assert_eq!(snapshots.last().copied(), Some(want.len()));
+
+    // A trace's documents are fetched when it is opened.
+    fetcher.send(Request::Trace(want[0].clone()));
+    let trace = wait_for(&rx, "the trace", |e| match e {
+        LiveEvent::Trace { id, result } if *id == want[0] => Some(result.clone()),
+        _ => None,
+    })
+    .expect("the trace");
+    let seeded = docs.iter().filter(|d| d.contains(&want[0])).count();
+    assert_eq!(trace.id, want[0]);
+    assert!(trace.nodes.len() >= seeded, "{} nodes", trace.nodes.len());
+
+    // Follow mode: a trace sent after the query shows up without asking again.
+    fetcher.send(Request::Follow(true));
+    let t = now();
+    let new_id = format!("1-{:08x}-0123456789abcdef01234567", t as u64);
+    let doc = serde_json::json!({
+        "id": "f011011f011011f0",
+        "trace_id": new_id,
+        "name": "followed-service",
+        "start_time": t - 1.0,
+        "end_time": t - 0.5,
+        "http": {"request": {"method": "GET", "url": "http://x/followed"}, "response": {"status": 200}},
+    })
+    .to_string();
+    assert_eq!(seed(&x, &[doc]).len(), 1);
+    let n = wait_for(&rx, "the followed trace", |e| match e {
+        LiveEvent::Data {
+            generation: 1,
+            data,
+        } if data.summaries.iter().any(|s| s.id == new_id) => Some(data.summaries.len()),
+        _ => None,
+    });
+    assert_eq!(n, want.len() + 1);
+
+    // A newer query supersedes the old one: its answers carry the new generation and the
+    // service's filter applies.
+    fetcher.send(Request::Query {
+        generation: 2,
+        window: "1h".into(),
+        filter: Some("service(\"followed-service\")".into()),
+        group: None,
+        follow: false,
+    });
+    let ids = wait_for(&rx, "the filtered query", |e| match e {
+        LiveEvent::Data {
+            generation: 2,
+            data,
+        } => Some(
+            data.summaries
+                .iter()
+                .map(|s| s.id.clone())
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    });
+    assert_eq!(ids, [new_id]);
+}

@@ -16,6 +16,12 @@ pub enum Action {
     Help,
     /// Load the sources again.
     Reload,
+    /// Follow mode on or off (AWS: poll for new traces).
+    Follow,
+    /// Show or hide the diagnostics pane (live counters, rejected datagrams, warnings).
+    Diagnostics,
+    /// Change the time window.
+    Window,
     /// Move the selection up one row.
     Up,
     /// Move the selection down one row.
@@ -257,7 +263,25 @@ pub const KEYMAP: &[Binding] = &[
         Action::Reload,
         Scope::Global,
         &[Key::ch('r')],
-        "load the sources again",
+        "load again (AWS: ask the service again)",
+    ),
+    bind(
+        Action::Follow,
+        Scope::Global,
+        &[Key::ch('F')],
+        "follow mode on/off: poll AWS for new traces",
+    ),
+    bind(
+        Action::Window,
+        Scope::Global,
+        &[Key::ch('w')],
+        "time window: 15m, 3h, 1d or START..END",
+    ),
+    bind(
+        Action::Diagnostics,
+        Scope::Global,
+        &[Key::ch('D')],
+        "counters, rejected datagrams, load warnings",
     ),
     bind(
         Action::Up,

@@ -127,6 +127,8 @@ pub struct ListState {
     pub matches: Option<Vec<bool>>,
     /// Traces chosen on the service map (a node's or an edge's); Esc or `f` clears it.
     pub only: Option<super::map::TraceSet>,
+    /// The time window `(start, end)` in epoch seconds: traces starting outside are hidden.
+    pub window: Option<(f64, f64)>,
 }
 
 impl Default for ListState {
@@ -141,6 +143,7 @@ impl Default for ListState {
             expr: None,
             matches: None,
             only: None,
+            window: None,
         }
     }
 }
@@ -192,6 +195,10 @@ impl ListState {
                 self.only
                     .as_ref()
                     .is_none_or(|o| o.ids.contains(&summaries[i].id))
+            })
+            .filter(|&i| {
+                self.window
+                    .is_none_or(|(a, b)| summaries[i].start_time.is_none_or(|t| t >= a && t <= b))
             })
             .collect();
         let (col, desc) = (self.sort, self.descending);

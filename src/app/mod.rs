@@ -8,6 +8,7 @@
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod live;
 pub mod map;
 pub mod prompt;
 pub mod trace_view;
@@ -25,6 +26,7 @@ use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
 use keymap::{Action, Scope, action_for, action_in};
 use list::{ListState, scroll_offset};
+pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
 
@@ -37,6 +39,12 @@ pub enum Event {
     Resize(u16, u16),
     /// A load finished.
     Data(DataEvent),
+    /// A live source has newer data: applied in place, the selection kept.
+    Update(DataUpdate),
+    /// A live source's counters or paging progress.
+    Feed(Feed),
+    /// A trace fetched on demand (AWS).
+    Trace(TraceFetched),
     /// Time passed (drives the loading spinner).
     Tick,
 }
@@ -64,6 +72,15 @@ pub enum Cmd {
     Suspend,
     /// Write the filter history (oldest first) to the data directory.
     SaveHistory(Vec<String>),
+    /// AWS: fetch summaries for this window, filter and group (superseding older queries).
+    Fetch(FetchQuery),
+    /// AWS: fetch this trace's documents and answer with [`Event::Trace`].
+    FetchTrace {
+        /// The trace ID.
+        id: String,
+    },
+    /// AWS: start or stop polling for new traces.
+    Follow(bool),
 }
 
 /// How many filter expressions the history keeps.
@@ -138,6 +155,26 @@ pub struct App {
     pub config: Config,
     /// Groups `group.name` resolves against: the loaded ones, then the config's local ones.
     pub groups: Vec<Group>,
+    /// What kind of source the data comes from.
+    pub source: SourceKind,
+    /// A live source's counters.
+    pub feed: Feed,
+    /// The diagnostics pane (daemon counters, rejected datagrams, warnings) is showing.
+    pub diagnostics: bool,
+    /// Traces fetched on demand (AWS), newest last.
+    pub fetched: Vec<Arc<crate::model::Trace>>,
+    /// The trace being fetched to open.
+    pub pending_trace: Option<String>,
+    /// The time window as typed (`15m`, `1h`, `START..END`); empty means everything loaded.
+    pub window: String,
+    /// The time window editor, while open.
+    pub window_input: Option<String>,
+    /// AWS: the group whose filter applies.
+    pub group: Option<String>,
+    /// AWS: follow mode (poll for new traces).
+    pub follow: bool,
+    /// Commands asked for by a handler deep in an action; `update` returns them too.
+    pending: Vec<Cmd>,
 }
 
 impl App {
@@ -165,6 +202,16 @@ impl App {
             vocab: Vocabulary::default(),
             config: Config::default(),
             groups: Vec::new(),
+            source: SourceKind::Files,
+            feed: Feed::None,
+            diagnostics: false,
+            fetched: Vec::new(),
+            pending_trace: None,
+            window: String::new(),
+            window_input: None,
+            group: None,
+            follow: false,
+            pending: Vec::new(),
         }
     }
 
@@ -181,8 +228,18 @@ impl App {
         self
     }
 
-    /// Starts (or restarts) loading: a new generation, so any older answer is ignored.
+    /// Starts (or restarts) loading: a new generation, so any older answer is ignored. AWS
+    /// asks the service again; the daemon is always live and needs no load.
     pub fn start_load(&mut self) -> Vec<Cmd> {
+        match self.source {
+            SourceKind::Aws => return self.fetch_query(),
+            SourceKind::Daemon => {
+                self.load = LoadState::Loaded;
+                self.dirty = true;
+                return Vec::new();
+            }
+            SourceKind::Files => {}
+        }
         self.generation += 1;
         self.load = LoadState::Loading;
         self.dirty = true;
@@ -207,6 +264,12 @@ impl App {
 
     /// Applies one event.
     pub fn update(&mut self, event: Event) -> Vec<Cmd> {
+        let mut cmds = self.handle(event);
+        cmds.append(&mut self.pending);
+        cmds
+    }
+
+    fn handle(&mut self, event: Event) -> Vec<Cmd> {
         match event {
             Event::Key(key) => {
                 if key.kind != KeyEventKind::Press {
@@ -215,6 +278,10 @@ impl App {
                 if self.prompt.is_some() && !self.help {
                     self.dirty = true;
                     return self.prompt_key(&key);
+                }
+                if self.window_input.is_some() && !self.help {
+                    self.dirty = true;
+                    return self.window_key(&key);
                 }
                 let Some(action) = action_for(self.scope(), &key) else {
                     return Vec::new();
@@ -240,6 +307,18 @@ impl App {
                     Ok(data) => self.set_data(data),
                     Err(e) => self.load = LoadState::Failed(e),
                 }
+                Vec::new()
+            }
+            Event::Update(u) => {
+                self.apply_update(u);
+                Vec::new()
+            }
+            Event::Feed(f) => {
+                self.apply_feed(f);
+                Vec::new()
+            }
+            Event::Trace(t) => {
+                self.apply_trace(t);
                 Vec::new()
             }
             Event::Tick => {
@@ -289,6 +368,10 @@ impl App {
     }
 
     fn action(&mut self, action: Action) -> Vec<Cmd> {
+        if self.diagnostics && matches!(action, Action::Back) {
+            self.diagnostics = false;
+            return Vec::new();
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -303,6 +386,9 @@ impl App {
                 self.message = None;
                 return self.start_load();
             }
+            Action::Follow => return self.toggle_follow(),
+            Action::Diagnostics => self.diagnostics = !self.diagnostics,
+            Action::Window => self.window_input = Some(self.window.clone()),
             _ => match self.mode {
                 Mode::List => self.list_action(action),
                 Mode::Trace => self.trace_action(action),
@@ -414,10 +500,13 @@ impl App {
     fn apply_filter(&mut self, text: &str) -> Result<Vec<Cmd>, FilterError> {
         let text = text.trim();
         if text.is_empty() {
-            self.list.expr = None;
+            let had = self.list.expr.take().is_some();
             self.list.matches = None;
             self.rebuild_list();
             self.message = None;
+            if self.source == SourceKind::Aws && had {
+                return Ok(self.fetch_query());
+            }
             return Ok(Vec::new());
         }
         // `@name` stands for a saved filter.
@@ -427,6 +516,15 @@ impl App {
             .map_err(|m| FilterError::new(m, 0..text.len()))?
             .to_owned();
         let f = filter::parse(&text)?;
+        if self.source == SourceKind::Aws {
+            // The service evaluates it (after the local syntax check above).
+            self.list.expr = Some(f.to_string());
+            prompt::remember(&mut self.history, &f.to_string(), HISTORY_MAX);
+            self.message = Some(format!("asking X-Ray for traces matching {f}"));
+            let mut cmds = self.fetch_query();
+            cmds.push(Cmd::SaveHistory(self.history.clone()));
+            return Ok(cmds);
+        }
         f.check_groups(&self.groups)?;
         self.list.expr = Some(f.to_string());
         self.list.matches = Some(self.evaluate(&f));
@@ -531,32 +629,10 @@ impl App {
     }
 
     fn set_data(&mut self, data: Arc<Dataset>) {
-        self.trace_index = data
-            .traces
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.clone(), i))
-            .collect();
-        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref));
+        self.index(&data);
         let reopen = self.view.as_ref().map(|v| v.trace.id.clone());
-        self.groups = data.groups.clone();
-        for g in self.config.groups() {
-            if !self.groups.iter().any(|x| x.group_name == g.group_name) {
-                self.groups.push(g);
-            }
-        }
-        self.vocab = std::mem::take(&mut self.vocab).with_groups(&self.groups);
         self.data = Some(data);
-        // A filter applied before a reload applies to the new data too.
-        if let Some(expr) = self.list.expr.clone() {
-            match filter::parse(&expr) {
-                Ok(f) => self.list.matches = Some(self.evaluate(&f)),
-                Err(_) => {
-                    self.list.expr = None;
-                    self.list.matches = None;
-                }
-            }
-        }
+        self.reevaluate();
         self.rebuild_list();
         self.load = LoadState::Loaded;
         self.view = None;
@@ -566,6 +642,44 @@ impl App {
             self.open_trace(&id);
         }
         self.scroll();
+    }
+
+    /// Indexes newly arrived data: trace IDs, completion words, groups.
+    fn index(&mut self, data: &Dataset) {
+        self.trace_index = data
+            .traces
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref));
+        self.groups = data.groups.clone();
+        for g in self.config.groups() {
+            if !self.groups.iter().any(|x| x.group_name == g.group_name) {
+                self.groups.push(g);
+            }
+        }
+        self.vocab = std::mem::take(&mut self.vocab).with_groups(&self.groups);
+    }
+
+    /// Applies the filter expression and the time window to the current data again (a filter
+    /// applied before a reload applies to the new data too). With AWS the service already
+    /// applied the expression.
+    fn reevaluate(&mut self) {
+        self.list.window = self.window_range();
+        if self.source == SourceKind::Aws {
+            self.list.matches = None;
+            return;
+        }
+        if let Some(expr) = self.list.expr.clone() {
+            match filter::parse(&expr) {
+                Ok(f) => self.list.matches = Some(self.evaluate(&f)),
+                Err(_) => {
+                    self.list.expr = None;
+                    self.list.matches = None;
+                }
+            }
+        }
     }
 
     fn open_selected(&mut self) {
@@ -585,6 +699,11 @@ impl App {
             return;
         };
         let Some(trace) = self.trace_index.get(id).and_then(|&i| data.traces.get(i)) else {
+            if self.source == SourceKind::Aws {
+                let cmds = self.open_remote(id);
+                self.pending.extend(cmds);
+                return;
+            }
             self.message = Some(format!(
                 "only the summary of {id} is loaded; load its segment documents to open it"
             ));

@@ -141,6 +141,27 @@ impl TraceView {
         self.rows.get(self.selected)
     }
 
+    /// Swaps in a newer version of the same trace (more documents arrived), keeping the
+    /// selected entity, the collapsed ones (matched by document ID), the tab and the scroll.
+    pub fn replace(&mut self, trace: Arc<Trace>, summary: Option<TraceSummary>) {
+        let doc_id = |t: &Trace, n: NodeId| t.nodes.get(n).map(|x| x.doc.id.clone());
+        let selected = self
+            .selected_row()
+            .and_then(|r| doc_id(&self.trace, r.node));
+        let collapsed: HashSet<String> = self
+            .collapsed
+            .iter()
+            .filter_map(|&n| doc_id(&self.trace, n))
+            .collect();
+        let by_id = |id: &str| trace.nodes.iter().position(|x| x.doc.id == id);
+        self.collapsed = collapsed.iter().filter_map(|id| by_id(id)).collect();
+        let keep = selected.as_deref().and_then(by_id);
+        self.window = waterfall::window(&trace);
+        self.trace = trace;
+        self.summary = summary;
+        self.refresh(keep);
+    }
+
     /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
     fn refresh(&mut self, keep: Option<NodeId>) {
         self.rows = waterfall::rows(&self.trace, &self.collapsed);

@@ -51,7 +51,7 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     if !args.headless {
         writeln!(
             err,
-            "note: the interactive view of `listen` is not in this build yet; running headless"
+            "note: stdout is not a terminal, so `listen` runs headless (as with --headless)"
         )?;
     }
     let granted = daemon.recv_buffer();

@@ -18,6 +18,7 @@
 pub mod convert;
 pub mod error;
 pub mod headless;
+pub mod live;
 pub mod window;
 
 use std::sync::Arc;

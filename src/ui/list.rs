@@ -33,12 +33,31 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         return;
     };
     if app.list.visible.is_empty() {
-        let why = if data.summaries.is_empty() {
-            "No traces in the input"
-        } else {
-            "No trace matches the filter (f to change the quick filter, / to edit the expression)"
+        let lines = match (&app.feed, app.source) {
+            (crate::app::Feed::Daemon(d), _) if data.summaries.is_empty() => vec![
+                Line::raw(format!("Listening for X-Ray segments on udp {}", d.udp)),
+                Line::raw(format!(
+                    "Point an X-Ray SDK here: AWS_XRAY_DAEMON_ADDRESS={}",
+                    d.udp
+                )),
+                Line::styled(
+                    "Traces appear as they arrive. D shows the counters.",
+                    theme::dim(),
+                ),
+            ],
+            (_, crate::app::SourceKind::Aws) if data.summaries.is_empty() => vec![
+                Line::raw(format!("No traces in the window ({})", app.window_label())),
+                Line::styled(
+                    "w changes the window, / the filter, F follows new traces",
+                    theme::dim(),
+                ),
+            ],
+            _ if data.summaries.is_empty() => vec![Line::raw("No traces in the input")],
+            _ => vec![Line::raw(
+                "No trace matches the filter (f to change the quick filter, / to edit the expression, w the window)",
+            )],
         };
-        centered_message(frame, body, vec![Line::raw(why)]);
+        centered_message(frame, body, lines);
         return;
     }
     let wide = body.width >= 120;
@@ -136,6 +155,12 @@ fn header_line(app: &App) -> Line<'static> {
             app.list.sort.label(),
             if app.list.descending { "▼" } else { "▲" }
         )));
+        if !app.window.trim().is_empty() || app.source == crate::app::SourceKind::Aws {
+            spans.push(Span::styled(
+                format!("│ window {} ", app.window_label()),
+                Style::new().fg(Color::Cyan),
+            ));
+        }
         let times = s.iter().filter_map(|x| x.start_time);
         if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
             spans.push(Span::styled(

@@ -4,6 +4,7 @@
 pub mod details;
 pub mod help;
 pub mod list;
+pub mod live;
 pub mod map;
 pub mod prompt;
 pub mod theme;
@@ -32,6 +33,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status_line(frame, app, s.status);
     if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
         prompt::draw(frame, p, s.body);
+    }
+    if let Some(input) = &app.window_input {
+        live::draw_window_input(frame, input, s.body);
+    }
+    if app.diagnostics {
+        live::draw_diagnostics(frame, app, s.body);
     }
     if app.help {
         help::draw(frame, app, area);
@@ -77,6 +84,11 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
                 }
             }
         }
+    }
+    let live = live::status_spans(app);
+    if !live.is_empty() {
+        left.push(sep());
+        left.extend(live);
     }
     if let Some(m) = &app.message {
         left.push(sep());

@@ -86,6 +86,59 @@ impl Window {
     }
 }
 
+/// A time window as a person types it in the app: `15m` (the last 15 minutes) or
+/// `START..END` (RFC 3339 or epoch seconds; an empty END means now).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WindowSpec {
+    /// The last this many seconds.
+    Last(f64),
+    /// From, to (`None`: now).
+    Between(f64, Option<f64>),
+}
+
+impl WindowSpec {
+    /// Parses `15m`, `2h`, `1d` or `START..END`.
+    pub fn parse(text: &str) -> Result<WindowSpec, AwsError> {
+        let t = text.trim();
+        match t.split_once("..") {
+            Some((a, b)) => {
+                let start = parse_time(a.trim())?;
+                let end = match b.trim() {
+                    "" => None,
+                    e => Some(parse_time(e)?),
+                };
+                if end.is_some_and(|e| e <= start) {
+                    return Err(AwsError::Time(format!(
+                        "{t:?}: the end is not after the start"
+                    )));
+                }
+                Ok(WindowSpec::Between(start, end))
+            }
+            None => Ok(WindowSpec::Last(parse_since(t)?)),
+        }
+    }
+
+    /// The window ending at `now` (relative specs) as `(start, end)`.
+    pub fn range(self, now: f64) -> (f64, f64) {
+        match self {
+            WindowSpec::Last(s) => (now - s, now),
+            WindowSpec::Between(a, b) => (a, b.unwrap_or(now)),
+        }
+    }
+
+    /// For people: `last 15m`, or the two times in UTC.
+    pub fn describe(self, text: &str) -> String {
+        match self {
+            WindowSpec::Last(_) => format!("last {}", text.trim()),
+            WindowSpec::Between(a, b) => format!(
+                "{} – {}",
+                crate::model::time::format_utc(a),
+                b.map_or_else(|| "now".to_owned(), crate::model::time::format_utc)
+            ),
+        }
+    }
+}
+
 /// `15m`, `2h`, `1d`, `90s`, `1w` (or a bare number of seconds) to seconds.
 pub fn parse_since(s: &str) -> Result<f64, AwsError> {
     let t = s.trim();

@@ -1,0 +1,341 @@
+//! Live sources in the app: the local daemon and AWS with paging and follow mode.
+//!
+//! Files load once; live sources keep answering. The runtime sends each newer snapshot as
+//! [`Event::Update`](super::Event::Update), which [`App`] applies *in place*: the selected
+//! trace stays selected (new traces stream in without moving it), the open trace is refreshed
+//! when more of it arrived, and the screen stays where it is. Counters and paging progress
+//! arrive separately as [`Feed`]s, so the status line can tick without touching the list.
+//! With AWS, the list holds the service's summaries and a trace's documents are fetched when it
+//! is opened ([`Cmd::FetchTrace`](super::Cmd::FetchTrace)); the filter prompt and the time
+//! window ask the service again ([`Cmd::Fetch`](super::Cmd::Fetch)).
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::daemon::StatsSnapshot;
+use crate::engine::dataset::Dataset;
+use crate::model::Trace;
+use crate::source::aws::window::WindowSpec;
+
+use super::{App, Cmd, LoadState, Mode};
+
+/// What kind of source the app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// Files or the demo: loaded once (`r` loads again).
+    #[default]
+    Files,
+    /// `xray-tui listen`: the local daemon, always live.
+    Daemon,
+    /// The X-Ray API: summaries page by page, traces on demand, follow mode.
+    Aws,
+}
+
+/// A newer snapshot of a live source's data.
+#[derive(Debug, Clone)]
+pub struct DataUpdate {
+    /// The request this answers (AWS); the daemon always sends the current generation.
+    pub generation: u64,
+    /// Everything the source holds now.
+    pub data: Arc<Dataset>,
+}
+
+/// A trace fetched on demand.
+#[derive(Debug, Clone)]
+pub struct TraceFetched {
+    /// The trace ID asked for.
+    pub id: String,
+    /// The trace, or why it could not be fetched.
+    pub result: Result<Arc<Trace>, String>,
+}
+
+/// What the app asks an AWS fetcher for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FetchQuery {
+    /// Answers carry this generation; older answers are dropped.
+    pub generation: u64,
+    /// The time window (`15m`, `3h`, `1d`, or `START..END` in RFC 3339 or epoch seconds).
+    pub window: String,
+    /// A filter expression, passed to the service.
+    pub filter: Option<String>,
+    /// An X-Ray group.
+    pub group: Option<String>,
+    /// Keep polling for new traces.
+    pub follow: bool,
+}
+
+/// Counters of a live source, for the status line and the diagnostics pane.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Feed {
+    /// Nothing live.
+    #[default]
+    None,
+    /// The local daemon.
+    Daemon(Box<DaemonFeed>),
+    /// The X-Ray API.
+    Aws(Box<AwsFeed>),
+}
+
+/// The local daemon's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DaemonFeed {
+    /// The UDP address segments are received on.
+    pub udp: String,
+    /// The TCP address sampling requests are answered on.
+    pub tcp: Option<String>,
+    /// The socket receive buffer the kernel granted (bytes).
+    pub recv_buffer: usize,
+    /// The counters.
+    pub stats: StatsSnapshot,
+    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
+    pub kernel_drops: Option<u64>,
+    /// The last rejected datagrams, newest last: `reason (size B): start of it`.
+    pub recent: Vec<String>,
+}
+
+/// The AWS fetcher's progress.
+pub use crate::source::aws::live::Progress as AwsFeed;
+
+impl App {
+    /// Says what kind of source this app shows; live sources sort the newest trace first.
+    pub fn with_source(mut self, kind: SourceKind) -> Self {
+        self.source = kind;
+        if kind != SourceKind::Files {
+            self.list.descending = true;
+        }
+        self
+    }
+
+    /// Applies a newer snapshot of a live source in place.
+    pub(super) fn apply_update(&mut self, u: DataUpdate) {
+        if u.generation != self.generation {
+            return;
+        }
+        self.dirty = true;
+        let first = self.data.is_none();
+        let screen_row = self.list.selected.saturating_sub(self.list.offset);
+        self.index(&u.data);
+        self.data = Some(u.data);
+        self.reevaluate();
+        self.rebuild_list();
+        self.load = LoadState::Loaded;
+        if first {
+            self.list.selected = 0;
+            self.list.offset = 0;
+        } else {
+            // The selected trace keeps its place on the screen while rows arrive around it.
+            self.list.offset = self.list.selected.saturating_sub(screen_row);
+        }
+        self.refresh_open_trace();
+        self.scroll();
+    }
+
+    /// Replaces the open trace with its newer version (more documents arrived), keeping the
+    /// selected row, the collapsed rows and the tab.
+    fn refresh_open_trace(&mut self) {
+        let Some(v) = self.view.as_mut() else {
+            return;
+        };
+        let Some(data) = self.data.as_ref() else {
+            return;
+        };
+        let Some(newer) = self
+            .trace_index
+            .get(&v.trace.id)
+            .and_then(|&i| data.traces.get(i))
+        else {
+            return;
+        };
+        if Arc::ptr_eq(newer, &v.trace) {
+            return;
+        }
+        let summary = data.summaries.iter().find(|s| s.id == newer.id).cloned();
+        v.replace(Arc::clone(newer), summary);
+    }
+
+    /// Takes a live source's counters; redraws only when they changed.
+    pub(super) fn apply_feed(&mut self, feed: Feed) {
+        if self.feed != feed {
+            self.feed = feed;
+            self.dirty = true;
+        }
+    }
+
+    /// A trace fetched on demand arrived: keep it, and open it if it is the one asked for.
+    pub(super) fn apply_trace(&mut self, t: TraceFetched) {
+        self.dirty = true;
+        let waiting = self.pending_trace.as_deref() == Some(t.id.as_str());
+        match t.result {
+            Ok(trace) => {
+                self.fetched.retain(|x| x.id != trace.id);
+                self.fetched.push(Arc::clone(&trace));
+                if self.fetched.len() > FETCHED_KEEP {
+                    self.fetched.remove(0);
+                }
+                if waiting {
+                    self.pending_trace = None;
+                    self.show_trace(trace);
+                }
+            }
+            Err(e) => {
+                if waiting {
+                    self.pending_trace = None;
+                    self.message = Some(format!("trace {}: {e}", t.id));
+                }
+            }
+        }
+    }
+
+    /// The query the AWS fetcher should run for the current window, filter and group.
+    pub(super) fn fetch_query(&mut self) -> Vec<Cmd> {
+        self.generation += 1;
+        self.load = LoadState::Loading;
+        self.dirty = true;
+        vec![Cmd::Fetch(FetchQuery {
+            generation: self.generation,
+            window: self.window.clone(),
+            filter: self.list.expr.clone(),
+            group: self.group.clone(),
+            follow: self.follow,
+        })]
+    }
+
+    /// Opens a trace whose documents are not loaded: from the fetched ones, else asks AWS.
+    pub(super) fn open_remote(&mut self, id: &str) -> Vec<Cmd> {
+        if let Some(t) = self.fetched.iter().find(|t| t.id == id) {
+            let t = Arc::clone(t);
+            self.show_trace(t);
+            return Vec::new();
+        }
+        self.pending_trace = Some(id.to_owned());
+        self.message = Some(format!("fetching trace {id}…"));
+        vec![Cmd::FetchTrace { id: id.to_owned() }]
+    }
+
+    fn show_trace(&mut self, trace: Arc<Trace>) {
+        let summary = self
+            .data
+            .as_ref()
+            .and_then(|d| d.summaries.iter().find(|s| s.id == trace.id).cloned());
+        self.view = Some(super::trace_view::TraceView::new(trace, summary));
+        self.mode = Mode::Trace;
+        self.message = None;
+        self.scroll();
+    }
+
+    /// Turns follow mode on or off (AWS: polls for new traces; the daemon is always live).
+    pub(super) fn toggle_follow(&mut self) -> Vec<Cmd> {
+        match self.source {
+            SourceKind::Aws => {
+                self.follow = !self.follow;
+                self.message = Some(
+                    if self.follow {
+                        "follow: polling for new traces"
+                    } else {
+                        "follow: off"
+                    }
+                    .into(),
+                );
+                vec![Cmd::Follow(self.follow)]
+            }
+            SourceKind::Daemon => {
+                self.message = Some("the local daemon is always live".into());
+                Vec::new()
+            }
+            SourceKind::Files => {
+                self.message = Some("follow mode needs a live source (AWS or listen)".into());
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Traces fetched on demand that the app keeps (the fetcher keeps more in its cache).
+pub const FETCHED_KEEP: usize = 64;
+
+impl App {
+    /// The list's time window over local data (files, daemon) as `(start, end)`: a relative
+    /// window ends at the newest trace, so `15m` over a file shows its last 15 minutes. With
+    /// AWS the service applies the window; `None` shows everything.
+    pub(super) fn window_range(&self) -> Option<(f64, f64)> {
+        if self.source == SourceKind::Aws || self.window.trim().is_empty() {
+            return None;
+        }
+        let spec = WindowSpec::parse(&self.window).ok()?;
+        let newest = self
+            .data
+            .as_ref()?
+            .summaries
+            .iter()
+            .filter_map(|s| s.start_time)
+            .fold(f64::NEG_INFINITY, f64::max);
+        newest.is_finite().then(|| spec.range(newest))
+    }
+
+    /// Which window the list shows, for its header.
+    pub fn window_label(&self) -> String {
+        let text = self.window.trim();
+        if text.is_empty() {
+            return if self.source == SourceKind::Aws {
+                "last 15m".into()
+            } else {
+                "all".into()
+            };
+        }
+        match WindowSpec::parse(text) {
+            Ok(spec @ WindowSpec::Last(_)) if self.source != SourceKind::Aws => {
+                format!("{} of the data", spec.describe(text))
+            }
+            Ok(spec) => spec.describe(text),
+            Err(_) => text.to_owned(),
+        }
+    }
+
+    /// A key while the time window editor is open.
+    pub(super) fn window_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
+        let Some(mut input) = self.window_input.take() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Enter => return self.set_window(&input),
+            KeyCode::Backspace => {
+                input.pop();
+            }
+            KeyCode::Char('u') if ctrl => input.clear(),
+            KeyCode::Char('c') if ctrl => {
+                self.quit = true;
+                return vec![Cmd::Quit];
+            }
+            KeyCode::Char(c) if !ctrl => input.push(c),
+            _ => {}
+        }
+        self.window_input = Some(input);
+        Vec::new()
+    }
+
+    /// Applies a typed time window (empty: everything, or the default with AWS). A bad one
+    /// keeps the editor open with the reason.
+    fn set_window(&mut self, text: &str) -> Vec<Cmd> {
+        let text = text.trim();
+        if !text.is_empty() {
+            if let Err(e) = WindowSpec::parse(text) {
+                self.message = Some(format!("time window: {e}"));
+                self.window_input = Some(text.to_owned());
+                return Vec::new();
+            }
+        }
+        self.window = text.to_owned();
+        self.message = Some(format!("window: {}", self.window_label()));
+        if self.source == SourceKind::Aws {
+            return self.fetch_query();
+        }
+        self.list.window = self.window_range();
+        self.rebuild_list();
+        self.list.offset = 0;
+        self.scroll();
+        Vec::new()
+    }
+}

@@ -1,0 +1,231 @@
+//! Live sources on screen: their counters in the status line, the time window editor, and the
+//! diagnostics pane (daemon counters by reason, the last rejected datagrams, AWS progress and
+//! errors, located warnings from files).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::{App, Feed};
+use crate::model::time::format_utc;
+
+/// The live source's counters for the status line.
+pub fn status_spans(app: &App) -> Vec<Span<'static>> {
+    let warn = Style::new().fg(Color::Yellow);
+    match &app.feed {
+        Feed::None => Vec::new(),
+        Feed::Daemon(d) => {
+            let s = &d.stats;
+            let mut out = vec![Span::raw(format!(
+                "● live recv {} ok {} ",
+                s.received, s.accepted
+            ))];
+            let bad = s.rejected_total();
+            if bad > 0 {
+                out.push(Span::styled(format!("bad {bad} "), warn));
+            }
+            let dropped = s.dropped_queue_full + d.kernel_drops.unwrap_or(0);
+            if dropped > 0 {
+                out.push(Span::styled(
+                    format!("dropped {dropped} "),
+                    Style::new().fg(theme::FAULT),
+                ));
+            }
+            if s.evicted > 0 {
+                out.push(Span::styled(format!("evicted {} ", s.evicted), warn));
+            }
+            out
+        }
+        Feed::Aws(p) => {
+            let mut out = Vec::new();
+            if p.fetching {
+                out.push(Span::raw(format!(
+                    "{} page {} ",
+                    super::spinner(app),
+                    p.pages
+                )));
+            }
+            if p.traces_processed > 0 {
+                out.push(Span::styled(
+                    format!("scanned {} ", p.traces_processed),
+                    theme::dim(),
+                ));
+            }
+            if p.following {
+                out.push(Span::styled(
+                    format!("● follow {}s ", p.poll_every.unwrap_or(0)),
+                    Style::new().fg(Color::Green),
+                ));
+            }
+            if p.throttled {
+                out.push(Span::styled("throttled ", warn));
+            }
+            if let Some(e) = &p.error {
+                out.push(Span::styled(
+                    format!("{} ", first_line(e)),
+                    Style::new().fg(theme::FAULT),
+                ));
+            }
+            out
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// The time window editor, in the last row of `body`.
+pub fn draw_window_input(frame: &mut Frame, input: &str, body: Rect) {
+    if body.height == 0 {
+        return;
+    }
+    let r = Rect::new(body.x, body.y + body.height - 1, body.width, 1);
+    frame.render_widget(Clear, r);
+    let line = Line::from(vec![
+        Span::styled(" window: ", Style::new().fg(Color::Cyan)),
+        Span::raw(input.to_owned()),
+        Span::styled("█", theme::dim()),
+        Span::styled(
+            "   15m, 3h, 1d, or START..END (RFC 3339 or epoch); empty: all · Enter applies, Esc cancels",
+            theme::dim(),
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), r);
+}
+
+/// The diagnostics pane's text.
+pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let head = |t: &str| Line::styled(t.to_owned(), theme::heading());
+    match &app.feed {
+        Feed::Daemon(d) => {
+            let s = &d.stats;
+            out.push(head("Local daemon"));
+            out.push(Line::raw(format!(
+                "  udp {}   tcp {}   receive buffer {} KiB",
+                d.udp,
+                d.tcp.as_deref().unwrap_or("off"),
+                d.recv_buffer / 1024
+            )));
+            out.push(Line::raw(format!(
+                "  received {} ({} KiB)   accepted {}   traces {}   evicted {}",
+                s.received,
+                s.bytes / 1024,
+                s.accepted,
+                s.traces,
+                s.evicted
+            )));
+            out.push(Line::raw(format!(
+                "  dropped: queue full {}   kernel {}",
+                s.dropped_queue_full,
+                d.kernel_drops
+                    .map_or_else(|| "n/a".to_owned(), |k| k.to_string())
+            )));
+            if s.saved + s.save_errors > 0 {
+                out.push(Line::raw(format!(
+                    "  saved {}   save errors {}",
+                    s.saved, s.save_errors
+                )));
+            }
+            if s.sampling_requests > 0 {
+                out.push(Line::raw(format!(
+                    "  sampling requests answered {}",
+                    s.sampling_requests
+                )));
+            }
+            let reasons = s.rejected_by_reason();
+            out.push(Line::raw(""));
+            out.push(head(&format!("Rejected datagrams: {}", s.rejected_total())));
+            for (r, n) in reasons {
+                out.push(Line::raw(format!("  {r:<18} {n}")));
+            }
+            if !d.recent.is_empty() {
+                out.push(Line::raw(""));
+                out.push(head("Last rejected"));
+                for r in d.recent.iter().rev() {
+                    out.push(Line::styled(
+                        format!("  {r}"),
+                        Style::new().fg(Color::Yellow),
+                    ));
+                }
+            }
+        }
+        Feed::Aws(p) => {
+            out.push(head(&format!("AWS X-Ray {}", p.region)));
+            out.push(Line::raw(format!(
+                "  window {}   pages {}   traces scanned {}",
+                p.window, p.pages, p.traces_processed
+            )));
+            if let Some(t) = p.approximate_time {
+                out.push(Line::raw(format!(
+                    "  approximate time {} UTC",
+                    format_utc(t)
+                )));
+            }
+            out.push(Line::raw(format!(
+                "  follow {}{}",
+                if p.following { "on" } else { "off (F)" },
+                p.poll_every
+                    .map(|s| format!(", every {s}s"))
+                    .unwrap_or_default()
+            )));
+            if let Some(e) = &p.error {
+                out.push(Line::raw(""));
+                out.push(head("Last error"));
+                for l in e.lines() {
+                    out.push(Line::styled(
+                        format!("  {l}"),
+                        Style::new().fg(theme::FAULT),
+                    ));
+                }
+            }
+        }
+        Feed::None => {}
+    }
+    if let Some(d) = &app.data {
+        if !d.warnings.is_empty() {
+            if !out.is_empty() {
+                out.push(Line::raw(""));
+            }
+            out.push(head(&format!("Warnings: {}", d.warnings.len())));
+            for w in d.warnings.iter().take(200) {
+                out.push(Line::styled(
+                    format!("  {w}"),
+                    Style::new().fg(Color::Yellow),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(Line::raw("Nothing to report: every input loaded cleanly."));
+    }
+    out
+}
+
+/// Draws the diagnostics pane over `area`.
+pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
+    let text = diagnostics_lines(app);
+    let w = area.width.saturating_sub(4).min(110);
+    let h = area.height.saturating_sub(2).min(
+        u16::try_from(text.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2),
+    );
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Diagnostics (D closes) ")),
+        r,
+    );
+}
