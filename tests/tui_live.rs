@@ -1,0 +1,375 @@
+//! Live sources in the app (the local daemon, AWS with paging and follow mode), driven
+//! headless: snapshots and counters go into `App::update` as the runtime would send them, and
+//! the state, the commands and the drawn screens come out. No terminal, no sleeps, no network.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::{
+    App, Cmd, DaemonFeed, DataUpdate, Event, Feed, FetchQuery, LoadState, Mode, SourceKind,
+    TraceFetched,
+};
+use xray_tui::daemon::StatsSnapshot;
+use xray_tui::engine::dataset::{Collector, Dataset};
+use xray_tui::source::{Event as SourceEvent, Item, file};
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(k: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(k, KeyModifiers::NONE))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for c in text.chars() {
+        cmds.extend(app.update(key(c)));
+    }
+    cmds
+}
+
+/// The demo's documents, line by line, with their trace IDs, in file order.
+fn demo_lines() -> Vec<(String, String)> {
+    xray_tui::demo::DEMO_NDJSON
+        .lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            Some((v.get("trace_id")?.as_str()?.to_owned(), l.to_owned()))
+        })
+        .collect()
+}
+
+/// The trace IDs of the demo in file order.
+fn demo_ids() -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    demo_lines()
+        .into_iter()
+        .filter(|(id, _)| seen.insert(id.clone()))
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// A dataset of the chosen documents, as the daemon's store would assemble it.
+fn dataset(keep: impl Fn(&str, usize) -> bool) -> Arc<Dataset> {
+    let mut per_trace = std::collections::HashMap::<String, usize>::new();
+    let text: String = demo_lines()
+        .into_iter()
+        .filter(|(id, _)| {
+            let n = per_trace.entry(id.clone()).or_default();
+            *n += 1;
+            keep(id, *n - 1)
+        })
+        .map(|(_, l)| l + "\n")
+        .collect();
+    let mut c = Collector::new();
+    file::load_bytes("demo", text.as_bytes(), &mut |e| c.push(e));
+    Arc::new(c.finish())
+}
+
+fn first(n: usize) -> Arc<Dataset> {
+    let ids: BTreeSet<String> = demo_ids().into_iter().take(n).collect();
+    dataset(|id, _| ids.contains(id))
+}
+
+fn selected_id(app: &App) -> String {
+    app.selected_summary().expect("a selection").id.clone()
+}
+
+fn daemon_app(w: u16, h: u16) -> App {
+    let mut app = App::new("listen udp 127.0.0.1:2000", Rect::new(0, 0, w, h))
+        .with_source(SourceKind::Daemon);
+    assert!(app.start_load().is_empty(), "the daemon needs no load");
+    app
+}
+
+fn update(app: &mut App, data: Arc<Dataset>) {
+    let generation = app.generation;
+    app.update(Event::Update(DataUpdate { generation, data }));
+}
+
+#[test]
+fn new_traces_stream_in_without_moving_the_selection() {
+    // Nine list rows: the selected row can keep its place on the screen.
+    let mut app = daemon_app(120, 12);
+    update(&mut app, first(10));
+    assert_eq!(app.list.visible.len(), 10);
+    assert!(app.list.descending, "live lists show the newest first");
+    for _ in 0..3 {
+        app.update(key('j'));
+    }
+    let chosen = selected_id(&app);
+    let row_on_screen = app.list.selected - app.list.offset;
+    update(&mut app, first(40));
+    assert_eq!(app.list.visible.len(), 40);
+    assert_eq!(selected_id(&app), chosen, "the selection follows its trace");
+    assert_eq!(app.list.selected - app.list.offset, row_on_screen);
+    // Newer traces went above it.
+    assert!(app.list.selected > 3);
+}
+
+#[test]
+fn an_open_trace_grows_as_its_documents_arrive() {
+    let ids = demo_ids();
+    let target = ids
+        .iter()
+        .find(|id| demo_lines().iter().filter(|(t, _)| t == *id).count() >= 3)
+        .expect("a demo trace with three documents")
+        .clone();
+    let mut app = daemon_app(120, 30);
+    // First only the trace's first document, then all of them.
+    let t = target.clone();
+    update(&mut app, dataset(move |id, n| id == t && n == 0));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    let before = app.view.as_ref().expect("open").trace.nodes.len();
+    let selected_doc = {
+        let v = app.view.as_ref().expect("open");
+        let node = v.selected_row().expect("a row").node;
+        v.trace.nodes[node].doc.id.clone()
+    };
+    let t = target.clone();
+    update(&mut app, dataset(move |id, _| id == t));
+    assert_eq!(app.mode, Mode::Trace, "the screen stays");
+    let v = app.view.as_ref().expect("still open");
+    assert!(
+        v.trace.nodes.len() > before,
+        "{} !> {before}",
+        v.trace.nodes.len()
+    );
+    let node = v.selected_row().expect("a row").node;
+    assert_eq!(v.trace.nodes[node].doc.id, selected_doc);
+}
+
+#[test]
+fn stale_updates_are_dropped() {
+    let mut app = App::new("aws", Rect::new(0, 0, 100, 30)).with_source(SourceKind::Aws);
+    let cmds = app.start_load();
+    assert_eq!(
+        cmds,
+        vec![Cmd::Fetch(FetchQuery {
+            generation: 1,
+            ..FetchQuery::default()
+        })]
+    );
+    app.update(Event::Update(DataUpdate {
+        generation: 0,
+        data: first(5),
+    }));
+    assert!(app.data.is_none(), "an answer to an older query is ignored");
+    assert_eq!(app.load, LoadState::Loading);
+}
+
+/// Summaries only, as `GetTraceSummaries` gives them.
+fn summaries_only(full: &Dataset) -> Arc<Dataset> {
+    let mut c = Collector::new();
+    for s in &full.summaries {
+        c.push(SourceEvent::Item(Item::Summary(s.clone())));
+    }
+    Arc::new(c.finish())
+}
+
+#[test]
+fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
+    let full = first(20);
+    let mut app = App::new("aws us-east-1", Rect::new(0, 0, 120, 30)).with_source(SourceKind::Aws);
+    app.start_load();
+    update(&mut app, summaries_only(&full));
+    assert_eq!(app.list.visible.len(), 20);
+    assert!(app.data.as_ref().expect("data").traces.is_empty());
+
+    // Enter asks for the trace's documents; the trace opens when they arrive.
+    let id = selected_id(&app);
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        vec![Cmd::FetchTrace { id: id.clone() }]
+    );
+    assert_eq!(app.mode, Mode::List);
+    let trace = Arc::clone(
+        full.traces
+            .iter()
+            .find(|t| t.id == id)
+            .expect("the trace exists"),
+    );
+    app.update(Event::Trace(TraceFetched {
+        id: id.clone(),
+        result: Ok(trace),
+    }));
+    assert_eq!(app.mode, Mode::Trace);
+    assert_eq!(app.view.as_ref().expect("open").trace.id, id);
+    // Opening it again needs no fetch.
+    app.update(code(KeyCode::Esc));
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert_eq!(app.mode, Mode::Trace);
+    app.update(code(KeyCode::Esc));
+
+    // A filter expression is checked here and evaluated by the service: a new query.
+    app.update(key('/'));
+    let mut cmds = typed(&mut app, "fault");
+    cmds.extend(app.update(code(KeyCode::Enter)));
+    assert!(
+        cmds.contains(&Cmd::Fetch(FetchQuery {
+            generation: 2,
+            window: String::new(),
+            filter: Some("fault".into()),
+            group: None,
+            follow: false,
+        })),
+        "{cmds:?}"
+    );
+    // A bad one is not sent.
+    app.update(key('/'));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    let mut cmds = typed(&mut app, "responsetime >");
+    cmds.extend(app.update(code(KeyCode::Enter)));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(app.prompt.as_ref().is_some_and(|p| p.error.is_some()));
+    app.update(code(KeyCode::Esc));
+
+    // Follow mode and the time window.
+    assert_eq!(app.update(key('F')), vec![Cmd::Follow(true)]);
+    app.update(key('w'));
+    let mut cmds = typed(&mut app, "2h");
+    cmds.extend(app.update(code(KeyCode::Enter)));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Fetch(FetchQuery {
+            generation: 3,
+            window: "2h".into(),
+            filter: Some("fault".into()),
+            group: None,
+            follow: true,
+        })]
+    );
+    assert_eq!(app.window_label(), "last 2h");
+}
+
+#[test]
+fn a_bad_time_window_keeps_the_editor_open_with_the_reason() {
+    let mut app = daemon_app(100, 30);
+    update(&mut app, first(10));
+    app.update(key('w'));
+    typed(&mut app, "2 fortnights");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert!(app.window_input.is_some());
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("2 fortnights")),
+        "{:?}",
+        app.message
+    );
+    app.update(code(KeyCode::Esc));
+    assert!(app.window_input.is_none());
+    assert_eq!(app.list.visible.len(), 10);
+}
+
+#[test]
+fn a_relative_window_over_files_ends_at_the_newest_trace() {
+    let data = first(387);
+    let newest = data
+        .summaries
+        .iter()
+        .filter_map(|s| s.start_time)
+        .fold(f64::MIN, f64::max);
+    let mut app = App::new("demo", Rect::new(0, 0, 120, 30));
+    let generation = app.start_load().len() as u64;
+    app.update(Event::Data(xray_tui::app::DataEvent {
+        generation,
+        result: Ok(Arc::clone(&data)),
+    }));
+    let all = app.list.visible.len();
+    app.update(key('w'));
+    typed(&mut app, "5m");
+    app.update(code(KeyCode::Enter));
+    let shown = app.list.visible.len();
+    let want = data
+        .summaries
+        .iter()
+        .filter(|s| s.start_time.is_some_and(|t| t >= newest - 300.0))
+        .count();
+    assert_eq!(shown, want);
+    assert!(shown > 0 && shown < all, "{shown} of {all}");
+    assert_eq!(app.window_label(), "last 5m of the data");
+    // Empty: everything again.
+    app.update(key('w'));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.visible.len(), all);
+}
+
+fn feed() -> Feed {
+    let mut stats = StatsSnapshot {
+        received: 1204,
+        bytes: 1_350_000,
+        accepted: 1187,
+        traces: 240,
+        dropped_queue_full: 0,
+        sampling_requests: 12,
+        ..StatsSnapshot::default()
+    };
+    stats.rejected[0] = 9;
+    stats.rejected[1] = 8;
+    Feed::Daemon(Box::new(DaemonFeed {
+        udp: "127.0.0.1:2000".into(),
+        tcp: Some("127.0.0.1:2000".into()),
+        recv_buffer: 16 * 1024 * 1024,
+        stats,
+        kernel_drops: Some(0),
+        recent: vec![
+            "bad JSON (17 B): {\"id\": \"oops\",".into(),
+            "no header line (40 B): {\"trace_id\":\"1-5f…".into(),
+        ],
+    }))
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    format!("{}", t.backend())
+}
+
+#[test]
+fn the_daemon_waiting_screen_and_its_counters() {
+    let mut app = daemon_app(100, 12);
+    app.update(Event::Feed(feed()));
+    update(&mut app, Arc::new(Dataset::default()));
+    let screen = render(&app, 100, 12);
+    assert!(
+        screen.contains("AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:2000"),
+        "{screen}"
+    );
+    assert!(screen.contains("recv 1204 ok 1187"), "{screen}");
+    assert!(screen.contains("bad 17"), "{screen}");
+    insta::assert_snapshot!("daemon_waiting_100x12", screen);
+}
+
+#[test]
+fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
+    let mut app = daemon_app(100, 30);
+    update(&mut app, first(5));
+    app.update(Event::Feed(feed()));
+    assert!(app.take_dirty());
+    // The same counters again: nothing to redraw.
+    app.update(Event::Feed(feed()));
+    assert!(!app.take_dirty());
+    app.update(key('D'));
+    assert!(app.diagnostics);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Rejected datagrams: 17"), "{screen}");
+    assert!(screen.contains("bad JSON (17 B)"), "{screen}");
+    insta::assert_snapshot!("diagnostics_100x30", screen);
+    app.update(code(KeyCode::Esc));
+    assert!(!app.diagnostics);
+    assert_eq!(app.mode, Mode::List);
+}
