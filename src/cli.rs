@@ -66,6 +66,19 @@ pub struct SourceArgs {
     /// AWS: an X-Ray group (its filter expression applies; `graph` uses the group's graph).
     #[arg(long, global = true, value_name = "NAME", help_heading = "AWS")]
     pub group: Option<String>,
+    /// AWS, in the app: start in follow mode (poll for new traces; `F` toggles it).
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub follow: bool,
+    /// AWS, in the app: seconds between follow-mode polls (doubling while throttled).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "AWS"
+    )]
+    pub follow_every: u64,
     /// AWS: `query` prints the service's own summaries and does not fetch the traces.
     #[arg(long, global = true, help_heading = "AWS")]
     pub summaries_only: bool,

@@ -29,9 +29,7 @@ use crate::cli::SourceArgs;
 use crate::daemon::Daemon;
 use crate::daemon::stats::kernel_rcvbuf_errors;
 use crate::headless::{self, Failure};
-use crate::source::aws::live::{
-    Connect, FOLLOW_EVERY, Fetcher, FetcherOptions, LiveEvent, Request,
-};
+use crate::source::aws::live::{Connect, Fetcher, FetcherOptions, LiveEvent, Request};
 use crate::ui;
 
 /// How often the loop wakes without input (spinner frames).
@@ -125,7 +123,7 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
             FetcherOptions {
                 connect: Connect::Options(opts),
                 kind: source.time_range_type,
-                follow_every: FOLLOW_EVERY,
+                follow_every: Duration::from_secs(source.follow_every.max(1)),
             },
             move |e| {
                 let _ = sink.send(live_event(e));
@@ -146,6 +144,7 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
     if aws {
         app.window = aws_window_text(source);
         app.group = source.group.clone();
+        app.follow = source.follow;
     }
     spawn_input(tx.clone());
     let first = app.start_load();

@@ -3,6 +3,8 @@
 
 #[path = "support/fake_xray.rs"]
 mod fake_xray;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
@@ -673,4 +675,52 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
         _ => None,
     });
     assert_eq!(ids, [new_id]);
+}
+
+#[test]
+fn the_app_browses_aws_with_paging_traces_on_demand_and_follow_mode() {
+    let Some(fake) = FakeXray::start(&[("XRAY_FAKE_PAGE_SIZE", "4")]) else {
+        return;
+    };
+    let x = xray(&fake, 1);
+    let docs = seed(&x, &documents(15));
+    let n = trace_ids(&docs).len();
+    let env = [
+        ("AWS_ENDPOINT_URL", fake.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CONFIG_FILE", "/nonexistent/xray-tui-test"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/xray-tui-test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_MAX_ATTEMPTS", "2"),
+    ];
+    let mut s = pty::Session::start_with(&["--since", "1h", "--follow-every", "1"], &env);
+    // Every page arrived: the header counts all of them.
+    s.wait_for(&format!("X-Ray traces {n}/{n} "));
+    s.wait_for("window last 1h");
+    // Enter fetches the selected trace's documents and opens it.
+    s.send("\r");
+    s.wait_for("Trace 1-");
+    s.send("q");
+    s.wait_for("X-Ray traces");
+    // Follow mode: a trace sent now appears without asking.
+    s.send("F");
+    s.wait_for("● follow 1s");
+    let t = now();
+    let doc = serde_json::json!({
+        "id": "f011011f011011f1",
+        "trace_id": format!("1-{:08x}-fedcba9876543210fedcba98", t as u64),
+        "name": "tui-followed",
+        "start_time": t - 1.0,
+        "end_time": t - 0.5,
+        "http": {"request": {"method": "GET", "url": "http://x/followed-in-the-app"},
+                 "response": {"status": 200}},
+    })
+    .to_string();
+    assert_eq!(seed(&x, &[doc]).len(), 1);
+    s.wait_for("/followed-in-the-app");
+    s.wait_for(&format!("X-Ray traces {}/{} ", n + 1, n + 1));
+    s.send("q");
+    assert!(s.wait_exit().success());
 }

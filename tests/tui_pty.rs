@@ -1,105 +1,10 @@
 //! End to end: the real binary in a pseudo-terminal on `--demo`. Keys go in, the screen is read
 //! back through a VT100 parser, and quitting must leave the terminal as it was.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+#[path = "support/pty.rs"]
+mod pty;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
-struct Session {
-    writer: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Session {
-    fn start(args: &[&str]) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_xray-tui"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
-        cmd.env("XRAY_TUI_DATA", data);
-        let child = pty.slave.spawn_command(cmd).expect("spawn");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(40).expect("rows"),
-            std::num::NonZeroU16::new(120).expect("cols"),
-            0,
-        )));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (Arc::clone(&screen), Arc::clone(&raw));
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut p) = s.lock() {
-                    p.process(&buf[..n]);
-                }
-                if let Ok(mut v) = r.lock() {
-                    v.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
-        // Keep the master alive for the session's length.
-        std::mem::forget(pty.master);
-        Session {
-            writer,
-            screen,
-            raw,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().expect("screen").screen().contents()
-    }
-
-    /// Waits until the screen shows `text` (up to 20 s, for slow CI machines).
-    fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.contents().contains(text) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!(
-            "the screen never showed {text:?}; it shows:\n{}",
-            self.contents()
-        );
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write");
-        self.writer.flush().expect("flush");
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        panic!("the app did not exit; screen:\n{}", self.contents());
-    }
-}
+use pty::Session;
 
 #[test]
 fn demo_session_finds_a_fault_and_quits_cleanly() {
@@ -158,4 +63,54 @@ fn without_a_terminal_it_says_so_and_exits_2() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn listen_opens_the_app_and_shows_segments_as_they_arrive() {
+    let save =
+        std::env::temp_dir().join(format!("xray-tui-pty-listen-{}.ndjson", std::process::id()));
+    let _ = std::fs::remove_file(&save);
+    let save_arg = save.to_string_lossy().into_owned();
+    let mut s = Session::start(&["listen", "--bind", "127.0.0.1:0", "--save", &save_arg]);
+    s.wait_for("Listening for X-Ray segments on udp 127.0.0.1:");
+    let screen = s.contents();
+    let marker = "AWS_XRAY_DAEMON_ADDRESS=";
+    let at = screen.find(marker).expect("the address is shown") + marker.len();
+    let addr: String = screen[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("client socket");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
+    let segment = serde_json::json!({
+        "id": "70de5b6f19ff9a0a",
+        "trace_id": format!("1-{:08x}-a006649127e371903a2de979", now as u64),
+        "name": "live-checkout",
+        "start_time": now - 0.25,
+        "end_time": now,
+        "http": {"request": {"method": "POST", "url": "http://shop/api/live-order"},
+                 "response": {"status": 502}},
+        "fault": true,
+    });
+    let datagram = format!("{{\"format\":\"json\",\"version\":1}}\n{segment}");
+    sock.send_to(datagram.as_bytes(), &addr).expect("send");
+    sock.send_to(b"{\"format\":\"json\",\"version\":1}\n{\"id\": oops", &addr)
+        .expect("send");
+    // The trace shows up without a key press; the bad datagram is counted.
+    s.wait_for("/api/live-order");
+    s.wait_for("bad 1");
+    s.send("D");
+    s.wait_for("Rejected datagrams: 1");
+    s.send("\u{1b}");
+    s.send("\r");
+    s.wait_for("live-checkout");
+    s.send("qq");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let saved = std::fs::read_to_string(&save).expect("the --save file");
+    assert!(saved.contains("live-order"), "{saved}");
+    let _ = std::fs::remove_file(&save);
 }

@@ -234,6 +234,10 @@ impl App {
         match self.source {
             SourceKind::Aws => return self.fetch_query(),
             SourceKind::Daemon => {
+                // Nothing received yet is an empty list, not a load in progress.
+                if self.data.is_none() {
+                    self.data = Some(Arc::new(Dataset::default()));
+                }
                 self.load = LoadState::Loaded;
                 self.dirty = true;
                 return Vec::new();
