@@ -373,3 +373,40 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     assert!(!app.diagnostics);
     assert_eq!(app.mode, Mode::List);
 }
+
+/// Like the daemon's pump: the data with its service graph.
+fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
+    let mut d = (*data).clone();
+    d.graphs = vec![xray_tui::engine::service_graph(
+        d.traces.iter().map(|t| &**t),
+    )];
+    Arc::new(d)
+}
+
+#[test]
+fn the_open_service_map_follows_live_data() {
+    let mut app = daemon_app(120, 40);
+    update(&mut app, with_graph(first(10)));
+    app.update(key('m'));
+    assert_eq!(app.mode, Mode::Map);
+    let map = app.map.as_ref().expect("map");
+    let name = xray_tui::app::map::node_name(map.node().expect("a node"));
+    let requests = |app: &App| -> u64 {
+        app.map
+            .as_ref()
+            .expect("map")
+            .counts
+            .iter()
+            .map(|c| c.total)
+            .sum()
+    };
+    let before = requests(&app);
+    update(&mut app, with_graph(first(60)));
+    assert_eq!(app.mode, Mode::Map, "the screen stays");
+    assert!(requests(&app) > before, "{} !> {before}", requests(&app));
+    let map = app.map.as_ref().expect("map");
+    assert_eq!(
+        xray_tui::app::map::node_name(map.node().expect("a node")),
+        name
+    );
+}

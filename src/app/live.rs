@@ -128,7 +128,40 @@ impl App {
             self.list.offset = self.list.selected.saturating_sub(screen_row);
         }
         self.refresh_open_trace();
+        self.refresh_map();
         self.scroll();
+    }
+
+    /// Redraws an open service map from the newer graph (computed off the UI thread by the
+    /// source), keeping the selected node.
+    fn refresh_map(&mut self) {
+        let Some(m) = self.map.as_ref() else {
+            return;
+        };
+        if m.trace_id.is_some() {
+            return;
+        }
+        let Some(graph) = self.data.as_ref().and_then(|d| d.graphs.first()) else {
+            return;
+        };
+        if *graph == m.graph {
+            return;
+        }
+        let selected = m.node().map(super::map::node_name);
+        let offset = m.offset;
+        let mut next = super::map::MapState::new(graph.clone(), None);
+        if let Some(name) = selected {
+            if let Some(i) = next
+                .graph
+                .services
+                .iter()
+                .position(|s| super::map::node_name(s) == name)
+            {
+                next.selected = i;
+            }
+        }
+        next.offset = offset;
+        self.map = Some(next);
     }
 
     /// Replaces the open trace with its newer version (more documents arrived), keeping the

@@ -463,7 +463,9 @@ impl App {
         let Some(data) = self.data.as_ref() else {
             return;
         };
-        let graph = if data.traces.is_empty() {
+        // Live sources compute their graph off the UI thread and send it with the data.
+        let live = self.source != super::SourceKind::Files;
+        let graph = if data.traces.is_empty() || (live && !data.graphs.is_empty()) {
             data.graphs.first().cloned().unwrap_or_default()
         } else {
             crate::engine::service_graph(data.traces.iter().map(|t| &**t))
