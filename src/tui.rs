@@ -124,6 +124,7 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
                 connect: Connect::Options(opts),
                 kind: source.time_range_type,
                 follow_every: Duration::from_secs(source.follow_every.max(1)),
+                disk_cache: crate::source::aws::live::default_cache_dir(),
             },
             move |e| {
                 let _ = sink.send(live_event(e));

@@ -574,12 +574,14 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     let docs = seed(&x, &documents(12));
     let want = trace_ids(&docs);
     assert!(want.len() >= 10, "seeded {}", want.len());
+    let cache = temp_path("trace-cache");
     let (tx, rx) = std::sync::mpsc::channel();
     let fetcher = Fetcher::start(
         FetcherOptions {
             connect: Connect::Client(x.clone()),
             kind: TimeRangeKind::Event,
             follow_every: Duration::from_millis(300),
+            disk_cache: Some(cache.clone()),
         },
         move |e| {
             let _ = tx.send(e);
@@ -629,6 +631,44 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     let seeded = docs.iter().filter(|d| d.contains(&want[0])).count();
     assert_eq!(trace.id, want[0]);
     assert!(trace.nodes.len() >= seeded, "{} nodes", trace.nodes.len());
+
+    // A finished trace is cached on disk: another fetcher, whose service is unreachable,
+    // still opens it, equal to what the service gave.
+    assert!(cache.join(format!("{}.json", want[0])).is_file());
+    let dead = XRay::from_client(
+        aws_sdk_xray::Client::from_conf(
+            aws_sdk_xray::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+                .endpoint_url("http://127.0.0.1:9")
+                .build(),
+        ),
+        "http://127.0.0.1:9",
+    );
+    let (tx2, rx2) = std::sync::mpsc::channel();
+    let offline = Fetcher::start(
+        FetcherOptions {
+            connect: Connect::Client(dead),
+            kind: TimeRangeKind::Event,
+            follow_every: Duration::from_secs(10),
+            disk_cache: Some(cache.clone()),
+        },
+        move |e| {
+            let _ = tx2.send(e);
+        },
+    )
+    .expect("fetcher");
+    offline.send(Request::Trace(want[0].clone()));
+    let again = wait_for(&rx2, "the cached trace", |e| match e {
+        LiveEvent::Trace { result, .. } => Some(result.clone()),
+        _ => None,
+    })
+    .expect("served from the disk cache");
+    assert_eq!(again.nodes.len(), trace.nodes.len());
+    assert_eq!(again.documents(), trace.documents());
+    drop(offline);
+    let _ = std::fs::remove_dir_all(&cache);
 
     // Follow mode: a trace sent after the query shows up without asking again.
     fetcher.send(Request::Follow(true));

@@ -36,7 +36,8 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
-        cmd.env("XRAY_TUI_DATA", data);
+        cmd.env("XRAY_TUI_DATA", &data);
+        cmd.env("XRAY_TUI_CACHE", data.join("cache"));
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -12,9 +12,12 @@
 //!   in-progress trace's newer summary replaces the older), and doubles its interval while the
 //!   service throttles.
 //! - [`Request::Trace`] fetches one trace's documents (`BatchGetTraces`), from a bounded
-//!   in-memory LRU cache when it was fetched before: a finished trace never changes.
+//!   in-memory LRU cache when it was fetched before, else from the disk cache (one
+//!   `batch-get-traces` JSON file per trace ID): a finished trace never changes, so it is
+//!   fetched once. Traces with segments still in progress are not written to disk.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -135,6 +138,64 @@ pub struct FetcherOptions {
     pub kind: TimeRangeKind,
     /// Follow mode's interval when not throttled ([`FOLLOW_EVERY`]).
     pub follow_every: Duration,
+    /// A directory for finished traces ([`default_cache_dir`]); `None` keeps them in memory
+    /// only.
+    pub disk_cache: Option<PathBuf>,
+}
+
+/// Where finished traces are cached: `$XRAY_TUI_CACHE`, else the platform's cache directory
+/// (`~/.cache/xray-tui/traces` on Linux).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    match std::env::var_os("XRAY_TUI_CACHE") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => Some(
+            directories::ProjectDirs::from("", "", "xray-tui")?
+                .cache_dir()
+                .join("traces"),
+        ),
+    }
+}
+
+/// The cache file of a trace; `None` for an ID that is not safe as a file name.
+fn cache_file(dir: &Path, id: &str) -> Option<PathBuf> {
+    let safe = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    safe.then(|| dir.join(format!("{id}.json")))
+}
+
+/// Reads a cached trace (the file source parses it, as any `batch-get-traces` output).
+fn read_cached(dir: &Path, id: &str) -> Option<Arc<Trace>> {
+    let path = cache_file(dir, id)?;
+    let bytes = std::fs::read(&path).ok()?;
+    let mut collector = Collector::new();
+    crate::source::file::load_bytes(&path.to_string_lossy(), &bytes, &mut |e| collector.push(e));
+    let data = collector.finish();
+    if !data.warnings.is_empty() {
+        // A damaged cache file is fetched again (and rewritten).
+        return None;
+    }
+    data.traces.into_iter().find(|t| t.id == id)
+}
+
+/// Writes a finished trace to the cache (best effort: a full disk only costs a refetch).
+fn write_cached(dir: &Path, trace: &Trace) {
+    if trace.nodes.iter().any(|n| n.doc.is_in_progress()) {
+        return;
+    }
+    let Some(path) = cache_file(dir, &trace.id) else {
+        return;
+    };
+    let Ok(json) = crate::report::batch_traces(&[trace]).and_then(|b| serde_json::to_vec(&b))
+    else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(dir);
+    // Write then rename, so a reader never sees half a file.
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
 }
 
 impl Fetcher {
@@ -265,15 +326,9 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
             Request::Trace(id) => {
                 let sink = Arc::clone(&sink);
                 let cache = Arc::clone(&cache);
+                let disk = opts.disk_cache.clone();
                 tokio::spawn(async move {
-                    let cached = cache.lock().ok().and_then(|mut c| c.get(&id));
-                    let result = match cached {
-                        Some(t) => Ok(t),
-                        None => fetch_trace(&client, &id).await,
-                    };
-                    if let (Ok(t), Ok(mut c)) = (&result, cache.lock()) {
-                        c.put(Arc::clone(t));
-                    }
+                    let result = trace(&client, &id, &cache, disk).await;
                     sink(LiveEvent::Trace { id, result });
                 });
             }
@@ -282,6 +337,41 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
     if let Some(q) = query {
         q.abort();
     }
+}
+
+/// A trace from the memory cache, the disk cache, or the service (in that order); what the
+/// service returns is cached in both.
+async fn trace(
+    client: &XRay,
+    id: &str,
+    cache: &Mutex<TraceCache>,
+    disk: Option<PathBuf>,
+) -> Result<Arc<Trace>, String> {
+    if let Some(t) = cache.lock().ok().and_then(|mut c| c.get(id)) {
+        return Ok(t);
+    }
+    if let Some(dir) = disk.clone() {
+        let key = id.to_owned();
+        let found = tokio::task::spawn_blocking(move || read_cached(&dir, &key))
+            .await
+            .ok()
+            .flatten();
+        if let Some(t) = found {
+            if let Ok(mut c) = cache.lock() {
+                c.put(Arc::clone(&t));
+            }
+            return Ok(t);
+        }
+    }
+    let t = fetch_trace(client, id).await?;
+    if let Ok(mut c) = cache.lock() {
+        c.put(Arc::clone(&t));
+    }
+    if let Some(dir) = disk {
+        let t = Arc::clone(&t);
+        let _ = tokio::task::spawn_blocking(move || write_cached(&dir, &t)).await;
+    }
+    Ok(t)
 }
 
 /// `BatchGetTraces` for one ID, assembled.
