@@ -171,6 +171,7 @@ fn live_event(e: LiveEvent) -> Event {
             progress,
         } => Event::Feed(Feed::Aws(Box::new(progress))),
         LiveEvent::Trace { id, result } => Event::Trace(TraceFetched { id, result }),
+        LiveEvent::TraceGraph { id, result } => Event::TraceGraph { id, result },
     }
 }
 
@@ -316,6 +317,11 @@ fn run_loop(
                 Cmd::FetchTrace { id } => {
                     if let Backend::Aws(f) = backend {
                         f.send(Request::Trace(id));
+                    }
+                }
+                Cmd::FetchTraceGraph { id } => {
+                    if let Backend::Aws(f) = backend {
+                        f.send(Request::TraceGraph(id));
                     }
                 }
                 Cmd::Follow(on) => {

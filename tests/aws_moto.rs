@@ -764,3 +764,40 @@ fn the_app_browses_aws_with_paging_traces_on_demand_and_follow_mode() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn get_trace_graph_returns_the_services_map_of_a_trace() {
+    use xray_tui::source::aws::live::{Connect, Fetcher, FetcherOptions, LiveEvent, Request};
+    let graph = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block02.json"
+    );
+    let Some(fake) = FakeXray::start(&[("XRAY_FAKE_SERVICE_GRAPH", graph)]) else {
+        return;
+    };
+    let x = xray(&fake, 1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fetcher = Fetcher::start(
+        FetcherOptions {
+            connect: Connect::Client(x),
+            kind: TimeRangeKind::Event,
+            follow_every: Duration::from_secs(10),
+            disk_cache: None,
+        },
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .expect("fetcher");
+    let id = "1-5b186a9a-ef3c1e0a3ac4bca8bd2ba4d1".to_owned();
+    fetcher.send(Request::TraceGraph(id.clone()));
+    let g = wait_for(&rx, "the trace graph", |e| match e {
+        LiveEvent::TraceGraph { id: got, result } if *got == id => Some(result.clone()),
+        _ => None,
+    })
+    .expect("GetTraceGraph");
+    let names: Vec<_> = g.services.iter().filter_map(|s| s.name.clone()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names.iter().any(|n| n == "SNS"), "{names:?}");
+    assert!(fake.log().contains("POST /TraceGraph"), "{}", fake.log());
+}

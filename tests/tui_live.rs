@@ -410,3 +410,50 @@ fn the_open_service_map_follows_live_data() {
         name
     );
 }
+
+#[test]
+fn with_aws_the_trace_map_asks_the_service_and_keeps_the_local_map_when_it_has_none() {
+    let full = first(5);
+    let mut app = App::new("aws", Rect::new(0, 0, 120, 40)).with_source(SourceKind::Aws);
+    app.start_load();
+    update(&mut app, summaries_only(&full));
+    let id = selected_id(&app);
+    app.update(code(KeyCode::Enter));
+    let trace = Arc::clone(full.traces.iter().find(|t| t.id == id).expect("trace"));
+    app.update(Event::Trace(TraceFetched {
+        id: id.clone(),
+        result: Ok(Arc::clone(&trace)),
+    }));
+    assert_eq!(
+        app.update(key('m')),
+        vec![Cmd::FetchTraceGraph { id: id.clone() }]
+    );
+    let local = app
+        .map
+        .as_ref()
+        .expect("the local map shows at once")
+        .graph
+        .clone();
+    // Nothing from the service: the local map stays.
+    app.update(Event::TraceGraph {
+        id: id.clone(),
+        result: Ok(Default::default()),
+    });
+    assert_eq!(app.map.as_ref().expect("map").graph, local);
+    // The service's map replaces it.
+    let mut theirs = local.clone();
+    theirs.services.truncate(1);
+    theirs.services[0].name = Some("from-the-service".into());
+    app.update(Event::TraceGraph {
+        id: id.clone(),
+        result: Ok(theirs.clone()),
+    });
+    assert_eq!(app.map.as_ref().expect("map").graph, theirs);
+    assert_eq!(app.mode, Mode::Map);
+    // An answer for another trace changes nothing.
+    app.update(Event::TraceGraph {
+        id: "1-00000000-000000000000000000000000".into(),
+        result: Ok(local.clone()),
+    });
+    assert_eq!(app.map.as_ref().expect("map").graph, theirs);
+}

@@ -147,21 +147,9 @@ impl App {
         if *graph == m.graph {
             return;
         }
-        let selected = m.node().map(super::map::node_name);
         let offset = m.offset;
-        let mut next = super::map::MapState::new(graph.clone(), None);
-        if let Some(name) = selected {
-            if let Some(i) = next
-                .graph
-                .services
-                .iter()
-                .position(|s| super::map::node_name(s) == name)
-            {
-                next.selected = i;
-            }
-        }
-        next.offset = offset;
-        self.map = Some(next);
+        let next = m.successor(graph.clone());
+        self.map = Some(super::map::MapState { offset, ..next });
     }
 
     /// Replaces the open trace with its newer version (more documents arrived), keeping the
@@ -185,6 +173,34 @@ impl App {
         }
         let summary = data.summaries.iter().find(|s| s.id == newer.id).cloned();
         v.replace(Arc::clone(newer), summary);
+    }
+
+    /// The service's map of a trace arrived: it replaces the locally computed map of that trace
+    /// if it is still showing (keeping the selected node). An empty or failed answer keeps the
+    /// local map, which needs nothing from the service.
+    pub(super) fn apply_trace_graph(
+        &mut self,
+        id: &str,
+        result: Result<crate::model::ServiceGraph, String>,
+    ) {
+        let Some(m) = self.map.as_ref() else {
+            return;
+        };
+        if m.trace_id.as_deref() != Some(id) {
+            return;
+        }
+        match result {
+            Ok(graph) if !graph.services.is_empty() => {
+                self.dirty = true;
+                self.map = Some(m.successor(graph));
+                self.scroll();
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.dirty = true;
+                self.message = Some(format!("GetTraceGraph: {e}; showing the map computed here"));
+            }
+        }
     }
 
     /// Takes a live source's counters; redraws only when they changed.

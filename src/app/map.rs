@@ -240,6 +240,22 @@ impl MapState {
         }
     }
 
+    /// A map of a newer `graph` of the same traces, with the same node selected if it is
+    /// still there.
+    pub fn successor(&self, graph: ServiceGraph) -> MapState {
+        let selected = self.node().map(node_name);
+        let mut next = MapState::new(graph, self.trace_id.clone());
+        if let Some(i) = selected.and_then(|name| {
+            next.graph
+                .services
+                .iter()
+                .position(|s| node_name(s) == name)
+        }) {
+            next.selected = i;
+        }
+        next
+    }
+
     /// The selected node.
     pub fn node(&self) -> Option<&Service> {
         self.graph.services.get(self.selected)
@@ -489,8 +505,13 @@ impl App {
             self.message = Some("no services to map in this trace".into());
             return;
         }
-        self.map = Some(MapState::new(graph, Some(v.trace.id.clone())));
+        let id = v.trace.id.clone();
+        self.map = Some(MapState::new(graph, Some(id.clone())));
         self.mode = Mode::Map;
+        // With AWS, the service's own map of the trace replaces the local one when it comes.
+        if self.source == super::SourceKind::Aws {
+            self.pending.push(super::Cmd::FetchTraceGraph { id });
+        }
     }
 
     /// Handles a key on the map.

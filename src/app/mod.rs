@@ -45,6 +45,13 @@ pub enum Event {
     Feed(Feed),
     /// A trace fetched on demand (AWS).
     Trace(TraceFetched),
+    /// The service's map of a trace (AWS).
+    TraceGraph {
+        /// The trace.
+        id: String,
+        /// The graph, or why there is none.
+        result: Result<crate::model::ServiceGraph, String>,
+    },
     /// Time passed (drives the loading spinner).
     Tick,
 }
@@ -81,6 +88,12 @@ pub enum Cmd {
     },
     /// AWS: start or stop polling for new traces.
     Follow(bool),
+    /// AWS: the service's map of this trace (`GetTraceGraph`), answered with
+    /// [`Event::TraceGraph`].
+    FetchTraceGraph {
+        /// The trace ID.
+        id: String,
+    },
 }
 
 /// How many filter expressions the history keeps.
@@ -323,6 +336,10 @@ impl App {
             }
             Event::Trace(t) => {
                 self.apply_trace(t);
+                Vec::new()
+            }
+            Event::TraceGraph { id, result } => {
+                self.apply_trace_graph(&id, result);
                 Vec::new()
             }
             Event::Tick => {

@@ -371,6 +371,24 @@ impl XRay {
     }
 }
 
+impl XRay {
+    /// `GetTraceGraph` for these traces (every page merged): the service's own map of them.
+    pub async fn trace_graph(&self, ids: &[String]) -> Result<ServiceGraph, AwsError> {
+        let mut graph = ServiceGraph::default();
+        let mut pages = self
+            .client
+            .get_trace_graph()
+            .set_trace_ids(Some(ids.to_vec()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.err(e))?;
+            convert::graph_services(&mut graph, page.services());
+        }
+        Ok(graph)
+    }
+}
+
 /// A trace as the SDK returned it, before its documents are parsed.
 struct RawTrace {
     id: String,

@@ -60,6 +60,8 @@ pub enum Request {
     Follow(bool),
     /// One trace's documents.
     Trace(String),
+    /// The service's map of one trace (`GetTraceGraph`).
+    TraceGraph(String),
 }
 
 /// The fetcher's progress, for the status line.
@@ -103,6 +105,13 @@ pub enum LiveEvent {
         generation: u64,
         /// The progress.
         progress: Progress,
+    },
+    /// The service's map of a trace (empty when the service has none).
+    TraceGraph {
+        /// The trace ID asked for.
+        id: String,
+        /// The graph, or why not.
+        result: Result<ServiceGraph, String>,
     },
     /// A requested trace.
     Trace {
@@ -284,11 +293,16 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                             ..Progress::default()
                         },
                     });
-                    if let Request::Trace(id) = req {
-                        sink(LiveEvent::Trace {
+                    match req {
+                        Request::Trace(id) => sink(LiveEvent::Trace {
                             id,
                             result: Err(e.to_string()),
-                        });
+                        }),
+                        Request::TraceGraph(id) => sink(LiveEvent::TraceGraph {
+                            id,
+                            result: Err(e.to_string()),
+                        }),
+                        _ => {}
                     }
                     continue;
                 }
@@ -322,6 +336,16 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
             }
             Request::Follow(on) => {
                 let _ = follow_tx.send(on);
+            }
+            Request::TraceGraph(id) => {
+                let sink = Arc::clone(&sink);
+                tokio::spawn(async move {
+                    let result = client
+                        .trace_graph(std::slice::from_ref(&id))
+                        .await
+                        .map_err(|e| e.with_hint());
+                    sink(LiveEvent::TraceGraph { id, result });
+                });
             }
             Request::Trace(id) => {
                 let sink = Arc::clone(&sink);
