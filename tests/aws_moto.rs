@@ -542,6 +542,32 @@ fn expired_sso_session_says_log_in_again() {
     );
 }
 
+/// A TUI fetcher on `x` whose events arrive on the returned channel.
+fn start_fetcher(
+    x: XRay,
+    follow_every: Duration,
+    disk_cache: Option<std::path::PathBuf>,
+) -> (
+    xray_tui::source::aws::live::Fetcher,
+    std::sync::mpsc::Receiver<xray_tui::source::aws::live::LiveEvent>,
+) {
+    use xray_tui::source::aws::live::{Connect, Fetcher, FetcherOptions};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let f = Fetcher::start(
+        FetcherOptions {
+            connect: Connect::Client(x),
+            kind: TimeRangeKind::Event,
+            follow_every,
+            disk_cache,
+        },
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .expect("fetcher");
+    (f, rx)
+}
+
 /// Waits for the first fetcher event that `pick` accepts (up to 30 s).
 fn wait_for<T>(
     rx: &std::sync::mpsc::Receiver<xray_tui::source::aws::live::LiveEvent>,
@@ -564,9 +590,7 @@ fn wait_for<T>(
 
 #[test]
 fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
-    use xray_tui::source::aws::live::{
-        Connect, Fetcher, FetcherOptions, LiveEvent, Progress, Request,
-    };
+    use xray_tui::source::aws::live::{LiveEvent, Progress, Request};
     let Some(fake) = FakeXray::start(&[("XRAY_FAKE_PAGE_SIZE", "3")]) else {
         return;
     };
@@ -575,19 +599,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     let want = trace_ids(&docs);
     assert!(want.len() >= 10, "seeded {}", want.len());
     let cache = temp_path("trace-cache");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let fetcher = Fetcher::start(
-        FetcherOptions {
-            connect: Connect::Client(x.clone()),
-            kind: TimeRangeKind::Event,
-            follow_every: Duration::from_millis(300),
-            disk_cache: Some(cache.clone()),
-        },
-        move |e| {
-            let _ = tx.send(e);
-        },
-    )
-    .expect("fetcher");
+    let (fetcher, rx) = start_fetcher(x.clone(), Duration::from_millis(300), Some(cache.clone()));
 
     // Pages stream in as snapshots; the last one holds every trace of the window.
     fetcher.send(Request::Query {
@@ -646,19 +658,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
         ),
         "http://127.0.0.1:9",
     );
-    let (tx2, rx2) = std::sync::mpsc::channel();
-    let offline = Fetcher::start(
-        FetcherOptions {
-            connect: Connect::Client(dead),
-            kind: TimeRangeKind::Event,
-            follow_every: Duration::from_secs(10),
-            disk_cache: Some(cache.clone()),
-        },
-        move |e| {
-            let _ = tx2.send(e);
-        },
-    )
-    .expect("fetcher");
+    let (offline, rx2) = start_fetcher(dead, Duration::from_secs(10), Some(cache.clone()));
     offline.send(Request::Trace(want[0].clone()));
     let again = wait_for(&rx2, "the cached trace", |e| match e {
         LiveEvent::Trace { result, .. } => Some(result.clone()),
@@ -767,7 +767,7 @@ fn the_app_browses_aws_with_paging_traces_on_demand_and_follow_mode() {
 
 #[test]
 fn get_trace_graph_returns_the_services_map_of_a_trace() {
-    use xray_tui::source::aws::live::{Connect, Fetcher, FetcherOptions, LiveEvent, Request};
+    use xray_tui::source::aws::live::{LiveEvent, Request};
     let graph = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block02.json"
@@ -776,19 +776,7 @@ fn get_trace_graph_returns_the_services_map_of_a_trace() {
         return;
     };
     let x = xray(&fake, 1);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let fetcher = Fetcher::start(
-        FetcherOptions {
-            connect: Connect::Client(x),
-            kind: TimeRangeKind::Event,
-            follow_every: Duration::from_secs(10),
-            disk_cache: None,
-        },
-        move |e| {
-            let _ = tx.send(e);
-        },
-    )
-    .expect("fetcher");
+    let (fetcher, rx) = start_fetcher(x, Duration::from_secs(10), None);
     let id = "1-5b186a9a-ef3c1e0a3ac4bca8bd2ba4d1".to_owned();
     fetcher.send(Request::TraceGraph(id.clone()));
     let g = wait_for(&rx, "the trace graph", |e| match e {

@@ -209,18 +209,12 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
 /// Draws the diagnostics pane over `area`.
 pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
     let text = diagnostics_lines(app);
-    let w = area.width.saturating_sub(4).min(110);
     let h = area.height.saturating_sub(2).min(
         u16::try_from(text.len())
             .unwrap_or(u16::MAX)
             .saturating_add(2),
     );
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let r = super::centered(area, area.width.saturating_sub(4).min(110), h);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(text)

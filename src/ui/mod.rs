@@ -45,6 +45,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// A `w` x `h` rectangle centred in `area` (clamped to it), for overlays.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let (w, h) = (w.min(area.width), h.min(area.height));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
 /// A centred message in `area` (loading, failed, empty).
 pub fn centered_message(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
     let h = u16::try_from(lines.len()).unwrap_or(u16::MAX);
