@@ -3,6 +3,8 @@
 
 #[path = "support/fake_xray.rs"]
 mod fake_xray;
+#[path = "support/listen.rs"]
+mod listen_support;
 #[path = "support/pty.rs"]
 mod pty;
 
@@ -788,4 +790,43 @@ fn get_trace_graph_returns_the_services_map_of_a_trace() {
     assert_eq!(names.len(), 4, "{names:?}");
     assert!(names.iter().any(|n| n == "SNS"), "{names:?}");
     assert!(fake.log().contains("POST /TraceGraph"), "{}", fake.log());
+}
+
+#[test]
+fn listen_forward_uploads_what_it_receives_to_x_ray() {
+    let Some(fake) = FakeXray::start(&[]) else {
+        return;
+    };
+    let port = listen_support::free_port();
+    let child = listen_support::start_command(bin(&fake.endpoint), port, &["--forward".as_ref()]);
+    let t = now();
+    let trace = format!("1-{:08x}-00000000000000000000f0f0", t as u64);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("client socket");
+    for (i, name) in ["front", "back"].iter().enumerate() {
+        let doc = serde_json::json!({
+            "id": format!("00000000000000f{i}"),
+            "trace_id": trace,
+            "name": name,
+            "start_time": t - 1.0,
+            "end_time": t - 0.5,
+        });
+        let datagram = format!("{{\"format\":\"json\",\"version\":1}}\n{doc}");
+        sock.send_to(datagram.as_bytes(), ("127.0.0.1", port))
+            .expect("send");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Stopping flushes the forward buffer.
+    let err = listen_support::stop(child);
+    assert!(err.contains("forwarded 2"), "{err}");
+    let x = xray(&fake, 1);
+    let mut names = Vec::new();
+    rt().block_on(x.traces(std::slice::from_ref(&trace), |e| {
+        if let Event::Item(Item::Trace { documents, .. }) = e {
+            names.extend(documents.into_iter().map(|d| d.name));
+        }
+    }))
+    .expect("BatchGetTraces");
+    names.sort();
+    assert_eq!(names, ["back", "front"]);
+    assert!(fake.log().contains("POST /TraceSegments"), "{}", fake.log());
 }

@@ -4,7 +4,7 @@
 #[path = "support/listen.rs"]
 mod listen_support;
 
-use std::net::{TcpListener, UdpSocket};
+use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -14,16 +14,7 @@ const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
 const T1: &str = "1-5f84c7a1-00000000000000000000000a";
 const T2: &str = "1-5f84c7a1-00000000000000000000000b";
 
-fn free_port() -> u16 {
-    // A port free for both TCP and UDP.
-    loop {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = l.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
+use listen_support::free_port;
 
 fn tmp(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!("xray-tui-{}-{name}", std::process::id()));

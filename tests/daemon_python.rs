@@ -9,7 +9,6 @@
 #[path = "support/listen.rs"]
 mod listen_support;
 
-use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -37,15 +36,7 @@ fn python() -> Option<String> {
     None
 }
 
-fn free_port() -> u16 {
-    loop {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = l.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
+use listen_support::free_port;
 
 /// Gives the last datagrams the SDK sent time to arrive, then stops the daemon.
 fn stop_after_drain(child: std::process::Child) -> String {

@@ -180,9 +180,10 @@ impl Upload for AwsUpload {
             .put_trace_segments()
             .set_trace_segment_documents(Some(docs.to_vec()))
             .send();
+        // The timer must be made inside the runtime (outside it, tokio panics).
         let out = self
             .rt
-            .block_on(tokio::time::timeout(Duration::from_secs(5), call))
+            .block_on(async { tokio::time::timeout(Duration::from_secs(5), call).await })
             .map_err(|_| "timed out".to_owned())?
             .map_err(|e| aws_sdk_xray::error::DisplayErrorContext(e).to_string())?;
         Ok(out.unprocessed_trace_segments().len())

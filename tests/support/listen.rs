@@ -1,17 +1,35 @@
 //! Starting and stopping the real `xray-tui listen --headless` for the daemon tests.
+#![allow(dead_code)] // each test crate uses part of it
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A port free for both TCP and UDP on loopback.
+pub fn free_port() -> u16 {
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// Starts `listen --headless --save SAVE` on `127.0.0.1:PORT` and waits until its TCP
 /// (sampling) port answers: both sockets are bound by then.
 pub fn start(port: u16, save: &Path) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+    let cmd = Command::new(env!("CARGO_BIN_EXE_xray-tui"));
+    start_command(cmd, port, &["--save".as_ref(), save.as_os_str()])
+}
+
+/// Starts `cmd` (the binary, with its environment already set) as
+/// `listen --headless --bind 127.0.0.1:PORT ARGS...`, and waits until both sockets are bound.
+pub fn start_command(mut cmd: Command, port: u16, args: &[&std::ffi::OsStr]) -> Child {
+    let child = cmd
         .args(["listen", "--headless", "--bind"])
         .arg(format!("127.0.0.1:{port}"))
-        .arg("--save")
-        .arg(save)
+        .args(args)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
