@@ -195,7 +195,7 @@ fn palette_80x24_results() {
 fn palette_160x48_results() {
     let mut a = app(160, 48);
     ctrl(&mut a, 'p');
-    keys(&mut a, "gold");
+    keys(&mut a, "checkout");
     insta::assert_snapshot!(render(&a).backend());
 }
 
