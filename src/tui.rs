@@ -13,7 +13,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self as ct, KeyEventKind};
+use crossterm::event::{
+    self as ct, DisableMouseCapture, EnableMouseCapture, KeyEventKind, MouseEventKind,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -37,15 +39,21 @@ const TICK: Duration = Duration::from_millis(100);
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// Puts the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
+/// Puts the terminal back: raw mode off, mouse reports off, main screen, cursor shown. Safe to
+/// call twice.
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 fn setup() -> io::Result<Term> {
     enable_raw_mode()?;
-    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen) {
+    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
         restore();
         return Err(e);
     }
@@ -403,6 +411,12 @@ fn spawn_input(tx: Sender<Event>) {
             let ev = match ct::read() {
                 Ok(ct::Event::Key(k)) if k.kind == KeyEventKind::Press => Event::Key(k),
                 Ok(ct::Event::Resize(w, h)) => Event::Resize(w, h),
+                // Motion would flood the loop; the app uses clicks and the wheel only.
+                Ok(ct::Event::Mouse(m))
+                    if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) =>
+                {
+                    Event::Mouse(m)
+                }
                 Ok(_) => continue,
                 Err(_) => return,
             };
@@ -435,6 +449,7 @@ fn suspend() -> io::Result<()> {
     execute!(
         io::stdout(),
         EnterAlternateScreen,
+        EnableMouseCapture,
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
     Ok(())

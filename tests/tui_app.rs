@@ -388,3 +388,403 @@ fn saved_filters_from_the_config_apply_by_name() {
             .all(|&i| data.summaries[i].response_time.is_some_and(|r| r > 1.0))
     );
 }
+
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn click(x: u16, y: u16) -> Event {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+fn wheel(down: bool, x: u16, y: u16) -> Event {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    Event::Mouse(MouseEvent {
+        kind: if down {
+            MouseEventKind::ScrollDown
+        } else {
+            MouseEventKind::ScrollUp
+        },
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+/// The node selected in the open trace.
+fn selected_node(app: &App) -> usize {
+    let v = app.view.as_ref().expect("open");
+    v.rows[v.selected].node
+}
+
+/// `/` in a trace searches as you type, Enter keeps the matches, `.`/`,` step through them in
+/// waterfall order (wrapping), Esc clears the find and a second Esc goes back to the list.
+#[test]
+fn find_in_trace_steps_through_matches() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    let trace = app.view.as_ref().expect("open").trace.clone();
+    let hits = xray_tui::engine::find::find(&trace, "dynamodb");
+    assert!(
+        hits.len() >= 2,
+        "the fault trace calls DynamoDB more than once"
+    );
+    app.update(key('/'));
+    type_text(&mut app, "DynamoDB");
+    let f = app
+        .view
+        .as_ref()
+        .and_then(|v| v.find.as_ref())
+        .expect("find");
+    assert!(f.editing);
+    assert_eq!(f.hits, hits);
+    // Typing moved the selection to the first match after the root.
+    assert_eq!(selected_node(&app), hits[0].node);
+    app.update(code(KeyCode::Enter));
+    let f = app
+        .view
+        .as_ref()
+        .and_then(|v| v.find.as_ref())
+        .expect("kept");
+    assert!(!f.editing);
+    app.update(key('.'));
+    assert_eq!(selected_node(&app), hits[1].node);
+    app.update(key(','));
+    app.update(key(','));
+    assert_eq!(
+        selected_node(&app),
+        hits[hits.len() - 1].node,
+        "wraps backwards"
+    );
+    // `q` and `n` keep their meaning once the bar is closed: n is still "next problem".
+    app.update(code(KeyCode::Esc));
+    assert!(app.view.as_ref().expect("open").find.is_none());
+    assert_eq!(app.mode, Mode::Trace, "the first Esc only clears the find");
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::List);
+}
+
+/// A match under a collapsed row is revealed: its ancestors expand and it is selected.
+#[test]
+fn find_expands_collapsed_rows_to_show_a_match() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    app.update(key('g'));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+    app.update(key('/'));
+    type_text(&mut app, "dynamodb");
+    let v = app.view.as_ref().expect("open");
+    let f = v.find.as_ref().expect("find");
+    assert!(!f.hits.is_empty(), "the fault trace calls DynamoDB");
+    assert!(v.rows.len() > 1, "expanded");
+    assert!(f.is_match(v.rows[v.selected].node));
+    // Typed text is text: q, n and j do not act while the bar takes the keys.
+    type_text(&mut app, "qnj");
+    assert_eq!(app.mode, Mode::Trace);
+    assert_eq!(
+        app.view
+            .as_ref()
+            .and_then(|v| v.find.as_ref())
+            .map(|f| f.input.as_str()),
+        Some("dynamodbqnj")
+    );
+}
+
+/// Esc while typing cancels: the find is gone and the row selected before is selected again.
+#[test]
+fn find_cancel_returns_to_the_start_row() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    let start = selected_node(&app);
+    app.update(key('/'));
+    type_text(&mut app, "dynamodb");
+    assert_ne!(selected_node(&app), start);
+    app.update(code(KeyCode::Esc));
+    assert!(app.view.as_ref().expect("open").find.is_none());
+    assert_eq!(selected_node(&app), start);
+    assert_eq!(app.mode, Mode::Trace);
+}
+
+/// Enter on a query without matches closes the bar and says so.
+#[test]
+fn find_without_matches_reports_it() {
+    let mut app = loaded_app(120, 40);
+    app.update(code(KeyCode::Enter));
+    app.update(key('/'));
+    type_text(&mut app, "no such text zzz");
+    let f = app
+        .view
+        .as_ref()
+        .and_then(|v| v.find.as_ref())
+        .expect("find");
+    assert!(f.hits.is_empty());
+    app.update(code(KeyCode::Enter));
+    assert!(app.view.as_ref().expect("open").find.is_none());
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("no match")),
+        "{:?}",
+        app.message
+    );
+    // `.` without a find says how to start one.
+    app.update(key('.'));
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("press /"))
+    );
+}
+
+/// Matching rows are drawn with the find colours; others are not.
+#[test]
+fn find_highlights_matching_rows() {
+    use ratatui::style::Color;
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    app.update(code(KeyCode::Enter));
+    app.update(key('/'));
+    type_text(&mut app, "dynamodb");
+    app.update(code(KeyCode::Enter));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+    terminal
+        .draw(|f| xray_tui::ui::draw(f, &app))
+        .expect("draw");
+    let buf = terminal.backend().buffer();
+    let v = app.view.as_ref().expect("open");
+    let f = v.find.as_ref().expect("find");
+    let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    let mut seen = (0, 0);
+    for (i, row) in v
+        .rows
+        .iter()
+        .enumerate()
+        .skip(v.offset)
+        .take(usize::from(wf.height) - 1)
+    {
+        let y = wf.y + 1 + u16::try_from(i - v.offset).expect("fits");
+        let x = wf.x + u16::try_from(2 * row.depth as usize + 2).expect("fits");
+        let yellow = buf[(x, y)].bg == Color::Yellow;
+        if f.is_match(row.node) {
+            assert!(yellow, "row {i} matches but is not highlighted");
+            seen.0 += 1;
+        } else {
+            assert!(!yellow, "row {i} does not match but is highlighted");
+            seen.1 += 1;
+        }
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+    // The bar replaces the status line with the count.
+    let last: String = (0..120).map(|x| buf[(x, 39)].symbol().to_owned()).collect();
+    assert!(
+        last.contains(&format!("/{} matches", f.hits.len())),
+        "{last}"
+    );
+}
+
+/// Ctrl-P, part of a trace ID, Enter: that trace is open.
+#[test]
+fn palette_opens_a_trace_by_id() {
+    let mut app = loaded_app(120, 40);
+    let data = app.data.clone().expect("data");
+    let target = &data.summaries[7].id;
+    app.update(ctrl('p'));
+    assert!(app.palette.is_some());
+    let tail: String = target
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    type_text(&mut app, &tail);
+    let p = app.palette.as_ref().expect("open");
+    assert_eq!(p.current().map(|e| e.text.as_str()), Some(target.as_str()));
+    app.update(code(KeyCode::Enter));
+    assert!(app.palette.is_none());
+    assert_eq!(app.mode, Mode::Trace);
+    assert_eq!(&app.view.as_ref().expect("open").trace.id, target);
+}
+
+/// A service chosen in the palette filters the list through the filter expression path.
+#[test]
+fn palette_applies_a_service_filter() {
+    use xray_tui::app::palette::Kind;
+    let mut app = loaded_app(120, 40);
+    app.update(ctrl('k'));
+    type_text(&mut app, "payments");
+    let p = app.palette.as_ref().expect("open");
+    let e = p.current().expect("a result");
+    assert_eq!((e.kind, e.text.as_str()), (Kind::Service, "payments"));
+    let cmds = app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.expr.as_deref(), Some("service(\"payments\")"));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveHistory(_)]));
+    let data = app.data.clone().expect("data");
+    assert!(!app.list.visible.is_empty() && app.list.visible.len() < data.summaries.len());
+}
+
+/// Commands come from the keymap and run like their keys; list settings too. Esc closes, and
+/// typed `q` is text.
+#[test]
+fn palette_runs_commands() {
+    let mut app = loaded_app(120, 40);
+    app.update(ctrl('p'));
+    type_text(&mut app, "filter: faults");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.list.filter, QuickFilter::Faults);
+    app.update(ctrl('p'));
+    type_text(&mut app, "service map of all");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Map);
+    app.update(ctrl('p'));
+    type_text(&mut app, "q");
+    assert!(!app.quit);
+    app.update(code(KeyCode::Down));
+    assert_eq!(app.palette.as_ref().expect("open").selected, 1);
+    app.update(code(KeyCode::Esc));
+    assert!(app.palette.is_none());
+    assert_eq!(app.mode, Mode::Map);
+}
+
+fn groups_config() -> xray_tui::config::Config {
+    xray_tui::config::Config::parse(
+        "[[groups]]\nname = \"payments-faults\"\nfilter = 'service(\"payments\") { fault }'\n\n\
+         [[groups]]\nname = \"gold\"\nfilter = 'annotation.customer_tier = \"gold\"'\n",
+        std::path::Path::new("test.toml"),
+    )
+    .expect("valid config")
+}
+
+/// Ctrl-G lists the groups; Enter applies `group.name = "..."`; the map opened afterwards is
+/// drawn from the matching traces and says so.
+#[test]
+fn groups_apply_to_the_list_and_the_map() {
+    let mut app = App::new("demo", Rect::new(0, 0, 120, 40)).with_config(groups_config());
+    app.start_load();
+    app.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(demo()),
+    }));
+    app.update(key('m'));
+    let all_nodes = app.map.as_ref().expect("map").graph.services.len();
+    assert!(app.map.as_ref().expect("map").filter.is_none());
+    app.update(code(KeyCode::Esc));
+    app.update(ctrl('g'));
+    assert!(app.groups_view.is_some());
+    assert_eq!(app.groups.len(), 2);
+    app.update(key('j'));
+    app.update(key('k'));
+    app.update(code(KeyCode::Enter));
+    assert!(app.groups_view.is_none());
+    assert_eq!(
+        app.list.expr.as_deref(),
+        Some("group.name = \"payments-faults\"")
+    );
+    let data = app.data.clone().expect("data");
+    assert!(!app.list.visible.is_empty());
+    for &i in &app.list.visible {
+        assert!(data.summaries[i].has_fault);
+    }
+    app.update(key('m'));
+    let m = app.map.as_ref().expect("map");
+    assert_eq!(
+        m.filter.as_deref(),
+        Some("group.name = \"payments-faults\"")
+    );
+    assert!(
+        m.graph.services.len() < all_nodes,
+        "fewer services than the whole map"
+    );
+}
+
+/// With no groups, the list says how to add some, and Enter does nothing.
+#[test]
+fn groups_list_when_there_are_none() {
+    let mut app = loaded_app(100, 30);
+    app.update(ctrl('g'));
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert!(app.groups_view.is_some());
+    assert_eq!(app.list.expr, None);
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("test terminal");
+    terminal
+        .draw(|f| xray_tui::ui::draw(f, &app))
+        .expect("draw");
+    assert!(format!("{}", terminal.backend()).contains("no groups: add [[groups]] to the config"));
+    app.update(key('q'));
+    assert!(app.groups_view.is_none());
+    assert!(!app.quit, "q closes the list, it does not quit");
+}
+
+/// A click selects the list row under it; a click on the selected row opens it; the wheel
+/// scrolls the list and keeps the selection on screen.
+#[test]
+fn mouse_selects_opens_and_scrolls_the_list() {
+    let mut app = loaded_app(80, 24);
+    // Row 0 is the title, row 1 the column header: the third trace is on row 4.
+    app.update(click(10, 4));
+    assert_eq!(app.list.selected, 2);
+    assert_eq!(app.mode, Mode::List);
+    app.update(click(10, 4));
+    assert_eq!(app.mode, Mode::Trace);
+    app.update(code(KeyCode::Esc));
+    app.update(key('g'));
+    app.update(wheel(true, 10, 10));
+    app.update(wheel(true, 10, 10));
+    assert_eq!(app.list.offset, 6);
+    assert_eq!(app.list.selected, 6, "dragged along with the window");
+    app.update(wheel(false, 10, 10));
+    assert_eq!(app.list.offset, 3);
+    // Motion asks for nothing.
+    app.take_dirty();
+    let moved = Event::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Moved,
+        column: 3,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    app.update(moved);
+    assert!(!app.take_dirty());
+}
+
+/// In a trace: a click selects a waterfall row, the wheel over the details scrolls them, and a
+/// click on a tab's label in the details title shows that tab.
+#[test]
+fn mouse_in_the_trace_view() {
+    use xray_tui::app::trace_view::DetailTab;
+    let mut app = loaded_app(80, 24);
+    app.update(code(KeyCode::Enter));
+    // 80x24: the waterfall's axis is on row 1, its rows from row 2; the details start at 12.
+    app.update(click(5, 4));
+    assert_eq!(app.view.as_ref().expect("open").selected, 2);
+    app.update(wheel(true, 5, 15));
+    assert_eq!(app.view.as_ref().expect("open").details_scroll, 3);
+    // Title " 1 Info 2 HTTP ...": x 2..9 is Info, 9..16 HTTP.
+    app.update(click(10, 12));
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.tab, DetailTab::Http);
+    assert_eq!(v.details_scroll, 0);
+    app.update(click(24, 12));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Annotations);
+}
+
+/// The wheel scrolls the help overlay.
+#[test]
+fn mouse_wheel_scrolls_the_help() {
+    let mut app = loaded_app(80, 24);
+    app.update(key('?'));
+    app.update(wheel(true, 40, 12));
+    assert_eq!(app.help_scroll, 3);
+    app.update(wheel(false, 40, 12));
+    assert_eq!(app.help_scroll, 0);
+}

@@ -161,3 +161,81 @@ fn list_120x30_with_an_applied_expression() {
     );
     insta::assert_snapshot!(render(&a).backend());
 }
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+#[test]
+fn trace_80x24_find_typing() {
+    let mut a = app(80, 24);
+    keys(&mut a, "fg\n/dynamodb");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_find_kept_second_match() {
+    let mut a = app(160, 48);
+    keys(&mut a, "fg\n/payment\n.");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn palette_80x24_results() {
+    let mut a = app(80, 24);
+    ctrl(&mut a, 'p');
+    keys(&mut a, "pay");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn palette_160x48_results() {
+    let mut a = app(160, 48);
+    ctrl(&mut a, 'p');
+    keys(&mut a, "checkout");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+fn with_groups(a: App) -> App {
+    let config = xray_tui::config::Config::parse(
+        "[[groups]]\nname = \"payments-faults\"\nfilter = 'service(\"payments\") { fault }'\n\n\
+         [[groups]]\nname = \"gold\"\nfilter = 'annotation.customer_tier = \"gold\"'\n",
+        std::path::Path::new("test.toml"),
+    )
+    .expect("valid config");
+    let data = a.data.clone().expect("loaded");
+    let mut a = App::new("demo", a.size).with_config(config);
+    a.start_load();
+    a.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Ok(data),
+    }));
+    a
+}
+
+#[test]
+fn groups_80x24() {
+    let mut a = with_groups(app(80, 24));
+    ctrl(&mut a, 'g');
+    keys(&mut a, "j");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn groups_160x48_applied() {
+    let mut a = with_groups(app(160, 48));
+    ctrl(&mut a, 'g');
+    keys(&mut a, "\n");
+    ctrl(&mut a, 'g');
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn groups_80x24_empty() {
+    let mut a = app(80, 24);
+    ctrl(&mut a, 'g');
+    insta::assert_snapshot!(render(&a).backend());
+}

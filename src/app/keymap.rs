@@ -104,6 +104,16 @@ pub enum Action {
     Right,
     /// Select the next outgoing edge of the selected map node.
     NextEdge,
+    /// Open the fuzzy palette (traces, URLs, services, users, annotations, commands).
+    Palette,
+    /// Open the groups list.
+    Groups,
+    /// Open the find bar of the trace view.
+    Find,
+    /// Select the next row that matches the find.
+    FindNext,
+    /// Select the previous row that matches the find.
+    FindPrev,
 }
 
 /// Where a binding applies.
@@ -119,6 +129,12 @@ pub enum Scope {
     Prompt,
     /// The service map.
     Map,
+    /// The trace view's find bar while typing (its keys only: every other key types text).
+    Find,
+    /// The fuzzy palette (its keys only: every other key types text).
+    Palette,
+    /// The groups list.
+    Groups,
 }
 
 impl Scope {
@@ -130,6 +146,9 @@ impl Scope {
             Scope::Trace => "Trace view",
             Scope::Prompt => "Filter prompt (/)",
             Scope::Map => "Service map",
+            Scope::Find => "Find in trace (/ in a trace)",
+            Scope::Palette => "Palette (Ctrl-P)",
+            Scope::Groups => "Groups (Ctrl-G)",
         }
     }
 }
@@ -604,6 +623,157 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Map,
         &[Key::plain(KeyCode::Enter)],
         "list the traces through the node or edge",
+    ),
+    // The palette, the groups list and find in trace (src/app/{palette,groups,find}.rs).
+    bind(
+        Action::Palette,
+        Scope::Global,
+        &[Key::ctrl('p'), Key::ctrl('k')],
+        "palette: traces, URLs, services, commands",
+    ),
+    bind(
+        Action::Groups,
+        Scope::Global,
+        &[Key::ctrl('g')],
+        "groups: apply a group's filter",
+    ),
+    bind(
+        Action::Find,
+        Scope::Trace,
+        &[Key::ch('/')],
+        "find text in this trace's entities",
+    ),
+    bind(
+        Action::FindNext,
+        Scope::Trace,
+        &[Key::ch('.')],
+        "next find match",
+    ),
+    bind(
+        Action::FindPrev,
+        Scope::Trace,
+        &[Key::ch(',')],
+        "previous find match",
+    ),
+    bind(
+        Action::PromptApply,
+        Scope::Find,
+        &[Key::plain(KeyCode::Enter)],
+        "keep the matches and close the input",
+    ),
+    bind(
+        Action::PromptCancel,
+        Scope::Find,
+        &[Key::plain(KeyCode::Esc)],
+        "clear the find",
+    ),
+    bind(
+        Action::FindNext,
+        Scope::Find,
+        &[Key::plain(KeyCode::Down), Key::ctrl('n')],
+        "next match",
+    ),
+    bind(
+        Action::FindPrev,
+        Scope::Find,
+        &[Key::plain(KeyCode::Up), Key::ctrl('p')],
+        "previous match",
+    ),
+    bind(
+        Action::DeleteBack,
+        Scope::Find,
+        &[Key::plain(KeyCode::Backspace)],
+        "delete the last character",
+    ),
+    bind(
+        Action::DeleteWord,
+        Scope::Find,
+        &[Key::ctrl('w')],
+        "delete the last word",
+    ),
+    bind(
+        Action::ClearInput,
+        Scope::Find,
+        &[Key::ctrl('u')],
+        "clear the input",
+    ),
+    bind(
+        Action::PromptApply,
+        Scope::Palette,
+        &[Key::plain(KeyCode::Enter)],
+        "open, filter by or run the entry",
+    ),
+    bind(
+        Action::PromptCancel,
+        Scope::Palette,
+        &[Key::plain(KeyCode::Esc)],
+        "close the palette",
+    ),
+    bind(
+        Action::Up,
+        Scope::Palette,
+        &[Key::plain(KeyCode::Up), Key::ctrl('p')],
+        "previous entry",
+    ),
+    bind(
+        Action::Down,
+        Scope::Palette,
+        &[Key::plain(KeyCode::Down), Key::ctrl('n')],
+        "next entry",
+    ),
+    bind(
+        Action::PageUp,
+        Scope::Palette,
+        &[Key::plain(KeyCode::PageUp)],
+        "page up",
+    ),
+    bind(
+        Action::PageDown,
+        Scope::Palette,
+        &[Key::plain(KeyCode::PageDown)],
+        "page down",
+    ),
+    bind(
+        Action::DeleteBack,
+        Scope::Palette,
+        &[Key::plain(KeyCode::Backspace)],
+        "delete the last character",
+    ),
+    bind(
+        Action::DeleteWord,
+        Scope::Palette,
+        &[Key::ctrl('w')],
+        "delete the last word",
+    ),
+    bind(
+        Action::ClearInput,
+        Scope::Palette,
+        &[Key::ctrl('u')],
+        "clear the input",
+    ),
+    bind(
+        Action::Up,
+        Scope::Groups,
+        &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        "previous group",
+    ),
+    bind(
+        Action::Down,
+        Scope::Groups,
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        "next group",
+    ),
+    bind(
+        Action::Open,
+        Scope::Groups,
+        &[Key::plain(KeyCode::Enter)],
+        "apply the group's filter (group.name = ...)",
+    ),
+    bind(
+        Action::Back,
+        Scope::Groups,
+        &[Key::plain(KeyCode::Esc), Key::ch('q')],
+        "close the groups list",
     ),
 ];
 

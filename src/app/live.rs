@@ -141,15 +141,19 @@ impl App {
         if m.trace_id.is_some() {
             return;
         }
-        let Some(graph) = self.data.as_ref().and_then(|d| d.graphs.first()) else {
+        let Some((graph, filter)) = self.map_graph() else {
             return;
         };
-        if *graph == m.graph {
+        if graph == m.graph || graph.services.is_empty() {
             return;
         }
         let offset = m.offset;
-        let next = m.successor(graph.clone());
-        self.map = Some(super::map::MapState { offset, ..next });
+        let next = m.successor(graph);
+        self.map = Some(super::map::MapState {
+            offset,
+            filter,
+            ..next
+        });
     }
 
     /// Replaces the open trace with its newer version (more documents arrived), keeping the

@@ -196,6 +196,8 @@ pub struct MapState {
     pub trace_id: Option<String>,
     /// Per node counts (clients: the sum of their calls).
     pub counts: Vec<Counts>,
+    /// What narrowed the traces the map is drawn from (the list's filters), for the header.
+    pub filter: Option<String>,
     /// The node with the most faults and how many, if any node has a fault.
     pub most_faults: Option<(usize, u64)>,
 }
@@ -237,6 +239,7 @@ impl MapState {
             trace_id,
             counts,
             most_faults,
+            filter: None,
         }
     }
 
@@ -473,24 +476,68 @@ impl Target {
 }
 
 impl App {
-    /// Opens the map of every loaded trace (or, with no trace documents, of the first graph
-    /// read from a file).
-    pub(super) fn open_map(&mut self) {
-        let Some(data) = self.data.as_ref() else {
-            return;
-        };
-        // Live sources compute their graph off the UI thread and send it with the data.
+    /// What narrows the trace list (expression, quick filter, map selection), as the map
+    /// header says it; `None` when the list shows every trace.
+    pub fn list_filter_label(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(e) = &self.list.expr {
+            parts.push(e.clone());
+        }
+        if self.list.filter != super::list::QuickFilter::All {
+            parts.push(self.list.filter.label().to_owned());
+        }
+        if let Some(o) = &self.list.only {
+            parts.push(o.label.clone());
+        }
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+
+    /// The graph the service map shows, and the list filter it reflects: with no trace
+    /// documents the first graph read from a file; while the list is filtered, the graph of
+    /// the matching traces; a live source's graph as its source computed it (off the UI
+    /// thread); else the graph of every loaded trace.
+    pub(super) fn map_graph(&self) -> Option<(ServiceGraph, Option<String>)> {
+        let data = self.data.as_ref()?;
+        let filter = self.list_filter_label();
         let live = self.source != super::SourceKind::Files;
-        let graph = if data.traces.is_empty() || (live && !data.graphs.is_empty()) {
-            data.graphs.first().cloned().unwrap_or_default()
+        Some(if data.traces.is_empty() {
+            (data.graphs.first().cloned().unwrap_or_default(), None)
+        } else if filter.is_some() {
+            let shown = self
+                .list
+                .visible
+                .iter()
+                .filter_map(|&i| data.summaries.get(i))
+                .filter_map(|s| self.trace_index.get(&s.id))
+                .filter_map(|&i| data.traces.get(i))
+                .map(|t| &**t);
+            (crate::engine::service_graph(shown), filter)
+        } else if let (true, Some(g)) = (live, data.graphs.first()) {
+            (g.clone(), None)
         } else {
-            crate::engine::service_graph(data.traces.iter().map(|t| &**t))
+            (
+                crate::engine::service_graph(data.traces.iter().map(|t| &**t)),
+                None,
+            )
+        })
+    }
+
+    /// Opens the map of the traces the list shows: every loaded trace, or, while the list is
+    /// filtered, the matching ones (with no trace documents, the first graph read from a file).
+    pub(super) fn open_map(&mut self) {
+        let Some((graph, filter)) = self.map_graph() else {
+            return;
         };
         if graph.services.is_empty() {
-            self.message = Some("no services to map".into());
+            self.message = Some(match &filter {
+                Some(f) => format!("no services to map in the traces matching {f}"),
+                None => "no services to map".into(),
+            });
             return;
         }
-        self.map = Some(MapState::new(graph, None));
+        let mut m = MapState::new(graph, None);
+        m.filter = filter;
+        self.map = Some(m);
         self.mode = Mode::Map;
         self.message = None;
     }

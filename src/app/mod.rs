@@ -5,18 +5,22 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
+pub mod find;
+pub mod groups;
 pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod live;
 pub mod map;
+pub mod mouse;
+pub mod palette;
 pub mod prompt;
 pub mod trace_view;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
 use ratatui::layout::Rect;
 
 use crate::config::Config;
@@ -35,6 +39,8 @@ use trace_view::{DetailTab, TraceView};
 pub enum Event {
     /// A key was pressed.
     Key(KeyEvent),
+    /// The mouse was clicked or its wheel turned (motion is not reported).
+    Mouse(MouseEvent),
     /// The terminal is now this many columns and rows.
     Resize(u16, u16),
     /// A load finished.
@@ -188,6 +194,12 @@ pub struct App {
     pub follow: bool,
     /// Commands asked for by a handler deep in an action; `update` returns them too.
     pending: Vec<Cmd>,
+    /// The fuzzy palette, while open.
+    pub palette: Option<palette::Palette>,
+    /// The palette's entries for the loaded data, built when it first opens after a load.
+    palette_cache: palette::PaletteCache,
+    /// The groups list, while open.
+    pub groups_view: Option<groups::GroupsView>,
 }
 
 impl App {
@@ -225,6 +237,9 @@ impl App {
             group: None,
             follow: false,
             pending: Vec::new(),
+            palette: None,
+            palette_cache: palette::PaletteCache::default(),
+            groups_view: None,
         }
     }
 
@@ -292,6 +307,14 @@ impl App {
                 if key.kind != KeyEventKind::Press {
                     return Vec::new();
                 }
+                if self.palette.is_some() && !self.help {
+                    self.dirty = true;
+                    return self.palette_key(&key);
+                }
+                if self.groups_view.is_some() && !self.help {
+                    self.dirty = true;
+                    return self.groups_key(&key);
+                }
                 if self.prompt.is_some() && !self.help {
                     self.dirty = true;
                     return self.prompt_key(&key);
@@ -299,6 +322,10 @@ impl App {
                 if self.window_input.is_some() && !self.help {
                     self.dirty = true;
                     return self.window_key(&key);
+                }
+                if self.find_editing() && !self.help {
+                    self.dirty = true;
+                    return self.find_key(&key);
                 }
                 let Some(action) = action_for(self.scope(), &key) else {
                     return Vec::new();
@@ -308,6 +335,10 @@ impl App {
                     return self.help_action(action, &key);
                 }
                 self.action(action)
+            }
+            Event::Mouse(m) => {
+                self.mouse(m);
+                Vec::new()
             }
             Event::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
@@ -410,9 +441,15 @@ impl App {
             Action::Follow => return self.toggle_follow(),
             Action::Diagnostics => self.diagnostics = !self.diagnostics,
             Action::Window => self.window_input = Some(self.window.clone()),
+            Action::Palette => self.open_palette(),
+            Action::Groups => self.open_groups(),
             _ => match self.mode {
                 Mode::List => self.list_action(action),
-                Mode::Trace => self.trace_action(action),
+                Mode::Trace => {
+                    if !self.find_action(action) {
+                        self.trace_action(action);
+                    }
+                }
                 Mode::Map => {
                     self.map_action(action);
                     return Vec::new();

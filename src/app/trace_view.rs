@@ -8,6 +8,9 @@ use std::sync::Arc;
 use crate::engine::waterfall::{self, Row, Status};
 use crate::model::{NodeId, Segment, Trace, TraceSummary};
 
+/// Details panes narrower than this show the tabs' short titles.
+pub const SHORT_TABS_BELOW: u16 = 100;
+
 /// A tab of the details pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetailTab {
@@ -75,6 +78,32 @@ impl DetailTab {
         }
     }
 
+    /// The tab's label in the details pane's title: `1 Overview `, or `1 Info ` when `short`.
+    pub fn label(self, short: bool) -> String {
+        let title = if short {
+            self.short_title()
+        } else {
+            self.title()
+        };
+        format!("{} {title} ", self.index() + 1)
+    }
+
+    /// The tab under column `x` of the details pane's title row (the pane at `pane_x`, `width`
+    /// cells wide): the labels start after the corner and one space.
+    pub fn at_column(pane_x: u16, width: u16, x: u16) -> Option<DetailTab> {
+        let short = width < SHORT_TABS_BELOW;
+        let mut at = usize::from(pane_x) + 2;
+        let x = usize::from(x);
+        for t in Self::ALL {
+            let w = t.label(short).chars().count();
+            if (at..at + w).contains(&x) {
+                return Some(t);
+            }
+            at += w;
+        }
+        None
+    }
+
     /// Whether the document has anything to show on this tab.
     pub fn has_content(self, doc: &Segment) -> bool {
         match self {
@@ -110,6 +139,8 @@ pub struct TraceView {
     pub tab: DetailTab,
     /// Details scroll (lines).
     pub details_scroll: u16,
+    /// The find bar's query and matches, while a find is active.
+    pub find: Option<super::find::FindState>,
 }
 
 impl TraceView {
@@ -126,6 +157,7 @@ impl TraceView {
             offset: 0,
             tab: DetailTab::Overview,
             details_scroll: 0,
+            find: None,
         };
         v.refresh(None);
         if let Some(root) = v.trace.root_segment() {
@@ -216,26 +248,38 @@ impl TraceView {
             if all[i].status == Status::Ok {
                 continue;
             }
-            let target = all[i].node;
-            let hidden: Vec<NodeId> = self
-                .trace
-                .path_to(target)
-                .into_iter()
-                .filter(|&p| p != target && self.collapsed.contains(&p))
-                .collect();
-            if !hidden.is_empty() {
-                for p in hidden {
-                    self.collapsed.remove(&p);
-                }
-                self.refresh(None);
-            }
-            if let Some(pos) = self.rows.iter().position(|r| r.node == target) {
-                self.selected = pos;
-                self.details_scroll = 0;
+            if self.reveal(all[i].node) {
                 return true;
             }
         }
         false
+    }
+
+    /// Selects a node, expanding the collapsed rows that hide it; `false` when it has no row.
+    pub fn reveal(&mut self, target: NodeId) -> bool {
+        if target >= self.trace.nodes.len() {
+            return false;
+        }
+        let hidden: Vec<NodeId> = self
+            .trace
+            .path_to(target)
+            .into_iter()
+            .filter(|&p| p != target && self.collapsed.contains(&p))
+            .collect();
+        if !hidden.is_empty() {
+            for p in hidden {
+                self.collapsed.remove(&p);
+            }
+            self.refresh(None);
+        }
+        match self.rows.iter().position(|r| r.node == target) {
+            Some(pos) => {
+                self.selected = pos;
+                self.details_scroll = 0;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Moves the selection, clamped.

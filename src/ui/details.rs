@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use serde_json::Value;
 
 use super::theme;
-use crate::app::trace_view::{DetailTab, TraceView};
+use crate::app::trace_view::{DetailTab, SHORT_TABS_BELOW, TraceView};
 use crate::engine::waterfall::Row;
 use crate::model::segment::Cause;
 use crate::model::time::{format_duration, format_utc};
@@ -21,14 +21,10 @@ pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
         return;
     };
     let doc = &v.trace.nodes[row.node].doc;
-    let short = area.width < 100;
+    let short = area.width < SHORT_TABS_BELOW;
     let mut tabs: Vec<Span> = vec![Span::raw(" ")];
-    for (i, t) in DetailTab::ALL.iter().enumerate() {
-        let label = format!(
-            "{} {} ",
-            i + 1,
-            if short { t.short_title() } else { t.title() }
-        );
+    for t in DetailTab::ALL.iter() {
+        let label = t.label(short);
         let style = if *t == v.tab {
             theme::selected()
         } else if t.has_content(doc) {

@@ -18,6 +18,9 @@ pub fn lines() -> Vec<Line<'static>> {
         Scope::Trace,
         Scope::Map,
         Scope::Prompt,
+        Scope::Find,
+        Scope::Palette,
+        Scope::Groups,
     ] {
         if !out.is_empty() {
             out.push(Line::raw(""));

@@ -391,6 +391,12 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         m.graph.services.len(),
         m.layout.edges.len()
     )));
+    if let Some(f) = &m.filter {
+        head.push(Span::styled(
+            format!("│ traces matching {f} "),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     head.push(Span::raw("│ "));
     match m.most_faults {
         Some((i, n)) => head.push(Span::styled(

@@ -2,10 +2,13 @@
 //! list draws only the rows that fit on screen.
 
 pub mod details;
+pub mod find;
+pub mod groups;
 pub mod help;
 pub mod list;
 pub mod live;
 pub mod map;
+pub mod palette;
 pub mod prompt;
 pub mod theme;
 pub mod trace;
@@ -31,6 +34,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => list::draw(frame, app, s.header, s.body),
     }
     status_line(frame, app, s.status);
+    if let (Some(v), Mode::Trace) = (&app.view, app.mode) {
+        find::draw(frame, v, s.status);
+    }
     if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
         prompt::draw(frame, p, s.body);
     }
@@ -39,6 +45,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if app.diagnostics {
         live::draw_diagnostics(frame, app, s.body);
+    }
+    if let Some(g) = &app.groups_view {
+        groups::draw(frame, app, g, area);
+    }
+    if let Some(p) = &app.palette {
+        palette::draw(frame, p, area);
     }
     if app.help {
         help::draw(frame, app, area);

@@ -58,3 +58,11 @@ pub fn heading() -> Style {
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }
+
+/// Text that matches the trace view's find (and the palette's matched characters).
+pub fn find_match() -> Style {
+    Style::new()
+        .bg(Color::Yellow)
+        .fg(Color::Black)
+        .add_modifier(Modifier::BOLD)
+}

@@ -203,8 +203,20 @@ fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool)
     for i in start..end {
         bar.push(if open && i + 1 == end { '→' } else { '█' });
     }
-    let mut line = Line::from(vec![
-        Span::styled(fit(&name, cols.name), name_style),
+    if row.skew.is_some() && !selected && status_color.is_none() {
+        name_style = name_style.fg(Color::Yellow);
+    }
+    let mut name_spans = vec![Span::styled(fit(&name, cols.name), name_style)];
+    if v.find.as_ref().is_some_and(|f| f.is_match(row.node)) {
+        name_spans = highlight_name(
+            &fit(&name, cols.name),
+            2 * row.depth as usize + fold.chars().count(),
+            doc.name.chars().count(),
+            name_style,
+        );
+    }
+    let mut spans = name_spans;
+    spans.extend([
         Span::raw(" "),
         Span::raw(format!("{dur:>DUR_W$} ")),
         Span::styled(format!("{code:<CODE_W$} "), st),
@@ -213,11 +225,23 @@ fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool)
         Span::styled(bar, Style::new().fg(bar_color)),
         Span::raw(" ".repeat(cols.bar.saturating_sub(end))),
     ]);
+    let mut line = Line::from(spans);
     if selected {
         line = line.style(theme::selected());
     }
-    if row.skew.is_some() && !selected && status_color.is_none() {
-        line.spans[0].style = line.spans[0].style.fg(Color::Yellow);
-    }
     line
+}
+
+/// The name cell of a row that matches the find: the entity's name (after the indent and the
+/// fold glyph) marked with the find colours, the rest as usual.
+fn highlight_name(cell: &str, lead: usize, len: usize, style: Style) -> Vec<Span<'static>> {
+    let chars: Vec<char> = cell.chars().collect();
+    let a = lead.min(chars.len());
+    let b = (lead + len).min(chars.len());
+    let part = |r: std::ops::Range<usize>| chars[r].iter().collect::<String>();
+    vec![
+        Span::styled(part(0..a), style),
+        Span::styled(part(a..b), theme::find_match()),
+        Span::styled(part(b..chars.len()), style),
+    ]
 }

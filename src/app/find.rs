@@ -1,0 +1,269 @@
+//! Find in trace: the trace view's find bar (`/`), its matches, and moving between them.
+//!
+//! Why: a trace of hundreds of entities hides the one that mentions `timeout` or an order ID
+//! several collapsed levels down (Jaeger users ask for exactly this). Which fields are searched
+//! and how is `engine::find`, a pure function of the trace; this module keeps the query and the
+//! matches of the open trace, and selects a match by expanding the rows that hide it.
+//!
+//! Typing searches as you go from the row selected when the bar opened (like a browser's find);
+//! Enter keeps the matches highlighted with a summary in the bar; `.`/`,` step through them; Esc
+//! clears (while typing, it also goes back to where the find started).
+
+use std::collections::HashSet;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{Action, Scope, action_in};
+use super::{App, Cmd, Mode};
+use crate::engine::find::{self, Field, Hit};
+use crate::model::{NodeId, Trace};
+
+/// The find of the open trace.
+#[derive(Debug, Clone, Default)]
+pub struct FindState {
+    /// What is searched for.
+    pub input: String,
+    /// The bar takes the keys (typing); after Enter it only shows the summary.
+    pub editing: bool,
+    /// The matching entities, in waterfall order.
+    pub hits: Vec<Hit>,
+    /// The same nodes, for highlighting rows.
+    pub nodes: HashSet<NodeId>,
+    /// Position of every node in waterfall order (by node ID).
+    pos: Vec<usize>,
+    /// The node selected when the bar opened: typing searches from it, Esc returns to it.
+    origin: Option<NodeId>,
+}
+
+impl FindState {
+    /// A find bar over `trace`, typing, starting at `origin`, with `input` already searched.
+    pub fn new(trace: &Trace, input: &str, origin: Option<NodeId>) -> Self {
+        let order = find::tree_order(trace);
+        let mut pos = vec![usize::MAX; trace.nodes.len()];
+        for (i, &n) in order.iter().enumerate() {
+            if let Some(p) = pos.get_mut(n) {
+                *p = i;
+            }
+        }
+        let mut f = FindState {
+            editing: true,
+            pos,
+            origin,
+            ..FindState::default()
+        };
+        f.search(trace, input);
+        f
+    }
+
+    /// Searches again for `input`.
+    pub fn search(&mut self, trace: &Trace, input: &str) {
+        input.clone_into(&mut self.input);
+        self.hits = find::find(trace, input);
+        self.nodes = self.hits.iter().map(|h| h.node).collect();
+    }
+
+    /// Whether a node matches.
+    pub fn is_match(&self, node: NodeId) -> bool {
+        self.nodes.contains(&node)
+    }
+
+    /// The 0-based index of a node among the matches.
+    pub fn index_of(&self, node: NodeId) -> Option<usize> {
+        self.hits.iter().position(|h| h.node == node)
+    }
+
+    /// The field a node matched in.
+    pub fn field_of(&self, node: NodeId) -> Option<Field> {
+        self.hits.iter().find(|h| h.node == node).map(|h| h.field)
+    }
+
+    fn pos_of(&self, node: Option<NodeId>) -> Option<usize> {
+        node.and_then(|n| self.pos.get(n).copied())
+            .filter(|&p| p != usize::MAX)
+    }
+
+    /// The match after (`forward`) or before `from` in waterfall order, wrapping; `inclusive`
+    /// lets `from` itself be the answer.
+    pub fn step_from(
+        &self,
+        from: Option<NodeId>,
+        forward: bool,
+        inclusive: bool,
+    ) -> Option<NodeId> {
+        let here = self.pos_of(from);
+        let pos = |h: &Hit| self.pos.get(h.node).copied().unwrap_or(usize::MAX);
+        let found = match (here, forward) {
+            (None, true) => self.hits.first(),
+            (None, false) => self.hits.last(),
+            (Some(p), true) => self
+                .hits
+                .iter()
+                .find(|h| pos(h) > p || (inclusive && pos(h) == p))
+                .or_else(|| self.hits.first()),
+            (Some(p), false) => self
+                .hits
+                .iter()
+                .rev()
+                .find(|h| pos(h) < p || (inclusive && pos(h) == p))
+                .or_else(|| self.hits.last()),
+        };
+        found.map(|h| h.node)
+    }
+}
+
+/// Removes the last word (and the spaces after it) of `s`.
+fn delete_word(s: &mut String) {
+    let trimmed = s.trim_end().len();
+    s.truncate(trimmed);
+    let cut = s
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    s.truncate(cut);
+}
+
+impl App {
+    /// Whether the trace view's find bar is taking the keys.
+    pub fn find_editing(&self) -> bool {
+        self.mode == Mode::Trace
+            && self
+                .view
+                .as_ref()
+                .and_then(|v| v.find.as_ref())
+                .is_some_and(|f| f.editing)
+    }
+
+    /// A key while the find bar is typing: its own bindings, else the character is typed.
+    pub(super) fn find_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && matches!(key.code, KeyCode::Char('c' | 'C'))
+        {
+            self.quit = true;
+            return vec![Cmd::Quit];
+        }
+        let Some(v) = self.view.as_mut() else {
+            return Vec::new();
+        };
+        let Some(mut f) = v.find.take() else {
+            return Vec::new();
+        };
+        let mut input = f.input.clone();
+        match action_in(Scope::Find, key) {
+            Some(Action::PromptApply) => {
+                if f.hits.is_empty() {
+                    if !f.input.trim().is_empty() {
+                        self.message = Some(format!("no match for {:?} in this trace", f.input));
+                    }
+                    return Vec::new();
+                }
+                f.editing = false;
+                v.find = Some(f);
+                return Vec::new();
+            }
+            Some(Action::PromptCancel) => {
+                if let Some(o) = f.origin {
+                    v.reveal(o);
+                }
+                self.scroll();
+                return Vec::new();
+            }
+            Some(a @ (Action::FindNext | Action::FindPrev)) => {
+                let here = v.selected_row().map(|r| r.node);
+                if let Some(n) = f.step_from(here, a == Action::FindNext, false) {
+                    v.reveal(n);
+                }
+                v.find = Some(f);
+                self.scroll();
+                return Vec::new();
+            }
+            Some(Action::DeleteBack) => {
+                input.pop();
+            }
+            Some(Action::DeleteWord) => delete_word(&mut input),
+            Some(Action::ClearInput) => input.clear(),
+            _ => match key.code {
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    input.push(c);
+                }
+                _ => {
+                    v.find = Some(f);
+                    return Vec::new();
+                }
+            },
+        }
+        f.search(&v.trace, &input);
+        // Search as you type: the first match from where the find started.
+        match f.step_from(f.origin, true, true) {
+            Some(n) => {
+                v.reveal(n);
+            }
+            None => {
+                if let Some(o) = f.origin {
+                    v.reveal(o);
+                }
+            }
+        }
+        v.find = Some(f);
+        self.scroll();
+        Vec::new()
+    }
+
+    /// The trace view's find keys (`/`, `.`, `,`, and Esc while a find shows); `false` when the
+    /// action is not about finding and the trace view should handle it.
+    pub(super) fn find_action(&mut self, action: Action) -> bool {
+        let Some(v) = self.view.as_mut() else {
+            return false;
+        };
+        match action {
+            Action::Find => {
+                let origin = v.selected_row().map(|r| r.node);
+                let input = v.find.as_ref().map(|f| f.input.clone()).unwrap_or_default();
+                v.find = Some(FindState::new(&v.trace, &input, origin));
+                self.message = None;
+                true
+            }
+            Action::FindNext | Action::FindPrev => {
+                let here = v.selected_row().map(|r| r.node);
+                let next = v
+                    .find
+                    .as_ref()
+                    .and_then(|f| f.step_from(here, action == Action::FindNext, false));
+                match next {
+                    Some(n) => {
+                        v.reveal(n);
+                    }
+                    None => {
+                        self.message = Some("nothing to find: press / to search this trace".into())
+                    }
+                }
+                true
+            }
+            Action::Back if v.find.is_some() => {
+                v.find = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_word_removes_the_last_word_and_its_spaces() {
+        let mut s = "order 46506  ".to_owned();
+        delete_word(&mut s);
+        assert_eq!(s, "order ");
+        delete_word(&mut s);
+        assert_eq!(s, "");
+        delete_word(&mut s);
+        assert_eq!(s, "");
+    }
+}

@@ -1,0 +1,83 @@
+//! The groups overlay: name, where the group comes from, and its filter expression; the group
+//! the list is filtered by is marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme;
+use crate::app::App;
+use crate::app::groups::{self, EMPTY, GroupsView};
+use crate::app::palette::group_filter;
+
+fn cut(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        format!("{s:<w$}")
+    } else {
+        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Draws the groups list centred on `area`.
+pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
+    let r = groups::area(area, app.groups.len());
+    if r.height < 3 || r.width < 20 {
+        return;
+    }
+    frame.render_widget(Clear, r);
+    let block = Block::bordered()
+        .title(" Groups ")
+        .title_bottom(Line::styled(
+            " ↑↓ choose · Enter apply to the list and the map · Esc close ",
+            theme::dim(),
+        ));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    if app.groups.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled(EMPTY, theme::dim())), inner);
+        return;
+    }
+    let name_w = app
+        .groups
+        .iter()
+        .map(|x| x.group_name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 30);
+    let mut lines = vec![Line::styled(
+        format!("  {:<name_w$} {:<7} FILTER EXPRESSION", "NAME", "SOURCE"),
+        theme::heading(),
+    )];
+    let rows = usize::from(inner.height.saturating_sub(1));
+    let expr_w = usize::from(inner.width).saturating_sub(name_w + 11);
+    for (i, grp) in app.groups.iter().enumerate().skip(g.offset).take(rows) {
+        let applied = app.list.expr.as_deref() == Some(group_filter(&grp.group_name).as_str());
+        let expr = grp
+            .filter_expression
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or("(every trace)");
+        let mut line = Line::from(vec![
+            Span::styled(
+                if applied { "● " } else { "  " },
+                Style::new().fg(Color::Green),
+            ),
+            Span::styled(cut(&grp.group_name, name_w), theme::heading()),
+            Span::raw(" "),
+            Span::styled(
+                format!("{:<7} ", app.group_source(&grp.group_name)),
+                theme::dim(),
+            ),
+            Span::raw(cut(expr, expr_w)),
+        ]);
+        if i == g.selected {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
