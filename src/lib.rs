@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod effects;
 pub mod engine;
 pub mod filter;
 pub mod headless;

@@ -97,7 +97,9 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
         Rect::new(0, 0, size.width, size.height),
     )
     .with_history(load_history())
-    .with_config(config);
+    .with_region(aws_region(source))
+    .with_config(config)
+    .with_opener(crate::effects::display_available());
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let first = app.start_load();
@@ -130,6 +132,9 @@ fn run_loop(
                 Cmd::SaveHistory(h) => {
                     std::thread::spawn(move || save_history(&h));
                 }
+                c @ (Cmd::Copy(_) | Cmd::OpenUrl(_) | Cmd::Export(_)) => {
+                    crate::effects::carry_out(c, tx);
+                }
             }
         }
         if app.take_dirty() {
@@ -146,6 +151,15 @@ fn run_loop(
             cmds.extend(app.update(e));
         }
     }
+}
+
+/// The region console URLs use: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn aws_region(source: &SourceArgs) -> Option<String> {
+    source.region.clone().or_else(|| {
+        ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
+    })
 }
 
 /// Where the filter history lives: `$XRAY_TUI_DATA/filter-history`, or the platform's data

@@ -161,3 +161,15 @@ fn list_120x30_with_an_applied_expression() {
     );
     insta::assert_snapshot!(render(&a).backend());
 }
+
+#[test]
+fn list_80x24_with_toasts() {
+    let mut a = app(80, 24);
+    keys(&mut a, "jyy");
+    a.update(Event::Exported(Err(
+        "cannot write /read-only/xray-traces-40.json: Permission denied".into(),
+    )));
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("×2"), "{text}");
+    insta::assert_snapshot!(render(&a).backend());
+}

@@ -10,6 +10,8 @@ pub mod layout;
 pub mod list;
 pub mod map;
 pub mod prompt;
+pub mod share;
+pub mod toast;
 pub mod trace_view;
 
 use std::collections::HashMap;
@@ -37,8 +39,12 @@ pub enum Event {
     Resize(u16, u16),
     /// A load finished.
     Data(DataEvent),
-    /// Time passed (drives the loading spinner).
+    /// Time passed (drives the loading spinner and expires toasts).
     Tick,
+    /// An export finished: the file written, or why not.
+    Exported(Result<std::path::PathBuf, String>),
+    /// Something the runtime wants said (a copy or an opener that failed).
+    Notice(toast::Level, String),
 }
 
 /// The result of one load.
@@ -64,6 +70,12 @@ pub enum Cmd {
     Suspend,
     /// Write the filter history (oldest first) to the data directory.
     SaveHistory(Vec<String>),
+    /// Put this text on the clipboard (an OSC 52 escape written to the terminal).
+    Copy(String),
+    /// Open this URL with the platform's opener (`xdg-open`, `open`).
+    OpenUrl(String),
+    /// Write an export file and answer with [`Event::Exported`].
+    Export(share::Export),
 }
 
 /// How many filter expressions the history keeps.
@@ -138,6 +150,12 @@ pub struct App {
     pub config: Config,
     /// Groups `group.name` resolves against: the loaded ones, then the config's local ones.
     pub groups: Vec<Group>,
+    /// Short messages in a corner that expire by ticks.
+    pub toasts: toast::Toasts,
+    /// The AWS region, for console URLs (unknown: `share::FALLBACK_REGION`, said in a toast).
+    pub region: Option<String>,
+    /// Whether a browser can be opened (a display is available).
+    pub can_open: bool,
 }
 
 impl App {
@@ -165,6 +183,9 @@ impl App {
             vocab: Vocabulary::default(),
             config: Config::default(),
             groups: Vec::new(),
+            toasts: toast::Toasts::default(),
+            region: None,
+            can_open: false,
         }
     }
 
@@ -243,10 +264,21 @@ impl App {
                 Vec::new()
             }
             Event::Tick => {
+                if self.toasts.tick() {
+                    self.dirty = true;
+                }
                 if self.load == LoadState::Loading {
                     self.spinner = self.spinner.wrapping_add(1);
                     self.dirty = true;
                 }
+                Vec::new()
+            }
+            Event::Exported(result) => {
+                self.exported(result);
+                Vec::new()
+            }
+            Event::Notice(level, text) => {
+                self.notice(level, text);
                 Vec::new()
             }
         }
@@ -302,6 +334,9 @@ impl App {
             Action::Reload => {
                 self.message = None;
                 return self.start_load();
+            }
+            Action::Copy | Action::OpenConsole | Action::Export => {
+                return self.share_action(action);
             }
             _ => match self.mode {
                 Mode::List => self.list_action(action),
@@ -492,7 +527,7 @@ impl App {
             Action::NextProblem | Action::PrevProblem
                 if !v.jump_problem(action == Action::NextProblem) =>
             {
-                self.message = Some("no fault, error or throttle in this trace".into());
+                self.toast_info("no fault, error or throttle in this trace");
             }
             Action::NextTab | Action::PrevTab => {
                 let n = DetailTab::ALL.len();
@@ -585,7 +620,7 @@ impl App {
             return;
         };
         let Some(trace) = self.trace_index.get(id).and_then(|&i| data.traces.get(i)) else {
-            self.message = Some(format!(
+            self.toast_error(format!(
                 "only the summary of {id} is loaded; load its segment documents to open it"
             ));
             return;

@@ -7,6 +7,7 @@ pub mod list;
 pub mod map;
 pub mod prompt;
 pub mod theme;
+pub mod toast;
 pub mod trace;
 
 use ratatui::Frame;
@@ -33,6 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
         prompt::draw(frame, p, s.body);
     }
+    toast::draw(frame, app, s.body);
     if app.help {
         help::draw(frame, app, area);
     }
