@@ -100,6 +100,7 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
     .with_region(aws_region(source))
     .with_config(config)
     .with_opener(crate::effects::display_available());
+    tracing::info!(source = %app.source_label, "started the interactive app");
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let first = app.start_load();
@@ -115,11 +116,15 @@ fn run_loop(
     rx: &Receiver<Event>,
     mut cmds: Vec<Cmd>,
 ) -> io::Result<()> {
+    let mut loads = crate::logging::LoadLog::default();
     loop {
         for cmd in cmds.drain(..) {
             match cmd {
                 Cmd::Quit => return Ok(()),
-                Cmd::Load { generation } => spawn_load(source.clone(), generation, tx.clone()),
+                Cmd::Load { generation } => {
+                    loads.started(generation);
+                    spawn_load(source.clone(), generation, tx.clone());
+                }
                 Cmd::Suspend => {
                     suspend()?;
                     // A fresh terminal has empty buffers, so the next draw repaints every cell.
@@ -148,6 +153,9 @@ fn run_loop(
         let mut events = vec![first];
         events.extend(rx.try_iter());
         for e in events {
+            if let Event::Data(d) = &e {
+                loads.finished(d);
+            }
             cmds.extend(app.update(e));
         }
     }
@@ -165,13 +173,7 @@ fn aws_region(source: &SourceArgs) -> Option<String> {
 /// Where the filter history lives: `$XRAY_TUI_DATA/filter-history`, or the platform's data
 /// directory (`~/.local/share/xray-tui/` on Linux).
 pub fn history_path() -> Option<std::path::PathBuf> {
-    let dir = match std::env::var_os("XRAY_TUI_DATA") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => directories::ProjectDirs::from("", "", "xray-tui")?
-            .data_dir()
-            .to_path_buf(),
-    };
-    Some(dir.join("filter-history"))
+    crate::paths::data_dir().map(|d| d.join("filter-history"))
 }
 
 /// The saved filter expressions, oldest first (one a line); none when there is no file.
