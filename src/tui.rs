@@ -88,6 +88,8 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
                 .into(),
         ));
     }
+    let keymap = crate::app::bindings::Keymap::from_config(&config)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     install_panic_hook();
     let mut terminal = setup()?;
     let _guard = Guard;
@@ -97,8 +99,9 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
         Rect::new(0, 0, size.width, size.height),
     )
     .with_history(load_history())
-    .with_region(aws_region(source))
+    .with_region(aws_region(source, &config))
     .with_config(config)
+    .with_keymap(keymap)
     .with_opener(crate::effects::display_available());
     tracing::info!(source = %app.source_label, "started the interactive app");
     let (tx, rx) = mpsc::channel();
@@ -161,9 +164,14 @@ fn run_loop(
     }
 }
 
-/// The region console URLs use: `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-fn aws_region(source: &SourceArgs) -> Option<String> {
-    source.region.clone().or_else(|| {
+/// The region console URLs use: `--region`, else the config's `[defaults] region`, else
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn aws_region(source: &SourceArgs, config: &crate::config::Config) -> Option<String> {
+    let known = source
+        .region
+        .clone()
+        .or_else(|| config.defaults.region.clone());
+    known.or_else(|| {
         ["AWS_REGION", "AWS_DEFAULT_REGION"]
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))

@@ -391,6 +391,7 @@ fn saved_filters_from_the_config_apply_by_name() {
 
 // --- Copy, console URL, export, toasts, rebound keys ---
 
+use xray_tui::app::bindings::Keymap;
 use xray_tui::app::share::{ExportData, console_url};
 use xray_tui::app::toast::{INFO_TICKS, Level};
 
@@ -547,4 +548,27 @@ fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
     }
     assert!(app.toasts.is_empty());
     assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
+}
+
+fn rebound_app(toml: &str) -> App {
+    let config =
+        xray_tui::config::Config::parse(toml, std::path::Path::new("keys.toml")).expect("valid");
+    let keymap = Keymap::from_config(&config).expect("valid keys");
+    loaded_app(120, 40).with_config(config).with_keymap(keymap)
+}
+
+/// A key rebound in the config does the action, and the old key no longer does.
+#[test]
+fn a_rebound_key_works() {
+    let mut app =
+        rebound_app("[keys.list]\nopen = \"l\"\n[keys.global]\ndown = [\"j\", \"ctrl-n\"]\n");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::List, "Enter no longer opens");
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('n'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(app.list.selected, 1);
+    app.update(key('l'));
+    assert_eq!(app.mode, Mode::Trace);
 }

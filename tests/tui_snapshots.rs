@@ -163,6 +163,23 @@ fn list_120x30_with_an_applied_expression() {
 }
 
 #[test]
+fn help_80x24_with_rebound_keys() {
+    let config = xray_tui::config::Config::parse(
+        "[keys.global]\nhelp = [\"?\", \"f1\"]\nreload = [\"ctrl-r\", \"alt-r\"]\n",
+        std::path::Path::new("keys.toml"),
+    )
+    .expect("valid");
+    let keymap = xray_tui::app::bindings::Keymap::from_config(&config).expect("valid keys");
+    let mut a = app(80, 24).with_config(config).with_keymap(keymap);
+    a.update(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
+    assert!(a.help, "F1 opens the help");
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("?, F1"), "{text}");
+    assert!(text.contains("Ctrl-R, Alt-r"), "{text}");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
 fn list_80x24_with_toasts() {
     let mut a = app(80, 24);
     keys(&mut a, "jyy");

@@ -5,6 +5,7 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
+pub mod bindings;
 pub mod keymap;
 pub mod layout;
 pub mod list;
@@ -25,7 +26,7 @@ use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
-use keymap::{Action, Scope, action_for, action_in};
+use keymap::{Action, Scope};
 use list::{ListState, scroll_offset};
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
@@ -156,6 +157,8 @@ pub struct App {
     pub region: Option<String>,
     /// Whether a browser can be opened (a display is available).
     pub can_open: bool,
+    /// The keys: the built-in table with the config's overrides.
+    pub keymap: bindings::Keymap,
 }
 
 impl App {
@@ -186,6 +189,7 @@ impl App {
             toasts: toast::Toasts::default(),
             region: None,
             can_open: false,
+            keymap: bindings::Keymap::default(),
         }
     }
 
@@ -193,6 +197,12 @@ impl App {
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
         self.config = config;
+        self
+    }
+
+    /// The same app with a key table (see `bindings::Keymap::from_config`).
+    pub fn with_keymap(mut self, keymap: bindings::Keymap) -> Self {
+        self.keymap = keymap;
         self
     }
 
@@ -237,7 +247,7 @@ impl App {
                     self.dirty = true;
                     return self.prompt_key(&key);
                 }
-                let Some(action) = action_for(self.scope(), &key) else {
+                let Some(action) = self.keymap.action_for(self.scope(), &key) else {
                     return Vec::new();
                 };
                 self.dirty = true;
@@ -408,7 +418,7 @@ impl App {
             return Vec::new();
         };
         let v = &self.vocab;
-        match action_in(Scope::Prompt, key) {
+        match self.keymap.action_in(Scope::Prompt, key) {
             Some(Action::PromptApply) => match self.apply_filter(&p.input) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),

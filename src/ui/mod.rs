@@ -38,6 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if app.help {
         help::draw(frame, app, area);
     }
+    theme::apply(frame.buffer_mut(), &app.config.colours);
 }
 
 /// A centred message in `area` (loading, failed, empty).
