@@ -84,6 +84,24 @@ pub struct SourceArgs {
     pub summaries_only: bool,
 }
 
+impl SourceArgs {
+    /// The same sources with the config's `[defaults]` filling what the command line left
+    /// unset (region, profile, and the window when neither `--since` nor `--start` is given).
+    pub fn with_defaults(&self, d: &crate::config::Defaults) -> SourceArgs {
+        let mut s = self.clone();
+        if s.region.is_none() {
+            s.region.clone_from(&d.region);
+        }
+        if s.profile.is_none() {
+            s.profile.clone_from(&d.profile);
+        }
+        if s.since.is_none() && s.start.is_none() {
+            s.since.clone_from(&d.since);
+        }
+        s
+    }
+}
+
 /// The headless commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -81,7 +81,11 @@ pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failur
 /// The configuration named on the command line (or found in the usual places); a broken one is
 /// a usage error (exit 2) that names the file and the key.
 pub fn config(cli: &Cli) -> Result<Config, Failure> {
-    Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))
+    let config = Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))?;
+    // Key bindings are checked here too, so every command reports a broken `[keys]` table.
+    crate::app::bindings::Keymap::from_config(&config)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok(config)
 }
 
 /// Adds the config's local groups to the loaded ones (a group loaded from a file wins).
@@ -103,11 +107,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         return crate::daemon::headless::run(args, err);
     }
     let config = config(cli)?;
+    // The config's `[defaults]` fill what the command line left unset.
+    let source = &cli.source.with_defaults(&config.defaults);
     if let Command::Filter(FilterCommand::Check { expr }) = command {
         let expr = config.expand(expr).map_err(Failure::Usage)?;
         let parsed = parse_filter(expr, err)?;
-        if cli.source.demo || !cli.source.files.is_empty() {
-            let mut data = load(&cli.source, err)?;
+        if source.demo || !source.files.is_empty() {
+            let mut data = load(source, err)?;
             add_local_groups(&mut data, &config);
             check_groups(&parsed, expr, &data)?;
         } else if !config.groups.is_empty() {
@@ -133,7 +139,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         .as_deref()
         .map(|e| parse_filter(e, err))
         .transpose()?;
-    if aws::is_aws(&cli.source) {
+    if aws::is_aws(source) {
         // AWS source: the service evaluates the expression (passed unchanged after the local
         // check above); the output code below is shared.
         let need = match command {
@@ -145,10 +151,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
             Command::Graph(_) => aws::Need::Graph,
             Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
-        let data = aws::load(&cli.source, need, err).map_err(aws_failure)?;
+        let data = aws::load(source, need, err).map_err(aws_failure)?;
         return output(command, &data, &data.summaries, out, err);
     }
-    let mut data = load(&cli.source, err)?;
+    let mut data = load(source, err)?;
     add_local_groups(&mut data, &config);
     let selected: Vec<TraceSummary>;
     let summaries: &[TraceSummary] = match (&filter, command) {

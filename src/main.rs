@@ -49,5 +49,12 @@ fn interactive(cli: &Cli) -> Result<(), Failure> {
         ));
     }
     let config = headless::config(cli)?;
-    xray_tui::tui::run(&cli.source, config)
+    // To a file only: the terminal is the app's while it runs.
+    let log = xray_tui::logging::init();
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), log = ?log, "xray-tui starting");
+    let result = xray_tui::tui::run(&cli.source, config);
+    if let Err(e) = &result {
+        tracing::error!("{e}");
+    }
+    result
 }

@@ -24,6 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
+use crate::app::bindings::Keymap;
 use crate::app::{
     App, Cmd, DaemonFeed, DataEvent, DataUpdate, Event, Feed, SourceKind, TraceFetched,
 };
@@ -106,11 +107,13 @@ enum Backend {
 
 /// Runs the interactive app over files, the demo or AWS until the user quits.
 pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Failure> {
+    let source = &source.with_defaults(&config.defaults);
     let aws = crate::source::aws::headless::is_aws(source);
     if aws {
         // Check the window before taking the terminal, so a typo is a plain error.
         crate::source::aws::headless::window(source).map_err(|e| Failure::Usage(e.with_hint()))?;
     }
+    let keymap = Keymap::from_config(&config).map_err(|e| Failure::Usage(e.to_string()))?;
     install_panic_hook();
     let mut terminal = setup()?;
     let _guard = Guard;
@@ -146,10 +149,8 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
             source_label(source),
         )
     };
-    let mut app = App::new(label, Rect::new(0, 0, size.width, size.height))
-        .with_source(kind)
-        .with_history(load_history())
-        .with_config(config);
+    let region = aws_region(source, &config);
+    let mut app = make_app(label, size, kind, region, config, keymap);
     if aws {
         app.window = aws_window_text(source);
         app.group = source.group.clone();
@@ -159,6 +160,27 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
     let first = app.start_load();
     run_loop(&mut terminal, &mut app, &backend, &tx, &rx, first)?;
     Ok(())
+}
+
+/// The app for a terminal of `size`: the filter history, the config and its key bindings, and
+/// whether a browser can be opened here.
+fn make_app(
+    label: String,
+    size: ratatui::layout::Size,
+    kind: SourceKind,
+    region: Option<String>,
+    config: crate::config::Config,
+    keymap: Keymap,
+) -> App {
+    let app = App::new(label, Rect::new(0, 0, size.width, size.height))
+        .with_source(kind)
+        .with_history(load_history())
+        .with_region(region)
+        .with_config(config)
+        .with_keymap(keymap)
+        .with_opener(crate::effects::display_available());
+    tracing::info!(source = %app.source_label, "started the interactive app");
+    app
 }
 
 /// The window the command line asked for, as the app's window editor writes it.
@@ -190,6 +212,7 @@ pub fn run_listen(
     config: crate::config::Config,
 ) -> Result<(), Failure> {
     let opts = crate::daemon::headless::options(args)?;
+    let keymap = Keymap::from_config(&config).map_err(|e| Failure::Usage(e.to_string()))?;
     let kernel_before = kernel_rcvbuf_errors();
     let daemon = Daemon::start(opts).map_err(|e| Failure::Runtime(e.to_string()))?;
     let label = format!("listen udp {}", daemon.udp_addr());
@@ -199,10 +222,7 @@ pub fn run_listen(
         let _guard = Guard;
         let size = terminal.size()?;
         let (tx, rx) = mpsc::channel();
-        let mut app = App::new(label, Rect::new(0, 0, size.width, size.height))
-            .with_source(SourceKind::Daemon)
-            .with_history(load_history())
-            .with_config(config);
+        let mut app = make_app(label, size, SourceKind::Daemon, None, config, keymap);
         spawn_input(tx.clone());
         let stop = Arc::new(AtomicBool::new(false));
         let pump = spawn_pump(
@@ -302,12 +322,14 @@ fn run_loop(
     rx: &Receiver<Event>,
     mut cmds: Vec<Cmd>,
 ) -> io::Result<()> {
+    let mut loads = crate::logging::LoadLog::default();
     loop {
         for cmd in cmds.drain(..) {
             match cmd {
                 Cmd::Quit => return Ok(()),
                 Cmd::Load { generation } => {
                     if let Backend::Files(source) = backend {
+                        loads.started(generation);
                         spawn_load(source.clone(), generation, tx.clone());
                     }
                 }
@@ -349,6 +371,9 @@ fn run_loop(
                 Cmd::SaveHistory(h) => {
                     std::thread::spawn(move || save_history(&h));
                 }
+                c @ (Cmd::Copy(_) | Cmd::OpenUrl(_) | Cmd::Export(_)) => {
+                    crate::effects::carry_out(c, tx);
+                }
             }
         }
         if app.take_dirty() {
@@ -362,21 +387,32 @@ fn run_loop(
         let mut events = vec![first];
         events.extend(rx.try_iter());
         for e in events {
+            if let Event::Data(d) = &e {
+                loads.finished(d);
+            }
             cmds.extend(app.update(e));
         }
     }
 }
 
+/// The region console URLs use: `--region`, else the config's `[defaults] region`, else
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn aws_region(source: &SourceArgs, config: &crate::config::Config) -> Option<String> {
+    let known = source
+        .region
+        .clone()
+        .or_else(|| config.defaults.region.clone());
+    known.or_else(|| {
+        ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
+    })
+}
+
 /// Where the filter history lives: `$XRAY_TUI_DATA/filter-history`, or the platform's data
 /// directory (`~/.local/share/xray-tui/` on Linux).
 pub fn history_path() -> Option<std::path::PathBuf> {
-    let dir = match std::env::var_os("XRAY_TUI_DATA") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => directories::ProjectDirs::from("", "", "xray-tui")?
-            .data_dir()
-            .to_path_buf(),
-    };
-    Some(dir.join("filter-history"))
+    crate::paths::data_dir().map(|d| d.join("filter-history"))
 }
 
 /// The saved filter expressions, oldest first (one a line); none when there is no file.

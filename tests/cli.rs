@@ -434,3 +434,31 @@ fn broken_config_names_the_file_and_the_key() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/no/such/config.toml"));
 }
+
+#[test]
+fn duplicate_key_bindings_and_bad_colours_name_the_file_and_the_key() {
+    let f = tmp("dup-keys.toml", "[keys.list]\nsort_next = \"f\"\n");
+    let o = run(&["--config", &f, "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&f) && err.contains("[keys.list] sort_next") && err.contains("`filter`"),
+        "{err}"
+    );
+    let f = tmp("unknown-action.toml", "[keys.trace]\nexpand = \"E\"\n");
+    let o = run(&["--config", &f, "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&f) && err.contains("unknown action `expand`") && err.contains("expand_all"),
+        "{err}"
+    );
+    let f = tmp("bad-colour.toml", "[theme]\naccent = \"yelow\"\n");
+    let o = run(&["--config", &f, "query", "--demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&f) && err.contains("theme.accent") && err.contains("yelow"),
+        "{err}"
+    );
+}

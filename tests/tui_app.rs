@@ -788,3 +788,187 @@ fn mouse_wheel_scrolls_the_help() {
     app.update(wheel(false, 40, 12));
     assert_eq!(app.help_scroll, 0);
 }
+
+// --- Copy, console URL, export, toasts, rebound keys ---
+
+use xray_tui::app::bindings::Keymap;
+use xray_tui::app::share::{ExportData, console_url};
+use xray_tui::app::toast::{INFO_TICKS, Level};
+
+fn toast_texts(app: &App) -> Vec<String> {
+    app.toasts.items().iter().map(|t| t.label()).collect()
+}
+
+/// `y` copies the selected trace's ID in the list and the open trace's ID in the trace view.
+#[test]
+fn y_copies_the_trace_id() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('j'));
+    let id = app.selected_summary().expect("selection").id.clone();
+    assert_eq!(app.update(key('y')), vec![Cmd::Copy(id.clone())]);
+    assert_eq!(toast_texts(&app), vec![format!("copied {id}")]);
+    // Again: one toast, counted.
+    app.update(key('y'));
+    assert_eq!(toast_texts(&app), vec![format!("copied {id} ×2")]);
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    let open = app.view.as_ref().expect("open").trace.id.clone();
+    assert_eq!(app.update(key('y')), vec![Cmd::Copy(open)]);
+}
+
+/// `o` copies the console URL; it is opened only where a browser can be, else shown.
+#[test]
+fn o_gives_the_console_url_in_the_known_region() {
+    let mut app = loaded_app(120, 40).with_region(Some("eu-west-1".into()));
+    let id = app.selected_summary().expect("selection").id.clone();
+    let url = format!(
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/{id}"
+    );
+    assert_eq!(console_url("eu-west-1", &id), url);
+    assert_eq!(app.update(key('o')), vec![Cmd::Copy(url.clone())]);
+    assert_eq!(app.message.as_deref(), Some(url.as_str()), "shown to copy");
+    let mut app = app.with_opener(true);
+    assert_eq!(
+        app.update(key('o')),
+        vec![Cmd::Copy(url.clone()), Cmd::OpenUrl(url)]
+    );
+    // No region known: us-east-1, and the app says so.
+    let mut app = loaded_app(120, 40);
+    let cmds = app.update(key('o'));
+    let Some(Cmd::Copy(u)) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    assert!(
+        u.starts_with("https://us-east-1.console.aws.amazon.com/"),
+        "{u}"
+    );
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains("using us-east-1")),
+        "{:?}",
+        toast_texts(&app)
+    );
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("xray-tui-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn read_back(path: &std::path::Path) -> Dataset {
+    let source = SourceArgs {
+        files: vec![path.display().to_string()],
+        ..Default::default()
+    };
+    xray_tui::headless::load(&source, &mut std::io::sink()).expect("export reads back")
+}
+
+/// `x` in the list exports the listed summaries (filtered, in their order) as
+/// get-trace-summaries JSON; the file source reads the same IDs back.
+#[test]
+fn x_exports_the_listed_summaries_and_they_read_back() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('f'));
+    let cmds = app.update(key('x'));
+    let [Cmd::Export(export)] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    let ExportData::Summaries { rows, .. } = &export.data else {
+        panic!("summaries expected")
+    };
+    assert_eq!(rows, &app.list.visible);
+    assert_eq!(export.file_name, format!("xray-traces-{}.json", rows.len()));
+    let dir = temp_dir("export-list");
+    let path = xray_tui::effects::write_export(export, &dir).expect("written");
+    assert_eq!(path, dir.join(&export.file_name));
+    let data = app.data.clone().expect("data");
+    let want: Vec<&str> = rows
+        .iter()
+        .map(|&i| data.summaries[i].id.as_str())
+        .collect();
+    let back = read_back(&path);
+    let got: Vec<&str> = back.summaries.iter().map(|s| s.id.as_str()).collect();
+    let mut want_sorted = want.clone();
+    let mut got_sorted = got.clone();
+    want_sorted.sort_unstable();
+    got_sorted.sort_unstable();
+    assert_eq!(got_sorted, want_sorted);
+    // A second export does not overwrite the first.
+    let again = xray_tui::effects::write_export(export, &dir).expect("written");
+    assert_ne!(again, path);
+    // The runtime's answer becomes a toast.
+    app.update(Event::Exported(Ok(path.clone())));
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t == &format!("exported to {}", path.display()))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `x` in the trace view exports the open trace as batch-get-traces JSON; reading it back
+/// assembles the same trace.
+#[test]
+fn x_exports_the_open_trace_and_it_reads_back() {
+    let mut app = loaded_app(120, 40);
+    app.update(code(KeyCode::Enter));
+    let trace = app.view.as_ref().expect("open").trace.clone();
+    let cmds = app.update(key('x'));
+    let [Cmd::Export(export)] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(export.file_name, format!("xray-trace-{}.json", trace.id));
+    let dir = temp_dir("export-trace");
+    let path = xray_tui::effects::write_export(export, &dir).expect("written");
+    let back = read_back(&path);
+    let ids: Vec<&str> = back.traces.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, vec![trace.id.as_str()]);
+    assert_eq!(back.traces[0].nodes.len(), trace.nodes.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Errors are toasts in red and stay on the status line; toasts expire by ticks.
+#[test]
+fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
+    let mut app = loaded_app(80, 24);
+    app.update(Event::Exported(Err("disk full".into())));
+    app.update(key('y'));
+    assert_eq!(app.toasts.items().len(), 2);
+    assert_eq!(app.toasts.items()[0].level, Level::Error);
+    assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
+    for _ in 0..INFO_TICKS {
+        app.update(Event::Tick);
+    }
+    assert_eq!(app.toasts.items().len(), 1, "the info toast went first");
+    for _ in 0..100 {
+        app.update(Event::Tick);
+    }
+    assert!(app.toasts.is_empty());
+    assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
+}
+
+fn rebound_app(toml: &str) -> App {
+    let config =
+        xray_tui::config::Config::parse(toml, std::path::Path::new("keys.toml")).expect("valid");
+    let keymap = Keymap::from_config(&config).expect("valid keys");
+    loaded_app(120, 40).with_config(config).with_keymap(keymap)
+}
+
+/// A key rebound in the config does the action, and the old key no longer does.
+#[test]
+fn a_rebound_key_works() {
+    let mut app =
+        rebound_app("[keys.list]\nopen = \"l\"\n[keys.global]\ndown = [\"j\", \"ctrl-n\"]\n");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::List, "Enter no longer opens");
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('n'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(app.list.selected, 1);
+    app.update(key('l'));
+    assert_eq!(app.mode, Mode::Trace);
+}

@@ -225,6 +225,23 @@ fn groups_80x24() {
 }
 
 #[test]
+fn help_80x24_with_rebound_keys() {
+    let config = xray_tui::config::Config::parse(
+        "[keys.global]\nhelp = [\"?\", \"f1\"]\nreload = [\"ctrl-r\", \"alt-r\"]\n",
+        std::path::Path::new("keys.toml"),
+    )
+    .expect("valid");
+    let keymap = xray_tui::app::bindings::Keymap::from_config(&config).expect("valid keys");
+    let mut a = app(80, 24).with_config(config).with_keymap(keymap);
+    a.update(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
+    assert!(a.help, "F1 opens the help");
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("?, F1"), "{text}");
+    assert!(text.contains("Ctrl-R, Alt-r"), "{text}");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
 fn groups_160x48_applied() {
     let mut a = with_groups(app(160, 48));
     ctrl(&mut a, 'g');
@@ -237,5 +254,17 @@ fn groups_160x48_applied() {
 fn groups_80x24_empty() {
     let mut a = app(80, 24);
     ctrl(&mut a, 'g');
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn list_80x24_with_toasts() {
+    let mut a = app(80, 24);
+    keys(&mut a, "jyy");
+    a.update(Event::Exported(Err(
+        "cannot write /read-only/xray-traces-40.json: Permission denied".into(),
+    )));
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("×2"), "{text}");
     insta::assert_snapshot!(render(&a).backend());
 }

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{Action, Scope, action_in};
+use super::keymap::{Action, Scope};
 use super::{App, Cmd, Mode};
 use crate::engine::find::{self, Field, Hit};
 use crate::model::{NodeId, Trace};
@@ -149,7 +149,7 @@ impl App {
             return Vec::new();
         };
         let mut input = f.input.clone();
-        match action_in(Scope::Find, key) {
+        match self.keymap.action_in(Scope::Find, key) {
             Some(Action::PromptApply) => {
                 if f.hits.is_empty() {
                     if !f.input.trim().is_empty() {

@@ -9,7 +9,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::keymap::{Action, Scope, action_in};
+use super::keymap::{Action, Scope};
 use super::list::scroll_offset;
 use super::palette::group_filter;
 use super::{App, Cmd, Mode};
@@ -75,7 +75,7 @@ impl App {
         };
         let n = self.groups.len();
         let rows = rows(self.size, n);
-        match action_in(Scope::Groups, key) {
+        match self.keymap.action_in(Scope::Groups, key) {
             Some(Action::Back) => return Vec::new(),
             Some(Action::Up) => g.selected = g.selected.saturating_sub(1),
             Some(Action::Down) => g.selected = (g.selected + 1).min(n.saturating_sub(1)),

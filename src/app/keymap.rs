@@ -114,6 +114,12 @@ pub enum Action {
     FindNext,
     /// Select the previous row that matches the find.
     FindPrev,
+    /// Copy the selected or open trace's ID to the clipboard (OSC 52).
+    Copy,
+    /// Copy (and open, with a display) the AWS console URL of the selected or open trace.
+    OpenConsole,
+    /// Export the open trace, or the listed summaries, to a JSON file.
+    Export,
 }
 
 /// Where a binding applies.
@@ -774,6 +780,43 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Groups,
         &[Key::plain(KeyCode::Esc), Key::ch('q')],
         "close the groups list",
+    ),
+    // Copy, console URL, export (src/app/share.rs).
+    bind(
+        Action::Copy,
+        Scope::List,
+        &[Key::ch('y')],
+        "copy the selected trace ID",
+    ),
+    bind(
+        Action::OpenConsole,
+        Scope::List,
+        &[Key::ch('o')],
+        "AWS console URL of the selected trace",
+    ),
+    bind(
+        Action::Export,
+        Scope::List,
+        &[Key::ch('x')],
+        "export the listed summaries to a file",
+    ),
+    bind(
+        Action::Copy,
+        Scope::Trace,
+        &[Key::ch('y')],
+        "copy the trace ID",
+    ),
+    bind(
+        Action::OpenConsole,
+        Scope::Trace,
+        &[Key::ch('o')],
+        "AWS console URL of the trace",
+    ),
+    bind(
+        Action::Export,
+        Scope::Trace,
+        &[Key::ch('x')],
+        "export the trace to a file",
     ),
 ];
 

@@ -5,6 +5,7 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
+pub mod bindings;
 pub mod find;
 pub mod groups;
 pub mod keymap;
@@ -15,6 +16,8 @@ pub mod map;
 pub mod mouse;
 pub mod palette;
 pub mod prompt;
+pub mod share;
+pub mod toast;
 pub mod trace_view;
 
 use std::collections::HashMap;
@@ -28,7 +31,7 @@ use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
-use keymap::{Action, Scope, action_for, action_in};
+use keymap::{Action, Scope};
 use list::{ListState, scroll_offset};
 pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
 use prompt::Prompt;
@@ -58,8 +61,12 @@ pub enum Event {
         /// The graph, or why there is none.
         result: Result<crate::model::ServiceGraph, String>,
     },
-    /// Time passed (drives the loading spinner).
+    /// Time passed (drives the loading spinner and expires toasts).
     Tick,
+    /// An export finished: the file written, or why not.
+    Exported(Result<std::path::PathBuf, String>),
+    /// Something the runtime wants said (a copy or an opener that failed).
+    Notice(toast::Level, String),
 }
 
 /// The result of one load.
@@ -100,6 +107,12 @@ pub enum Cmd {
         /// The trace ID.
         id: String,
     },
+    /// Put this text on the clipboard (an OSC 52 escape written to the terminal).
+    Copy(String),
+    /// Open this URL with the platform's opener (`xdg-open`, `open`).
+    OpenUrl(String),
+    /// Write an export file and answer with [`Event::Exported`].
+    Export(share::Export),
 }
 
 /// How many filter expressions the history keeps.
@@ -200,6 +213,14 @@ pub struct App {
     palette_cache: palette::PaletteCache,
     /// The groups list, while open.
     pub groups_view: Option<groups::GroupsView>,
+    /// Short messages in a corner that expire by ticks.
+    pub toasts: toast::Toasts,
+    /// The AWS region, for console URLs (unknown: `share::FALLBACK_REGION`, said in a toast).
+    pub region: Option<String>,
+    /// Whether a browser can be opened (a display is available).
+    pub can_open: bool,
+    /// The keys: the built-in table with the config's overrides.
+    pub keymap: bindings::Keymap,
 }
 
 impl App {
@@ -240,6 +261,10 @@ impl App {
             palette: None,
             palette_cache: palette::PaletteCache::default(),
             groups_view: None,
+            toasts: toast::Toasts::default(),
+            region: None,
+            can_open: false,
+            keymap: bindings::Keymap::default(),
         }
     }
 
@@ -247,6 +272,12 @@ impl App {
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
         self.config = config;
+        self
+    }
+
+    /// The same app with a key table (see `bindings::Keymap::from_config`).
+    pub fn with_keymap(mut self, keymap: bindings::Keymap) -> Self {
+        self.keymap = keymap;
         self
     }
 
@@ -327,7 +358,7 @@ impl App {
                     self.dirty = true;
                     return self.find_key(&key);
                 }
-                let Some(action) = action_for(self.scope(), &key) else {
+                let Some(action) = self.keymap.action_for(self.scope(), &key) else {
                     return Vec::new();
                 };
                 self.dirty = true;
@@ -374,10 +405,21 @@ impl App {
                 Vec::new()
             }
             Event::Tick => {
+                if self.toasts.tick() {
+                    self.dirty = true;
+                }
                 if self.load == LoadState::Loading {
                     self.spinner = self.spinner.wrapping_add(1);
                     self.dirty = true;
                 }
+                Vec::new()
+            }
+            Event::Exported(result) => {
+                self.exported(result);
+                Vec::new()
+            }
+            Event::Notice(level, text) => {
+                self.notice(level, text);
                 Vec::new()
             }
         }
@@ -443,6 +485,9 @@ impl App {
             Action::Window => self.window_input = Some(self.window.clone()),
             Action::Palette => self.open_palette(),
             Action::Groups => self.open_groups(),
+            Action::Copy | Action::OpenConsole | Action::Export => {
+                return self.share_action(action);
+            }
             _ => match self.mode {
                 Mode::List => self.list_action(action),
                 Mode::Trace => {
@@ -517,7 +562,7 @@ impl App {
             return Vec::new();
         };
         let v = &self.vocab;
-        match action_in(Scope::Prompt, key) {
+        match self.keymap.action_in(Scope::Prompt, key) {
             Some(Action::PromptApply) => match self.apply_filter(&p.input) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),
@@ -648,7 +693,7 @@ impl App {
             Action::NextProblem | Action::PrevProblem
                 if !v.jump_problem(action == Action::NextProblem) =>
             {
-                self.message = Some("no fault, error or throttle in this trace".into());
+                self.toast_info("no fault, error or throttle in this trace");
             }
             Action::NextTab | Action::PrevTab => {
                 let n = DetailTab::ALL.len();
@@ -762,7 +807,7 @@ impl App {
                 self.pending.extend(cmds);
                 return;
             }
-            self.message = Some(format!(
+            self.toast_error(format!(
                 "only the summary of {id} is loaded; load its segment documents to open it"
             ));
             return;

@@ -17,7 +17,8 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::layout::Rect;
 
-use super::keymap::{Action, KEYMAP, Scope, action_in, keys_label};
+use super::bindings::Keymap;
+use super::keymap::{Action, Scope};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
@@ -165,13 +166,14 @@ fn is_command(a: Action) -> bool {
 
 /// The commands offered on a screen: its keymap bindings and the global ones (each action
 /// once), then the list's quick filters and sort columns.
-pub fn commands(scope: Scope, has_expr: bool) -> Vec<Entry> {
+pub fn commands(keymap: &Keymap, scope: Scope, has_expr: bool) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     let mut seen: Vec<Action> = Vec::new();
-    for b in KEYMAP
+    let all = keymap.bindings();
+    for b in all
         .iter()
         .filter(|b| b.scope == scope)
-        .chain(KEYMAP.iter().filter(|b| b.scope == Scope::Global))
+        .chain(all.iter().filter(|b| b.scope == Scope::Global))
     {
         if !is_command(b.action) || seen.contains(&b.action) {
             continue;
@@ -180,7 +182,7 @@ pub fn commands(scope: Scope, has_expr: bool) -> Vec<Entry> {
         out.push(Entry {
             kind: Kind::Command,
             text: capitalised(b.description),
-            detail: keys_label(b),
+            detail: b.keys_label(),
             run: Run::Action(b.action),
         });
     }
@@ -393,7 +395,7 @@ impl App {
         };
         let mut p = Palette {
             input: String::new(),
-            commands: commands(self.scope(), self.list.expr.is_some()),
+            commands: commands(&self.keymap, self.scope(), self.list.expr.is_some()),
             data: data_entries,
             results: Vec::new(),
             selected: 0,
@@ -416,7 +418,7 @@ impl App {
         };
         let rows = result_rows(self.size).max(1);
         let page = isize::try_from(rows).unwrap_or(1);
-        match action_in(Scope::Palette, key) {
+        match self.keymap.action_in(Scope::Palette, key) {
             Some(Action::PromptApply) => {
                 return match p.current().map(|e| e.run.clone()) {
                     Some(run) => self.run_entry(run),
@@ -515,7 +517,7 @@ mod tests {
 
     #[test]
     fn commands_come_from_the_keymap_without_motions() {
-        let c = commands(Scope::List, false);
+        let c = commands(&Keymap::default(), Scope::List, false);
         assert!(c.iter().any(|e| e.run == Run::Action(Action::Map)
             && e.text == "Service map of all traces"
             && e.detail == "m"));
@@ -523,12 +525,12 @@ mod tests {
         assert!(!c.iter().any(|e| e.run == Run::Action(Action::Down)));
         assert!(!c.iter().any(|e| e.run == Run::Filter(String::new())));
         assert!(
-            commands(Scope::List, true)
+            commands(&Keymap::default(), Scope::List, true)
                 .iter()
                 .any(|e| e.run == Run::Filter(String::new()))
         );
         // Each action once, even when a screen and the global scope both bind it.
-        let t = commands(Scope::Trace, false);
+        let t = commands(&Keymap::default(), Scope::Trace, false);
         let backs = t
             .iter()
             .filter(|e| e.run == Run::Action(Action::Back))

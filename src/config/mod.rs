@@ -1,4 +1,5 @@
-//! The configuration file: saved filters and local groups, read strictly.
+//! The configuration file: saved filters, local groups, key bindings, theme colours and
+//! defaults for the AWS source, read strictly.
 //!
 //! Strict because a typo in a config file that is silently ignored costs more time than an
 //! error: unknown keys, wrong types and filter expressions that do not parse are errors that
@@ -13,6 +14,9 @@ use serde::Deserialize;
 use crate::filter;
 use crate::model::Group;
 
+pub mod keys;
+pub mod theme;
+
 /// The embedded default configuration.
 pub const DEFAULT: &str = include_str!("default.toml");
 
@@ -26,6 +30,68 @@ pub struct Config {
     /// Local groups: a name and a filter expression.
     #[serde(default)]
     pub groups: Vec<LocalGroup>,
+    /// `[keys.<scope>]` tables as written (checked into [`Config::key_overrides`]).
+    #[serde(default)]
+    pub keys: keys::RawKeys,
+    /// `[theme]` as written (checked into [`Config::colours`]).
+    #[serde(default)]
+    pub theme: BTreeMap<String, String>,
+    /// `[defaults]`: the AWS source's time window, region and profile when the command line
+    /// gives none.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// The key overrides, checked: scope and key names (action names are checked by the app's
+    /// key table, `app::bindings::Keymap::from_config`).
+    #[serde(skip)]
+    pub key_overrides: Vec<keys::KeyOverride>,
+    /// The theme, checked.
+    #[serde(skip)]
+    pub colours: theme::Theme,
+    /// The file this was read from, for messages (`(default config)` for the embedded one).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `[defaults]`: used when the command line does not say.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// The time window to load, like `--since` (`15m`, `2h`, `1d`).
+    pub since: Option<String>,
+    /// The AWS region, like `--region`.
+    pub region: Option<String>,
+    /// The AWS profile, like `--profile`.
+    pub profile: Option<String>,
+}
+
+impl Defaults {
+    /// `since` in seconds (checked when the config was read).
+    pub fn since_seconds(&self) -> Option<f64> {
+        self.since
+            .as_deref()
+            .and_then(|s| crate::source::aws::window::parse_since(s).ok())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if let Some(s) = &self.since {
+            crate::source::aws::window::parse_since(s)
+                .map_err(|e| format!("defaults.since: {e}"))?;
+        }
+        if let Some(r) = &self.region {
+            let ok = !r.is_empty()
+                && r.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                return Err(format!(
+                    "defaults.region: `{r}` is not a region name (like eu-west-1)"
+                ));
+            }
+        }
+        if self.profile.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err("defaults.profile: empty profile name".into());
+        }
+        Ok(())
+    }
 }
 
 /// A group defined in the config.
@@ -72,10 +138,18 @@ pub enum ConfigError {
 impl Config {
     /// Parses and validates a configuration; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        config.key_overrides = keys::check(&config.keys).map_err(invalid)?;
+        config.colours = theme::Theme::from_table(&config.theme).map_err(invalid)?;
+        config.defaults.check().map_err(invalid)?;
+        config.path = path.to_owned();
         for (name, expr) in &config.filters {
             check(expr, path, format!("filters.{name}"))?;
         }
@@ -194,6 +268,49 @@ mod tests {
         assert!(msg.contains("filters.x"), "{msg}");
         assert!(msg.contains("^^^^^^^^^^^"), "{msg}");
         assert!(msg.contains("responsetime"), "{msg}");
+    }
+
+    #[test]
+    fn theme_and_defaults_are_checked_naming_the_file_and_key() {
+        let c = Config::parse(
+            "[theme]\nfault = \"#ff0000\"\nselection = \"236\"\n[defaults]\nsince = \"30m\"\n\
+             region = \"eu-west-1\"\nprofile = \"dev\"\n",
+            Path::new("c.toml"),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.colours.get(theme::Role::Fault),
+            Some(theme::Colour::Rgb(255, 0, 0))
+        );
+        assert_eq!(c.defaults.since_seconds(), Some(1800.0));
+        assert_eq!(c.defaults.region.as_deref(), Some("eu-west-1"));
+        let err = |text: &str| {
+            Config::parse(text, Path::new("/etc/x.toml"))
+                .expect_err(text)
+                .to_string()
+        };
+        let e = err("[theme]\nfault = \"#ff00\"\n");
+        assert!(
+            e.contains("/etc/x.toml") && e.contains("theme.fault"),
+            "{e}"
+        );
+        assert!(e.contains("#rrggbb"), "{e}");
+        let e = err("[theme]\nfaults = \"red\"\n");
+        assert!(
+            e.contains("theme.faults") && e.contains("unknown colour role"),
+            "{e}"
+        );
+        let e = err("[defaults]\nsince = \"15x\"\n");
+        assert!(e.contains("defaults.since"), "{e}");
+        let e = err("[defaults]\nregion = \"EU West\"\n");
+        assert!(e.contains("defaults.region"), "{e}");
+        let e = err("[defaults]\nsnice = \"15m\"\n");
+        assert!(e.contains("snice"), "{e}");
+        let e = err("[keys.list]\nopen = \"ctrl-enterr\"\n");
+        assert!(
+            e.contains("[keys.list] open") && e.contains("ctrl-enterr"),
+            "{e}"
+        );
     }
 
     #[test]

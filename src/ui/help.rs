@@ -7,10 +7,11 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
-use crate::app::keymap::{KEYMAP, Scope, keys_label};
+use crate::app::bindings::Keymap;
+use crate::app::keymap::Scope;
 
-/// The help text: one section per scope, one line per binding.
-pub fn lines() -> Vec<Line<'static>> {
+/// The help text: one section per scope, one line per binding, with the keys in effect.
+pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for scope in [
         Scope::Global,
@@ -26,9 +27,9 @@ pub fn lines() -> Vec<Line<'static>> {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(scope.title(), theme::heading()));
-        for b in KEYMAP.iter().filter(|b| b.scope == scope) {
+        for b in keymap.bindings().iter().filter(|b| b.scope == scope) {
             out.push(Line::from(vec![
-                Span::raw(format!("  {:<16}", keys_label(b))),
+                Span::raw(format!("  {:<16}", b.keys_label())),
                 Span::raw(b.description),
             ]));
         }
@@ -38,7 +39,7 @@ pub fn lines() -> Vec<Line<'static>> {
 
 /// Draws the overlay centred on `area`.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let text = lines();
+    let text = lines(&app.keymap);
     let w = area.width.min(64);
     let h = area.height.min(
         u16::try_from(text.len())

@@ -11,6 +11,7 @@ pub mod map;
 pub mod palette;
 pub mod prompt;
 pub mod theme;
+pub mod toast;
 pub mod trace;
 
 use ratatui::Frame;
@@ -52,9 +53,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(p) = &app.palette {
         palette::draw(frame, p, area);
     }
+    toast::draw(frame, app, s.body);
     if app.help {
         help::draw(frame, app, area);
     }
+    theme::apply(frame.buffer_mut(), &app.config.colours);
 }
 
 /// A `w` x `h` rectangle centred in `area` (clamped to it), for overlays.

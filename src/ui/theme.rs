@@ -1,7 +1,10 @@
-//! Colours and glyphs: one place, so every screen marks faults, errors and throttles alike.
+//! Colours and glyphs: one place, so every screen marks faults, errors and throttles alike;
+//! the config's `[theme]` recolours them ([`apply`]).
 
+use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::config::theme::{Colour, Named, Role, Theme};
 use crate::engine::waterfall::Status;
 
 /// Server faults (5xx).
@@ -44,9 +47,7 @@ pub fn service_color(name: &str) -> Color {
 /// The selected row: a background of its own (not reverse video, which cells with their own
 /// colours would undo), so it shows in every terminal and keeps the status colours readable.
 pub fn selected() -> Style {
-    Style::new()
-        .bg(Color::Indexed(238))
-        .add_modifier(Modifier::BOLD)
+    Style::new().bg(SELECTION_BG).add_modifier(Modifier::BOLD)
 }
 
 /// Column headers and titles.
@@ -65,4 +66,122 @@ pub fn find_match() -> Style {
         .bg(Color::Yellow)
         .fg(Color::Black)
         .add_modifier(Modifier::BOLD)
+}
+
+/// The configured colour for a config colour.
+pub fn color(c: Colour) -> Color {
+    match c {
+        Colour::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        Colour::Indexed(i) => Color::Indexed(i),
+        Colour::Named(n) => match n {
+            Named::Reset => Color::Reset,
+            Named::Black => Color::Black,
+            Named::Red => Color::Red,
+            Named::Green => Color::Green,
+            Named::Yellow => Color::Yellow,
+            Named::Blue => Color::Blue,
+            Named::Magenta => Color::Magenta,
+            Named::Cyan => Color::Cyan,
+            Named::Gray => Color::Gray,
+            Named::DarkGray => Color::DarkGray,
+            Named::LightRed => Color::LightRed,
+            Named::LightGreen => Color::LightGreen,
+            Named::LightYellow => Color::LightYellow,
+            Named::LightBlue => Color::LightBlue,
+            Named::LightMagenta => Color::LightMagenta,
+            Named::LightCyan => Color::LightCyan,
+            Named::White => Color::White,
+        },
+    }
+}
+
+/// The built-in background of the selected row (the `selection` role).
+const SELECTION_BG: Color = Color::Indexed(238);
+
+/// Recolours a drawn frame with the config's `[theme]`: each role stands for one built-in
+/// colour (fault red, error orange, throttle purple, ok green, accent yellow, dim dark grey,
+/// the selection's background, box lines and bold headings in the terminal's colour), and its
+/// cells get the configured colour instead.
+///
+/// Done on the finished buffer, so every screen (and any added later) follows the theme
+/// without passing it to each drawing function.
+pub fn apply(buf: &mut Buffer, theme: &Theme) {
+    if theme.colours.is_empty() {
+        return;
+    }
+    let get = |r: Role| theme.get(r).map(color);
+    let fg_roles: Vec<(Color, Color)> = [
+        (Role::Fault, FAULT),
+        (Role::Error, ERROR),
+        (Role::Throttle, THROTTLE),
+        (Role::Ok, Color::Green),
+        (Role::Accent, PARTIAL),
+        (Role::Dim, Color::DarkGray),
+    ]
+    .into_iter()
+    .filter_map(|(role, from)| get(role).map(|to| (from, to)))
+    .collect();
+    let selection = get(Role::Selection);
+    let border = get(Role::Border);
+    let header = get(Role::Header);
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let Some(cell) = buf.cell_mut((x, y)) else {
+                continue;
+            };
+            let (fg, bg) = (cell.fg, cell.bg);
+            if let Some(&(_, to)) = fg_roles.iter().find(|(from, _)| *from == fg) {
+                cell.fg = to;
+            } else if fg == Color::Reset {
+                let boxy = cell
+                    .symbol()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| ('\u{2500}'..='\u{257f}').contains(&c));
+                if let (true, Some(c)) = (boxy, border) {
+                    cell.fg = c;
+                } else if let (true, Some(c)) = (
+                    cell.modifier.contains(Modifier::BOLD) && bg == Color::Reset,
+                    header,
+                ) {
+                    cell.fg = c;
+                }
+            }
+            if let (true, Some(c)) = (bg == SELECTION_BG, selection) {
+                cell.bg = c;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::layout::Rect;
+
+    use super::*;
+    use crate::config::theme::parse_colour;
+
+    #[test]
+    fn the_theme_recolours_its_roles_only() {
+        let mut theme = Theme::default();
+        for (role, c) in [
+            (Role::Fault, "#102030"),
+            (Role::Selection, "17"),
+            (Role::Border, "blue"),
+        ] {
+            theme.colours.insert(role, parse_colour(c).expect("colour"));
+        }
+        let mut buf = Buffer::empty(Rect::new(0, 0, 4, 1));
+        buf.set_string(0, 0, "F", Style::new().fg(FAULT));
+        buf.set_string(1, 0, "s", Style::new().fg(ERROR).bg(SELECTION_BG));
+        buf.set_string(2, 0, "─", Style::new());
+        buf.set_string(3, 0, "x", Style::new());
+        apply(&mut buf, &theme);
+        assert_eq!(buf[(0, 0)].fg, Color::Rgb(0x10, 0x20, 0x30));
+        assert_eq!(buf[(1, 0)].fg, ERROR, "error is not configured");
+        assert_eq!(buf[(1, 0)].bg, Color::Indexed(17));
+        assert_eq!(buf[(2, 0)].fg, Color::Blue);
+        assert_eq!(buf[(3, 0)].fg, Color::Reset, "plain text keeps its colour");
+    }
 }

@@ -1,0 +1,93 @@
+//! Toasts, drawn over the bottom-right corner of the body, just above the status line: newest at
+//! the bottom, errors in red, long text wrapped.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::theme;
+use crate::app::App;
+use crate::app::toast::Level;
+
+/// The widest a toast gets (cells, with its padding).
+const MAX_WIDTH: usize = 64;
+
+/// The toast background: a grey of its own, darker than the selection's.
+const BACKGROUND: Color = Color::Indexed(236);
+
+/// Draws the toasts in the bottom-right corner of `area`.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    if app.toasts.is_empty() || area.width < 8 || area.height == 0 {
+        return;
+    }
+    let width = usize::from(area.width).min(MAX_WIDTH);
+    // Text width inside " ▌ text " padding.
+    let inner = width.saturating_sub(4).max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for t in app.toasts.items() {
+        let (mark, style) = match t.level {
+            Level::Info => ("▌", Style::new().fg(Color::Reset)),
+            Level::Error => (
+                "▌",
+                Style::new().fg(theme::FAULT).add_modifier(Modifier::BOLD),
+            ),
+        };
+        for (i, chunk) in wrap(&t.label(), inner).into_iter().enumerate() {
+            let lead = if i == 0 { mark } else { " " };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {lead} "), style),
+                Span::styled(format!("{chunk} "), style),
+            ]));
+        }
+    }
+    // Keep the newest when they do not all fit.
+    let h = usize::from(area.height);
+    if lines.len() > h {
+        lines.drain(..lines.len() - h);
+    }
+    let w = lines.iter().map(Line::width).max().unwrap_or(0).min(width);
+    let (w, h) = (
+        u16::try_from(w).unwrap_or(area.width),
+        u16::try_from(lines.len()).unwrap_or(area.height),
+    );
+    let r = Rect::new(
+        area.x + area.width.saturating_sub(w),
+        area.y + area.height.saturating_sub(h),
+        w,
+        h,
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).style(Style::new().bg(BACKGROUND)), r);
+}
+
+/// `text` in pieces of at most `width` characters, broken at spaces where there is one.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..=width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|&i| i > 0)
+            .unwrap_or(width);
+        out.push(rest[..cut].iter().collect::<String>().trim_end().to_owned());
+        let skip = usize::from(rest.get(cut) == Some(&' '));
+        rest.drain(..cut + skip);
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(wrap("copied 1-abc", 40), vec!["copied 1-abc"]);
+        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
+}
