@@ -202,7 +202,7 @@ impl App {
             Ok(_) => {}
             Err(e) => {
                 self.dirty = true;
-                self.message = Some(format!("GetTraceGraph: {e}; showing the map computed here"));
+                self.toast_error(format!("GetTraceGraph: {e}; showing the map computed here"));
             }
         }
     }
@@ -234,7 +234,7 @@ impl App {
             Err(e) => {
                 if waiting {
                     self.pending_trace = None;
-                    self.message = Some(format!("trace {}: {e}", t.id));
+                    self.toast_error(format!("trace {}: {e}", t.id));
                 }
             }
         }
@@ -293,11 +293,11 @@ impl App {
                 vec![Cmd::Follow(self.follow)]
             }
             SourceKind::Daemon => {
-                self.message = Some("the local daemon is always live".into());
+                self.toast_info("the local daemon is always live");
                 Vec::new()
             }
             SourceKind::Files => {
-                self.message = Some("follow mode needs a live source (AWS or listen)".into());
+                self.toast_info("follow mode needs a live source (AWS or listen)");
                 Vec::new()
             }
         }
