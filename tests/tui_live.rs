@@ -457,3 +457,38 @@ fn with_aws_the_trace_map_asks_the_service_and_keeps_the_local_map_when_it_has_n
     });
     assert_eq!(app.map.as_ref().expect("map").graph, theirs);
 }
+
+#[test]
+fn live_screens_at_80x24_and_160x48() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        // The daemon, waiting for its first segment.
+        let mut app = daemon_app(w, h);
+        app.update(Event::Feed(feed()));
+        update(&mut app, Arc::new(Dataset::default()));
+        insta::assert_snapshot!(format!("daemon_waiting_{w}x{h}"), render(&app, w, h));
+        // Traces arrived; the diagnostics pane over them.
+        update(&mut app, first(30));
+        app.update(key('D'));
+        insta::assert_snapshot!(format!("diagnostics_{w}x{h}"), render(&app, w, h));
+        app.update(code(KeyCode::Esc));
+        // The time window editor.
+        app.update(key('w'));
+        typed(&mut app, "30m");
+        insta::assert_snapshot!(format!("window_editor_{w}x{h}"), render(&app, w, h));
+        // AWS, paging: the window in the header, progress and follow in the status line.
+        let mut aws = App::new("aws us-east-1", Rect::new(0, 0, w, h)).with_source(SourceKind::Aws);
+        aws.start_load();
+        update(&mut aws, summaries_only(&first(30)));
+        aws.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
+            region: "us-east-1".into(),
+            window: "last 15m".into(),
+            pages: 3,
+            traces_processed: 1200,
+            fetching: true,
+            following: true,
+            poll_every: Some(10),
+            ..Default::default()
+        }))));
+        insta::assert_snapshot!(format!("aws_paging_{w}x{h}"), render(&aws, w, h));
+    }
+}

@@ -95,12 +95,15 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
         }
         LoadState::Loaded => {
             if let Some(d) = &app.data {
-                left.push(sep());
-                left.push(Span::raw(format!(
-                    "{} traces, {} summaries ",
-                    d.traces.len(),
-                    d.summaries.len()
-                )));
+                // Live sources count in their own spans (and the header counts the list).
+                if app.feed == crate::app::Feed::None {
+                    left.push(sep());
+                    left.push(Span::raw(format!(
+                        "{} traces, {} summaries ",
+                        d.traces.len(),
+                        d.summaries.len()
+                    )));
+                }
                 if !d.warnings.is_empty() {
                     left.push(sep());
                     left.push(Span::styled(
@@ -120,7 +123,11 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
         left.push(sep());
         left.push(Span::styled(m.clone(), Style::new().fg(Color::Yellow)));
     }
-    let hint = "? help  q quit ";
+    let hint = if area.width < 100 {
+        "? help "
+    } else {
+        "? help  q quit "
+    };
     let w = u16::try_from(hint.len()).unwrap_or(0);
     let [l, r] = ratatui::layout::Layout::horizontal([
         ratatui::layout::Constraint::Min(0),
