@@ -296,10 +296,7 @@ fn spawn_pump(
             if due && current != version {
                 version = current;
                 last_snapshot = Some(Instant::now());
-                let data = store.lock().map(|mut s| s.dataset());
-                if let Ok(mut data) = data {
-                    let graph = crate::engine::service_graph(data.traces.iter().map(|t| &**t));
-                    data.graphs = vec![graph];
+                if let Some(data) = crate::daemon::snapshot(&store) {
                     let update = DataUpdate {
                         generation,
                         data: Arc::new(data),

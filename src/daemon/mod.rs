@@ -41,6 +41,8 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::engine::dataset::Dataset;
+
 pub use addr::{DaemonAddress, parse_address};
 pub use datagram::{DatagramError, MAX_DATAGRAM, parse_datagram};
 pub use sampling::SamplingRules;
@@ -135,7 +137,20 @@ impl Daemon {
         )?;
         // Ask for the big buffer; the kernel may grant less (rmem_max). Report what we got.
         let _ = socket.set_recv_buffer_size(opts.recv_buffer);
-        let recv_buffer = socket.recv_buffer_size().unwrap_or(0);
+        let mut recv_buffer = socket.recv_buffer_size().unwrap_or(0);
+        // Capped by `net.core.rmem_max`: a privileged process (root, CAP_NET_ADMIN) may go past
+        // the cap with SO_RCVBUFFORCE; others keep what they got.
+        #[cfg(target_os = "linux")]
+        if recv_buffer < opts.recv_buffer
+            && nix::sys::socket::setsockopt(
+                &socket,
+                nix::sys::socket::sockopt::RcvBufForce,
+                &opts.recv_buffer,
+            )
+            .is_ok()
+        {
+            recv_buffer = socket.recv_buffer_size().unwrap_or(recv_buffer);
+        }
         socket.bind(&opts.address.udp.into()).map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -242,6 +257,11 @@ impl Daemon {
         &self.store
     }
 
+    /// What the app shows (see [`snapshot`]).
+    pub fn snapshot(&self) -> Option<Dataset> {
+        snapshot(&self.store)
+    }
+
     /// Stops every thread, after the parser has handled all queued datagrams and flushed
     /// `--save`. Returns the final counters.
     pub fn stop(self) -> StatsSnapshot {
@@ -251,6 +271,15 @@ impl Daemon {
         }
         self.stats.snapshot()
     }
+}
+
+/// What a UI shows of `store`: the traces assembled so far and their service graph. The lock
+/// is held only to copy `Arc`s and summaries; the graph is computed after it is released, so
+/// the parser thread is never kept waiting on it.
+pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
+    let mut data = store.lock().ok()?.assembled();
+    data.graphs = vec![crate::engine::service_graph(data.traces.iter().map(|t| &**t))];
+    Some(data)
 }
 
 /// The receive loop: socket → batches → bounded queue. No parsing, no locks, no waiting.

@@ -150,6 +150,10 @@ impl LiveStore {
                 break;
             }
         }
+        if out.assembled > 0 {
+            // What a UI shows changed too.
+            self.version += 1;
+        }
         out
     }
 
@@ -173,7 +177,8 @@ impl LiveStore {
         self.evicted
     }
 
-    /// Grows with every document; a UI redraws when it changed.
+    /// Grows with every document and every assembly; a UI takes a new snapshot when it
+    /// changed.
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -182,6 +187,13 @@ impl LiveStore {
     /// the TUI use them (refreshes first).
     pub fn dataset(&mut self) -> Dataset {
         self.refresh();
+        self.assembled()
+    }
+
+    /// The traces assembled so far, oldest first, without assembling anything: what a UI
+    /// shows while the parser thread catches up within its budget. Cheap enough to take under
+    /// the lock while datagrams arrive (clones of `Arc`s and summaries).
+    pub fn assembled(&self) -> Dataset {
         let mut pairs: Vec<(Arc<Trace>, TraceSummary)> = self
             .order
             .iter()
@@ -257,6 +269,25 @@ mod tests {
         assert_eq!(r.assembled, 1);
         assert_eq!(r.bad.len(), 1, "{r:?}");
         assert_eq!(s.dataset().traces[0].nodes.len(), 1);
+    }
+
+    #[test]
+    fn a_ui_snapshot_never_assembles_and_the_version_says_when_to_take_one() {
+        let mut s = LiveStore::new(10);
+        s.push(doc("1-a", "aaaaaaaaaaaaaaaa", None, false));
+        let v0 = s.version();
+        // Nothing assembled yet: the snapshot is empty and cost no parsing.
+        assert!(s.assembled().traces.is_empty());
+        assert_eq!(s.pending(), 1);
+        s.refresh();
+        assert!(s.version() > v0, "assembly changes what a UI shows");
+        let shown = s.assembled();
+        assert_eq!(shown.traces.len(), 1);
+        assert_eq!(shown.summaries.len(), 1);
+        // A refresh with nothing to do leaves the version alone.
+        let v1 = s.version();
+        s.refresh();
+        assert_eq!(s.version(), v1);
     }
 
     #[test]

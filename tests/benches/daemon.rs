@@ -4,9 +4,12 @@
 //!
 //! Run: `cargo bench --bench daemon` (about a minute). Options after `--`:
 //! `--seconds S` (per run, default 2), `--sizes 1024,8192`, `--rates 50000,100000,200000,0`
-//! (0 = unpaced). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
+//! (0 = unpaced), `--with-app` (also the full path while the app's pump takes snapshots, as
+//! when `xray-tui listen` is open). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
 
 use std::net::UdpSocket;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use xray_tui::daemon::stats::kernel_rcvbuf_errors;
@@ -59,7 +62,32 @@ struct Row {
     granted: usize,
 }
 
-fn run(bare: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row> {
+/// What the app does to a running daemon while it is open: counters every 250 ms, and a
+/// snapshot of the assembled traces with their service graph at most every 500 ms when
+/// something changed (as `tui::spawn_pump` does), until `stop`.
+fn ui_load(daemon: &Daemon, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
+    let (store, stats) = (daemon.store().clone(), daemon.stats().clone());
+    std::thread::spawn(move || {
+        let (mut version, mut snapshots) = (u64::MAX, 0);
+        let mut last = Instant::now() - Duration::from_secs(1);
+        while !stop.load(Ordering::Relaxed) {
+            let _ = stats.snapshot();
+            let _ = stats.recent_rejects();
+            let v = store.lock().map(|s| s.version()).unwrap_or(version);
+            if v != version && last.elapsed() >= Duration::from_millis(500) {
+                version = v;
+                last = Instant::now();
+                if xray_tui::daemon::snapshot(&store).is_some() {
+                    snapshots += 1;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        snapshots
+    })
+}
+
+fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row> {
     let daemon = Daemon::start(DaemonOptions {
         address: DaemonAddress {
             udp: "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
@@ -69,6 +97,8 @@ fn run(bare: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row>
         bare,
         ..DaemonOptions::default()
     })?;
+    let stop_ui = Arc::new(AtomicBool::new(false));
+    let ui_thread = ui.then(|| ui_load(&daemon, stop_ui.clone()));
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     sock.connect(daemon.udp_addr())?;
     let (mut d, at) = template(size);
@@ -129,6 +159,10 @@ fn run(bare: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row>
     }
     let secs = end.duration_since(t0).as_secs_f64().max(1e-9);
     let granted = daemon.recv_buffer();
+    stop_ui.store(true, Ordering::Relaxed);
+    if let Some(t) = ui_thread {
+        let _ = t.join();
+    }
     let final_stats = daemon.stop();
     let got = if bare {
         final_stats.received
@@ -136,7 +170,11 @@ fn run(bare: bool, size: usize, rate: u64, seconds: f64) -> std::io::Result<Row>
         final_stats.accepted
     };
     Ok(Row {
-        mode: if bare { "bare loop" } else { "full path" },
+        mode: match (bare, ui) {
+            (true, _) => "bare loop",
+            (false, false) => "full path",
+            (false, true) => "full path + app",
+        },
         size,
         rate,
         sent,
@@ -214,8 +252,14 @@ fn main() -> std::io::Result<()> {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &size in &sizes {
         for &rate in &rates {
-            for bare in [true, false] {
-                let r = run(bare, size, rate, seconds)?;
+            let with_app = args.iter().any(|a| a == "--with-app");
+            let modes: &[(bool, bool)] = if with_app {
+                &[(true, false), (false, false), (false, true)]
+            } else {
+                &[(true, false), (false, false)]
+            };
+            for &(bare, ui) in modes {
+                let r = run(bare, ui, size, rate, seconds)?;
                 let ratio = r.got as f64 / r.sent.max(1) as f64;
                 println!(
                     "| {} B | {} | {} | {} | {:.0} | {} | {:.4} | {:.3} | {:.0} | {} | {} | {} KiB |",
