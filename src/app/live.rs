@@ -84,7 +84,7 @@ pub struct DaemonFeed {
     pub udp: String,
     /// The TCP address sampling requests are answered on.
     pub tcp: Option<String>,
-    /// The socket receive buffer the kernel granted (bytes).
+    /// The socket receive buffer datagrams can fill (bytes), as the kernel granted it.
     pub recv_buffer: usize,
     /// The counters.
     pub stats: StatsSnapshot,

@@ -54,7 +54,7 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
             "note: stdout is not a terminal, so `listen` runs headless (as with --headless)"
         )?;
     }
-    let granted = daemon.recv_buffer();
+    let granted = daemon.recv_buffer_usable();
     writeln!(
         err,
         "listening on udp {} tcp {} (receive buffer {} KiB granted of {} KiB asked{}){}",

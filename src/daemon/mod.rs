@@ -236,6 +236,16 @@ impl Daemon {
         self.udp
     }
 
+    /// The receive buffer datagrams can fill, in bytes: what the kernel granted, without the
+    /// bookkeeping share Linux adds (it reports twice the usable size).
+    pub fn recv_buffer_usable(&self) -> usize {
+        if cfg!(target_os = "linux") {
+            self.recv_buffer / 2
+        } else {
+            self.recv_buffer
+        }
+    }
+
     /// The TCP address sampling requests are answered on, if enabled.
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         self.tcp

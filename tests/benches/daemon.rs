@@ -158,7 +158,7 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
         }
     }
     let secs = end.duration_since(t0).as_secs_f64().max(1e-9);
-    let granted = daemon.recv_buffer();
+    let granted = daemon.recv_buffer_usable();
     stop_ui.store(true, Ordering::Relaxed);
     if let Some(t) = ui_thread {
         let _ = t.join();
