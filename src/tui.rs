@@ -260,7 +260,11 @@ fn spawn_pump(
 ) -> thread::JoinHandle<()> {
     let stats = Arc::clone(daemon.stats());
     let store = Arc::clone(daemon.store());
-    let (udp, tcp, recv_buffer) = (daemon.udp_addr(), daemon.tcp_addr(), daemon.recv_buffer_usable());
+    let (udp, tcp, recv_buffer) = (
+        daemon.udp_addr(),
+        daemon.tcp_addr(),
+        daemon.recv_buffer_usable(),
+    );
     thread::spawn(move || {
         let mut version = 0;
         let mut last_snapshot: Option<Instant> = None;

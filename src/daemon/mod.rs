@@ -288,7 +288,9 @@ impl Daemon {
 /// the parser thread is never kept waiting on it.
 pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
     let mut data = store.lock().ok()?.assembled();
-    data.graphs = vec![crate::engine::service_graph(data.traces.iter().map(|t| &**t))];
+    data.graphs = vec![crate::engine::service_graph(
+        data.traces.iter().map(|t| &**t),
+    )];
     Some(data)
 }
 
