@@ -268,3 +268,36 @@ fn list_80x24_with_toasts() {
     assert!(text.contains("×2"), "{text}");
     insta::assert_snapshot!(render(&a).backend());
 }
+
+/// The screens not covered above at the large size: help, the prompt, loading, a failed load,
+/// the trace map, toasts.
+#[test]
+fn remaining_screens_160x48() {
+    let mut a = app(160, 48);
+    keys(&mut a, "?");
+    insta::assert_snapshot!("help_160x48", render(&a).backend());
+
+    let mut a = app(160, 48);
+    keys(&mut a, "/service(\"pa");
+    insta::assert_snapshot!("prompt_160x48_completing_a_service", render(&a).backend());
+
+    let mut a = App::new("demo", Rect::new(0, 0, 160, 48));
+    a.start_load();
+    insta::assert_snapshot!("loading_160x48", render(&a).backend());
+    a.update(Event::Data(DataEvent {
+        generation: 1,
+        result: Err("nothing could be loaded (unreadable: missing.json)".into()),
+    }));
+    insta::assert_snapshot!("load_failure_160x48", render(&a).backend());
+
+    let mut a = app(160, 48);
+    keys(&mut a, "fg\nm");
+    assert!(a.map.as_ref().is_some_and(|m| m.trace_id.is_some()));
+    insta::assert_snapshot!("trace_map_160x48", render(&a).backend());
+
+    let mut a = app(160, 48);
+    keys(&mut a, "jyy");
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("×2"), "{text}");
+    insta::assert_snapshot!("list_160x48_with_toasts", text);
+}
