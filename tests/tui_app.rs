@@ -237,15 +237,21 @@ fn paging_keeps_the_selection_on_screen() {
     assert!(app.list.selected < app.list.offset + rows);
 }
 
-#[test]
-fn n_expands_collapsed_rows_that_hide_the_next_problem() {
+/// The first fault trace, opened with everything under its root folded away.
+fn fault_trace_folded() -> App {
     let mut app = loaded_app(120, 40);
     app.update(key('f'));
     app.update(code(KeyCode::Enter));
     app.update(key('g'));
-    // Fold everything under the root: every problem row below it is hidden.
     app.update(code(KeyCode::Enter));
     assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+    app
+}
+
+#[test]
+fn n_expands_collapsed_rows_that_hide_the_next_problem() {
+    // Every problem row below the root is hidden.
+    let mut app = fault_trace_folded();
     app.update(key('n'));
     let v = app.view.as_ref().expect("open");
     assert!(v.rows.len() > 1, "the path to the problem row was expanded");
@@ -474,12 +480,7 @@ fn find_in_trace_steps_through_matches() {
 /// A match under a collapsed row is revealed: its ancestors expand and it is selected.
 #[test]
 fn find_expands_collapsed_rows_to_show_a_match() {
-    let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
-    app.update(key('g'));
-    app.update(code(KeyCode::Enter));
-    assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
+    let mut app = fault_trace_folded();
     app.update(key('/'));
     type_text(&mut app, "dynamodb");
     let v = app.view.as_ref().expect("open");

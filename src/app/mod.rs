@@ -338,25 +338,12 @@ impl App {
                 if key.kind != KeyEventKind::Press {
                     return Vec::new();
                 }
-                if self.palette.is_some() && !self.help {
-                    self.dirty = true;
-                    return self.palette_key(&key);
-                }
-                if self.groups_view.is_some() && !self.help {
-                    self.dirty = true;
-                    return self.groups_key(&key);
-                }
-                if self.prompt.is_some() && !self.help {
-                    self.dirty = true;
-                    return self.prompt_key(&key);
-                }
-                if self.window_input.is_some() && !self.help {
-                    self.dirty = true;
-                    return self.window_key(&key);
-                }
-                if self.find_editing() && !self.help {
-                    self.dirty = true;
-                    return self.find_key(&key);
+                // An open input (palette, groups, prompt, window, find) takes every key.
+                if !self.help {
+                    if let Some(cmds) = self.modal_key(&key) {
+                        self.dirty = true;
+                        return cmds;
+                    }
                 }
                 let Some(action) = self.keymap.action_for(self.scope(), &key) else {
                     return Vec::new();
@@ -423,6 +410,24 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// A key for the open input, if one is open (the first of palette, groups list, filter
+    /// prompt, time window editor, find bar).
+    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
+        Some(if self.palette.is_some() {
+            self.palette_key(key)
+        } else if self.groups_view.is_some() {
+            self.groups_key(key)
+        } else if self.prompt.is_some() {
+            self.prompt_key(key)
+        } else if self.window_input.is_some() {
+            self.window_key(key)
+        } else if self.find_editing() {
+            self.find_key(key)
+        } else {
+            return None;
+        })
     }
 
     fn help_action(&mut self, action: Action, key: &KeyEvent) -> Vec<Cmd> {
