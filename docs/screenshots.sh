@@ -9,11 +9,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; tmux kill-session -t xray-shot 2>/dev/null || true' EXIT
 cargo build --release --locked -q
 
+# shot NAME KEYS...: the app on the demo data (ARGS overrides the arguments; BEFORE_KEYS runs
+# a shell command after start-up, before the keys).
 shot() {
   local name=$1; shift
   tmux kill-session -t xray-shot 2>/dev/null || true
-  tmux new-session -d -s xray-shot -x 160 -y 45 "TERM=xterm-256color $bin --demo"
+  tmux new-session -d -s xray-shot -x 160 -y 45 "TERM=xterm-256color $bin ${ARGS:---demo}"
   sleep 1.5
+  if [ -n "${BEFORE_KEYS:-}" ]; then bash -c "$BEFORE_KEYS"; sleep 1.5; fi
   for k in "$@"; do tmux send-keys -t xray-shot "$k"; sleep 0.4; done
   sleep 0.6
   tmux capture-pane -e -p -t xray-shot > "$work/$name.ansi"
@@ -36,3 +39,17 @@ shot screen-trace-view f Enter n n n n n n n n 6
 shot screen-help '?'
 shot screen-service-map m
 shot screen-filter-prompt / s e r v i c e '(' '"' p a
+shot screen-palette C-p c h e c k o u t
+shot screen-find f Enter / d y n a m o Enter
+# The local daemon, live: the demo's documents sent as an SDK would (UDP, header line first),
+# plus two damaged datagrams for the diagnostics pane.
+send_demo='python3 - <<PY
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for line in open("assets/demo.ndjson").read().splitlines()[:400]:
+    s.sendto(b"{\"format\":\"json\",\"version\":1}\n" + line.encode(), ("127.0.0.1", 2999))
+s.sendto(b"{\"format\":\"json\",\"version\":1}\n{\"id\": oops", ("127.0.0.1", 2999))
+s.sendto(b"no header at all", ("127.0.0.1", 2999))
+PY'
+ARGS="listen --bind 127.0.0.1:2999" BEFORE_KEYS="$send_demo" shot screen-listen
+ARGS="listen --bind 127.0.0.1:2999" BEFORE_KEYS="$send_demo" shot screen-listen-diagnostics D
