@@ -94,8 +94,10 @@ pub const BATCH_BYTES: usize = 256 * 1024;
 const BATCH_COUNT: usize = 512;
 /// ...or when its first datagram is this old, or when the socket is idle this long.
 const BATCH_AGE: Duration = Duration::from_millis(2);
-/// How often the parser re-assembles changed traces.
+/// How often the parser re-assembles changed traces...
 const REFRESH_EVERY: Duration = Duration::from_millis(100);
+/// ...and how often while datagrams are queued (overload: ingest first).
+const REFRESH_UNDER_LOAD: Duration = Duration::from_secs(1);
 
 /// Datagrams received together, copied back to back.
 #[derive(Debug, Default)]
@@ -382,11 +384,16 @@ fn parse(
     bare: bool,
 ) {
     let mut last_refresh = Instant::now();
+    // A batch taken off the queue to see whether more are waiting.
+    let mut ahead: Option<Batch> = None;
     loop {
-        let batch = match rx.recv_timeout(REFRESH_EVERY) {
-            Ok(b) => Some(b),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        let batch = match ahead.take() {
+            Some(b) => Some(b),
+            None => match rx.recv_timeout(REFRESH_EVERY) {
+                Ok(b) => Some(b),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
         };
         if let Some(mut batch) = batch {
             if !bare {
@@ -428,9 +435,19 @@ fn parse(
             let _ = pool.try_send(batch);
         }
         if !bare && last_refresh.elapsed() >= REFRESH_EVERY {
-            last_refresh = Instant::now();
-            // Assembly gets at most a fifth of the parser thread: ingest comes first.
-            refresh(store, stats, Some(REFRESH_EVERY / 5));
+            // Ingest comes first: while batches are waiting, assemble only every
+            // REFRESH_UNDER_LOAD; either way assembly gets at most a fifth of the thread.
+            let waiting = match rx.try_recv() {
+                Ok(b) => {
+                    ahead = Some(b);
+                    true
+                }
+                Err(_) => false,
+            };
+            if !waiting || last_refresh.elapsed() >= REFRESH_UNDER_LOAD {
+                last_refresh = Instant::now();
+                refresh(store, stats, Some(REFRESH_EVERY / 5));
+            }
         }
     }
     if let Some(s) = saver.as_mut() {

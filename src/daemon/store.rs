@@ -25,7 +25,8 @@ struct Entry {
     raw: Vec<Box<str>>,
     docs: Vec<Segment>,
     trace: Option<Arc<Trace>>,
-    summary: Option<TraceSummary>,
+    // Boxed: entries stay small, so filing a new trace moves little memory.
+    summary: Option<Box<TraceSummary>>,
     dirty: bool,
 }
 
@@ -42,7 +43,9 @@ pub struct Refresh {
 #[derive(Debug)]
 pub struct LiveStore {
     limit: usize,
-    traces: HashMap<Arc<str>, Entry>,
+    /// Keyed with a fast hasher: trace IDs come from local SDKs, and this map is on the
+    /// parser thread's per-datagram path.
+    traces: HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
     order: VecDeque<Arc<str>>,
     dirty: VecDeque<Arc<str>>,
     evicted: u64,
@@ -54,7 +57,10 @@ impl LiveStore {
     pub fn new(limit: usize) -> Self {
         Self {
             limit: limit.max(1),
-            traces: HashMap::with_capacity(limit.clamp(1, 1 << 16)),
+            traces: HashMap::with_capacity_and_hasher(
+                limit.clamp(1, 1 << 16),
+                foldhash::fast::RandomState::default(),
+            ),
             order: VecDeque::new(),
             dirty: VecDeque::new(),
             evicted: 0,
@@ -140,7 +146,7 @@ impl LiveStore {
                         }
                     }
                     let t = assemble(&id, e.docs.iter().cloned());
-                    e.summary = Some(summarize(&t));
+                    e.summary = Some(Box::new(summarize(&t)));
                     e.trace = Some(Arc::new(t));
                     e.dirty = false;
                     out.assembled += 1;
@@ -198,7 +204,7 @@ impl LiveStore {
             .order
             .iter()
             .filter_map(|id| self.traces.get(id))
-            .filter_map(|e| Some((e.trace.clone()?, e.summary.clone()?)))
+            .filter_map(|e| Some((e.trace.clone()?, e.summary.as_deref()?.clone())))
             .collect();
         pairs.sort_by(|a, b| {
             a.0.start_time()
