@@ -40,6 +40,21 @@ shot screen-help '?'
 shot screen-service-map m
 shot screen-filter-prompt / s e r v i c e '(' '"' p a
 shot screen-palette C-p c h e c k o u t
+shot screen-time-window w 5 m Enter
+cat > "$work/groups.toml" <<'TOML'
+[[groups]]
+name = "payments-faults"
+filter = 'service("payments") { fault }'
+
+[[groups]]
+name = "gold-customers"
+filter = 'annotation.customer_tier = "gold"'
+
+[[groups]]
+name = "slow-checkout"
+filter = 'service("checkout") AND responsetime > 0.3'
+TOML
+ARGS="--demo --config $work/groups.toml" shot screen-groups C-g j
 shot screen-find f Enter / d y n a m o Enter
 # The local daemon, live: the demo's documents sent as an SDK would (UDP, header line first),
 # plus two damaged datagrams for the diagnostics pane.
