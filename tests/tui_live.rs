@@ -492,3 +492,34 @@ fn live_screens_at_80x24_and_160x48() {
         insta::assert_snapshot!(format!("aws_paging_{w}x{h}"), render(&aws, w, h));
     }
 }
+
+#[test]
+fn an_aws_error_before_any_data_is_a_failed_load_that_says_why() {
+    let mut app = App::new("aws", Rect::new(0, 0, 100, 20)).with_source(SourceKind::Aws);
+    app.start_load();
+    let error = "no AWS region configured\nhint: pass --region, or set AWS_REGION".to_owned();
+    app.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
+        error: Some(error.clone()),
+        ..Default::default()
+    }))));
+    assert_eq!(app.load, LoadState::Failed(error));
+    let screen = render(&app, 100, 20);
+    assert!(screen.contains("no AWS region configured"), "{screen}");
+    assert!(!screen.contains("Loading"), "{screen}");
+    // `r` asks again.
+    assert!(matches!(app.update(key('r')).as_slice(), [Cmd::Fetch(_)]));
+    // An error after an empty answer: the list says what X-Ray said.
+    app.update(Event::Update(DataUpdate {
+        generation: app.generation,
+        data: Arc::new(Dataset::default()),
+    }));
+    app.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
+        error: Some(
+            "access denied by AWS: not authorized to perform xray:GetTraceSummaries".into(),
+        ),
+        ..Default::default()
+    }))));
+    let screen = render(&app, 100, 20);
+    assert!(screen.contains("X-Ray answered with an error"), "{screen}");
+    assert!(screen.contains("xray:GetTraceSummaries"), "{screen}");
+}

@@ -209,6 +209,13 @@ impl App {
 
     /// Takes a live source's counters; redraws only when they changed.
     pub(super) fn apply_feed(&mut self, feed: Feed) {
+        // A query that failed before any data came (no region, no credentials, access
+        // denied...) is a failed load: the screen says why instead of spinning.
+        if let Feed::Aws(p) = &feed {
+            if let (Some(e), false, None) = (&p.error, p.fetching, &self.data) {
+                self.load = LoadState::Failed(e.clone());
+            }
+        }
         if self.feed != feed {
             self.feed = feed;
             self.dirty = true;

@@ -45,6 +45,23 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                     theme::dim(),
                 ),
             ],
+            (crate::app::Feed::Aws(p), _) if data.summaries.is_empty() && p.error.is_some() => {
+                let mut lines = vec![Line::styled(
+                    "X-Ray answered with an error",
+                    Style::new().fg(theme::FAULT),
+                )];
+                lines.extend(
+                    p.error
+                        .iter()
+                        .flat_map(|e| e.lines())
+                        .map(|l| Line::raw(l.to_owned())),
+                );
+                lines.push(Line::styled(
+                    "r asks again, w changes the window, / the filter, D shows details",
+                    theme::dim(),
+                ));
+                lines
+            }
             (_, crate::app::SourceKind::Aws) if data.summaries.is_empty() => vec![
                 Line::raw(format!("No traces in the window ({})", app.window_label())),
                 Line::styled(
