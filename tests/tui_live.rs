@@ -523,3 +523,25 @@ fn an_aws_error_before_any_data_is_a_failed_load_that_says_why() {
     assert!(screen.contains("X-Ray answered with an error"), "{screen}");
     assert!(screen.contains("xray:GetTraceSummaries"), "{screen}");
 }
+
+#[test]
+fn the_map_of_one_trace_copies_and_exports_that_trace() {
+    let mut app = daemon_app(120, 40);
+    update(&mut app, first(5));
+    app.update(code(KeyCode::Enter));
+    let id = app.view.as_ref().expect("open").trace.id.clone();
+    app.update(key('m'));
+    assert!(
+        app.map
+            .as_ref()
+            .is_some_and(|m| m.trace_id.as_deref() == Some(id.as_str()))
+    );
+    assert_eq!(app.update(key('y')), vec![Cmd::Copy(id.clone())]);
+    assert!(matches!(app.update(key('x')).as_slice(), [Cmd::Export(_)]));
+    // The map of every trace stands for no single trace.
+    app.update(code(KeyCode::Esc));
+    app.update(code(KeyCode::Esc));
+    app.update(key('m'));
+    assert_eq!(app.mode, Mode::Map);
+    assert!(app.update(key('y')).is_empty());
+}

@@ -818,6 +818,24 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ch('x')],
         "export the trace to a file",
     ),
+    bind(
+        Action::Copy,
+        Scope::Map,
+        &[Key::ch('y')],
+        "copy the trace ID (trace map)",
+    ),
+    bind(
+        Action::OpenConsole,
+        Scope::Map,
+        &[Key::ch('o')],
+        "AWS console URL (trace map)",
+    ),
+    bind(
+        Action::Export,
+        Scope::Map,
+        &[Key::ch('x')],
+        "export the trace (trace map)",
+    ),
 ];
 
 /// The action of a key within one scope only (no global fallback): the prompt uses it so that

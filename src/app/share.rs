@@ -124,7 +124,8 @@ impl App {
         match self.mode {
             Mode::Trace => self.view.as_ref().map(|v| v.trace.id.clone()),
             Mode::List => self.selected_summary().map(|s| s.id.clone()),
-            Mode::Map => None,
+            // The map of one trace stands for that trace; the map of all traces for none.
+            Mode::Map => self.map.as_ref().and_then(|m| m.trace_id.clone()),
         }
     }
 
@@ -190,7 +191,15 @@ impl App {
                 }),
                 _ => None,
             },
-            Mode::Map => None,
+            Mode::Map => self
+                .map
+                .as_ref()
+                .and_then(|m| m.trace_id.as_ref())
+                .and(self.view.as_ref())
+                .map(|v| Export {
+                    file_name: trace_file_name(&v.trace.id),
+                    data: ExportData::Trace(Arc::clone(&v.trace)),
+                }),
         };
         match export {
             Some(e) => vec![Cmd::Export(e)],
