@@ -119,16 +119,10 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
     let _guard = Guard;
     let size = terminal.size()?;
     let (tx, rx) = mpsc::channel();
+    let region = aws_region(source, &config);
     let (backend, kind, label) = if aws {
         let opts = crate::source::aws::headless::options(source);
-        let label = format!(
-            "aws {}",
-            opts.region
-                .clone()
-                .or_else(|| std::env::var("AWS_REGION").ok())
-                .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-                .unwrap_or_default()
-        );
+        let label = format!("aws {}", region.clone().unwrap_or_default());
         let sink = tx.clone();
         let fetcher = Fetcher::start(
             FetcherOptions {
@@ -149,7 +143,6 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
             source_label(source),
         )
     };
-    let region = aws_region(source, &config);
     let mut app = make_app(label, size, kind, region, config, keymap);
     if aws {
         app.window = aws_window_text(source);

@@ -273,7 +273,8 @@ impl App {
         vec![Cmd::FetchTrace { id: id.to_owned() }]
     }
 
-    fn show_trace(&mut self, trace: Arc<Trace>) {
+    /// Opens `trace` in the trace view, with its summary for the header.
+    pub(super) fn show_trace(&mut self, trace: Arc<Trace>) {
         let summary = self
             .data
             .as_ref()

@@ -181,8 +181,11 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// Applied filter expressions, oldest first (kept across runs by the runtime).
     pub history: Vec<String>,
-    /// Words the prompt completes from (services, edges, annotations... of the loaded data).
+    /// Words the prompt completes from (services, edges, annotations... of the loaded data);
+    /// see [`App::refresh_vocab`].
     pub vocab: Vocabulary,
+    /// `vocab` matches the loaded data.
+    vocab_fresh: bool,
     /// The configuration: saved filters (`@name`) and local groups.
     pub config: Config,
     /// Groups `group.name` resolves against: the loaded ones, then the config's local ones.
@@ -246,6 +249,7 @@ impl App {
             prompt: None,
             history: Vec::new(),
             vocab: Vocabulary::default(),
+            vocab_fresh: true,
             config: Config::default(),
             groups: Vec::new(),
             source: SourceKind::Files,
@@ -549,6 +553,7 @@ impl App {
                     .iter()
                     .map(|(n, e)| (n.clone(), e.clone()))
                     .collect();
+                self.refresh_vocab();
                 self.prompt = Some(Prompt::new(&text, &self.vocab, saved));
             }
             _ => {}
@@ -760,14 +765,28 @@ impl App {
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i))
             .collect();
-        self.vocab = Vocabulary::from_data(&data.summaries, data.traces.iter().map(Arc::as_ref));
         self.groups = data.groups.clone();
         for g in self.config.groups() {
             if !self.groups.iter().any(|x| x.group_name == g.group_name) {
                 self.groups.push(g);
             }
         }
-        self.vocab = std::mem::take(&mut self.vocab).with_groups(&self.groups);
+        // Built when the prompt or the palette needs it, not on every live update.
+        self.vocab_fresh = false;
+    }
+
+    /// Makes `vocab` match the loaded data (it walks every trace: done when an input that
+    /// completes from it opens, not each time data arrives).
+    pub(crate) fn refresh_vocab(&mut self) {
+        if self.vocab_fresh {
+            return;
+        }
+        self.vocab = match &self.data {
+            Some(d) => Vocabulary::from_data(&d.summaries, d.traces.iter().map(Arc::as_ref)),
+            None => Vocabulary::default(),
+        }
+        .with_groups(&self.groups);
+        self.vocab_fresh = true;
     }
 
     /// Applies the filter expression and the time window to the current data again (a filter
@@ -817,10 +836,8 @@ impl App {
             ));
             return;
         };
-        let summary = data.summaries.iter().find(|s| s.id == id).cloned();
-        self.view = Some(TraceView::new(Arc::clone(trace), summary));
-        self.mode = Mode::Trace;
-        self.message = None;
+        let trace = Arc::clone(trace);
+        self.show_trace(trace);
     }
 
     /// The summary under the list's selection.

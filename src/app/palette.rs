@@ -376,6 +376,7 @@ impl App {
     /// Opens the palette over the current screen; the data entries are built on the first
     /// opening after a load.
     pub(super) fn open_palette(&mut self) {
+        self.refresh_vocab();
         let data_entries = match &self.data {
             None => Arc::new(Vec::new()),
             Some(d) => {

@@ -153,6 +153,20 @@ pub struct Completions {
     pub candidates: Vec<Candidate>,
 }
 
+/// The known values of annotation `key` that `keep` accepts, as candidates.
+fn annotation_values(vocab: &Vocabulary, key: &str, keep: impl Fn(&str) -> bool) -> Vec<Candidate> {
+    vocab
+        .annotations
+        .get(key)
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| keep(v))
+                .map(|v| cand(v.clone(), format!("value of {key}")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn cand(text: impl Into<String>, description: impl Into<String>) -> Candidate {
     Candidate {
         text: text.into(),
@@ -482,16 +496,7 @@ fn string_candidates(toks: &[Token], vocab: &Vocabulary) -> Vec<Candidate> {
     if op_token(toks.last()).is_some() {
         let head = &toks[..n - 1];
         if let Some(key) = annotation_key_before(head) {
-            return vocab
-                .annotations
-                .get(&key)
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| v.starts_with('"'))
-                        .map(|v| cand(v.clone(), format!("value of {key}")))
-                        .collect()
-                })
-                .unwrap_or_default();
+            return annotation_values(vocab, &key, |v| v.starts_with('"'));
         }
         return match word_of(head.last()).map(str::to_ascii_lowercase).as_deref() {
             Some("user") => vocab
@@ -572,16 +577,7 @@ fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Cand
     if let Some(op) = op_token(toks.last()) {
         let head = &toks[..n - 1];
         if let Some(key) = annotation_key_before(head) {
-            return vocab
-                .annotations
-                .get(&key)
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| !op.is_ordering() || !v.starts_with('"'))
-                        .map(|v| cand(v.clone(), format!("value of {key}")))
-                        .collect()
-                })
-                .unwrap_or_default();
+            return annotation_values(vocab, &key, |v| !op.is_ordering() || !v.starts_with('"'));
         }
         if let Some(Family::Bool) = word_of(head.last()).and_then(family) {
             return vec![cand("true", "boolean"), cand("false", "boolean")];
