@@ -238,12 +238,9 @@ pub fn run_listen(
 
 /// How often the pump looks at the daemon.
 const PUMP_EVERY: Duration = Duration::from_millis(250);
-/// The fewest milliseconds between two data snapshots (assembly and the graph cost CPU).
-const SNAPSHOT_EVERY: Duration = Duration::from_millis(500);
-
 /// Sends the daemon's counters (when they change) and a snapshot of its traces with their
-/// service graph (when new documents arrived, at most every [`SNAPSHOT_EVERY`]) to the loop.
-/// The work happens here, never on the UI thread.
+/// service graph (when what it shows changed, paced by [`crate::daemon::snapshot_interval`])
+/// to the loop. The work happens here, never on the UI thread.
 fn spawn_pump(
     daemon: &Daemon,
     generation: u64,
@@ -260,7 +257,7 @@ fn spawn_pump(
     );
     thread::spawn(move || {
         let mut version = 0;
-        let mut last_snapshot: Option<Instant> = None;
+        let mut next_snapshot = Instant::now();
         while !stop.load(Relaxed) {
             let recent = stats
                 .recent_rejects()
@@ -288,12 +285,14 @@ fn spawn_pump(
             if tx.send(Event::Feed(Feed::Daemon(Box::new(feed)))).is_err() {
                 return;
             }
-            let due = last_snapshot.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY);
+            let due = Instant::now() >= next_snapshot;
             let current = store.lock().map(|s| s.version()).unwrap_or(version);
             if due && current != version {
                 version = current;
-                last_snapshot = Some(Instant::now());
-                if let Some(data) = crate::daemon::snapshot(&store) {
+                let started = Instant::now();
+                let snapshot = crate::daemon::snapshot(&store);
+                next_snapshot = started + crate::daemon::snapshot_interval(started.elapsed());
+                if let Some(data) = snapshot {
                     let update = DataUpdate {
                         generation,
                         data: Arc::new(data),

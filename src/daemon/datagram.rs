@@ -154,8 +154,8 @@ struct Probe<'a> {
 pub struct Checked<'a> {
     /// The document's JSON text.
     pub doc: &'a str,
-    /// Its trace ID.
-    pub trace_id: String,
+    /// Its trace ID (borrowed from the datagram unless it holds JSON escapes).
+    pub trace_id: std::borrow::Cow<'a, str>,
 }
 
 /// The receive path's check: header, UTF-8, well-formed JSON, and the fields every document
@@ -169,7 +169,7 @@ pub fn check_datagram(bytes: &[u8]) -> Result<Checked<'_>, DatagramError> {
     match probe.trace_id {
         Some(t) if !t.is_empty() => Ok(Checked {
             doc: text.trim_ascii(),
-            trace_id: t.into_owned(),
+            trace_id: t,
         }),
         _ => Err(DatagramError::MissingTraceId(probe.id.into_owned())),
     }
@@ -387,7 +387,7 @@ mod tests {
         for d in cases {
             assert_eq!(
                 check_datagram(&d)
-                    .map(|c| c.trace_id)
+                    .map(|c| c.trace_id.into_owned())
                     .map_err(|e| e.reason()),
                 parse_datagram(&d)
                     .map(|s| s.trace_id.unwrap_or_default())

@@ -94,27 +94,95 @@ pub const BATCH_BYTES: usize = 256 * 1024;
 const BATCH_COUNT: usize = 512;
 /// ...or when its first datagram is this old, or when the socket is idle this long.
 const BATCH_AGE: Duration = Duration::from_millis(2);
+/// A batch buffer: room for a full batch plus one more datagram of the largest kind (and the
+/// byte that tells an oversize datagram), so the receive thread reads straight into it.
+const BATCH_BUFFER: usize = BATCH_BYTES + MAX_DATAGRAM + 1;
+/// Batches smaller than this are copied out of their buffer (which goes back to the pool at
+/// once) instead of being shared by their documents: at low rates a buffer would otherwise be
+/// kept for a handful of bytes until the next refresh.
+const SHARE_FROM: usize = 16 * 1024;
+/// Free buffers kept for reuse.
+const POOL_BUFFERS: usize = 64;
 /// How often the parser re-assembles changed traces...
 const REFRESH_EVERY: Duration = Duration::from_millis(100);
-/// ...and how often while datagrams are queued (overload: ingest first).
+/// ...and how often under heavy load (datagrams queued, or more than [`BUSY_RATE`] a second):
+/// ingest first, so a flood is received whole and shown a second later.
 const REFRESH_UNDER_LOAD: Duration = Duration::from_secs(1);
+/// Datagrams a second above which the parser counts as under heavy load (a busy developer
+/// machine sends hundreds; a load test, tens of thousands).
+const BUSY_RATE: f64 = 20_000.0;
 
-/// Datagrams received together, copied back to back.
-#[derive(Debug, Default)]
+/// Datagrams received together, back to back in one buffer that the receive thread reads
+/// into directly (no copy per datagram).
+#[derive(Debug)]
 struct Batch {
-    data: Vec<u8>,
+    /// [`BATCH_BUFFER`] bytes, initialized once and reused through the pool; the first `used`
+    /// hold datagrams.
+    buf: Vec<u8>,
+    used: usize,
+    /// Where each datagram ends in `buf`.
     ends: Vec<usize>,
 }
 
 impl Batch {
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let d = self.data.get(start..end).unwrap_or_default();
-            start = end;
-            d
-        })
+    fn new(pool: &Receiver<Vec<u8>>) -> Batch {
+        let buf = match pool.try_recv() {
+            Ok(buf) if buf.len() == BATCH_BUFFER => buf,
+            // calloc'd: pages are only touched as datagrams fill them.
+            _ => vec![0; BATCH_BUFFER],
+        };
+        Batch {
+            buf,
+            used: 0,
+            ends: Vec::with_capacity(BATCH_COUNT),
+        }
     }
+
+    /// The received bytes as one shared buffer that documents can keep views of, and where
+    /// each datagram ends in it. The buffer goes back to `pool` when the last view is gone.
+    fn into_shared(self, pool: &SyncSender<Vec<u8>>) -> (bytes::Bytes, Vec<usize>) {
+        let data = if self.used < SHARE_FROM {
+            let copy = bytes::Bytes::copy_from_slice(self.buf.get(..self.used).unwrap_or_default());
+            let _ = pool.try_send(self.buf);
+            copy
+        } else {
+            bytes::Bytes::from_owner(Pooled {
+                buf: self.buf,
+                used: self.used,
+                pool: pool.clone(),
+            })
+        };
+        (data, self.ends)
+    }
+}
+
+/// A batch buffer shared by the documents filed from it; returned to the pool when dropped.
+struct Pooled {
+    buf: Vec<u8>,
+    used: usize,
+    pool: SyncSender<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        self.buf.get(..self.used).unwrap_or_default()
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let _ = self.pool.try_send(std::mem::take(&mut self.buf));
+    }
+}
+
+/// The datagrams of a shared batch, in order.
+fn datagrams<'a>(data: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut start = 0;
+    ends.iter().map(move |&end| {
+        let d = data.get(start..end).unwrap_or_default();
+        start = end;
+        d
+    })
 }
 
 /// A running daemon.
@@ -204,7 +272,7 @@ impl Daemon {
             None
         };
         let (tx, rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
-        let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
+        let (pool_tx, pool_rx) = mpsc::sync_channel::<Vec<u8>>(POOL_BUFFERS);
         {
             let (stats, stop) = (stats.clone(), stop.clone());
             threads.push(
@@ -285,11 +353,22 @@ impl Daemon {
     }
 }
 
+/// The fewest milliseconds between two [`snapshot`]s a UI takes.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a UI waits after a [`snapshot`] that took `cost` before taking the next: at least
+/// [`SNAPSHOT_EVERY`], and long enough that snapshots use at most a tenth of a core however
+/// many traces are held (the daemon shares the machine with the app it watches).
+pub fn snapshot_interval(cost: Duration) -> Duration {
+    SNAPSHOT_EVERY.max(cost.saturating_mul(10))
+}
+
 /// What a UI shows of `store`: the traces assembled so far and their service graph. The lock
-/// is held only to copy `Arc`s and summaries; the graph is computed after it is released, so
-/// the parser thread is never kept waiting on it.
+/// is held only to copy `Arc`s; summaries are copied and the graph computed after it is
+/// released, so the parser thread is never kept waiting on them.
 pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
-    let mut data = store.lock().ok()?.assembled();
+    let shared = store::Assembled::from(&*store.lock().ok()?);
+    let mut data = shared.into_dataset();
     data.graphs = vec![crate::engine::service_graph(
         data.traces.iter().map(|t| &**t),
     )];
@@ -300,45 +379,49 @@ pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
 fn receive(
     socket: UdpSocket,
     tx: SyncSender<Batch>,
-    pool: Receiver<Batch>,
+    pool: Receiver<Vec<u8>>,
     stats: &Stats,
     stop: &AtomicBool,
 ) {
-    // One byte more than the limit, so an oversize datagram is seen as such.
-    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(&pool);
     let mut first = Instant::now();
     let (mut received, mut bytes) = (0u64, 0u64);
     let send = |batch: &mut Batch, received: &mut u64, bytes: &mut u64| {
         stats.received.fetch_add(*received, Relaxed);
         stats.bytes.fetch_add(*bytes, Relaxed);
         (*received, *bytes) = (0, 0);
-        let next = pool.try_recv().unwrap_or_default();
-        let full = std::mem::replace(batch, next);
+        let full = std::mem::replace(batch, Batch::new(&pool));
         match tx.try_send(full) {
             Ok(()) => true,
-            Err(TrySendError::Full(b)) => {
+            Err(TrySendError::Full(mut b)) => {
                 stats
                     .dropped_queue_full
                     .fetch_add(b.ends.len() as u64, Relaxed);
+                // Reuse the dropped batch's buffer; the fresh one is freed.
+                b.used = 0;
+                b.ends.clear();
+                *batch = b;
                 true
             }
             Err(TrySendError::Disconnected(_)) => false,
         }
     };
     loop {
-        match socket.recv(&mut buf) {
+        // Room for one more datagram of any size, plus the byte that tells an oversize one.
+        let room = batch
+            .buf
+            .get_mut(batch.used..batch.used + MAX_DATAGRAM + 1)
+            .unwrap_or_default();
+        match socket.recv(room) {
             Ok(n) => {
                 if batch.ends.is_empty() {
                     first = Instant::now();
                 }
-                batch
-                    .data
-                    .extend_from_slice(buf.get(..n).unwrap_or_default());
-                batch.ends.push(batch.data.len());
+                batch.used += n;
+                batch.ends.push(batch.used);
                 received += 1;
                 bytes += n as u64;
-                if batch.data.len() >= BATCH_BYTES
+                if batch.used >= BATCH_BYTES
                     || batch.ends.len() >= BATCH_COUNT
                     || first.elapsed() >= BATCH_AGE
                 {
@@ -376,7 +459,7 @@ fn receive(
 /// The parser loop: batches → documents → `--save` and the store.
 fn parse(
     rx: Receiver<Batch>,
-    pool: SyncSender<Batch>,
+    pool: SyncSender<Vec<u8>>,
     mut saver: Option<save::Saver>,
     forwarder: Option<forward::Forwarder>,
     store: &Mutex<LiveStore>,
@@ -384,6 +467,8 @@ fn parse(
     bare: bool,
 ) {
     let mut last_refresh = Instant::now();
+    // Datagrams handled since the last refresh, to tell heavy load.
+    let mut since_refresh = 0usize;
     // A batch taken off the queue to see whether more are waiting.
     let mut ahead: Option<Batch> = None;
     loop {
@@ -395,14 +480,16 @@ fn parse(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             },
         };
-        if let Some(mut batch) = batch {
+        if let Some(batch) = batch {
+            let (data, ends) = batch.into_shared(&pool);
+            since_refresh += ends.len();
             if !bare {
                 let mut st = match store.lock() {
                     Ok(st) => st,
                     Err(p) => p.into_inner(),
                 };
                 let (mut accepted, mut evicted) = (0, 0);
-                for d in batch.iter() {
+                for d in datagrams(&data, &ends) {
                     match datagram::check_datagram(d) {
                         Ok(c) => {
                             if let Some(f) = &forwarder {
@@ -414,7 +501,7 @@ fn parse(
                                     Err(_) => stats.save_errors.fetch_add(1, Relaxed),
                                 };
                             }
-                            evicted += st.push_raw(&c.trace_id, c.doc);
+                            evicted += st.push_raw(&c.trace_id, data.slice_ref(c.doc.as_bytes()));
                             accepted += 1;
                         }
                         Err(e) => stats.reject(e, d),
@@ -430,13 +517,12 @@ fn parse(
                     }
                 }
             }
-            batch.data.clear();
-            batch.ends.clear();
-            let _ = pool.try_send(batch);
         }
-        if !bare && last_refresh.elapsed() >= REFRESH_EVERY {
-            // Ingest comes first: while batches are waiting, assemble only every
-            // REFRESH_UNDER_LOAD; either way assembly gets at most a fifth of the thread.
+        let since = last_refresh.elapsed();
+        if !bare && since >= REFRESH_EVERY {
+            // Ingest comes first: under heavy load, assemble only every REFRESH_UNDER_LOAD
+            // for a fiftieth of the thread; otherwise for up to half of it, so a backlog left
+            // by a burst is shown soon after the burst ends.
             let waiting = match rx.try_recv() {
                 Ok(b) => {
                     ahead = Some(b);
@@ -444,9 +530,16 @@ fn parse(
                 }
                 Err(_) => false,
             };
-            if !waiting || last_refresh.elapsed() >= REFRESH_UNDER_LOAD {
+            let busy = waiting || since_refresh as f64 >= BUSY_RATE * since.as_secs_f64();
+            if !busy || since >= REFRESH_UNDER_LOAD {
                 last_refresh = Instant::now();
-                refresh(store, stats, Some(REFRESH_EVERY / 5));
+                since_refresh = 0;
+                let budget = if busy {
+                    REFRESH_UNDER_LOAD / 50
+                } else {
+                    REFRESH_EVERY / 2
+                };
+                refresh(store, stats, Some(budget));
             }
         }
     }
@@ -468,5 +561,108 @@ fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) {
     for (doc, why) in r.bad {
         stats.accepted.fetch_sub(1, Relaxed);
         stats.reject(DatagramError::BadDocument(why), doc.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_of(docs: &[&[u8]], pool: &Receiver<Vec<u8>>) -> Batch {
+        let mut b = Batch::new(pool);
+        for d in docs {
+            b.buf[b.used..b.used + d.len()].copy_from_slice(d);
+            b.used += d.len();
+            b.ends.push(b.used);
+        }
+        b
+    }
+
+    #[test]
+    fn a_shared_batch_buffer_goes_back_to_the_pool_only_after_its_last_document() {
+        let (pool_tx, pool_rx) = mpsc::sync_channel(4);
+        let big = vec![b'x'; SHARE_FROM];
+        let b = batch_of(&[b"first", &big, b"last"], &pool_rx);
+        let (data, ends) = b.into_shared(&pool_tx);
+        let docs: Vec<&[u8]> = datagrams(&data, &ends).collect();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0], b"first");
+        assert_eq!(docs[2], b"last");
+        let kept = data.slice_ref(docs[2]);
+        drop(data);
+        assert!(
+            pool_rx.try_recv().is_err(),
+            "a document still points into the buffer"
+        );
+        assert_eq!(&kept[..], b"last");
+        drop(kept);
+        let back = pool_rx.try_recv().expect("the buffer is free again");
+        assert_eq!(back.len(), BATCH_BUFFER);
+        // The receive thread reuses it.
+        pool_tx.try_send(back).expect("pool");
+        let b = Batch::new(&pool_rx);
+        assert_eq!((b.used, b.buf.len()), (0, BATCH_BUFFER));
+        assert!(
+            pool_rx.try_recv().is_err(),
+            "taken from the pool, not allocated"
+        );
+    }
+
+    #[test]
+    fn a_small_batch_is_copied_and_its_buffer_reused_at_once() {
+        let (pool_tx, pool_rx) = mpsc::sync_channel(4);
+        let b = batch_of(&[b"one", b"two"], &pool_rx);
+        let (data, ends) = b.into_shared(&pool_tx);
+        assert!(pool_rx.try_recv().is_ok(), "the buffer is back in the pool");
+        let docs: Vec<&[u8]> = datagrams(&data, &ends).collect();
+        assert_eq!(docs, [b"one", b"two"]);
+    }
+
+    /// Many traces through a real socket, more than the trace limit, so batch buffers are
+    /// shared, recycled and reused while documents of kept traces still point into them:
+    /// every kept trace must still hold exactly the document sent for it.
+    #[test]
+    fn documents_survive_buffer_reuse_and_eviction() {
+        let daemon = Daemon::start(DaemonOptions {
+            address: DaemonAddress {
+                udp: "127.0.0.1:0".parse().expect("addr"),
+                tcp: "127.0.0.1:0".parse().expect("addr"),
+            },
+            sampling: None,
+            trace_limit: 300,
+            ..DaemonOptions::default()
+        })
+        .expect("daemon");
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("client");
+        sock.connect(daemon.udp_addr()).expect("connect");
+        let pad = "p".repeat(700);
+        let sent = 3000;
+        for i in 0..sent {
+            let d = format!(
+                "{{\"format\":\"json\",\"version\":1}}\n{{\"trace_id\":\"1-5f84c7a1-{i:024x}\",\
+                 \"id\":\"{i:016x}\",\"name\":\"svc-{i}\",\"start_time\":{i},\"end_time\":{},\
+                 \"metadata\":{{\"default\":{{\"pad\":\"{pad}\"}}}}}}",
+                i + 1
+            );
+            sock.send(d.as_bytes()).expect("send");
+            if i % 200 == 199 {
+                // Let the receive thread keep up: this test is about buffers, not loss.
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let store = daemon.store().clone();
+        let stats = daemon.stop();
+        assert_eq!(stats.received, sent, "{stats}");
+        assert_eq!(stats.accepted, sent, "{stats}");
+        assert_eq!(stats.evicted, sent - 300, "{stats}");
+        let data = store.lock().expect("store").dataset();
+        assert_eq!(data.traces.len(), 300);
+        for (n, t) in data.traces.iter().enumerate() {
+            let i = sent as usize - 300 + n;
+            assert_eq!(t.id, format!("1-5f84c7a1-{i:024x}"));
+            let seg = &t.nodes[0].doc;
+            assert_eq!(seg.id, format!("{i:016x}"));
+            assert_eq!(seg.name, format!("svc-{i}"));
+        }
     }
 }

@@ -4,13 +4,16 @@
 //! Documents of one trace arrive over time (subsegments streamed on their own, an in-progress
 //! segment completed later), so the store keeps every document and lets the engine's
 //! [`assemble`] merge them. Ingest is cheap: a document arrives as checked JSON text and is
-//! filed under its trace ID; the typed parse (~15 µs for 1 KB with the round-trip-safe model),
-//! assembly and summary happen in [`LiveStore::refresh`], lazily, once per changed trace,
-//! within a time budget, so a burst never stalls the receive path. When a new trace would
-//! exceed the limit, the trace that arrived first is evicted (and counted).
+//! filed under its trace ID as a [`Bytes`] view of the datagram batch it came in (no copy, no
+//! allocation per document); the typed parse, assembly and summary happen in
+//! [`LiveStore::refresh`], lazily, once per changed trace, within a time budget, so a burst
+//! never stalls the receive path. When a new trace would exceed the limit, the trace that
+//! arrived first is evicted (and counted).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+use bytes::Bytes;
 
 use crate::engine::dataset::Dataset;
 use crate::engine::{assemble, summarize};
@@ -21,12 +24,13 @@ pub const DEFAULT_TRACE_LIMIT: usize = 10_000;
 
 #[derive(Debug, Default)]
 struct Entry {
-    /// Documents received but not parsed yet.
-    raw: Vec<Box<str>>,
+    /// Documents received but not parsed yet: views of the batch they arrived in, which stays
+    /// allocated until they are parsed (at the next refresh) or their trace is evicted.
+    raw: Vec<Bytes>,
     docs: Vec<Segment>,
     trace: Option<Arc<Trace>>,
-    // Boxed: entries stay small, so filing a new trace moves little memory.
-    summary: Option<Box<TraceSummary>>,
+    // Shared: entries stay small, and a UI's snapshot copies a pointer under the lock.
+    summary: Option<Arc<TraceSummary>>,
     dirty: bool,
 }
 
@@ -44,8 +48,8 @@ pub struct Refresh {
 pub struct LiveStore {
     limit: usize,
     /// Keyed with a fast hasher: trace IDs come from local SDKs, and this map is on the
-    /// parser thread's per-datagram path.
-    traces: HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
+    /// parser thread's per-datagram path (one lookup when the trace is known).
+    traces: hashbrown::HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
     order: VecDeque<Arc<str>>,
     dirty: VecDeque<Arc<str>>,
     evicted: u64,
@@ -57,7 +61,7 @@ impl LiveStore {
     pub fn new(limit: usize) -> Self {
         Self {
             limit: limit.max(1),
-            traces: HashMap::with_capacity_and_hasher(
+            traces: hashbrown::HashMap::with_capacity_and_hasher(
                 limit.clamp(1, 1 << 16),
                 foldhash::fast::RandomState::default(),
             ),
@@ -74,55 +78,52 @@ impl LiveStore {
         let Some(id) = doc.trace_id.clone() else {
             return 0;
         };
-        let evicted = self.touch(&id);
-        if let Some(e) = self.traces.get_mut(id.as_str()) {
-            e.docs.push(doc);
-        }
-        evicted
+        self.entry(&id, |e| e.docs.push(doc))
     }
 
     /// Adds one document as JSON text (checked by
     /// [`check_datagram`](super::datagram::check_datagram)); it is parsed on the next
     /// [`LiveStore::refresh`]. Returns how many traces were evicted to make room.
-    pub fn push_raw(&mut self, trace_id: &str, doc: &str) -> u64 {
-        let evicted = self.touch(trace_id);
-        if let Some(e) = self.traces.get_mut(trace_id) {
-            e.raw.push(doc.into());
-        }
-        evicted
+    pub fn push_raw(&mut self, trace_id: &str, doc: impl Into<Bytes>) -> u64 {
+        let doc = doc.into();
+        self.entry(trace_id, |e| e.raw.push(doc))
     }
 
-    fn touch(&mut self, id: &str) -> u64 {
-        let mut evicted = 0;
-        self.version += 1;
-        // The common case for streamed documents: the trace is there and already dirty.
-        if self.traces.get(id).is_some_and(|e| e.dirty) {
+    /// Files a document with `add` under trace `id` (a new trace when unknown, evicting the
+    /// oldest beyond the limit) and marks the trace for the next refresh.
+    fn entry(&mut self, id: &str, add: impl FnOnce(&mut Entry)) -> u64 {
+        // The common case for streamed documents: the trace is known (one hash lookup).
+        if let Some((key, e)) = self.traces.get_key_value_mut(id) {
+            add(e);
+            if !e.dirty {
+                e.dirty = true;
+                self.dirty.push_back(key.clone());
+            }
             return 0;
         }
-        let key: Arc<str> = match self.traces.get_key_value(id) {
-            Some((k, _)) => k.clone(),
-            None => {
-                while self.traces.len() >= self.limit {
-                    let Some(old) = self.order.pop_front() else {
-                        break;
-                    };
-                    if self.traces.remove(&old).is_some() {
-                        evicted += 1;
-                    }
-                }
-                let key: Arc<str> = Arc::from(id);
-                self.order.push_back(key.clone());
-                self.traces.insert(key.clone(), Entry::default());
-                key
-            }
-        };
-        self.evicted += evicted;
-        if let Some(entry) = self.traces.get_mut(id) {
-            if !entry.dirty {
-                entry.dirty = true;
-                self.dirty.push_back(key);
+        let mut evicted = 0;
+        while self.traces.len() >= self.limit {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if self.traces.remove(&old).is_some() {
+                evicted += 1;
             }
         }
+        if evicted > 0 {
+            // Traces a UI shows are gone.
+            self.evicted += evicted;
+            self.version += 1;
+        }
+        let key: Arc<str> = Arc::from(id);
+        let mut e = Entry {
+            dirty: true,
+            ..Entry::default()
+        };
+        add(&mut e);
+        self.order.push_back(key.clone());
+        self.dirty.push_back(key.clone());
+        self.traces.insert(key, e);
         evicted
     }
 
@@ -140,13 +141,16 @@ impl LiveStore {
             if let Some(e) = self.traces.get_mut(&id) {
                 if e.dirty {
                     for raw in e.raw.drain(..) {
-                        match serde_json::from_str::<Segment>(&raw) {
+                        match serde_json::from_slice::<Segment>(&raw) {
                             Ok(seg) => e.docs.push(seg),
-                            Err(err) => out.bad.push((raw.into_string(), err.to_string())),
+                            Err(err) => out.bad.push((
+                                String::from_utf8_lossy(&raw).into_owned(),
+                                err.to_string(),
+                            )),
                         }
                     }
                     let t = assemble(&id, e.docs.iter().cloned());
-                    e.summary = Some(Box::new(summarize(&t)));
+                    e.summary = Some(Arc::new(summarize(&t)));
                     e.trace = Some(Arc::new(t));
                     e.dirty = false;
                     out.assembled += 1;
@@ -183,8 +187,9 @@ impl LiveStore {
         self.evicted
     }
 
-    /// Grows with every document and every assembly; a UI takes a new snapshot when it
-    /// changed.
+    /// Grows whenever what [`LiveStore::assembled`] returns changes (an assembly, an
+    /// eviction); a UI takes a new snapshot when it changed. Documents waiting to be
+    /// assembled do not change it.
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -197,22 +202,45 @@ impl LiveStore {
     }
 
     /// The traces assembled so far, oldest first, without assembling anything: what a UI
-    /// shows while the parser thread catches up within its budget. Cheap enough to take under
-    /// the lock while datagrams arrive (clones of `Arc`s and summaries).
+    /// shows while the parser thread catches up within its budget.
     pub fn assembled(&self) -> Dataset {
-        let mut pairs: Vec<(Arc<Trace>, TraceSummary)> = self
-            .order
-            .iter()
-            .filter_map(|id| self.traces.get(id))
-            .filter_map(|e| Some((e.trace.clone()?, e.summary.as_deref()?.clone())))
-            .collect();
+        Assembled::from(self).into_dataset()
+    }
+}
+
+/// The assembled traces of a [`LiveStore`] as shared pointers: cheap to take under the store's
+/// lock (no summary is copied there); [`Assembled::into_dataset`] does the copying and sorting
+/// after the lock is released.
+#[derive(Debug, Default)]
+pub struct Assembled(Vec<(Arc<Trace>, Arc<TraceSummary>)>);
+
+impl From<&LiveStore> for Assembled {
+    fn from(store: &LiveStore) -> Self {
+        Assembled(
+            store
+                .order
+                .iter()
+                .filter_map(|id| store.traces.get(id))
+                .filter_map(|e| Some((e.trace.clone()?, e.summary.clone()?)))
+                .collect(),
+        )
+    }
+}
+
+impl Assembled {
+    /// The traces and their summaries, ordered by start time.
+    pub fn into_dataset(self) -> Dataset {
+        let mut pairs = self.0;
         pairs.sort_by(|a, b| {
             a.0.start_time()
                 .unwrap_or(0.0)
                 .total_cmp(&b.0.start_time().unwrap_or(0.0))
                 .then_with(|| a.0.id.cmp(&b.0.id))
         });
-        let (traces, summaries) = pairs.into_iter().unzip();
+        let (traces, summaries) = pairs
+            .into_iter()
+            .map(|(t, s)| (t, Arc::unwrap_or_clone(s)))
+            .unzip();
         Dataset {
             traces,
             summaries,
@@ -294,6 +322,17 @@ mod tests {
         let v1 = s.version();
         s.refresh();
         assert_eq!(s.version(), v1);
+        // So does a document waiting to be assembled (a UI would show the same traces)...
+        s.push(doc("1-a", "bbbbbbbbbbbbbbbb", None, false));
+        assert_eq!(s.version(), v1);
+        // ...but not an eviction: a trace a UI shows is gone.
+        let mut small = LiveStore::new(1);
+        small.push(doc("1-a", "a", None, false));
+        small.refresh();
+        let v = small.version();
+        small.push(doc("1-b", "b", None, false));
+        assert!(small.version() > v);
+        assert!(small.assembled().traces.is_empty());
     }
 
     #[test]

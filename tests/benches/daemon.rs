@@ -4,8 +4,9 @@
 //!
 //! Run: `cargo bench --bench daemon` (about a minute). Options after `--`:
 //! `--seconds S` (per run, default 2), `--sizes 1024,8192`, `--rates 50000,100000,200000,0`
-//! (0 = unpaced), `--with-app` (also the full path while the app's pump takes snapshots, as
-//! when `xray-tui listen` is open). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
+//! (0 = unpaced), `--with-app` (also the full path while the app is open: the pump's
+//! snapshots go through the real `App::update` and its screen is drawn, as when
+//! `xray-tui listen` runs in a terminal). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
 
 use std::net::UdpSocket;
 use std::sync::Arc;
@@ -50,7 +51,7 @@ fn set_id(d: &mut [u8], at: usize, mut n: u64) {
 }
 
 struct Row {
-    mode: &'static str,
+    mode: String,
     size: usize,
     rate: u64,
     sent: u64,
@@ -62,25 +63,41 @@ struct Row {
     granted: usize,
 }
 
-/// What the app does to a running daemon while it is open: counters every 250 ms, and a
-/// snapshot of the assembled traces with their service graph at most every 500 ms when
-/// something changed (as `tui::spawn_pump` does), until `stop`.
+/// What the app does to a running daemon while it is open, with the real `App`: counters
+/// every 250 ms, and a snapshot of the assembled traces with their service graph when
+/// something changed, paced by `snapshot_interval` (as `tui::spawn_pump` does); each snapshot
+/// goes through `App::update` (list rebuilt, filter and sort applied) and the screen is drawn
+/// at 160x48, as the UI thread does, until `stop`.
 fn ui_load(daemon: &Daemon, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+    use xray_tui::app::{App, DataUpdate, Event, SourceKind};
     let (store, stats) = (daemon.store().clone(), daemon.stats().clone());
     std::thread::spawn(move || {
         let (mut version, mut snapshots) = (u64::MAX, 0);
-        let mut last = Instant::now() - Duration::from_secs(1);
+        let mut next = Instant::now();
+        let mut app = App::new("listen", Rect::new(0, 0, 160, 48)).with_source(SourceKind::Daemon);
+        let _ = app.start_load();
+        let Ok(mut term) = Terminal::new(TestBackend::new(160, 48));
         while !stop.load(Ordering::Relaxed) {
             let _ = stats.snapshot();
             let _ = stats.recent_rejects();
             let v = store.lock().map(|s| s.version()).unwrap_or(version);
-            if v != version && last.elapsed() >= Duration::from_millis(500) {
+            if v != version && Instant::now() >= next {
                 version = v;
-                last = Instant::now();
-                if xray_tui::daemon::snapshot(&store).is_some() {
+                let started = Instant::now();
+                if let Some(data) = xray_tui::daemon::snapshot(&store) {
                     snapshots += 1;
+                    let generation = app.generation;
+                    app.update(Event::Update(DataUpdate {
+                        generation,
+                        data: Arc::new(data),
+                    }));
                 }
+                next = started + xray_tui::daemon::snapshot_interval(started.elapsed());
             }
+            let _ = term.draw(|f| xray_tui::ui::draw(f, &app));
             std::thread::sleep(Duration::from_millis(250));
         }
         snapshots
@@ -160,9 +177,7 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
     let secs = end.duration_since(t0).as_secs_f64().max(1e-9);
     let granted = daemon.recv_buffer_usable();
     stop_ui.store(true, Ordering::Relaxed);
-    if let Some(t) = ui_thread {
-        let _ = t.join();
-    }
+    let snapshots = ui_thread.map(|t| t.join().unwrap_or(0));
     let final_stats = daemon.stop();
     let got = if bare {
         final_stats.received
@@ -170,10 +185,10 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
         final_stats.accepted
     };
     Ok(Row {
-        mode: match (bare, ui) {
-            (true, _) => "bare loop",
-            (false, false) => "full path",
-            (false, true) => "full path + app",
+        mode: match (bare, snapshots) {
+            (true, _) => "bare loop".to_owned(),
+            (false, None) => "full path".to_owned(),
+            (false, Some(n)) => format!("full path + app ({n} snapshots shown)"),
         },
         size,
         rate,
@@ -205,6 +220,16 @@ fn micro(size: usize, n: u64) {
         set_id(&mut d, at, i);
         dgs.push(d.clone());
     }
+    // The datagrams back to back in one shared buffer, as the receive thread hands them over.
+    let shared = bytes::Bytes::from(dgs.concat());
+    let mut start = 0;
+    let dgs: Vec<bytes::Bytes> = dgs
+        .iter()
+        .map(|d| {
+            start += d.len();
+            shared.slice(start - d.len()..start)
+        })
+        .collect();
     let t = Instant::now();
     let ok = dgs.iter().filter(|d| check_datagram(d).is_ok()).count();
     let check = t.elapsed();
@@ -214,7 +239,7 @@ fn micro(size: usize, n: u64) {
     let t = Instant::now();
     for d in &dgs {
         if let Ok(c) = check_datagram(d) {
-            store.push_raw(&c.trace_id, c.doc);
+            store.push_raw(&c.trace_id, d.slice_ref(c.doc.as_bytes()));
         }
     }
     let ingest = t.elapsed();
@@ -225,19 +250,48 @@ fn micro(size: usize, n: u64) {
     let t = Instant::now();
     let full = dgs.iter().filter(|d| parse_datagram(d).is_ok()).count();
     let parse = t.elapsed();
+    drop(store);
+    // As the daemon runs: the default trace limit, so most new traces evict an old one.
+    let mut store = LiveStore::new(xray_tui::daemon::store::DEFAULT_TRACE_LIMIT);
+    let t = Instant::now();
+    for d in &dgs {
+        if let Ok(c) = check_datagram(d) {
+            store.push_raw(&c.trace_id, d.slice_ref(c.doc.as_bytes()));
+        }
+    }
+    let evicting = t.elapsed();
+    let t = Instant::now();
+    let kept = store.refresh().assembled;
+    let refresh_kept = t.elapsed();
+    let t = Instant::now();
+    let copied = xray_tui::daemon::store::Assembled::from(&store);
+    let under_lock = t.elapsed();
+    drop(copied);
+    let store = std::sync::Mutex::new(store);
+    let t = Instant::now();
+    let shown = xray_tui::daemon::snapshot(&store).map_or(0, |d| d.traces.len());
+    let snapshot = t.elapsed();
     println!(
-        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest (check + store) {:.2} µs/doc; typed parse alone {:.2} µs/doc; refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed)",
+        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest (check + store) {:.2} µs/doc; \
+         ingest at the default trace limit (evicting) {:.2} µs/doc; typed parse alone {:.2} µs/doc; \
+         refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed), \
+         {:.2} µs/trace at the trace limit ({kept} traces); \
+         app snapshot of {shown} traces {:.1} ms ({:.1} ms of it under the store's lock)",
         check.as_secs_f64() * 1e6 / n as f64,
         ingest.as_secs_f64() * 1e6 / n as f64,
+        evicting.as_secs_f64() * 1e6 / n as f64,
         parse.as_secs_f64() * 1e6 / n as f64,
         refresh.as_secs_f64() * 1e6 / assembled.max(1) as f64,
+        refresh_kept.as_secs_f64() * 1e6 / kept.max(1) as f64,
+        snapshot.as_secs_f64() * 1e3,
+        under_lock.as_secs_f64() * 1e3,
     );
 }
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--micro") {
-        micro(1024, 50_000);
+        micro(1024, 100_000);
         micro(8192, 50_000);
         return Ok(());
     }
