@@ -6,16 +6,21 @@
 //! SDKs send one UDP datagram per document and never retry, so a datagram the kernel cannot
 //! queue is lost for good. Measurements on a 2-core box (`docs/benchmarks.md`) show that the
 //! kernel's default socket buffer (208 KiB) loses datagrams even at 50 k/s, and that parsing an
-//! 8 KB document costs ~8.5 µs, far more than receiving it (~1.3 µs). So:
+//! 8 KB document into the typed model costs ~5 µs and assembling its trace as much again, far
+//! more than receiving it (~1.3 µs). So:
 //!
 //! - the socket asks for a large receive buffer ([`DEFAULT_RECV_BUFFER`], 16 MiB) and reports
 //!   the size the kernel granted;
-//! - the **receive thread does no parsing**: it copies datagrams into batches and hands them to a
-//!   parser thread over a **bounded** queue; when the queue is full the batch is dropped and
-//!   counted, never queued without bound, and the receive thread never waits on anything else;
-//! - the parser thread validates each datagram ([`datagram::parse_datagram`]), appends accepted
-//!   documents to `--save`, and adds them to the [`LiveStore`], which groups them by trace and
-//!   evicts the oldest trace beyond a limit, so memory stays bounded;
+//! - the **receive thread does no parsing**: it reads datagrams straight into a batch buffer
+//!   (reused through a pool) and hands full batches to a parser thread over a **bounded**
+//!   queue; when the queue is full the batch is dropped and counted, never queued without
+//!   bound, and the receive thread never waits on anything else;
+//! - the parser thread checks each datagram ([`datagram::check_datagram`]: header, UTF-8,
+//!   well-formed JSON, the required fields), appends accepted documents to `--save`, and files
+//!   them in the [`LiveStore`] as views of the batch buffer (no copy), which groups them by
+//!   trace and evicts the oldest trace beyond a limit, so memory stays bounded;
+//! - typed parsing and assembly (~10 µs a trace, several times the check) happen lazily, every
+//!   100 ms, and only once a second under heavy load, so a flood is received whole first;
 //! - sampling requests on TCP ([`sampling`]) run on their own threads.
 //!
 //! A UI gets a [`Daemon`] from [`Daemon::start`] and reads [`Daemon::stats`] and
