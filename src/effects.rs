@@ -26,7 +26,20 @@ use crate::report;
 pub fn carry_out(cmd: Cmd, tx: &Sender<Event>) {
     match cmd {
         Cmd::Copy(text) => {
-            if let Err(e) = copy_to(&mut io::stdout(), &text) {
+            let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+            // In tmux, an application's OSC 52 is ignored unless `set-clipboard on`; tmux's own
+            // `load-buffer -w` sets its buffer and the outer terminal's clipboard either way.
+            if in_tmux && tmux_load_buffer(&text, None).is_ok() {
+                return;
+            }
+            let sequence = if in_tmux {
+                // Older tmux: the plain sequence (`set-clipboard on`) and the wrapped one
+                // (`allow-passthrough on`); a terminal that gets both sets the same text twice.
+                format!("{}{}", osc52(&text), tmux_passthrough(&osc52(&text)))
+            } else {
+                osc52(&text)
+            };
+            if let Err(e) = write_flush(&mut io::stdout(), &sequence) {
                 tracing::error!("copy failed: {e}");
                 let _ = tx.send(Event::Notice(Level::Error, format!("copy failed: {e}")));
             }
@@ -67,8 +80,42 @@ pub fn osc52(text: &str) -> String {
 
 /// Writes the OSC 52 sequence for `text` to `out` and flushes it.
 pub fn copy_to(out: &mut dyn Write, text: &str) -> io::Result<()> {
-    out.write_all(osc52(text).as_bytes())?;
+    write_flush(out, &osc52(text))
+}
+
+fn write_flush(out: &mut dyn Write, sequence: &str) -> io::Result<()> {
+    out.write_all(sequence.as_bytes())?;
     out.flush()
+}
+
+/// `sequence` wrapped for tmux's passthrough (`ESC P tmux; … ESC \`, every ESC inside
+/// doubled), which tmux hands to the outer terminal when `allow-passthrough` is on.
+pub fn tmux_passthrough(sequence: &str) -> String {
+    format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
+}
+
+/// Puts `text` in tmux's paste buffer and, through tmux, on the outer terminal's clipboard
+/// (`tmux load-buffer -w -`, tmux 3.2 and later); `socket` names a server other than `$TMUX`'s.
+fn tmux_load_buffer(text: &str, socket: Option<&Path>) -> io::Result<()> {
+    let mut cmd = Command::new("tmux");
+    if let Some(s) = socket {
+        cmd.arg("-S").arg(s);
+    }
+    let mut child = cmd
+        .args(["load-buffer", "-w", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes())?;
+    }
+    let status = child.wait()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("tmux load-buffer: {status}")))
+    }
 }
 
 /// Whether a browser can be opened here: macOS, or a graphical session (`DISPLAY` or
@@ -173,6 +220,47 @@ mod tests {
         let mut out = Vec::new();
         copy_to(&mut out, "hi").expect("write");
         assert_eq!(out, b"\x1b]52;c;aGk=\x07");
+    }
+
+    #[test]
+    fn tmux_passthrough_doubles_every_escape_inside() {
+        assert_eq!(
+            tmux_passthrough(&osc52("hi")),
+            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+        );
+    }
+
+    /// Against a real tmux server on a private socket (skipped where tmux is not installed;
+    /// `.ci/run` installs it).
+    #[test]
+    fn copy_in_tmux_lands_in_its_paste_buffer() {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("tmux not installed: skipped");
+            return;
+        }
+        let sock = std::env::temp_dir().join(format!("xray-tui-tmux-{}", std::process::id()));
+        let tmux = |args: &[&str]| {
+            Command::new("tmux")
+                .arg("-S")
+                .arg(&sock)
+                .args(args)
+                .output()
+                .expect("tmux")
+        };
+        assert!(
+            tmux(&["new-session", "-d", "-x", "80", "-y", "24"])
+                .status
+                .success()
+        );
+        let copied = tmux_load_buffer("1-5f84c7a1-0123456789abcdef01234567", Some(&sock));
+        let shown = tmux(&["show-buffer"]);
+        let _ = tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(&sock);
+        copied.expect("load-buffer");
+        assert_eq!(
+            String::from_utf8_lossy(&shown.stdout),
+            "1-5f84c7a1-0123456789abcdef01234567"
+        );
     }
 
     #[test]
