@@ -25,7 +25,7 @@ fn health_color(h: Health) -> Color {
         Health::Fault => theme::FAULT,
         Health::Error => theme::ERROR,
         Health::Throttle => theme::THROTTLE,
-        Health::Ok => Color::Green,
+        Health::Ok => theme::OK,
         Health::Unknown => Color::Gray,
     }
 }

@@ -12,9 +12,9 @@ use crate::app::palette::{self, Kind, Palette};
 
 fn kind_style(k: Kind) -> Style {
     match k {
-        Kind::Command => Style::new().fg(Color::Magenta),
+        Kind::Command => Style::new().fg(Color::LightMagenta),
         Kind::Trace => Style::new().fg(Color::Cyan),
-        Kind::Url => Style::new().fg(Color::Green),
+        Kind::Url => Style::new().fg(Color::LightGreen),
         Kind::Service => Style::new().fg(Color::Blue),
         Kind::Group => Style::new().fg(Color::Yellow),
         Kind::User | Kind::Annotation => Style::new().fg(Color::LightCyan),

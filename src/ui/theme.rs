@@ -16,11 +16,17 @@ pub const THROTTLE: Color = Color::Magenta;
 /// Partial traces.
 pub const PARTIAL: Color = Color::Yellow;
 
-/// Service colours: none of them red, orange or purple, which mean trouble.
+/// Healthy things (the `ok` role).
+pub const OK: Color = Color::Green;
+/// Less important text (the `dim` role).
+pub const DIM: Color = Color::DarkGray;
+
+/// Service colours: none of them red, orange or purple, which mean trouble, and none equal to a
+/// role's colour, so recolouring a role in the config never recolours a service.
 const SERVICES: [Color; 6] = [
     Color::Cyan,
     Color::Blue,
-    Color::Green,
+    Color::Indexed(36),
     Color::LightCyan,
     Color::LightBlue,
     Color::LightGreen,
@@ -57,7 +63,7 @@ pub fn heading() -> Style {
 
 /// Less important text.
 pub fn dim() -> Style {
-    Style::new().fg(Color::DarkGray)
+    Style::new().fg(DIM)
 }
 
 /// Text that matches the trace view's find (and the palette's matched characters).
@@ -98,6 +104,17 @@ pub fn color(c: Colour) -> Color {
 /// The built-in background of the selected row (the `selection` role).
 const SELECTION_BG: Color = Color::Indexed(238);
 
+/// The roles that recolour text, and the built-in colour each stands for (no other drawing
+/// uses these colours for anything else).
+const FG_ROLES: [(Role, Color); 6] = [
+    (Role::Fault, FAULT),
+    (Role::Error, ERROR),
+    (Role::Throttle, THROTTLE),
+    (Role::Ok, OK),
+    (Role::Accent, PARTIAL),
+    (Role::Dim, DIM),
+];
+
 /// Recolours a drawn frame with the config's `[theme]`: each role stands for one built-in
 /// colour (fault red, error orange, throttle purple, ok green, accent yellow, dim dark grey,
 /// the selection's background, box lines and bold headings in the terminal's colour), and its
@@ -110,17 +127,10 @@ pub fn apply(buf: &mut Buffer, theme: &Theme) {
         return;
     }
     let get = |r: Role| theme.get(r).map(color);
-    let fg_roles: Vec<(Color, Color)> = [
-        (Role::Fault, FAULT),
-        (Role::Error, ERROR),
-        (Role::Throttle, THROTTLE),
-        (Role::Ok, Color::Green),
-        (Role::Accent, PARTIAL),
-        (Role::Dim, Color::DarkGray),
-    ]
-    .into_iter()
-    .filter_map(|(role, from)| get(role).map(|to| (from, to)))
-    .collect();
+    let fg_roles: Vec<(Color, Color)> = FG_ROLES
+        .into_iter()
+        .filter_map(|(role, from)| get(role).map(|to| (from, to)))
+        .collect();
     let selection = get(Role::Selection);
     let border = get(Role::Border);
     let header = get(Role::Header);
@@ -161,6 +171,29 @@ mod tests {
 
     use super::*;
     use crate::config::theme::parse_colour;
+
+    #[test]
+    fn no_service_colour_is_a_role_colour() {
+        for c in SERVICES {
+            assert!(
+                FG_ROLES.iter().all(|&(_, role)| role != c) && c != SELECTION_BG,
+                "{c:?}"
+            );
+        }
+        // And so a themed `ok` leaves services alone.
+        let mut theme = Theme::default();
+        theme
+            .colours
+            .insert(Role::Ok, parse_colour("white").expect("colour"));
+        let mut buf = Buffer::empty(Rect::new(0, 0, SERVICES.len() as u16, 1));
+        for (i, c) in SERVICES.iter().enumerate() {
+            buf.set_string(i as u16, 0, "s", Style::new().fg(*c));
+        }
+        apply(&mut buf, &theme);
+        for (i, c) in SERVICES.iter().enumerate() {
+            assert_eq!(buf[(i as u16, 0)].fg, *c);
+        }
+    }
 
     #[test]
     fn the_theme_recolours_its_roles_only() {
