@@ -2,7 +2,9 @@
 //! through the full path (receive, parse, store by trace, assemble) next to a bare receive loop
 //! (receive and count only), at paced rates and unpaced.
 //!
-//! Run: `cargo bench --bench daemon` (about a minute). Options after `--`:
+//! Run: `cargo bench --bench daemon` (about a minute). `-- --micro`: per-document CPU cost
+//! without sockets; `-- --burst`: 100 000 datagrams at once, then how soon the app shows them
+//! all. Options after `--`:
 //! `--seconds S` (per run, default 2), `--sizes 1024,8192`, `--rates 50000,100000,200000,0`
 //! (0 = unpaced), `--with-app` (also the full path while the app is open: the pump's
 //! snapshots go through the real `App::update` and its screen is drawn, as when
@@ -234,24 +236,11 @@ fn micro(size: usize, n: u64) {
     let ok = dgs.iter().filter(|d| check_datagram(d).is_ok()).count();
     let check = t.elapsed();
     assert_eq!(ok, dgs.len());
-    // Ingest (the parser thread's per-datagram work): check + file under the trace ID.
-    let mut store = LiveStore::new(n as usize);
-    let t = Instant::now();
-    for d in &dgs {
-        if let Ok(c) = check_datagram(d) {
-            store.push_raw(&c.trace_id, d.slice_ref(c.doc.as_bytes()));
-        }
-    }
-    let ingest = t.elapsed();
-    // Lazily, per changed trace: typed parse + assemble + summarize.
-    let t = Instant::now();
-    let assembled = store.refresh().assembled;
-    let refresh = t.elapsed();
     let t = Instant::now();
     let full = dgs.iter().filter(|d| parse_datagram(d).is_ok()).count();
     let parse = t.elapsed();
-    drop(store);
-    // As the daemon runs: the default trace limit, so most new traces evict an old one.
+    // Ingest (the parser thread's per-datagram work) as the daemon runs: check + file under
+    // the trace ID, at the default trace limit, so most new traces evict an old one.
     let mut store = LiveStore::new(xray_tui::daemon::store::DEFAULT_TRACE_LIMIT);
     let t = Instant::now();
     for d in &dgs {
@@ -272,20 +261,111 @@ fn micro(size: usize, n: u64) {
     let shown = xray_tui::daemon::snapshot(&store).map_or(0, |d| d.traces.len());
     let snapshot = t.elapsed();
     println!(
-        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest (check + store) {:.2} µs/doc; \
-         ingest at the default trace limit (evicting) {:.2} µs/doc; typed parse alone {:.2} µs/doc; \
-         refresh (typed parse + assemble + summarize) {:.2} µs/trace ({assembled} traces, {full} parsed), \
-         {:.2} µs/trace at the trace limit ({kept} traces); \
+        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest at the default trace limit \
+         (check + file + evict) {:.2} µs/doc; typed parse alone {:.2} µs/doc ({full} parsed); \
+         refresh (typed parse + assemble + summarize) {:.2} µs/trace ({kept} traces); \
          app snapshot of {shown} traces {:.1} ms ({:.1} ms of it under the store's lock)",
         check.as_secs_f64() * 1e6 / n as f64,
-        ingest.as_secs_f64() * 1e6 / n as f64,
         evicting.as_secs_f64() * 1e6 / n as f64,
         parse.as_secs_f64() * 1e6 / n as f64,
-        refresh.as_secs_f64() * 1e6 / assembled.max(1) as f64,
         refresh_kept.as_secs_f64() * 1e6 / kept.max(1) as f64,
         snapshot.as_secs_f64() * 1e3,
         under_lock.as_secs_f64() * 1e3,
     );
+}
+
+/// A burst, then idle: `n` 1 KB datagrams sent as fast as the sender can, `per_trace` to a
+/// trace, while the app's pump takes paced snapshots. Reports how long after the burst ended
+/// every document was accepted, every trace assembled, and the app was shown all of them.
+fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
+    let daemon = Daemon::start(DaemonOptions {
+        address: DaemonAddress {
+            udp: "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
+            tcp: "127.0.0.1:0".parse().map_err(std::io::Error::other)?,
+        },
+        sampling: None,
+        ..DaemonOptions::default()
+    })?;
+    let traces = n.div_ceil(per_trace) as usize;
+    let (store, stats) = (daemon.store().clone(), daemon.stats().clone());
+    let done = Arc::new(AtomicBool::new(false));
+    // The pump, as `tui::spawn_pump` runs it: every 250 ms, a paced snapshot when the store
+    // changed; returns when a snapshot showed every trace with every document.
+    let pump = {
+        let (store, done) = (store.clone(), done.clone());
+        std::thread::spawn(move || {
+            let (mut version, mut next) = (u64::MAX, Instant::now());
+            while !done.load(Ordering::Relaxed) {
+                let v = store.lock().map(|s| s.version()).unwrap_or(version);
+                if v != version && Instant::now() >= next {
+                    version = v;
+                    let started = Instant::now();
+                    if let Some(d) = xray_tui::daemon::snapshot(&store) {
+                        let docs: usize = d.traces.iter().map(|t| t.nodes.len()).sum();
+                        if d.traces.len() == traces && docs as u64 == n {
+                            return Some(Instant::now());
+                        }
+                    }
+                    next = started + xray_tui::daemon::snapshot_interval(started.elapsed());
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            None
+        })
+    };
+    let sock = UdpSocket::bind("127.0.0.1:0")?;
+    sock.connect(daemon.udp_addr())?;
+    let (mut d, at) = template(1024);
+    let id_at = d
+        .windows(6)
+        .position(|w| w == b"\"id\":\"")
+        .map_or(0, |p| p + 6);
+    let t0 = Instant::now();
+    for i in 0..n {
+        set_id(&mut d, at, i / per_trace);
+        // A distinct segment ID per document, so each is a node of its trace.
+        if let Some(id) = d.get_mut(id_at..id_at + 16) {
+            for (k, b) in id.iter_mut().rev().enumerate() {
+                *b = b"0123456789abcdef"[((i >> (4 * k)) & 15) as usize];
+            }
+        }
+        sock.send(&d)?;
+    }
+    let sent_in = t0.elapsed();
+    let end = Instant::now();
+    let (mut accepted_at, mut assembled_at) = (None, None);
+    while end.elapsed() < Duration::from_secs(10) {
+        let s = stats.snapshot();
+        if accepted_at.is_none() && s.accepted + s.rejected_total() + s.dropped_queue_full >= n {
+            accepted_at = Some(end.elapsed());
+        }
+        if accepted_at.is_some() && store.lock().map(|s| s.pending()).unwrap_or(1) == 0 {
+            assembled_at = Some(end.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let shown = loop {
+        if pump.is_finished() || end.elapsed() > Duration::from_secs(10) {
+            done.store(true, Ordering::Relaxed);
+            break pump.join().ok().flatten().map(|t| t.duration_since(end));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let s = daemon.stop();
+    let ms =
+        |d: Option<Duration>| d.map_or("never".to_owned(), |d| format!("{} ms", d.as_millis()));
+    println!(
+        "burst: {n} × 1 KB datagrams ({traces} traces) sent in {} ms; loss {} ({} in the queue); \
+         after the burst: all accepted {}, all assembled {}, all shown by the app's pump {}",
+        sent_in.as_millis(),
+        n - s.accepted,
+        s.dropped_queue_full,
+        ms(accepted_at),
+        ms(assembled_at),
+        ms(shown),
+    );
+    Ok(())
 }
 
 fn main() -> std::io::Result<()> {
@@ -294,6 +374,9 @@ fn main() -> std::io::Result<()> {
         micro(1024, 100_000);
         micro(8192, 50_000);
         return Ok(());
+    }
+    if args.iter().any(|a| a == "--burst") {
+        return burst(100_000, 10);
     }
     let seconds = arg::<f64>(&args, "--seconds")
         .and_then(|v| v.first().copied())
