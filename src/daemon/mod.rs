@@ -16,9 +16,11 @@
 //!   queue; when the queue is full the batch is dropped and counted, never queued without
 //!   bound, and the receive thread never waits on anything else;
 //! - the parser thread checks each datagram ([`datagram::check_datagram`]: header, UTF-8,
-//!   well-formed JSON, the required fields), appends accepted documents to `--save`, and files
-//!   them in the [`LiveStore`] as views of the batch buffer (no copy), which groups them by
-//!   trace and evicts the oldest trace beyond a limit, so memory stays bounded;
+//!   well-formed JSON, the required fields), appends accepted documents to `--save`, files a
+//!   copy of each in the [`LiveStore`], which groups them by trace and evicts the oldest trace
+//!   beyond a limit, so memory stays bounded, and hands the batch buffer straight back (had
+//!   documents kept views of it, the receive thread would allocate new buffers all the time,
+//!   and under that churn glibc's heap trimming stalled it long enough to lose 8 KB datagrams);
 //! - typed parsing and assembly (~10 µs a trace, several times the check) happen lazily, every
 //!   100 ms, and only once a second under heavy load, so a flood is received whole first;
 //! - sampling requests on TCP ([`sampling`]) run on their own threads.
@@ -102,11 +104,8 @@ const BATCH_AGE: Duration = Duration::from_millis(2);
 /// A batch buffer: room for a full batch plus one more datagram of the largest kind (and the
 /// byte that tells an oversize datagram), so the receive thread reads straight into it.
 const BATCH_BUFFER: usize = BATCH_BYTES + MAX_DATAGRAM + 1;
-/// Batches smaller than this are copied out of their buffer (which goes back to the pool at
-/// once) instead of being shared by their documents: at low rates a buffer would otherwise be
-/// kept for a handful of bytes until the next refresh.
-const SHARE_FROM: usize = 16 * 1024;
-/// Free buffers kept for reuse.
+/// Emptied batches kept for reuse (the parser hands each back once it has copied the
+/// documents out).
 const POOL_BUFFERS: usize = 64;
 /// How often the parser re-assembles changed traces...
 const REFRESH_EVERY: Duration = Duration::from_millis(100);
@@ -116,9 +115,12 @@ const REFRESH_UNDER_LOAD: Duration = Duration::from_secs(1);
 /// Datagrams a second above which the parser counts as under heavy load (a busy developer
 /// machine sends hundreds; a load test, tens of thousands).
 const BUSY_RATE: f64 = 20_000.0;
+/// No batch for this long: the flood is over.
+const QUIET: Duration = Duration::from_millis(20);
 
 /// Datagrams received together, back to back in one buffer that the receive thread reads
-/// into directly (no copy per datagram).
+/// into directly (no copy per datagram). The parser copies each accepted document out and
+/// sends the buffer back at once, so under steady load the receive thread never allocates.
 #[derive(Debug)]
 struct Batch {
     /// [`BATCH_BUFFER`] bytes, initialized once and reused through the pool; the first `used`
@@ -130,57 +132,28 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(pool: &Receiver<Vec<u8>>) -> Batch {
-        let buf = match pool.try_recv() {
-            Ok(buf) if buf.len() == BATCH_BUFFER => buf,
-            // calloc'd: pages are only touched as datagrams fill them.
-            _ => vec![0; BATCH_BUFFER],
-        };
-        Batch {
-            buf,
-            used: 0,
-            ends: Vec::with_capacity(BATCH_COUNT),
+    /// An empty batch: one handed back by the parser, else a new one.
+    fn new(pool: &Receiver<Batch>) -> Batch {
+        match pool.try_recv() {
+            Ok(b) if b.buf.len() == BATCH_BUFFER => b,
+            _ => Batch {
+                // calloc'd: pages are only touched as datagrams fill them.
+                buf: vec![0; BATCH_BUFFER],
+                used: 0,
+                ends: Vec::with_capacity(BATCH_COUNT),
+            },
         }
     }
 
-    /// The received bytes as one shared buffer that documents can keep views of, and where
-    /// each datagram ends in it. The buffer goes back to `pool` when the last view is gone.
-    fn into_shared(self, pool: &SyncSender<Vec<u8>>) -> (bytes::Bytes, Vec<usize>) {
-        let data = if self.used < SHARE_FROM {
-            let copy = bytes::Bytes::copy_from_slice(self.buf.get(..self.used).unwrap_or_default());
-            let _ = pool.try_send(self.buf);
-            copy
-        } else {
-            bytes::Bytes::from_owner(Pooled {
-                buf: self.buf,
-                used: self.used,
-                pool: pool.clone(),
-            })
-        };
-        (data, self.ends)
+    /// The same buffers, emptied for reuse.
+    fn recycled(mut self) -> Batch {
+        self.used = 0;
+        self.ends.clear();
+        self
     }
 }
 
-/// A batch buffer shared by the documents filed from it; returned to the pool when dropped.
-struct Pooled {
-    buf: Vec<u8>,
-    used: usize,
-    pool: SyncSender<Vec<u8>>,
-}
-
-impl AsRef<[u8]> for Pooled {
-    fn as_ref(&self) -> &[u8] {
-        self.buf.get(..self.used).unwrap_or_default()
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        let _ = self.pool.try_send(std::mem::take(&mut self.buf));
-    }
-}
-
-/// The datagrams of a shared batch, in order.
+/// The datagrams of a batch, in order.
 fn datagrams<'a>(data: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut start = 0;
     ends.iter().map(move |&end| {
@@ -277,7 +250,7 @@ impl Daemon {
             None
         };
         let (tx, rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
-        let (pool_tx, pool_rx) = mpsc::sync_channel::<Vec<u8>>(POOL_BUFFERS);
+        let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(POOL_BUFFERS);
         {
             let (stats, stop) = (stats.clone(), stop.clone());
             threads.push(
@@ -384,7 +357,7 @@ pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
 fn receive(
     socket: UdpSocket,
     tx: SyncSender<Batch>,
-    pool: Receiver<Vec<u8>>,
+    pool: Receiver<Batch>,
     stats: &Stats,
     stop: &AtomicBool,
 ) {
@@ -398,14 +371,12 @@ fn receive(
         let full = std::mem::replace(batch, Batch::new(&pool));
         match tx.try_send(full) {
             Ok(()) => true,
-            Err(TrySendError::Full(mut b)) => {
+            Err(TrySendError::Full(b)) => {
                 stats
                     .dropped_queue_full
                     .fetch_add(b.ends.len() as u64, Relaxed);
                 // Reuse the dropped batch's buffer; the fresh one is freed.
-                b.used = 0;
-                b.ends.clear();
-                *batch = b;
+                *batch = b.recycled();
                 true
             }
             Err(TrySendError::Disconnected(_)) => false,
@@ -464,7 +435,7 @@ fn receive(
 /// The parser loop: batches → documents → `--save` and the store.
 fn parse(
     rx: Receiver<Batch>,
-    pool: SyncSender<Vec<u8>>,
+    pool: SyncSender<Batch>,
     mut saver: Option<save::Saver>,
     forwarder: Option<forward::Forwarder>,
     store: &Mutex<LiveStore>,
@@ -472,29 +443,39 @@ fn parse(
     bare: bool,
 ) {
     let mut last_refresh = Instant::now();
-    // Datagrams handled since the last refresh, to tell heavy load.
+    // Datagrams handled since the last refresh, and when the last batch came: heavy load is
+    // many datagrams a second that are still coming.
     let mut since_refresh = 0usize;
+    let mut last_batch = Instant::now();
+    // Traces are waiting to be assembled and nothing else is: assemble again at once.
+    let mut catching_up = false;
     // A batch taken off the queue to see whether more are waiting.
     let mut ahead: Option<Batch> = None;
     loop {
+        let wait = if catching_up {
+            Duration::ZERO
+        } else {
+            REFRESH_EVERY
+        };
         let batch = match ahead.take() {
             Some(b) => Some(b),
-            None => match rx.recv_timeout(REFRESH_EVERY) {
+            None => match rx.recv_timeout(wait) {
                 Ok(b) => Some(b),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             },
         };
         if let Some(batch) = batch {
-            let (data, ends) = batch.into_shared(&pool);
+            let (data, ends) = (batch.buf.get(..batch.used).unwrap_or_default(), &batch.ends);
             since_refresh += ends.len();
+            last_batch = Instant::now();
             if !bare {
                 let mut st = match store.lock() {
                     Ok(st) => st,
                     Err(p) => p.into_inner(),
                 };
                 let (mut accepted, mut evicted) = (0, 0);
-                for d in datagrams(&data, &ends) {
+                for d in datagrams(data, ends) {
                     match datagram::check_datagram(d) {
                         Ok(c) => {
                             if let Some(f) = &forwarder {
@@ -506,7 +487,10 @@ fn parse(
                                     Err(_) => stats.save_errors.fetch_add(1, Relaxed),
                                 };
                             }
-                            evicted += st.push_raw(&c.trace_id, data.slice_ref(c.doc.as_bytes()));
+                            // A copy of its own (one allocation): the batch buffer goes back
+                            // to the receive thread now, not when the trace is evicted.
+                            let text = bytes::Bytes::copy_from_slice(c.doc.as_bytes());
+                            evicted += st.push_raw(&c.trace_id, text);
                             accepted += 1;
                         }
                         Err(e) => stats.reject(e, d),
@@ -522,12 +506,14 @@ fn parse(
                     }
                 }
             }
+            let _ = pool.try_send(batch.recycled());
         }
         let since = last_refresh.elapsed();
-        if !bare && since >= REFRESH_EVERY {
+        if !bare && (since >= REFRESH_EVERY || catching_up) {
             // Ingest comes first: under heavy load, assemble only every REFRESH_UNDER_LOAD
-            // for a fiftieth of the thread; otherwise for up to half of it, so a backlog left
-            // by a burst is shown soon after the burst ends.
+            // for a fiftieth of the thread. Otherwise assemble in slices of at most
+            // REFRESH_EVERY / 2 (the longest a batch waits), back to back while traces are
+            // waiting, so a backlog left by a burst is shown soon after the burst ends.
             let waiting = match rx.try_recv() {
                 Ok(b) => {
                     ahead = Some(b);
@@ -535,7 +521,10 @@ fn parse(
                 }
                 Err(_) => false,
             };
-            let busy = waiting || since_refresh as f64 >= BUSY_RATE * since.as_secs_f64();
+            let flood = last_batch.elapsed() < QUIET
+                && since_refresh as f64 >= BUSY_RATE * since.max(REFRESH_EVERY).as_secs_f64();
+            let busy = waiting || flood;
+            catching_up = false;
             if !busy || since >= REFRESH_UNDER_LOAD {
                 last_refresh = Instant::now();
                 since_refresh = 0;
@@ -544,7 +533,7 @@ fn parse(
                 } else {
                     REFRESH_EVERY / 2
                 };
-                refresh(store, stats, Some(budget));
+                catching_up = refresh(store, stats, Some(budget)) && !busy;
             }
         }
     }
@@ -554,78 +543,49 @@ fn parse(
     if let Some(f) = forwarder {
         f.finish();
     }
-    refresh(store, stats, None);
+    let _ = refresh(store, stats, None);
 }
 
 /// Assembles changed traces; documents that fail the typed parse are counted as rejected.
-fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) {
-    let r = match store.lock() {
-        Ok(mut st) => st.refresh_within(budget),
-        Err(_) => return,
+/// Returns whether traces are still waiting (the budget ran out).
+fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) -> bool {
+    let (r, pending) = match store.lock() {
+        Ok(mut st) => (st.refresh_within(budget), st.pending() > 0),
+        Err(_) => return false,
     };
     for (doc, why) in r.bad {
         stats.accepted.fetch_sub(1, Relaxed);
         stats.reject(DatagramError::BadDocument(why), doc.as_bytes());
     }
+    pending
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn batch_of(docs: &[&[u8]], pool: &Receiver<Vec<u8>>) -> Batch {
-        let mut b = Batch::new(pool);
-        for d in docs {
+    #[test]
+    fn a_batch_is_read_back_datagram_by_datagram_and_reused_empty() {
+        let (pool_tx, pool_rx) = mpsc::sync_channel(4);
+        let mut b = Batch::new(&pool_rx);
+        for d in [&b"first"[..], b"", b"last"] {
             b.buf[b.used..b.used + d.len()].copy_from_slice(d);
             b.used += d.len();
             b.ends.push(b.used);
         }
-        b
-    }
-
-    #[test]
-    fn a_shared_batch_buffer_goes_back_to_the_pool_only_after_its_last_document() {
-        let (pool_tx, pool_rx) = mpsc::sync_channel(4);
-        let big = vec![b'x'; SHARE_FROM];
-        let b = batch_of(&[b"first", &big, b"last"], &pool_rx);
-        let (data, ends) = b.into_shared(&pool_tx);
-        let docs: Vec<&[u8]> = datagrams(&data, &ends).collect();
-        assert_eq!(docs.len(), 3);
-        assert_eq!(docs[0], b"first");
-        assert_eq!(docs[2], b"last");
-        let kept = data.slice_ref(docs[2]);
-        drop(data);
-        assert!(
-            pool_rx.try_recv().is_err(),
-            "a document still points into the buffer"
-        );
-        assert_eq!(&kept[..], b"last");
-        drop(kept);
-        let back = pool_rx.try_recv().expect("the buffer is free again");
-        assert_eq!(back.len(), BATCH_BUFFER);
-        // The receive thread reuses it.
-        pool_tx.try_send(back).expect("pool");
-        let b = Batch::new(&pool_rx);
-        assert_eq!((b.used, b.buf.len()), (0, BATCH_BUFFER));
-        assert!(
-            pool_rx.try_recv().is_err(),
-            "taken from the pool, not allocated"
-        );
-    }
-
-    #[test]
-    fn a_small_batch_is_copied_and_its_buffer_reused_at_once() {
-        let (pool_tx, pool_rx) = mpsc::sync_channel(4);
-        let b = batch_of(&[b"one", b"two"], &pool_rx);
-        let (data, ends) = b.into_shared(&pool_tx);
-        assert!(pool_rx.try_recv().is_ok(), "the buffer is back in the pool");
-        let docs: Vec<&[u8]> = datagrams(&data, &ends).collect();
-        assert_eq!(docs, [b"one", b"two"]);
+        let got: Vec<&[u8]> = datagrams(&b.buf[..b.used], &b.ends).collect();
+        assert_eq!(got, [&b"first"[..], b"", b"last"]);
+        pool_tx.try_send(b.recycled()).expect("pool");
+        let again = Batch::new(&pool_rx);
+        assert_eq!((again.used, again.ends.len()), (0, 0));
+        assert_eq!(again.buf.len(), BATCH_BUFFER);
+        assert!(again.ends.capacity() >= 3, "the same buffers, not new ones");
+        assert!(pool_rx.try_recv().is_err());
     }
 
     /// Many traces through a real socket, more than the trace limit, so batch buffers are
-    /// shared, recycled and reused while documents of kept traces still point into them:
-    /// every kept trace must still hold exactly the document sent for it.
+    /// recycled many times over while kept traces hold documents received in them: every kept
+    /// trace must still hold exactly the document sent for it.
     #[test]
     fn documents_survive_buffer_reuse_and_eviction() {
         let daemon = Daemon::start(DaemonOptions {

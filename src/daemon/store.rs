@@ -4,11 +4,12 @@
 //! Documents of one trace arrive over time (subsegments streamed on their own, an in-progress
 //! segment completed later), so the store keeps every document and lets the engine's
 //! [`assemble`] merge them. Ingest is cheap: a document arrives as checked JSON text and is
-//! filed under its trace ID as a [`Bytes`] view of the datagram batch it came in (no copy, no
-//! allocation per document); the typed parse, assembly and summary happen in
-//! [`LiveStore::refresh`], lazily, once per changed trace, within a time budget, so a burst
-//! never stalls the receive path. When a new trace would exceed the limit, the trace that
-//! arrived first is evicted (and counted).
+//! filed under its trace ID (one hash lookup for a known trace); the typed parse, assembly and
+//! summary happen in [`LiveStore::refresh`], lazily, once per changed trace, within a time
+//! budget, so a burst never stalls the receive path. After assembly a trace keeps its
+//! documents' JSON text (not typed copies: the assembled trace holds those), parsed again only
+//! if more documents come. When a new trace would exceed the limit, the trace that arrived
+//! first is evicted (and counted).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -24,9 +25,12 @@ pub const DEFAULT_TRACE_LIMIT: usize = 10_000;
 
 #[derive(Debug, Default)]
 struct Entry {
-    /// Documents received but not parsed yet: views of the batch they arrived in, which stays
-    /// allocated until they are parsed (at the next refresh) or their trace is evicted.
+    /// Documents received but not parsed yet, as JSON text.
     raw: Vec<Bytes>,
+    /// The text of documents already assembled: parsed again only if the trace changes (the
+    /// typed documents live on in `trace`, so none is kept twice).
+    kept: Vec<Bytes>,
+    /// Typed documents added with [`LiveStore::push`].
     docs: Vec<Segment>,
     trace: Option<Arc<Trace>>,
     // Shared: entries stay small, and a UI's snapshot copies a pointer under the lock.
@@ -140,16 +144,27 @@ impl LiveStore {
         while let Some(id) = self.dirty.pop_front() {
             if let Some(e) = self.traces.get_mut(&id) {
                 if e.dirty {
-                    for raw in e.raw.drain(..) {
+                    let mut segs = Vec::with_capacity(e.docs.len() + e.kept.len() + e.raw.len());
+                    segs.extend(e.docs.iter().cloned());
+                    // Parsed before, so they parse again.
+                    segs.extend(
+                        e.kept
+                            .iter()
+                            .filter_map(|text| serde_json::from_slice::<Segment>(text).ok()),
+                    );
+                    for raw in std::mem::take(&mut e.raw) {
                         match serde_json::from_slice::<Segment>(&raw) {
-                            Ok(seg) => e.docs.push(seg),
+                            Ok(seg) => {
+                                segs.push(seg);
+                                e.kept.push(raw);
+                            }
                             Err(err) => out.bad.push((
                                 String::from_utf8_lossy(&raw).into_owned(),
                                 err.to_string(),
                             )),
                         }
                     }
-                    let t = assemble(&id, e.docs.iter().cloned());
+                    let t = assemble(&id, segs);
                     e.summary = Some(Arc::new(summarize(&t)));
                     e.trace = Some(Arc::new(t));
                     e.dirty = false;
@@ -288,6 +303,34 @@ mod tests {
         assert_eq!(t.roots.len(), 1, "{t:#?}");
         assert!(!d.summaries[0].is_partial.unwrap_or(false));
         assert_eq!(s.refresh().assembled, 0, "nothing changed");
+    }
+
+    #[test]
+    fn raw_documents_arriving_across_refreshes_are_merged() {
+        let mut s = LiveStore::new(10);
+        let text = |d: Segment| Bytes::from(serde_json::to_vec(&d).expect("json"));
+        s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, true)));
+        assert_eq!(s.refresh().assembled, 1);
+        assert!(s.assembled().summaries[0].is_partial.unwrap_or(false));
+        // A subsegment on its own, then the completed segment, each after a refresh: the
+        // documents kept as text are parsed again and merged with the new ones.
+        s.push_raw(
+            "1-a",
+            text(doc(
+                "1-a",
+                "bbbbbbbbbbbbbbbb",
+                Some("aaaaaaaaaaaaaaaa"),
+                false,
+            )),
+        );
+        assert_eq!(s.refresh().assembled, 1);
+        s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, false)));
+        assert_eq!(s.refresh().assembled, 1);
+        let d = s.assembled();
+        let t = &d.traces[0];
+        assert_eq!(t.nodes.len(), 2, "{t:#?}");
+        assert_eq!(t.roots.len(), 1);
+        assert!(!d.summaries[0].is_partial.unwrap_or(false));
     }
 
     #[test]

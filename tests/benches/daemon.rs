@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use xray_tui::daemon::stats::kernel_rcvbuf_errors;
 use xray_tui::daemon::{Daemon, DaemonAddress, DaemonOptions};
+use xray_tui::model::trace::NodeKind;
 
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
 
@@ -41,6 +42,18 @@ fn template(size: usize) -> (Vec<u8>, usize) {
     d.extend(std::iter::repeat_n(b'x', pad));
     d.extend_from_slice(tail.as_bytes());
     (d, at)
+}
+
+/// Gives the document's segment (its first `"id"`) the ID `n`, in hex.
+fn set_segment_id(d: &mut [u8], n: u64) {
+    let Some(at) = d.windows(6).position(|w| w == b"\"id\":\"").map(|p| p + 6) else {
+        return;
+    };
+    if let Some(id) = d.get_mut(at..at + 16) {
+        for (k, b) in id.iter_mut().rev().enumerate() {
+            *b = b"0123456789abcdef"[((n >> (4 * k)) & 15) as usize];
+        }
+    }
 }
 
 fn set_id(d: &mut [u8], at: usize, mut n: u64) {
@@ -213,25 +226,16 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<Vec<T>> {
 }
 
 /// The parser thread's work per datagram, without sockets: parse, store, assemble.
-fn micro(size: usize, n: u64) {
+fn micro(size: usize, n: u64, per_trace: u64) {
     use xray_tui::daemon::datagram::check_datagram;
     use xray_tui::daemon::{LiveStore, parse_datagram};
     let (mut d, at) = template(size);
     let mut dgs = Vec::new();
     for i in 0..n {
-        set_id(&mut d, at, i);
+        set_id(&mut d, at, i / per_trace);
+        set_segment_id(&mut d, i);
         dgs.push(d.clone());
     }
-    // The datagrams back to back in one shared buffer, as the receive thread hands them over.
-    let shared = bytes::Bytes::from(dgs.concat());
-    let mut start = 0;
-    let dgs: Vec<bytes::Bytes> = dgs
-        .iter()
-        .map(|d| {
-            start += d.len();
-            shared.slice(start - d.len()..start)
-        })
-        .collect();
     let t = Instant::now();
     let ok = dgs.iter().filter(|d| check_datagram(d).is_ok()).count();
     let check = t.elapsed();
@@ -245,7 +249,7 @@ fn micro(size: usize, n: u64) {
     let t = Instant::now();
     for d in &dgs {
         if let Ok(c) = check_datagram(d) {
-            store.push_raw(&c.trace_id, d.slice_ref(c.doc.as_bytes()));
+            store.push_raw(&c.trace_id, bytes::Bytes::copy_from_slice(c.doc.as_bytes()));
         }
     }
     let evicting = t.elapsed();
@@ -261,7 +265,7 @@ fn micro(size: usize, n: u64) {
     let shown = xray_tui::daemon::snapshot(&store).map_or(0, |d| d.traces.len());
     let snapshot = t.elapsed();
     println!(
-        "micro {size} B x {n}: check alone {:.2} µs/doc; ingest at the default trace limit \
+        "micro {size} B x {n}, {per_trace} a trace: check alone {:.2} µs/doc; ingest at the default trace limit \
          (check + file + evict) {:.2} µs/doc; typed parse alone {:.2} µs/doc ({full} parsed); \
          refresh (typed parse + assemble + summarize) {:.2} µs/trace ({kept} traces); \
          app snapshot of {shown} traces {:.1} ms ({:.1} ms of it under the store's lock)",
@@ -301,7 +305,16 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
                     version = v;
                     let started = Instant::now();
                     if let Some(d) = xray_tui::daemon::snapshot(&store) {
-                        let docs: usize = d.traces.iter().map(|t| t.nodes.len()).sum();
+                        let docs: usize = d
+                            .traces
+                            .iter()
+                            .map(|t| {
+                                t.nodes
+                                    .iter()
+                                    .filter(|n| n.kind == NodeKind::Segment)
+                                    .count()
+                            })
+                            .sum();
                         if d.traces.len() == traces && docs as u64 == n {
                             return Some(Instant::now());
                         }
@@ -316,19 +329,11 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     sock.connect(daemon.udp_addr())?;
     let (mut d, at) = template(1024);
-    let id_at = d
-        .windows(6)
-        .position(|w| w == b"\"id\":\"")
-        .map_or(0, |p| p + 6);
     let t0 = Instant::now();
     for i in 0..n {
         set_id(&mut d, at, i / per_trace);
-        // A distinct segment ID per document, so each is a node of its trace.
-        if let Some(id) = d.get_mut(id_at..id_at + 16) {
-            for (k, b) in id.iter_mut().rev().enumerate() {
-                *b = b"0123456789abcdef"[((i >> (4 * k)) & 15) as usize];
-            }
-        }
+        // A distinct segment ID per document, so each is a segment of its trace.
+        set_segment_id(&mut d, i);
         sock.send(&d)?;
     }
     let sent_in = t0.elapsed();
@@ -371,8 +376,9 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--micro") {
-        micro(1024, 100_000);
-        micro(8192, 50_000);
+        micro(1024, 100_000, 1);
+        micro(8192, 50_000, 1);
+        micro(1024, 100_000, 10);
         return Ok(());
     }
     if args.iter().any(|a| a == "--burst") {
