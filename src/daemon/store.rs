@@ -128,6 +128,13 @@ impl LiveStore {
         self.order.push_back(key.clone());
         self.dirty.push_back(key.clone());
         self.traces.insert(key, e);
+        if self.dirty.len() > 2 * self.limit + 1024 {
+            // Refreshes have not run for a while (a flood): drop the IDs of traces evicted
+            // since they changed, so the queue stays within the trace limit.
+            let traces = &self.traces;
+            self.dirty
+                .retain(|id| traces.get(id).is_some_and(|e| e.dirty));
+        }
         evicted
     }
 
@@ -142,35 +149,35 @@ impl LiveStore {
         let start = std::time::Instant::now();
         let mut out = Refresh::default();
         while let Some(id) = self.dirty.pop_front() {
-            if let Some(e) = self.traces.get_mut(&id) {
-                if e.dirty {
-                    let mut segs = Vec::with_capacity(e.docs.len() + e.kept.len() + e.raw.len());
-                    segs.extend(e.docs.iter().cloned());
-                    // Parsed before, so they parse again.
-                    segs.extend(
-                        e.kept
-                            .iter()
-                            .filter_map(|text| serde_json::from_slice::<Segment>(text).ok()),
-                    );
-                    for raw in std::mem::take(&mut e.raw) {
-                        match serde_json::from_slice::<Segment>(&raw) {
-                            Ok(seg) => {
-                                segs.push(seg);
-                                e.kept.push(raw);
-                            }
-                            Err(err) => out.bad.push((
-                                String::from_utf8_lossy(&raw).into_owned(),
-                                err.to_string(),
-                            )),
-                        }
+            // Evicted since it changed (or assembled already): nothing to do, and not counted
+            // against the budget, so under a flood of new traces the queue drains.
+            let Some(e) = self.traces.get_mut(&id).filter(|e| e.dirty) else {
+                continue;
+            };
+            let mut segs = Vec::with_capacity(e.docs.len() + e.kept.len() + e.raw.len());
+            segs.extend(e.docs.iter().cloned());
+            // Parsed before, so they parse again.
+            segs.extend(
+                e.kept
+                    .iter()
+                    .filter_map(|text| serde_json::from_slice::<Segment>(text).ok()),
+            );
+            for raw in std::mem::take(&mut e.raw) {
+                match serde_json::from_slice::<Segment>(&raw) {
+                    Ok(seg) => {
+                        segs.push(seg);
+                        e.kept.push(raw);
                     }
-                    let t = assemble(&id, segs);
-                    e.summary = Some(Arc::new(summarize(&t)));
-                    e.trace = Some(Arc::new(t));
-                    e.dirty = false;
-                    out.assembled += 1;
+                    Err(err) => out
+                        .bad
+                        .push((String::from_utf8_lossy(&raw).into_owned(), err.to_string())),
                 }
             }
+            let t = assemble(&id, segs);
+            e.summary = Some(Arc::new(summarize(&t)));
+            e.trace = Some(Arc::new(t));
+            e.dirty = false;
+            out.assembled += 1;
             if budget.is_some_and(|b| start.elapsed() >= b) {
                 break;
             }
@@ -303,6 +310,27 @@ mod tests {
         assert_eq!(t.roots.len(), 1, "{t:#?}");
         assert!(!d.summaries[0].is_partial.unwrap_or(false));
         assert_eq!(s.refresh().assembled, 0, "nothing changed");
+    }
+
+    #[test]
+    fn the_refresh_queue_stays_bounded_under_a_flood_of_new_traces() {
+        let mut s = LiveStore::new(10);
+        for i in 0..100_000 {
+            s.push_raw(
+                &format!("1-{i}"),
+                r#"{"trace_id":"1-x","id":"a","name":"x","start_time":1,"end_time":2}"#,
+            );
+        }
+        assert_eq!(s.len(), 10);
+        assert!(s.pending() <= 2 * 10 + 1024, "{}", s.pending());
+        // Evicted traces waiting in the queue cost no budget: even a zero budget assembles a
+        // live trace.
+        assert_eq!(
+            s.refresh_within(Some(std::time::Duration::ZERO)).assembled,
+            1
+        );
+        assert_eq!(s.refresh().assembled, 9);
+        assert_eq!(s.pending(), 0);
     }
 
     #[test]
