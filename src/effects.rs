@@ -1,6 +1,6 @@
 //! The runtime's half of copy, open and export: the I/O that `App::update` asks for with
-//! [`Cmd::Copy`](crate::app::Cmd::Copy), [`Cmd::OpenUrl`](crate::app::Cmd::OpenUrl) and
-//! [`Cmd::Export`](crate::app::Cmd::Export).
+//! [`Cmd::Copy`], [`Cmd::OpenUrl`] and
+//! [`Cmd::Export`].
 //!
 //! The clipboard goes through the terminal (OSC 52) rather than a clipboard library: it needs no
 //! display server and works over SSH and in most multiplexers, which is where a TUI is often run.

@@ -6,8 +6,8 @@
 //! when more of it arrived, and the screen stays where it is. Counters and paging progress
 //! arrive separately as [`Feed`]s, so the status line can tick without touching the list.
 //! With AWS, the list holds the service's summaries and a trace's documents are fetched when it
-//! is opened ([`Cmd::FetchTrace`](super::Cmd::FetchTrace)); the filter prompt and the time
-//! window ask the service again ([`Cmd::Fetch`](super::Cmd::Fetch)).
+//! is opened ([`Cmd::FetchTrace`]); the filter prompt and the time
+//! window ask the service again ([`Cmd::Fetch`]).
 
 use std::sync::Arc;
 

@@ -182,7 +182,7 @@ pub struct App {
     /// Applied filter expressions, oldest first (kept across runs by the runtime).
     pub history: Vec<String>,
     /// Words the prompt completes from (services, edges, annotations... of the loaded data);
-    /// see [`App::refresh_vocab`].
+    /// see `App::refresh_vocab`.
     pub vocab: Vocabulary,
     /// `vocab` matches the loaded data.
     vocab_fresh: bool,

@@ -3,7 +3,7 @@
 //!
 //! Documents of one trace arrive over time (subsegments streamed on their own, an in-progress
 //! segment completed later), so the store keeps every document and lets the engine's
-//! [`assemble`] merge them. Ingest is cheap: a document arrives as checked JSON text and is
+//! [`assemble()`] merge them. Ingest is cheap: a document arrives as checked JSON text and is
 //! filed under its trace ID (one hash lookup for a known trace); the typed parse, assembly and
 //! summary happen in [`LiveStore::refresh`], lazily, once per changed trace, within a time
 //! budget, so a burst never stalls the receive path. After assembly a trace keeps its

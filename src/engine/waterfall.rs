@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use crate::engine::service;
 use crate::model::{NodeId, NodeKind, Trace};
 
-/// How an entity ended (the segment's [`Outcome`]).
+/// How an entity ended (the segment's [`Outcome`](crate::model::segment::Outcome)).
 pub use crate::model::segment::Outcome as Status;
 
 /// One line of the waterfall.
