@@ -20,19 +20,25 @@ use crate::app::toast::Level;
 use crate::app::{Cmd, Event};
 use crate::report;
 
-/// Carries out a copy (here, on the UI thread: the escape must not land in the middle of a
-/// frame being drawn), an open or an export (on a thread of its own); failures and the export's
-/// file come back on `tx`. Other commands are not this module's and are ignored.
+/// Carries out a copy (escapes here, on the UI thread: they must not land in the middle of a
+/// frame being drawn; `tmux load-buffer` on a thread of its own), an open or an export (on a
+/// thread of its own); failures, a copy tmux refused and the export's file come back on `tx`.
+/// Other commands are not this module's and are ignored.
 pub fn carry_out(cmd: Cmd, tx: &Sender<Event>) {
     match cmd {
-        Cmd::Copy(text) => {
-            let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-            // In tmux, an application's OSC 52 is ignored unless `set-clipboard on`; tmux's own
-            // `load-buffer -w` sets its buffer and the outer terminal's clipboard either way.
-            if in_tmux && tmux_load_buffer(&text, None).is_ok() {
-                return;
-            }
-            let sequence = if in_tmux {
+        // In tmux, an application's OSC 52 is ignored unless `set-clipboard on`; tmux's own
+        // `load-buffer -w` sets its buffer and the outer terminal's clipboard either way. It
+        // runs off the UI thread; if it fails, the escapes come back here as `CopyEscape`.
+        Cmd::Copy(text) if in_tmux() => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                if tmux_load_buffer(&text, None).is_err() {
+                    let _ = tx.send(Event::CopyFallback(text));
+                }
+            });
+        }
+        Cmd::Copy(text) | Cmd::CopyEscape(text) => {
+            let sequence = if in_tmux() {
                 // Older tmux: the plain sequence (`set-clipboard on`) and the wrapped one
                 // (`allow-passthrough on`); a terminal that gets both sets the same text twice.
                 format!("{}{}", osc52(&text), tmux_passthrough(&osc52(&text)))
@@ -70,6 +76,11 @@ pub fn carry_out(cmd: Cmd, tx: &Sender<Event>) {
         }
         _ => {}
     }
+}
+
+/// Whether this runs inside tmux.
+fn in_tmux() -> bool {
+    std::env::var_os("TMUX").is_some_and(|v| !v.is_empty())
 }
 
 /// The OSC 52 "set clipboard" sequence for `text`: `ESC ] 52 ; c ; <base64> BEL`.

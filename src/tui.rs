@@ -364,7 +364,7 @@ fn run_loop(
                 Cmd::SaveHistory(h) => {
                     std::thread::spawn(move || save_history(&h));
                 }
-                c @ (Cmd::Copy(_) | Cmd::OpenUrl(_) | Cmd::Export(_)) => {
+                c @ (Cmd::Copy(_) | Cmd::CopyEscape(_) | Cmd::OpenUrl(_) | Cmd::Export(_)) => {
                     crate::effects::carry_out(c, tx);
                 }
             }

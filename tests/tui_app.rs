@@ -817,6 +817,15 @@ fn y_copies_the_trace_id() {
     assert_eq!(app.update(key('y')), vec![Cmd::Copy(open)]);
 }
 
+/// A copy tmux did not take comes back as escapes for the terminal, and says nothing new.
+#[test]
+fn a_copy_tmux_refused_is_written_as_escapes() {
+    let mut app = loaded_app(120, 40);
+    let cmds = app.update(Event::CopyFallback("1-abc".into()));
+    assert_eq!(cmds, vec![Cmd::CopyEscape("1-abc".into())]);
+    assert!(toast_texts(&app).is_empty());
+}
+
 /// `o` copies the console URL; it is opened only where a browser can be, else shown.
 #[test]
 fn o_gives_the_console_url_in_the_known_region() {

@@ -67,6 +67,8 @@ pub enum Event {
     Exported(Result<std::path::PathBuf, String>),
     /// Something the runtime wants said (a copy or an opener that failed).
     Notice(toast::Level, String),
+    /// tmux did not take a copy (no tmux 3.2 here): put it on the clipboard with escapes.
+    CopyFallback(String),
 }
 
 /// The result of one load.
@@ -107,8 +109,11 @@ pub enum Cmd {
         /// The trace ID.
         id: String,
     },
-    /// Put this text on the clipboard (an OSC 52 escape written to the terminal).
+    /// Put this text on the clipboard (an OSC 52 escape written to the terminal; inside tmux,
+    /// through `tmux load-buffer`).
     Copy(String),
+    /// Put this text on the clipboard with escapes only (OSC 52, also wrapped for tmux).
+    CopyEscape(String),
     /// Open this URL with the platform's opener (`xdg-open`, `open`).
     OpenUrl(String),
     /// Write an export file and answer with [`Event::Exported`].
@@ -413,6 +418,7 @@ impl App {
                 self.notice(level, text);
                 Vec::new()
             }
+            Event::CopyFallback(text) => vec![Cmd::CopyEscape(text)],
         }
     }
 
