@@ -1,21 +1,21 @@
 //! xray-tui: AWS X-Ray traces in the terminal, from AWS, files, or a local daemon.
 //!
-//! The core (`model`, `engine`, `source`, `report`) has no terminal dependency, so the headless
-//! commands, the TUI and the tests share it.
+//! The layers, top to bottom (`docs/architecture.md` has the map and the rules, which
+//! `tests/architecture.rs` enforces):
+//!
+//! - [`cli`]: the command line and the headless commands; nothing imports it.
+//! - [`runtime`]: the terminal and the event loop; routes the app's commands to the source.
+//! - [`app`] (state and its pure `update`), [`ui`] (drawing), [`config`] (the TOML file).
+//! - [`source`]: files, AWS and the local daemon behind one seam.
+//! - [`filter`], [`engine`], [`model`]: the core; no source, no UI, no CLI.
 
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod daemon;
-pub mod demo;
-pub mod effects;
 pub mod engine;
 pub mod filter;
-pub mod headless;
-pub mod logging;
 pub mod model;
 pub mod paths;
-pub mod report;
+pub mod runtime;
 pub mod source;
-pub mod tui;
 pub mod ui;

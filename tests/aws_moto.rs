@@ -16,8 +16,9 @@ use aws_sdk_xray::config::retry::RetryConfig;
 use aws_sdk_xray::config::{BehaviorVersion, Credentials, Region};
 use fake_xray::{FakeXray, temp_path};
 use serde_json::Value;
+use xray_tui::model::{Event, Item};
 use xray_tui::source::aws::{AwsError, SummaryQuery, TimeRangeKind, Window, XRay};
-use xray_tui::source::{Event, Item, file};
+use xray_tui::source::file;
 
 fn now() -> f64 {
     SystemTime::now()
@@ -59,7 +60,11 @@ fn documents(max_traces: usize) -> Vec<String> {
         ),
         _ => {}
     };
-    file::load_bytes("demo", xray_tui::demo::DEMO_NDJSON.as_bytes(), &mut push);
+    file::load_bytes(
+        "demo",
+        xray_tui::source::load::DEMO_NDJSON.as_bytes(),
+        &mut push,
+    );
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/public");
     let mut paths = Vec::new();
     for dir in std::fs::read_dir(root).expect("fixtures").flatten() {
@@ -551,7 +556,7 @@ fn start_fetcher(
     disk_cache: Option<std::path::PathBuf>,
 ) -> (
     xray_tui::source::aws::live::Fetcher,
-    std::sync::mpsc::Receiver<xray_tui::source::aws::live::LiveEvent>,
+    std::sync::mpsc::Receiver<xray_tui::source::Update>,
 ) {
     use xray_tui::source::aws::live::{Connect, Fetcher, FetcherOptions};
     let (tx, rx) = std::sync::mpsc::channel();
@@ -572,9 +577,9 @@ fn start_fetcher(
 
 /// Waits for the first fetcher event that `pick` accepts (up to 30 s).
 fn wait_for<T>(
-    rx: &std::sync::mpsc::Receiver<xray_tui::source::aws::live::LiveEvent>,
+    rx: &std::sync::mpsc::Receiver<xray_tui::source::Update>,
     what: &str,
-    mut pick: impl FnMut(&xray_tui::source::aws::live::LiveEvent) -> Option<T>,
+    mut pick: impl FnMut(&xray_tui::source::Update) -> Option<T>,
 ) -> T {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
@@ -592,7 +597,8 @@ fn wait_for<T>(
 
 #[test]
 fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
-    use xray_tui::source::aws::live::{LiveEvent, Progress, Request};
+    use xray_tui::source::aws::live::Progress;
+    use xray_tui::source::{Feed, Query, Request, Snapshot, TraceFetched, Update};
     let Some(fake) = FakeXray::start(&[("XRAY_FAKE_PAGE_SIZE", "3")]) else {
         return;
     };
@@ -604,26 +610,25 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     let (fetcher, rx) = start_fetcher(x.clone(), Duration::from_millis(300), Some(cache.clone()));
 
     // Pages stream in as snapshots; the last one holds every trace of the window.
-    fetcher.send(Request::Query {
+    fetcher.send(Request::Query(Query {
         generation: 1,
         window: "1h".into(),
         filter: None,
         group: None,
         follow: false,
-    });
+    }));
     let mut snapshots = Vec::new();
     let done: Progress = wait_for(&rx, "the end of the query", |e| match e {
-        LiveEvent::Data {
+        Update::Snapshot(Snapshot {
             generation: 1,
             data,
-        } => {
+        }) => {
             snapshots.push(data.summaries.len());
             None
         }
-        LiveEvent::Progress {
-            generation: 1,
-            progress,
-        } if !progress.fetching && progress.pages > 0 => Some(progress.clone()),
+        Update::Feed(Feed::Aws(progress)) if !progress.fetching && progress.pages > 0 => {
+            Some((**progress).clone())
+        }
         _ => None,
     });
     assert_eq!(done.error, None);
@@ -638,7 +643,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     // A trace's documents are fetched when it is opened.
     fetcher.send(Request::Trace(want[0].clone()));
     let trace = wait_for(&rx, "the trace", |e| match e {
-        LiveEvent::Trace { id, result } if *id == want[0] => Some(result.clone()),
+        Update::Trace(TraceFetched { id, result }) if *id == want[0] => Some(result.clone()),
         _ => None,
     })
     .expect("the trace");
@@ -663,7 +668,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     let (offline, rx2) = start_fetcher(dead, Duration::from_secs(10), Some(cache.clone()));
     offline.send(Request::Trace(want[0].clone()));
     let again = wait_for(&rx2, "the cached trace", |e| match e {
-        LiveEvent::Trace { result, .. } => Some(result.clone()),
+        Update::Trace(TraceFetched { result, .. }) => Some(result.clone()),
         _ => None,
     })
     .expect("served from the disk cache");
@@ -687,28 +692,28 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     .to_string();
     assert_eq!(seed(&x, &[doc]).len(), 1);
     let n = wait_for(&rx, "the followed trace", |e| match e {
-        LiveEvent::Data {
+        Update::Snapshot(Snapshot {
             generation: 1,
             data,
-        } if data.summaries.iter().any(|s| s.id == new_id) => Some(data.summaries.len()),
+        }) if data.summaries.iter().any(|s| s.id == new_id) => Some(data.summaries.len()),
         _ => None,
     });
     assert_eq!(n, want.len() + 1);
 
     // A newer query supersedes the old one: its answers carry the new generation and the
     // service's filter applies.
-    fetcher.send(Request::Query {
+    fetcher.send(Request::Query(Query {
         generation: 2,
         window: "1h".into(),
         filter: Some("service(\"followed-service\")".into()),
         group: None,
         follow: false,
-    });
+    }));
     let ids = wait_for(&rx, "the filtered query", |e| match e {
-        LiveEvent::Data {
+        Update::Snapshot(Snapshot {
             generation: 2,
             data,
-        } => Some(
+        }) => Some(
             data.summaries
                 .iter()
                 .map(|s| s.id.clone())
@@ -769,7 +774,7 @@ fn the_app_browses_aws_with_paging_traces_on_demand_and_follow_mode() {
 
 #[test]
 fn get_trace_graph_returns_the_services_map_of_a_trace() {
-    use xray_tui::source::aws::live::{LiveEvent, Request};
+    use xray_tui::source::{Request, Update};
     let graph = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block02.json"
@@ -782,7 +787,7 @@ fn get_trace_graph_returns_the_services_map_of_a_trace() {
     let id = "1-5b186a9a-ef3c1e0a3ac4bca8bd2ba4d1".to_owned();
     fetcher.send(Request::TraceGraph(id.clone()));
     let g = wait_for(&rx, "the trace graph", |e| match e {
-        LiveEvent::TraceGraph { id: got, result } if *got == id => Some(result.clone()),
+        Update::TraceGraph { id: got, result } if *got == id => Some(result.clone()),
         _ => None,
     })
     .expect("GetTraceGraph");

@@ -7,9 +7,9 @@
 
 use proptest::prelude::*;
 use xray_tui::model::segment::Cause;
+use xray_tui::model::{Event, Item, Warning};
 use xray_tui::model::{Segment, TraceSummary};
 use xray_tui::source::file::{self, Format};
-use xray_tui::source::{Event, Item, Warning};
 
 const PUBLIC: &str = "tests/fixtures/public";
 const DERIVED: &str = "tests/fixtures/derived";

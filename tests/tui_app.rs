@@ -9,17 +9,18 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use xray_tui::app::keymap::{KEYMAP, keys_label};
 use xray_tui::app::list::{QuickFilter, SortColumn};
-use xray_tui::app::{App, Cmd, DataEvent, Event, LoadState, Mode};
+use xray_tui::app::{App, Cmd, Event, LoadState, Mode};
 use xray_tui::cli::SourceArgs;
 use xray_tui::engine::dataset::Dataset;
 use xray_tui::engine::waterfall::Status;
+use xray_tui::source::{Loaded, Request, Update};
 
 fn demo() -> Arc<Dataset> {
     let source = SourceArgs {
         demo: true,
         ..Default::default()
     };
-    Arc::new(xray_tui::headless::load(&source, &mut std::io::sink()).expect("demo loads"))
+    Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo loads"))
 }
 
 fn key(c: char) -> Event {
@@ -33,11 +34,11 @@ fn code(k: KeyCode) -> Event {
 fn loaded_app(w: u16, h: u16) -> App {
     let mut app = App::new("demo", Rect::new(0, 0, w, h));
     let cmds = app.start_load();
-    assert_eq!(cmds, vec![Cmd::Load { generation: 1 }]);
-    app.update(Event::Data(DataEvent {
+    assert_eq!(cmds, vec![Cmd::Source(Request::Load { generation: 1 })]);
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(demo()),
-    }));
+    })));
     assert_eq!(app.load, LoadState::Loaded);
     app
 }
@@ -83,18 +84,24 @@ fn n_jumps_to_the_next_fault_or_error_row() {
 #[test]
 fn stale_generation_data_is_dropped() {
     let mut app = App::new("demo", Rect::new(0, 0, 80, 24));
-    assert_eq!(app.start_load(), vec![Cmd::Load { generation: 1 }]);
-    assert_eq!(app.update(key('r')), vec![Cmd::Load { generation: 2 }]);
-    app.update(Event::Data(DataEvent {
+    assert_eq!(
+        app.start_load(),
+        vec![Cmd::Source(Request::Load { generation: 1 })]
+    );
+    assert_eq!(
+        app.update(key('r')),
+        vec![Cmd::Source(Request::Load { generation: 2 })]
+    );
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(demo()),
-    }));
+    })));
     assert_eq!(app.load, LoadState::Loading);
     assert!(app.data.is_none());
-    app.update(Event::Data(DataEvent {
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 2,
         result: Err("boom".into()),
-    }));
+    })));
     assert_eq!(app.load, LoadState::Failed("boom".into()));
 }
 
@@ -673,10 +680,10 @@ fn groups_config() -> xray_tui::config::Config {
 fn groups_apply_to_the_list_and_the_map() {
     let mut app = App::new("demo", Rect::new(0, 0, 120, 40)).with_config(groups_config());
     app.start_load();
-    app.update(Event::Data(DataEvent {
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(demo()),
-    }));
+    })));
     app.update(key('m'));
     let all_nodes = app.map.as_ref().expect("map").graph.services.len();
     assert!(app.map.as_ref().expect("map").filter.is_none());
@@ -873,7 +880,7 @@ fn read_back(path: &std::path::Path) -> Dataset {
         files: vec![path.display().to_string()],
         ..Default::default()
     };
-    xray_tui::headless::load(&source, &mut std::io::sink()).expect("export reads back")
+    xray_tui::cli::load(&source, &mut std::io::sink()).expect("export reads back")
 }
 
 /// `x` in the list exports the listed summaries (filtered, in their order) as
@@ -892,7 +899,7 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
     assert_eq!(rows, &app.list.visible);
     assert_eq!(export.file_name, format!("xray-traces-{}.json", rows.len()));
     let dir = temp_dir("export-list");
-    let path = xray_tui::effects::write_export(export, &dir).expect("written");
+    let path = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     assert_eq!(path, dir.join(&export.file_name));
     let data = app.data.clone().expect("data");
     let want: Vec<&str> = rows
@@ -907,7 +914,7 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
     got_sorted.sort_unstable();
     assert_eq!(got_sorted, want_sorted);
     // A second export does not overwrite the first.
-    let again = xray_tui::effects::write_export(export, &dir).expect("written");
+    let again = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     assert_ne!(again, path);
     // The runtime's answer becomes a toast.
     app.update(Event::Exported(Ok(path.clone())));
@@ -932,7 +939,7 @@ fn x_exports_the_open_trace_and_it_reads_back() {
     };
     assert_eq!(export.file_name, format!("xray-trace-{}.json", trace.id));
     let dir = temp_dir("export-trace");
-    let path = xray_tui::effects::write_export(export, &dir).expect("written");
+    let path = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     let back = read_back(&path);
     let ids: Vec<&str> = back.traces.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, vec![trace.id.as_str()]);

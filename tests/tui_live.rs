@@ -9,13 +9,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::app::{
-    App, Cmd, DaemonFeed, DataUpdate, Event, Feed, FetchQuery, LoadState, Mode, SourceKind,
-    TraceFetched,
-};
-use xray_tui::daemon::StatsSnapshot;
+use xray_tui::app::{App, Cmd, Event, LoadState, Mode};
 use xray_tui::engine::dataset::{Collector, Dataset};
-use xray_tui::source::{Event as SourceEvent, Item, file};
+use xray_tui::model::{Event as SourceEvent, Item};
+use xray_tui::source::daemon::StatsSnapshot;
+use xray_tui::source::file;
+use xray_tui::source::{
+    DaemonFeed, Feed, Loaded, Query, Request, Snapshot, SourceKind, TraceFetched, Update,
+};
 
 fn key(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -35,7 +36,7 @@ fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
 
 /// The demo's documents, line by line, with their trace IDs, in file order.
 fn demo_lines() -> Vec<(String, String)> {
-    xray_tui::demo::DEMO_NDJSON
+    xray_tui::source::load::DEMO_NDJSON
         .lines()
         .filter_map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).ok()?;
@@ -89,7 +90,10 @@ fn daemon_app(w: u16, h: u16) -> App {
 
 fn update(app: &mut App, data: Arc<Dataset>) {
     let generation = app.generation;
-    app.update(Event::Update(DataUpdate { generation, data }));
+    app.update(Event::Source(Update::Snapshot(Snapshot {
+        generation,
+        data,
+    })));
 }
 
 #[test]
@@ -151,15 +155,15 @@ fn stale_updates_are_dropped() {
     let cmds = app.start_load();
     assert_eq!(
         cmds,
-        vec![Cmd::Fetch(FetchQuery {
+        vec![Cmd::Source(Request::Query(Query {
             generation: 1,
-            ..FetchQuery::default()
-        })]
+            ..Query::default()
+        }))]
     );
-    app.update(Event::Update(DataUpdate {
+    app.update(Event::Source(Update::Snapshot(Snapshot {
         generation: 0,
         data: first(5),
-    }));
+    })));
     assert!(app.data.is_none(), "an answer to an older query is ignored");
     assert_eq!(app.load, LoadState::Loading);
 }
@@ -186,7 +190,7 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
     let id = selected_id(&app);
     assert_eq!(
         app.update(code(KeyCode::Enter)),
-        vec![Cmd::FetchTrace { id: id.clone() }]
+        vec![Cmd::Source(Request::Trace(id.clone()))]
     );
     assert_eq!(app.mode, Mode::List);
     let trace = Arc::clone(
@@ -195,10 +199,10 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
             .find(|t| t.id == id)
             .expect("the trace exists"),
     );
-    app.update(Event::Trace(TraceFetched {
+    app.update(Event::Source(Update::Trace(TraceFetched {
         id: id.clone(),
         result: Ok(trace),
-    }));
+    })));
     assert_eq!(app.mode, Mode::Trace);
     assert_eq!(app.view.as_ref().expect("open").trace.id, id);
     // Opening it again needs no fetch.
@@ -212,13 +216,13 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
     let mut cmds = typed(&mut app, "fault");
     cmds.extend(app.update(code(KeyCode::Enter)));
     assert!(
-        cmds.contains(&Cmd::Fetch(FetchQuery {
+        cmds.contains(&Cmd::Source(Request::Query(Query {
             generation: 2,
             window: String::new(),
             filter: Some("fault".into()),
             group: None,
             follow: false,
-        })),
+        }))),
         "{cmds:?}"
     );
     // A bad one is not sent.
@@ -234,19 +238,22 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
     app.update(code(KeyCode::Esc));
 
     // Follow mode and the time window.
-    assert_eq!(app.update(key('F')), vec![Cmd::Follow(true)]);
+    assert_eq!(
+        app.update(key('F')),
+        vec![Cmd::Source(Request::Follow(true))]
+    );
     app.update(key('w'));
     let mut cmds = typed(&mut app, "2h");
     cmds.extend(app.update(code(KeyCode::Enter)));
     assert_eq!(
         cmds,
-        vec![Cmd::Fetch(FetchQuery {
+        vec![Cmd::Source(Request::Query(Query {
             generation: 3,
             window: "2h".into(),
             filter: Some("fault".into()),
             group: None,
             follow: true,
-        })]
+        }))]
     );
     assert_eq!(app.window_label(), "last 2h");
 }
@@ -281,10 +288,10 @@ fn a_relative_window_over_files_ends_at_the_newest_trace() {
         .fold(f64::MIN, f64::max);
     let mut app = App::new("demo", Rect::new(0, 0, 120, 30));
     let generation = app.start_load().len() as u64;
-    app.update(Event::Data(xray_tui::app::DataEvent {
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation,
         result: Ok(Arc::clone(&data)),
-    }));
+    })));
     let all = app.list.visible.len();
     app.update(key('w'));
     typed(&mut app, "5m");
@@ -342,7 +349,7 @@ fn render(app: &App, w: u16, h: u16) -> String {
 #[test]
 fn the_daemon_waiting_screen_and_its_counters() {
     let mut app = daemon_app(100, 12);
-    app.update(Event::Feed(feed()));
+    app.update(Event::Source(Update::Feed(feed())));
     update(&mut app, Arc::new(Dataset::default()));
     let screen = render(&app, 100, 12);
     assert!(
@@ -358,10 +365,10 @@ fn the_daemon_waiting_screen_and_its_counters() {
 fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     let mut app = daemon_app(100, 30);
     update(&mut app, first(5));
-    app.update(Event::Feed(feed()));
+    app.update(Event::Source(Update::Feed(feed())));
     assert!(app.take_dirty());
     // The same counters again: nothing to redraw.
-    app.update(Event::Feed(feed()));
+    app.update(Event::Source(Update::Feed(feed())));
     assert!(!app.take_dirty());
     app.update(key('D'));
     assert!(app.diagnostics);
@@ -420,13 +427,13 @@ fn with_aws_the_trace_map_asks_the_service_and_keeps_the_local_map_when_it_has_n
     let id = selected_id(&app);
     app.update(code(KeyCode::Enter));
     let trace = Arc::clone(full.traces.iter().find(|t| t.id == id).expect("trace"));
-    app.update(Event::Trace(TraceFetched {
+    app.update(Event::Source(Update::Trace(TraceFetched {
         id: id.clone(),
         result: Ok(Arc::clone(&trace)),
-    }));
+    })));
     assert_eq!(
         app.update(key('m')),
-        vec![Cmd::FetchTraceGraph { id: id.clone() }]
+        vec![Cmd::Source(Request::TraceGraph(id.clone()))]
     );
     let local = app
         .map
@@ -435,26 +442,26 @@ fn with_aws_the_trace_map_asks_the_service_and_keeps_the_local_map_when_it_has_n
         .graph
         .clone();
     // Nothing from the service: the local map stays.
-    app.update(Event::TraceGraph {
+    app.update(Event::Source(Update::TraceGraph {
         id: id.clone(),
         result: Ok(Default::default()),
-    });
+    }));
     assert_eq!(app.map.as_ref().expect("map").graph, local);
     // The service's map replaces it.
     let mut theirs = local.clone();
     theirs.services.truncate(1);
     theirs.services[0].name = Some("from-the-service".into());
-    app.update(Event::TraceGraph {
+    app.update(Event::Source(Update::TraceGraph {
         id: id.clone(),
         result: Ok(theirs.clone()),
-    });
+    }));
     assert_eq!(app.map.as_ref().expect("map").graph, theirs);
     assert_eq!(app.mode, Mode::Map);
     // An answer for another trace changes nothing.
-    app.update(Event::TraceGraph {
+    app.update(Event::Source(Update::TraceGraph {
         id: "1-00000000-000000000000000000000000".into(),
         result: Ok(local.clone()),
-    });
+    }));
     assert_eq!(app.map.as_ref().expect("map").graph, theirs);
 }
 
@@ -463,7 +470,7 @@ fn live_screens_at_80x24_and_160x48() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         // The daemon, waiting for its first segment.
         let mut app = daemon_app(w, h);
-        app.update(Event::Feed(feed()));
+        app.update(Event::Source(Update::Feed(feed())));
         update(&mut app, Arc::new(Dataset::default()));
         insta::assert_snapshot!(format!("daemon_waiting_{w}x{h}"), render(&app, w, h));
         // Traces arrived; the diagnostics pane over them.
@@ -479,16 +486,18 @@ fn live_screens_at_80x24_and_160x48() {
         let mut aws = App::new("aws us-east-1", Rect::new(0, 0, w, h)).with_source(SourceKind::Aws);
         aws.start_load();
         update(&mut aws, summaries_only(&first(30)));
-        aws.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
-            region: "us-east-1".into(),
-            window: "last 15m".into(),
-            pages: 3,
-            traces_processed: 1200,
-            fetching: true,
-            following: true,
-            poll_every: Some(10),
-            ..Default::default()
-        }))));
+        aws.update(Event::Source(Update::Feed(Feed::Aws(Box::new(
+            xray_tui::source::AwsProgress {
+                region: "us-east-1".into(),
+                window: "last 15m".into(),
+                pages: 3,
+                traces_processed: 1200,
+                fetching: true,
+                following: true,
+                poll_every: Some(10),
+                ..Default::default()
+            },
+        )))));
         insta::assert_snapshot!(format!("aws_paging_{w}x{h}"), render(&aws, w, h));
     }
 }
@@ -498,27 +507,34 @@ fn an_aws_error_before_any_data_is_a_failed_load_that_says_why() {
     let mut app = App::new("aws", Rect::new(0, 0, 100, 20)).with_source(SourceKind::Aws);
     app.start_load();
     let error = "no AWS region configured\nhint: pass --region, or set AWS_REGION".to_owned();
-    app.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
-        error: Some(error.clone()),
-        ..Default::default()
-    }))));
+    app.update(Event::Source(Update::Feed(Feed::Aws(Box::new(
+        xray_tui::source::AwsProgress {
+            error: Some(error.clone()),
+            ..Default::default()
+        },
+    )))));
     assert_eq!(app.load, LoadState::Failed(error));
     let screen = render(&app, 100, 20);
     assert!(screen.contains("no AWS region configured"), "{screen}");
     assert!(!screen.contains("Loading"), "{screen}");
     // `r` asks again.
-    assert!(matches!(app.update(key('r')).as_slice(), [Cmd::Fetch(_)]));
+    assert!(matches!(
+        app.update(key('r')).as_slice(),
+        [Cmd::Source(Request::Query(_))]
+    ));
     // An error after an empty answer: the list says what X-Ray said.
-    app.update(Event::Update(DataUpdate {
+    app.update(Event::Source(Update::Snapshot(Snapshot {
         generation: app.generation,
         data: Arc::new(Dataset::default()),
-    }));
-    app.update(Event::Feed(Feed::Aws(Box::new(xray_tui::app::AwsFeed {
-        error: Some(
-            "access denied by AWS: not authorized to perform xray:GetTraceSummaries".into(),
-        ),
-        ..Default::default()
-    }))));
+    })));
+    app.update(Event::Source(Update::Feed(Feed::Aws(Box::new(
+        xray_tui::source::AwsProgress {
+            error: Some(
+                "access denied by AWS: not authorized to perform xray:GetTraceSummaries".into(),
+            ),
+            ..Default::default()
+        },
+    )))));
     let screen = render(&app, 100, 20);
     assert!(screen.contains("X-Ray answered with an error"), "{screen}");
     assert!(screen.contains("xray:GetTraceSummaries"), "{screen}");

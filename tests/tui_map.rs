@@ -7,16 +7,17 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::app::{App, DataEvent, Event, Mode};
+use xray_tui::app::{App, Event, Mode};
 use xray_tui::cli::SourceArgs;
 use xray_tui::engine::dataset::Dataset;
 use xray_tui::engine::service;
+use xray_tui::source::{Loaded, Update};
 
 const BLOCK07: &str =
     "tests/fixtures/public/awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json";
 
 fn load(source: &SourceArgs) -> Arc<Dataset> {
-    Arc::new(xray_tui::headless::load(source, &mut std::io::sink()).expect("loads"))
+    Arc::new(xray_tui::cli::load(source, &mut std::io::sink()).expect("loads"))
 }
 
 fn demo() -> Arc<Dataset> {
@@ -36,10 +37,10 @@ fn block07() -> Arc<Dataset> {
 fn app_with(data: Arc<Dataset>, w: u16, h: u16) -> App {
     let mut app = App::new("test", Rect::new(0, 0, w, h));
     app.start_load();
-    app.update(Event::Data(DataEvent {
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(data),
-    }));
+    })));
     app
 }
 

@@ -7,21 +7,22 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::app::{App, DataEvent, Event};
+use xray_tui::app::{App, Event};
 use xray_tui::cli::SourceArgs;
+use xray_tui::source::{Loaded, Update};
 
 fn app(w: u16, h: u16) -> App {
     let source = SourceArgs {
         demo: true,
         ..Default::default()
     };
-    let data = xray_tui::headless::load(&source, &mut std::io::sink()).expect("demo loads");
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo loads");
     let mut app = App::new("demo", Rect::new(0, 0, w, h));
     app.start_load();
-    app.update(Event::Data(DataEvent {
+    app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(Arc::new(data)),
-    }));
+    })));
     app
 }
 
@@ -124,10 +125,10 @@ fn trace_80x24_resources_tab() {
 fn load_failure_80x24() {
     let mut a = App::new("missing.json", Rect::new(0, 0, 80, 24));
     a.start_load();
-    a.update(Event::Data(DataEvent {
+    a.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Err("nothing could be loaded (unreadable: missing.json)".into()),
-    }));
+    })));
     insta::assert_snapshot!(render(&a).backend());
 }
 
@@ -209,10 +210,10 @@ fn with_groups(a: App) -> App {
     let data = a.data.clone().expect("loaded");
     let mut a = App::new("demo", a.size).with_config(config);
     a.start_load();
-    a.update(Event::Data(DataEvent {
+    a.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(data),
-    }));
+    })));
     a
 }
 
@@ -284,10 +285,10 @@ fn remaining_screens_160x48() {
     let mut a = App::new("demo", Rect::new(0, 0, 160, 48));
     a.start_load();
     insta::assert_snapshot!("loading_160x48", render(&a).backend());
-    a.update(Event::Data(DataEvent {
+    a.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Err("nothing could be loaded (unreadable: missing.json)".into()),
-    }));
+    })));
     insta::assert_snapshot!("load_failure_160x48", render(&a).backend());
 
     let mut a = app(160, 48);

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use crate::model::TraceSummary;
-use crate::report;
+use crate::model::format::url_path;
 
 /// A column the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +167,7 @@ fn compare(col: SortColumn, a: &TraceSummary, b: &TraceSummary) -> Ordering {
                 s.http
                     .as_ref()
                     .and_then(|h| h.http_url.as_deref())
-                    .map(|u| report::url_path(u).to_owned())
+                    .map(|u| url_path(u).to_owned())
             };
             p(a).cmp(&p(b))
         }

@@ -1,114 +1,37 @@
 //! Live sources in the app: the local daemon and AWS with paging and follow mode.
 //!
 //! Files load once; live sources keep answering. The runtime sends each newer snapshot as
-//! [`Event::Update`](super::Event::Update), which [`App`] applies *in place*: the selected
+//! a [`Snapshot`] ([`Update::Snapshot`](crate::source::Update::Snapshot)), which [`App`] applies *in place*: the selected
 //! trace stays selected (new traces stream in without moving it), the open trace is refreshed
 //! when more of it arrived, and the screen stays where it is. Counters and paging progress
 //! arrive separately as [`Feed`]s, so the status line can tick without touching the list.
 //! With AWS, the list holds the service's summaries and a trace's documents are fetched when it
-//! is opened ([`Cmd::FetchTrace`]); the filter prompt and the time
-//! window ask the service again ([`Cmd::Fetch`]).
+//! is opened ([`Request::Trace`]); the filter prompt and the time
+//! window ask the service again ([`Request::Query`]). The app asks the source what it can do
+//! ([`crate::source::Capabilities`]), never which source it is.
 
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::daemon::StatsSnapshot;
-use crate::engine::dataset::Dataset;
 use crate::model::Trace;
-use crate::source::aws::window::WindowSpec;
+use crate::model::window::WindowSpec;
+use crate::source::{Feed, Query, Request, Snapshot, SourceKind, TraceFetched};
 
 use super::{App, Cmd, LoadState, Mode};
-
-/// What kind of source the app shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SourceKind {
-    /// Files or the demo: loaded once (`r` loads again).
-    #[default]
-    Files,
-    /// `xray-tui listen`: the local daemon, always live.
-    Daemon,
-    /// The X-Ray API: summaries page by page, traces on demand, follow mode.
-    Aws,
-}
-
-/// A newer snapshot of a live source's data.
-#[derive(Debug, Clone)]
-pub struct DataUpdate {
-    /// The request this answers (AWS); the daemon always sends the current generation.
-    pub generation: u64,
-    /// Everything the source holds now.
-    pub data: Arc<Dataset>,
-}
-
-/// A trace fetched on demand.
-#[derive(Debug, Clone)]
-pub struct TraceFetched {
-    /// The trace ID asked for.
-    pub id: String,
-    /// The trace, or why it could not be fetched.
-    pub result: Result<Arc<Trace>, String>,
-}
-
-/// What the app asks an AWS fetcher for.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FetchQuery {
-    /// Answers carry this generation; older answers are dropped.
-    pub generation: u64,
-    /// The time window (`15m`, `3h`, `1d`, or `START..END` in RFC 3339 or epoch seconds).
-    pub window: String,
-    /// A filter expression, passed to the service.
-    pub filter: Option<String>,
-    /// An X-Ray group.
-    pub group: Option<String>,
-    /// Keep polling for new traces.
-    pub follow: bool,
-}
-
-/// Counters of a live source, for the status line and the diagnostics pane.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Feed {
-    /// Nothing live.
-    #[default]
-    None,
-    /// The local daemon.
-    Daemon(Box<DaemonFeed>),
-    /// The X-Ray API.
-    Aws(Box<AwsFeed>),
-}
-
-/// The local daemon's state.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DaemonFeed {
-    /// The UDP address segments are received on.
-    pub udp: String,
-    /// The TCP address sampling requests are answered on.
-    pub tcp: Option<String>,
-    /// The socket receive buffer datagrams can fill (bytes), as the kernel granted it.
-    pub recv_buffer: usize,
-    /// The counters.
-    pub stats: StatsSnapshot,
-    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
-    pub kernel_drops: Option<u64>,
-    /// The last rejected datagrams, newest last: `reason (size B): start of it`.
-    pub recent: Vec<String>,
-}
-
-/// The AWS fetcher's progress.
-pub use crate::source::aws::live::Progress as AwsFeed;
 
 impl App {
     /// Says what kind of source this app shows; live sources sort the newest trace first.
     pub fn with_source(mut self, kind: SourceKind) -> Self {
         self.source = kind;
-        if kind != SourceKind::Files {
+        if kind.capabilities().live {
             self.list.descending = true;
         }
         self
     }
 
     /// Applies a newer snapshot of a live source in place.
-    pub(super) fn apply_update(&mut self, u: DataUpdate) {
+    pub(super) fn apply_update(&mut self, u: Snapshot) {
         if u.generation != self.generation {
             return;
         }
@@ -252,13 +175,13 @@ impl App {
         self.generation += 1;
         self.load = LoadState::Loading;
         self.dirty = true;
-        vec![Cmd::Fetch(FetchQuery {
+        vec![Cmd::Source(Request::Query(Query {
             generation: self.generation,
             window: self.window.clone(),
             filter: self.list.expr.clone(),
             group: self.group.clone(),
             follow: self.follow,
-        })]
+        }))]
     }
 
     /// Opens a trace whose documents are not loaded: from the fetched ones, else asks AWS.
@@ -270,7 +193,7 @@ impl App {
         }
         self.pending_trace = Some(id.to_owned());
         self.message = Some(format!("fetching trace {id}…"));
-        vec![Cmd::FetchTrace { id: id.to_owned() }]
+        vec![Cmd::Source(Request::Trace(id.to_owned()))]
     }
 
     /// Opens `trace` in the trace view, with its summary for the header.
@@ -287,28 +210,25 @@ impl App {
 
     /// Turns follow mode on or off (AWS: polls for new traces; the daemon is always live).
     pub(super) fn toggle_follow(&mut self) -> Vec<Cmd> {
-        match self.source {
-            SourceKind::Aws => {
-                self.follow = !self.follow;
-                self.message = Some(
-                    if self.follow {
-                        "follow: polling for new traces"
-                    } else {
-                        "follow: off"
-                    }
-                    .into(),
-                );
-                vec![Cmd::Follow(self.follow)]
-            }
-            SourceKind::Daemon => {
-                self.toast_info("the local daemon is always live");
-                Vec::new()
-            }
-            SourceKind::Files => {
-                self.toast_info("follow mode needs a live source (AWS or listen)");
-                Vec::new()
-            }
+        let caps = self.caps();
+        if caps.follow {
+            self.follow = !self.follow;
+            self.message = Some(
+                if self.follow {
+                    "follow: polling for new traces"
+                } else {
+                    "follow: off"
+                }
+                .into(),
+            );
+            return vec![Cmd::Source(Request::Follow(self.follow))];
         }
+        self.toast_info(if caps.live {
+            "this source is always live"
+        } else {
+            "follow mode needs a live source (AWS or listen)"
+        });
+        Vec::new()
     }
 }
 
@@ -320,7 +240,7 @@ impl App {
     /// window ends at the newest trace, so `15m` over a file shows its last 15 minutes. With
     /// AWS the service applies the window; `None` shows everything.
     pub(super) fn window_range(&self) -> Option<(f64, f64)> {
-        if self.source == SourceKind::Aws || self.window.trim().is_empty() {
+        if self.caps().remote_query || self.window.trim().is_empty() {
             return None;
         }
         let spec = WindowSpec::parse(&self.window).ok()?;
@@ -338,14 +258,14 @@ impl App {
     pub fn window_label(&self) -> String {
         let text = self.window.trim();
         if text.is_empty() {
-            return if self.source == SourceKind::Aws {
+            return if self.caps().remote_query {
                 "last 15m".into()
             } else {
                 "all".into()
             };
         }
         match WindowSpec::parse(text) {
-            Ok(spec @ WindowSpec::Last(_)) if self.source != SourceKind::Aws => {
+            Ok(spec @ WindowSpec::Last(_)) if !self.caps().remote_query => {
                 format!("{} of the data", spec.describe(text))
             }
             Ok(spec) => spec.describe(text),
@@ -390,7 +310,7 @@ impl App {
         }
         self.window = text.to_owned();
         self.message = Some(format!("window: {}", self.window_label()));
-        if self.source == SourceKind::Aws {
+        if self.caps().remote_query {
             return self.fetch_query();
         }
         self.list.window = self.window_range();

@@ -499,7 +499,7 @@ impl App {
     pub(super) fn map_graph(&self) -> Option<(ServiceGraph, Option<String>)> {
         let data = self.data.as_ref()?;
         let filter = self.list_filter_label();
-        let live = self.source != super::SourceKind::Files;
+        let live = self.caps().live;
         Some(if data.traces.is_empty() {
             (data.graphs.first().cloned().unwrap_or_default(), None)
         } else if filter.is_some() {
@@ -555,9 +555,10 @@ impl App {
         let id = v.trace.id.clone();
         self.map = Some(MapState::new(graph, Some(id.clone())));
         self.mode = Mode::Map;
-        // With AWS, the service's own map of the trace replaces the local one when it comes.
-        if self.source == super::SourceKind::Aws {
-            self.pending.push(super::Cmd::FetchTraceGraph { id });
+        // A source with its own map of the trace (AWS): it replaces the local one when it comes.
+        if self.caps().trace_graph {
+            self.pending
+                .push(super::Cmd::Source(crate::source::Request::TraceGraph(id)));
         }
     }
 

@@ -31,9 +31,9 @@ use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
+use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
 use keymap::{Action, Scope};
 use list::{ListState, scroll_offset};
-pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
 
@@ -46,21 +46,8 @@ pub enum Event {
     Mouse(MouseEvent),
     /// The terminal is now this many columns and rows.
     Resize(u16, u16),
-    /// A load finished.
-    Data(DataEvent),
-    /// A live source has newer data: applied in place, the selection kept.
-    Update(DataUpdate),
-    /// A live source's counters or paging progress.
-    Feed(Feed),
-    /// A trace fetched on demand (AWS).
-    Trace(TraceFetched),
-    /// The service's map of a trace (AWS).
-    TraceGraph {
-        /// The trace.
-        id: String,
-        /// The graph, or why there is none.
-        result: Result<crate::model::ServiceGraph, String>,
-    },
+    /// The source answered a request, or has something new (data, counters, a trace).
+    Source(Update),
     /// Time passed (drives the loading spinner and expires toasts).
     Tick,
     /// An export finished: the file written, or why not.
@@ -71,44 +58,17 @@ pub enum Event {
     CopyFallback(String),
 }
 
-/// The result of one load.
-#[derive(Debug, Clone)]
-pub struct DataEvent {
-    /// The load this answers; answers to older loads are dropped.
-    pub generation: u64,
-    /// The data, or why there is none.
-    pub result: Result<Arc<Dataset>, String>,
-}
-
 /// Something the runtime should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
-    /// Load the sources and answer with [`Event::Data`] carrying this generation.
-    Load {
-        /// The generation to answer with.
-        generation: u64,
-    },
+    /// Ask the source for something; it answers with [`Event::Source`].
+    Source(Request),
     /// Restore the terminal and exit.
     Quit,
     /// Restore the terminal, stop the process (SIGTSTP), and set the terminal up again on resume.
     Suspend,
     /// Write the filter history (oldest first) to the data directory.
     SaveHistory(Vec<String>),
-    /// AWS: fetch summaries for this window, filter and group (superseding older queries).
-    Fetch(FetchQuery),
-    /// AWS: fetch this trace's documents and answer with [`Event::Trace`].
-    FetchTrace {
-        /// The trace ID.
-        id: String,
-    },
-    /// AWS: start or stop polling for new traces.
-    Follow(bool),
-    /// AWS: the service's map of this trace (`GetTraceGraph`), answered with
-    /// [`Event::TraceGraph`].
-    FetchTraceGraph {
-        /// The trace ID.
-        id: String,
-    },
     /// Put this text on the clipboard (an OSC 52 escape written to the terminal; inside tmux,
     /// through `tmux load-buffer`).
     Copy(String),
@@ -296,28 +256,57 @@ impl App {
         self
     }
 
-    /// Starts (or restarts) loading: a new generation, so any older answer is ignored. AWS
-    /// asks the service again; the daemon is always live and needs no load.
+    /// What the source can do.
+    pub fn caps(&self) -> Capabilities {
+        self.source.capabilities()
+    }
+
+    /// Starts (or restarts) loading: a new generation, so any older answer is ignored. A source
+    /// that evaluates queries itself (AWS) is asked again; one that pushes on its own (the
+    /// daemon) needs no load.
     pub fn start_load(&mut self) -> Vec<Cmd> {
-        match self.source {
-            SourceKind::Aws => return self.fetch_query(),
-            SourceKind::Daemon => {
-                // Nothing received yet is an empty list, not a load in progress.
-                if self.data.is_none() {
-                    self.data = Some(Arc::new(Dataset::default()));
-                }
-                self.load = LoadState::Loaded;
-                self.dirty = true;
-                return Vec::new();
+        let caps = self.caps();
+        if caps.remote_query {
+            return self.fetch_query();
+        }
+        if !caps.reload {
+            // Nothing received yet is an empty list, not a load in progress.
+            if self.data.is_none() {
+                self.data = Some(Arc::new(Dataset::default()));
             }
-            SourceKind::Files => {}
+            self.load = LoadState::Loaded;
+            self.dirty = true;
+            return Vec::new();
         }
         self.generation += 1;
         self.load = LoadState::Loading;
         self.dirty = true;
-        vec![Cmd::Load {
+        vec![Cmd::Source(Request::Load {
             generation: self.generation,
-        }]
+        })]
+    }
+
+    /// Applies what the source sent.
+    fn apply_source(&mut self, update: Update) {
+        match update {
+            Update::Loaded(d) => self.apply_loaded(d),
+            Update::Snapshot(u) => self.apply_update(u),
+            Update::Feed(f) => self.apply_feed(f),
+            Update::Trace(t) => self.apply_trace(t),
+            Update::TraceGraph { id, result } => self.apply_trace_graph(&id, result),
+        }
+    }
+
+    /// A whole load finished: its data replaces what was shown, unless a newer load started.
+    fn apply_loaded(&mut self, d: Loaded) {
+        if d.generation != self.generation {
+            return;
+        }
+        self.dirty = true;
+        match d.result {
+            Ok(data) => self.set_data(data),
+            Err(e) => self.load = LoadState::Failed(e),
+        }
     }
 
     /// Clears the dirty flag, saying whether a draw is due.
@@ -373,31 +362,8 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Event::Data(d) => {
-                if d.generation != self.generation {
-                    return Vec::new();
-                }
-                self.dirty = true;
-                match d.result {
-                    Ok(data) => self.set_data(data),
-                    Err(e) => self.load = LoadState::Failed(e),
-                }
-                Vec::new()
-            }
-            Event::Update(u) => {
-                self.apply_update(u);
-                Vec::new()
-            }
-            Event::Feed(f) => {
-                self.apply_feed(f);
-                Vec::new()
-            }
-            Event::Trace(t) => {
-                self.apply_trace(t);
-                Vec::new()
-            }
-            Event::TraceGraph { id, result } => {
-                self.apply_trace_graph(&id, result);
+            Event::Source(u) => {
+                self.apply_source(u);
                 Vec::new()
             }
             Event::Tick => {
@@ -623,7 +589,7 @@ impl App {
             self.list.matches = None;
             self.rebuild_list();
             self.message = None;
-            if self.source == SourceKind::Aws && had {
+            if self.caps().remote_query && had {
                 return Ok(self.fetch_query());
             }
             return Ok(Vec::new());
@@ -635,7 +601,7 @@ impl App {
             .map_err(|m| FilterError::new(m, 0..text.len()))?
             .to_owned();
         let f = filter::parse(&text)?;
-        if self.source == SourceKind::Aws {
+        if self.caps().remote_query {
             // The service evaluates it (after the local syntax check above).
             self.list.expr = Some(f.to_string());
             prompt::remember(&mut self.history, &f.to_string(), HISTORY_MAX);
@@ -800,7 +766,7 @@ impl App {
     /// applied the expression.
     fn reevaluate(&mut self) {
         self.list.window = self.window_range();
-        if self.source == SourceKind::Aws {
+        if self.caps().remote_query {
             self.list.matches = None;
             return;
         }
@@ -832,7 +798,7 @@ impl App {
             return;
         };
         let Some(trace) = self.trace_index.get(id).and_then(|&i| data.traces.get(i)) else {
-            if self.source == SourceKind::Aws {
+            if self.caps().traces_on_demand {
                 let cmds = self.open_remote(id);
                 self.pending.extend(cmds);
                 return;

@@ -24,7 +24,7 @@ use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
 use crate::model::Group;
-use crate::report;
+use crate::model::format::url_path;
 
 /// What an entry is, for its tag in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,7 +287,7 @@ pub fn data_entries(
                 let _ = write!(detail, "{m} ");
             }
             if let Some(u) = &h.http_url {
-                let _ = write!(detail, "{} ", report::url_path(u));
+                let _ = write!(detail, "{} ", url_path(u));
             }
             if let Some(c) = h.http_status {
                 let _ = write!(detail, "{c} ");

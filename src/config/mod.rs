@@ -69,13 +69,12 @@ impl Defaults {
     pub fn since_seconds(&self) -> Option<f64> {
         self.since
             .as_deref()
-            .and_then(|s| crate::source::aws::window::parse_since(s).ok())
+            .and_then(|s| crate::model::window::parse_since(s).ok())
     }
 
     fn check(&self) -> Result<(), String> {
         if let Some(s) = &self.since {
-            crate::source::aws::window::parse_since(s)
-                .map_err(|e| format!("defaults.since: {e}"))?;
+            crate::model::window::parse_since(s).map_err(|e| format!("defaults.since: {e}"))?;
         }
         if let Some(r) = &self.region {
             let ok = !r.is_empty()

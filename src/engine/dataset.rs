@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::{assemble, summarize};
+use crate::model::{Event, Item, Warning};
 use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
-use crate::source::{Event, Item, Warning};
 
 /// Everything loaded from the sources, ready to query.
 #[derive(Debug, Default, Clone)]
@@ -92,7 +92,7 @@ impl Collector {
             Event::Item(Item::Document(doc)) => match doc.trace_id.clone() {
                 Some(id) => self.add_doc(id, doc),
                 None => self.warnings.push(Warning {
-                    location: crate::source::Location {
+                    location: crate::model::Location {
                         source: "(input)".into(),
                         line: None,
                         column: None,

@@ -3,6 +3,7 @@
 
 pub mod assemble;
 pub mod dataset;
+pub mod export;
 pub mod find;
 pub mod graph;
 pub mod graph_layout;

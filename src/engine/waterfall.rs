@@ -42,6 +42,56 @@ pub struct Row {
     pub orphan: bool,
 }
 
+/// The cells of a timeline a row's bar covers: `[start, end)`, and whether it is open-ended
+/// (in progress: it runs to the end of the timeline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarCells {
+    /// First cell covered.
+    pub start: usize,
+    /// One past the last cell covered.
+    pub end: usize,
+    /// The entity is still in progress.
+    pub open: bool,
+}
+
+impl BarCells {
+    /// Whether cell `i` is part of the bar.
+    pub fn covers(self, i: usize) -> bool {
+        (self.start..self.end).contains(&i)
+    }
+}
+
+/// Where the bar of `[offset, offset + duration]` falls on a timeline of `width` cells for a
+/// `span`-second trace: the one geometry the app's waterfall and the text report share. A bar
+/// is at least one cell wide and never starts past the last cell; an in-progress entity
+/// (`duration` unknown) runs to the end; times that are not finite count as 0.
+pub fn bar_cells(offset: f64, duration: Option<f64>, span: f64, width: usize) -> BarCells {
+    let scale = if span > 0.0 { width as f64 / span } else { 0.0 };
+    let cell = |t: f64, round: fn(f64) -> f64| {
+        let c = round(t * scale);
+        if c.is_finite() && c > 0.0 {
+            c as usize
+        } else {
+            0
+        }
+    };
+    let start = cell(offset, f64::floor)
+        .min(width)
+        .min(width.saturating_sub(1));
+    match duration {
+        Some(d) => BarCells {
+            start,
+            end: cell(offset + d, f64::ceil).clamp(start + 1, width.max(start + 1)),
+            open: false,
+        },
+        None => BarCells {
+            start,
+            end: width,
+            open: true,
+        },
+    }
+}
+
 /// Skew-corrected start and shift of every node.
 struct Corrected {
     start: Vec<f64>,
@@ -171,6 +221,23 @@ pub fn segments_only(trace: &Trace) -> HashSet<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bars_cover_their_time_and_stay_on_the_timeline() {
+        let b = |o, d, span, w| {
+            let c = bar_cells(o, d, span, w);
+            (c.start, c.end, c.open)
+        };
+        assert_eq!(b(0.0, Some(1.0), 1.0, 4), (0, 4, false));
+        assert_eq!(b(0.5, Some(0.25), 1.0, 4), (2, 3, false));
+        assert_eq!(b(0.5, None, 1.0, 4), (2, 4, true));
+        // Zero span and zero duration: one cell at the start.
+        assert_eq!(b(0.0, Some(0.0), 0.0, 3), (0, 1, false));
+        // Past the end, negative or not finite: clamped, never empty.
+        assert_eq!(b(2.0, Some(1.0), 1.0, 4), (3, 4, false));
+        assert_eq!(b(-1.0, Some(f64::NAN), 1.0, 4), (0, 1, false));
+        assert_eq!(b(f64::INFINITY, None, 1.0, 4), (0, 4, true));
+    }
     use crate::engine::assemble;
     use crate::model::Segment;
     use proptest::prelude::*;

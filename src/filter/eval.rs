@@ -34,7 +34,8 @@ use super::ast::{
 };
 use super::error::{FilterError, closest};
 use crate::engine::service::{self, ServiceKey};
-use crate::model::summary::{FaultRootCause, ResponseTimeRootCause, SummaryAnnotationValue};
+use crate::model::rootcause::{PathEntity, RootCauseKind, RootCausePath};
+use crate::model::summary::SummaryAnnotationValue;
 use crate::model::{AnnotationValue, Group, Segment, Trace, TraceSummary};
 
 /// What evaluation can see besides the trace: the groups `group.name` refers to.
@@ -390,79 +391,47 @@ struct RcItem<'a> {
     len: usize,
 }
 
-fn fault_items(rc: &FaultRootCause, level: RcLevel) -> Vec<RcItem<'_>> {
+/// The items a rootcause block tests at `level`, from one path (faults, errors and response
+/// time alike: entities of a response-time path carry their coverage, failures their
+/// exceptions).
+fn path_items<'a>(p: &RootCausePath<'a>, level: RcLevel) -> Vec<RcItem<'a>> {
     let mut v = Vec::new();
-    for s in &rc.services {
+    for s in &p.services {
+        let last = s.last_entity();
         let base = RcItem {
-            name: s.name.as_deref(),
-            names: &s.names,
-            kind: s.kind.as_deref(),
-            account_id: s.account_id.as_deref(),
+            name: s.name,
+            names: s.names,
+            kind: s.kind,
+            account_id: s.account_id,
             message: None,
-            remote: s.entity_path.last().and_then(|e| e.remote).unwrap_or(false),
-            inferred: s.inferred.unwrap_or(false),
-            coverage: None,
+            remote: last.is_some_and(|e| e.remote),
+            inferred: s.inferred,
+            coverage: last.and_then(|e| e.coverage),
             index: 0,
             len: 0,
         };
+        let entity = |e: &PathEntity<'a>| RcItem {
+            name: e.name,
+            names: &[],
+            remote: e.remote,
+            coverage: e.coverage,
+            ..base
+        };
         match level {
             RcLevel::Service => v.push(base),
-            RcLevel::Entity => {
-                for e in &s.entity_path {
-                    v.push(RcItem {
-                        name: e.name.as_deref(),
-                        names: &[],
-                        remote: e.remote.unwrap_or(false),
-                        ..base
-                    });
-                }
-            }
-            RcLevel::Exception => {
-                for e in &s.entity_path {
-                    for x in &e.exceptions {
+            // A response-time path has no exceptions: its exception level is its entities.
+            RcLevel::Exception if p.kind != RootCauseKind::ResponseTime => {
+                for e in &s.entities {
+                    for x in e.exceptions {
                         v.push(RcItem {
                             name: x.name.as_deref(),
-                            names: &[],
                             message: x.message.as_deref(),
-                            remote: e.remote.unwrap_or(false),
-                            ..base
+                            ..entity(e)
                         });
                     }
                 }
             }
-        }
-    }
-    number(v)
-}
-
-fn rt_items(rc: &ResponseTimeRootCause, level: RcLevel) -> Vec<RcItem<'_>> {
-    let mut v = Vec::new();
-    for s in &rc.services {
-        let base = RcItem {
-            name: s.name.as_deref(),
-            names: &s.names,
-            kind: s.kind.as_deref(),
-            account_id: s.account_id.as_deref(),
-            message: None,
-            remote: s.entity_path.last().and_then(|e| e.remote).unwrap_or(false),
-            inferred: s.inferred.unwrap_or(false),
-            coverage: s.entity_path.last().and_then(|e| e.coverage),
-            index: 0,
-            len: 0,
-        };
-        match level {
-            RcLevel::Service => v.push(base),
-            RcLevel::Entity | RcLevel::Exception => {
-                for e in &s.entity_path {
-                    v.push(RcItem {
-                        name: e.name.as_deref(),
-                        names: &[],
-                        remote: e.remote.unwrap_or(false),
-                        coverage: e.coverage,
-                        ..base
-                    });
-                }
-            }
+            RcLevel::Entity | RcLevel::Exception => v.extend(s.entities.iter().map(entity)),
         }
     }
     number(v)
@@ -849,22 +818,16 @@ impl<'a> Env<'a> {
     }
 
     fn rootcause(&self, cat: RcCategory, level: RcLevel, block: Option<&Expr>) -> bool {
-        let s = self.summary;
-        let test = |items: Vec<RcItem>| items.iter().any(|it| block.is_none_or(|b| eval_rc(b, it)));
-        match cat {
-            RcCategory::Fault => s
-                .fault_root_causes
+        let kind = match cat {
+            RcCategory::Fault => RootCauseKind::Fault,
+            RcCategory::Error => RootCauseKind::Error,
+            RcCategory::ResponseTime => RootCauseKind::ResponseTime,
+        };
+        RootCausePath::of(self.summary, kind).iter().any(|p| {
+            path_items(p, level)
                 .iter()
-                .any(|rc| test(fault_items(rc, level))),
-            RcCategory::Error => s
-                .error_root_causes
-                .iter()
-                .any(|rc| test(fault_items(rc, level))),
-            RcCategory::ResponseTime => s
-                .response_time_root_causes
-                .iter()
-                .any(|rc| test(rt_items(rc, level))),
-        }
+                .any(|it| block.is_none_or(|b| eval_rc(b, it)))
+        })
     }
 
     fn rootcause_json(&self, pattern: &Json) -> bool {

@@ -30,8 +30,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
-use super::{Event, Item, Location, Warning};
 use crate::model::graph::Service;
+use crate::model::{Event, Item, Location, Warning};
 use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
 
 /// The input shapes [`detect`] tells apart. [`load_bytes`] reads all of them without being told.

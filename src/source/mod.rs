@@ -1,82 +1,299 @@
-//! Where X-Ray data comes from. Every source turns its input into a stream of [`Item`]s (and
-//! located [`Warning`]s for what it could not read); the engine's collector does the rest, so a
-//! file, the daemon and AWS feed the same pipeline.
+//! Sources: where X-Ray data comes from, behind one seam.
+//!
+//! Every source (files and the demo, the X-Ray API, the local daemon; OTLP next) plugs in the
+//! same way: [`start`] takes its [`Options`] and a sink, does its I/O on its own threads, and
+//! answers with [`Update`]s through the sink; the app asks for things with [`Request`]s sent
+//! through the [`Handle`]. The app never learns which source it talks to beyond its
+//! [`SourceKind`] and what that kind can do ([`Capabilities`]).
+//!
+//! This module is the vocabulary of that seam; the folders below it are the sources. A new
+//! source is a folder here, a variant of [`Options`] and of the private `Inner`, and a line in
+//! [`start`] and in [`Handle::send`].
 
 pub mod aws;
+pub mod daemon;
 pub mod file;
+pub mod load;
 
-use std::fmt;
+use std::sync::Arc;
 
-use crate::model::{Group, Segment, ServiceGraph, TraceSummary};
+use crate::engine::dataset::Dataset;
+use crate::model::{ServiceGraph, Trace};
 
-/// Where something was read: a file (or `-` for stdin), a line, and a column when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The path as given, or `-` for stdin.
-    pub source: String,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// 1-based column, when known.
-    pub column: Option<usize>,
+/// What kind of source the app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// Files or the demo: loaded once (`r` loads again).
+    #[default]
+    Files,
+    /// `xray-tui listen`: the local daemon, always live.
+    Daemon,
+    /// The X-Ray API: summaries page by page, traces on demand, follow mode.
+    Aws,
 }
 
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
+/// What a source can do. The app asks this, never "is this AWS?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Data keeps arriving on its own (newest first; snapshots applied in place).
+    pub live: bool,
+    /// The source itself evaluates the filter expression and the time window: changing either
+    /// is a new [`Request::Query`], not a local re-evaluation.
+    pub remote_query: bool,
+    /// The list holds summaries; a trace's documents are fetched when it is opened
+    /// ([`Request::Trace`]).
+    pub traces_on_demand: bool,
+    /// Follow mode can be switched on and off ([`Request::Follow`]).
+    pub follow: bool,
+    /// The source has its own map of a trace ([`Request::TraceGraph`]).
+    pub trace_graph: bool,
+    /// `r` loads the data again ([`Request::Load`]).
+    pub reload: bool,
+}
+
+impl SourceKind {
+    /// What this kind of source can do.
+    pub const fn capabilities(self) -> Capabilities {
+        match self {
+            SourceKind::Files => Capabilities {
+                live: false,
+                remote_query: false,
+                traces_on_demand: false,
+                follow: false,
+                trace_graph: false,
+                reload: true,
+            },
+            SourceKind::Daemon => Capabilities {
+                live: true,
+                remote_query: false,
+                traces_on_demand: false,
+                follow: false,
+                trace_graph: false,
+                reload: false,
+            },
+            SourceKind::Aws => Capabilities {
+                live: true,
+                remote_query: true,
+                traces_on_demand: true,
+                follow: true,
+                trace_graph: true,
+                reload: true,
+            },
+        }
+    }
+}
+
+/// What the app asks a source for. Answers come back as [`Update`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Load everything again, answered with [`Update::Loaded`] of this generation (files).
+    Load {
+        /// The generation to answer with; answers to older ones are dropped by the app.
+        generation: u64,
+    },
+    /// Summaries for a window, filter and group, superseding older queries (AWS).
+    Query(Query),
+    /// Start or stop polling for new traces (AWS).
+    Follow(bool),
+    /// One trace's documents, answered with [`Update::Trace`] (AWS).
+    Trace(String),
+    /// The source's own map of one trace, answered with [`Update::TraceGraph`] (AWS).
+    TraceGraph(String),
+}
+
+/// A query for a source that evaluates filters and windows itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// Answers carry this generation; older answers are dropped.
+    pub generation: u64,
+    /// The time window (`15m`, `3h`, `1d`, or `START..END` in RFC 3339 or epoch seconds);
+    /// empty: the last 15 minutes.
+    pub window: String,
+    /// A filter expression, passed to the service.
+    pub filter: Option<String>,
+    /// An X-Ray group.
+    pub group: Option<String>,
+    /// Keep polling for new traces.
+    pub follow: bool,
+}
+
+/// What a source tells the app.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// A whole load finished (or failed): replaces the data.
+    Loaded(Loaded),
+    /// A live source has newer data: applied in place, the selection kept.
+    Snapshot(Snapshot),
+    /// A live source's counters or paging progress.
+    Feed(Feed),
+    /// A trace fetched on demand.
+    Trace(TraceFetched),
+    /// The source's map of a trace.
+    TraceGraph {
+        /// The trace.
+        id: String,
+        /// The graph (empty when the source has none), or why there is none.
+        result: Result<ServiceGraph, String>,
+    },
+}
+
+/// The result of one load.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The load this answers; answers to older loads are dropped.
+    pub generation: u64,
+    /// The data, or why there is none.
+    pub result: Result<Arc<Dataset>, String>,
+}
+
+/// A newer snapshot of a live source's data.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The request this answers; a source that pushes on its own sends the generation of the
+    /// last [`Request::Load`] (0 before any).
+    pub generation: u64,
+    /// Everything the source holds now.
+    pub data: Arc<Dataset>,
+}
+
+/// A trace fetched on demand.
+#[derive(Debug, Clone)]
+pub struct TraceFetched {
+    /// The trace ID asked for.
+    pub id: String,
+    /// The trace, or why it could not be fetched.
+    pub result: Result<Arc<Trace>, String>,
+}
+
+/// Counters of a live source, for the status line and the diagnostics pane.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Feed {
+    /// Nothing live.
+    #[default]
+    None,
+    /// The local daemon.
+    Daemon(Box<DaemonFeed>),
+    /// The X-Ray API.
+    Aws(Box<AwsProgress>),
+}
+
+/// The local daemon's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DaemonFeed {
+    /// The UDP address segments are received on.
+    pub udp: String,
+    /// The TCP address sampling requests are answered on.
+    pub tcp: Option<String>,
+    /// The socket receive buffer datagrams can fill (bytes), as the kernel granted it.
+    pub recv_buffer: usize,
+    /// The counters.
+    pub stats: DaemonStats,
+    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
+    pub kernel_drops: Option<u64>,
+    /// The last rejected datagrams, newest last: `reason (size B): start of it`.
+    pub recent: Vec<String>,
+}
+
+/// The daemon's counters.
+pub use daemon::StatsSnapshot as DaemonStats;
+
+/// The AWS fetcher's progress (pages, traces processed, throttling, the last error).
+pub use aws::live::Progress as AwsProgress;
+
+/// Where updates go: called on the source's own threads.
+pub type Sink = Arc<dyn Fn(Update) + Send + Sync>;
+
+/// How to start a source.
+#[derive(Debug, Clone)]
+pub enum Options {
+    /// Files and the bundled demo.
+    Files(load::Files),
+    /// The X-Ray API.
+    Aws(aws::live::FetcherOptions),
+    /// The local daemon (`xray-tui listen`).
+    Daemon(daemon::DaemonOptions),
+}
+
+/// A source could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+/// A running source: send it [`Request`]s; [`Handle::stop`] ends it.
+pub struct Handle {
+    kind: SourceKind,
+    label: String,
+    inner: Inner,
+}
+
+enum Inner {
+    Files { files: load::Files, sink: Sink },
+    Aws(aws::live::Fetcher),
+    Daemon(daemon::pump::Pumped),
+}
+
+/// Starts a source. Its answers (and, for live sources, its snapshots and counters) go to
+/// `sink` from its own threads; nothing is loaded until the first [`Request`], except that a
+/// live source that pushes (the daemon) starts sending at once.
+pub fn start(options: Options, sink: Sink) -> Result<Handle, StartError> {
+    Ok(match options {
+        Options::Files(files) => Handle {
+            kind: SourceKind::Files,
+            label: files.label(),
+            inner: Inner::Files { files, sink },
+        },
+        Options::Aws(opts) => {
+            let label = format!("aws {}", opts.region_label());
+            let fetcher = aws::live::Fetcher::start(opts, move |u| sink(u))
+                .map_err(|e| StartError(e.to_string()))?;
+            Handle {
+                kind: SourceKind::Aws,
+                label,
+                inner: Inner::Aws(fetcher),
             }
         }
-        Ok(())
+        Options::Daemon(opts) => {
+            let pumped =
+                daemon::pump::Pumped::start(opts, sink).map_err(|e| StartError(e.to_string()))?;
+            Handle {
+                kind: SourceKind::Daemon,
+                label: format!("listen udp {}", pumped.daemon().udp_addr()),
+                inner: Inner::Daemon(pumped),
+            }
+        }
+    })
+}
+
+impl Handle {
+    /// What kind of source this is.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
     }
-}
 
-/// Something that could not be read, and where. The rest of the input still loads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    /// Where.
-    pub location: Location,
-    /// What was wrong, for a person (e.g. `Traces[0].Segments[2].Document: missing field "id"`).
-    pub message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
+    /// What the status line calls it (`demo, a.json`, `aws eu-west-1`, `listen udp ...`).
+    pub fn label(&self) -> &str {
+        &self.label
     }
-}
 
-/// One unit of data from a source.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    /// A segment document, or a subsegment sent on its own (has `trace_id`).
-    Document(Segment),
-    /// A whole trace, as `BatchGetTraces` returns it: all its documents at once.
-    Trace {
-        /// The trace ID.
-        id: String,
-        /// Its documents.
-        documents: Vec<Segment>,
-        /// The service said the trace was too large to return whole.
-        limit_exceeded: bool,
-    },
-    /// A trace summary, as `GetTraceSummaries` returns it.
-    Summary(TraceSummary),
-    /// A service graph, as `GetServiceGraph` returns it.
-    ServiceGraph(ServiceGraph),
-    /// Groups, as `GetGroups` returns them.
-    Groups(Vec<Group>),
-}
+    /// Asks the source for something; requests a source cannot answer are ignored.
+    pub fn send(&self, request: Request) {
+        match &self.inner {
+            Inner::Files { files, sink } => {
+                if let Request::Load { generation } = request {
+                    load::spawn(files.clone(), generation, Arc::clone(sink));
+                }
+            }
+            Inner::Aws(f) => f.send(request),
+            Inner::Daemon(p) => p.send(request),
+        }
+    }
 
-/// What a source emits: data, or a warning about data it had to skip.
-// Events are moved once from the parser to the collector; boxing would add an allocation each.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// Data.
-    Item(Item),
-    /// A located problem; loading goes on.
-    Warning(Warning),
+    /// Stops the source and says how it ended, when there is something to say (the daemon's
+    /// final counters).
+    pub fn stop(self) -> Option<String> {
+        match self.inner {
+            Inner::Files { .. } | Inner::Aws(_) => None,
+            Inner::Daemon(p) => Some(format!("stopped: {}", p.stop())),
+        }
+    }
 }

@@ -69,7 +69,7 @@ pub fn lines(
         DetailTab::Overview => {
             let mut out = overview(trace, row, doc);
             if let Some(s) = summary.filter(|_| trace.root_segment() == Some(row.node)) {
-                let causes = crate::report::root_causes_text(s);
+                let causes = crate::model::rootcause::failures_text(s);
                 for l in causes.lines().filter(|l| !l.is_empty()) {
                     let style = if l.starts_with(' ') {
                         Style::new()

@@ -10,8 +10,8 @@ use super::{centered_message, spinner, theme};
 use crate::app::list::SortColumn;
 use crate::app::{App, LoadState};
 use crate::model::TraceSummary;
+use crate::model::format::{Flags, url_path};
 use crate::model::time::{format_clock, format_duration, format_utc};
-use crate::report;
 
 /// Draws the header line and the table.
 pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
@@ -33,8 +33,8 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         return;
     };
     if app.list.visible.is_empty() {
-        let lines = match (&app.feed, app.source) {
-            (crate::app::Feed::Daemon(d), _) if data.summaries.is_empty() => vec![
+        let lines = match (&app.feed, app.caps()) {
+            (crate::source::Feed::Daemon(d), _) if data.summaries.is_empty() => vec![
                 Line::raw(format!("Listening for X-Ray segments on udp {}", d.udp)),
                 Line::raw(format!(
                     "Point an X-Ray SDK here: AWS_XRAY_DAEMON_ADDRESS={}",
@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                     theme::dim(),
                 ),
             ],
-            (crate::app::Feed::Aws(p), _) if data.summaries.is_empty() && p.error.is_some() => {
+            (crate::source::Feed::Aws(p), _) if data.summaries.is_empty() && p.error.is_some() => {
                 let mut lines = vec![Line::styled(
                     "X-Ray answered with an error",
                     Style::new().fg(theme::FAULT),
@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                 ));
                 lines
             }
-            (_, crate::app::SourceKind::Aws) if data.summaries.is_empty() => vec![
+            (_, caps) if caps.remote_query && data.summaries.is_empty() => vec![
                 Line::raw(format!("No traces in the window ({})", app.window_label())),
                 Line::styled(
                     "w changes the window, / the filter, F follows new traces",
@@ -172,7 +172,7 @@ fn header_line(app: &App) -> Line<'static> {
             app.list.sort.label(),
             if app.list.descending { "▼" } else { "▲" }
         )));
-        if !app.window.trim().is_empty() || app.source == crate::app::SourceKind::Aws {
+        if !app.window.trim().is_empty() || app.caps().remote_query {
             spans.push(Span::styled(
                 format!("│ window {} ", app.window_label()),
                 Style::new().fg(Color::Cyan),
@@ -190,7 +190,7 @@ fn header_line(app: &App) -> Line<'static> {
 }
 
 fn flag_spans(s: &TraceSummary) -> Line<'static> {
-    let flags = report::flags(s);
+    let flags = Flags::of(s).to_string();
     let colors = [theme::FAULT, theme::ERROR, theme::THROTTLE, theme::PARTIAL];
     Line::from(
         flags
@@ -231,7 +231,7 @@ fn row(s: &TraceSummary, wide: bool) -> Row<'static> {
         ),
         Cell::from(
             http.and_then(|h| h.http_url.as_deref())
-                .map_or("-", report::url_path)
+                .map_or("-", url_path)
                 .to_owned(),
         ),
         Cell::from(status.map(|c| c.to_string()).unwrap_or_else(dash)).style(status_style),

@@ -9,8 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::app::{App, Feed};
+use crate::app::App;
 use crate::model::time::format_utc;
+use crate::source::Feed;
 
 /// The live source's counters for the status line.
 pub fn status_spans(app: &App) -> Vec<Span<'static>> {

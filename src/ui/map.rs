@@ -2,7 +2,7 @@
 //! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
 //! health), plus a footer or sidebar with the selected node's statistics.
 
-use crate::report::truncate;
+use crate::model::format::truncate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

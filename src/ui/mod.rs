@@ -96,7 +96,7 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
         LoadState::Loaded => {
             if let Some(d) = &app.data {
                 // Live sources count in their own spans (and the header counts the list).
-                if app.feed == crate::app::Feed::None {
+                if app.feed == crate::source::Feed::None {
                     left.push(sep());
                     left.push(Span::raw(format!(
                         "{} traces, {} summaries ",

@@ -11,9 +11,8 @@ use super::{details, theme};
 use crate::app::App;
 use crate::app::layout::trace_split;
 use crate::app::trace_view::TraceView;
-use crate::engine::waterfall::{Row, Status};
+use crate::engine::waterfall::{self, Row, Status};
 use crate::model::time::{format_duration, format_utc};
-use crate::report;
 
 /// Draws the header, the waterfall and the details pane.
 pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
@@ -34,7 +33,7 @@ fn header_line(v: &TraceView) -> Line<'static> {
             h.http_method.clone(),
             h.http_url
                 .as_deref()
-                .map(|u| report::url_path(u).to_owned()),
+                .map(|u| crate::model::format::url_path(u).to_owned()),
             h.http_status.map(|c| c.to_string()),
         ]
         .into_iter()
@@ -125,28 +124,8 @@ fn axis(cols: &Columns, span: f64) -> Line<'static> {
 
 /// The cells `[start, end)` a row's bar covers, and whether it is open-ended.
 fn bar_cells(row: &Row, span: f64, width: usize) -> (usize, usize, bool) {
-    let scale = if span > 0.0 { width as f64 / span } else { 0.0 };
-    let cell = |t: f64| {
-        let c = (t * scale).floor();
-        if c.is_finite() && c > 0.0 {
-            (c as usize).min(width)
-        } else {
-            0
-        }
-    };
-    let start = cell(row.offset).min(width.saturating_sub(1));
-    match row.duration {
-        Some(d) => {
-            let end = ((row.offset + d) * scale).ceil();
-            let end = if end.is_finite() && end > 0.0 {
-                end as usize
-            } else {
-                0
-            };
-            (start, end.clamp(start + 1, width.max(start + 1)), false)
-        }
-        None => (start, width, true),
-    }
+    let c = waterfall::bar_cells(row.offset, row.duration, span, width);
+    (c.start, c.end, c.open)
 }
 
 fn waterfall(frame: &mut Frame, v: &TraceView, area: Rect) {

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use xray_tui::daemon::stats::kernel_rcvbuf_errors;
-use xray_tui::daemon::{Daemon, DaemonAddress, DaemonOptions};
 use xray_tui::model::trace::NodeKind;
+use xray_tui::source::daemon::stats::kernel_rcvbuf_errors;
+use xray_tui::source::daemon::{Daemon, DaemonAddress, DaemonOptions};
 
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
 
@@ -87,7 +87,8 @@ fn ui_load(daemon: &Daemon, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<us
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use ratatui::layout::Rect;
-    use xray_tui::app::{App, DataUpdate, Event, SourceKind};
+    use xray_tui::app::{App, Event};
+    use xray_tui::source::{Snapshot, SourceKind, Update};
     let (store, stats) = (daemon.store().clone(), daemon.stats().clone());
     std::thread::spawn(move || {
         let (mut version, mut snapshots) = (u64::MAX, 0);
@@ -102,15 +103,15 @@ fn ui_load(daemon: &Daemon, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<us
             if v != version && Instant::now() >= next {
                 version = v;
                 let started = Instant::now();
-                if let Some(data) = xray_tui::daemon::snapshot(&store) {
+                if let Some(data) = xray_tui::source::daemon::snapshot(&store) {
                     snapshots += 1;
                     let generation = app.generation;
-                    app.update(Event::Update(DataUpdate {
+                    app.update(Event::Source(Update::Snapshot(Snapshot {
                         generation,
                         data: Arc::new(data),
-                    }));
+                    })));
                 }
-                next = started + xray_tui::daemon::snapshot_interval(started.elapsed());
+                next = started + xray_tui::source::daemon::snapshot_interval(started.elapsed());
             }
             let _ = term.draw(|f| xray_tui::ui::draw(f, &app));
             std::thread::sleep(Duration::from_millis(250));
@@ -169,7 +170,7 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
     let send_secs = t0.elapsed().as_secs_f64();
     // Wait until everything received has been handled (or nothing moves for 300 ms).
     let stats = daemon.stats().clone();
-    let done = |s: &xray_tui::daemon::StatsSnapshot| {
+    let done = |s: &xray_tui::source::daemon::StatsSnapshot| {
         if bare {
             s.received
         } else {
@@ -227,8 +228,8 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<Vec<T>> {
 
 /// The parser thread's work per datagram, without sockets: parse, store, assemble.
 fn micro(size: usize, n: u64, per_trace: u64) {
-    use xray_tui::daemon::datagram::check_datagram;
-    use xray_tui::daemon::{LiveStore, parse_datagram};
+    use xray_tui::source::daemon::datagram::check_datagram;
+    use xray_tui::source::daemon::{LiveStore, parse_datagram};
     let (mut d, at) = template(size);
     let mut dgs = Vec::new();
     for i in 0..n {
@@ -245,7 +246,7 @@ fn micro(size: usize, n: u64, per_trace: u64) {
     let parse = t.elapsed();
     // Ingest (the parser thread's per-datagram work) as the daemon runs: check + file under
     // the trace ID, at the default trace limit, so most new traces evict an old one.
-    let mut store = LiveStore::new(xray_tui::daemon::store::DEFAULT_TRACE_LIMIT);
+    let mut store = LiveStore::new(xray_tui::source::daemon::store::DEFAULT_TRACE_LIMIT);
     let t = Instant::now();
     for d in &dgs {
         if let Ok(c) = check_datagram(d) {
@@ -257,12 +258,12 @@ fn micro(size: usize, n: u64, per_trace: u64) {
     let kept = store.refresh().assembled;
     let refresh_kept = t.elapsed();
     let t = Instant::now();
-    let copied = xray_tui::daemon::store::Assembled::from(&store);
+    let copied = xray_tui::source::daemon::store::Assembled::from(&store);
     let under_lock = t.elapsed();
     drop(copied);
     let store = std::sync::Mutex::new(store);
     let t = Instant::now();
-    let shown = xray_tui::daemon::snapshot(&store).map_or(0, |d| d.traces.len());
+    let shown = xray_tui::source::daemon::snapshot(&store).map_or(0, |d| d.traces.len());
     let snapshot = t.elapsed();
     println!(
         "micro {size} B x {n}, {per_trace} a trace: check alone {:.2} µs/doc; ingest at the default trace limit \
@@ -304,7 +305,7 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
                 if v != version && Instant::now() >= next {
                     version = v;
                     let started = Instant::now();
-                    if let Some(d) = xray_tui::daemon::snapshot(&store) {
+                    if let Some(d) = xray_tui::source::daemon::snapshot(&store) {
                         let docs: usize = d
                             .traces
                             .iter()
@@ -319,7 +320,7 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
                             return Some(Instant::now());
                         }
                     }
-                    next = started + xray_tui::daemon::snapshot_interval(started.elapsed());
+                    next = started + xray_tui::source::daemon::snapshot_interval(started.elapsed());
                 }
                 std::thread::sleep(Duration::from_millis(250));
             }

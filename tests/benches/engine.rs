@@ -19,7 +19,7 @@ fn main() {
 
 /// The demo, `copies` times, each copy with its own trace IDs (~1.7 MB per copy).
 fn scaled_demo(copies: usize) -> String {
-    let demo = xray_tui::demo::DEMO_NDJSON;
+    let demo = xray_tui::source::load::DEMO_NDJSON;
     let mut out = String::with_capacity(demo.len() * copies);
     for c in 0..copies {
         if c == 0 {
@@ -62,9 +62,9 @@ fn load_ndjson(bencher: Bencher, copies: usize) {
 /// The same documents as one `batch-get-traces` file (documents as JSON strings).
 #[divan::bench]
 fn load_batch_get_traces(bencher: Bencher) {
-    let data = load(xray_tui::demo::DEMO_NDJSON);
+    let data = load(xray_tui::source::load::DEMO_NDJSON);
     let traces: Vec<&Trace> = data.traces.iter().map(Arc::as_ref).collect();
-    let batch = xray_tui::report::batch_traces(&traces).expect("encodes");
+    let batch = xray_tui::engine::export::batch_traces(&traces).expect("encodes");
     let text = serde_json::to_string_pretty(&batch).expect("encodes");
     bencher
         .counter(BytesCount::new(text.len()))
@@ -74,7 +74,7 @@ fn load_batch_get_traces(bencher: Bencher) {
 /// Summaries of every demo trace.
 #[divan::bench]
 fn summarize_demo(bencher: Bencher) {
-    let data = load(xray_tui::demo::DEMO_NDJSON);
+    let data = load(xray_tui::source::load::DEMO_NDJSON);
     bencher
         .counter(ItemsCount::new(data.traces.len()))
         .bench(|| {

@@ -218,3 +218,16 @@ pub fn group(g: &sdk::GroupSummary) -> Group {
         }),
     }
 }
+
+/// The API's `TimeRangeType` for a window kind.
+pub fn time_range_type(
+    kind: crate::model::window::TimeRangeKind,
+) -> aws_sdk_xray::types::TimeRangeType {
+    use crate::model::window::TimeRangeKind as K;
+    use aws_sdk_xray::types::TimeRangeType as T;
+    match kind {
+        K::TraceId => T::TraceId,
+        K::Event => T::Event,
+        K::Service => T::Service,
+    }
+}

@@ -58,6 +58,12 @@ pub enum AwsError {
     Other(String),
 }
 
+impl From<crate::model::window::WindowError> for AwsError {
+    fn from(e: crate::model::window::WindowError) -> Self {
+        AwsError::Time(e.0)
+    }
+}
+
 impl AwsError {
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {

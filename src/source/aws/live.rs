@@ -1,5 +1,5 @@
 //! The AWS fetcher the TUI talks to: a thread that owns the X-Ray client and an async runtime,
-//! takes [`Request`]s, and answers with [`LiveEvent`]s through a callback. The UI never waits
+//! takes [`Request`]s, and answers with [`Update`]s through a callback. The UI never waits
 //! on it.
 //!
 //! - A [`Request::Query`] supersedes the one before it (its task is aborted; answers carry the
@@ -23,11 +23,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, watch};
 
-use super::window::WindowSpec;
 use super::{AwsError, AwsOptions, SummaryQuery, TimeRangeKind, Window, XRay};
 use crate::engine::dataset::{Collector, Dataset};
+use crate::model::window::WindowSpec;
+use crate::model::{Event, Item};
 use crate::model::{Group, ServiceGraph, Trace, TraceSummary};
-use crate::source::{Event, Item};
+use crate::source::{Feed, Query, Request, Snapshot, TraceFetched, Update};
 
 /// How often follow mode polls, when the service is not throttling.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(10);
@@ -39,30 +40,6 @@ pub const FOLLOW_OVERLAP_SECS: f64 = 60.0;
 pub const TRACE_CACHE: usize = 500;
 /// Snapshots are sent at most this often while pages stream in.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
-
-/// What the app asks of the fetcher.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    /// Summaries for a window, a filter expression and a group (superseding older queries).
-    Query {
-        /// Answers carry it.
-        generation: u64,
-        /// `15m`, `2h`, `START..END`; empty: the last 15 minutes.
-        window: String,
-        /// Passed to the service unchanged.
-        filter: Option<String>,
-        /// An X-Ray group.
-        group: Option<String>,
-        /// Poll for new traces after the first answer.
-        follow: bool,
-    },
-    /// Start or stop polling for the current query.
-    Follow(bool),
-    /// One trace's documents.
-    Trace(String),
-    /// The service's map of one trace (`GetTraceGraph`).
-    TraceGraph(String),
-}
 
 /// The fetcher's progress, for the status line.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,39 +64,6 @@ pub struct Progress {
     pub throttled: bool,
     /// The last error, with a hint.
     pub error: Option<String>,
-}
-
-/// What the fetcher reports.
-#[derive(Debug, Clone)]
-pub enum LiveEvent {
-    /// Everything the current query has so far (summaries, the window's graph, the groups).
-    Data {
-        /// The query's generation.
-        generation: u64,
-        /// The snapshot.
-        data: Arc<Dataset>,
-    },
-    /// Progress of the current query.
-    Progress {
-        /// The query's generation.
-        generation: u64,
-        /// The progress.
-        progress: Progress,
-    },
-    /// The service's map of a trace (empty when the service has none).
-    TraceGraph {
-        /// The trace ID asked for.
-        id: String,
-        /// The graph, or why not.
-        result: Result<ServiceGraph, String>,
-    },
-    /// A requested trace.
-    Trace {
-        /// The trace ID asked for.
-        id: String,
-        /// The trace, or why not.
-        result: Result<Arc<Trace>, String>,
-    },
 }
 
 /// A running fetcher; dropping it stops the thread.
@@ -150,6 +94,24 @@ pub struct FetcherOptions {
     /// A directory for finished traces ([`default_cache_dir`]); `None` keeps them in memory
     /// only.
     pub disk_cache: Option<PathBuf>,
+}
+
+impl FetcherOptions {
+    /// The region the status line and console URLs name: the configured one, else
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`; empty when none is known.
+    pub fn region_label(&self) -> String {
+        let configured = match &self.connect {
+            Connect::Options(o) => o.region.clone(),
+            Connect::Client(_) => None,
+        };
+        configured
+            .or_else(|| {
+                ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Where finished traces are cached: `$XRAY_TUI_CACHE`, else the platform's cache directory
@@ -195,7 +157,8 @@ fn write_cached(dir: &Path, trace: &Trace) {
     let Some(path) = cache_file(dir, &trace.id) else {
         return;
     };
-    let Ok(json) = crate::report::batch_traces(&[trace]).and_then(|b| serde_json::to_vec(&b))
+    let Ok(json) =
+        crate::engine::export::batch_traces(&[trace]).and_then(|b| serde_json::to_vec(&b))
     else {
         return;
     };
@@ -211,7 +174,7 @@ impl Fetcher {
     /// Starts the fetcher thread. `sink` gets every event (from the fetcher's threads).
     pub fn start(
         opts: FetcherOptions,
-        sink: impl Fn(LiveEvent) + Send + Sync + 'static,
+        sink: impl Fn(Update) + Send + Sync + 'static,
     ) -> std::io::Result<Fetcher> {
         let (tx, rx) = mpsc::unbounded_channel();
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -231,7 +194,7 @@ impl Fetcher {
     }
 }
 
-type Sink = Arc<dyn Fn(LiveEvent) + Send + Sync>;
+type Sink = Arc<dyn Fn(Update) + Send + Sync>;
 
 /// A bounded least-recently-used cache of full traces.
 #[derive(Debug, Default)]
@@ -281,24 +244,17 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                     x
                 }
                 Err(e) => {
-                    let generation = match &req {
-                        Request::Query { generation, .. } => *generation,
-                        _ => 0,
-                    };
-                    sink(LiveEvent::Progress {
-                        generation,
-                        progress: Progress {
-                            region: region_label.clone(),
-                            error: Some(e.with_hint()),
-                            ..Progress::default()
-                        },
-                    });
+                    sink(Update::Feed(Feed::Aws(Box::new(Progress {
+                        region: region_label.clone(),
+                        error: Some(e.with_hint()),
+                        ..Progress::default()
+                    }))));
                     match req {
-                        Request::Trace(id) => sink(LiveEvent::Trace {
+                        Request::Trace(id) => sink(Update::Trace(TraceFetched {
                             id,
                             result: Err(e.to_string()),
-                        }),
-                        Request::TraceGraph(id) => sink(LiveEvent::TraceGraph {
+                        })),
+                        Request::TraceGraph(id) => sink(Update::TraceGraph {
                             id,
                             result: Err(e.to_string()),
                         }),
@@ -309,13 +265,13 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
             },
         };
         match req {
-            Request::Query {
+            Request::Query(Query {
                 generation,
                 window,
                 filter,
                 group,
                 follow,
-            } => {
+            }) => {
                 if let Some(q) = query.take() {
                     q.abort();
                 }
@@ -337,6 +293,8 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
             Request::Follow(on) => {
                 let _ = follow_tx.send(on);
             }
+            // Summaries are always asked for again with a query.
+            Request::Load { .. } => {}
             Request::TraceGraph(id) => {
                 let sink = Arc::clone(&sink);
                 tokio::spawn(async move {
@@ -344,7 +302,7 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                         .trace_graph(std::slice::from_ref(&id))
                         .await
                         .map_err(|e| e.with_hint());
-                    sink(LiveEvent::TraceGraph { id, result });
+                    sink(Update::TraceGraph { id, result });
                 });
             }
             Request::Trace(id) => {
@@ -353,7 +311,7 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                 let disk = opts.disk_cache.clone();
                 tokio::spawn(async move {
                     let result = trace(&client, &id, &cache, disk).await;
-                    sink(LiveEvent::Trace { id, result });
+                    sink(Update::Trace(TraceFetched { id, result }));
                 });
             }
         }
@@ -477,17 +435,14 @@ impl Gathered {
 
 impl QueryJob {
     fn progress(&self, p: &Progress) {
-        (self.sink)(LiveEvent::Progress {
-            generation: self.generation,
-            progress: p.clone(),
-        });
+        (self.sink)(Update::Feed(Feed::Aws(Box::new(p.clone()))));
     }
 
     fn data(&self, g: &Gathered) {
-        (self.sink)(LiveEvent::Data {
+        (self.sink)(Update::Snapshot(Snapshot {
             generation: self.generation,
             data: g.snapshot(),
-        });
+        }));
     }
 
     async fn run(mut self) {
@@ -543,12 +498,8 @@ impl QueryJob {
                 if last_sent.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
                     last_sent = Some(std::time::Instant::now());
                     let data = g.snapshot();
-                    sink(LiveEvent::Data { generation, data });
-                    let progress = p.clone();
-                    sink(LiveEvent::Progress {
-                        generation,
-                        progress,
-                    });
+                    sink(Update::Snapshot(Snapshot { generation, data }));
+                    sink(Update::Feed(Feed::Aws(Box::new(p.clone()))));
                 }
             })
             .await;

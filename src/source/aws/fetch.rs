@@ -1,5 +1,5 @@
-//! The AWS source for the headless commands: a tokio runtime for the duration of one command,
-//! and the calls each command needs, feeding the same collector as the file source.
+//! AWS for one command (`query`, `trace`, `graph`): a tokio runtime for the duration of the
+//! command, and the calls it needs, feeding the same collector as the file source.
 //!
 //! `query` lists IDs with `GetTraceSummaries`, then fetches those traces with `BatchGetTraces`
 //! and lets the engine compute the summaries, exactly as for files: the same documents give
@@ -7,13 +7,10 @@
 //! instead (one call per page, no trace fetch).
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use super::AwsError;
-use super::{AwsOptions, SummaryQuery, Window, XRay};
-use crate::cli::SourceArgs;
+use super::{AwsError, AwsOptions, SummaryQuery, Window, XRay};
 use crate::engine::dataset::{Collector, Dataset};
-use crate::source::{Event, Item};
+use crate::model::{Event, Item};
 
 /// What a headless command needs from AWS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,59 +28,42 @@ pub enum Need {
     Graph,
 }
 
-/// AWS is the source when neither `--demo` nor `--file` is given.
-pub fn is_aws(source: &SourceArgs) -> bool {
-    !source.demo && source.files.is_empty()
-}
-
-/// The connection options from the command line.
-pub fn options(source: &SourceArgs) -> AwsOptions {
-    AwsOptions {
-        profile: source.profile.clone(),
-        region: source.region.clone(),
-        endpoint_url: source.endpoint_url.clone(),
-        retry: None,
-    }
-}
-
-/// The window from the command line, relative to now.
-pub fn window(source: &SourceArgs) -> Result<Window, AwsError> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    Window::resolve(
-        source.since.as_deref(),
-        source.start.as_deref(),
-        source.end.as_deref(),
-        source.time_range_type,
-        now,
-    )
+/// What one command asks of AWS: where, which window, which group.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    /// The connection (profile, region, endpoint).
+    pub aws: AwsOptions,
+    /// The time window.
+    pub window: Window,
+    /// An X-Ray group whose filter applies.
+    pub group: Option<String>,
+    /// `query --summaries-only`: the service's own summaries, no trace fetch.
+    pub summaries_only: bool,
 }
 
 /// Fetches what `need` asks for and collects it into a [`Dataset`]. Traces the service could
 /// not return are reported on `warn`.
-pub fn load(source: &SourceArgs, need: Need, warn: &mut dyn Write) -> Result<Dataset, AwsError> {
-    let window = window(source)?;
+pub fn load(ask: &Ask, need: Need, warn: &mut dyn Write) -> Result<Dataset, AwsError> {
+    let window = ask.window;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| AwsError::Other(format!("cannot start the async runtime: {e}")))?;
     let mut notes = Vec::new();
     let data = rt.block_on(async {
-        let xray = XRay::connect(&options(source)).await?;
+        let xray = XRay::connect(&ask.aws).await?;
         let mut collector = Collector::new();
         let query = |filter: Option<String>| SummaryQuery {
             window,
             filter,
-            group: source.group.clone(),
+            group: ask.group.clone(),
         };
         match need {
             Need::Query { filter } => {
                 fetch_window(
                     &xray,
                     &query(filter),
-                    source.summaries_only,
+                    ask.summaries_only,
                     &mut collector,
                     &mut notes,
                 )
@@ -97,7 +77,7 @@ pub fn load(source: &SourceArgs, need: Need, warn: &mut dyn Write) -> Result<Dat
                 notes.extend(missing_notes(&out.missing));
             }
             Need::Graph => {
-                let graph = xray.service_graph(&window, source.group.as_deref()).await?;
+                let graph = xray.service_graph(&window, ask.group.as_deref()).await?;
                 if graph.services.is_empty() {
                     // Nothing from the service (or a stand-in without graphs): compute it from
                     // the traces in the window instead.

@@ -26,12 +26,14 @@
 //! - sampling requests on TCP ([`sampling`]) run on their own threads.
 //!
 //! A UI gets a [`Daemon`] from [`Daemon::start`] and reads [`Daemon::stats`] and
-//! [`Daemon::store`] when it draws; [`Daemon::stop`] stops every thread and flushes `--save`.
+//! [`Daemon::store`]; [`Daemon::stop`] stops every thread and flushes `--save`. The app does
+//! not read them itself: [`pump`] sends the daemon's counters and snapshots through the
+//! source seam, like every other source.
 
 pub mod addr;
 pub mod datagram;
 pub mod forward;
-pub mod headless;
+pub mod pump;
 pub mod sampling;
 pub mod save;
 pub mod stats;

@@ -15,7 +15,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::app::DataEvent;
+use crate::source::Loaded;
 
 /// A log larger than this at start is moved aside (one old file is kept).
 pub const ROTATE_BYTES: u64 = 5 * 1024 * 1024;
@@ -68,7 +68,7 @@ pub fn init() -> Option<PathBuf> {
     Some(path)
 }
 
-/// Times loads from their [`Cmd::Load`](crate::app::Cmd::Load) to their answer and logs each
+/// Times loads from their [`Request::Load`](crate::source::Request::Load) to their answer and logs each
 /// answer (counts and duration, or the error).
 #[derive(Debug, Default)]
 pub struct LoadLog {
@@ -83,7 +83,7 @@ impl LoadLog {
     }
 
     /// A load answered.
-    pub fn finished(&mut self, d: &DataEvent) {
+    pub fn finished(&mut self, d: &Loaded) {
         let ms = self
             .started
             .remove(&d.generation)

@@ -1,38 +1,13 @@
-//! Text reports for the headless commands: the trace table of `query --format table`, the
-//! waterfall of `trace --format text`, and the JSON exports in the AWS CLI's shapes. Plain
-//! strings, no terminal: scripts, tests and snapshots read the same output people do.
+//! Text reports for the headless commands: the trace table of `query --format table` and the
+//! waterfall of `trace --format text` (the JSON shapes are `engine::export`). Plain strings,
+//! no terminal: scripts, tests and snapshots read the same output people do.
 
 use std::collections::HashSet;
 
 use crate::engine::{service, waterfall};
+use crate::model::format::{Flags, truncate, url_path};
 use crate::model::time::{format_duration, format_utc};
-use crate::model::{
-    BatchSegment, BatchTrace, BatchTraces, NodeKind, Trace, TraceSummariesPage, TraceSummary,
-};
-
-/// Flags column: `F` fault, `E` error, `T` throttle, `P` partial; `-` where not set.
-pub fn flags(s: &TraceSummary) -> String {
-    [
-        (s.has_fault, 'F'),
-        (s.has_error, 'E'),
-        (s.has_throttle, 'T'),
-        (s.is_partial == Some(true), 'P'),
-    ]
-    .iter()
-    .map(|&(on, c)| if on { c } else { '-' })
-    .collect()
-}
-
-/// `s` cut to `max` characters, ending in `…` when cut.
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
+use crate::model::{NodeKind, Trace, TraceSummary, rootcause};
 
 /// Aligned columns, one trace a line, oldest first.
 pub fn summaries_table(summaries: &[TraceSummary]) -> String {
@@ -70,7 +45,7 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
             s.response_time
                 .map(format_duration)
                 .unwrap_or_else(|| "…".into()),
-            flags(s),
+            Flags::of(s).to_string(),
             join_or_dash(s.users.iter().filter_map(|u| u.user_name.clone())),
             truncate(
                 &join_or_dash(unique(s.service_ids.iter().filter_map(|u| u.name.clone()))),
@@ -81,14 +56,6 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
     let mut out = align(&rows, &[5, 6]);
     out.push_str(&format!("{} traces\n", summaries.len()));
     out
-}
-
-/// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
-pub fn url_path(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
-        None => url,
-    }
 }
 
 /// Names in first-seen order without repeats (a Lambda function and its service share one).
@@ -201,29 +168,21 @@ fn row_detail(trace: &Trace, row: &waterfall::Row) -> String {
     }
 }
 
-/// A bar `width` cells wide for `[offset, offset + duration]` of a `span`-second trace; an
+/// A bar `width` cells wide for a row of a `span`-second trace (the app's geometry); an
 /// in-progress row runs to the end and finishes with `→`.
 fn bar(offset: f64, duration: Option<f64>, span: f64, width: usize) -> String {
-    if width == 0 {
-        return String::new();
-    }
-    let scale = if span > 0.0 { width as f64 / span } else { 0.0 };
-    let start = ((offset * scale).floor() as usize).min(width - 1);
-    let end = match duration {
-        Some(d) => (((offset + d) * scale).ceil() as usize).clamp(start + 1, width),
-        None => width,
-    };
-    let mut s = String::with_capacity(width * 3);
-    for i in 0..width {
-        s.push(if i < start || i >= end {
-            ' '
-        } else if duration.is_none() && i == end - 1 {
-            '→'
-        } else {
-            '█'
-        });
-    }
-    s
+    let cells = waterfall::bar_cells(offset, duration, span, width);
+    (0..width)
+        .map(|i| {
+            if !cells.covers(i) {
+                ' '
+            } else if cells.open && i + 1 == cells.end {
+                '→'
+            } else {
+                '█'
+            }
+        })
+        .collect()
 }
 
 /// The waterfall as text: header, then one row per entity with offset, duration, status,
@@ -274,86 +233,12 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
         ]);
     }
     out.push_str(&align(&table, &[0, 1]));
-    out.push_str(&root_causes_text(&crate::engine::summarize(trace)));
+    out.push_str(&rootcause::failures_text(&crate::engine::summarize(trace)));
     out
 }
 
 /// The widest a waterfall name (with its indentation and detail) may be, so bars stay visible.
 const NAME_WIDTH: usize = 96;
-
-/// Root causes for people: one line per cause, the services on the path, then the exceptions.
-pub fn root_causes_text(s: &TraceSummary) -> String {
-    let mut out = String::new();
-    let kinds = [
-        ("Fault", &s.fault_root_causes),
-        ("Error", &s.error_root_causes),
-    ];
-    for (label, causes) in kinds {
-        for rc in causes.iter() {
-            let path: Vec<String> = rc
-                .services
-                .iter()
-                .map(|svc| {
-                    let entity = svc.entity_path.last().and_then(|e| e.name.clone());
-                    match (svc.name.as_deref(), entity) {
-                        (Some(n), Some(e)) if e != n => format!("{n} ({e})"),
-                        (Some(n), _) => n.to_owned(),
-                        (None, Some(e)) => e,
-                        (None, None) => "?".into(),
-                    }
-                })
-                .collect();
-            out.push_str(&format!("{label} root cause: {}\n", path.join(" -> ")));
-            for e in rc.services.iter().flat_map(|svc| &svc.entity_path) {
-                for x in &e.exceptions {
-                    out.push_str(&format!(
-                        "  {}: {}: {}\n",
-                        e.name.as_deref().unwrap_or("?"),
-                        x.name.as_deref().unwrap_or("exception"),
-                        x.message.as_deref().unwrap_or("")
-                    ));
-                }
-            }
-        }
-    }
-    if !out.is_empty() {
-        out.insert(0, '\n');
-    }
-    out
-}
-
-/// `{"TraceSummaries": [...]}` as `aws xray get-trace-summaries` prints it.
-pub fn summaries_json(summaries: &[TraceSummary]) -> serde_json::Result<String> {
-    let page = TraceSummariesPage {
-        trace_summaries: summaries.to_vec(),
-        approximate_time: None,
-        traces_processed_count: Some(summaries.len() as u64),
-        next_token: None,
-    };
-    serde_json::to_string_pretty(&page)
-}
-
-/// The `batch-get-traces` shape: each segment's document as a JSON string.
-pub fn batch_traces(traces: &[&Trace]) -> serde_json::Result<BatchTraces> {
-    let mut out = BatchTraces::default();
-    for t in traces {
-        let (_, span) = waterfall::window(t);
-        let mut segments = Vec::new();
-        for doc in t.documents() {
-            segments.push(BatchSegment {
-                id: Some(doc.id.clone()),
-                document: serde_json::to_string(&doc)?,
-            });
-        }
-        out.traces.push(BatchTrace {
-            id: Some(t.id.clone()),
-            duration: Some((span * 1000.0).round() / 1000.0),
-            limit_exceeded: Some(t.limit_exceeded),
-            segments,
-        });
-    }
-    Ok(out)
-}
 
 #[cfg(test)]
 mod tests {
@@ -365,22 +250,5 @@ mod tests {
         assert_eq!(bar(0.5, Some(0.25), 1.0, 4), "  █ ");
         assert_eq!(bar(0.5, None, 1.0, 4), "  █→");
         assert_eq!(bar(0.0, Some(0.0), 0.0, 3), "█  ");
-    }
-
-    #[test]
-    fn url_path_drops_scheme_and_host() {
-        assert_eq!(url_path("https://h.example/prod/api?a=1"), "/prod/api?a=1");
-        assert_eq!(url_path("http://h.example"), "/");
-        assert_eq!(url_path("/already/a/path"), "/already/a/path");
-    }
-
-    #[test]
-    fn flags_read_left_to_right() {
-        let s = TraceSummary {
-            has_fault: true,
-            has_throttle: true,
-            ..Default::default()
-        };
-        assert_eq!(flags(&s), "F-T-");
     }
 }

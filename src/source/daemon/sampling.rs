@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn rules_from_cli_output() {
         let text = include_str!(
-            "../../tests/fixtures/public/aws-cli-examples/get-sampling-rules.rst.output01.json"
+            "../../../tests/fixtures/public/aws-cli-examples/get-sampling-rules.rst.output01.json"
         );
         let r = SamplingRules::from_json(text).expect("rules");
         assert!(r.rule("base-scorekeep").is_some());

@@ -4,78 +4,34 @@
 //! requested trace is missing). Damaged input prints a located warning per bad line or document
 //! on stderr and still exits 0 when anything loaded.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use std::collections::HashMap;
 
-use crate::cli::{Cli, Command, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat};
+use super::{
+    Cli, Command, Failure, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat,
+    options, report,
+};
 use crate::config::Config;
-use crate::engine::dataset::{Collector, Dataset};
-use crate::engine::{graph, graph_text};
+use crate::engine::dataset::Dataset;
+use crate::engine::{export, graph, graph_text};
 use crate::filter::{self, EvalContext, Filter, Verdict};
 use crate::model::{Trace, TraceSummary};
-use crate::report;
-use crate::source::aws::headless as aws;
-use crate::source::file;
+use crate::source::aws::AwsError;
+use crate::source::aws::fetch as aws;
+use crate::source::load::LoadError;
 
-/// A failure with its exit status.
-#[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    /// Bad usage: exit 2.
-    #[error("{0}")]
-    Usage(String),
-    /// Runtime failure: exit 1.
-    #[error("{0}")]
-    Runtime(String),
-    /// Output could not be written.
-    #[error(transparent)]
-    Io(#[from] io::Error),
-}
-
-impl Failure {
-    /// The process exit status for this failure.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Failure::Usage(_) => 2,
-            Failure::Runtime(_) | Failure::Io(_) => 1,
-        }
-    }
-}
-
-/// Loads every source named on the command line, printing located warnings to `warn`.
+/// Loads every source named on the command line (files and the demo, or AWS), printing
+/// located warnings to `warn`.
 pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failure> {
-    if aws::is_aws(source) {
-        return aws::load(source, aws::Need::Query { filter: None }, warn).map_err(aws_failure);
+    if options::is_aws(source) {
+        let ask = options::ask(source).map_err(aws_failure)?;
+        return aws::load(&ask, aws::Need::Query { filter: None }, warn).map_err(aws_failure);
     }
-    let mut collector = Collector::new();
-    if source.demo {
-        file::load_bytes("demo", crate::demo::DEMO_NDJSON.as_bytes(), &mut |e| {
-            collector.push(e)
-        });
-    }
-    let mut unreadable = Vec::new();
-    for path in &source.files {
-        if let Err(e) = file::load_path(path, &mut |e| collector.push(e)) {
-            writeln!(warn, "error: cannot read {path}: {e}")?;
-            unreadable.push(path.clone());
-        }
-    }
-    let data = collector.finish();
-    for w in &data.warnings {
-        writeln!(warn, "warning: {w}")?;
-    }
-    if data.is_empty() {
-        let why = if unreadable.is_empty() {
-            "no X-Ray data found in the input".to_owned()
-        } else {
-            format!(
-                "nothing could be loaded (unreadable: {})",
-                unreadable.join(", ")
-            )
-        };
-        return Err(Failure::Runtime(why));
-    }
-    Ok(data)
+    crate::source::load::load(&options::files(source), warn).map_err(|e| match e {
+        LoadError::Io(e) => Failure::Io(e),
+        LoadError::Empty(m) => Failure::Runtime(m),
+    })
 }
 
 /// The configuration named on the command line (or found in the usual places); a broken one is
@@ -83,8 +39,7 @@ pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failur
 pub fn config(cli: &Cli) -> Result<Config, Failure> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))?;
     // Key bindings are checked here too, so every command reports a broken `[keys]` table.
-    crate::app::bindings::Keymap::from_config(&config)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    options::keymap(&config)?;
     Ok(config)
 }
 
@@ -97,15 +52,14 @@ fn add_local_groups(data: &mut Dataset, config: &Config) {
     }
 }
 
-/// Runs a headless command, writing results to `out` and diagnostics to `err`.
-pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let Some(command) = &cli.command else {
-        return Err(Failure::Usage("no command".into()));
-    };
-    // The local daemon reads no sources.
-    if let Command::Listen(args) = command {
-        return crate::daemon::headless::run(args, err);
-    }
+/// Runs a headless command (`query`, `trace`, `graph`, `filter`), writing results to `out`
+/// and diagnostics to `err`.
+pub fn run_command(
+    cli: &Cli,
+    command: &Command,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
     let config = config(cli)?;
     // The config's `[defaults]` fill what the command line left unset.
     let source = &cli.source.with_defaults(&config.defaults);
@@ -139,7 +93,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
         .as_deref()
         .map(|e| parse_filter(e, err))
         .transpose()?;
-    if aws::is_aws(source) {
+    if options::is_aws(source) {
         // AWS source: the service evaluates the expression (passed unchanged after the local
         // check above); the output code below is shared.
         let need = match command {
@@ -151,7 +105,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
             Command::Graph(_) => aws::Need::Graph,
             Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
-        let data = aws::load(source, need, err).map_err(aws_failure)?;
+        let ask = options::ask(source).map_err(aws_failure)?;
+        let data = aws::load(&ask, need, err).map_err(aws_failure)?;
         return output(command, &data, &data.summaries, out, err);
     }
     let mut data = load(source, err)?;
@@ -183,7 +138,7 @@ fn output(
             QueryFormat::Json => writeln!(
                 out,
                 "{}",
-                report::summaries_json(summaries).map_err(json_failure)?
+                export::summaries_json(summaries).map_err(json_failure)?
             )?,
             QueryFormat::Ids => {
                 for s in summaries {
@@ -226,7 +181,7 @@ fn output(
                     }
                 }
                 TraceFormat::Json => {
-                    let mut batch = report::batch_traces(&found).map_err(json_failure)?;
+                    let mut batch = export::batch_traces(&found).map_err(json_failure)?;
                     batch.unprocessed_trace_ids = missing.clone();
                     writeln!(
                         out,
@@ -334,7 +289,7 @@ fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<TraceSu
 }
 
 /// An AWS error as a failure: the user's input (filter, group, time) is usage (exit 2).
-fn aws_failure(e: aws::AwsError) -> Failure {
+fn aws_failure(e: AwsError) -> Failure {
     if e.is_usage() {
         Failure::Usage(e.with_hint())
     } else {

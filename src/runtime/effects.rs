@@ -18,7 +18,7 @@ use base64::Engine;
 use crate::app::share::{Export, ExportData};
 use crate::app::toast::Level;
 use crate::app::{Cmd, Event};
-use crate::report;
+use crate::engine::export;
 
 /// Carries out a copy (escapes here, on the UI thread: they must not land in the middle of a
 /// frame being drawn; `tmux load-buffer` on a thread of its own), an open or an export (on a
@@ -163,7 +163,7 @@ pub fn open_url(url: &str) -> Result<(), String> {
 pub fn export_json(data: &ExportData) -> Result<String, String> {
     let text = match data {
         ExportData::Trace(t) => {
-            let batch = report::batch_traces(&[t.as_ref()]).map_err(|e| e.to_string())?;
+            let batch = export::batch_traces(&[t.as_ref()]).map_err(|e| e.to_string())?;
             serde_json::to_string_pretty(&batch).map_err(|e| e.to_string())?
         }
         ExportData::Summaries { data, rows } => {
@@ -171,7 +171,7 @@ pub fn export_json(data: &ExportData) -> Result<String, String> {
                 .iter()
                 .filter_map(|&i| data.summaries.get(i).cloned())
                 .collect();
-            report::summaries_json(&summaries).map_err(|e| e.to_string())?
+            export::summaries_json(&summaries).map_err(|e| e.to_string())?
         }
     };
     Ok(text + "\n")

@@ -1,4 +1,8 @@
-//! A deterministic demo dataset: one hour of X-Ray traces from a small online shop.
+//! The generator of the demo dataset: one hour of X-Ray traces from a small online shop.
+//!
+//! It lives with the tests, not in the library: the binary bundles only its committed output
+//! (`assets/demo.ndjson`, `xray_tui::source::load::DEMO_NDJSON`), and `tests/demo_data.rs`
+//! checks that the output still matches the generator.
 //!
 //! Why: new users, screenshots and UI tests need data that looks like a real account without
 //! AWS credentials, and it must be the same bytes every time so screenshots and snapshot tests do
@@ -22,7 +26,7 @@
 //! The committed copy is `assets/demo.ndjson`; after changing the generator, regenerate it with
 //!
 //! ```text
-//! cargo test --lib demo -- --ignored
+//! cargo test --test demo_data -- --ignored
 //! ```
 
 use std::collections::BTreeSet;
@@ -32,8 +36,9 @@ use serde_json::{Value, json};
 /// Fixed start of the demo hour (epoch seconds): 2026-11-24T09:00:00Z.
 pub const DEMO_START: f64 = 1_795_510_800.0;
 
-/// The demo dataset as committed: the output of [`generate`], checked by a test.
-pub const DEMO_NDJSON: &str = include_str!("../assets/demo.ndjson");
+/// The demo dataset as committed (and bundled in the binary): the output of [`generate`],
+/// checked by a test.
+pub use xray_tui::source::load::DEMO_NDJSON;
 
 /// The moment the dataset was "captured": work still running then is in progress.
 const SNAPSHOT_AT: f64 = DEMO_START + 3600.0;
@@ -1789,9 +1794,9 @@ fn cut(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::assemble;
-    use crate::model::{NodeKind, Segment};
     use std::collections::{BTreeMap, HashSet};
+    use xray_tui::engine::assemble;
+    use xray_tui::model::{NodeKind, Segment};
 
     fn docs() -> Vec<Segment> {
         DEMO_NDJSON
@@ -1821,7 +1826,7 @@ mod tests {
     fn asset_matches_generator() {
         assert!(
             generate() == DEMO_NDJSON,
-            "assets/demo.ndjson is stale: regenerate it with `cargo test --lib demo -- --ignored`"
+            "assets/demo.ndjson is stale: regenerate it with `cargo test --test demo_data -- --ignored`"
         );
     }
 
@@ -1901,7 +1906,7 @@ mod tests {
         assert!(count(&|s| s.exceptions().iter().any(|e| !e.stack.is_empty())) > 0);
         assert!(count(&|s| s.exceptions().iter().any(|e| e.cause.is_some())) > 0);
         assert!(count(&|s| s.exceptions().iter().any(|e| e.remote == Some(true))) > 0);
-        assert!(count(&|s| matches!(s.cause.as_deref(), Some(crate::model::Cause::Id(_)))) > 0);
+        assert!(count(&|s| matches!(s.cause.as_deref(), Some(xray_tui::model::Cause::Id(_)))) > 0);
         assert!(count(&|s| s.aws.as_ref().and_then(|a| a.retries).unwrap_or(0) > 0) > 0);
         assert!(count(&|s| s.precursor_ids.is_some()) > 0);
         assert!(docs.iter().any(|d| d.is_subsegment_doc()));
@@ -1960,7 +1965,7 @@ mod tests {
         assert!(biggest >= 300, "largest trace has {biggest} entities");
     }
 
-    /// Writes `assets/demo.ndjson`: `cargo test --lib demo -- --ignored`.
+    /// Writes `assets/demo.ndjson`: `cargo test --test demo_data -- --ignored`.
     #[test]
     #[ignore = "writes the asset; run to regenerate it"]
     fn regenerate_demo_asset() {

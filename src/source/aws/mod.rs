@@ -17,9 +17,8 @@
 
 pub mod convert;
 pub mod error;
-pub mod headless;
+pub mod fetch;
 pub mod live;
-pub mod window;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,11 +31,11 @@ use aws_sdk_xray::primitives::DateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+pub use crate::model::window::{TimeRangeKind, Window};
 pub use error::{AwsError, IAM_ACTIONS};
-pub use window::{TimeRangeKind, Window};
 
+use crate::model::{Event, Item, Location, Warning};
 use crate::model::{Group, Segment, ServiceGraph, TraceSummary};
-use crate::source::{Event, Item, Location, Warning};
 
 /// `BatchGetTraces` accepts at most this many trace IDs per call.
 pub const BATCH_SIZE: usize = 5;
@@ -212,7 +211,7 @@ impl XRay {
                 .get_trace_summaries()
                 .start_time(DateTime::from_secs_f64(start))
                 .end_time(DateTime::from_secs_f64(end))
-                .time_range_type(q.window.kind.to_sdk())
+                .time_range_type(convert::time_range_type(q.window.kind))
                 .set_filter_expression(filter.clone())
                 .into_paginator()
                 .send();

@@ -1,4 +1,5 @@
-//! `xray-tui listen --headless`: the daemon with no TUI, for containers and CI. It prints what
+//! `xray-tui listen`: on a terminal, the app over the daemon ([`interactive`]); with
+//! `--headless` or without a terminal ([`run`]), the daemon with no TUI, for containers and CI. It prints what
 //! it listens on, then one status line on stderr (rewritten in place on a terminal, at most 4
 //! times a second; a new line every 10 s when stderr is a log), and stops cleanly on Ctrl-C or
 //! SIGTERM: queued datagrams are parsed and `--save` is flushed before it exits.
@@ -8,37 +9,29 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use super::stats::kernel_rcvbuf_errors;
-use super::{Daemon, DaemonOptions, SamplingRules, parse_address};
-use crate::cli::ListenArgs;
-use crate::headless::Failure;
+use super::{Cli, Failure, ListenArgs, options};
+use crate::runtime::Launch;
+use crate::source::Options;
+use crate::source::daemon::Daemon;
+use crate::source::daemon::datagram::shorten;
+use crate::source::daemon::stats::kernel_rcvbuf_errors;
 
-/// Turns `listen` arguments into daemon options.
-pub fn options(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
-    let address = parse_address(&args.bind).map_err(|e| Failure::Usage(format!("--bind {e}")))?;
-    let sampling = match &args.sampling_rules {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Failure::Usage(format!("--sampling-rules {}: {e}", p.display())))?;
-            SamplingRules::from_json(&text)
-                .map_err(|e| Failure::Usage(format!("--sampling-rules {}: {e}", p.display())))?
-        }
-        None => SamplingRules::default(),
-    };
-    Ok(DaemonOptions {
-        address,
-        recv_buffer: args.recv_buffer,
-        trace_limit: args.trace_limit,
-        save: args.save.clone(),
-        forward: args.forward,
-        sampling: Some(sampling),
-        ..DaemonOptions::default()
-    })
+/// `listen` on a terminal: the daemon with the app on top, in follow mode. Stops the daemon
+/// (flushing `--save`) on the way out and prints its final counters.
+pub fn interactive(cli: &Cli, args: &ListenArgs) -> Result<(), Failure> {
+    let config = super::config(cli)?;
+    let keymap = options::keymap(&config)?;
+    let launch = Launch::new(Options::Daemon(options::daemon(args)?));
+    let ended = crate::runtime::run(launch, config, keymap)?;
+    if let Some(words) = ended {
+        eprintln!("{words}");
+    }
+    Ok(())
 }
 
 /// Runs the daemon until Ctrl-C or SIGTERM.
 pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
-    let opts = options(args)?;
+    let opts = options::daemon(args)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal while stopping exits at once (status 1).
@@ -110,7 +103,7 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
             "rejected ({} bytes): {}: {}",
             r.size,
             r.error,
-            super::datagram::shorten(&r.preview, 80)
+            shorten(&r.preview, 80)
         )?;
     }
     if let Some(p) = &opts.save {

@@ -1,7 +1,10 @@
 //! Time windows: `--since 15m|2h|1d`, or `--start`/`--end` (RFC 3339 or epoch seconds), and
 //! their split into pieces the API accepts.
 
-use super::AwsError;
+/// A time window that cannot be used: a bad `--since`, `--start`/`--end` or typed window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WindowError(pub String);
 
 /// The longest window one `GetTraceSummaries` call is given. The API reference states no
 /// maximum, but the console and the developer guide cap a trace query at 6 hours and the
@@ -18,18 +21,6 @@ pub enum TimeRangeKind {
     Event,
     /// By segment end time.
     Service,
-}
-
-impl TimeRangeKind {
-    /// The SDK value.
-    pub fn to_sdk(self) -> aws_sdk_xray::types::TimeRangeType {
-        use aws_sdk_xray::types::TimeRangeType as T;
-        match self {
-            TimeRangeKind::TraceId => T::TraceId,
-            TimeRangeKind::Event => T::Event,
-            TimeRangeKind::Service => T::Service,
-        }
-    }
 }
 
 /// A time window in epoch seconds.
@@ -52,7 +43,7 @@ impl Window {
         end: Option<&str>,
         kind: TimeRangeKind,
         now: f64,
-    ) -> Result<Window, AwsError> {
+    ) -> Result<Window, WindowError> {
         let end = match end {
             Some(e) => parse_time(e)?,
             None => now,
@@ -63,10 +54,10 @@ impl Window {
             (None, None) => end - 15.0 * 60.0,
         };
         if start >= end {
-            return Err(AwsError::Time(format!(
+            return Err(WindowError(format!(
                 "the window is empty: start ({}) is not before end ({})",
-                crate::model::time::format_utc(start),
-                crate::model::time::format_utc(end)
+                super::time::format_utc(start),
+                super::time::format_utc(end)
             )));
         }
         Ok(Window { start, end, kind })
@@ -98,7 +89,7 @@ pub enum WindowSpec {
 
 impl WindowSpec {
     /// Parses `15m`, `2h`, `1d` or `START..END`.
-    pub fn parse(text: &str) -> Result<WindowSpec, AwsError> {
+    pub fn parse(text: &str) -> Result<WindowSpec, WindowError> {
         let t = text.trim();
         match t.split_once("..") {
             Some((a, b)) => {
@@ -108,7 +99,7 @@ impl WindowSpec {
                     e => Some(parse_time(e)?),
                 };
                 if end.is_some_and(|e| e <= start) {
-                    return Err(AwsError::Time(format!(
+                    return Err(WindowError(format!(
                         "{t:?}: the end is not after the start"
                     )));
                 }
@@ -132,15 +123,15 @@ impl WindowSpec {
             WindowSpec::Last(_) => format!("last {}", text.trim()),
             WindowSpec::Between(a, b) => format!(
                 "{} – {}",
-                crate::model::time::format_utc(a),
-                b.map_or_else(|| "now".to_owned(), crate::model::time::format_utc)
+                super::time::format_utc(a),
+                b.map_or_else(|| "now".to_owned(), super::time::format_utc)
             ),
         }
     }
 }
 
 /// `15m`, `2h`, `1d`, `90s`, `1w` (or a bare number of seconds) to seconds.
-pub fn parse_since(s: &str) -> Result<f64, AwsError> {
+pub fn parse_since(s: &str) -> Result<f64, WindowError> {
     let t = s.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -148,7 +139,7 @@ pub fn parse_since(s: &str) -> Result<f64, AwsError> {
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| AwsError::Time(format!("--since {s:?}: expected e.g. 15m, 2h or 1d")))?;
+        .map_err(|_| WindowError(format!("--since {s:?}: expected e.g. 15m, 2h or 1d")))?;
     let mult = match unit.trim() {
         "" | "s" | "sec" | "secs" => 1.0,
         "m" | "min" | "mins" => 60.0,
@@ -156,27 +147,27 @@ pub fn parse_since(s: &str) -> Result<f64, AwsError> {
         "d" | "day" | "days" => 86400.0,
         "w" => 7.0 * 86400.0,
         other => {
-            return Err(AwsError::Time(format!(
+            return Err(WindowError(format!(
                 "--since {s:?}: unknown unit {other:?} (use s, m, h, d or w)"
             )));
         }
     };
     if n <= 0.0 || !n.is_finite() {
-        return Err(AwsError::Time(format!("--since {s:?}: must be positive")));
+        return Err(WindowError(format!("--since {s:?}: must be positive")));
     }
     Ok(n * mult)
 }
 
 /// An RFC 3339 timestamp or epoch seconds to epoch seconds.
-pub fn parse_time(s: &str) -> Result<f64, AwsError> {
+pub fn parse_time(s: &str) -> Result<f64, WindowError> {
     let t = s.trim();
     if let Ok(n) = t.parse::<f64>() {
         if n.is_finite() && n >= 0.0 {
             return Ok(n);
         }
     }
-    crate::model::time::parse_iso8601(t).ok_or_else(|| {
-        AwsError::Time(format!(
+    super::time::parse_iso8601(t).ok_or_else(|| {
+        WindowError(format!(
             "{s:?}: expected an RFC 3339 time (2026-11-24T10:00:00Z) or epoch seconds"
         ))
     })

@@ -1,0 +1,179 @@
+//! Command-line arguments turned into the options each part takes: the sources' options, the
+//! AWS window, the app's launch settings. The parts below the CLI never see clap's types.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::{Failure, ListenArgs, SourceArgs};
+use crate::config::Config;
+use crate::runtime::Launch;
+use crate::source::aws::fetch::Ask;
+use crate::source::aws::live::{Connect, FetcherOptions, default_cache_dir};
+use crate::source::aws::{AwsError, AwsOptions, Window};
+use crate::source::daemon::{DaemonOptions, SamplingRules, parse_address};
+use crate::source::load::Files;
+use crate::source::{self, Options};
+
+/// AWS is the source when neither `--demo` nor `--file` is given.
+pub fn is_aws(source: &SourceArgs) -> bool {
+    !source.demo && source.files.is_empty()
+}
+
+/// The files (and the demo) to read.
+pub fn files(source: &SourceArgs) -> Files {
+    Files {
+        demo: source.demo,
+        paths: source.files.clone(),
+    }
+}
+
+/// The AWS connection options.
+pub fn aws(source: &SourceArgs) -> AwsOptions {
+    AwsOptions {
+        profile: source.profile.clone(),
+        region: source.region.clone(),
+        endpoint_url: source.endpoint_url.clone(),
+        retry: None,
+    }
+}
+
+/// The window from the command line, relative to now.
+pub fn window(source: &SourceArgs) -> Result<Window, AwsError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    Ok(Window::resolve(
+        source.since.as_deref(),
+        source.start.as_deref(),
+        source.end.as_deref(),
+        source.time_range_type,
+        now,
+    )?)
+}
+
+/// What a headless command asks of AWS.
+pub fn ask(source: &SourceArgs) -> Result<Ask, AwsError> {
+    Ok(Ask {
+        aws: aws(source),
+        window: window(source)?,
+        group: source.group.clone(),
+        summaries_only: source.summaries_only,
+    })
+}
+
+/// The window the command line asked for, as the app's window editor writes it.
+fn window_text(source: &SourceArgs) -> String {
+    match (&source.start, &source.since) {
+        (Some(s), _) => format!("{s}..{}", source.end.clone().unwrap_or_default()),
+        (None, Some(s)) => s.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// How the app starts over these sources (files and the demo, or AWS). The AWS window is
+/// checked here, before the terminal is taken, so a typo is a plain error.
+pub fn launch(source: &SourceArgs) -> Result<Launch, Failure> {
+    if !is_aws(source) {
+        return Ok(Launch {
+            region: region(source),
+            ..Launch::new(Options::Files(files(source)))
+        });
+    }
+    window(source).map_err(|e| Failure::Usage(e.with_hint()))?;
+    let fetcher = FetcherOptions {
+        connect: Connect::Options(aws(source)),
+        kind: source.time_range_type,
+        follow_every: Duration::from_secs(source.follow_every.max(1)),
+        disk_cache: default_cache_dir(),
+    };
+    let region = region(source);
+    Ok(Launch {
+        window: window_text(source),
+        group: source.group.clone(),
+        follow: source.follow,
+        region,
+        ..Launch::new(source::Options::Aws(fetcher))
+    })
+}
+
+/// The region console URLs use: `--region` (or the config's `[defaults] region`, already
+/// filled in), else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn region(source: &SourceArgs) -> Option<String> {
+    source.region.clone().or_else(|| {
+        ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
+    })
+}
+
+/// Turns `listen` arguments into daemon options.
+pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
+    let address = parse_address(&args.bind).map_err(|e| Failure::Usage(format!("--bind {e}")))?;
+    let sampling = match &args.sampling_rules {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Failure::Usage(format!("--sampling-rules {}: {e}", p.display())))?;
+            SamplingRules::from_json(&text)
+                .map_err(|e| Failure::Usage(format!("--sampling-rules {}: {e}", p.display())))?
+        }
+        None => SamplingRules::default(),
+    };
+    Ok(DaemonOptions {
+        address,
+        recv_buffer: args.recv_buffer,
+        trace_limit: args.trace_limit,
+        save: args.save.clone(),
+        forward: args.forward,
+        sampling: Some(sampling),
+        ..DaemonOptions::default()
+    })
+}
+
+/// The key table: the built-in bindings with the config's `[keys.<scope>]` overrides; a
+/// broken table is a usage error naming the key.
+pub fn keymap(config: &Config) -> Result<crate::app::bindings::Keymap, Failure> {
+    crate::app::bindings::Keymap::from_config(config).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(line: &[&str]) -> SourceArgs {
+        let mut v = vec!["xray-tui"];
+        v.extend_from_slice(line);
+        super::super::Cli::parse_from(v).source
+    }
+
+    #[test]
+    fn files_or_the_demo_are_not_aws() {
+        assert!(!is_aws(&args(&["--demo"])));
+        assert!(!is_aws(&args(&["--file", "a.json"])));
+        assert!(is_aws(&args(&["--region", "eu-west-1"])));
+        assert_eq!(
+            files(&args(&["--demo", "--file", "-"])).label(),
+            "demo, stdin"
+        );
+    }
+
+    #[test]
+    fn the_app_starts_aws_with_the_window_as_typed() {
+        let l = launch(&args(&[
+            "--region",
+            "eu-west-1",
+            "--since",
+            "2h",
+            "--follow",
+        ]))
+        .expect("launch");
+        assert_eq!(l.window, "2h");
+        assert!(l.follow);
+        assert_eq!(l.region.as_deref(), Some("eu-west-1"));
+        assert!(matches!(l.source, Options::Aws(_)));
+        assert!(matches!(
+            launch(&args(&["--region", "eu-west-1", "--since", "5y"])),
+            Err(Failure::Usage(_))
+        ));
+    }
+}

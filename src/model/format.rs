@@ -1,0 +1,140 @@
+//! Small formatting helpers every output shares (the app's screens, the headless reports, the
+//! exports): a trace's flags as a value, cutting text to a width, the path of a URL.
+//!
+//! Why here: they describe model values for people and have no terminal or CLI in them, so the
+//! UI and the CLI can both use them without one importing the other.
+
+use std::fmt;
+
+use super::TraceSummary;
+
+/// One of a trace's flags, in the order the FLAGS column shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// A server fault (5xx) somewhere in the trace.
+    Fault,
+    /// A client error (4xx).
+    Error,
+    /// A throttle (429).
+    Throttle,
+    /// The trace is partial (documents missing).
+    Partial,
+}
+
+impl Flag {
+    /// All flags, in column order.
+    pub const ALL: [Flag; 4] = [Flag::Fault, Flag::Error, Flag::Throttle, Flag::Partial];
+
+    /// The letter the FLAGS column shows for it.
+    pub const fn letter(self) -> char {
+        match self {
+            Flag::Fault => 'F',
+            Flag::Error => 'E',
+            Flag::Throttle => 'T',
+            Flag::Partial => 'P',
+        }
+    }
+}
+
+/// Which flags a trace has: read once from its summary, shown as `F-T-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// `has_fault`.
+    pub fault: bool,
+    /// `has_error`.
+    pub error: bool,
+    /// `has_throttle`.
+    pub throttle: bool,
+    /// `is_partial`.
+    pub partial: bool,
+}
+
+impl Flags {
+    /// The flags of a summary.
+    pub fn of(s: &TraceSummary) -> Flags {
+        Flags {
+            fault: s.has_fault,
+            error: s.has_error,
+            throttle: s.has_throttle,
+            partial: s.is_partial == Some(true),
+        }
+    }
+
+    /// Whether `flag` is set.
+    pub const fn has(self, flag: Flag) -> bool {
+        match flag {
+            Flag::Fault => self.fault,
+            Flag::Error => self.error,
+            Flag::Throttle => self.throttle,
+            Flag::Partial => self.partial,
+        }
+    }
+
+    /// Each flag in column order with whether it is set.
+    pub fn iter(self) -> impl Iterator<Item = (Flag, bool)> {
+        Flag::ALL.into_iter().map(move |f| (f, self.has(f)))
+    }
+}
+
+/// `F` fault, `E` error, `T` throttle, `P` partial; `-` where not set.
+impl fmt::Display for Flags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (flag, on) in self.iter() {
+            fmt::Write::write_char(f, if on { flag.letter() } else { '-' })?;
+        }
+        Ok(())
+    }
+}
+
+/// `s` cut to `max` characters, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
+pub fn url_path(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_drops_scheme_and_host() {
+        assert_eq!(url_path("https://h.example/prod/api?a=1"), "/prod/api?a=1");
+        assert_eq!(url_path("http://h.example"), "/");
+        assert_eq!(url_path("/already/a/path"), "/already/a/path");
+    }
+
+    #[test]
+    fn flags_read_left_to_right() {
+        let s = TraceSummary {
+            has_fault: true,
+            has_throttle: true,
+            ..Default::default()
+        };
+        assert_eq!(Flags::of(&s).to_string(), "F-T-");
+        let p = TraceSummary {
+            has_error: true,
+            is_partial: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(Flags::of(&p).to_string(), "-E-P");
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}

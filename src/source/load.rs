@@ -1,0 +1,144 @@
+//! Files and the bundled demo as a source: read once, and again on [`Request::Load`]
+//! (`r` in the app), on a thread of its own.
+//!
+//! [`Request::Load`]: super::Request::Load
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use super::{Loaded, Sink, Update, file};
+use crate::engine::dataset::{Collector, Dataset};
+
+/// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
+/// by the generator in `tests/support/demo.rs`).
+pub const DEMO_NDJSON: &str = include_str!("../../assets/demo.ndjson");
+
+/// What to read: the demo and/or files (`-` is stdin).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Files {
+    /// Read the bundled demo dataset.
+    pub demo: bool,
+    /// Paths, in order; `-` reads stdin.
+    pub paths: Vec<String>,
+}
+
+impl Files {
+    /// What the status line calls them: `demo, a.json, stdin`.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if self.demo {
+            parts.push("demo".to_owned());
+        }
+        parts.extend(self.paths.iter().map(|f| {
+            if f == "-" {
+                "stdin".to_owned()
+            } else {
+                f.clone()
+            }
+        }));
+        parts.join(", ")
+    }
+
+    /// Nothing to read.
+    pub fn is_empty(&self) -> bool {
+        !self.demo && self.paths.is_empty()
+    }
+}
+
+/// Nothing could be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Nothing in the input was X-Ray data, or no file could be read.
+    #[error("{0}")]
+    Empty(String),
+    /// Warnings could not be written.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Reads every file (and the demo), printing `error: cannot read ...` for a file that cannot be
+/// opened and `warning: ...` for each located problem to `warn`. Fails only when nothing at all
+/// was loaded.
+pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
+    let mut collector = Collector::new();
+    if files.demo {
+        file::load_bytes("demo", DEMO_NDJSON.as_bytes(), &mut |e| collector.push(e));
+    }
+    let mut unreadable = Vec::new();
+    for path in &files.paths {
+        if let Err(e) = file::load_path(path, &mut |e| collector.push(e)) {
+            writeln!(warn, "error: cannot read {path}: {e}")?;
+            unreadable.push(path.clone());
+        }
+    }
+    let data = collector.finish();
+    for w in &data.warnings {
+        writeln!(warn, "warning: {w}")?;
+    }
+    if data.is_empty() {
+        return Err(LoadError::Empty(if unreadable.is_empty() {
+            "no X-Ray data found in the input".to_owned()
+        } else {
+            format!(
+                "nothing could be loaded (unreadable: {})",
+                unreadable.join(", ")
+            )
+        }));
+    }
+    Ok(data)
+}
+
+/// Loads on a thread and answers with [`Update::Loaded`] of `generation`.
+pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
+    std::thread::spawn(move || {
+        // Located warnings are also kept in the dataset; the text copy is not needed here.
+        let result = load(&files, &mut io::sink())
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        sink(Update::Loaded(Loaded { generation, result }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_inputs() {
+        let f = Files {
+            demo: true,
+            paths: vec!["a.json".into(), "-".into()],
+        };
+        assert_eq!(f.label(), "demo, a.json, stdin");
+        assert!(Files::default().is_empty());
+    }
+
+    #[test]
+    fn the_demo_loads_without_warnings() {
+        let data = load(
+            &Files {
+                demo: true,
+                paths: Vec::new(),
+            },
+            &mut io::sink(),
+        )
+        .expect("demo");
+        assert!(data.warnings.is_empty());
+        assert!(data.traces.len() > 100);
+    }
+
+    #[test]
+    fn an_unreadable_file_alone_is_an_error_that_names_it() {
+        let mut warn = Vec::new();
+        let err = load(
+            &Files {
+                demo: false,
+                paths: vec!["/nonexistent/x.json".into()],
+            },
+            &mut warn,
+        )
+        .expect_err("nothing loads");
+        assert!(err.to_string().contains("/nonexistent/x.json"));
+        assert!(String::from_utf8_lossy(&warn).contains("cannot read /nonexistent/x.json"));
+    }
+}
