@@ -299,7 +299,7 @@ fn filter_prompt_applies_an_expression() {
         ])]
     );
     assert_eq!(
-        app.list.expr.as_deref(),
+        app.list.expr_text().as_deref(),
         Some("service(\"payments\") { fault }")
     );
     let data = app.data.clone().expect("data");
@@ -367,7 +367,7 @@ fn filter_prompt_completes_and_recalls_history() {
     app.update(code(KeyCode::Up));
     assert_eq!(app.prompt.as_ref().expect("open").input, "fault");
     app.update(code(KeyCode::Enter));
-    assert_eq!(app.list.expr.as_deref(), Some("fault"));
+    assert_eq!(app.list.expr_text().as_deref(), Some("fault"));
     assert_eq!(
         app.history,
         vec!["responsetime > 2".to_owned(), "fault".to_owned()],
@@ -391,7 +391,7 @@ fn saved_filters_from_the_config_apply_by_name() {
     assert_eq!(c.candidates[0].description, "responsetime > 1");
     app.update(code(KeyCode::Tab));
     app.update(code(KeyCode::Enter));
-    assert_eq!(app.list.expr.as_deref(), Some("responsetime > 1"));
+    assert_eq!(app.list.expr_text().as_deref(), Some("responsetime > 1"));
     let data = app.data.clone().expect("data");
     assert!(!app.list.visible.is_empty());
     assert!(
@@ -636,7 +636,10 @@ fn palette_applies_a_service_filter() {
     let e = p.current().expect("a result");
     assert_eq!((e.kind, e.text.as_str()), (Kind::Service, "payments"));
     let cmds = app.update(code(KeyCode::Enter));
-    assert_eq!(app.list.expr.as_deref(), Some("service(\"payments\")"));
+    assert_eq!(
+        app.list.expr_text().as_deref(),
+        Some("service(\"payments\")")
+    );
     assert!(matches!(cmds.as_slice(), [Cmd::SaveHistory(_)]));
     let data = app.data.clone().expect("data");
     assert!(!app.list.visible.is_empty() && app.list.visible.len() < data.summaries.len());
@@ -696,7 +699,7 @@ fn groups_apply_to_the_list_and_the_map() {
     app.update(code(KeyCode::Enter));
     assert!(app.groups_view.is_none());
     assert_eq!(
-        app.list.expr.as_deref(),
+        app.list.expr_text().as_deref(),
         Some("group.name = \"payments-faults\"")
     );
     let data = app.data.clone().expect("data");

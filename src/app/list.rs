@@ -121,8 +121,9 @@ pub struct ListState {
     pub descending: bool,
     /// Quick filter.
     pub filter: QuickFilter,
-    /// The applied filter expression, normalised, for the header.
-    pub expr: Option<String>,
+    /// The applied filter expression, parsed once when applied (live updates evaluate it again
+    /// without parsing); its text is the normalised expression.
+    pub expr: Option<crate::filter::Filter>,
     /// Which summaries (by index) the expression selects; `None` without an expression.
     pub matches: Option<Vec<bool>>,
     /// Traces chosen on the service map (a node's or an edge's); Esc or `f` clears it.
@@ -179,6 +180,11 @@ fn compare(col: SortColumn, a: &TraceSummary, b: &TraceSummary) -> Ordering {
 }
 
 impl ListState {
+    /// The applied filter expression as text (normalised), for headers and queries.
+    pub fn expr_text(&self) -> Option<String> {
+        self.expr.as_ref().map(ToString::to_string)
+    }
+
     /// Rebuilds `visible` after the data, the sort or the filter changed, keeping the selected
     /// trace selected when it is still shown.
     pub fn rebuild(&mut self, summaries: &[TraceSummary]) {

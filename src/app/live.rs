@@ -178,7 +178,7 @@ impl App {
         vec![Cmd::Source(Request::Query(Query {
             generation: self.generation,
             window: self.window.clone(),
-            filter: self.list.expr.clone(),
+            filter: self.list.expr_text(),
             group: self.group.clone(),
             follow: self.follow,
         }))]

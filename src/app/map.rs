@@ -480,8 +480,8 @@ impl App {
     /// header says it; `None` when the list shows every trace.
     pub fn list_filter_label(&self) -> Option<String> {
         let mut parts = Vec::new();
-        if let Some(e) = &self.list.expr {
-            parts.push(e.clone());
+        if let Some(e) = self.list.expr_text() {
+            parts.push(e);
         }
         if self.list.filter != super::list::QuickFilter::All {
             parts.push(self.list.filter.label().to_owned());

@@ -518,7 +518,7 @@ impl App {
             }
             Action::Open => self.open_selected(),
             Action::FilterPrompt => {
-                let text = self.list.expr.clone().unwrap_or_default();
+                let text = self.list.expr_text().unwrap_or_default();
                 let saved = self
                     .config
                     .filters
@@ -603,7 +603,7 @@ impl App {
         let f = filter::parse(&text)?;
         if self.caps().remote_query {
             // The service evaluates it (after the local syntax check above).
-            self.list.expr = Some(f.to_string());
+            self.list.expr = Some(f.clone());
             prompt::remember(&mut self.history, &f.to_string(), HISTORY_MAX);
             self.message = Some(format!("asking X-Ray for traces matching {f}"));
             let mut cmds = self.fetch_query();
@@ -611,8 +611,8 @@ impl App {
             return Ok(cmds);
         }
         f.check_groups(&self.groups)?;
-        self.list.expr = Some(f.to_string());
         self.list.matches = Some(self.evaluate(&f));
+        self.list.expr = Some(f.clone());
         self.rebuild_list();
         self.list.offset = 0;
         let shown = self.list.visible.len();
@@ -770,14 +770,9 @@ impl App {
             self.list.matches = None;
             return;
         }
-        if let Some(expr) = self.list.expr.clone() {
-            match filter::parse(&expr) {
-                Ok(f) => self.list.matches = Some(self.evaluate(&f)),
-                Err(_) => {
-                    self.list.expr = None;
-                    self.list.matches = None;
-                }
-            }
+        // Parsed once when it was applied: a live update only evaluates it.
+        if let Some(matches) = self.list.expr.as_ref().map(|f| self.evaluate(f)) {
+            self.list.matches = Some(matches);
         }
     }
 

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
     let rows = usize::from(inner.height.saturating_sub(1));
     let expr_w = usize::from(inner.width).saturating_sub(name_w + 11);
     for (i, grp) in app.groups.iter().enumerate().skip(g.offset).take(rows) {
-        let applied = app.list.expr.as_deref() == Some(group_filter(&grp.group_name).as_str());
+        let applied = app.list.expr_text() == Some(group_filter(&grp.group_name));
         let expr = grp
             .filter_expression
             .as_deref()

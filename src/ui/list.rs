@@ -160,10 +160,10 @@ fn header_line(app: &App) -> Line<'static> {
                     .add_modifier(ratatui::style::Modifier::BOLD),
             ));
         }
-        if let Some(e) = &app.list.expr {
+        if let Some(e) = app.list.expr_text() {
             spans.push(Span::raw("│ "));
             spans.push(Span::styled("/ ", Style::new().fg(Color::Yellow)));
-            spans.extend(super::prompt::highlighted(e));
+            spans.extend(super::prompt::highlighted(&e));
             spans.push(Span::raw(" "));
         }
         spans.push(Span::raw(format!(
