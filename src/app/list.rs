@@ -2,6 +2,7 @@
 //! which one is selected. Plain data over the dataset's summaries; no drawing here.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use crate::model::TraceSummary;
 use crate::model::format::url_path;
@@ -106,6 +107,15 @@ impl QuickFilter {
     }
 }
 
+/// A set of traces the list is narrowed to, with what it stands for (shown in the list header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceSet {
+    /// How the header names it: `service("payments")`, `edge("a", "b")`.
+    pub label: String,
+    /// The IDs of the traces in it.
+    pub ids: HashSet<String>,
+}
+
 /// Selection, order and filter of the trace list.
 #[derive(Debug, Clone)]
 pub struct ListState {
@@ -127,7 +137,7 @@ pub struct ListState {
     /// Which summaries (by index) the expression selects; `None` without an expression.
     pub matches: Option<Vec<bool>>,
     /// Traces chosen on the service map (a node's or an edge's); Esc or `f` clears it.
-    pub only: Option<super::map::TraceSet>,
+    pub only: Option<TraceSet>,
     /// The time window `(start, end)` in epoch seconds: traces starting outside are hidden.
     pub window: Option<(f64, f64)>,
 }

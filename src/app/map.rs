@@ -12,6 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::keymap::Action;
 use super::layout::screen;
+use super::list::TraceSet;
 use super::{App, Mode};
 use crate::engine::dataset::Dataset;
 use crate::engine::graph_layout::{LayoutOptions, MapLayout, layout};
@@ -168,15 +169,6 @@ pub enum Target {
     Service(String, String),
     /// Traces with a call between two nodes.
     Edge((String, String), (String, String)),
-}
-
-/// A set of traces the list is narrowed to, with what it stands for (shown in the list header).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceSet {
-    /// How the header names it: `service("payments")`, `edge("a", "b")`.
-    pub label: String,
-    /// The IDs of the traces in it.
-    pub ids: HashSet<String>,
 }
 
 /// State of the map screen.
