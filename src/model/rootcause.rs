@@ -9,7 +9,10 @@
 use std::fmt;
 
 use super::TraceSummary;
-use super::summary::{FaultRootCause, ResponseTimeRootCause, RootCauseException};
+use super::summary::{
+    FaultRootCause, ResponseTimeRootCause, ResponseTimeRootCauseEntity,
+    ResponseTimeRootCauseService, RootCauseEntity, RootCauseException, RootCauseService,
+};
 
 /// Which of a summary's root-cause lists a path comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,33 +84,73 @@ pub struct RootCausePath<'a> {
     pub client_impacting: Option<bool>,
 }
 
+/// What both API shapes of a root-cause service have: the service's identity and its entity
+/// path (of a shape of its own).
+trait ApiService {
+    type Entity;
+    fn identity(&self) -> (&Option<String>, &[String], &Option<String>, &Option<String>);
+    fn inferred(&self) -> Option<bool>;
+    fn entities(&self) -> &[Self::Entity];
+}
+
+impl ApiService for RootCauseService {
+    type Entity = RootCauseEntity;
+    fn identity(&self) -> (&Option<String>, &[String], &Option<String>, &Option<String>) {
+        (&self.name, &self.names, &self.kind, &self.account_id)
+    }
+    fn inferred(&self) -> Option<bool> {
+        self.inferred
+    }
+    fn entities(&self) -> &[RootCauseEntity] {
+        &self.entity_path
+    }
+}
+
+impl ApiService for ResponseTimeRootCauseService {
+    type Entity = ResponseTimeRootCauseEntity;
+    fn identity(&self) -> (&Option<String>, &[String], &Option<String>, &Option<String>) {
+        (&self.name, &self.names, &self.kind, &self.account_id)
+    }
+    fn inferred(&self) -> Option<bool> {
+        self.inferred
+    }
+    fn entities(&self) -> &[ResponseTimeRootCauseEntity] {
+        &self.entity_path
+    }
+}
+
+/// The path's services, each entity read by `entity`.
+fn services<'a, S: ApiService>(
+    list: &'a [S],
+    entity: impl Fn(&'a S::Entity) -> PathEntity<'a>,
+) -> Vec<PathService<'a>> {
+    list.iter()
+        .map(|s| {
+            let (name, names, kind, account_id) = s.identity();
+            PathService {
+                name: name.as_deref(),
+                names,
+                kind: kind.as_deref(),
+                account_id: account_id.as_deref(),
+                inferred: s.inferred().unwrap_or(false),
+                entities: s.entities().iter().map(&entity).collect(),
+            }
+        })
+        .collect()
+}
+
 impl<'a> RootCausePath<'a> {
     /// The path of a fault or error root cause.
     pub fn of_failure(kind: RootCauseKind, rc: &'a FaultRootCause) -> Self {
         RootCausePath {
             kind,
             client_impacting: rc.client_impacting,
-            services: rc
-                .services
-                .iter()
-                .map(|s| PathService {
-                    name: s.name.as_deref(),
-                    names: &s.names,
-                    kind: s.kind.as_deref(),
-                    account_id: s.account_id.as_deref(),
-                    inferred: s.inferred.unwrap_or(false),
-                    entities: s
-                        .entity_path
-                        .iter()
-                        .map(|e| PathEntity {
-                            name: e.name.as_deref(),
-                            remote: e.remote.unwrap_or(false),
-                            coverage: None,
-                            exceptions: &e.exceptions,
-                        })
-                        .collect(),
-                })
-                .collect(),
+            services: services(&rc.services, |e| PathEntity {
+                name: e.name.as_deref(),
+                remote: e.remote.unwrap_or(false),
+                coverage: None,
+                exceptions: &e.exceptions,
+            }),
         }
     }
 
@@ -116,27 +159,12 @@ impl<'a> RootCausePath<'a> {
         RootCausePath {
             kind: RootCauseKind::ResponseTime,
             client_impacting: rc.client_impacting,
-            services: rc
-                .services
-                .iter()
-                .map(|s| PathService {
-                    name: s.name.as_deref(),
-                    names: &s.names,
-                    kind: s.kind.as_deref(),
-                    account_id: s.account_id.as_deref(),
-                    inferred: s.inferred.unwrap_or(false),
-                    entities: s
-                        .entity_path
-                        .iter()
-                        .map(|e| PathEntity {
-                            name: e.name.as_deref(),
-                            remote: e.remote.unwrap_or(false),
-                            coverage: e.coverage,
-                            exceptions: &[],
-                        })
-                        .collect(),
-                })
-                .collect(),
+            services: services(&rc.services, |e| PathEntity {
+                name: e.name.as_deref(),
+                remote: e.remote.unwrap_or(false),
+                coverage: e.coverage,
+                exceptions: &[],
+            }),
         }
     }
 
@@ -222,10 +250,6 @@ pub fn failures_text(s: &TraceSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::summary::{
-        ResponseTimeRootCauseEntity, ResponseTimeRootCauseService, RootCauseEntity,
-        RootCauseService,
-    };
 
     fn fault() -> FaultRootCause {
         FaultRootCause {
