@@ -31,6 +31,7 @@ use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
+use crate::ui::theme::Styles;
 use keymap::{Action, Scope};
 use list::{ListState, scroll_offset};
 pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
@@ -229,6 +230,8 @@ pub struct App {
     pub can_open: bool,
     /// The keys: the built-in table with the config's overrides.
     pub keymap: bindings::Keymap,
+    /// The colours drawing asks for by role: the built-in ones with the config's `[theme]`.
+    pub theme: Styles,
 }
 
 impl App {
@@ -274,12 +277,14 @@ impl App {
             region: None,
             can_open: false,
             keymap: bindings::Keymap::default(),
+            theme: Styles::default(),
         }
     }
 
-    /// The same app with a configuration (saved filters, local groups).
+    /// The same app with a configuration (saved filters, local groups, theme colours).
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
+        self.theme = Styles::new(&config.colours);
         self.config = config;
         self
     }
