@@ -600,6 +600,78 @@ fn find_highlights_matching_rows() {
     );
 }
 
+/// A themed `fault` colour is drawn on the faulted rows of the waterfall and on no other row;
+/// a themed `header` colours the column headers but not the bold name of a healthy segment,
+/// which the old recolouring of the finished screen took for a heading. Services keep their
+/// colours.
+#[test]
+fn a_themed_fault_colours_faulted_rows_only() {
+    use ratatui::style::{Color, Modifier};
+    use xray_tui::model::NodeKind;
+    use xray_tui::ui::theme::Styles;
+    let config = xray_tui::config::Config::parse(
+        "[theme]\nfault = \"#102030\"\nheader = \"white\"\n",
+        std::path::Path::new("theme.toml"),
+    )
+    .expect("valid config");
+    let fault = Color::Rgb(0x10, 0x20, 0x30);
+    let mut app = loaded_app(120, 40).with_config(config);
+    for e in [key('f'), key('g'), code(KeyCode::Enter)] {
+        app.update(e);
+    }
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+    terminal
+        .draw(|f| xray_tui::ui::draw(f, &app))
+        .expect("draw");
+    let buf = terminal.backend().buffer();
+    let v = app.view.as_ref().expect("open");
+    let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    // The column headers are headings.
+    assert_eq!(buf[(wf.x, wf.y)].symbol(), "N");
+    assert_eq!(buf[(wf.x, wf.y)].fg, Color::White);
+    let (mut faulted, mut healthy) = (0, 0);
+    for (i, row) in v
+        .rows
+        .iter()
+        .enumerate()
+        .skip(v.offset)
+        .take(usize::from(wf.height) - 1)
+    {
+        let y = wf.y + 1 + u16::try_from(i - v.offset).expect("fits");
+        let cells: Vec<_> = (wf.x..wf.right()).map(|x| &buf[(x, y)]).collect();
+        let name_x = 2 * row.depth as usize + 2;
+        let name = &cells[name_x..name_x + 3];
+        let bar: Vec<_> = cells.iter().filter(|c| c.symbol() == "█").collect();
+        assert!(!bar.is_empty(), "row {i} has a bar");
+        if row.status == Status::Fault {
+            assert!(name.iter().all(|c| c.fg == fault), "row {i}: {name:?}");
+            assert!(bar.iter().all(|c| c.fg == fault), "row {i}");
+            assert!(cells.iter().any(|c| c.symbol() == "F" && c.fg == fault));
+            faulted += 1;
+        } else {
+            assert!(
+                cells.iter().all(|c| c.fg != fault),
+                "row {i} is not faulted"
+            );
+        }
+        if row.status == Status::Ok
+            && row.kind == NodeKind::Segment
+            && row.skew.is_none()
+            && i != v.selected
+        {
+            assert!(
+                name.iter()
+                    .all(|c| c.fg == Color::Reset && c.modifier.contains(Modifier::BOLD)),
+                "row {i}: a healthy segment's name is not a heading: {name:?}"
+            );
+            let service = Styles::default().service(&row.service);
+            assert!(bar.iter().all(|c| c.fg == service), "row {i}");
+            healthy += 1;
+        }
+    }
+    assert!(faulted > 0 && healthy > 0, "{faulted} {healthy}");
+}
+
 /// Ctrl-P, part of a trace ID, Enter: that trace is open.
 #[test]
 fn palette_opens_a_trace_by_id() {

@@ -237,7 +237,7 @@ impl App {
         }
     }
 
-    /// The same app with a configuration (saved filters, local groups).
+    /// The same app with a configuration (saved filters, local groups, theme colours).
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
         self.config = config;

@@ -2,12 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 
-use super::theme;
+use super::theme::Styles;
 use crate::app::trace_view::{DetailTab, SHORT_TABS_BELOW, TraceView};
 use crate::engine::waterfall::Row;
 use crate::model::segment::Cause;
@@ -15,27 +15,27 @@ use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Segment, Trace, TraceSummary};
 
 /// Draws the tab bar (in the border) and the selected tab's lines.
-pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
+pub fn draw(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
     let Some(row) = v.selected_row() else {
-        frame.render_widget(Block::bordered().title(" Details "), area);
+        frame.render_widget(t.bordered().title(" Details "), area);
         return;
     };
     let doc = &v.trace.nodes[row.node].doc;
     let short = area.width < SHORT_TABS_BELOW;
     let mut tabs: Vec<Span> = vec![Span::raw(" ")];
-    for t in DetailTab::ALL.iter() {
-        let label = t.label(short);
-        let style = if *t == v.tab {
-            theme::selected()
-        } else if t.has_content(doc) {
+    for tab in DetailTab::ALL.iter() {
+        let label = tab.label(short);
+        let style = if *tab == v.tab {
+            t.selected()
+        } else if tab.has_content(doc) {
             Style::new()
         } else {
-            theme::dim()
+            t.dim()
         };
         tabs.push(Span::styled(label, style));
     }
-    let block = Block::bordered().title(Line::from(tabs));
-    let text = lines(&v.trace, v.summary.as_ref(), row, v.tab);
+    let block = t.bordered().title(Line::from(tabs));
+    let text = lines(t, &v.trace, v.summary.as_ref(), row, v.tab);
     frame.render_widget(
         Paragraph::new(text)
             .block(block)
@@ -45,20 +45,21 @@ pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
     );
 }
 
-fn kv(key: &str, value: impl Into<String>) -> Line<'static> {
+fn kv(t: &Styles, key: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{key}: "), theme::heading()),
+        Span::styled(format!("{key}: "), t.heading()),
         Span::raw(value.into()),
     ])
 }
 
-fn none(what: &str) -> Vec<Line<'static>> {
-    vec![Line::styled(format!("(no {what})"), theme::dim())]
+fn none(t: &Styles, what: &str) -> Vec<Line<'static>> {
+    vec![Line::styled(format!("(no {what})"), t.dim())]
 }
 
 /// The lines of one tab for one row; the trace's summary adds its root causes to the root
 /// segment's overview.
 pub fn lines(
+    t: &Styles,
     trace: &Trace,
     summary: Option<&TraceSummary>,
     row: &Row,
@@ -67,14 +68,14 @@ pub fn lines(
     let doc = &trace.nodes[row.node].doc;
     match tab {
         DetailTab::Overview => {
-            let mut out = overview(trace, row, doc);
+            let mut out = overview(t, trace, row, doc);
             if let Some(s) = summary.filter(|_| trace.root_segment() == Some(row.node)) {
                 let causes = crate::model::rootcause::failures_text(s);
                 for l in causes.lines().filter(|l| !l.is_empty()) {
                     let style = if l.starts_with(' ') {
                         Style::new()
                     } else {
-                        Style::new().fg(theme::FAULT)
+                        Style::new().fg(t.fault())
                     };
                     out.push(Line::styled(l.to_owned(), style));
                 }
@@ -82,19 +83,22 @@ pub fn lines(
             out
         }
         DetailTab::Http => match &doc.http {
-            Some(h) => flat_json(&serde_json::to_value(h).unwrap_or(Value::Null)),
-            None => none("HTTP data"),
+            Some(h) => flat_json(t, &serde_json::to_value(h).unwrap_or(Value::Null)),
+            None => none(t, "HTTP data"),
         },
         DetailTab::Resources => {
             let mut out = Vec::new();
             if let Some(arn) = &doc.resource_arn {
-                out.push(kv("resource_arn", arn.clone()));
+                out.push(kv(t, "resource_arn", arn.clone()));
             }
             if let Some(a) = &doc.aws {
-                out.extend(flat_json(&serde_json::to_value(a).unwrap_or(Value::Null)));
+                out.extend(flat_json(
+                    t,
+                    &serde_json::to_value(a).unwrap_or(Value::Null),
+                ));
             }
             if out.is_empty() {
-                none("AWS resources")
+                none(t, "AWS resources")
             } else {
                 out
             }
@@ -102,22 +106,22 @@ pub fn lines(
         DetailTab::Annotations => {
             let out: Vec<Line> = doc
                 .annotation_values()
-                .map(|(k, v)| kv(k, v.display()))
+                .map(|(k, v)| kv(t, k, v.display()))
                 .collect();
             if out.is_empty() {
-                none("annotations")
+                none(t, "annotations")
             } else {
                 out
             }
         }
         DetailTab::Metadata => match &doc.metadata {
             Some(m) if !m.is_empty() => pretty(&Value::Object((**m).clone())),
-            _ => none("metadata"),
+            _ => none(t, "metadata"),
         },
-        DetailTab::Exceptions => exceptions(doc),
+        DetailTab::Exceptions => exceptions(t, doc),
         DetailTab::Sql => match &doc.sql {
-            Some(s) => flat_json(&serde_json::to_value(s).unwrap_or(Value::Null)),
-            None => none("SQL data"),
+            Some(s) => flat_json(t, &serde_json::to_value(s).unwrap_or(Value::Null)),
+            None => none(t, "SQL data"),
         },
         DetailTab::Raw => pretty(&serde_json::to_value(doc).unwrap_or(Value::Null)),
     }
@@ -132,8 +136,8 @@ fn pretty(v: &Value) -> Vec<Line<'static>> {
 }
 
 /// Nested objects as `a.b.c: value` lines.
-fn flat_json(v: &Value) -> Vec<Line<'static>> {
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<Line<'static>>) {
+fn flat_json(t: &Styles, v: &Value) -> Vec<Line<'static>> {
+    fn walk(t: &Styles, prefix: &str, v: &Value, out: &mut Vec<Line<'static>>) {
         match v {
             Value::Object(m) => {
                 for (k, x) in m {
@@ -142,20 +146,20 @@ fn flat_json(v: &Value) -> Vec<Line<'static>> {
                     } else {
                         format!("{prefix}.{k}")
                     };
-                    walk(&key, x, out);
+                    walk(t, &key, x, out);
                 }
             }
             Value::Null => {}
-            Value::String(s) => out.push(kv(prefix, s.clone())),
-            other => out.push(kv(prefix, other.to_string())),
+            Value::String(s) => out.push(kv(t, prefix, s.clone())),
+            other => out.push(kv(t, prefix, other.to_string())),
         }
     }
     let mut out = Vec::new();
-    walk("", v, &mut out);
+    walk(t, "", v, &mut out);
     out
 }
 
-fn overview(trace: &Trace, row: &Row, doc: &Segment) -> Vec<Line<'static>> {
+fn overview(t: &Styles, trace: &Trace, row: &Row, doc: &Segment) -> Vec<Line<'static>> {
     let node = &trace.nodes[row.node];
     let mut kind = match node.kind {
         NodeKind::Segment => "segment".to_owned(),
@@ -165,100 +169,101 @@ fn overview(trace: &Trace, row: &Row, doc: &Segment) -> Vec<Line<'static>> {
         kind.push_str(" (inferred)");
     }
     let mut out = vec![
-        kv("Name", doc.name.clone()),
-        kv("Kind", kind),
-        kv("ID", doc.id.clone()),
+        kv(t, "Name", doc.name.clone()),
+        kv(t, "Kind", kind),
+        kv(t, "ID", doc.id.clone()),
     ];
     if let Some(p) = &doc.parent_id {
-        out.push(kv("Parent", p.clone()));
+        out.push(kv(t, "Parent", p.clone()));
     }
-    out.push(kv("Trace", trace.id.clone()));
-    out.push(kv("Start", format_utc(doc.start_time)));
+    out.push(kv(t, "Trace", trace.id.clone()));
+    out.push(kv(t, "Start", format_utc(doc.start_time)));
     match doc.end_time {
-        Some(e) => out.push(kv("End", format_utc(e))),
-        None => out.push(kv("End", "in progress")),
+        Some(e) => out.push(kv(t, "End", format_utc(e))),
+        None => out.push(kv(t, "End", "in progress")),
     }
     out.push(kv(
+        t,
         "Duration",
         row.duration
             .map(format_duration)
             .unwrap_or_else(|| "in progress".into()),
     ));
-    out.push(kv("Offset", format!("+{}", format_duration(row.offset))));
+    out.push(kv(t, "Offset", format!("+{}", format_duration(row.offset))));
     let mut status = Vec::new();
     if let Some(c) = doc.http_status() {
         status.push(c.to_string());
     }
     for (on, name, color) in [
-        (doc.is_fault(), "fault", theme::FAULT),
-        (doc.is_error(), "error", theme::ERROR),
-        (doc.is_throttle(), "throttle", theme::THROTTLE),
+        (doc.is_fault(), "fault", t.fault()),
+        (doc.is_error(), "error", t.error()),
+        (doc.is_throttle(), "throttle", t.throttle()),
     ] {
         if on {
             out.push(Line::from(vec![
-                Span::styled("Status: ", theme::heading()),
+                Span::styled("Status: ", t.heading()),
                 Span::styled(name, Style::new().fg(color)),
             ]));
         }
     }
     if !status.is_empty() {
-        out.push(kv("HTTP status", status.join(" ")));
+        out.push(kv(t, "HTTP status", status.join(" ")));
     }
     if !row.service.is_empty() {
-        out.push(kv("Service", row.service.clone()));
+        out.push(kv(t, "Service", row.service.clone()));
     }
     if let Some(o) = &doc.origin {
-        out.push(kv("Origin", o.clone()));
+        out.push(kv(t, "Origin", o.clone()));
     }
     if let Some(u) = &doc.user {
-        out.push(kv("User", u.clone()));
+        out.push(kv(t, "User", u.clone()));
     }
     if let Some(v) = doc.service.as_ref().and_then(|s| s.version.clone()) {
-        out.push(kv("Service version", v));
+        out.push(kv(t, "Service version", v));
     }
     if let Some(ns) = &doc.namespace {
-        out.push(kv("Namespace", ns.clone()));
+        out.push(kv(t, "Namespace", ns.clone()));
     }
     if let Some(skew) = row.skew {
         out.push(Line::from(vec![
-            Span::styled("Clock skew: ", theme::heading()),
+            Span::styled("Clock skew: ", t.heading()),
             Span::styled(
                 format!("shifted {skew:+.3}s to fit its caller"),
-                Style::new().fg(Color::Yellow),
+                Style::new().fg(t.accent()),
             ),
         ]));
     }
     if row.orphan {
         out.push(Line::styled(
             "Orphan: its parent was not in the trace",
-            Style::new().fg(Color::Yellow),
+            Style::new().fg(t.accent()),
         ));
     }
     out
 }
 
-fn exceptions(doc: &Segment) -> Vec<Line<'static>> {
+fn exceptions(t: &Styles, doc: &Segment) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match doc.cause.as_deref() {
-        None => return none("exceptions"),
+        None => return none(t, "exceptions"),
         Some(Cause::Id(id)) => {
-            out.push(kv("Exception recorded on another entity", id.clone()));
+            out.push(kv(t, "Exception recorded on another entity", id.clone()));
             return out;
         }
         Some(Cause::Details(d)) => {
             if let Some(w) = &d.working_directory {
-                out.push(kv("Working directory", w.clone()));
+                out.push(kv(t, "Working directory", w.clone()));
             }
         }
     }
     for e in doc.exceptions() {
         let kind = e.kind.clone().unwrap_or_else(|| "exception".into());
-        let mut head = vec![Span::styled(kind, Style::new().fg(theme::FAULT))];
+        let mut head = vec![Span::styled(kind, Style::new().fg(t.fault()))];
         if let Some(m) = &e.message {
             head.push(Span::raw(format!(": {m}")));
         }
         if e.remote == Some(true) {
-            head.push(Span::styled(" (remote)", theme::dim()));
+            head.push(Span::styled(" (remote)", t.dim()));
         }
         out.push(Line::from(head));
         for f in &e.stack {
@@ -272,23 +277,20 @@ fn exceptions(doc: &Segment) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("    at {label} {place}")));
         }
         if let Some(n) = e.truncated.filter(|&n| n > 0) {
-            out.push(Line::styled(
-                format!("    … {n} frames truncated"),
-                theme::dim(),
-            ));
+            out.push(Line::styled(format!("    … {n} frames truncated"), t.dim()));
         }
         if let Some(n) = e.skipped.filter(|&n| n > 0) {
             out.push(Line::styled(
                 format!("    … {n} exceptions skipped"),
-                theme::dim(),
+                t.dim(),
             ));
         }
         if let Some(c) = &e.cause {
-            out.push(kv("    caused by", c.clone()));
+            out.push(kv(t, "    caused by", c.clone()));
         }
     }
     if out.is_empty() {
-        none("exceptions")
+        none(t, "exceptions")
     } else {
         out
     }

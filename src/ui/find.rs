@@ -3,11 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::theme;
+use super::theme::Styles;
 use crate::app::find::FindState;
 use crate::app::trace_view::TraceView;
 
@@ -24,43 +24,40 @@ pub fn count_label(f: &FindState, selected: Option<usize>) -> String {
 }
 
 /// The bar's line.
-pub fn line(v: &TraceView, f: &FindState) -> Line<'static> {
+pub fn line(t: &Styles, v: &TraceView, f: &FindState) -> Line<'static> {
     let selected = v.selected_row().map(|r| r.node);
     let count = count_label(f, selected);
-    let mut spans = vec![Span::styled(" / ", Style::new().fg(Color::Yellow))];
+    let mut spans = vec![Span::styled(" / ", Style::new().fg(t.accent()))];
     if f.editing {
         spans.push(Span::raw(f.input.clone()));
-        spans.push(Span::styled("▏", Style::new().fg(Color::Yellow)));
+        spans.push(Span::styled("▏", Style::new().fg(t.accent())));
     } else {
-        spans.push(Span::styled(f.input.clone(), theme::heading()));
+        spans.push(Span::styled(f.input.clone(), t.heading()));
     }
     spans.push(Span::raw("  "));
     let count_style = if f.hits.is_empty() && !f.input.trim().is_empty() {
-        Style::new().fg(theme::FAULT)
+        Style::new().fg(t.fault())
     } else {
-        Style::new().fg(Color::Yellow)
+        Style::new().fg(t.accent())
     };
     spans.push(Span::styled(count, count_style));
     if let Some(field) = selected.and_then(|s| f.field_of(s)) {
-        spans.push(Span::styled(
-            format!(" · in {}", field.label()),
-            theme::dim(),
-        ));
+        spans.push(Span::styled(format!(" · in {}", field.label()), t.dim()));
     }
     let keys = if f.editing {
         "   Enter keep  ↑↓ prev/next  Esc cancel"
     } else {
         "   . next  , previous  / edit  Esc clear"
     };
-    spans.push(Span::styled(keys, theme::dim()));
+    spans.push(Span::styled(keys, t.dim()));
     Line::from(spans)
 }
 
 /// Draws the bar over `area` (the status line).
-pub fn draw(frame: &mut Frame, v: &TraceView, area: Rect) {
+pub fn draw(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
     let Some(f) = v.find.as_ref() else {
         return;
     };
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(line(v, f)), area);
+    frame.render_widget(Paragraph::new(line(t, v, f)), area);
 }

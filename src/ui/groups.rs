@@ -1,13 +1,13 @@
 //! The groups overlay: name, where the group comes from, and its filter expression; the group
 //! the list is filtered by is marked.
 
+use super::theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::theme;
 use crate::app::App;
 use crate::app::groups::{self, EMPTY, GroupsView};
 use crate::app::palette::group_filter;
@@ -24,21 +24,20 @@ fn cut(s: &str, w: usize) -> String {
 
 /// Draws the groups list centred on `area`.
 pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
+    let t = &theme::of(app);
     let r = groups::area(area, app.groups.len());
     if r.height < 3 || r.width < 20 {
         return;
     }
     frame.render_widget(Clear, r);
-    let block = Block::bordered()
-        .title(" Groups ")
-        .title_bottom(Line::styled(
-            " ↑↓ choose · Enter apply to the list and the map · Esc close ",
-            theme::dim(),
-        ));
+    let block = t.bordered().title(" Groups ").title_bottom(Line::styled(
+        " ↑↓ choose · Enter apply to the list and the map · Esc close ",
+        t.dim(),
+    ));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     if app.groups.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled(EMPTY, theme::dim())), inner);
+        frame.render_widget(Paragraph::new(Line::styled(EMPTY, t.dim())), inner);
         return;
     }
     let name_w = app
@@ -50,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
         .clamp(4, 30);
     let mut lines = vec![Line::styled(
         format!("  {:<name_w$} {:<7} FILTER EXPRESSION", "NAME", "SOURCE"),
-        theme::heading(),
+        t.heading(),
     )];
     let rows = usize::from(inner.height.saturating_sub(1));
     let expr_w = usize::from(inner.width).saturating_sub(name_w + 11);
@@ -62,20 +61,17 @@ pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
             .filter(|e| !e.trim().is_empty())
             .unwrap_or("(every trace)");
         let mut line = Line::from(vec![
-            Span::styled(
-                if applied { "● " } else { "  " },
-                Style::new().fg(Color::Green),
-            ),
-            Span::styled(cut(&grp.group_name, name_w), theme::heading()),
+            Span::styled(if applied { "● " } else { "  " }, Style::new().fg(t.ok())),
+            Span::styled(cut(&grp.group_name, name_w), t.heading()),
             Span::raw(" "),
             Span::styled(
                 format!("{:<7} ", app.group_source(&grp.group_name)),
-                theme::dim(),
+                t.dim(),
             ),
             Span::raw(cut(expr, expr_w)),
         ]);
         if i == g.selected {
-            line = line.style(theme::selected());
+            line = line.style(t.selected());
         }
         lines.push(line);
     }

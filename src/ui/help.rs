@@ -3,15 +3,16 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme;
+use super::theme::Styles;
 use crate::app::App;
 use crate::app::bindings::Keymap;
 use crate::app::keymap::Scope;
 
 /// The help text: one section per scope, one line per binding, with the keys in effect.
-pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
+pub fn lines(t: &Styles, keymap: &Keymap) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for scope in [
         Scope::Global,
@@ -26,7 +27,7 @@ pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(Line::styled(scope.title(), theme::heading()));
+        out.push(Line::styled(scope.title(), t.heading()));
         for b in keymap.bindings().iter().filter(|b| b.scope == scope) {
             out.push(Line::from(vec![
                 Span::raw(format!("  {:<16}", b.keys_label())),
@@ -39,7 +40,8 @@ pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
 
 /// Draws the overlay centred on `area`.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let text = lines(&app.keymap);
+    let t = &theme::of(app);
+    let text = lines(t, &app.keymap);
     let w = area.width.min(64);
     let h = area.height.min(
         u16::try_from(text.len())
@@ -55,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(text)
-            .block(Block::bordered().title(" Help "))
+            .block(t.bordered().title(" Help "))
             .scroll((app.help_scroll, 0)),
         r,
     );

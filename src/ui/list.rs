@@ -2,11 +2,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::{centered_message, spinner, theme};
+use super::theme;
+use super::theme::Styles;
+use super::{bar, centered_message, spinner};
 use crate::app::list::SortColumn;
 use crate::app::{App, LoadState};
 use crate::model::TraceSummary;
@@ -15,13 +17,14 @@ use crate::model::time::{format_clock, format_duration, format_utc};
 
 /// Draws the header line and the table.
 pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
+    let t = &theme::of(app);
     frame.render_widget(Paragraph::new(header_line(app)), header);
     let Some(data) = app.data.as_ref() else {
         let lines = match &app.load {
             LoadState::Failed(e) => vec![
-                Line::styled("Could not load the data", Style::new().fg(theme::FAULT)),
+                Line::styled("Could not load the data", Style::new().fg(t.fault())),
                 Line::raw(e.clone()),
-                Line::styled("r to retry, q to quit", theme::dim()),
+                Line::styled("r to retry, q to quit", t.dim()),
             ],
             _ => vec![Line::raw(format!(
                 "{} Loading {}…",
@@ -42,13 +45,13 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                 )),
                 Line::styled(
                     "Traces appear as they arrive. D shows the counters.",
-                    theme::dim(),
+                    t.dim(),
                 ),
             ],
             (crate::source::Feed::Aws(p), _) if data.summaries.is_empty() && p.error.is_some() => {
                 let mut lines = vec![Line::styled(
                     "X-Ray answered with an error",
-                    Style::new().fg(theme::FAULT),
+                    Style::new().fg(t.fault()),
                 )];
                 lines.extend(
                     p.error
@@ -58,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                 );
                 lines.push(Line::styled(
                     "r asks again, w changes the window, / the filter, D shows details",
-                    theme::dim(),
+                    t.dim(),
                 ));
                 lines
             }
@@ -66,7 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                 Line::raw(format!("No traces in the window ({})", app.window_label())),
                 Line::styled(
                     "w changes the window, / the filter, F follows new traces",
-                    theme::dim(),
+                    t.dim(),
                 ),
             ],
             _ if data.summaries.is_empty() => vec![Line::raw("No traces in the input")],
@@ -120,17 +123,18 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         .skip(start)
         .take(height)
         .filter_map(|&i| data.summaries.get(i))
-        .map(|s| row(s, wide));
+        .map(|s| row(t, s, wide));
     let table = Table::new(rows, widths)
-        .header(Row::new(head).style(theme::heading()))
+        .header(Row::new(head).style(t.heading()))
         .column_spacing(1)
-        .row_highlight_style(theme::selected());
+        .row_highlight_style(t.selected());
     let mut state = TableState::default().with_selected(app.list.selected.checked_sub(start));
     frame.render_stateful_widget(table, body, &mut state);
 }
 
 fn header_line(app: &App) -> Line<'static> {
-    let mut spans = vec![Span::styled(" X-Ray traces ", theme::heading())];
+    let t = &theme::of(app);
+    let mut spans = vec![Span::styled(" X-Ray traces ", t.heading())];
     if let Some(d) = &app.data {
         let s = &d.summaries;
         let count = |f: fn(&TraceSummary) -> bool| s.iter().filter(|x| f(x)).count();
@@ -141,64 +145,67 @@ fn header_line(app: &App) -> Line<'static> {
         )));
         spans.push(Span::styled(
             format!("{}F ", count(|x| x.has_fault)),
-            Style::new().fg(theme::FAULT),
+            Style::new().fg(t.fault()),
         ));
         spans.push(Span::styled(
             format!("{}E ", count(|x| x.has_error)),
-            Style::new().fg(theme::ERROR),
+            Style::new().fg(t.error()),
         ));
         spans.push(Span::styled(
             format!("{}T ", count(|x| x.has_throttle)),
-            Style::new().fg(theme::THROTTLE),
+            Style::new().fg(t.throttle()),
         ));
         // A map filter (service or edge) goes first: it explains the counts.
         if let Some(only) = &app.list.only {
             spans.push(Span::styled(
                 format!("│ {} (Esc clears) ", only.label),
-                Style::new()
-                    .fg(Color::Yellow)
-                    .add_modifier(ratatui::style::Modifier::BOLD),
+                Style::new().fg(t.accent()).add_modifier(Modifier::BOLD),
             ));
         }
         if let Some(e) = app.list.expr_text() {
-            spans.push(Span::raw("│ "));
-            spans.push(Span::styled("/ ", Style::new().fg(Color::Yellow)));
-            spans.extend(super::prompt::highlighted(&e));
+            spans.push(bar(t));
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled("/ ", Style::new().fg(t.accent())));
+            spans.extend(super::prompt::highlighted(t, &e));
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::raw(format!(
-            "│ show {} │ sort {}{} ",
-            app.list.filter.label(),
-            app.list.sort.label(),
-            if app.list.descending { "▼" } else { "▲" }
-        )));
+        spans.extend([
+            bar(t),
+            Span::raw(format!(" show {} ", app.list.filter.label())),
+            bar(t),
+            Span::raw(format!(
+                " sort {}{} ",
+                app.list.sort.label(),
+                if app.list.descending { "▼" } else { "▲" }
+            )),
+        ]);
         if !app.window.trim().is_empty() || app.caps().remote_query {
             spans.push(Span::styled(
                 format!("│ window {} ", app.window_label()),
-                Style::new().fg(Color::Cyan),
+                Style::new().fg(t.label()),
             ));
         }
         let times = s.iter().filter_map(|x| x.start_time);
         if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
             spans.push(Span::styled(
                 format!("│ {} – {} UTC", format_utc(a), format_clock(b)),
-                theme::dim(),
+                t.dim(),
             ));
         }
     }
     Line::from(spans)
 }
 
-fn flag_spans(s: &TraceSummary) -> Line<'static> {
+fn flag_spans(t: &Styles, s: &TraceSummary) -> Line<'static> {
     let flags = Flags::of(s).to_string();
-    let colors = [theme::FAULT, theme::ERROR, theme::THROTTLE, theme::PARTIAL];
+    let colors = [t.fault(), t.error(), t.throttle(), t.accent()];
     Line::from(
         flags
             .chars()
             .zip(colors)
             .map(|(c, col)| {
                 if c == '-' {
-                    Span::styled("·", theme::dim())
+                    Span::styled("·", t.dim())
                 } else {
                     Span::styled(c.to_string(), Style::new().fg(col))
                 }
@@ -212,13 +219,13 @@ fn short_id(id: &str) -> String {
     id.chars().skip(n.saturating_sub(8)).collect()
 }
 
-fn row(s: &TraceSummary, wide: bool) -> Row<'static> {
+fn row(t: &Styles, s: &TraceSummary, wide: bool) -> Row<'static> {
     let http = s.http.as_ref();
     let status = http.and_then(|h| h.http_status);
     let status_style = match status {
-        Some(c) if c >= 500 => Style::new().fg(theme::FAULT),
-        Some(429) => Style::new().fg(theme::THROTTLE),
-        Some(c) if c >= 400 => Style::new().fg(theme::ERROR),
+        Some(c) if c >= 500 => Style::new().fg(t.fault()),
+        Some(429) => Style::new().fg(t.throttle()),
+        Some(c) if c >= 400 => Style::new().fg(t.error()),
         _ => Style::new(),
     };
     let dash = || "-".to_owned();
@@ -246,7 +253,7 @@ fn row(s: &TraceSummary, wide: bool) -> Row<'static> {
             )
             .right_aligned(),
         ),
-        Cell::from(flag_spans(s)),
+        Cell::from(flag_spans(t, s)),
     ];
     if wide {
         let users: Vec<String> = s.users.iter().filter_map(|u| u.user_name.clone()).collect();
@@ -261,7 +268,7 @@ fn row(s: &TraceSummary, wide: bool) -> Row<'static> {
         } else {
             users.join(",")
         }));
-        cells.push(Cell::from(services.join(",")).style(Style::new().fg(Color::Gray)));
+        cells.push(Cell::from(services.join(",")).style(Style::new().fg(t.secondary())));
     }
     Row::new(cells)
 }

@@ -4,18 +4,20 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::theme;
+use super::theme::Styles;
 use crate::app::App;
 use crate::model::time::format_utc;
 use crate::source::Feed;
 
 /// The live source's counters for the status line.
 pub fn status_spans(app: &App) -> Vec<Span<'static>> {
-    let warn = Style::new().fg(Color::Yellow);
+    let t = &theme::of(app);
+    let warn = Style::new().fg(t.accent());
     match &app.feed {
         Feed::None => Vec::new(),
         Feed::Daemon(d) => {
@@ -32,7 +34,7 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if dropped > 0 {
                 out.push(Span::styled(
                     format!("dropped {dropped} "),
-                    Style::new().fg(theme::FAULT),
+                    Style::new().fg(t.fault()),
                 ));
             }
             if s.evicted > 0 {
@@ -52,13 +54,13 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if p.traces_processed > 0 {
                 out.push(Span::styled(
                     format!("scanned {} ", p.traces_processed),
-                    theme::dim(),
+                    t.dim(),
                 ));
             }
             if p.following {
                 out.push(Span::styled(
                     format!("● follow {}s ", p.poll_every.unwrap_or(0)),
-                    Style::new().fg(Color::Green),
+                    Style::new().fg(t.ok()),
                 ));
             }
             if p.throttled {
@@ -67,7 +69,7 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if let Some(e) = &p.error {
                 out.push(Span::styled(
                     format!("{} ", first_line(e)),
-                    Style::new().fg(theme::FAULT),
+                    Style::new().fg(t.fault()),
                 ));
             }
             out
@@ -80,19 +82,19 @@ fn first_line(s: &str) -> &str {
 }
 
 /// The time window editor, in the last row of `body`.
-pub fn draw_window_input(frame: &mut Frame, input: &str, body: Rect) {
+pub fn draw_window_input(frame: &mut Frame, t: &Styles, input: &str, body: Rect) {
     if body.height == 0 {
         return;
     }
     let r = Rect::new(body.x, body.y + body.height - 1, body.width, 1);
     frame.render_widget(Clear, r);
     let line = Line::from(vec![
-        Span::styled(" window: ", Style::new().fg(Color::Cyan)),
+        Span::styled(" window: ", Style::new().fg(t.label())),
         Span::raw(input.to_owned()),
-        Span::styled("█", theme::dim()),
+        Span::styled("█", t.dim()),
         Span::styled(
             "   15m, 3h, 1d, or START..END (RFC 3339 or epoch); empty: all · Enter applies, Esc cancels",
-            theme::dim(),
+            t.dim(),
         ),
     ]);
     frame.render_widget(Paragraph::new(line), r);
@@ -100,8 +102,9 @@ pub fn draw_window_input(frame: &mut Frame, input: &str, body: Rect) {
 
 /// The diagnostics pane's text.
 pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &theme::of(app);
     let mut out = Vec::new();
-    let head = |t: &str| Line::styled(t.to_owned(), theme::heading());
+    let head = |text: &str| Line::styled(text.to_owned(), t.heading());
     match &app.feed {
         Feed::Daemon(d) => {
             let s = &d.stats;
@@ -148,10 +151,7 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                 out.push(Line::raw(""));
                 out.push(head("Last rejected"));
                 for r in d.recent.iter().rev() {
-                    out.push(Line::styled(
-                        format!("  {r}"),
-                        Style::new().fg(Color::Yellow),
-                    ));
+                    out.push(Line::styled(format!("  {r}"), Style::new().fg(t.accent())));
                 }
             }
         }
@@ -178,10 +178,7 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                 out.push(Line::raw(""));
                 out.push(head("Last error"));
                 for l in e.lines() {
-                    out.push(Line::styled(
-                        format!("  {l}"),
-                        Style::new().fg(theme::FAULT),
-                    ));
+                    out.push(Line::styled(format!("  {l}"), Style::new().fg(t.fault())));
                 }
             }
         }
@@ -194,10 +191,7 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
             }
             out.push(head(&format!("Warnings: {}", d.warnings.len())));
             for w in d.warnings.iter().take(200) {
-                out.push(Line::styled(
-                    format!("  {w}"),
-                    Style::new().fg(Color::Yellow),
-                ));
+                out.push(Line::styled(format!("  {w}"), Style::new().fg(t.accent())));
             }
         }
     }
@@ -220,7 +214,7 @@ pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Diagnostics (D closes) ")),
+            .block(theme::of(app).bordered().title(" Diagnostics (D closes) ")),
         r,
     );
 }

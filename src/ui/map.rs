@@ -9,7 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::bar;
 use super::theme;
+use super::theme::Styles;
 use crate::app::App;
 use crate::app::map::{Counts, Health, MapState, node_name, short_kind, split};
 use crate::model::time::format_duration;
@@ -20,13 +22,13 @@ const LEFT: u8 = 4;
 const RIGHT: u8 = 8;
 
 /// The colour of a health.
-fn health_color(h: Health) -> Color {
+fn health_color(t: &Styles, h: Health) -> Color {
     match h {
-        Health::Fault => theme::FAULT,
-        Health::Error => theme::ERROR,
-        Health::Throttle => theme::THROTTLE,
-        Health::Ok => theme::OK,
-        Health::Unknown => Color::Gray,
+        Health::Fault => t.fault(),
+        Health::Error => t.error(),
+        Health::Throttle => t.throttle(),
+        Health::Ok => t.ok(),
+        Health::Unknown => t.secondary(),
     }
 }
 
@@ -138,7 +140,7 @@ fn rates(c: &Counts) -> String {
     }
 }
 
-fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
+fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
     let (w, h) = (usize::from(area.width), usize::from(area.height));
     let mut cv = Canvas::new(m.offset.0, m.offset.1, w, h);
     // Edges: the selected one last, so it stays on top where lines share cells.
@@ -154,11 +156,11 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
         let selected = m.edge == Some(r);
         let c = m.edge_counts(r);
         let style = if selected {
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+            Style::new().fg(t.accent()).add_modifier(Modifier::BOLD)
         } else {
             match c.health() {
-                Health::Ok | Health::Unknown => theme::dim(),
-                hl => Style::new().fg(health_color(hl)),
+                Health::Ok | Health::Unknown => t.dim(),
+                hl => Style::new().fg(health_color(t, hl)),
             }
         };
         let cells = route.cells();
@@ -197,12 +199,12 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
         };
         let c = m.counts.get(b.node).copied().unwrap_or_default();
         let selected = b.node == m.selected;
-        let color = health_color(c.health());
+        let color = health_color(t, c.health());
         let mut border = Style::new().fg(color);
         let mut inner = Style::new();
         if selected {
-            border = border.bg(Color::Indexed(238)).add_modifier(Modifier::BOLD);
-            inner = theme::selected();
+            border = border.patch(t.selected());
+            inner = t.selected();
         }
         let (tl, tr, bl, br, hz, vt) = if selected {
             ('╔', '╗', '╚', '╝', '═', '║')
@@ -262,7 +264,7 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
                 &third,
                 iw,
                 inner.fg(if c.health() == Health::Ok {
-                    Color::Gray
+                    t.secondary()
                 } else {
                     color
                 }),
@@ -272,20 +274,20 @@ fn draw_canvas(m: &MapState, area: Rect) -> Vec<Line<'static>> {
     cv.lines()
 }
 
-fn rate_spans(c: &Counts) -> Vec<Span<'static>> {
+fn rate_spans(t: &Styles, c: &Counts) -> Vec<Span<'static>> {
     let mut v = Vec::new();
     for (what, n, col) in [
-        ("faults", c.faults, theme::FAULT),
-        ("errors", c.errors, theme::ERROR),
-        ("throttles", c.throttles, theme::THROTTLE),
+        ("faults", c.faults, t.fault()),
+        ("errors", c.errors, t.error()),
+        ("throttles", c.throttles, t.throttle()),
     ] {
         let st = if n > 0 {
             Style::new().fg(col).add_modifier(Modifier::BOLD)
         } else {
-            theme::dim()
+            t.dim()
         };
         if !v.is_empty() {
-            v.push(Span::styled(" · ", theme::dim()));
+            v.push(Span::styled(" · ", t.dim()));
         }
         let what = if n == 1 {
             what.trim_end_matches('s')
@@ -306,7 +308,7 @@ fn volume(c: &Counts) -> String {
 
 /// The statistics: the node (name, type, requests, latency, failure rates), then the selected
 /// edge, or the node's failing calls worst first. `rows` lines at most (the sidebar has more).
-fn info_lines(m: &MapState, rows: usize) -> Vec<Line<'static>> {
+fn info_lines(t: &Styles, m: &MapState, rows: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let name = |i: usize| m.graph.services.get(i).map(node_name).unwrap_or_default();
     if let Some(s) = m.node() {
@@ -315,32 +317,29 @@ fn info_lines(m: &MapState, rows: usize) -> Vec<Line<'static>> {
             Span::styled(
                 format!("{} ", node_name(s)),
                 Style::new()
-                    .fg(health_color(c.health()))
+                    .fg(health_color(t, c.health()))
                     .add_modifier(Modifier::BOLD),
             ),
-            Span::styled(
-                format!("{} ", s.kind.as_deref().unwrap_or("-")),
-                theme::dim(),
-            ),
+            Span::styled(format!("{} ", s.kind.as_deref().unwrap_or("-")), t.dim()),
             Span::raw(volume(&c)),
         ]));
-        out.push(Line::from(rate_spans(&c)));
+        out.push(Line::from(rate_spans(t, &c)));
     }
     match m.edge.and_then(|e| m.layout.edges.get(e).map(|r| (e, r))) {
         Some((e, r)) => {
             let c = m.edge_counts(e);
             let mut l = vec![Span::styled(
                 format!("call → {}: ", name(r.to)),
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                Style::new().fg(t.accent()).add_modifier(Modifier::BOLD),
             )];
             l.push(Span::raw(format!("{} ", volume(&c))));
-            l.extend(rate_spans(&c));
+            l.extend(rate_spans(t, &c));
             out.push(Line::from(l));
         }
         None => {
             let worst = m.worst_edges();
             if worst.is_empty() {
-                out.push(Line::styled("no failing calls in or out", theme::dim()));
+                out.push(Line::styled("no failing calls in or out", t.dim()));
             }
             let per_line = rows.saturating_sub(out.len()) > 3;
             let mut l: Vec<Span<'static>> = Vec::new();
@@ -355,12 +354,12 @@ fn info_lines(m: &MapState, rows: usize) -> Vec<Line<'static>> {
                     format!("← {} ", name(e.from))
                 };
                 if !per_line && !l.is_empty() {
-                    l.push(Span::styled("│ ", theme::dim()));
+                    l.push(Span::styled("│ ", t.dim()));
                 }
                 l.push(Span::raw(other));
                 l.push(Span::styled(
                     format!("{}F {}E {}T ", c.faults, c.errors, c.throttles),
-                    Style::new().fg(health_color(c.health())),
+                    Style::new().fg(health_color(t, c.health())),
                 ));
                 if per_line {
                     out.push(Line::from(std::mem::take(&mut l)));
@@ -379,42 +378,45 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     let Some(m) = app.map.as_ref() else {
         return;
     };
+    let t = &theme::of(app);
     let mut head = vec![Span::styled(
         match &m.trace_id {
             Some(id) => format!(" Trace map {id} "),
             None => " Service map ".to_owned(),
         },
-        theme::heading(),
+        t.heading(),
     )];
+    head.push(bar(t));
     head.push(Span::raw(format!(
-        "│ {} nodes, {} edges ",
+        " {} nodes, {} edges ",
         m.graph.services.len(),
         m.layout.edges.len()
     )));
     if let Some(f) = &m.filter {
         head.push(Span::styled(
             format!("│ traces matching {f} "),
-            Style::new().fg(Color::Yellow),
+            Style::new().fg(t.accent()),
         ));
     }
-    head.push(Span::raw("│ "));
+    head.push(bar(t));
+    head.push(Span::raw(" "));
     match m.most_faults {
         Some((i, n)) => head.push(Span::styled(
             format!(
                 "most faults: {} ({n})",
                 m.graph.services.get(i).map(node_name).unwrap_or_default()
             ),
-            Style::new().fg(theme::FAULT).add_modifier(Modifier::BOLD),
+            Style::new().fg(t.fault()).add_modifier(Modifier::BOLD),
         )),
-        None => head.push(Span::styled("no faults", Style::new().fg(Color::Green))),
+        None => head.push(Span::styled("no faults", Style::new().fg(t.ok()))),
     }
     frame.render_widget(Paragraph::new(Line::from(head)), header);
 
     let (canvas, info) = split(body);
-    frame.render_widget(Paragraph::new(draw_canvas(m, canvas)), canvas);
+    frame.render_widget(Paragraph::new(draw_canvas(t, m, canvas)), canvas);
     if canvas.height == body.height {
         // Sidebar: one fact per line.
-        let mut lines = info_lines(m, usize::from(info.height).saturating_sub(4));
+        let mut lines = info_lines(t, m, usize::from(info.height).saturating_sub(4));
         lines.push(Line::raw(""));
         for k in [
             "←↓↑→ hjkl  nearest node",
@@ -424,11 +426,9 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
             "Enter      its traces",
             "Esc        back",
         ] {
-            lines.push(Line::styled(k, theme::dim()));
+            lines.push(Line::styled(k, t.dim()));
         }
-        let block = Block::new()
-            .borders(Borders::LEFT)
-            .border_style(theme::dim());
+        let block = Block::new().borders(Borders::LEFT).border_style(t.dim());
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
@@ -436,10 +436,8 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
             info,
         );
     } else {
-        let lines = info_lines(m, 3);
-        let block = Block::new()
-            .borders(Borders::TOP)
-            .border_style(theme::dim());
+        let lines = info_lines(t, m, 3);
+        let block = Block::new().borders(Borders::TOP).border_style(t.dim());
         frame.render_widget(Paragraph::new(lines).block(block), info);
     }
 }

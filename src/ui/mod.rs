@@ -1,5 +1,6 @@
 //! Drawing: functions from `&App` to a frame. They read the state and never change it; every
-//! list draws only the rows that fit on screen.
+//! list draws only the rows that fit on screen. Colours come from the app's theme
+//! ([`theme::Styles`], built from the config's `[theme]` by [`theme::of`]), asked for by role where each thing is drawn.
 
 pub mod details;
 pub mod find;
@@ -16,7 +17,7 @@ pub mod trace;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -29,6 +30,7 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let s = screen(area);
+    let t = &theme::of(app);
     match app.mode {
         Mode::Trace if app.view.is_some() => trace::draw(frame, app, s.header, s.body),
         Mode::Map if app.map.is_some() => map::draw(frame, app, s.header, s.body),
@@ -36,13 +38,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status_line(frame, app, s.status);
     if let (Some(v), Mode::Trace) = (&app.view, app.mode) {
-        find::draw(frame, v, s.status);
+        find::draw(frame, t, v, s.status);
     }
     if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
-        prompt::draw(frame, p, s.body);
+        prompt::draw(frame, t, p, s.body);
     }
     if let Some(input) = &app.window_input {
-        live::draw_window_input(frame, input, s.body);
+        live::draw_window_input(frame, t, input, s.body);
     }
     if app.diagnostics {
         live::draw_diagnostics(frame, app, s.body);
@@ -51,13 +53,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         groups::draw(frame, app, g, area);
     }
     if let Some(p) = &app.palette {
-        palette::draw(frame, p, area);
+        palette::draw(frame, t, p, area);
     }
     toast::draw(frame, app, s.body);
     if app.help {
         help::draw(frame, app, area);
     }
-    theme::apply(frame.buffer_mut(), &app.config.colours);
 }
 
 /// A `w` x `h` rectangle centred in `area` (clamped to it), for overlays.
@@ -79,20 +80,24 @@ pub fn centered_message(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), r);
 }
 
+/// The `│` between the parts of a header: a box line, in the `border` role's colour.
+pub fn bar(t: &theme::Styles) -> Span<'static> {
+    Span::styled("│", t.border())
+}
+
 /// The spinner glyph for the current frame.
 pub fn spinner(app: &App) -> char {
     SPINNER[app.spinner % SPINNER.len()]
 }
 
 fn status_line(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &theme::of(app);
     let mut left: Vec<Span> = vec![Span::raw(format!(" {} ", app.source_label))];
-    let sep = || Span::styled("│ ", theme::dim());
+    let sep = || Span::styled("│ ", t.dim());
     match &app.load {
         LoadState::Idle => {}
         LoadState::Loading => left.push(Span::raw(format!("{} loading… ", spinner(app)))),
-        LoadState::Failed(_) => {
-            left.push(Span::styled("load failed ", Style::new().fg(theme::FAULT)))
-        }
+        LoadState::Failed(_) => left.push(Span::styled("load failed ", Style::new().fg(t.fault()))),
         LoadState::Loaded => {
             if let Some(d) = &app.data {
                 // Live sources count in their own spans (and the header counts the list).
@@ -108,7 +113,7 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
                     left.push(sep());
                     left.push(Span::styled(
                         format!("{} warnings ", d.warnings.len()),
-                        Style::new().fg(Color::Yellow),
+                        Style::new().fg(t.accent()),
                     ));
                 }
             }
@@ -121,7 +126,7 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(m) = &app.message {
         left.push(sep());
-        left.push(Span::styled(m.clone(), Style::new().fg(Color::Yellow)));
+        left.push(Span::styled(m.clone(), Style::new().fg(t.accent())));
     }
     let hint = if area.width < 100 {
         "? help "
@@ -135,5 +140,5 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), l);
-    frame.render_widget(Paragraph::new(Span::styled(hint, theme::dim())), r);
+    frame.render_widget(Paragraph::new(Span::styled(hint, t.dim())), r);
 }

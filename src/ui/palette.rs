@@ -3,33 +3,22 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::theme;
-use crate::app::palette::{self, Kind, Palette};
-
-fn kind_style(k: Kind) -> Style {
-    match k {
-        Kind::Command => Style::new().fg(Color::LightMagenta),
-        Kind::Trace => Style::new().fg(Color::Cyan),
-        Kind::Url => Style::new().fg(Color::LightGreen),
-        Kind::Service => Style::new().fg(Color::Blue),
-        Kind::Group => Style::new().fg(Color::Yellow),
-        Kind::User | Kind::Annotation => Style::new().fg(Color::LightCyan),
-    }
-}
+use super::theme::Styles;
+use crate::app::palette::{self, Palette};
 
 /// `text` cut to `width` characters, the characters at `marked` (char indices) highlighted.
 /// When the last marked character would be cut off (a long URL matched near its end), the start
 /// is cut instead, behind a `…`.
-pub fn marked_spans(text: &str, marked: &[usize], width: usize) -> Vec<Span<'static>> {
+pub fn marked_spans(t: &Styles, text: &str, marked: &[usize], width: usize) -> Vec<Span<'static>> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let len = text.chars().count();
     let last = marked.iter().copied().max().unwrap_or(0);
     let skip = if len > width && width > 1 && last >= width {
-        spans.push(Span::styled("…", theme::dim()));
+        spans.push(Span::styled("…", t.dim()));
         len - (width - 1)
     } else {
         0
@@ -41,7 +30,7 @@ pub fn marked_spans(text: &str, marked: &[usize], width: usize) -> Vec<Span<'sta
         let m = marked.contains(&i);
         if m != run_marked && !run.is_empty() {
             let style = if run_marked {
-                theme::find_match()
+                t.find_match()
             } else {
                 Style::new()
             };
@@ -52,7 +41,7 @@ pub fn marked_spans(text: &str, marked: &[usize], width: usize) -> Vec<Span<'sta
     }
     if !run.is_empty() {
         let style = if run_marked {
-            theme::find_match()
+            t.find_match()
         } else {
             Style::new()
         };
@@ -62,13 +51,14 @@ pub fn marked_spans(text: &str, marked: &[usize], width: usize) -> Vec<Span<'sta
 }
 
 /// Draws the palette centred on `area`.
-pub fn draw(frame: &mut Frame, p: &Palette, area: Rect) {
+pub fn draw(frame: &mut Frame, t: &Styles, p: &Palette, area: Rect) {
     let r = palette::area(area);
     if r.height < 5 || r.width < 20 {
         return;
     }
     frame.render_widget(Clear, r);
-    let block = Block::bordered()
+    let block = t
+        .bordered()
         .title(" Go to: traces, URLs, services, users, annotations, commands ")
         .title_bottom(Line::styled(
             format!(
@@ -76,22 +66,22 @@ pub fn draw(frame: &mut Frame, p: &Palette, area: Rect) {
                 p.results.len(),
                 p.len()
             ),
-            theme::dim(),
+            t.dim(),
         ));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let width = usize::from(inner.width);
     let mut lines = vec![
         Line::from(vec![
-            Span::styled("> ", Style::new().fg(Color::Yellow)),
+            Span::styled("> ", Style::new().fg(t.accent())),
             Span::raw(p.input.clone()),
-            Span::styled("▏", Style::new().fg(Color::Yellow)),
+            Span::styled("▏", Style::new().fg(t.accent())),
         ]),
-        Line::styled("─".repeat(width), theme::dim()),
+        Line::styled("─".repeat(width), t.dim()),
     ];
     let rows = usize::from(inner.height.saturating_sub(2));
     if p.results.is_empty() {
-        lines.push(Line::styled("  nothing matches", theme::dim()));
+        lines.push(Line::styled("  nothing matches", t.dim()));
     }
     for (pos, &i) in p.results.iter().enumerate().skip(p.offset).take(rows) {
         let Some(e) = p.entry(i) else {
@@ -99,11 +89,11 @@ pub fn draw(frame: &mut Frame, p: &Palette, area: Rect) {
         };
         let mut spans = vec![Span::styled(
             format!(" {:<8}", e.kind.tag()),
-            kind_style(e.kind),
+            t.kind(e.kind),
         )];
         let text_w = width.saturating_sub(10).min(width * 3 / 5).max(1);
         let text_len = e.text.chars().count().min(text_w);
-        spans.extend(marked_spans(&e.text, &p.matched_chars(&e.text), text_w));
+        spans.extend(marked_spans(t, &e.text, &p.matched_chars(&e.text), text_w));
         let detail_w = width.saturating_sub(9 + text_len + 2);
         if detail_w > 3 && !e.detail.is_empty() {
             let detail: String = if e.detail.chars().count() > detail_w {
@@ -113,11 +103,11 @@ pub fn draw(frame: &mut Frame, p: &Palette, area: Rect) {
             } else {
                 e.detail.clone()
             };
-            spans.push(Span::styled(format!("  {detail}"), theme::dim()));
+            spans.push(Span::styled(format!("  {detail}"), t.dim()));
         }
         let mut line = Line::from(spans);
         if pos == p.selected {
-            line = line.style(theme::selected());
+            line = line.style(t.selected());
         }
         lines.push(line);
     }
@@ -130,13 +120,14 @@ mod tests {
 
     #[test]
     fn marked_runs_are_split_and_cut() {
-        let s = marked_spans("checkout", &[0, 1, 5], 7);
+        let t = Styles::default();
+        let s = marked_spans(&t, "checkout", &[0, 1, 5], 7);
         let texts: Vec<&str> = s.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(texts, vec!["ch", "eck", "o", "u"]);
-        assert_eq!(s[0].style, theme::find_match());
+        assert_eq!(s[0].style, t.find_match());
         assert_eq!(s[1].style, Style::new());
         // A match past the width shows the end of the text.
-        let s = marked_spans("https://host.example/api/payments", &[25, 26, 27], 12);
+        let s = marked_spans(&t, "https://host.example/api/payments", &[25, 26, 27], 12);
         let texts: Vec<&str> = s.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(texts, vec!["…", "pi/", "pay", "ments"]);
     }

@@ -3,42 +3,45 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::theme;
+use super::theme::{Styles, Syntax};
 use crate::app::prompt::{MAX_CANDIDATES, Prompt};
 use crate::filter::lexer::{TokenKind, tokenize_lenient};
 
 const CONNECTIVES: [&str; 5] = ["and", "or", "contains", "beginswith", "endswith"];
 
-fn token_style(kind: &TokenKind) -> Style {
+fn syntax(kind: &TokenKind) -> Syntax {
     match kind {
         TokenKind::Word(w) if CONNECTIVES.contains(&w.to_ascii_lowercase().as_str()) => {
-            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+            Syntax::Connective
         }
-        TokenKind::Word(_) | TokenKind::BracketKey(_) => Style::new().fg(Color::Cyan),
-        TokenKind::String(_) | TokenKind::Json(_) => Style::new().fg(Color::Green),
-        TokenKind::Number(_) => Style::new().fg(Color::Yellow),
+        TokenKind::Word(_) | TokenKind::BracketKey(_) => Syntax::Word,
+        TokenKind::String(_) | TokenKind::Json(_) => Syntax::Literal,
+        TokenKind::Number(_) => Syntax::Number,
         TokenKind::Bang
         | TokenKind::Eq
         | TokenKind::Ne
         | TokenKind::Lt
         | TokenKind::Le
         | TokenKind::Gt
-        | TokenKind::Ge => Style::new().add_modifier(Modifier::BOLD),
-        _ => theme::dim(),
+        | TokenKind::Ge => Syntax::Operator,
+        _ => Syntax::Punctuation,
     }
 }
 
 /// The input with each token coloured; text the lexer could not read stays plain.
-pub fn highlighted(input: &str) -> Vec<Span<'static>> {
+pub fn highlighted(t: &Styles, input: &str) -> Vec<Span<'static>> {
     let (tokens, _) = tokenize_lenient(input);
     let mut spans = Vec::new();
     let mut at = 0;
-    for t in tokens {
-        let (start, end) = (t.span.start.min(input.len()), t.span.end.min(input.len()));
+    for tok in tokens {
+        let (start, end) = (
+            tok.span.start.min(input.len()),
+            tok.span.end.min(input.len()),
+        );
         if start < at || !input.is_char_boundary(start) || !input.is_char_boundary(end) {
             continue;
         }
@@ -47,7 +50,7 @@ pub fn highlighted(input: &str) -> Vec<Span<'static>> {
         }
         spans.push(Span::styled(
             input[start..end].to_owned(),
-            token_style(&t.kind),
+            t.syntax(syntax(&tok.kind)),
         ));
         at = end;
     }
@@ -58,7 +61,7 @@ pub fn highlighted(input: &str) -> Vec<Span<'static>> {
 }
 
 /// Draws the prompt in the last two rows of `body`, and the candidates above it.
-pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
+pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
     if body.height < 3 {
         return;
     }
@@ -70,8 +73,8 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
     let skip = col.saturating_sub(width.saturating_sub(1));
     let shown: String = prompt.input.chars().skip(skip).collect();
     let skip_bytes = prompt.input.len() - shown.len();
-    let mut input_line = vec![Span::styled("/ ", Style::new().fg(Color::Yellow))];
-    input_line.extend(highlighted(&shown));
+    let mut input_line = vec![Span::styled("/ ", Style::new().fg(t.accent()))];
+    input_line.extend(highlighted(t, &shown));
     let second = match &prompt.error {
         Some(e) => {
             let start = e.span.start.saturating_sub(skip_bytes).min(shown.len());
@@ -88,9 +91,9 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
             let colour = if e.span.start >= prompt.input.trim_end().len()
                 || e.span.end >= prompt.input.len()
             {
-                Color::Yellow
+                t.accent()
             } else {
-                theme::FAULT
+                t.fault()
             };
             Line::from(vec![
                 Span::raw(" ".repeat(pad + 2)),
@@ -100,9 +103,9 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
         }
         None if prompt.input.trim().is_empty() => Line::styled(
             "  X-Ray filter expression, e.g. service(\"payments\") { fault }  ·  Enter apply (empty clears) · Esc cancel · Tab complete · ↑↓ history",
-            theme::dim(),
+            t.dim(),
         ),
-        None => Line::styled("  ✓ Enter to apply", Style::new().fg(Color::Green)),
+        None => Line::styled("  ✓ Enter to apply", Style::new().fg(t.ok())),
     };
     frame.render_widget(Paragraph::new(vec![Line::from(input_line), second]), area);
     let cursor_x = area.x + 2 + u16::try_from(col - skip).unwrap_or(0);
@@ -135,23 +138,19 @@ pub fn draw(frame: &mut Frame, prompt: &Prompt, body: Rect) {
         .enumerate()
         .map(|(i, cand)| {
             let style = if i == prompt.selected {
-                theme::selected()
+                t.selected()
             } else {
                 Style::new()
             };
             Line::from(vec![
-                Span::styled(cand.text.clone(), style.fg(Color::Cyan)),
-                Span::styled(format!("  {}", cand.description), style.fg(Color::Gray)),
+                Span::styled(cand.text.clone(), style.fg(t.label())),
+                Span::styled(format!("  {}", cand.description), style.fg(t.secondary())),
             ])
         })
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme::dim()),
-        ),
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(t.dim())),
         popup,
     );
 }

@@ -1,41 +1,32 @@
 //! Toasts, drawn over the bottom-right corner of the body, just above the status line: newest at
 //! the bottom, errors in red, long text wrapped.
 
+use super::theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::theme;
 use crate::app::App;
 use crate::app::toast::Level;
 
 /// The widest a toast gets (cells, with its padding).
 const MAX_WIDTH: usize = 64;
 
-/// The toast background: a grey of its own, darker than the selection's.
-const BACKGROUND: Color = Color::Indexed(236);
-
 /// Draws the toasts in the bottom-right corner of `area`.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if app.toasts.is_empty() || area.width < 8 || area.height == 0 {
         return;
     }
+    let t = &theme::of(app);
     let width = usize::from(area.width).min(MAX_WIDTH);
     // Text width inside " ▌ text " padding.
     let inner = width.saturating_sub(4).max(1);
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for t in app.toasts.items() {
-        let (mark, style) = match t.level {
-            Level::Info => ("▌", Style::new().fg(Color::Reset)),
-            Level::Error => (
-                "▌",
-                Style::new().fg(theme::FAULT).add_modifier(Modifier::BOLD),
-            ),
-        };
-        for (i, chunk) in wrap(&t.label(), inner).into_iter().enumerate() {
-            let lead = if i == 0 { mark } else { " " };
+    for toast in app.toasts.items() {
+        let style = t.toast(toast.level == Level::Error);
+        for (i, chunk) in wrap(&toast.label(), inner).into_iter().enumerate() {
+            let lead = if i == 0 { "▌" } else { " " };
             lines.push(Line::from(vec![
                 Span::styled(format!(" {lead} "), style),
                 Span::styled(format!("{chunk} "), style),
@@ -59,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         h,
     );
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).style(Style::new().bg(BACKGROUND)), r);
+    frame.render_widget(Paragraph::new(lines).style(t.toast(false)), r);
 }
 
 /// `text` in pieces of at most `width` characters, broken at spaces where there is one.

@@ -3,11 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{details, theme};
+use super::theme;
+use super::theme::Styles;
+use super::{bar, details};
 use crate::app::App;
 use crate::app::layout::trace_split;
 use crate::app::trace_view::TraceView;
@@ -19,15 +21,16 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     let Some(v) = app.view.as_ref() else {
         return;
     };
-    frame.render_widget(Paragraph::new(header_line(v)), header);
+    let t = &theme::of(app);
+    frame.render_widget(Paragraph::new(header_line(t, v)), header);
     let (wf, det) = trace_split(body);
-    waterfall(frame, v, wf);
-    details::draw(frame, v, det);
+    waterfall(frame, t, v, wf);
+    details::draw(frame, t, v, det);
 }
 
-fn header_line(v: &TraceView) -> Line<'static> {
+fn header_line(th: &Styles, v: &TraceView) -> Line<'static> {
     let t = &v.trace;
-    let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), theme::heading())];
+    let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), th.heading())];
     if let Some(h) = v.summary.as_ref().and_then(|s| s.http.as_ref()) {
         let call = [
             h.http_method.clone(),
@@ -40,7 +43,8 @@ fn header_line(v: &TraceView) -> Line<'static> {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-        spans.push(Span::raw(format!("│ {call} ")));
+        spans.push(bar(th));
+        spans.push(Span::raw(format!(" {call} ")));
     }
     spans.push(Span::styled(
         format!(
@@ -50,12 +54,12 @@ fn header_line(v: &TraceView) -> Line<'static> {
             t.segment_nodes().count(),
             t.nodes.len()
         ),
-        theme::dim(),
+        th.dim(),
     ));
     if t.limit_exceeded {
         spans.push(Span::styled(
             " │ limit exceeded: incomplete",
-            Style::new().fg(theme::PARTIAL),
+            Style::new().fg(th.accent()),
         ));
     }
     Line::from(spans)
@@ -91,7 +95,7 @@ fn fit(s: &str, width: usize) -> String {
     }
 }
 
-fn axis(cols: &Columns, span: f64) -> Line<'static> {
+fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
     let w = cols.bar;
     let mut cells: Vec<char> = vec!['─'; w];
     let mut put = |pos: usize, label: &str| {
@@ -117,8 +121,8 @@ fn axis(cols: &Columns, span: f64) -> Line<'static> {
         cw = CODE_W
     );
     Line::from(vec![
-        Span::styled(lead, theme::heading()),
-        Span::styled(cells.into_iter().collect::<String>(), theme::dim()),
+        Span::styled(lead, t.heading()),
+        Span::styled(cells.into_iter().collect::<String>(), t.dim()),
     ])
 }
 
@@ -128,23 +132,30 @@ fn bar_cells(row: &Row, span: f64, width: usize) -> (usize, usize, bool) {
     (c.start, c.end, c.open)
 }
 
-fn waterfall(frame: &mut Frame, v: &TraceView, area: Rect) {
+fn waterfall(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
     if area.height == 0 {
         return;
     }
     let cols = columns(area.width);
     let span = v.window.1;
-    let mut lines = vec![axis(&cols, span)];
+    let mut lines = vec![axis(t, &cols, span)];
     let height = usize::from(area.height.saturating_sub(1));
     for (i, row) in v.rows.iter().enumerate().skip(v.offset).take(height) {
-        lines.push(row_line(v, row, &cols, span, i == v.selected));
+        lines.push(row_line(t, v, row, &cols, span, i == v.selected));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool) -> Line<'static> {
+fn row_line(
+    t: &Styles,
+    v: &TraceView,
+    row: &Row,
+    cols: &Columns,
+    span: f64,
+    selected: bool,
+) -> Line<'static> {
     let doc = &v.trace.nodes[row.node].doc;
-    let status_color = theme::status_color(row.status);
+    let status_color = t.status(row.status);
     let fold = match (row.has_children, row.collapsed) {
         (false, _) => "  ",
         (true, false) => "▾ ",
@@ -177,17 +188,18 @@ fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool)
     };
     let st = status_color.map_or(Style::new(), |c| Style::new().fg(c));
     let (start, end, open) = bar_cells(row, span, cols.bar);
-    let bar_color = status_color.unwrap_or_else(|| theme::service_color(&row.service));
+    let bar_color = status_color.unwrap_or_else(|| t.service(&row.service));
     let mut bar = String::with_capacity(cols.bar * 3);
     for i in start..end {
         bar.push(if open && i + 1 == end { '→' } else { '█' });
     }
     if row.skew.is_some() && !selected && status_color.is_none() {
-        name_style = name_style.fg(Color::Yellow);
+        name_style = name_style.fg(t.accent());
     }
     let mut name_spans = vec![Span::styled(fit(&name, cols.name), name_style)];
     if v.find.as_ref().is_some_and(|f| f.is_match(row.node)) {
         name_spans = highlight_name(
+            t,
             &fit(&name, cols.name),
             2 * row.depth as usize + fold.chars().count(),
             doc.name.chars().count(),
@@ -206,21 +218,27 @@ fn row_line(v: &TraceView, row: &Row, cols: &Columns, span: f64, selected: bool)
     ]);
     let mut line = Line::from(spans);
     if selected {
-        line = line.style(theme::selected());
+        line = line.style(t.selected());
     }
     line
 }
 
 /// The name cell of a row that matches the find: the entity's name (after the indent and the
 /// fold glyph) marked with the find colours, the rest as usual.
-fn highlight_name(cell: &str, lead: usize, len: usize, style: Style) -> Vec<Span<'static>> {
+fn highlight_name(
+    t: &Styles,
+    cell: &str,
+    lead: usize,
+    len: usize,
+    style: Style,
+) -> Vec<Span<'static>> {
     let chars: Vec<char> = cell.chars().collect();
     let a = lead.min(chars.len());
     let b = (lead + len).min(chars.len());
     let part = |r: std::ops::Range<usize>| chars[r].iter().collect::<String>();
     vec![
         Span::styled(part(0..a), style),
-        Span::styled(part(a..b), theme::find_match()),
+        Span::styled(part(a..b), t.find_match()),
         Span::styled(part(b..chars.len()), style),
     ]
 }
