@@ -83,7 +83,7 @@ pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failur
 pub fn config(cli: &Cli) -> Result<Config, Failure> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))?;
     // Key bindings are checked here too, so every command reports a broken `[keys]` table.
-    crate::app::bindings::Keymap::from_config(&config)
+    crate::keys::keymap::Keymap::from_config(&config)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     Ok(config)
 }

@@ -12,6 +12,7 @@ pub mod effects;
 pub mod engine;
 pub mod filter;
 pub mod headless;
+pub mod keys;
 pub mod logging;
 pub mod model;
 pub mod paths;

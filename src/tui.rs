@@ -24,7 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::app::bindings::Keymap;
+use crate::keys::keymap::Keymap;
 use crate::app::{
     App, Cmd, DaemonFeed, DataEvent, DataUpdate, Event, Feed, SourceKind, TraceFetched,
 };

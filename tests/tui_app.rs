@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::app::keymap::{KEYMAP, keys_label};
+use xray_tui::keys::defaults::{KEYMAP, keys_label};
 use xray_tui::app::list::{QuickFilter, SortColumn};
 use xray_tui::app::{App, Cmd, DataEvent, Event, LoadState, Mode};
 use xray_tui::cli::SourceArgs;
@@ -792,7 +792,7 @@ fn mouse_wheel_scrolls_the_help() {
 
 // --- Copy, console URL, export, toasts, rebound keys ---
 
-use xray_tui::app::bindings::Keymap;
+use xray_tui::keys::keymap::Keymap;
 use xray_tui::app::share::{ExportData, console_url};
 use xray_tui::app::toast::{INFO_TICKS, Level};
 

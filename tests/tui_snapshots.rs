@@ -231,7 +231,7 @@ fn help_80x24_with_rebound_keys() {
         std::path::Path::new("keys.toml"),
     )
     .expect("valid");
-    let keymap = xray_tui::app::bindings::Keymap::from_config(&config).expect("valid keys");
+    let keymap = xray_tui::keys::keymap::Keymap::from_config(&config).expect("valid keys");
     let mut a = app(80, 24).with_config(config).with_keymap(keymap);
     a.update(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
     assert!(a.help, "F1 opens the help");

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{Action, Scope};
+use crate::keys::defaults::{Action, Scope};
 use super::{App, Cmd, Mode};
 use crate::engine::find::{self, Field, Hit};
 use crate::model::{NodeId, Trace};

@@ -9,7 +9,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::keymap::{Action, Scope};
+use crate::keys::defaults::{Action, Scope};
 use super::list::scroll_offset;
 use super::palette::group_filter;
 use super::{App, Cmd, Mode};

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::keymap::Action;
+use crate::keys::defaults::Action;
 use super::layout::screen;
 use super::{App, Mode};
 use crate::engine::dataset::Dataset;

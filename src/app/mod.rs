@@ -5,10 +5,8 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
-pub mod bindings;
 pub mod find;
 pub mod groups;
-pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod live;
@@ -31,7 +29,7 @@ use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::model::Group;
-use keymap::{Action, Scope};
+use crate::keys::defaults::{Action, Scope};
 use list::{ListState, scroll_offset};
 pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
 use prompt::Prompt;
@@ -228,7 +226,7 @@ pub struct App {
     /// Whether a browser can be opened (a display is available).
     pub can_open: bool,
     /// The keys: the built-in table with the config's overrides.
-    pub keymap: bindings::Keymap,
+    pub keymap: crate::keys::keymap::Keymap,
 }
 
 impl App {
@@ -273,7 +271,7 @@ impl App {
             toasts: toast::Toasts::default(),
             region: None,
             can_open: false,
-            keymap: bindings::Keymap::default(),
+            keymap: crate::keys::keymap::Keymap::default(),
         }
     }
 
@@ -284,8 +282,8 @@ impl App {
         self
     }
 
-    /// The same app with a key table (see `bindings::Keymap::from_config`).
-    pub fn with_keymap(mut self, keymap: bindings::Keymap) -> Self {
+    /// The same app with a key table (see `crate::keys::keymap::Keymap::from_config`).
+    pub fn with_keymap(mut self, keymap: crate::keys::keymap::Keymap) -> Self {
         self.keymap = keymap;
         self
     }

@@ -17,8 +17,8 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::layout::Rect;
 
-use super::bindings::Keymap;
-use super::keymap::{Action, Scope};
+use crate::keys::keymap::Keymap;
+use crate::keys::defaults::{Action, Scope};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;

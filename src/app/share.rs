@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::keymap::Action;
+use crate::keys::defaults::Action;
 use super::toast::Level;
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;

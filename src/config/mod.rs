@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::filter;
 use crate::model::Group;
 
-pub mod keys;
+use crate::keys::names as keys;
 pub mod theme;
 
 /// The embedded default configuration.

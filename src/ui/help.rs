@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
-use crate::app::bindings::Keymap;
-use crate::app::keymap::Scope;
+use crate::keys::keymap::Keymap;
+use crate::keys::defaults::Scope;
 
 /// The help text: one section per scope, one line per binding, with the keys in effect.
 pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {

@@ -10,8 +10,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{Action, KEYMAP, Key, Scope};
-use crate::config::keys::{KeyChord, KeyName};
+use super::defaults::{Action, KEYMAP, Key, Scope};
+use super::names::{KeyChord, KeyName};
 use crate::config::{Config, ConfigError};
 
 /// One binding of the effective key table.
