@@ -24,7 +24,6 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::keys::keymap::Keymap;
 use crate::app::{
     App, Cmd, DaemonFeed, DataEvent, DataUpdate, Event, Feed, SourceKind, TraceFetched,
 };
@@ -113,7 +112,6 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
         // Check the window before taking the terminal, so a typo is a plain error.
         crate::source::aws::headless::window(source).map_err(|e| Failure::Usage(e.with_hint()))?;
     }
-    let keymap = Keymap::from_config(&config).map_err(|e| Failure::Usage(e.to_string()))?;
     install_panic_hook();
     let mut terminal = setup()?;
     let _guard = Guard;
@@ -143,7 +141,7 @@ pub fn run(source: &SourceArgs, config: crate::config::Config) -> Result<(), Fai
             source_label(source),
         )
     };
-    let mut app = make_app(label, size, kind, region, config, keymap);
+    let mut app = make_app(label, size, kind, region, config);
     if aws {
         app.window = aws_window_text(source);
         app.group = source.group.clone();
@@ -163,14 +161,12 @@ fn make_app(
     kind: SourceKind,
     region: Option<String>,
     config: crate::config::Config,
-    keymap: Keymap,
 ) -> App {
     let app = App::new(label, Rect::new(0, 0, size.width, size.height))
         .with_source(kind)
         .with_history(load_history())
         .with_region(region)
         .with_config(config)
-        .with_keymap(keymap)
         .with_opener(crate::effects::display_available());
     tracing::info!(source = %app.source_label, "started the interactive app");
     app
@@ -205,7 +201,6 @@ pub fn run_listen(
     config: crate::config::Config,
 ) -> Result<(), Failure> {
     let opts = crate::daemon::headless::options(args)?;
-    let keymap = Keymap::from_config(&config).map_err(|e| Failure::Usage(e.to_string()))?;
     let kernel_before = kernel_rcvbuf_errors();
     let daemon = Daemon::start(opts).map_err(|e| Failure::Runtime(e.to_string()))?;
     let label = format!("listen udp {}", daemon.udp_addr());
@@ -215,7 +210,7 @@ pub fn run_listen(
         let _guard = Guard;
         let size = terminal.size()?;
         let (tx, rx) = mpsc::channel();
-        let mut app = make_app(label, size, SourceKind::Daemon, None, config, keymap);
+        let mut app = make_app(label, size, SourceKind::Daemon, None, config);
         spawn_input(tx.clone());
         let stop = Arc::new(AtomicBool::new(false));
         let pump = spawn_pump(

@@ -7,12 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::keys::defaults::{KEYMAP, keys_label};
 use xray_tui::app::list::{QuickFilter, SortColumn};
 use xray_tui::app::{App, Cmd, DataEvent, Event, LoadState, Mode};
 use xray_tui::cli::SourceArgs;
 use xray_tui::engine::dataset::Dataset;
 use xray_tui::engine::waterfall::Status;
+use xray_tui::keys::Keymap;
 
 fn demo() -> Arc<Dataset> {
     let source = SourceArgs {
@@ -136,8 +136,8 @@ fn help_lists_every_bound_key() {
         .draw(|f| xray_tui::ui::draw(f, &app))
         .expect("draw");
     let text = format!("{}", terminal.backend());
-    for b in KEYMAP {
-        let label = keys_label(b);
+    for b in Keymap::default().bindings() {
+        let label = b.keys_label();
         assert!(text.contains(&label), "help lacks {label}");
         assert!(text.contains(b.description), "help lacks {}", b.description);
     }
@@ -792,7 +792,6 @@ fn mouse_wheel_scrolls_the_help() {
 
 // --- Copy, console URL, export, toasts, rebound keys ---
 
-use xray_tui::keys::keymap::Keymap;
 use xray_tui::app::share::{ExportData, console_url};
 use xray_tui::app::toast::{INFO_TICKS, Level};
 
@@ -963,8 +962,7 @@ fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
 fn rebound_app(toml: &str) -> App {
     let config =
         xray_tui::config::Config::parse(toml, std::path::Path::new("keys.toml")).expect("valid");
-    let keymap = Keymap::from_config(&config).expect("valid keys");
-    loaded_app(120, 40).with_config(config).with_keymap(keymap)
+    loaded_app(120, 40).with_config(config)
 }
 
 /// A key rebound in the config does the action, and the old key no longer does.

@@ -28,8 +28,8 @@ use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
+use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
-use crate::keys::defaults::{Action, Scope};
 use list::{ListState, scroll_offset};
 pub use live::{AwsFeed, DaemonFeed, DataUpdate, Feed, FetchQuery, SourceKind, TraceFetched};
 use prompt::Prompt;
@@ -226,7 +226,7 @@ pub struct App {
     /// Whether a browser can be opened (a display is available).
     pub can_open: bool,
     /// The keys: the built-in table with the config's overrides.
-    pub keymap: crate::keys::keymap::Keymap,
+    pub keymap: Keymap,
 }
 
 impl App {
@@ -271,20 +271,15 @@ impl App {
             toasts: toast::Toasts::default(),
             region: None,
             can_open: false,
-            keymap: crate::keys::keymap::Keymap::default(),
+            keymap: Keymap::default(),
         }
     }
 
-    /// The same app with a configuration (saved filters, local groups).
+    /// The same app with a configuration (saved filters, local groups, key bindings).
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
+        self.keymap = config.keymap.clone();
         self.config = config;
-        self
-    }
-
-    /// The same app with a key table (see `crate::keys::keymap::Keymap::from_config`).
-    pub fn with_keymap(mut self, keymap: crate::keys::keymap::Keymap) -> Self {
-        self.keymap = keymap;
         self
     }
 
@@ -420,30 +415,50 @@ impl App {
         }
     }
 
-    /// A key for the open input, if one is open (the first of palette, groups list, filter
-    /// prompt, time window editor, find bar).
-    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
-        Some(if self.palette.is_some() {
-            self.palette_key(key)
+    /// The key scope of the open input, if one is open (the first of palette, groups list,
+    /// filter prompt, time window editor, find bar).
+    pub fn input_scope(&self) -> Option<Scope> {
+        if self.palette.is_some() {
+            Some(Scope::Palette)
         } else if self.groups_view.is_some() {
-            self.groups_key(key)
+            Some(Scope::Groups)
         } else if self.prompt.is_some() {
-            self.prompt_key(key)
+            Some(Scope::Prompt)
         } else if self.window_input.is_some() {
-            self.window_key(key)
+            Some(Scope::Window)
         } else if self.find_editing() {
-            self.find_key(key)
+            Some(Scope::Find)
         } else {
-            return None;
+            None
+        }
+    }
+
+    /// A key for the open input, if one is open: the input's own bindings only (so `q` types),
+    /// `quit` (Ctrl-C) among them; a key bound to nothing is the input's to type.
+    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
+        let scope = self.input_scope()?;
+        let action = self.keymap.action_for(scope, key);
+        Some(match (scope, action) {
+            (_, Some(Action::Quit)) => self.quit(),
+            (Scope::Palette, _) => self.palette_key(action, key),
+            (Scope::Groups, _) => self.groups_key(action),
+            (Scope::Prompt, _) => self.prompt_key(action, key),
+            (Scope::Window, _) => self.window_key(action, key),
+            (Scope::Find, _) => self.find_key(action, key),
+            // Not an input scope.
+            (Scope::Global | Scope::List | Scope::Trace | Scope::Map, _) => Vec::new(),
         })
+    }
+
+    /// Leaves the app.
+    fn quit(&mut self) -> Vec<Cmd> {
+        self.quit = true;
+        vec![Cmd::Quit]
     }
 
     fn help_action(&mut self, action: Action, key: &KeyEvent) -> Vec<Cmd> {
         match action {
-            Action::Quit if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.quit = true;
-                vec![Cmd::Quit]
-            }
+            Action::Quit if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit(),
             Action::Suspend => vec![Cmd::Suspend],
             Action::Help | Action::Back | Action::Quit => {
                 self.help = false;
@@ -480,10 +495,7 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Quit => {
-                self.quit = true;
-                return vec![Cmd::Quit];
-            }
+            Action::Quit => return self.quit(),
             Action::Suspend => return vec![Cmd::Suspend],
             Action::Help => {
                 self.help = true;
@@ -564,19 +576,14 @@ impl App {
         }
     }
 
-    /// A key while the prompt is open: its own bindings, else the character is typed.
-    fn prompt_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && matches!(key.code, crossterm::event::KeyCode::Char('c' | 'C'))
-        {
-            self.quit = true;
-            return vec![Cmd::Quit];
-        }
+    /// A key while the prompt is open, with its action in the prompt's scope: a binding, else
+    /// the character is typed.
+    fn prompt_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let Some(mut p) = self.prompt.take() else {
             return Vec::new();
         };
         let v = &self.vocab;
-        match self.keymap.action_in(Scope::Prompt, key) {
+        match action {
             Some(Action::PromptApply) => match self.apply_filter(&p.input) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),

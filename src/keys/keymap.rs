@@ -1,18 +1,27 @@
-//! The key table as a runtime value: the built-in [`KEYMAP`] with the config's `[keys.<scope>]`
-//! overrides applied.
+//! The key table as a runtime value: the built-in [`DEFAULTS`] with the config's
+//! `[keys.<scope>]` overrides applied.
 //!
-//! `KEYMAP` stays the one list of defaults (a binding added there just works, and shows in the
-//! help); a [`Keymap`] is what the app handles keys with and what the help overlay draws, so
-//! rebound keys are the keys the help shows. Building one checks what the config could not on
-//! its own: that each action name exists in its scope, and that no key is bound twice in a
-//! scope or shadows a global binding. Only keys the config introduces are checked, so a
-//! config that restates a default never fails.
+//! `DEFAULTS` stays the one list of defaults (a binding added there just works, and shows in
+//! the help); a [`Keymap`] is what the app handles keys with and what the help overlay draws,
+//! so rebound keys are the keys the help shows. Building one checks what the TOML could not on
+//! its own: that each scope and action name exists (by the names of [`Action::name`] and
+//! [`Scope::name`]), that each key name parses, and that no key is bound twice in a scope or
+//! shadows a global binding. Only keys the config introduces are checked, so a config that
+//! restates a default never fails.
+//!
+//! The overrides come in as data ([`Overrides`], the `[keys]` tables as written), so this
+//! module knows nothing of the config file; the config names the file in its messages.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
 
-use super::defaults::{Action, KEYMAP, Key, Scope};
-use super::names::{KeyChord, KeyName};
-use crate::config::{Config, ConfigError};
+use crossterm::event::KeyEvent;
+
+use super::action::{Action, Scope};
+use super::defaults::DEFAULTS;
+use super::names::{Key, KeySpec, parse_key};
+
+/// The `[keys]` tables as written: scope name -> action name -> keys.
+pub type Overrides = BTreeMap<String, BTreeMap<String, KeySpec>>;
 
 /// One binding of the effective key table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +43,7 @@ impl Bound {
     pub fn keys_label(&self) -> String {
         self.keys
             .iter()
-            .map(key_label)
+            .map(Key::label)
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -49,7 +58,7 @@ pub struct Keymap {
 impl Default for Keymap {
     fn default() -> Self {
         Keymap {
-            bindings: KEYMAP
+            bindings: DEFAULTS
                 .iter()
                 .map(|b| Bound {
                     action: b.action,
@@ -63,151 +72,62 @@ impl Default for Keymap {
     }
 }
 
-/// The name of a scope in `[keys.<scope>]`.
-pub fn scope_name(s: Scope) -> &'static str {
-    match s {
-        Scope::Global => "global",
-        Scope::List => "list",
-        Scope::Trace => "trace",
-        Scope::Prompt => "prompt",
-        Scope::Map => "map",
-        Scope::Find => "find",
-        Scope::Palette => "palette",
-        Scope::Groups => "groups",
-    }
-}
-
-fn scope_named(name: &str) -> Option<Scope> {
-    [
-        Scope::Global,
-        Scope::List,
-        Scope::Trace,
-        Scope::Prompt,
-        Scope::Map,
-        Scope::Find,
-        Scope::Palette,
-        Scope::Groups,
-    ]
-    .into_iter()
-    .find(|&s| scope_name(s) == name)
-}
-
-/// The name of an action in the config: its name in snake_case (`next_tab`, `filter_prompt`);
-/// the details tabs are `tab_1` to `tab_8`, like their keys.
-pub fn action_name(a: Action) -> String {
-    if let Action::Tab(i) = a {
-        return format!("tab_{}", u16::from(i) + 1);
-    }
-    let debug = format!("{a:?}");
-    let mut out = String::new();
-    for c in debug.chars().take_while(|c| c.is_alphanumeric()) {
-        if c.is_uppercase() {
-            if !out.is_empty() {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A config key as a terminal key.
-pub fn key_from_chord(k: KeyChord) -> Key {
-    let code = match k.key {
-        KeyName::Char(c) => KeyCode::Char(c),
-        KeyName::Enter => KeyCode::Enter,
-        KeyName::Esc => KeyCode::Esc,
-        KeyName::Tab => KeyCode::Tab,
-        KeyName::BackTab => KeyCode::BackTab,
-        KeyName::Backspace => KeyCode::Backspace,
-        KeyName::Delete => KeyCode::Delete,
-        KeyName::Insert => KeyCode::Insert,
-        KeyName::Up => KeyCode::Up,
-        KeyName::Down => KeyCode::Down,
-        KeyName::Left => KeyCode::Left,
-        KeyName::Right => KeyCode::Right,
-        KeyName::Home => KeyCode::Home,
-        KeyName::End => KeyCode::End,
-        KeyName::PageUp => KeyCode::PageUp,
-        KeyName::PageDown => KeyCode::PageDown,
-        KeyName::F(n) => KeyCode::F(n),
-    };
-    let mut mods = KeyModifiers::NONE;
-    if k.ctrl {
-        mods |= KeyModifiers::CONTROL;
-    }
-    if k.alt {
-        mods |= KeyModifiers::ALT;
-    }
-    Key { code, mods }
-}
-
-/// How the help writes a key: like [`Key::label`], plus `Alt-` and function keys.
-pub fn key_label(k: &Key) -> String {
-    let base = match k.code {
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::Insert => "Ins".into(),
-        _ => Key {
-            code: k.code,
-            mods: k.mods & KeyModifiers::CONTROL,
-        }
-        .label(),
-    };
-    if k.mods.contains(KeyModifiers::ALT) {
-        format!("Alt-{base}")
-    } else {
-        base
-    }
-}
-
 impl Keymap {
-    /// The built-in keys with the config's overrides; an unknown action or a key bound twice is
-    /// an error naming the file, the table and the key.
-    pub fn from_config(config: &Config) -> Result<Keymap, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: config.path.clone(),
-            message,
-        };
-        let mut map = Keymap::default();
-        // Which bindings the config changed: (index, the override's action name).
-        let mut changed: Vec<(usize, String)> = Vec::new();
-        for o in &config.key_overrides {
-            let table = format!("[keys.{}]", o.scope);
-            let Some(scope) = scope_named(&o.scope) else {
-                return Err(invalid(format!("{table}: unknown scope `{}`", o.scope)));
+    /// The built-in keys with the `[keys.<scope>]` overrides. An unknown scope, action or key
+    /// name, or a key bound twice, is an error naming the table and the key (the caller adds
+    /// the file).
+    pub fn from_overrides(overrides: &Overrides) -> Result<Keymap, String> {
+        // Scopes and key names first, for every table, then the actions.
+        let mut parsed: Vec<(Scope, &str, Vec<Key>)> = Vec::new();
+        for (scope_name, actions) in overrides {
+            let Some(scope) = Scope::from_name(scope_name) else {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+                return Err(format!(
+                    "[keys.{scope_name}]: unknown scope `{scope_name}` (scopes: {})",
+                    known.join(", ")
+                ));
             };
+            for (action, spec) in actions {
+                let mut keys: Vec<Key> = Vec::new();
+                for written in spec.keys() {
+                    let k = parse_key(written)
+                        .map_err(|e| format!("[keys.{scope_name}] {action}: {e}"))?;
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+                parsed.push((scope, action.as_str(), keys));
+            }
+        }
+        let mut map = Keymap::default();
+        // Which bindings the config changed, with the override's action name.
+        let mut changed: Vec<(usize, &str)> = Vec::new();
+        for (scope, action, keys) in parsed {
             let found: Vec<usize> = (0..map.bindings.len())
                 .filter(|&i| {
                     let b = &map.bindings[i];
-                    b.scope == scope && action_name(b.action) == o.action
+                    b.scope == scope && b.action.name() == action
                 })
                 .collect();
             if found.is_empty() {
-                return Err(invalid(map.unknown_action(&table, scope, &o.action)));
-            }
-            let mut keys: Vec<Key> = Vec::new();
-            for k in o.keys.iter().copied().map(key_from_chord) {
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
+                return Err(map.unknown_action(scope, action));
             }
             for i in found {
-                map.bindings[i].keys = keys.clone();
-                changed.push((i, o.action.clone()));
+                map.bindings[i].keys.clone_from(&keys);
+                changed.push((i, action));
             }
         }
-        for (i, name) in &changed {
-            map.check_clashes(*i, name).map_err(invalid)?;
+        for (i, name) in changed {
+            map.check_clashes(i, name)?;
         }
         Ok(map)
     }
 
-    fn unknown_action(&self, table: &str, scope: Scope, name: &str) -> String {
-        let mut here: Vec<String> = Vec::new();
+    fn unknown_action(&self, scope: Scope, name: &str) -> String {
+        let table = format!("[keys.{}]", scope.name());
+        let mut here: Vec<&str> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.scope == scope) {
-            let n = action_name(b.action);
+            let n = b.action.name();
             if !here.contains(&n) {
                 here.push(n);
             }
@@ -215,8 +135,8 @@ impl Keymap {
         let elsewhere: Vec<&str> = self
             .bindings
             .iter()
-            .filter(|b| action_name(b.action) == name)
-            .map(|b| scope_name(b.scope))
+            .filter(|b| b.action.name() == name)
+            .map(|b| b.scope.name())
             .collect();
         if elsewhere.is_empty() {
             format!(
@@ -240,15 +160,14 @@ impl Keymap {
     /// global one there).
     fn check_clashes(&self, i: usize, name: &str) -> Result<(), String> {
         let b = &self.bindings[i];
-        let table = format!("[keys.{}]", scope_name(b.scope));
-        let screens = [Scope::List, Scope::Trace, Scope::Map];
+        let table = format!("[keys.{}]", b.scope.name());
         for k in b.keys.iter().filter(|k| !b.default_keys.contains(k)) {
             for (j, other) in self.bindings.iter().enumerate() {
                 if j == i || other.action == b.action || !other.keys.contains(k) {
                     continue;
                 }
-                let shadows = (b.scope == Scope::Global && screens.contains(&other.scope))
-                    || (other.scope == Scope::Global && screens.contains(&b.scope));
+                let shadows = (b.scope == Scope::Global && other.scope.is_screen())
+                    || (other.scope == Scope::Global && b.scope.is_screen());
                 if other.scope == b.scope || shadows {
                     let how = if other.scope == b.scope {
                         "is already bound to"
@@ -258,9 +177,9 @@ impl Keymap {
                     return Err(format!(
                         "{table} {name}: key `{}` {how} `{}` in [keys.{}]; rebind that one \
                          too or pick another key",
-                        key_label(k),
-                        action_name(other.action),
-                        scope_name(other.scope)
+                        k.label(),
+                        other.action.name(),
+                        other.scope.name()
                     ));
                 }
             }
@@ -273,8 +192,7 @@ impl Keymap {
         &self.bindings
     }
 
-    /// The action of a key within one scope only (no global fallback): the prompt uses it so
-    /// that every other key types text.
+    /// The action of a key within one scope only (no global fallback).
     pub fn action_in(&self, scope: Scope, ev: &KeyEvent) -> Option<Action> {
         self.bindings
             .iter()
@@ -283,75 +201,278 @@ impl Keymap {
             .map(|b| b.action)
     }
 
-    /// The action a key asks for on a screen: the screen's own bindings first, then the global
-    /// ones.
+    /// The action a key asks for in a scope: on a screen, the screen's own bindings first,
+    /// then the global ones; in an input (prompt, find, palette, groups, window), its own
+    /// bindings only, so that every other key types text.
     pub fn action_for(&self, scope: Scope, ev: &KeyEvent) -> Option<Action> {
-        self.action_in(scope, ev)
-            .or_else(|| self.action_in(Scope::Global, ev))
+        self.action_in(scope, ev).or_else(|| {
+            if scope.is_screen() {
+                self.action_in(Scope::Global, ev)
+            } else {
+                None
+            }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use serde::Deserialize;
 
     use super::*;
 
+    /// Every config name, per scope, in the help's order. Users write these in
+    /// `[keys.<scope>]`: renaming a variant must keep its name, so this list only ever grows
+    /// (and `default.toml`, the README and this list change together).
+    const PINNED: &[(&str, &[&str])] = &[
+        (
+            "global",
+            &[
+                "quit",
+                "suspend",
+                "help",
+                "back",
+                "reload",
+                "follow",
+                "window",
+                "diagnostics",
+                "up",
+                "down",
+                "page_up",
+                "page_down",
+                "top",
+                "bottom",
+                "palette",
+                "groups",
+            ],
+        ),
+        (
+            "list",
+            &[
+                "open",
+                "sort_next",
+                "sort_reverse",
+                "filter",
+                "filter_prompt",
+                "map",
+                "copy",
+                "open_console",
+                "export",
+            ],
+        ),
+        (
+            "trace",
+            &[
+                "back",
+                "toggle",
+                "expand_all",
+                "collapse_segments",
+                "next_problem",
+                "prev_problem",
+                "next_tab",
+                "prev_tab",
+                "tab_1",
+                "tab_2",
+                "tab_3",
+                "tab_4",
+                "tab_5",
+                "tab_6",
+                "tab_7",
+                "tab_8",
+                "details_down",
+                "details_up",
+                "map",
+                "find",
+                "find_next",
+                "find_prev",
+                "copy",
+                "open_console",
+                "export",
+            ],
+        ),
+        (
+            "map",
+            &[
+                "back",
+                "up",
+                "down",
+                "left",
+                "right",
+                "next_tab",
+                "prev_tab",
+                "next_edge",
+                "next_problem",
+                "open",
+                "copy",
+                "open_console",
+                "export",
+            ],
+        ),
+        (
+            "prompt",
+            &[
+                "prompt_apply",
+                "prompt_cancel",
+                "prompt_complete",
+                "prompt_next_candidate",
+                "prompt_prev_candidate",
+                "prompt_history_prev",
+                "prompt_history_next",
+                "cursor_left",
+                "cursor_right",
+                "cursor_home",
+                "cursor_end",
+                "delete_back",
+                "delete_forward",
+                "delete_word",
+                "clear_input",
+                "quit",
+            ],
+        ),
+        (
+            "find",
+            &[
+                "prompt_apply",
+                "prompt_cancel",
+                "find_next",
+                "find_prev",
+                "delete_back",
+                "delete_word",
+                "clear_input",
+                "quit",
+            ],
+        ),
+        (
+            "palette",
+            &[
+                "prompt_apply",
+                "prompt_cancel",
+                "up",
+                "down",
+                "page_up",
+                "page_down",
+                "delete_back",
+                "delete_word",
+                "clear_input",
+                "quit",
+            ],
+        ),
+        ("groups", &["up", "down", "open", "back", "quit"]),
+        (
+            "window",
+            &[
+                "prompt_apply",
+                "prompt_cancel",
+                "delete_back",
+                "clear_input",
+                "quit",
+            ],
+        ),
+    ];
+
+    #[derive(Deserialize)]
+    struct File {
+        keys: Overrides,
+    }
+
     fn keymap(toml: &str) -> Result<Keymap, String> {
-        let c = Config::parse(toml, Path::new("/tmp/k.toml")).map_err(|e| e.to_string())?;
-        Keymap::from_config(&c).map_err(|e| e.to_string())
+        let file: File = toml::from_str(toml).map_err(|e| e.to_string())?;
+        Keymap::from_overrides(&file.keys)
     }
 
     fn press(c: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(c, m)
     }
 
-    #[test]
-    fn action_names_are_snake_case() {
-        assert_eq!(action_name(Action::FilterPrompt), "filter_prompt");
-        assert_eq!(action_name(Action::Quit), "quit");
-        assert_eq!(action_name(Action::Tab(0)), "tab_1");
-        assert_eq!(action_name(Action::OpenConsole), "open_console");
+    /// The config names of every scope's actions, in the table's order, each once.
+    fn names(map: &Keymap, scope: Scope) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for b in map.bindings().iter().filter(|b| b.scope == scope) {
+            if !out.contains(&b.action.name()) {
+                out.push(b.action.name());
+            }
+        }
+        out
     }
 
     #[test]
-    fn the_default_config_lists_every_action() {
-        let text = crate::config::DEFAULT;
-        for b in KEYMAP {
-            let name = action_name(b.action);
-            // `tab_1 ... tab_8` stands for the eight tab actions.
-            if matches!(b.action, Action::Tab(_)) {
-                assert!(text.contains("tab_1 ... tab_8"));
-                continue;
-            }
-            let scope = scope_name(b.scope);
-            let line = text
-                .lines()
-                .skip_while(|l| !l.starts_with("# Actions:"))
-                .take_while(|l| l.starts_with('#'))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let line = line.replace("# ", "");
-            let from = line.find(&format!("{scope}: ")).expect("scope listed") + scope.len() + 2;
-            let section = line[from..].split(';').next().unwrap_or("");
-            let listed: Vec<&str> = section
-                .split(',')
-                .map(|w| w.trim().trim_end_matches('.'))
-                .collect();
-            assert!(
-                listed.contains(&name.as_str()),
-                "default.toml does not list `{name}` under {scope}: {listed:?}"
+    fn every_config_name_is_pinned() {
+        let map = Keymap::default();
+        let scopes: Vec<&str> = PINNED.iter().map(|(s, _)| *s).collect();
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(scopes, all, "the scopes and their names");
+        for (scope, pinned) in PINNED {
+            let s = Scope::from_name(scope).expect("pinned scope");
+            assert_eq!(
+                &names(&map, s),
+                pinned,
+                "the action names of [keys.{scope}]"
             );
         }
     }
 
     #[test]
-    fn the_defaults_are_the_static_table() {
+    fn every_pinned_name_is_accepted_in_its_scope() {
+        for (scope, pinned) in PINNED {
+            for name in *pinned {
+                // No keys: unbinding clashes with nothing, so only the names are checked.
+                let toml = format!("[keys.{scope}]\n{name} = []\n");
+                let map = keymap(&toml).unwrap_or_else(|e| panic!("{toml}: {e}"));
+                assert!(
+                    map.bindings()
+                        .iter()
+                        .any(|b| b.scope.name() == *scope && b.keys.is_empty()),
+                    "{toml} unbinds"
+                );
+            }
+        }
+        // A name is only good in a scope that has it.
+        assert!(
+            keymap(
+                "[keys.groups]
+prompt_apply = \"enter\"\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn screen_bindings_win_over_global_ones() {
         let k = Keymap::default();
-        assert_eq!(k.bindings().len(), KEYMAP.len());
+        assert_eq!(k.bindings().len(), DEFAULTS.len());
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(k.action_for(Scope::List, &q), Some(Action::Quit));
         assert_eq!(k.action_for(Scope::Trace, &q), Some(Action::Back));
+        let g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(k.action_for(Scope::List, &g), Some(Action::Bottom));
+    }
+
+    #[test]
+    fn ctrl_c_quits_in_every_scope_and_q_types_in_inputs() {
+        let k = Keymap::default();
+        let ctrl_c = press(KeyCode::Char('C'), KeyModifiers::CONTROL);
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        for scope in Scope::ALL {
+            let quit = k.action_for(scope, &ctrl_c);
+            assert_eq!(quit, Some(Action::Quit), "Ctrl-C in {}", scope.name());
+        }
+        for scope in [Scope::Prompt, Scope::Find, Scope::Palette, Scope::Window] {
+            assert_eq!(k.action_for(scope, &q), None, "q types in {}", scope.name());
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_scope() {
+        for (i, a) in DEFAULTS.iter().enumerate() {
+            for b in &DEFAULTS[i + 1..] {
+                if a.scope == b.scope {
+                    for k in a.keys {
+                        assert!(!b.keys.contains(k), "{} bound twice", k.label());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -369,9 +490,32 @@ mod tests {
     }
 
     #[test]
-    fn unknown_actions_and_clashes_name_the_file_table_and_key() {
+    fn the_inputs_scopes_take_overrides() {
+        let k = keymap(
+            "[keys.palette]\nup = \"ctrl-k\"\n[keys.find]\nfind_next = \"tab\"\n\
+             [keys.groups]\nopen = \"o\"\n[keys.window]\nquit = \"ctrl-q\"\n",
+        )
+        .expect("valid");
+        let ck = press(KeyCode::Char('k'), KeyModifiers::CONTROL);
+        assert_eq!(k.action_in(Scope::Palette, &ck), Some(Action::Up));
+        let tab = press(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(k.action_in(Scope::Find, &tab), Some(Action::FindNext));
+        let o = press(KeyCode::Char('o'), KeyModifiers::NONE);
+        assert_eq!(k.action_in(Scope::Groups, &o), Some(Action::Open));
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(k.action_in(Scope::Window, &ctrl_c), None);
+        assert_eq!(k.action_in(Scope::Prompt, &ctrl_c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn unknown_names_and_clashes_name_the_table_and_key() {
+        let e = keymap("[keys.lists]\nopen = \"o\"\n").expect_err("scope");
+        assert!(e.contains("[keys.lists]"), "{e}");
+        assert!(e.contains("global, list, trace, map, prompt, find"), "{e}");
+        let e = keymap("[keys.list]\nopen = [\"o\", \"ctrl-\"]\n").expect_err("key");
+        assert!(e.contains("[keys.list] open"), "{e}");
+        assert!(e.contains("ctrl-"), "{e}");
         let e = keymap("[keys.list]\nopne = \"o\"\n").expect_err("unknown");
-        assert!(e.contains("/tmp/k.toml"), "{e}");
         assert!(e.contains("[keys.list] opne"), "{e}");
         assert!(e.contains("unknown action"), "{e}");
         let e = keymap("[keys.list]\ntoggle = \"t\"\n").expect_err("wrong scope");
@@ -384,6 +528,8 @@ mod tests {
         assert!(e.contains("`reload` in [keys.global]"), "{e}");
         let e = keymap("[keys.global]\nreload = \"e\"\n").expect_err("shadowed in trace");
         assert!(e.contains("`expand_all` in [keys.trace]"), "{e}");
+        let e = keymap("[keys.palette]\nup = \"ctrl-n\"\n").expect_err("duplicate in palette");
+        assert!(e.contains("`down` in [keys.palette]"), "{e}");
         // Moving the other binding away first makes room.
         keymap("[keys.list]\nsort_next = \"f\"\nfilter = \"v\"\n").expect("swap");
     }

@@ -1,68 +1,102 @@
-//! `[keys.<scope>]` tables: key names as people write them (`ctrl-p`, `shift-tab`, `pgdn`,
-//! `f2`, `q`), parsed into the config's own key type.
+//! Keys and their names: how the config writes a key (`ctrl-p`, `shift-tab`, `pgdn`, `f2`,
+//! `q`), how the help shows it (`Ctrl-P`, `Shift-Tab`, `PgDn`, `F2`), and whether a terminal key
+//! event is that key.
 //!
-//! The config stays free of terminal types, so a key here is a [`KeyChord`]; the app turns it
-//! into a terminal key and checks action names and duplicate bindings against its key table
-//! (`app::bindings`), with the same file-and-key error messages.
+//! The config parses its `[keys.<scope>]` tables with [`parse_key`]; everything else about keys
+//! (actions, scopes, clashes) is checked by the keymap.
 
-use std::collections::BTreeMap;
-
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-/// The scopes a `[keys.<scope>]` table may name (the app's key scopes).
-pub const SCOPES: [&str; 5] = ["global", "list", "trace", "prompt", "map"];
-
-/// A key without modifiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyName {
-    /// A character (`q`, `G`, `?`, space).
-    Char(char),
-    /// Enter (`enter`, `return`).
-    Enter,
-    /// Escape (`esc`, `escape`).
-    Esc,
-    /// Tab.
-    Tab,
-    /// Shift-Tab (`shift-tab`, `backtab`).
-    BackTab,
-    /// Backspace.
-    Backspace,
-    /// Delete (`delete`, `del`).
-    Delete,
-    /// Insert (`insert`, `ins`).
-    Insert,
-    /// Arrow up.
-    Up,
-    /// Arrow down.
-    Down,
-    /// Arrow left.
-    Left,
-    /// Arrow right.
-    Right,
-    /// Home.
-    Home,
-    /// End.
-    End,
-    /// Page up (`pgup`, `pageup`).
-    PageUp,
-    /// Page down (`pgdn`, `pagedown`).
-    PageDown,
-    /// A function key, `f1` to `f24`.
-    F(u8),
-}
-
-/// A key with the modifiers held: `ctrl-p`, `alt-x`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyChord {
+/// One key: a code and the modifiers that must be held (Shift is ignored for characters, whose
+/// case already says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
     /// The key.
-    pub key: KeyName,
-    /// Control held.
-    pub ctrl: bool,
-    /// Alt held.
-    pub alt: bool,
+    pub code: KeyCode,
+    /// Required modifiers.
+    pub mods: KeyModifiers,
 }
 
-/// One key or a list of keys, as written in the file.
+impl Key {
+    /// A key with no modifier: `Key::plain(KeyCode::Enter)`.
+    pub const fn plain(code: KeyCode) -> Self {
+        Key {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+
+    /// A character key with no modifier (its case says whether Shift is held).
+    pub const fn ch(c: char) -> Self {
+        Key::plain(KeyCode::Char(c))
+    }
+
+    /// Control and a character (lower case: terminals report Ctrl-letters in either case).
+    pub const fn ctrl(c: char) -> Self {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Whether a key event is this key.
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        let mut mods = ev.modifiers;
+        if matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        let code = match ev.code {
+            // Terminals report Ctrl-letters in either case.
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            c => c,
+        };
+        code == self.code && mods == self.mods
+    }
+
+    /// How the help writes the key: `q`, `Space`, `↓`, `Ctrl-P`, `Alt-x`, `F2`.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Insert => "Ins".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        let base = if self.mods.contains(KeyModifiers::CONTROL) {
+            // Ctrl-letters are written in capitals, like terminals' manuals do.
+            match self.code {
+                KeyCode::Char(_) => format!("Ctrl-{}", base.to_uppercase()),
+                _ => format!("Ctrl-{base}"),
+            }
+        } else {
+            base
+        };
+        if self.mods.contains(KeyModifiers::ALT) {
+            format!("Alt-{base}")
+        } else {
+            base
+        }
+    }
+}
+
+/// One key or a list of keys, as written in a `[keys.<scope>]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum KeySpec {
@@ -82,25 +116,9 @@ impl KeySpec {
     }
 }
 
-/// The `[keys]` tables as written: scope -> action -> keys.
-pub type RawKeys = BTreeMap<String, BTreeMap<String, KeySpec>>;
-
-/// One checked override: the keys an action gets in a scope (replacing its default keys there).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyOverride {
-    /// The scope name (one of [`SCOPES`]).
-    pub scope: String,
-    /// The action name (snake_case, checked by the app).
-    pub action: String,
-    /// The keys, parsed; empty unbinds the action in that scope.
-    pub keys: Vec<KeyChord>,
-    /// The keys as written, for messages.
-    pub written: Vec<String>,
-}
-
 /// Parses a key name: modifiers `ctrl-`, `alt-`, `shift-` (any order, case-insensitive), then a
 /// single character or a named key.
-pub fn parse_key(text: &str) -> Result<KeyChord, String> {
+pub fn parse_key(text: &str) -> Result<Key, String> {
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err("empty key name".into());
@@ -135,44 +153,51 @@ pub fn parse_key(text: &str) -> Result<KeyChord, String> {
             }
             if ctrl && c.is_ascii_alphabetic() {
                 // Terminals report Ctrl-letters in either case; Ctrl-P and Ctrl-p are one key.
-                KeyName::Char(c.to_ascii_lowercase())
+                KeyCode::Char(c.to_ascii_lowercase())
             } else if shift {
-                KeyName::Char(c.to_uppercase().next().unwrap_or(c))
+                KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
             } else {
-                KeyName::Char(c)
+                KeyCode::Char(c)
             }
         }
         _ => {
             let name = rest.to_ascii_lowercase();
             match name.as_str() {
-                "enter" | "return" => KeyName::Enter,
-                "esc" | "escape" => KeyName::Esc,
-                "tab" if shift => KeyName::BackTab,
-                "tab" => KeyName::Tab,
-                "backtab" => KeyName::BackTab,
-                "backspace" | "bs" => KeyName::Backspace,
-                "delete" | "del" => KeyName::Delete,
-                "insert" | "ins" => KeyName::Insert,
-                "up" => KeyName::Up,
-                "down" => KeyName::Down,
-                "left" => KeyName::Left,
-                "right" => KeyName::Right,
-                "home" => KeyName::Home,
-                "end" => KeyName::End,
-                "pgup" | "pageup" => KeyName::PageUp,
-                "pgdn" | "pgdown" | "pagedown" => KeyName::PageDown,
-                "space" => KeyName::Char(' '),
-                "minus" => KeyName::Char('-'),
-                "plus" => KeyName::Char('+'),
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" if shift => KeyCode::BackTab,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "backspace" | "bs" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" | "ins" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pgdown" | "pagedown" => KeyCode::PageDown,
+                "space" => KeyCode::Char(' '),
+                "minus" => KeyCode::Char('-'),
+                "plus" => KeyCode::Char('+'),
                 f if f.starts_with('f') => match f[1..].parse::<u8>() {
-                    Ok(n) if (1..=24).contains(&n) => KeyName::F(n),
+                    Ok(n) if (1..=24).contains(&n) => KeyCode::F(n),
                     _ => return Err(unknown(text)),
                 },
                 _ => return Err(unknown(text)),
             }
         }
     };
-    Ok(KeyChord { key, ctrl, alt })
+    let mut mods = KeyModifiers::NONE;
+    if ctrl {
+        mods |= KeyModifiers::CONTROL;
+    }
+    if alt {
+        mods |= KeyModifiers::ALT;
+    }
+    Ok(Key { code: key, mods })
 }
 
 fn unknown(text: &str) -> String {
@@ -183,79 +208,56 @@ fn unknown(text: &str) -> String {
     )
 }
 
-/// Checks the scopes and key names of the `[keys]` tables; the message names the table and
-/// the key.
-pub fn check(raw: &RawKeys) -> Result<Vec<KeyOverride>, String> {
-    let mut out = Vec::new();
-    for (scope, actions) in raw {
-        if !SCOPES.contains(&scope.as_str()) {
-            return Err(format!(
-                "[keys.{scope}]: unknown scope `{scope}` (scopes: {})",
-                SCOPES.join(", ")
-            ));
-        }
-        for (action, spec) in actions {
-            let written: Vec<String> = spec.keys().into_iter().map(str::to_owned).collect();
-            let keys = written
-                .iter()
-                .map(|k| parse_key(k).map_err(|e| format!("[keys.{scope}] {action}: {e}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push(KeyOverride {
-                scope: scope.clone(),
-                action: action.clone(),
-                keys,
-                written,
-            });
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn k(key: KeyName, ctrl: bool, alt: bool) -> KeyChord {
-        KeyChord { key, ctrl, alt }
+    fn k(code: KeyCode, mods: KeyModifiers) -> Key {
+        Key { code, mods }
     }
 
     #[test]
     fn key_names_people_write() {
         let ok = |s| parse_key(s).expect(s);
-        assert_eq!(ok("q"), k(KeyName::Char('q'), false, false));
-        assert_eq!(ok("G"), k(KeyName::Char('G'), false, false));
-        assert_eq!(ok("shift-g"), k(KeyName::Char('G'), false, false));
-        assert_eq!(ok("ctrl-p"), k(KeyName::Char('p'), true, false));
-        assert_eq!(ok("Ctrl-P"), k(KeyName::Char('p'), true, false));
-        assert_eq!(ok("alt-x"), k(KeyName::Char('x'), false, true));
-        assert_eq!(ok("ctrl--"), k(KeyName::Char('-'), true, false));
-        assert_eq!(ok("-"), k(KeyName::Char('-'), false, false));
-        assert_eq!(ok("enter"), k(KeyName::Enter, false, false));
-        assert_eq!(ok("esc"), k(KeyName::Esc, false, false));
-        assert_eq!(ok("pgdn"), k(KeyName::PageDown, false, false));
-        assert_eq!(ok("f2"), k(KeyName::F(2), false, false));
-        assert_eq!(ok("shift-tab"), k(KeyName::BackTab, false, false));
-        assert_eq!(ok("space"), k(KeyName::Char(' '), false, false));
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        assert_eq!(ok("q"), k(KeyCode::Char('q'), none));
+        assert_eq!(ok("G"), k(KeyCode::Char('G'), none));
+        assert_eq!(ok("shift-g"), k(KeyCode::Char('G'), none));
+        assert_eq!(ok("ctrl-p"), k(KeyCode::Char('p'), ctrl));
+        assert_eq!(ok("Ctrl-P"), k(KeyCode::Char('p'), ctrl));
+        assert_eq!(ok("alt-x"), k(KeyCode::Char('x'), KeyModifiers::ALT));
+        assert_eq!(ok("ctrl--"), k(KeyCode::Char('-'), ctrl));
+        assert_eq!(ok("-"), k(KeyCode::Char('-'), none));
+        assert_eq!(ok("enter"), k(KeyCode::Enter, none));
+        assert_eq!(ok("esc"), k(KeyCode::Esc, none));
+        assert_eq!(ok("pgdn"), k(KeyCode::PageDown, none));
+        assert_eq!(ok("f2"), k(KeyCode::F(2), none));
+        assert_eq!(ok("shift-tab"), k(KeyCode::BackTab, none));
+        assert_eq!(ok("space"), k(KeyCode::Char(' '), none));
         for bad in ["", "ctrl-", "f0", "f25", "hyper-x", "enterr", "ctrl-pgdnn"] {
             assert!(parse_key(bad).is_err(), "{bad:?} should not parse");
         }
     }
 
     #[test]
-    fn unknown_scopes_and_keys_name_the_table() {
-        let mut raw = RawKeys::new();
-        raw.entry("lists".into())
-            .or_default()
-            .insert("open".into(), KeySpec::One("o".into()));
-        let e = check(&raw).expect_err("scope");
-        assert!(e.contains("[keys.lists]"), "{e}");
-        let mut raw = RawKeys::new();
-        raw.entry("list".into()).or_default().insert(
-            "open".into(),
-            KeySpec::Many(vec!["o".into(), "ctrl-".into()]),
-        );
-        let e = check(&raw).expect_err("key");
-        assert!(e.contains("[keys.list] open"), "{e}");
-        assert!(e.contains("ctrl-"), "{e}");
+    fn labels_are_what_the_help_shows() {
+        let label = |s| parse_key(s).expect(s).label();
+        assert_eq!(label("ctrl-p"), "Ctrl-P");
+        assert_eq!(label("alt-r"), "Alt-r");
+        assert_eq!(label("f1"), "F1");
+        assert_eq!(label("shift-tab"), "Shift-Tab");
+        assert_eq!(label("space"), "Space");
+        assert_eq!(label("insert"), "Ins");
+        assert_eq!(label("down"), "↓");
+    }
+
+    #[test]
+    fn shift_is_implied_by_the_character() {
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert!(Key::ch('G').matches(&ev));
+        let ev = KeyEvent::new(KeyCode::Char('C'), KeyModifiers::CONTROL);
+        assert!(Key::ctrl('c').matches(&ev), "Ctrl-letters in either case");
+        assert!(!Key::ch('c').matches(&ev));
     }
 }

@@ -7,22 +7,12 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::theme;
 use crate::app::App;
-use crate::keys::keymap::Keymap;
-use crate::keys::defaults::Scope;
+use crate::keys::{Keymap, Scope};
 
 /// The help text: one section per scope, one line per binding, with the keys in effect.
 pub fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for scope in [
-        Scope::Global,
-        Scope::List,
-        Scope::Trace,
-        Scope::Map,
-        Scope::Prompt,
-        Scope::Find,
-        Scope::Palette,
-        Scope::Groups,
-    ] {
+    for scope in Scope::ALL {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
