@@ -389,6 +389,32 @@ mod tests {
         }
     }
 
+    /// The README's configuration example is a valid config, and the scopes it lists are the
+    /// scopes there are.
+    #[test]
+    fn the_readme_config_parses_and_lists_every_scope() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Configuration").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+        let block = &section[start..];
+        let block = &block[..block.find("```").expect("block end")];
+        let c = Config::parse(block, Path::new("README.md"))
+            .unwrap_or_else(|e| panic!("the README's example: {e}"));
+        assert!(c.keys.contains_key("palette"));
+        let line = block
+            .lines()
+            .find_map(|l| l.split_once("# rebind keys per scope: "))
+            .map(|(_, scopes)| scopes)
+            .expect("the scopes comment");
+        let listed: Vec<&str> = line.split(',').map(str::trim).collect();
+        let all: Vec<&str> = crate::keys::Scope::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(listed, all);
+        for scope in listed {
+            Config::parse(&format!("[keys.{scope}]\n"), Path::new("README.md"))
+                .unwrap_or_else(|e| panic!("[keys.{scope}]: {e}"));
+        }
+    }
+
     #[test]
     fn at_names_expand_to_saved_filters() {
         let c = Config::parse(DEFAULT, Path::new("default")).expect("valid");
