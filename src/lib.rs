@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod filter;
+pub mod keys;
 pub mod model;
 pub mod paths;
 pub mod runtime;

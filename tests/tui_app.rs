@@ -7,12 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use xray_tui::app::keymap::{KEYMAP, keys_label};
 use xray_tui::app::list::{QuickFilter, SortColumn};
 use xray_tui::app::{App, Cmd, Event, LoadState, Mode};
 use xray_tui::cli::SourceArgs;
 use xray_tui::engine::dataset::Dataset;
 use xray_tui::engine::waterfall::Status;
+use xray_tui::keys::Keymap;
 use xray_tui::source::{Loaded, Request, Update};
 
 fn demo() -> Arc<Dataset> {
@@ -143,8 +143,8 @@ fn help_lists_every_bound_key() {
         .draw(|f| xray_tui::ui::draw(f, &app))
         .expect("draw");
     let text = format!("{}", terminal.backend());
-    for b in KEYMAP {
-        let label = keys_label(b);
+    for b in Keymap::default().bindings() {
+        let label = b.keys_label();
         assert!(text.contains(&label), "help lacks {label}");
         assert!(text.contains(b.description), "help lacks {}", b.description);
     }
@@ -874,7 +874,6 @@ fn mouse_wheel_scrolls_the_help() {
 
 // --- Copy, console URL, export, toasts, rebound keys ---
 
-use xray_tui::app::bindings::Keymap;
 use xray_tui::app::share::{ExportData, console_url};
 use xray_tui::app::toast::{INFO_TICKS, Level};
 
@@ -1045,8 +1044,7 @@ fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
 fn rebound_app(toml: &str) -> App {
     let config =
         xray_tui::config::Config::parse(toml, std::path::Path::new("keys.toml")).expect("valid");
-    let keymap = Keymap::from_config(&config).expect("valid keys");
-    loaded_app(120, 40).with_config(config).with_keymap(keymap)
+    loaded_app(120, 40).with_config(config)
 }
 
 /// A key rebound in the config does the action, and the old key no longer does.
@@ -1063,4 +1061,122 @@ fn a_rebound_key_works() {
     assert_eq!(app.list.selected, 1);
     app.update(key('l'));
     assert_eq!(app.mode, Mode::Trace);
+}
+
+/// Ctrl-C quits from every input through the keymap (each input's own `quit`), while a typed
+/// `q` is text; rebinding an input's `quit` moves it.
+#[test]
+fn ctrl_c_quits_from_every_input_and_q_types() {
+    type Open = fn(&mut App);
+    let open_inputs: [(&str, Open); 5] = [
+        ("prompt", |a| {
+            a.update(key('/'));
+        }),
+        ("window", |a| {
+            a.update(key('w'));
+        }),
+        ("palette", |a| {
+            a.update(ctrl('p'));
+        }),
+        ("groups", |a| {
+            a.update(ctrl('g'));
+        }),
+        ("find", |a| {
+            a.update(code(KeyCode::Enter));
+            a.update(key('/'));
+        }),
+    ];
+    for (scope, open) in open_inputs {
+        let mut app = loaded_app(120, 40);
+        open(&mut app);
+        assert_eq!(app.input_scope().map(|s| s.name()), Some(scope));
+        if scope != "groups" {
+            assert!(app.update(key('q')).is_empty(), "q types in {scope}");
+            assert!(!app.quit);
+        }
+        assert_eq!(app.update(ctrl('C')), vec![Cmd::Quit], "Ctrl-C in {scope}");
+        assert!(app.quit);
+
+        let mut app = rebound_app(&format!("[keys.{scope}]\nquit = \"ctrl-q\"\n"));
+        open(&mut app);
+        assert!(
+            app.update(ctrl('c')).is_empty(),
+            "Ctrl-C rebound away in {scope}"
+        );
+        assert_eq!(
+            app.input_scope().map(|s| s.name()),
+            Some(scope),
+            "still open"
+        );
+        assert_eq!(app.update(ctrl('q')), vec![Cmd::Quit], "Ctrl-Q in {scope}");
+    }
+}
+
+/// `[keys.palette]`, `[keys.find]`, `[keys.groups]` and `[keys.window]` overrides load and
+/// take effect; the keys they replace no longer act.
+#[test]
+fn the_inputs_keys_can_be_rebound() {
+    let config = xray_tui::config::Config::parse(
+        "[[groups]]\nname = \"payments-faults\"\nfilter = 'service(\"payments\") { fault }'\n\n\
+         [[groups]]\nname = \"gold\"\nfilter = 'annotation.customer_tier = \"gold\"'\n\n\
+         [keys.palette]\ndown = \"tab\"\n\
+         [keys.find]\nfind_next = \"ctrl-j\"\n\
+         [keys.groups]\nopen = \"o\"\n\
+         [keys.window]\nclear_input = \"ctrl-k\"\n",
+        std::path::Path::new("keys.toml"),
+    )
+    .expect("valid");
+    let mut app = loaded_app(120, 40).with_config(config);
+
+    // Palette: Tab moves down, Down no longer does.
+    app.update(ctrl('p'));
+    app.update(code(KeyCode::Down));
+    assert_eq!(app.palette.as_ref().expect("open").selected, 0);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.palette.as_ref().expect("open").selected, 1);
+    app.update(code(KeyCode::Esc));
+    assert!(app.palette.is_none());
+
+    // Groups: o applies the group, Enter no longer does.
+    app.update(ctrl('g'));
+    app.update(code(KeyCode::Enter));
+    assert!(
+        app.groups_view.is_some(),
+        "Enter is not bound in the groups list"
+    );
+    app.update(key('o'));
+    assert!(app.groups_view.is_none());
+    assert_eq!(
+        app.list.expr_text().as_deref(),
+        Some("group.name = \"payments-faults\"")
+    );
+
+    // Window editor: Ctrl-K clears, Ctrl-U no longer does.
+    app.update(key('w'));
+    type_text(&mut app, "15m");
+    app.update(ctrl('u'));
+    assert_eq!(app.window_input.as_deref(), Some("15m"));
+    app.update(ctrl('k'));
+    assert_eq!(app.window_input.as_deref(), Some(""));
+    app.update(code(KeyCode::Esc));
+    assert!(app.window_input.is_none());
+
+    // Find: Ctrl-J steps to the next match, Down no longer does.
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    let trace = app.view.as_ref().expect("open").trace.clone();
+    let hits = xray_tui::engine::find::find(&trace, "payments");
+    assert!(hits.len() >= 2, "{hits:?}");
+    app.update(key('/'));
+    type_text(&mut app, "payments");
+    let first = selected_node(&app);
+    app.update(code(KeyCode::Down));
+    assert_eq!(
+        selected_node(&app),
+        first,
+        "Down is not bound in the find bar"
+    );
+    app.update(ctrl('j'));
+    assert_ne!(selected_node(&app), first, "Ctrl-J is the next match");
+    assert!(hits.iter().any(|h| h.node == selected_node(&app)));
 }

@@ -232,8 +232,7 @@ fn help_80x24_with_rebound_keys() {
         std::path::Path::new("keys.toml"),
     )
     .expect("valid");
-    let keymap = xray_tui::app::bindings::Keymap::from_config(&config).expect("valid keys");
-    let mut a = app(80, 24).with_config(config).with_keymap(keymap);
+    let mut a = app(80, 24).with_config(config);
     a.update(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
     assert!(a.help, "F1 opens the help");
     let text = format!("{}", render(&a).backend());

@@ -13,9 +13,9 @@ use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{Action, Scope};
 use super::{App, Cmd, Mode};
 use crate::engine::find::{self, Field, Hit};
+use crate::keys::Action;
 use crate::model::{NodeId, Trace};
 
 /// The find of the open trace.
@@ -134,14 +134,9 @@ impl App {
                 .is_some_and(|f| f.editing)
     }
 
-    /// A key while the find bar is typing: its own bindings, else the character is typed.
-    pub(super) fn find_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && matches!(key.code, KeyCode::Char('c' | 'C'))
-        {
-            self.quit = true;
-            return vec![Cmd::Quit];
-        }
+    /// A key while the find bar is typing, with its action in the find scope: a binding, else
+    /// the character is typed.
+    pub(super) fn find_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let Some(v) = self.view.as_mut() else {
             return Vec::new();
         };
@@ -149,7 +144,7 @@ impl App {
             return Vec::new();
         };
         let mut input = f.input.clone();
-        match self.keymap.action_in(Scope::Find, key) {
+        match action {
             Some(Action::PromptApply) => {
                 if f.hits.is_empty() {
                     if !f.input.trim().is_empty() {

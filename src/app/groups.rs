@@ -6,13 +6,12 @@
 //! Why: a group is a saved view a team agreed on ("checkout faults"); picking it by name beats
 //! retyping its expression.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::keymap::{Action, Scope};
 use super::list::scroll_offset;
 use super::palette::group_filter;
 use super::{App, Cmd, Mode};
+use crate::keys::Action;
 
 /// The open groups list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,20 +61,14 @@ impl App {
         if loaded { "loaded" } else { "config" }
     }
 
-    /// A key while the groups list is open.
-    pub(super) fn groups_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && matches!(key.code, KeyCode::Char('c' | 'C'))
-        {
-            self.quit = true;
-            return vec![Cmd::Quit];
-        }
+    /// A key's action while the groups list is open (its own bindings only).
+    pub(super) fn groups_key(&mut self, action: Option<Action>) -> Vec<Cmd> {
         let Some(mut g) = self.groups_view.take() else {
             return Vec::new();
         };
         let n = self.groups.len();
         let rows = rows(self.size, n);
-        match self.keymap.action_in(Scope::Groups, key) {
+        match action {
             Some(Action::Back) => return Vec::new(),
             Some(Action::Up) => g.selected = g.selected.saturating_sub(1),
             Some(Action::Down) => g.selected = (g.selected + 1).min(n.saturating_sub(1)),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::keys::Action;
 use crate::model::Trace;
 use crate::model::window::WindowSpec;
 use crate::source::{Feed, Query, Request, Snapshot, SourceKind, TraceFetched};
@@ -273,25 +274,26 @@ impl App {
         }
     }
 
-    /// A key while the time window editor is open.
-    pub(super) fn window_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
+    /// A key while the time window editor is open, with its action in the window scope: a
+    /// binding, else the character is typed.
+    pub(super) fn window_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let Some(mut input) = self.window_input.take() else {
             return Vec::new();
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => return Vec::new(),
-            KeyCode::Enter => return self.set_window(&input),
-            KeyCode::Backspace => {
+        match action {
+            Some(Action::PromptCancel) => return Vec::new(),
+            Some(Action::PromptApply) => return self.set_window(&input),
+            Some(Action::DeleteBack) => {
                 input.pop();
             }
-            KeyCode::Char('u') if ctrl => input.clear(),
-            KeyCode::Char('c') if ctrl => {
-                self.quit = true;
-                return vec![Cmd::Quit];
+            Some(Action::ClearInput) => input.clear(),
+            _ => {
+                if let KeyCode::Char(c) = key.code {
+                    if !key.modifiers.contains(KeyModifiers::CONTROL) {
+                        input.push(c);
+                    }
+                }
             }
-            KeyCode::Char(c) if !ctrl => input.push(c),
-            _ => {}
         }
         self.window_input = Some(input);
         Vec::new()

@@ -10,13 +10,13 @@ use std::collections::HashSet;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::keymap::Action;
 use super::layout::screen;
 use super::list::TraceSet;
 use super::{App, Mode};
 use crate::engine::dataset::Dataset;
 use crate::engine::graph_layout::{LayoutOptions, MapLayout, layout};
 use crate::engine::service;
+use crate::keys::Action;
 use crate::model::graph::{EdgeStatistics, Service};
 use crate::model::{ServiceGraph, Trace};
 

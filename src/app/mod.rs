@@ -5,10 +5,8 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
-pub mod bindings;
 pub mod find;
 pub mod groups;
-pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod live;
@@ -30,9 +28,9 @@ use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
+use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
 use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
-use keymap::{Action, Scope};
 use list::{ListState, scroll_offset};
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
@@ -188,7 +186,7 @@ pub struct App {
     /// Whether a browser can be opened (a display is available).
     pub can_open: bool,
     /// The keys: the built-in table with the config's overrides.
-    pub keymap: bindings::Keymap,
+    pub keymap: Keymap,
 }
 
 impl App {
@@ -233,20 +231,16 @@ impl App {
             toasts: toast::Toasts::default(),
             region: None,
             can_open: false,
-            keymap: bindings::Keymap::default(),
+            keymap: Keymap::default(),
         }
     }
 
-    /// The same app with a configuration (saved filters, local groups, theme colours).
+    /// The same app with a configuration (saved filters, local groups, key bindings, theme
+    /// colours).
     pub fn with_config(mut self, config: Config) -> Self {
         self.groups = config.groups();
+        self.keymap = config.keymap.clone();
         self.config = config;
-        self
-    }
-
-    /// The same app with a key table (see `bindings::Keymap::from_config`).
-    pub fn with_keymap(mut self, keymap: bindings::Keymap) -> Self {
-        self.keymap = keymap;
         self
     }
 
@@ -388,30 +382,50 @@ impl App {
         }
     }
 
-    /// A key for the open input, if one is open (the first of palette, groups list, filter
-    /// prompt, time window editor, find bar).
-    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
-        Some(if self.palette.is_some() {
-            self.palette_key(key)
+    /// The key scope of the open input, if one is open (the first of palette, groups list,
+    /// filter prompt, time window editor, find bar).
+    pub fn input_scope(&self) -> Option<Scope> {
+        if self.palette.is_some() {
+            Some(Scope::Palette)
         } else if self.groups_view.is_some() {
-            self.groups_key(key)
+            Some(Scope::Groups)
         } else if self.prompt.is_some() {
-            self.prompt_key(key)
+            Some(Scope::Prompt)
         } else if self.window_input.is_some() {
-            self.window_key(key)
+            Some(Scope::Window)
         } else if self.find_editing() {
-            self.find_key(key)
+            Some(Scope::Find)
         } else {
-            return None;
+            None
+        }
+    }
+
+    /// A key for the open input, if one is open: the input's own bindings only (so `q` types),
+    /// `quit` (Ctrl-C) among them; a key bound to nothing is the input's to type.
+    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
+        let scope = self.input_scope()?;
+        let action = self.keymap.action_for(scope, key);
+        Some(match (scope, action) {
+            (_, Some(Action::Quit)) => self.quit(),
+            (Scope::Palette, _) => self.palette_key(action, key),
+            (Scope::Groups, _) => self.groups_key(action),
+            (Scope::Prompt, _) => self.prompt_key(action, key),
+            (Scope::Window, _) => self.window_key(action, key),
+            (Scope::Find, _) => self.find_key(action, key),
+            // Not an input scope.
+            (Scope::Global | Scope::List | Scope::Trace | Scope::Map, _) => Vec::new(),
         })
+    }
+
+    /// Leaves the app.
+    fn quit(&mut self) -> Vec<Cmd> {
+        self.quit = true;
+        vec![Cmd::Quit]
     }
 
     fn help_action(&mut self, action: Action, key: &KeyEvent) -> Vec<Cmd> {
         match action {
-            Action::Quit if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.quit = true;
-                vec![Cmd::Quit]
-            }
+            Action::Quit if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit(),
             Action::Suspend => vec![Cmd::Suspend],
             Action::Help | Action::Back | Action::Quit => {
                 self.help = false;
@@ -448,10 +462,7 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Quit => {
-                self.quit = true;
-                return vec![Cmd::Quit];
-            }
+            Action::Quit => return self.quit(),
             Action::Suspend => return vec![Cmd::Suspend],
             Action::Help => {
                 self.help = true;
@@ -532,19 +543,14 @@ impl App {
         }
     }
 
-    /// A key while the prompt is open: its own bindings, else the character is typed.
-    fn prompt_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && matches!(key.code, crossterm::event::KeyCode::Char('c' | 'C'))
-        {
-            self.quit = true;
-            return vec![Cmd::Quit];
-        }
+    /// A key while the prompt is open, with its action in the prompt's scope: a binding, else
+    /// the character is typed.
+    fn prompt_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let Some(mut p) = self.prompt.take() else {
             return Vec::new();
         };
         let v = &self.vocab;
-        match self.keymap.action_in(Scope::Prompt, key) {
+        match action {
             Some(Action::PromptApply) => match self.apply_filter(&p.input) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),

@@ -17,12 +17,11 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::layout::Rect;
 
-use super::bindings::Keymap;
-use super::keymap::{Action, Scope};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
+use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
 use crate::model::format::url_path;
 
@@ -406,20 +405,15 @@ impl App {
         self.palette = Some(p);
     }
 
-    /// A key while the palette is open: its own bindings, else the character is typed.
-    pub(super) fn palette_key(&mut self, key: &KeyEvent) -> Vec<Cmd> {
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && matches!(key.code, KeyCode::Char('c' | 'C'))
-        {
-            self.quit = true;
-            return vec![Cmd::Quit];
-        }
+    /// A key while the palette is open, with its action in the palette's scope: a binding,
+    /// else the character is typed.
+    pub(super) fn palette_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let Some(mut p) = self.palette.take() else {
             return Vec::new();
         };
         let rows = result_rows(self.size).max(1);
         let page = isize::try_from(rows).unwrap_or(1);
-        match self.keymap.action_in(Scope::Palette, key) {
+        match action {
             Some(Action::PromptApply) => {
                 return match p.current().map(|e| e.run.clone()) {
                     Some(run) => self.run_entry(run),

@@ -9,10 +9,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::keymap::Action;
 use super::toast::Level;
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
+use crate::keys::Action;
 use crate::model::trace::Trace;
 
 /// The region console URLs use when the app knows none.

@@ -37,10 +37,9 @@ pub fn load(source: &SourceArgs, warn: &mut dyn Write) -> Result<Dataset, Failur
 /// The configuration named on the command line (or found in the usual places); a broken one is
 /// a usage error (exit 2) that names the file and the key.
 pub fn config(cli: &Cli) -> Result<Config, Failure> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))?;
-    // Key bindings are checked here too, so every command reports a broken `[keys]` table.
-    options::keymap(&config)?;
-    Ok(config)
+    // Key bindings are checked as the config is read, so every command reports a broken
+    // `[keys]` table.
+    Config::load(cli.config.as_deref()).map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// Adds the config's local groups to the loaded ones (a group loaded from a file wins).

@@ -20,9 +20,8 @@ use crate::source::daemon::stats::kernel_rcvbuf_errors;
 /// (flushing `--save`) on the way out and prints its final counters.
 pub fn interactive(cli: &Cli, args: &ListenArgs) -> Result<(), Failure> {
     let config = super::config(cli)?;
-    let keymap = options::keymap(&config)?;
     let launch = Launch::new(Options::Daemon(options::daemon(args)?));
-    let ended = crate::runtime::run(launch, config, keymap)?;
+    let ended = crate::runtime::run(launch, config)?;
     if let Some(words) = ended {
         eprintln!("{words}");
     }

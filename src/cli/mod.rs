@@ -82,13 +82,12 @@ fn interactive(cli: &Cli) -> Result<(), Failure> {
         ));
     }
     let config = config(cli)?;
-    let keymap = options::keymap(&config)?;
     let source = &cli.source.with_defaults(&config.defaults);
     let launch = options::launch(source)?;
     // To a file only: the terminal is the app's while it runs.
     let log = crate::runtime::logging::init();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), log = ?log, "xray-tui starting");
-    let result = crate::runtime::run(launch, config, keymap).map_err(Failure::from);
+    let result = crate::runtime::run(launch, config).map_err(Failure::from);
     if let Err(e) = &result {
         tracing::error!("{e}");
     }

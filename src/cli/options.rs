@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Failure, ListenArgs, SourceArgs};
-use crate::config::Config;
 use crate::runtime::Launch;
 use crate::source::aws::fetch::Ask;
 use crate::source::aws::live::{Connect, FetcherOptions, default_cache_dir};
@@ -127,12 +126,6 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
         sampling: Some(sampling),
         ..DaemonOptions::default()
     })
-}
-
-/// The key table: the built-in bindings with the config's `[keys.<scope>]` overrides; a
-/// broken table is a usage error naming the key.
-pub fn keymap(config: &Config) -> Result<crate::app::bindings::Keymap, Failure> {
-    crate::app::bindings::Keymap::from_config(config).map_err(|e| Failure::Usage(e.to_string()))
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::filter;
+use crate::keys::{Keymap, Overrides};
 use crate::model::Group;
 
-pub mod keys;
 pub mod theme;
 
 /// The embedded default configuration.
@@ -30,9 +30,9 @@ pub struct Config {
     /// Local groups: a name and a filter expression.
     #[serde(default)]
     pub groups: Vec<LocalGroup>,
-    /// `[keys.<scope>]` tables as written (checked into [`Config::key_overrides`]).
+    /// `[keys.<scope>]` tables as written (checked into [`Config::keymap`]).
     #[serde(default)]
-    pub keys: keys::RawKeys,
+    pub keys: Overrides,
     /// `[theme]` as written (checked into [`Config::colours`]).
     #[serde(default)]
     pub theme: BTreeMap<String, String>,
@@ -40,10 +40,10 @@ pub struct Config {
     /// gives none.
     #[serde(default)]
     pub defaults: Defaults,
-    /// The key overrides, checked: scope and key names (action names are checked by the app's
-    /// key table, `app::bindings::Keymap::from_config`).
+    /// The keys: the built-in bindings with the `[keys]` overrides, checked (scope, action and
+    /// key names, keys bound twice).
     #[serde(skip)]
-    pub key_overrides: Vec<keys::KeyOverride>,
+    pub keymap: Keymap,
     /// The theme, checked.
     #[serde(skip)]
     pub colours: theme::Theme,
@@ -145,7 +145,7 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        config.key_overrides = keys::check(&config.keys).map_err(invalid)?;
+        config.keymap = Keymap::from_overrides(&config.keys).map_err(invalid)?;
         config.colours = theme::Theme::from_table(&config.theme).map_err(invalid)?;
         config.defaults.check().map_err(invalid)?;
         config.path = path.to_owned();
@@ -310,6 +310,108 @@ mod tests {
             e.contains("[keys.list] open") && e.contains("ctrl-enterr"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn key_errors_name_the_file_and_the_table() {
+        let err = |text: &str| {
+            Config::parse(text, Path::new("/tmp/k.toml"))
+                .expect_err(text)
+                .to_string()
+        };
+        let e = err("[keys.list]\nopne = \"o\"\n");
+        assert!(e.contains("/tmp/k.toml"), "{e}");
+        assert!(e.contains("[keys.list] opne: unknown action"), "{e}");
+        let e = err("[keys.lists]\nopen = \"o\"\n");
+        assert!(
+            e.contains("/tmp/k.toml") && e.contains("unknown scope"),
+            "{e}"
+        );
+        let e = err("[keys.groups]\nup = \"j\"\n");
+        assert!(e.contains("`down` in [keys.groups]"), "{e}");
+    }
+
+    #[test]
+    fn the_keys_of_the_config_are_its_keymap() {
+        use crate::keys::{Action, Scope};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let c = Config::parse("[keys.find]\nfind_next = \"tab\"\n", Path::new("c.toml"))
+            .expect("valid");
+        let tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(
+            c.keymap.action_in(Scope::Find, &tab),
+            Some(Action::FindNext)
+        );
+        let d = Config::parse(DEFAULT, Path::new("default")).expect("valid");
+        assert_eq!(d.keymap, Keymap::default());
+    }
+
+    /// `default.toml` lists every action of every scope by its config name.
+    #[test]
+    fn the_default_config_lists_every_action() {
+        let comment = DEFAULT
+            .lines()
+            .skip_while(|l| !l.starts_with("# Actions:"))
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let comment = comment.trim_start_matches("Actions:").trim_end_matches('.');
+        let mut listed: Vec<(String, Vec<String>)> = Vec::new();
+        for part in comment.split(';') {
+            let (scope, actions) = part.split_once(':').expect("scope: actions");
+            let mut names = Vec::new();
+            for a in actions.split(',').map(str::trim) {
+                if a == "tab_1 ... tab_8" {
+                    names.extend((1..=8).map(|i| format!("tab_{i}")));
+                } else {
+                    names.push(a.to_owned());
+                }
+            }
+            listed.push((scope.trim().to_owned(), names));
+        }
+        let map = Keymap::default();
+        let mut expected: Vec<(String, Vec<String>)> = Vec::new();
+        for scope in crate::keys::Scope::ALL {
+            let mut names: Vec<String> = Vec::new();
+            for b in map.bindings().iter().filter(|b| b.scope == scope) {
+                if !names.iter().any(|n| n == b.action.name()) {
+                    names.push(b.action.name().to_owned());
+                }
+            }
+            expected.push((scope.name().to_owned(), names));
+        }
+        assert_eq!(listed, expected);
+        for scope in crate::keys::Scope::ALL {
+            let table = format!("[keys.{}]", scope.name());
+            assert!(DEFAULT.contains(&table), "default.toml names {table}");
+        }
+    }
+
+    /// The README's configuration example is a valid config, and the scopes it lists are the
+    /// scopes there are.
+    #[test]
+    fn the_readme_config_parses_and_lists_every_scope() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Configuration").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+        let block = &section[start..];
+        let block = &block[..block.find("```").expect("block end")];
+        let c = Config::parse(block, Path::new("README.md"))
+            .unwrap_or_else(|e| panic!("the README's example: {e}"));
+        assert!(c.keys.contains_key("palette"));
+        let line = block
+            .lines()
+            .find_map(|l| l.split_once("# rebind keys per scope: "))
+            .map(|(_, scopes)| scopes)
+            .expect("the scopes comment");
+        let listed: Vec<&str> = line.split(',').map(str::trim).collect();
+        let all: Vec<&str> = crate::keys::Scope::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(listed, all);
+        for scope in listed {
+            Config::parse(&format!("[keys.{scope}]\n"), Path::new("README.md"))
+                .unwrap_or_else(|e| panic!("[keys.{scope}]: {e}"));
+        }
     }
 
     #[test]

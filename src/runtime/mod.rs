@@ -25,7 +25,6 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::app::bindings::Keymap;
 use crate::app::{App, Cmd, Event};
 use crate::config::Config;
 use crate::source::{self, Request, Update};
@@ -78,7 +77,7 @@ pub enum Error {
 /// Runs the app over `launch`'s source until the user quits. The source starts before the
 /// terminal is taken (so a failure to start is a plain error) and stops after it is given
 /// back; what it says when it stops (the daemon's final counters) is returned.
-pub fn run(launch: Launch, config: Config, keymap: Keymap) -> Result<Option<String>, Error> {
+pub fn run(launch: Launch, config: Config) -> Result<Option<String>, Error> {
     let (tx, rx) = mpsc::channel();
     let sink_tx = tx.clone();
     let sink: source::Sink = Arc::new(move |u| {
@@ -95,7 +94,6 @@ pub fn run(launch: Launch, config: Config, keymap: Keymap) -> Result<Option<Stri
             .with_history(history::load_history())
             .with_region(launch.region)
             .with_config(config)
-            .with_keymap(keymap)
             .with_opener(effects::display_available());
         app.window = launch.window;
         app.group = launch.group;

@@ -8,22 +8,12 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::theme;
 use super::theme::Styles;
 use crate::app::App;
-use crate::app::bindings::Keymap;
-use crate::app::keymap::Scope;
+use crate::keys::{Keymap, Scope};
 
 /// The help text: one section per scope, one line per binding, with the keys in effect.
 pub fn lines(t: &Styles, keymap: &Keymap) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for scope in [
-        Scope::Global,
-        Scope::List,
-        Scope::Trace,
-        Scope::Map,
-        Scope::Prompt,
-        Scope::Find,
-        Scope::Palette,
-        Scope::Groups,
-    ] {
+    for scope in Scope::ALL {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }

@@ -1,237 +1,16 @@
-//! The one keymap: every binding as (action, scope, keys, description).
+//! The default bindings: every binding as (action, scope, keys, description), in the order
+//! the help shows them.
 //!
-//! Key handling ([`action_for`]) and the help overlay both read [`KEYMAP`], so the help can never
-//! drift from what the keys do.
+//! [`DEFAULTS`] is the one list: the runtime keymap (`keys::keymap::Keymap`) starts from it,
+//! the config's `[keys.<scope>]` tables change its keys, and the help overlay and the palette's
+//! commands are drawn from the result, so the help never drifts from what the keys do.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
-/// Something a key can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// Leave the app.
-    Quit,
-    /// Stop the app and return to the shell (resume with `fg`).
-    Suspend,
-    /// Show or hide the help overlay.
-    Help,
-    /// Load the sources again.
-    Reload,
-    /// Follow mode on or off (AWS: poll for new traces).
-    Follow,
-    /// Show or hide the diagnostics pane (live counters, rejected datagrams, warnings).
-    Diagnostics,
-    /// Change the time window.
-    Window,
-    /// Move the selection up one row.
-    Up,
-    /// Move the selection down one row.
-    Down,
-    /// Move the selection up one page.
-    PageUp,
-    /// Move the selection down one page.
-    PageDown,
-    /// Jump to the first row.
-    Top,
-    /// Jump to the last row.
-    Bottom,
-    /// Open the selected trace.
-    Open,
-    /// Sort by the next column.
-    SortNext,
-    /// Reverse the sort order.
-    SortReverse,
-    /// Cycle the quick filter: all, faults, errors, throttles.
-    Filter,
-    /// Go back to the trace list.
-    Back,
-    /// Collapse or expand the selected row.
-    Toggle,
-    /// Expand every row.
-    ExpandAll,
-    /// Collapse to the segments (services and the calls between them).
-    CollapseSegments,
-    /// Select the next fault, error or throttle row.
-    NextProblem,
-    /// Select the previous fault, error or throttle row.
-    PrevProblem,
-    /// Show the next details tab.
-    NextTab,
-    /// Show the previous details tab.
-    PrevTab,
-    /// Show the details tab with this index (0-based).
-    Tab(u8),
-    /// Scroll the details pane down.
-    DetailsDown,
-    /// Scroll the details pane up.
-    DetailsUp,
-    /// Open the filter prompt.
-    FilterPrompt,
-    /// Apply the expression in the prompt (an empty one clears the filter).
-    PromptApply,
-    /// Close the prompt without changing the filter.
-    PromptCancel,
-    /// Insert the highlighted completion.
-    PromptComplete,
-    /// Highlight the next completion.
-    PromptNextCandidate,
-    /// Highlight the previous completion.
-    PromptPrevCandidate,
-    /// Recall the previous expression from the history.
-    PromptHistoryPrev,
-    /// Recall the next expression from the history.
-    PromptHistoryNext,
-    /// Move the cursor left.
-    CursorLeft,
-    /// Move the cursor right.
-    CursorRight,
-    /// Move the cursor to the start.
-    CursorHome,
-    /// Move the cursor to the end.
-    CursorEnd,
-    /// Delete the character before the cursor.
-    DeleteBack,
-    /// Delete the character under the cursor.
-    DeleteForward,
-    /// Delete the word before the cursor.
-    DeleteWord,
-    /// Empty the prompt.
-    ClearInput,
-    /// Open the service map (of every trace from the list, of the open trace from a trace).
-    Map,
-    /// Move left (the map: the nearest node to the left).
-    Left,
-    /// Move right (the map: the nearest node to the right).
-    Right,
-    /// Select the next outgoing edge of the selected map node.
-    NextEdge,
-    /// Open the fuzzy palette (traces, URLs, services, users, annotations, commands).
-    Palette,
-    /// Open the groups list.
-    Groups,
-    /// Open the find bar of the trace view.
-    Find,
-    /// Select the next row that matches the find.
-    FindNext,
-    /// Select the previous row that matches the find.
-    FindPrev,
-    /// Copy the selected or open trace's ID to the clipboard (OSC 52).
-    Copy,
-    /// Copy (and open, with a display) the AWS console URL of the selected or open trace.
-    OpenConsole,
-    /// Export the open trace, or the listed summaries, to a JSON file.
-    Export,
-}
+use super::action::{Action, Scope};
+use super::names::Key;
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Everywhere (checked after the screen's own bindings).
-    Global,
-    /// The trace list.
-    List,
-    /// The trace view.
-    Trace,
-    /// The filter prompt (its keys only: every other key types text).
-    Prompt,
-    /// The service map.
-    Map,
-    /// The trace view's find bar while typing (its keys only: every other key types text).
-    Find,
-    /// The fuzzy palette (its keys only: every other key types text).
-    Palette,
-    /// The groups list.
-    Groups,
-}
-
-impl Scope {
-    /// The heading in the help overlay.
-    pub fn title(self) -> &'static str {
-        match self {
-            Scope::Global => "Everywhere",
-            Scope::List => "Trace list",
-            Scope::Trace => "Trace view",
-            Scope::Prompt => "Filter prompt (/)",
-            Scope::Map => "Service map",
-            Scope::Find => "Find in trace (/ in a trace)",
-            Scope::Palette => "Palette (Ctrl-P)",
-            Scope::Groups => "Groups (Ctrl-G)",
-        }
-    }
-}
-
-/// One key: a code and the modifiers that must be held (Shift is ignored for characters, whose
-/// case already says it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key {
-    /// The key.
-    pub code: KeyCode,
-    /// Required modifiers.
-    pub mods: KeyModifiers,
-}
-
-impl Key {
-    const fn plain(code: KeyCode) -> Self {
-        Key {
-            code,
-            mods: KeyModifiers::NONE,
-        }
-    }
-    const fn ch(c: char) -> Self {
-        Key::plain(KeyCode::Char(c))
-    }
-    const fn ctrl(c: char) -> Self {
-        Key {
-            code: KeyCode::Char(c),
-            mods: KeyModifiers::CONTROL,
-        }
-    }
-
-    /// Whether a key event is this key.
-    pub fn matches(&self, ev: &KeyEvent) -> bool {
-        let mut mods = ev.modifiers;
-        if matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
-            mods.remove(KeyModifiers::SHIFT);
-        }
-        let code = match ev.code {
-            // Terminals report Ctrl-letters in either case.
-            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
-                KeyCode::Char(c.to_ascii_lowercase())
-            }
-            c => c,
-        };
-        code == self.code && mods == self.mods
-    }
-
-    /// How the help overlay writes the key.
-    pub fn label(&self) -> String {
-        let base = match self.code {
-            KeyCode::Char(' ') => "Space".to_owned(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Up => "↑".into(),
-            KeyCode::Down => "↓".into(),
-            KeyCode::Left => "←".into(),
-            KeyCode::Right => "→".into(),
-            KeyCode::PageUp => "PgUp".into(),
-            KeyCode::PageDown => "PgDn".into(),
-            KeyCode::Home => "Home".into(),
-            KeyCode::End => "End".into(),
-            KeyCode::Enter => "Enter".into(),
-            KeyCode::Esc => "Esc".into(),
-            KeyCode::Tab => "Tab".into(),
-            KeyCode::BackTab => "Shift-Tab".into(),
-            KeyCode::Backspace => "Backspace".into(),
-            KeyCode::Delete => "Del".into(),
-            other => format!("{other:?}"),
-        };
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{}", base.to_uppercase())
-        } else {
-            base
-        }
-    }
-}
-
-/// One line of the keymap.
+/// One line of the default keymap.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     /// What it does.
@@ -259,7 +38,7 @@ const fn bind(
 }
 
 /// Every binding, in the order the help shows them.
-pub const KEYMAP: &[Binding] = &[
+pub const DEFAULTS: &[Binding] = &[
     bind(
         Action::Quit,
         Scope::Global,
@@ -562,6 +341,7 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ctrl('u')],
         "clear the prompt",
     ),
+    bind(Action::Quit, Scope::Prompt, &[Key::ctrl('c')], "quit"),
     // The service map (src/app/map.rs).
     bind(
         Action::Map,
@@ -703,6 +483,7 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ctrl('u')],
         "clear the input",
     ),
+    bind(Action::Quit, Scope::Find, &[Key::ctrl('c')], "quit"),
     bind(
         Action::PromptApply,
         Scope::Palette,
@@ -757,6 +538,7 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::ctrl('u')],
         "clear the input",
     ),
+    bind(Action::Quit, Scope::Palette, &[Key::ctrl('c')], "quit"),
     bind(
         Action::Up,
         Scope::Groups,
@@ -781,6 +563,33 @@ pub const KEYMAP: &[Binding] = &[
         &[Key::plain(KeyCode::Esc), Key::ch('q')],
         "close the groups list",
     ),
+    bind(Action::Quit, Scope::Groups, &[Key::ctrl('c')], "quit"),
+    // The time window editor (src/app/live.rs).
+    bind(
+        Action::PromptApply,
+        Scope::Window,
+        &[Key::plain(KeyCode::Enter)],
+        "apply the window (empty: everything)",
+    ),
+    bind(
+        Action::PromptCancel,
+        Scope::Window,
+        &[Key::plain(KeyCode::Esc)],
+        "close without changing the window",
+    ),
+    bind(
+        Action::DeleteBack,
+        Scope::Window,
+        &[Key::plain(KeyCode::Backspace)],
+        "delete the last character",
+    ),
+    bind(
+        Action::ClearInput,
+        Scope::Window,
+        &[Key::ctrl('u')],
+        "clear the input",
+    ),
+    bind(Action::Quit, Scope::Window, &[Key::ctrl('c')], "quit"),
     // Copy, console URL, export (src/app/share.rs).
     bind(
         Action::Copy,
@@ -837,60 +646,3 @@ pub const KEYMAP: &[Binding] = &[
         "export the trace (trace map)",
     ),
 ];
-
-/// The action of a key within one scope only (no global fallback): the prompt uses it so that
-/// every other key types text.
-pub fn action_in(scope: Scope, ev: &KeyEvent) -> Option<Action> {
-    KEYMAP
-        .iter()
-        .filter(|b| b.scope == scope)
-        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
-        .map(|b| b.action)
-}
-
-/// The action a key asks for on a screen: the screen's own bindings first, then the global ones.
-pub fn action_for(scope: Scope, ev: &KeyEvent) -> Option<Action> {
-    action_in(scope, ev).or_else(|| action_in(Scope::Global, ev))
-}
-
-/// The keys of a binding as the help shows them: `j, ↓`.
-pub fn keys_label(b: &Binding) -> String {
-    b.keys.iter().map(Key::label).collect::<Vec<_>>().join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, mods)
-    }
-
-    #[test]
-    fn screen_bindings_win_over_global_ones() {
-        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for(Scope::List, &q), Some(Action::Quit));
-        assert_eq!(action_for(Scope::Trace, &q), Some(Action::Back));
-    }
-
-    #[test]
-    fn shift_is_implied_by_the_character() {
-        let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(action_for(Scope::List, &g), Some(Action::Bottom));
-        let c = key(KeyCode::Char('C'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(Scope::List, &c), Some(Action::Quit));
-    }
-
-    #[test]
-    fn no_key_is_bound_twice_in_one_scope() {
-        for (i, a) in KEYMAP.iter().enumerate() {
-            for b in &KEYMAP[i + 1..] {
-                if a.scope == b.scope {
-                    for k in a.keys {
-                        assert!(!b.keys.contains(k), "{} bound twice", k.label());
-                    }
-                }
-            }
-        }
-    }
-}
