@@ -1,8 +1,9 @@
 //! `xray-tui listen`: on a terminal, the app over the daemon ([`interactive`]); with
-//! `--headless` or without a terminal ([`run`]), the daemon with no TUI, for containers and CI. It prints what
-//! it listens on, then one status line on stderr (rewritten in place on a terminal, at most 4
-//! times a second; a new line every 10 s when stderr is a log), and stops cleanly on Ctrl-C or
-//! SIGTERM: queued datagrams are parsed and `--save` is flushed before it exits.
+//! `--headless` or without a terminal ([`run`]), the daemon with no TUI, for containers and CI.
+//! Headless, it prints what it listens on, then one status line on stderr (rewritten in place on
+//! a terminal, at most 4 times a second; a new line every 10 s when stderr is a log), and stops
+//! cleanly on Ctrl-C or SIGTERM: queued datagrams are parsed and `--save` is flushed before it
+//! exits.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
