@@ -31,6 +31,31 @@ fn code(k: KeyCode) -> Event {
     Event::Key(KeyEvent::new(k, KeyModifiers::NONE))
 }
 
+/// The screen `app` draws on a `w` x `h` test terminal.
+fn drawn(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    terminal.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    terminal
+}
+
+/// The open trace's waterfall area, and the rows drawn in it: (index in `rows`, screen row).
+fn waterfall_on_screen(app: &App) -> (Rect, Vec<(usize, u16)>) {
+    let v = app.view.as_ref().expect("a trace is open");
+    let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    let shown = (v.offset..v.rows.len())
+        .take(usize::from(wf.height) - 1)
+        .map(|i| (i, wf.y + 1 + u16::try_from(i - v.offset).expect("fits")))
+        .collect();
+    (wf, shown)
+}
+
+/// The demo loaded at 120x40 with a configuration read from `toml`.
+fn app_with_config(toml: &str) -> App {
+    let config =
+        xray_tui::config::Config::parse(toml, std::path::Path::new("test.toml")).expect("valid");
+    loaded_app(120, 40).with_config(config)
+}
+
 fn loaded_app(w: u16, h: u16) -> App {
     let mut app = App::new("demo", Rect::new(0, 0, w, h));
     let cmds = app.start_load();
@@ -138,10 +163,7 @@ fn help_lists_every_bound_key() {
     let mut app = loaded_app(100, 150);
     app.update(key('?'));
     assert!(app.help);
-    let mut terminal = Terminal::new(TestBackend::new(100, 150)).expect("test terminal");
-    terminal
-        .draw(|f| xray_tui::ui::draw(f, &app))
-        .expect("draw");
+    let terminal = drawn(&app, 100, 150);
     let text = format!("{}", terminal.backend());
     for b in Keymap::default().bindings() {
         let label = b.keys_label();
@@ -378,12 +400,7 @@ fn filter_prompt_completes_and_recalls_history() {
 /// `/` on an empty prompt lists the saved filters from the config; Tab then Enter applies one.
 #[test]
 fn saved_filters_from_the_config_apply_by_name() {
-    let config = xray_tui::config::Config::parse(
-        "[filters]\nslow = \"responsetime > 1\"\n",
-        std::path::Path::new("test.toml"),
-    )
-    .expect("valid config");
-    let mut app = loaded_app(120, 40).with_config(config);
+    let mut app = app_with_config("[filters]\nslow = \"responsetime > 1\"\n");
     app.update(key('/'));
     let p = app.prompt.as_ref().expect("open");
     let c = p.completions.as_ref().expect("saved filters listed");
@@ -564,23 +581,14 @@ fn find_highlights_matching_rows() {
     app.update(key('/'));
     type_text(&mut app, "dynamodb");
     app.update(code(KeyCode::Enter));
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-    terminal
-        .draw(|f| xray_tui::ui::draw(f, &app))
-        .expect("draw");
+    let terminal = drawn(&app, 120, 40);
     let buf = terminal.backend().buffer();
     let v = app.view.as_ref().expect("open");
     let f = v.find.as_ref().expect("find");
-    let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    let (wf, on_screen) = waterfall_on_screen(&app);
     let mut seen = (0, 0);
-    for (i, row) in v
-        .rows
-        .iter()
-        .enumerate()
-        .skip(v.offset)
-        .take(usize::from(wf.height) - 1)
-    {
-        let y = wf.y + 1 + u16::try_from(i - v.offset).expect("fits");
+    for (i, y) in on_screen {
+        let row = &v.rows[i];
         let x = wf.x + u16::try_from(2 * row.depth as usize + 2).expect("fits");
         let yellow = buf[(x, y)].bg == Color::Yellow;
         if f.is_match(row.node) {
@@ -609,35 +617,21 @@ fn a_themed_fault_colours_faulted_rows_only() {
     use ratatui::style::{Color, Modifier};
     use xray_tui::model::NodeKind;
     use xray_tui::ui::theme::Styles;
-    let config = xray_tui::config::Config::parse(
-        "[theme]\nfault = \"#102030\"\nheader = \"white\"\n",
-        std::path::Path::new("theme.toml"),
-    )
-    .expect("valid config");
     let fault = Color::Rgb(0x10, 0x20, 0x30);
-    let mut app = loaded_app(120, 40).with_config(config);
+    let mut app = app_with_config("[theme]\nfault = \"#102030\"\nheader = \"white\"\n");
     for e in [key('f'), key('g'), code(KeyCode::Enter)] {
         app.update(e);
     }
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-    terminal
-        .draw(|f| xray_tui::ui::draw(f, &app))
-        .expect("draw");
+    let terminal = drawn(&app, 120, 40);
     let buf = terminal.backend().buffer();
     let v = app.view.as_ref().expect("open");
-    let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    let (wf, on_screen) = waterfall_on_screen(&app);
     // The column headers are headings.
     assert_eq!(buf[(wf.x, wf.y)].symbol(), "N");
     assert_eq!(buf[(wf.x, wf.y)].fg, Color::White);
     let (mut faulted, mut healthy) = (0, 0);
-    for (i, row) in v
-        .rows
-        .iter()
-        .enumerate()
-        .skip(v.offset)
-        .take(usize::from(wf.height) - 1)
-    {
-        let y = wf.y + 1 + u16::try_from(i - v.offset).expect("fits");
+    for (i, y) in on_screen {
+        let row = &v.rows[i];
         let cells: Vec<_> = (wf.x..wf.right()).map(|x| &buf[(x, y)]).collect();
         let name_x = 2 * row.depth as usize + 2;
         let name = &cells[name_x..name_x + 3];
@@ -799,10 +793,7 @@ fn groups_list_when_there_are_none() {
     assert!(app.update(code(KeyCode::Enter)).is_empty());
     assert!(app.groups_view.is_some());
     assert_eq!(app.list.expr, None);
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("test terminal");
-    terminal
-        .draw(|f| xray_tui::ui::draw(f, &app))
-        .expect("draw");
+    let terminal = drawn(&app, 100, 30);
     assert!(format!("{}", terminal.backend()).contains("no groups: add [[groups]] to the config"));
     app.update(key('q'));
     assert!(app.groups_view.is_none());
@@ -1041,17 +1032,11 @@ fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
     assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
 }
 
-fn rebound_app(toml: &str) -> App {
-    let config =
-        xray_tui::config::Config::parse(toml, std::path::Path::new("keys.toml")).expect("valid");
-    loaded_app(120, 40).with_config(config)
-}
-
 /// A key rebound in the config does the action, and the old key no longer does.
 #[test]
 fn a_rebound_key_works() {
     let mut app =
-        rebound_app("[keys.list]\nopen = \"l\"\n[keys.global]\ndown = [\"j\", \"ctrl-n\"]\n");
+        app_with_config("[keys.list]\nopen = \"l\"\n[keys.global]\ndown = [\"j\", \"ctrl-n\"]\n");
     app.update(code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::List, "Enter no longer opens");
     app.update(Event::Key(KeyEvent::new(
@@ -1097,7 +1082,7 @@ fn ctrl_c_quits_from_every_input_and_q_types() {
         assert_eq!(app.update(ctrl('C')), vec![Cmd::Quit], "Ctrl-C in {scope}");
         assert!(app.quit);
 
-        let mut app = rebound_app(&format!("[keys.{scope}]\nquit = \"ctrl-q\"\n"));
+        let mut app = app_with_config(&format!("[keys.{scope}]\nquit = \"ctrl-q\"\n"));
         open(&mut app);
         assert!(
             app.update(ctrl('c')).is_empty(),
@@ -1116,17 +1101,14 @@ fn ctrl_c_quits_from_every_input_and_q_types() {
 /// take effect; the keys they replace no longer act.
 #[test]
 fn the_inputs_keys_can_be_rebound() {
-    let config = xray_tui::config::Config::parse(
+    let mut app = app_with_config(
         "[[groups]]\nname = \"payments-faults\"\nfilter = 'service(\"payments\") { fault }'\n\n\
          [[groups]]\nname = \"gold\"\nfilter = 'annotation.customer_tier = \"gold\"'\n\n\
          [keys.palette]\ndown = \"tab\"\n\
          [keys.find]\nfind_next = \"ctrl-j\"\n\
          [keys.groups]\nopen = \"o\"\n\
          [keys.window]\nclear_input = \"ctrl-k\"\n",
-        std::path::Path::new("keys.toml"),
-    )
-    .expect("valid");
-    let mut app = loaded_app(120, 40).with_config(config);
+    );
 
     // Palette: Tab moves down, Down no longer does.
     app.update(ctrl('p'));
