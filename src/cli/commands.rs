@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use std::collections::HashMap;
+use std::mem::ManuallyDrop;
 
 use super::{
     Cli, Command, Failure, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat,
@@ -52,7 +53,8 @@ fn add_local_groups(data: &mut Dataset, config: &Config) {
 }
 
 /// Runs a headless command (`query`, `trace`, `graph`, `filter`), writing results to `out`
-/// and diagnostics to `err`.
+/// and diagnostics to `err`. The loaded data is not freed (the process ends next; freeing it
+/// only delays the exit), so call it once per process.
 pub fn run_command(
     cli: &Cli,
     command: &Command,
@@ -105,17 +107,19 @@ pub fn run_command(
             Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
         let ask = options::ask(source).map_err(aws_failure)?;
-        let data = aws::load(&ask, need, err).map_err(aws_failure)?;
+        let data = ManuallyDrop::new(aws::load(&ask, need, err).map_err(aws_failure)?);
         return output(command, &data, &data.summaries, out, err);
     }
-    let mut data = load(source, err)?;
+    // The process ends right after the output: tearing a large dataset down (millions of small
+    // allocations) would only delay the exit, so it is left to the OS.
+    let mut data = ManuallyDrop::new(load(source, err)?);
     add_local_groups(&mut data, &config);
-    let selected: Vec<TraceSummary>;
+    let selected: ManuallyDrop<Vec<TraceSummary>>;
     let summaries: &[TraceSummary] = match (&filter, command) {
         (Some(f), Command::Query(_)) => {
             let expr = filter_text.as_deref().unwrap_or_default();
             check_groups(f, expr, &data)?;
-            selected = select(f, &data, err)?;
+            selected = ManuallyDrop::new(select(f, &data, err)?);
             &selected
         }
         _ => &data.summaries,
