@@ -140,6 +140,43 @@ pub struct ListState {
     pub only: Option<TraceSet>,
     /// The time window `(start, end)` in epoch seconds: traces starting outside are hidden.
     pub window: Option<(f64, f64)>,
+    /// What the header says about all loaded traces, counted when the list is rebuilt (never
+    /// per frame: a frame's cost must not grow with the number of traces).
+    pub stats: ListStats,
+}
+
+/// Counts and time range of all loaded summaries, for the list header.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ListStats {
+    /// Summaries loaded.
+    pub total: usize,
+    /// With a fault.
+    pub faults: usize,
+    /// With an error.
+    pub errors: usize,
+    /// Throttled.
+    pub throttles: usize,
+    /// The earliest and the latest start time, when any summary has one.
+    pub span: Option<(f64, f64)>,
+}
+
+impl ListStats {
+    /// The counts of `summaries`, in one pass.
+    pub fn of(summaries: &[TraceSummary]) -> Self {
+        let mut st = ListStats {
+            total: summaries.len(),
+            ..ListStats::default()
+        };
+        for s in summaries {
+            st.faults += usize::from(s.has_fault);
+            st.errors += usize::from(s.has_error);
+            st.throttles += usize::from(s.has_throttle);
+            if let Some(t) = s.start_time {
+                st.span = Some(st.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            }
+        }
+        st
+    }
 }
 
 impl Default for ListState {
@@ -155,6 +192,7 @@ impl Default for ListState {
             matches: None,
             only: None,
             window: None,
+            stats: ListStats::default(),
         }
     }
 }
@@ -198,6 +236,7 @@ impl ListState {
     /// Rebuilds `visible` after the data, the sort or the filter changed, keeping the selected
     /// trace selected when it is still shown.
     pub fn rebuild(&mut self, summaries: &[TraceSummary]) {
+        self.stats = ListStats::of(summaries);
         let keep = self
             .visible
             .get(self.selected)
@@ -266,4 +305,32 @@ pub fn scroll_offset(offset: usize, selected: usize, height: usize, len: usize) 
         o = selected + 1 - height;
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_count_every_summary_once() {
+        let s = |fault, error, throttle, start| TraceSummary {
+            has_fault: fault,
+            has_error: error,
+            has_throttle: throttle,
+            start_time: start,
+            ..TraceSummary::default()
+        };
+        let all = [
+            s(true, false, false, Some(20.0)),
+            s(false, true, true, Some(10.0)),
+            s(true, true, false, None),
+        ];
+        let st = ListStats::of(&all);
+        assert_eq!((st.total, st.faults, st.errors, st.throttles), (3, 2, 2, 1));
+        assert_eq!(st.span, Some((10.0, 20.0)));
+        let mut list = ListState::default();
+        list.rebuild(&all);
+        assert_eq!(list.stats, st);
+        assert_eq!(ListStats::of(&[]).span, None);
+    }
 }

@@ -135,24 +135,24 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
 fn header_line(app: &App) -> Line<'static> {
     let t = &theme::of(app);
     let mut spans = vec![Span::styled(" X-Ray traces ", t.heading())];
-    if let Some(d) = &app.data {
-        let s = &d.summaries;
-        let count = |f: fn(&TraceSummary) -> bool| s.iter().filter(|x| f(x)).count();
+    if app.data.is_some() {
+        // Counted when the list was rebuilt: nothing here walks the traces.
+        let st = &app.list.stats;
         spans.push(Span::raw(format!(
             "{}/{} ",
             app.list.visible.len(),
-            s.len()
+            st.total
         )));
         spans.push(Span::styled(
-            format!("{}F ", count(|x| x.has_fault)),
+            format!("{}F ", st.faults),
             Style::new().fg(t.fault()),
         ));
         spans.push(Span::styled(
-            format!("{}E ", count(|x| x.has_error)),
+            format!("{}E ", st.errors),
             Style::new().fg(t.error()),
         ));
         spans.push(Span::styled(
-            format!("{}T ", count(|x| x.has_throttle)),
+            format!("{}T ", st.throttles),
             Style::new().fg(t.throttle()),
         ));
         // A map filter (service or edge) goes first: it explains the counts.
@@ -185,8 +185,7 @@ fn header_line(app: &App) -> Line<'static> {
                 Style::new().fg(t.label()),
             ));
         }
-        let times = s.iter().filter_map(|x| x.start_time);
-        if let (Some(a), Some(b)) = (times.clone().reduce(f64::min), times.reduce(f64::max)) {
+        if let Some((a, b)) = st.span {
             spans.push(Span::styled(
                 format!("│ {} – {} UTC", format_utc(a), format_clock(b)),
                 t.dim(),
