@@ -597,8 +597,9 @@ fn wait_for<T>(
 
 #[test]
 fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
-    use xray_tui::source::aws::live::Progress;
-    use xray_tui::source::{Feed, Query, Request, Snapshot, TraceFetched, Update};
+    use xray_tui::source::{
+        AwsProgress as Progress, Feed, Query, Request, Snapshot, TraceFetched, Update,
+    };
     let Some(fake) = FakeXray::start(&[("XRAY_FAKE_PAGE_SIZE", "3")]) else {
         return;
     };

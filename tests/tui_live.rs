@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use xray_tui::app::{App, Cmd, Event, LoadState, Mode};
 use xray_tui::engine::dataset::{Collector, Dataset};
 use xray_tui::model::{Event as SourceEvent, Item};
-use xray_tui::source::daemon::StatsSnapshot;
+use xray_tui::source::DaemonStats;
 use xray_tui::source::file;
 use xray_tui::source::{
     DaemonFeed, Feed, Loaded, Query, Request, Snapshot, SourceKind, TraceFetched, Update,
@@ -316,14 +316,14 @@ fn a_relative_window_over_files_ends_at_the_newest_trace() {
 }
 
 fn feed() -> Feed {
-    let mut stats = StatsSnapshot {
+    let mut stats = DaemonStats {
         received: 1204,
         bytes: 1_350_000,
         accepted: 1187,
         traces: 240,
         dropped_queue_full: 0,
         sampling_requests: 12,
-        ..StatsSnapshot::default()
+        ..DaemonStats::default()
     };
     stats.rejected[0] = 9;
     stats.rejected[1] = 8;

@@ -12,6 +12,7 @@
 
 pub mod aws;
 pub mod daemon;
+pub mod feed;
 pub mod file;
 pub mod load;
 
@@ -165,40 +166,7 @@ pub struct TraceFetched {
     pub result: Result<Arc<Trace>, String>,
 }
 
-/// Counters of a live source, for the status line and the diagnostics pane.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Feed {
-    /// Nothing live.
-    #[default]
-    None,
-    /// The local daemon.
-    Daemon(Box<DaemonFeed>),
-    /// The X-Ray API.
-    Aws(Box<AwsProgress>),
-}
-
-/// The local daemon's state.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DaemonFeed {
-    /// The UDP address segments are received on.
-    pub udp: String,
-    /// The TCP address sampling requests are answered on.
-    pub tcp: Option<String>,
-    /// The socket receive buffer datagrams can fill (bytes), as the kernel granted it.
-    pub recv_buffer: usize,
-    /// The counters.
-    pub stats: DaemonStats,
-    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
-    pub kernel_drops: Option<u64>,
-    /// The last rejected datagrams, newest last: `reason (size B): start of it`.
-    pub recent: Vec<String>,
-}
-
-/// The daemon's counters.
-pub use daemon::StatsSnapshot as DaemonStats;
-
-/// The AWS fetcher's progress (pages, traces processed, throttling, the last error).
-pub use aws::live::Progress as AwsProgress;
+pub use feed::{AwsProgress, DaemonFeed, DaemonStats, Feed, REJECT_REASONS};
 
 /// Where updates go: called on the source's own threads.
 pub type Sink = Arc<dyn Fn(Update) + Send + Sync>;

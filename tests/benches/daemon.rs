@@ -170,7 +170,7 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
     let send_secs = t0.elapsed().as_secs_f64();
     // Wait until everything received has been handled (or nothing moves for 300 ms).
     let stats = daemon.stats().clone();
-    let done = |s: &xray_tui::source::daemon::StatsSnapshot| {
+    let done = |s: &xray_tui::source::DaemonStats| {
         if bare {
             s.received
         } else {

@@ -5,7 +5,7 @@
 //! - A [`Request::Query`] supersedes the one before it (its task is aborted; answers carry the
 //!   query's generation, so anything already in flight is dropped by the app). Summary pages
 //!   are streamed as snapshots while they arrive, with `TracesProcessedCount` and
-//!   `ApproximateTime` in the [`Progress`]; the window's service graph and the groups come
+//!   `ApproximateTime` in the [`AwsProgress`]; the window's service graph and the groups come
 //!   with them.
 //! - Follow mode polls the service every [`FOLLOW_EVERY`] for the window since the last poll
 //!   (with a small overlap, since the service indexes traces late), merges by trace ID (an
@@ -28,7 +28,7 @@ use crate::engine::dataset::{Collector, Dataset};
 use crate::model::window::WindowSpec;
 use crate::model::{Event, Item};
 use crate::model::{Group, ServiceGraph, Trace, TraceSummary};
-use crate::source::{Feed, Query, Request, Snapshot, TraceFetched, Update};
+use crate::source::{AwsProgress, Feed, Query, Request, Snapshot, TraceFetched, Update};
 
 /// How often follow mode polls, when the service is not throttling.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(10);
@@ -40,31 +40,6 @@ pub const FOLLOW_OVERLAP_SECS: f64 = 60.0;
 pub const TRACE_CACHE: usize = 500;
 /// Snapshots are sent at most this often while pages stream in.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
-
-/// The fetcher's progress, for the status line.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Progress {
-    /// The region asked.
-    pub region: String,
-    /// The window, for people.
-    pub window: String,
-    /// Summary pages received for the current query.
-    pub pages: usize,
-    /// `TracesProcessedCount`, summed over the pages.
-    pub traces_processed: i64,
-    /// `ApproximateTime` of the last page (epoch seconds).
-    pub approximate_time: Option<f64>,
-    /// Pages are still coming.
-    pub fetching: bool,
-    /// Follow mode is on.
-    pub following: bool,
-    /// Seconds between follow polls now (grows while throttled).
-    pub poll_every: Option<u64>,
-    /// The service throttled the last poll.
-    pub throttled: bool,
-    /// The last error, with a hint.
-    pub error: Option<String>,
-}
 
 /// A running fetcher; dropping it stops the thread.
 #[derive(Debug)]
@@ -244,10 +219,10 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                     x
                 }
                 Err(e) => {
-                    sink(Update::Feed(Feed::Aws(Box::new(Progress {
+                    sink(Update::Feed(Feed::Aws(Box::new(AwsProgress {
                         region: region_label.clone(),
                         error: Some(e.with_hint()),
-                        ..Progress::default()
+                        ..AwsProgress::default()
                     }))));
                     match req {
                         Request::Trace(id) => sink(Update::Trace(TraceFetched {
@@ -434,7 +409,7 @@ impl Gathered {
 }
 
 impl QueryJob {
-    fn progress(&self, p: &Progress) {
+    fn progress(&self, p: &AwsProgress) {
         (self.sink)(Update::Feed(Feed::Aws(Box::new(p.clone()))));
     }
 
@@ -451,11 +426,11 @@ impl QueryJob {
         } else {
             self.window.trim().to_owned()
         };
-        let mut p = Progress {
+        let mut p = AwsProgress {
             region: self.region.clone(),
             fetching: true,
             following: *self.follow.borrow(),
-            ..Progress::default()
+            ..AwsProgress::default()
         };
         let spec = match WindowSpec::parse(&text) {
             Ok(s) => s,
@@ -524,7 +499,7 @@ impl QueryJob {
     }
 
     /// Polls for new traces while follow mode is on; waits for it to be turned on otherwise.
-    async fn follow_loop(&mut self, mut g: Gathered, mut p: Progress, mut last_end: f64) {
+    async fn follow_loop(&mut self, mut g: Gathered, mut p: AwsProgress, mut last_end: f64) {
         let mut every = self.follow_every;
         loop {
             if !*self.follow.borrow() {

@@ -54,17 +54,7 @@ pub enum DatagramError {
 
 impl DatagramError {
     /// Every reason, in the order counters are shown.
-    pub const REASONS: [&'static str; 9] = [
-        "empty",
-        "oversize",
-        "not_utf8",
-        "bad_header",
-        "missing_document",
-        "truncated",
-        "bad_json",
-        "bad_document",
-        "missing_trace_id",
-    ];
+    pub const REASONS: [&'static str; 9] = crate::source::REJECT_REASONS;
 
     /// A short stable name for counters (one of [`DatagramError::REASONS`]).
     pub fn reason(&self) -> &'static str {

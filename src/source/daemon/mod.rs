@@ -52,10 +52,11 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::engine::dataset::Dataset;
 
+pub use crate::source::DaemonStats;
 pub use addr::{DaemonAddress, parse_address};
 pub use datagram::{DatagramError, MAX_DATAGRAM, parse_datagram};
 pub use sampling::SamplingRules;
-pub use stats::{Stats, StatsSnapshot};
+pub use stats::Stats;
 pub use store::LiveStore;
 
 /// The socket receive buffer asked for by default (16 MiB).
@@ -324,7 +325,7 @@ impl Daemon {
 
     /// Stops every thread, after the parser has handled all queued datagrams and flushed
     /// `--save`. Returns the final counters.
-    pub fn stop(self) -> StatsSnapshot {
+    pub fn stop(self) -> DaemonStats {
         self.stop.store(true, Relaxed);
         for t in self.threads {
             let _ = t.join();

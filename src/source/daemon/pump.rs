@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::stats::kernel_rcvbuf_errors;
-use super::{Daemon, DaemonOptions, StatsSnapshot, datagram, snapshot, snapshot_interval};
-use crate::source::{DaemonFeed, Feed, Request, Sink, Snapshot, Update};
+use super::{Daemon, DaemonOptions, datagram, snapshot, snapshot_interval};
+use crate::source::{DaemonFeed, DaemonStats, Feed, Request, Sink, Snapshot, Update};
 
 /// How often the pump looks at the daemon.
 const PUMP_EVERY: Duration = Duration::from_millis(250);
@@ -67,7 +67,7 @@ impl Pumped {
     }
 
     /// Stops the pump, then the daemon (flushing `--save`); the final counters.
-    pub fn stop(mut self) -> StatsSnapshot {
+    pub fn stop(mut self) -> DaemonStats {
         self.stop.store(true, Relaxed);
         if let Some(p) = self.pump.take() {
             let _ = p.join();

@@ -2,8 +2,8 @@
 //! datagrams for a diagnostics pane. Every datagram ends up in exactly one bucket: accepted,
 //! rejected (by reason), or dropped because the parser queue was full.
 
+use crate::source::DaemonStats;
 use std::collections::VecDeque;
-use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::SystemTime;
@@ -74,8 +74,8 @@ impl Stats {
     }
 
     /// A consistent-enough copy of the counters.
-    pub fn snapshot(&self) -> StatsSnapshot {
-        StatsSnapshot {
+    pub fn snapshot(&self) -> DaemonStats {
+        DaemonStats {
             received: self.received.load(Relaxed),
             bytes: self.bytes.load(Relaxed),
             accepted: self.accepted.load(Relaxed),
@@ -91,104 +91,6 @@ impl Stats {
             forward_dropped: self.forward.dropped.load(Relaxed),
             rejected: std::array::from_fn(|i| self.rejected.get(i).map_or(0, |c| c.load(Relaxed))),
         }
-    }
-}
-
-/// A copy of the counters at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StatsSnapshot {
-    /// Datagrams read from the socket.
-    pub received: u64,
-    /// Their bytes.
-    pub bytes: u64,
-    /// Documents accepted into the store.
-    pub accepted: u64,
-    /// Datagrams dropped because the parser queue was full (overload).
-    pub dropped_queue_full: u64,
-    /// Traces evicted, oldest first, to stay under the trace limit.
-    pub evicted: u64,
-    /// Traces in the store now.
-    pub traces: u64,
-    /// Documents appended to the `--save` file.
-    pub saved: u64,
-    /// Failed writes to the `--save` file.
-    pub save_errors: u64,
-    /// Sampling requests answered.
-    pub sampling_requests: u64,
-    /// Socket read errors.
-    pub recv_errors: u64,
-    /// Documents uploaded by `--forward`.
-    pub forwarded: u64,
-    /// Documents `--forward` could not upload.
-    pub forward_failed: u64,
-    /// Documents `--forward` dropped because its queue was full.
-    pub forward_dropped: u64,
-    /// Rejected datagrams, indexed like [`DatagramError::REASONS`].
-    pub rejected: [u64; DatagramError::REASONS.len()],
-}
-
-impl StatsSnapshot {
-    /// All rejected datagrams.
-    pub fn rejected_total(&self) -> u64 {
-        self.rejected.iter().sum()
-    }
-
-    /// `(reason, count)` for every reason with a non-zero count.
-    pub fn rejected_by_reason(&self) -> Vec<(&'static str, u64)> {
-        DatagramError::REASONS
-            .iter()
-            .zip(self.rejected)
-            .filter(|(_, n)| *n > 0)
-            .map(|(r, n)| (*r, n))
-            .collect()
-    }
-}
-
-impl fmt::Display for StatsSnapshot {
-    /// The one-line status of `listen --headless`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "received {} accepted {} traces {}",
-            self.received, self.accepted, self.traces
-        )?;
-        let bad = self.rejected_total();
-        if bad > 0 {
-            write!(f, " rejected {bad} (")?;
-            for (i, (r, n)) in self.rejected_by_reason().into_iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" ")?;
-                }
-                write!(f, "{r} {n}")?;
-            }
-            f.write_str(")")?;
-        }
-        if self.dropped_queue_full > 0 {
-            write!(f, " dropped {}", self.dropped_queue_full)?;
-        }
-        if self.evicted > 0 {
-            write!(f, " evicted {}", self.evicted)?;
-        }
-        if self.saved > 0 || self.save_errors > 0 {
-            write!(f, " saved {}", self.saved)?;
-        }
-        if self.save_errors > 0 {
-            write!(f, " save-errors {}", self.save_errors)?;
-        }
-        if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
-            write!(f, " forwarded {}", self.forwarded)?;
-            if self.forward_failed + self.forward_dropped > 0 {
-                write!(
-                    f,
-                    " forward-failed {} forward-dropped {}",
-                    self.forward_failed, self.forward_dropped
-                )?;
-            }
-        }
-        if self.sampling_requests > 0 {
-            write!(f, " sampling {}", self.sampling_requests)?;
-        }
-        Ok(())
     }
 }
 

@@ -1,0 +1,172 @@
+//! What live sources report besides data: the counters and progress the status line and the
+//! diagnostics pane show. Part of the seam's vocabulary, so the app names these types without
+//! reaching into a source.
+
+use std::fmt;
+
+/// Counters of a live source, for the status line and the diagnostics pane.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Feed {
+    /// Nothing live.
+    #[default]
+    None,
+    /// The local daemon.
+    Daemon(Box<DaemonFeed>),
+    /// The X-Ray API.
+    Aws(Box<AwsProgress>),
+}
+
+/// The local daemon's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DaemonFeed {
+    /// The UDP address segments are received on.
+    pub udp: String,
+    /// The TCP address sampling requests are answered on.
+    pub tcp: Option<String>,
+    /// The socket receive buffer datagrams can fill (bytes), as the kernel granted it.
+    pub recv_buffer: usize,
+    /// The counters.
+    pub stats: DaemonStats,
+    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
+    pub kernel_drops: Option<u64>,
+    /// The last rejected datagrams, newest last: `reason (size B): start of it`.
+    pub recent: Vec<String>,
+}
+
+/// Why the daemon rejects a datagram, in the order its counters are shown (the names of
+/// [`DaemonStats::rejected`]).
+pub const REJECT_REASONS: [&str; 9] = [
+    "empty",
+    "oversize",
+    "not_utf8",
+    "bad_header",
+    "missing_document",
+    "truncated",
+    "bad_json",
+    "bad_document",
+    "missing_trace_id",
+];
+
+/// A copy of the daemon's counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DaemonStats {
+    /// Datagrams read from the socket.
+    pub received: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Documents accepted into the store.
+    pub accepted: u64,
+    /// Datagrams dropped because the parser queue was full (overload).
+    pub dropped_queue_full: u64,
+    /// Traces evicted, oldest first, to stay under the trace limit.
+    pub evicted: u64,
+    /// Traces in the store now.
+    pub traces: u64,
+    /// Documents appended to the `--save` file.
+    pub saved: u64,
+    /// Failed writes to the `--save` file.
+    pub save_errors: u64,
+    /// Sampling requests answered.
+    pub sampling_requests: u64,
+    /// Socket read errors.
+    pub recv_errors: u64,
+    /// Documents uploaded by `--forward`.
+    pub forwarded: u64,
+    /// Documents `--forward` could not upload.
+    pub forward_failed: u64,
+    /// Documents `--forward` dropped because its queue was full.
+    pub forward_dropped: u64,
+    /// Rejected datagrams, indexed like [`REJECT_REASONS`].
+    pub rejected: [u64; REJECT_REASONS.len()],
+}
+
+impl DaemonStats {
+    /// All rejected datagrams.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    /// `(reason, count)` for every reason with a non-zero count.
+    pub fn rejected_by_reason(&self) -> Vec<(&'static str, u64)> {
+        REJECT_REASONS
+            .iter()
+            .zip(self.rejected)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| (*r, n))
+            .collect()
+    }
+}
+
+impl fmt::Display for DaemonStats {
+    /// The one-line status of `listen --headless`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "received {} accepted {} traces {}",
+            self.received, self.accepted, self.traces
+        )?;
+        let bad = self.rejected_total();
+        if bad > 0 {
+            write!(f, " rejected {bad} (")?;
+            for (i, (r, n)) in self.rejected_by_reason().into_iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{r} {n}")?;
+            }
+            f.write_str(")")?;
+        }
+        if self.dropped_queue_full > 0 {
+            write!(f, " dropped {}", self.dropped_queue_full)?;
+        }
+        if self.evicted > 0 {
+            write!(f, " evicted {}", self.evicted)?;
+        }
+        if self.saved > 0 || self.save_errors > 0 {
+            write!(f, " saved {}", self.saved)?;
+        }
+        if self.save_errors > 0 {
+            write!(f, " save-errors {}", self.save_errors)?;
+        }
+        if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
+            write!(f, " forwarded {}", self.forwarded)?;
+            if self.forward_failed + self.forward_dropped > 0 {
+                write!(
+                    f,
+                    " forward-failed {} forward-dropped {}",
+                    self.forward_failed, self.forward_dropped
+                )?;
+            }
+        }
+        if self.sampling_requests > 0 {
+            write!(f, " sampling {}", self.sampling_requests)?;
+        }
+        Ok(())
+    }
+}
+
+/// The AWS fetcher's progress, for the status line: pages, traces processed, follow mode,
+/// throttling, the last error.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AwsProgress {
+    /// The region asked.
+    pub region: String,
+    /// The window, for people.
+    pub window: String,
+    /// Summary pages received for the current query.
+    pub pages: usize,
+    /// `TracesProcessedCount`, summed over the pages.
+    pub traces_processed: i64,
+    /// `ApproximateTime` of the last page (epoch seconds).
+    pub approximate_time: Option<f64>,
+    /// Pages are still coming.
+    pub fetching: bool,
+    /// Follow mode is on.
+    pub following: bool,
+    /// Seconds between follow polls now (grows while throttled).
+    pub poll_every: Option<u64>,
+    /// The service throttled the last poll.
+    pub throttled: bool,
+    /// The last error, with a hint.
+    pub error: Option<String>,
+}
