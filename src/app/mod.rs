@@ -7,6 +7,7 @@
 
 pub mod find;
 pub mod groups;
+pub mod input;
 pub mod layout;
 pub mod list;
 pub mod live;
