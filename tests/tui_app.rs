@@ -357,7 +357,11 @@ fn filter_prompt_completes_and_recalls_history() {
     );
     app.update(code(KeyCode::Tab));
     let p = app.prompt.as_ref().expect("open");
-    assert!(p.input.starts_with("service(\"payments\""), "{}", p.input);
+    assert!(
+        p.input.text().starts_with("service(\"payments\""),
+        "{}",
+        p.input.text()
+    );
     app.update(Event::Key(KeyEvent::new(
         KeyCode::Char('u'),
         KeyModifiers::CONTROL,
@@ -502,7 +506,7 @@ fn find_expands_collapsed_rows_to_show_a_match() {
         app.view
             .as_ref()
             .and_then(|v| v.find.as_ref())
-            .map(|f| f.input.as_str()),
+            .map(|f| f.input.text()),
         Some("dynamodbqnj")
     );
 }
@@ -1155,9 +1159,9 @@ fn the_inputs_keys_can_be_rebound() {
     app.update(key('w'));
     type_text(&mut app, "15m");
     app.update(ctrl('u'));
-    assert_eq!(app.window_input.as_deref(), Some("15m"));
+    assert_eq!(app.window_input.as_ref().map(|i| i.text()), Some("15m"));
     app.update(ctrl('k'));
-    assert_eq!(app.window_input.as_deref(), Some(""));
+    assert_eq!(app.window_input.as_ref().map(|i| i.text()), Some(""));
     app.update(code(KeyCode::Esc));
     assert!(app.window_input.is_none());
 

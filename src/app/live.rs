@@ -19,6 +19,7 @@ use crate::model::Trace;
 use crate::model::window::WindowSpec;
 use crate::source::{Feed, Query, Request, Snapshot, SourceKind, TraceFetched};
 
+use super::input::TextInput;
 use super::{App, Cmd, LoadState, Mode};
 
 impl App {
@@ -282,15 +283,12 @@ impl App {
         };
         match action {
             Some(Action::PromptCancel) => return Vec::new(),
-            Some(Action::PromptApply) => return self.set_window(&input),
-            Some(Action::DeleteBack) => {
-                input.pop();
-            }
-            Some(Action::ClearInput) => input.clear(),
+            Some(Action::PromptApply) => return self.set_window(input.text()),
+            Some(a) if input.apply(a) => {}
             _ => {
                 if let KeyCode::Char(c) = key.code {
                     if !key.modifiers.contains(KeyModifiers::CONTROL) {
-                        input.push(c);
+                        input.insert(c);
                     }
                 }
             }
@@ -306,7 +304,7 @@ impl App {
         if !text.is_empty() {
             if let Err(e) = WindowSpec::parse(text) {
                 self.message = Some(format!("time window: {e}"));
-                self.window_input = Some(text.to_owned());
+                self.window_input = Some(TextInput::new(text));
                 return Vec::new();
             }
         }

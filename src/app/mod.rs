@@ -167,7 +167,7 @@ pub struct App {
     /// The time window as typed (`15m`, `1h`, `START..END`); empty means everything loaded.
     pub window: String,
     /// The time window editor, while open.
-    pub window_input: Option<String>,
+    pub window_input: Option<input::TextInput>,
     /// AWS: the group whose filter applies.
     pub group: Option<String>,
     /// AWS: follow mode (poll for new traces).
@@ -475,7 +475,7 @@ impl App {
             }
             Action::Follow => return self.toggle_follow(),
             Action::Diagnostics => self.diagnostics = !self.diagnostics,
-            Action::Window => self.window_input = Some(self.window.clone()),
+            Action::Window => self.window_input = Some(input::TextInput::new(&self.window)),
             Action::Palette => self.open_palette(),
             Action::Groups => self.open_groups(),
             Action::Copy | Action::OpenConsole | Action::Export => {
@@ -552,7 +552,7 @@ impl App {
         };
         let v = &self.vocab;
         match action {
-            Some(Action::PromptApply) => match self.apply_filter(&p.input) {
+            Some(Action::PromptApply) => match self.apply_filter(p.input.text()) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),
             },
@@ -564,22 +564,10 @@ impl App {
             Some(Action::PromptPrevCandidate) => p.cycle_candidate(-1),
             Some(Action::PromptHistoryPrev) => p.history_prev(&self.history, v),
             Some(Action::PromptHistoryNext) => p.history_next(&self.history, v),
-            Some(Action::CursorLeft) => p.left(v),
-            Some(Action::CursorRight) => p.right(v),
-            Some(Action::CursorHome) => p.home(v),
-            Some(Action::CursorEnd) => p.end(v),
-            Some(Action::DeleteBack) => p.backspace(v),
-            Some(Action::DeleteForward) => p.delete(v),
-            Some(Action::DeleteWord) => p.delete_word(v),
-            Some(Action::ClearInput) => p.clear(v),
+            Some(a) if p.edit(a, v) => {}
             _ => {
-                if let crossterm::event::KeyCode::Char(c) = key.code {
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    {
-                        p.insert(c, v);
-                    }
+                if let Some(c) = input::typed_char(key) {
+                    p.insert(c, v);
                 }
             }
         }

@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         prompt::draw(frame, t, p, s.body);
     }
     if let Some(input) = &app.window_input {
-        live::draw_window_input(frame, t, input, s.body);
+        live::draw_window_input(frame, t, input.text(), s.body);
     }
     if app.diagnostics {
         live::draw_diagnostics(frame, app, s.body);
