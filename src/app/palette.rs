@@ -19,6 +19,7 @@ use ratatui::layout::Rect;
 
 use super::input::{TextInput, typed_char};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
+use super::overlay::Overlay;
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
@@ -403,15 +404,17 @@ impl App {
             offset: 0,
         };
         p.rank();
-        self.palette = Some(p);
+        self.overlays.push(Overlay::Palette(p));
     }
 
     /// A key while the palette is open, with its action in the palette's scope: a binding,
     /// else the character is typed.
-    pub(super) fn palette_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(mut p) = self.palette.take() else {
-            return Vec::new();
-        };
+    pub(super) fn palette_key(
+        &mut self,
+        mut p: Palette,
+        action: Option<Action>,
+        key: &KeyEvent,
+    ) -> Vec<Cmd> {
         let rows = result_rows(self.size).max(1);
         let page = isize::try_from(rows).unwrap_or(1);
         match action {
@@ -419,7 +422,7 @@ impl App {
                 return match p.current().map(|e| e.run.clone()) {
                     Some(run) => self.run_entry(run),
                     None => {
-                        self.palette = Some(p);
+                        self.overlays.push(Overlay::Palette(p));
                         Vec::new()
                     }
                 };
@@ -437,7 +440,7 @@ impl App {
                 }
             }
         }
-        self.palette = Some(p);
+        self.overlays.push(Overlay::Palette(p));
         Vec::new()
     }
 
