@@ -162,7 +162,7 @@ fn help_lists_every_bound_key() {
     // Tall enough for every section (the overlay scrolls on smaller screens).
     let mut app = loaded_app(100, 150);
     app.update(key('?'));
-    assert!(app.help);
+    assert!(app.overlays.help().is_some());
     let terminal = drawn(&app, 100, 150);
     let text = format!("{}", terminal.backend());
     for b in Keymap::default().bindings() {
@@ -171,7 +171,7 @@ fn help_lists_every_bound_key() {
         assert!(text.contains(b.description), "help lacks {}", b.description);
     }
     app.update(code(KeyCode::Esc));
-    assert!(!app.help);
+    assert!(app.overlays.help().is_none());
 }
 
 #[test]
@@ -303,17 +303,17 @@ fn type_text(app: &mut App, text: &str) {
 fn filter_prompt_applies_an_expression() {
     let mut app = loaded_app(160, 48);
     app.update(key('/'));
-    assert!(app.prompt.is_some());
+    assert!(app.overlays.prompt().is_some());
     type_text(&mut app, "service(\"payments\") { fault } q");
     // `q` typed into the prompt does not quit.
     assert!(!app.quit);
-    let p = app.prompt.as_ref().expect("open");
+    let p = app.overlays.prompt().expect("open");
     assert!(p.error.is_some(), "a trailing bare word is an error");
     app.update(code(KeyCode::Backspace));
     app.update(code(KeyCode::Backspace));
-    assert!(app.prompt.as_ref().expect("open").error.is_none());
+    assert!(app.overlays.prompt().expect("open").error.is_none());
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(app.prompt.is_none(), "closed after applying");
+    assert!(app.overlays.prompt().is_none(), "closed after applying");
     assert_eq!(
         cmds,
         vec![Cmd::SaveHistory(vec![
@@ -356,12 +356,12 @@ fn filter_prompt_keeps_a_bad_expression_open() {
     type_text(&mut app, "responstime > 1");
     let cmds = app.update(code(KeyCode::Enter));
     assert!(cmds.is_empty());
-    let p = app.prompt.as_ref().expect("still open");
+    let p = app.overlays.prompt().expect("still open");
     let e = p.error.as_ref().expect("error shown");
     assert_eq!(e.suggestion.as_deref(), Some("responsetime"));
     assert_eq!(app.list.expr, None);
     app.update(code(KeyCode::Esc));
-    assert!(app.prompt.is_none());
+    assert!(app.overlays.prompt().is_none());
     assert_eq!(app.mode, Mode::List, "Esc closes the prompt only");
 }
 
@@ -371,23 +371,30 @@ fn filter_prompt_completes_and_recalls_history() {
     let mut app = loaded_app(120, 40).with_history(vec!["fault".into(), "responsetime > 2".into()]);
     app.update(key('/'));
     type_text(&mut app, "service(\"paym");
-    let p = app.prompt.as_ref().expect("open");
+    let p = app.overlays.prompt().expect("open");
     let c = p.completions.as_ref().expect("candidates");
     assert!(
         c.candidates.iter().any(|x| x.text.contains("payments")),
         "{c:?}"
     );
     app.update(code(KeyCode::Tab));
-    let p = app.prompt.as_ref().expect("open");
-    assert!(p.input.starts_with("service(\"payments\""), "{}", p.input);
+    let p = app.overlays.prompt().expect("open");
+    assert!(
+        p.input.text().starts_with("service(\"payments\""),
+        "{}",
+        p.input.text()
+    );
     app.update(Event::Key(KeyEvent::new(
         KeyCode::Char('u'),
         KeyModifiers::CONTROL,
     )));
     app.update(code(KeyCode::Up));
-    assert_eq!(app.prompt.as_ref().expect("open").input, "responsetime > 2");
+    assert_eq!(
+        app.overlays.prompt().expect("open").input,
+        "responsetime > 2"
+    );
     app.update(code(KeyCode::Up));
-    assert_eq!(app.prompt.as_ref().expect("open").input, "fault");
+    assert_eq!(app.overlays.prompt().expect("open").input, "fault");
     app.update(code(KeyCode::Enter));
     assert_eq!(app.list.expr_text().as_deref(), Some("fault"));
     assert_eq!(
@@ -402,7 +409,7 @@ fn filter_prompt_completes_and_recalls_history() {
 fn saved_filters_from_the_config_apply_by_name() {
     let mut app = app_with_config("[filters]\nslow = \"responsetime > 1\"\n");
     app.update(key('/'));
-    let p = app.prompt.as_ref().expect("open");
+    let p = app.overlays.prompt().expect("open");
     let c = p.completions.as_ref().expect("saved filters listed");
     assert_eq!(c.candidates[0].text, "@slow");
     assert_eq!(c.candidates[0].description, "responsetime > 1");
@@ -519,7 +526,7 @@ fn find_expands_collapsed_rows_to_show_a_match() {
         app.view
             .as_ref()
             .and_then(|v| v.find.as_ref())
-            .map(|f| f.input.as_str()),
+            .map(|f| f.input.text()),
         Some("dynamodbqnj")
     );
 }
@@ -673,7 +680,7 @@ fn palette_opens_a_trace_by_id() {
     let data = app.data.clone().expect("data");
     let target = &data.summaries[7].id;
     app.update(ctrl('p'));
-    assert!(app.palette.is_some());
+    assert!(app.overlays.palette().is_some());
     let tail: String = target
         .chars()
         .rev()
@@ -683,10 +690,10 @@ fn palette_opens_a_trace_by_id() {
         .rev()
         .collect();
     type_text(&mut app, &tail);
-    let p = app.palette.as_ref().expect("open");
+    let p = app.overlays.palette().expect("open");
     assert_eq!(p.current().map(|e| e.text.as_str()), Some(target.as_str()));
     app.update(code(KeyCode::Enter));
-    assert!(app.palette.is_none());
+    assert!(app.overlays.palette().is_none());
     assert_eq!(app.mode, Mode::Trace);
     assert_eq!(&app.view.as_ref().expect("open").trace.id, target);
 }
@@ -698,7 +705,7 @@ fn palette_applies_a_service_filter() {
     let mut app = loaded_app(120, 40);
     app.update(ctrl('k'));
     type_text(&mut app, "payments");
-    let p = app.palette.as_ref().expect("open");
+    let p = app.overlays.palette().expect("open");
     let e = p.current().expect("a result");
     assert_eq!((e.kind, e.text.as_str()), (Kind::Service, "payments"));
     let cmds = app.update(code(KeyCode::Enter));
@@ -728,9 +735,9 @@ fn palette_runs_commands() {
     type_text(&mut app, "q");
     assert!(!app.quit);
     app.update(code(KeyCode::Down));
-    assert_eq!(app.palette.as_ref().expect("open").selected, 1);
+    assert_eq!(app.overlays.palette().expect("open").selected, 1);
     app.update(code(KeyCode::Esc));
-    assert!(app.palette.is_none());
+    assert!(app.overlays.palette().is_none());
     assert_eq!(app.mode, Mode::Map);
 }
 
@@ -758,12 +765,12 @@ fn groups_apply_to_the_list_and_the_map() {
     assert!(app.map.as_ref().expect("map").filter.is_none());
     app.update(code(KeyCode::Esc));
     app.update(ctrl('g'));
-    assert!(app.groups_view.is_some());
+    assert!(app.overlays.groups().is_some());
     assert_eq!(app.groups.len(), 2);
     app.update(key('j'));
     app.update(key('k'));
     app.update(code(KeyCode::Enter));
-    assert!(app.groups_view.is_none());
+    assert!(app.overlays.groups().is_none());
     assert_eq!(
         app.list.expr_text().as_deref(),
         Some("group.name = \"payments-faults\"")
@@ -791,12 +798,12 @@ fn groups_list_when_there_are_none() {
     let mut app = loaded_app(100, 30);
     app.update(ctrl('g'));
     assert!(app.update(code(KeyCode::Enter)).is_empty());
-    assert!(app.groups_view.is_some());
+    assert!(app.overlays.groups().is_some());
     assert_eq!(app.list.expr, None);
     let terminal = drawn(&app, 100, 30);
     assert!(format!("{}", terminal.backend()).contains("no groups: add [[groups]] to the config"));
     app.update(key('q'));
-    assert!(app.groups_view.is_none());
+    assert!(app.overlays.groups().is_none());
     assert!(!app.quit, "q closes the list, it does not quit");
 }
 
@@ -858,9 +865,9 @@ fn mouse_wheel_scrolls_the_help() {
     let mut app = loaded_app(80, 24);
     app.update(key('?'));
     app.update(wheel(true, 40, 12));
-    assert_eq!(app.help_scroll, 3);
+    assert_eq!(app.overlays.help(), Some(3));
     app.update(wheel(false, 40, 12));
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.overlays.help(), Some(0));
 }
 
 // --- Copy, console URL, export, toasts, rebound keys ---
@@ -1113,21 +1120,21 @@ fn the_inputs_keys_can_be_rebound() {
     // Palette: Tab moves down, Down no longer does.
     app.update(ctrl('p'));
     app.update(code(KeyCode::Down));
-    assert_eq!(app.palette.as_ref().expect("open").selected, 0);
+    assert_eq!(app.overlays.palette().expect("open").selected, 0);
     app.update(code(KeyCode::Tab));
-    assert_eq!(app.palette.as_ref().expect("open").selected, 1);
+    assert_eq!(app.overlays.palette().expect("open").selected, 1);
     app.update(code(KeyCode::Esc));
-    assert!(app.palette.is_none());
+    assert!(app.overlays.palette().is_none());
 
     // Groups: o applies the group, Enter no longer does.
     app.update(ctrl('g'));
     app.update(code(KeyCode::Enter));
     assert!(
-        app.groups_view.is_some(),
+        app.overlays.groups().is_some(),
         "Enter is not bound in the groups list"
     );
     app.update(key('o'));
-    assert!(app.groups_view.is_none());
+    assert!(app.overlays.groups().is_none());
     assert_eq!(
         app.list.expr_text().as_deref(),
         Some("group.name = \"payments-faults\"")
@@ -1137,11 +1144,11 @@ fn the_inputs_keys_can_be_rebound() {
     app.update(key('w'));
     type_text(&mut app, "15m");
     app.update(ctrl('u'));
-    assert_eq!(app.window_input.as_deref(), Some("15m"));
+    assert_eq!(app.overlays.window().map(|i| i.text()), Some("15m"));
     app.update(ctrl('k'));
-    assert_eq!(app.window_input.as_deref(), Some(""));
+    assert_eq!(app.overlays.window().map(|i| i.text()), Some(""));
     app.update(code(KeyCode::Esc));
-    assert!(app.window_input.is_none());
+    assert!(app.overlays.window().is_none());
 
     // Find: Ctrl-J steps to the next match, Down no longer does.
     app.update(code(KeyCode::Enter));
@@ -1161,4 +1168,139 @@ fn the_inputs_keys_can_be_rebound() {
     app.update(ctrl('j'));
     assert_ne!(selected_node(&app), first, "Ctrl-J is the next match");
     assert!(hits.iter().any(|h| h.node == selected_node(&app)));
+}
+
+fn screen(app: &App) -> String {
+    let size = app.size;
+    let mut terminal =
+        Terminal::new(TestBackend::new(size.width, size.height)).expect("test terminal");
+    terminal.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    format!("{}", terminal.backend())
+}
+
+/// The help's own scope: Ctrl-C quits through `[keys.help]`; the screen's keys scroll it and
+/// `q`, `?` and Esc close it, as before there was a scope.
+#[test]
+fn help_keys_go_through_the_keymap() {
+    let mut app = loaded_app(80, 24);
+    for close in [key('q'), key('?'), code(KeyCode::Esc)] {
+        app.update(key('?'));
+        assert_eq!(app.input_scope().map(|s| s.name()), Some("help"));
+        app.update(key('j'));
+        app.update(code(KeyCode::PageDown));
+        assert_eq!(app.overlays.help(), Some(11));
+        app.update(key('g'));
+        assert_eq!(app.overlays.help(), Some(0));
+        assert!(app.update(close).is_empty());
+        assert!(app.overlays.help().is_none());
+        assert!(!app.quit);
+    }
+    // In a trace, `q` is `back` and J/K scroll the details: both work on the help too.
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    app.update(key('?'));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('J'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(app.overlays.help(), Some(1));
+    app.update(key('q'));
+    assert!(app.overlays.help().is_none());
+    assert_eq!(app.mode, Mode::Trace, "q closed the help only");
+    app.update(key('?'));
+    assert_eq!(app.update(ctrl('c')), vec![Cmd::Quit]);
+    assert!(app.quit);
+
+    // Rebound: Ctrl-Q quits from the help; Ctrl-C is then the screen's `quit`, which closes it.
+    let mut app = app_with_config("[keys.help]\nquit = \"ctrl-q\"\n");
+    app.update(key('?'));
+    assert!(app.update(ctrl('c')).is_empty());
+    assert!(app.overlays.help().is_none());
+    assert!(!app.quit);
+    app.update(key('?'));
+    assert_eq!(app.update(ctrl('q')), vec![Cmd::Quit]);
+}
+
+/// The diagnostics pane is not modal: the list keeps its keys under it, an input or the help
+/// opens over it (and is drawn over it, as it takes the keys), and closing them goes back to it.
+#[test]
+fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('D'));
+    assert!(app.overlays.diagnostics());
+    assert_eq!(app.input_scope(), None, "the pane takes no keys");
+    app.update(key('j'));
+    assert_eq!(app.list.selected, 1, "the list still moves");
+
+    app.update(key('/'));
+    type_text(&mut app, "fault");
+    assert_eq!(app.input_scope().map(|s| s.name()), Some("prompt"));
+    let text = screen(&app);
+    assert!(
+        text.contains("/ fault"),
+        "the prompt is drawn on top:\n{text}"
+    );
+    app.update(code(KeyCode::Esc));
+    assert!(app.overlays.prompt().is_none());
+    assert!(app.overlays.diagnostics(), "Esc closed the prompt only");
+
+    app.update(key('w'));
+    assert_eq!(app.input_scope().map(|s| s.name()), Some("window"));
+    app.update(code(KeyCode::Esc));
+    assert!(app.overlays.diagnostics());
+
+    app.update(key('?'));
+    assert!(app.overlays.help().is_some());
+    app.update(code(KeyCode::Esc));
+    assert!(app.overlays.help().is_none());
+    assert!(app.overlays.diagnostics());
+
+    app.update(ctrl('p'));
+    type_text(&mut app, "counters, rejected datagrams");
+    let run = app
+        .overlays
+        .palette()
+        .and_then(|p| p.current())
+        .map(|e| e.run.clone());
+    assert_eq!(
+        run,
+        Some(xray_tui::app::palette::Run::Action(
+            xray_tui::keys::Action::Diagnostics
+        ))
+    );
+    app.update(code(KeyCode::Enter));
+    assert!(
+        app.overlays.is_empty(),
+        "the palette's command hid the pane"
+    );
+    app.update(key('D'));
+    app.update(code(KeyCode::Esc));
+    assert!(app.overlays.is_empty());
+}
+
+/// The inputs edit through the keymap's editing actions, multi-byte text included.
+#[test]
+fn inputs_edit_multibyte_text() {
+    let mut app = loaded_app(120, 40);
+    app.update(key('/'));
+    type_text(&mut app, "user = \"zoë日本\"");
+    app.update(code(KeyCode::Left));
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Left));
+    app.update(code(KeyCode::Delete));
+    app.update(code(KeyCode::Backspace));
+    let p = app.overlays.prompt().expect("open");
+    assert_eq!(p.input, "user = \"zo\"");
+    assert_eq!(p.input.after_cursor(), "\"");
+    app.update(ctrl('u'));
+    assert_eq!(app.overlays.prompt().expect("open").input, "");
+    app.update(code(KeyCode::Esc));
+
+    app.update(ctrl('p'));
+    type_text(&mut app, "日本 zoë");
+    app.update(ctrl('w'));
+    assert_eq!(app.overlays.palette().expect("open").input, "日本 ");
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    assert_eq!(app.overlays.palette().expect("open").input, "日");
 }

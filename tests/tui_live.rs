@@ -234,7 +234,7 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
     let mut cmds = typed(&mut app, "responsetime >");
     cmds.extend(app.update(code(KeyCode::Enter)));
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert!(app.prompt.as_ref().is_some_and(|p| p.error.is_some()));
+    assert!(app.overlays.prompt().is_some_and(|p| p.error.is_some()));
     app.update(code(KeyCode::Esc));
 
     // Follow mode and the time window.
@@ -265,7 +265,7 @@ fn a_bad_time_window_keeps_the_editor_open_with_the_reason() {
     app.update(key('w'));
     typed(&mut app, "2 fortnights");
     assert!(app.update(code(KeyCode::Enter)).is_empty());
-    assert!(app.window_input.is_some());
+    assert!(app.overlays.window().is_some());
     assert!(
         app.message
             .as_deref()
@@ -274,7 +274,7 @@ fn a_bad_time_window_keeps_the_editor_open_with_the_reason() {
         app.message
     );
     app.update(code(KeyCode::Esc));
-    assert!(app.window_input.is_none());
+    assert!(app.overlays.window().is_none());
     assert_eq!(app.list.visible.len(), 10);
 }
 
@@ -371,13 +371,13 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     app.update(Event::Source(Update::Feed(feed())));
     assert!(!app.take_dirty());
     app.update(key('D'));
-    assert!(app.diagnostics);
+    assert!(app.overlays.diagnostics());
     let screen = render(&app, 100, 30);
     assert!(screen.contains("Rejected datagrams: 17"), "{screen}");
     assert!(screen.contains("bad JSON (17 B)"), "{screen}");
     insta::assert_snapshot!("diagnostics_100x30", screen);
     app.update(code(KeyCode::Esc));
-    assert!(!app.diagnostics);
+    assert!(!app.overlays.diagnostics());
     assert_eq!(app.mode, Mode::List);
 }
 

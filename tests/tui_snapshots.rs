@@ -234,7 +234,7 @@ fn help_80x24_with_rebound_keys() {
     .expect("valid");
     let mut a = app(80, 24).with_config(config);
     a.update(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
-    assert!(a.help, "F1 opens the help");
+    assert!(a.overlays.help().is_some(), "F1 opens the help");
     let text = format!("{}", render(&a).backend());
     assert!(text.contains("?, F1"), "{text}");
     assert!(text.contains("Ctrl-R, Alt-r"), "{text}");

@@ -11,8 +11,9 @@
 
 use std::collections::HashSet;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
+use super::input::{TextInput, typed_char};
 use super::{App, Cmd, Mode};
 use crate::engine::find::{self, Field, Hit};
 use crate::keys::Action;
@@ -22,7 +23,7 @@ use crate::model::{NodeId, Trace};
 #[derive(Debug, Clone, Default)]
 pub struct FindState {
     /// What is searched for.
-    pub input: String,
+    pub input: TextInput,
     /// The bar takes the keys (typing); after Enter it only shows the summary.
     pub editing: bool,
     /// The matching entities, in waterfall order.
@@ -46,19 +47,19 @@ impl FindState {
             }
         }
         let mut f = FindState {
+            input: TextInput::new(input),
             editing: true,
             pos,
             origin,
             ..FindState::default()
         };
-        f.search(trace, input);
+        f.search(trace);
         f
     }
 
-    /// Searches again for `input`.
-    pub fn search(&mut self, trace: &Trace, input: &str) {
-        input.clone_into(&mut self.input);
-        self.hits = find::find(trace, input);
+    /// Searches `trace` again for the input.
+    pub fn search(&mut self, trace: &Trace) {
+        self.hits = find::find(trace, self.input.text());
         self.nodes = self.hits.iter().map(|h| h.node).collect();
     }
 
@@ -111,18 +112,6 @@ impl FindState {
     }
 }
 
-/// Removes the last word (and the spaces after it) of `s`.
-fn delete_word(s: &mut String) {
-    let trimmed = s.trim_end().len();
-    s.truncate(trimmed);
-    let cut = s
-        .char_indices()
-        .rev()
-        .find(|(_, c)| c.is_whitespace())
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    s.truncate(cut);
-}
-
 impl App {
     /// Whether the trace view's find bar is taking the keys.
     pub fn find_editing(&self) -> bool {
@@ -143,12 +132,12 @@ impl App {
         let Some(mut f) = v.find.take() else {
             return Vec::new();
         };
-        let mut input = f.input.clone();
         match action {
             Some(Action::PromptApply) => {
                 if f.hits.is_empty() {
-                    if !f.input.trim().is_empty() {
-                        self.message = Some(format!("no match for {:?} in this trace", f.input));
+                    if !f.input.text().trim().is_empty() {
+                        let text = f.input.text();
+                        self.message = Some(format!("no match for {text:?} in this trace"));
                     }
                     return Vec::new();
                 }
@@ -172,26 +161,16 @@ impl App {
                 self.scroll();
                 return Vec::new();
             }
-            Some(Action::DeleteBack) => {
-                input.pop();
-            }
-            Some(Action::DeleteWord) => delete_word(&mut input),
-            Some(Action::ClearInput) => input.clear(),
-            _ => match key.code {
-                KeyCode::Char(c)
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                {
-                    input.push(c);
-                }
-                _ => {
+            Some(a) if f.input.apply(a) => {}
+            _ => match typed_char(key) {
+                Some(c) => f.input.insert(c),
+                None => {
                     v.find = Some(f);
                     return Vec::new();
                 }
             },
         }
-        f.search(&v.trace, &input);
+        f.search(&v.trace);
         // Search as you type: the first match from where the find started.
         match f.step_from(f.origin, true, true) {
             Some(n) => {
@@ -217,8 +196,8 @@ impl App {
         match action {
             Action::Find => {
                 let origin = v.selected_row().map(|r| r.node);
-                let input = v.find.as_ref().map(|f| f.input.clone()).unwrap_or_default();
-                v.find = Some(FindState::new(&v.trace, &input, origin));
+                let input = v.find.as_ref().map(|f| f.input.text()).unwrap_or_default();
+                v.find = Some(FindState::new(&v.trace, input, origin));
                 self.message = None;
                 true
             }
@@ -244,21 +223,5 @@ impl App {
             }
             _ => false,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delete_word_removes_the_last_word_and_its_spaces() {
-        let mut s = "order 46506  ".to_owned();
-        delete_word(&mut s);
-        assert_eq!(s, "order ");
-        delete_word(&mut s);
-        assert_eq!(s, "");
-        delete_word(&mut s);
-        assert_eq!(s, "");
     }
 }

@@ -9,6 +9,7 @@
 use ratatui::layout::Rect;
 
 use super::list::scroll_offset;
+use super::overlay::Overlay;
 use super::palette::group_filter;
 use super::{App, Cmd, Mode};
 use crate::keys::Action;
@@ -49,7 +50,7 @@ pub fn rows(size: Rect, groups: usize) -> usize {
 impl App {
     /// Opens the groups list.
     pub(super) fn open_groups(&mut self) {
-        self.groups_view = Some(GroupsView::default());
+        self.overlays.push(Overlay::Groups(GroupsView::default()));
     }
 
     /// Where a group comes from, for the list: the loaded data or the config.
@@ -61,11 +62,9 @@ impl App {
         if loaded { "loaded" } else { "config" }
     }
 
-    /// A key's action while the groups list is open (its own bindings only).
-    pub(super) fn groups_key(&mut self, action: Option<Action>) -> Vec<Cmd> {
-        let Some(mut g) = self.groups_view.take() else {
-            return Vec::new();
-        };
+    /// A key's action while the groups list is open (its own bindings only); the list was
+    /// taken off the overlays and is put back to stay open.
+    pub(super) fn groups_key(&mut self, mut g: GroupsView, action: Option<Action>) -> Vec<Cmd> {
         let n = self.groups.len();
         let rows = rows(self.size, n);
         match action {
@@ -74,7 +73,7 @@ impl App {
             Some(Action::Down) => g.selected = (g.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Open) => {
                 let Some(name) = self.groups.get(g.selected).map(|x| x.group_name.clone()) else {
-                    self.groups_view = Some(g);
+                    self.overlays.push(Overlay::Groups(g));
                     return Vec::new();
                 };
                 return match self.apply_filter(&group_filter(&name)) {
@@ -87,7 +86,7 @@ impl App {
                     }
                     Err(e) => {
                         self.message = Some(format!("group {name}: {e}"));
-                        self.groups_view = Some(g);
+                        self.overlays.push(Overlay::Groups(g));
                         Vec::new()
                     }
                 };
@@ -95,7 +94,7 @@ impl App {
             _ => {}
         }
         g.offset = scroll_offset(g.offset, g.selected, rows, n);
-        self.groups_view = Some(g);
+        self.overlays.push(Overlay::Groups(g));
         Vec::new()
     }
 }

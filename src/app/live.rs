@@ -19,6 +19,8 @@ use crate::model::Trace;
 use crate::model::window::WindowSpec;
 use crate::source::{Feed, Query, Request, Snapshot, SourceKind, TraceFetched};
 
+use super::input::TextInput;
+use super::overlay::Overlay;
 use super::{App, Cmd, LoadState, Mode};
 
 impl App {
@@ -276,26 +278,25 @@ impl App {
 
     /// A key while the time window editor is open, with its action in the window scope: a
     /// binding, else the character is typed.
-    pub(super) fn window_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(mut input) = self.window_input.take() else {
-            return Vec::new();
-        };
+    pub(super) fn window_key(
+        &mut self,
+        mut input: TextInput,
+        action: Option<Action>,
+        key: &KeyEvent,
+    ) -> Vec<Cmd> {
         match action {
             Some(Action::PromptCancel) => return Vec::new(),
-            Some(Action::PromptApply) => return self.set_window(&input),
-            Some(Action::DeleteBack) => {
-                input.pop();
-            }
-            Some(Action::ClearInput) => input.clear(),
+            Some(Action::PromptApply) => return self.set_window(input.text()),
+            Some(a) if input.apply(a) => {}
             _ => {
                 if let KeyCode::Char(c) = key.code {
                     if !key.modifiers.contains(KeyModifiers::CONTROL) {
-                        input.push(c);
+                        input.insert(c);
                     }
                 }
             }
         }
-        self.window_input = Some(input);
+        self.overlays.push(Overlay::Window(input));
         Vec::new()
     }
 
@@ -306,7 +307,7 @@ impl App {
         if !text.is_empty() {
             if let Err(e) = WindowSpec::parse(text) {
                 self.message = Some(format!("time window: {e}"));
-                self.window_input = Some(text.to_owned());
+                self.overlays.push(Overlay::Window(TextInput::new(text)));
                 return Vec::new();
             }
         }

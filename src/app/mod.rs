@@ -7,11 +7,13 @@
 
 pub mod find;
 pub mod groups;
+pub mod input;
 pub mod layout;
 pub mod list;
 pub mod live;
 pub mod map;
 pub mod mouse;
+pub mod overlay;
 pub mod palette;
 pub mod prompt;
 pub mod share;
@@ -21,7 +23,7 @@ pub mod trace_view;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crossterm::event::{KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 use ratatui::layout::Rect;
 
 use crate::config::Config;
@@ -32,6 +34,7 @@ use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
 use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
 use list::{ListState, scroll_offset};
+use overlay::Overlay;
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
 
@@ -126,10 +129,9 @@ pub struct App {
     pub map: Option<map::MapState>,
     /// The screen.
     pub mode: Mode,
-    /// The help overlay is showing.
-    pub help: bool,
-    /// Help scroll (lines).
-    pub help_scroll: u16,
+    /// What is open over the screen (help, diagnostics, prompt, window editor, palette,
+    /// groups), bottom first; keys, clicks and drawing all go by its top.
+    pub overlays: overlay::Overlays,
     /// Terminal size.
     pub size: Rect,
     /// Spinner frame.
@@ -140,8 +142,6 @@ pub struct App {
     pub dirty: bool,
     /// Set once the app should end.
     pub quit: bool,
-    /// The filter prompt, while open.
-    pub prompt: Option<Prompt>,
     /// Applied filter expressions, oldest first (kept across runs by the runtime).
     pub history: Vec<String>,
     /// Words the prompt completes from (services, edges, annotations... of the loaded data);
@@ -157,28 +157,20 @@ pub struct App {
     pub source: SourceKind,
     /// A live source's counters.
     pub feed: Feed,
-    /// The diagnostics pane (daemon counters, rejected datagrams, warnings) is showing.
-    pub diagnostics: bool,
     /// Traces fetched on demand (AWS), newest last.
     pub fetched: Vec<Arc<crate::model::Trace>>,
     /// The trace being fetched to open.
     pub pending_trace: Option<String>,
     /// The time window as typed (`15m`, `1h`, `START..END`); empty means everything loaded.
     pub window: String,
-    /// The time window editor, while open.
-    pub window_input: Option<String>,
     /// AWS: the group whose filter applies.
     pub group: Option<String>,
     /// AWS: follow mode (poll for new traces).
     pub follow: bool,
     /// Commands asked for by a handler deep in an action; `update` returns them too.
     pending: Vec<Cmd>,
-    /// The fuzzy palette, while open.
-    pub palette: Option<palette::Palette>,
     /// The palette's entries for the loaded data, built when it first opens after a load.
     palette_cache: palette::PaletteCache,
-    /// The groups list, while open.
-    pub groups_view: Option<groups::GroupsView>,
     /// Short messages in a corner that expire by ticks.
     pub toasts: toast::Toasts,
     /// The AWS region, for console URLs (unknown: `share::FALLBACK_REGION`, said in a toast).
@@ -202,14 +194,12 @@ impl App {
             view: None,
             map: None,
             mode: Mode::List,
-            help: false,
-            help_scroll: 0,
+            overlays: overlay::Overlays::default(),
             size,
             spinner: 0,
             message: None,
             dirty: true,
             quit: false,
-            prompt: None,
             history: Vec::new(),
             vocab: Vocabulary::default(),
             vocab_fresh: true,
@@ -217,17 +207,13 @@ impl App {
             groups: Vec::new(),
             source: SourceKind::Files,
             feed: Feed::None,
-            diagnostics: false,
             fetched: Vec::new(),
             pending_trace: None,
             window: String::new(),
-            window_input: None,
             group: None,
             follow: false,
             pending: Vec::new(),
-            palette: None,
             palette_cache: palette::PaletteCache::default(),
-            groups_view: None,
             toasts: toast::Toasts::default(),
             region: None,
             can_open: false,
@@ -330,20 +316,22 @@ impl App {
                 if key.kind != KeyEventKind::Press {
                     return Vec::new();
                 }
-                // An open input (palette, groups, prompt, window, find) takes every key.
-                if !self.help {
-                    if let Some(cmds) = self.modal_key(&key) {
-                        self.dirty = true;
-                        return cmds;
-                    }
+                // The overlay on top takes the key, then the find bar while it types, then the
+                // screen.
+                if let Some(cmds) = self.overlay_key(&key) {
+                    return cmds;
+                }
+                if self.find_editing() {
+                    self.dirty = true;
+                    return match self.keymap.action_for(Scope::Find, &key) {
+                        Some(Action::Quit) => self.quit(),
+                        action => self.find_key(action, &key),
+                    };
                 }
                 let Some(action) = self.keymap.action_for(self.scope(), &key) else {
                     return Vec::new();
                 };
                 self.dirty = true;
-                if self.help {
-                    return self.help_action(action, &key);
-                }
                 self.action(action)
             }
             Event::Mouse(m) => {
@@ -382,38 +370,42 @@ impl App {
         }
     }
 
-    /// The key scope of the open input, if one is open (the first of palette, groups list,
-    /// filter prompt, time window editor, find bar).
+    /// The key scope that takes every key, if one does: the top overlay's (the diagnostics
+    /// pane takes none), else the find bar's while it types.
     pub fn input_scope(&self) -> Option<Scope> {
-        if self.palette.is_some() {
-            Some(Scope::Palette)
-        } else if self.groups_view.is_some() {
-            Some(Scope::Groups)
-        } else if self.prompt.is_some() {
-            Some(Scope::Prompt)
-        } else if self.window_input.is_some() {
-            Some(Scope::Window)
-        } else if self.find_editing() {
-            Some(Scope::Find)
-        } else {
-            None
+        match self.overlays.top().and_then(overlay::Overlay::scope) {
+            Some(scope) => Some(scope),
+            None => self.find_editing().then_some(Scope::Find),
         }
     }
 
-    /// A key for the open input, if one is open: the input's own bindings only (so `q` types),
-    /// `quit` (Ctrl-C) among them; a key bound to nothing is the input's to type.
-    fn modal_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
-        let scope = self.input_scope()?;
+    /// A key for the overlay on top, if it takes keys (`None`: nothing is open, or the
+    /// diagnostics pane, whose keys are the screen's). The overlay is taken off the stack while
+    /// its handler runs; the handler puts it back to keep it open.
+    fn overlay_key(&mut self, key: &KeyEvent) -> Option<Vec<Cmd>> {
+        let scope = self.overlays.top()?.scope()?;
+        let top = self.overlays.pop()?;
+        if let Overlay::Help { scroll } = top {
+            return Some(self.help_key(scroll, key));
+        }
+        self.dirty = true;
+        // An input's own bindings only (so `q` types), `quit` (Ctrl-C) among them; a key bound
+        // to nothing is the input's to type.
         let action = self.keymap.action_for(scope, key);
-        Some(match (scope, action) {
-            (_, Some(Action::Quit)) => self.quit(),
-            (Scope::Palette, _) => self.palette_key(action, key),
-            (Scope::Groups, _) => self.groups_key(action),
-            (Scope::Prompt, _) => self.prompt_key(action, key),
-            (Scope::Window, _) => self.window_key(action, key),
-            (Scope::Find, _) => self.find_key(action, key),
-            // Not an input scope.
-            (Scope::Global | Scope::List | Scope::Trace | Scope::Map, _) => Vec::new(),
+        if action == Some(Action::Quit) {
+            self.overlays.push(top);
+            return Some(self.quit());
+        }
+        Some(match top {
+            Overlay::Prompt(p) => self.prompt_key(p, action, key),
+            Overlay::Window(input) => self.window_key(input, action, key),
+            Overlay::Palette(p) => self.palette_key(p, action, key),
+            Overlay::Groups(g) => self.groups_key(g, action),
+            // Taken care of above.
+            Overlay::Help { .. } | Overlay::Diagnostics => {
+                self.overlays.push(top);
+                Vec::new()
+            }
         })
     }
 
@@ -423,58 +415,56 @@ impl App {
         vec![Cmd::Quit]
     }
 
-    fn help_action(&mut self, action: Action, key: &KeyEvent) -> Vec<Cmd> {
-        match action {
-            Action::Quit if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit(),
-            Action::Suspend => vec![Cmd::Suspend],
-            Action::Help | Action::Back | Action::Quit => {
-                self.help = false;
-                self.help_scroll = 0;
-                Vec::new()
+    /// A key while the help shows (taken off the stack at `scroll`): the help's own bindings
+    /// first (`quit`, Ctrl-C), then the screen's, whose motions scroll the help and whose
+    /// `help`, `back` and `quit` (`q`) close it.
+    fn help_key(&mut self, scroll: u16, key: &KeyEvent) -> Vec<Cmd> {
+        let own = self.keymap.action_in(Scope::Help, key);
+        let Some(action) = own.or_else(|| self.keymap.action_for(self.scope(), key)) else {
+            self.overlays.push(Overlay::Help { scroll });
+            return Vec::new();
+        };
+        self.dirty = true;
+        let scroll = match action {
+            Action::Quit if own.is_some() => {
+                self.overlays.push(Overlay::Help { scroll });
+                return self.quit();
             }
-            Action::Down | Action::DetailsDown => {
-                self.help_scroll = self.help_scroll.saturating_add(1);
-                Vec::new()
+            Action::Suspend => {
+                self.overlays.push(Overlay::Help { scroll });
+                return vec![Cmd::Suspend];
             }
-            Action::Up | Action::DetailsUp => {
-                self.help_scroll = self.help_scroll.saturating_sub(1);
-                Vec::new()
-            }
-            Action::PageDown => {
-                self.help_scroll = self.help_scroll.saturating_add(10);
-                Vec::new()
-            }
-            Action::PageUp => {
-                self.help_scroll = self.help_scroll.saturating_sub(10);
-                Vec::new()
-            }
-            Action::Top => {
-                self.help_scroll = 0;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
+            Action::Help | Action::Back | Action::Quit => return Vec::new(),
+            Action::Down | Action::DetailsDown => scroll.saturating_add(1),
+            Action::Up | Action::DetailsUp => scroll.saturating_sub(1),
+            Action::PageDown => scroll.saturating_add(10),
+            Action::PageUp => scroll.saturating_sub(10),
+            Action::Top => 0,
+            _ => scroll,
+        };
+        self.overlays.push(Overlay::Help { scroll });
+        Vec::new()
     }
 
     fn action(&mut self, action: Action) -> Vec<Cmd> {
-        if self.diagnostics && matches!(action, Action::Back) {
-            self.diagnostics = false;
+        if matches!(self.overlays.top(), Some(Overlay::Diagnostics)) && action == Action::Back {
+            self.overlays.pop();
             return Vec::new();
         }
         match action {
             Action::Quit => return self.quit(),
             Action::Suspend => return vec![Cmd::Suspend],
-            Action::Help => {
-                self.help = true;
-                self.help_scroll = 0;
-            }
+            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Reload => {
                 self.message = None;
                 return self.start_load();
             }
             Action::Follow => return self.toggle_follow(),
-            Action::Diagnostics => self.diagnostics = !self.diagnostics,
-            Action::Window => self.window_input = Some(self.window.clone()),
+            Action::Diagnostics => self.overlays.toggle_diagnostics(),
+            Action::Window => {
+                let input = input::TextInput::new(&self.window);
+                self.overlays.push(Overlay::Window(input));
+            }
             Action::Palette => self.open_palette(),
             Action::Groups => self.open_groups(),
             Action::Copy | Action::OpenConsole | Action::Export => {
@@ -537,7 +527,8 @@ impl App {
                     .map(|(n, e)| (n.clone(), e.clone()))
                     .collect();
                 self.refresh_vocab();
-                self.prompt = Some(Prompt::new(&text, &self.vocab, saved));
+                let p = Prompt::new(&text, &self.vocab, saved);
+                self.overlays.push(Overlay::Prompt(p));
             }
             _ => {}
         }
@@ -545,13 +536,10 @@ impl App {
 
     /// A key while the prompt is open, with its action in the prompt's scope: a binding, else
     /// the character is typed.
-    fn prompt_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(mut p) = self.prompt.take() else {
-            return Vec::new();
-        };
+    fn prompt_key(&mut self, mut p: Prompt, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let v = &self.vocab;
         match action {
-            Some(Action::PromptApply) => match self.apply_filter(&p.input) {
+            Some(Action::PromptApply) => match self.apply_filter(p.input.text()) {
                 Ok(cmds) => return cmds,
                 Err(e) => p.error = Some(e),
             },
@@ -563,26 +551,14 @@ impl App {
             Some(Action::PromptPrevCandidate) => p.cycle_candidate(-1),
             Some(Action::PromptHistoryPrev) => p.history_prev(&self.history, v),
             Some(Action::PromptHistoryNext) => p.history_next(&self.history, v),
-            Some(Action::CursorLeft) => p.left(v),
-            Some(Action::CursorRight) => p.right(v),
-            Some(Action::CursorHome) => p.home(v),
-            Some(Action::CursorEnd) => p.end(v),
-            Some(Action::DeleteBack) => p.backspace(v),
-            Some(Action::DeleteForward) => p.delete(v),
-            Some(Action::DeleteWord) => p.delete_word(v),
-            Some(Action::ClearInput) => p.clear(v),
+            Some(a) if p.edit(a, v) => {}
             _ => {
-                if let crossterm::event::KeyCode::Char(c) = key.code {
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    {
-                        p.insert(c, v);
-                    }
+                if let Some(c) = input::typed_char(key) {
+                    p.insert(c, v);
                 }
             }
         }
-        self.prompt = Some(p);
+        self.overlays.push(Overlay::Prompt(p));
         Vec::new()
     }
 

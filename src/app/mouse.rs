@@ -11,6 +11,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::layout::{list_rows, screen, trace_split};
 use super::list::scroll_offset;
+use super::overlay::Overlay;
 use super::trace_view::DetailTab;
 use super::{App, Mode, map, palette};
 
@@ -51,58 +52,62 @@ impl App {
         }
         self.dirty = true;
         let (x, y) = (m.column, m.row);
-        if self.help {
-            if let Some(d) = wheel {
-                let step = u16::try_from(d.unsigned_abs()).unwrap_or(u16::MAX);
-                self.help_scroll = if d > 0 {
-                    self.help_scroll.saturating_add(step)
+        // The overlay on top takes the mouse, as it takes the keys; the time window editor and
+        // the diagnostics pane leave it to the screen.
+        let size = self.size;
+        let n = self.groups.len();
+        match self.overlays.top_mut() {
+            Some(Overlay::Help { scroll }) => {
+                if let Some(d) = wheel {
+                    let step = u16::try_from(d.unsigned_abs()).unwrap_or(u16::MAX);
+                    *scroll = if d > 0 {
+                        scroll.saturating_add(step)
+                    } else {
+                        scroll.saturating_sub(step)
+                    };
+                }
+                return;
+            }
+            Some(Overlay::Palette(p)) => {
+                let rows = palette::result_rows(size).max(1);
+                if let Some(d) = wheel {
+                    p.move_by(d.signum(), rows);
                 } else {
-                    self.help_scroll.saturating_sub(step)
-                };
-            }
-            return;
-        }
-        if let Some(p) = self.palette.as_mut() {
-            let rows = palette::result_rows(self.size).max(1);
-            if let Some(d) = wheel {
-                p.move_by(d.signum(), rows);
-            } else {
-                // A click on a result highlights it (the input and the rule are above them).
-                let a = palette::area(self.size);
-                if contains(a, x, y) && y >= a.y + 3 {
-                    let i = p.offset + usize::from(y - a.y - 3);
-                    if i < p.results.len() {
-                        p.selected = i;
-                    }
-                }
-            }
-            return;
-        }
-        if let Some(g) = self.groups_view.as_mut() {
-            let n = self.groups.len();
-            let rows = super::groups::rows(self.size, n);
-            match wheel {
-                Some(d) => {
-                    g.selected = g
-                        .selected
-                        .saturating_add_signed(d.signum())
-                        .min(n.saturating_sub(1));
-                }
-                None => {
-                    let a = super::groups::area(self.size, n);
-                    if contains(a, x, y) && y >= a.y + 2 {
-                        let i = g.offset + usize::from(y - a.y - 2);
-                        if i < n {
-                            g.selected = i;
+                    // A click on a result highlights it (the input and the rule are above them).
+                    let a = palette::area(size);
+                    if contains(a, x, y) && y >= a.y + 3 {
+                        let i = p.offset + usize::from(y - a.y - 3);
+                        if i < p.results.len() {
+                            p.selected = i;
                         }
                     }
                 }
+                return;
             }
-            g.offset = scroll_offset(g.offset, g.selected, rows, n);
-            return;
-        }
-        if self.prompt.is_some() {
-            return;
+            Some(Overlay::Groups(g)) => {
+                let rows = super::groups::rows(size, n);
+                match wheel {
+                    Some(d) => {
+                        g.selected = g
+                            .selected
+                            .saturating_add_signed(d.signum())
+                            .min(n.saturating_sub(1));
+                    }
+                    None => {
+                        let a = super::groups::area(size, n);
+                        if contains(a, x, y) && y >= a.y + 2 {
+                            let i = g.offset + usize::from(y - a.y - 2);
+                            if i < n {
+                                g.selected = i;
+                            }
+                        }
+                    }
+                }
+                g.offset = scroll_offset(g.offset, g.selected, rows, n);
+                return;
+            }
+            Some(Overlay::Prompt(_)) => return,
+            Some(Overlay::Window(_) | Overlay::Diagnostics) | None => {}
         }
         match self.mode {
             Mode::List => self.mouse_list(x, y, wheel),

@@ -12,12 +12,14 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Weak};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::layout::Rect;
 
+use super::input::{TextInput, typed_char};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
+use super::overlay::Overlay;
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
@@ -98,7 +100,7 @@ pub struct PaletteCache {
 #[derive(Debug, Clone)]
 pub struct Palette {
     /// What is typed.
-    pub input: String,
+    pub input: TextInput,
     /// The commands of the screen it was opened on.
     pub commands: Vec<Entry>,
     /// The entries of the loaded data.
@@ -327,7 +329,7 @@ impl Palette {
     /// Ranks the entries against the input: best score first, ties in entry order; an empty
     /// input lists every entry in order.
     pub fn rank(&mut self) {
-        let pattern = self.input.trim();
+        let pattern = self.input.text().trim();
         if pattern.is_empty() {
             self.results = (0..self.len()).collect();
         } else {
@@ -352,7 +354,7 @@ impl Palette {
 
     /// The characters of `text` (by char index) that the input matched, for highlighting.
     pub fn matched_chars(&self, text: &str) -> Vec<usize> {
-        let pattern = self.input.trim();
+        let pattern = self.input.text().trim();
         if pattern.is_empty() {
             return Vec::new();
         }
@@ -394,7 +396,7 @@ impl App {
             }
         };
         let mut p = Palette {
-            input: String::new(),
+            input: TextInput::default(),
             commands: commands(&self.keymap, self.scope(), self.list.expr.is_some()),
             data: data_entries,
             results: Vec::new(),
@@ -402,15 +404,17 @@ impl App {
             offset: 0,
         };
         p.rank();
-        self.palette = Some(p);
+        self.overlays.push(Overlay::Palette(p));
     }
 
     /// A key while the palette is open, with its action in the palette's scope: a binding,
     /// else the character is typed.
-    pub(super) fn palette_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
-        let Some(mut p) = self.palette.take() else {
-            return Vec::new();
-        };
+    pub(super) fn palette_key(
+        &mut self,
+        mut p: Palette,
+        action: Option<Action>,
+        key: &KeyEvent,
+    ) -> Vec<Cmd> {
         let rows = result_rows(self.size).max(1);
         let page = isize::try_from(rows).unwrap_or(1);
         match action {
@@ -418,7 +422,7 @@ impl App {
                 return match p.current().map(|e| e.run.clone()) {
                     Some(run) => self.run_entry(run),
                     None => {
-                        self.palette = Some(p);
+                        self.overlays.push(Overlay::Palette(p));
                         Vec::new()
                     }
                 };
@@ -428,39 +432,15 @@ impl App {
             Some(Action::Down) => p.move_by(1, rows),
             Some(Action::PageUp) => p.move_by(-page, rows),
             Some(Action::PageDown) => p.move_by(page, rows),
-            Some(Action::DeleteBack) => {
-                p.input.pop();
-                p.rank();
-            }
-            Some(Action::DeleteWord) => {
-                let t = p.input.trim_end().len();
-                p.input.truncate(t);
-                let cut = p
-                    .input
-                    .char_indices()
-                    .rev()
-                    .find(|(_, c)| c.is_whitespace())
-                    .map_or(0, |(i, c)| i + c.len_utf8());
-                p.input.truncate(cut);
-                p.rank();
-            }
-            Some(Action::ClearInput) => {
-                p.input.clear();
-                p.rank();
-            }
+            Some(a) if p.input.apply(a) => p.rank(),
             _ => {
-                if let KeyCode::Char(c) = key.code {
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    {
-                        p.input.push(c);
-                        p.rank();
-                    }
+                if let Some(c) = typed_char(key) {
+                    p.input.insert(c);
+                    p.rank();
                 }
             }
         }
-        self.palette = Some(p);
+        self.overlays.push(Overlay::Palette(p));
         Vec::new()
     }
 

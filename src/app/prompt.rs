@@ -1,22 +1,24 @@
 //! The filter prompt: an X-Ray filter expression being typed, checked on every keystroke.
 //!
-//! Editing is plain text editing on a `String` with a byte cursor kept on char boundaries. After
-//! each edit the expression is parsed (for the caret error shown under the input) and completed
+//! Editing is [`TextInput`]'s (a cursor kept on char boundaries). After each edit the expression is parsed (for the caret error shown under the input) and completed
 //! (candidates from the loaded data's vocabulary); both are cheap, pure, and done here so that
 //! drawing only reads the result.
 
+use super::input::TextInput;
 use crate::filter::{self, Candidate, Completions, FilterError, Vocabulary};
+use crate::keys::Action;
 
 /// How many candidates the popup shows.
 pub const MAX_CANDIDATES: usize = 8;
 
+/// Where Ctrl-W stops besides whitespace: an expression's brackets and commas.
+const WORD_BREAKS: &str = "(){},";
+
 /// The prompt's state.
 #[derive(Debug, Clone, Default)]
 pub struct Prompt {
-    /// The text typed.
-    pub input: String,
-    /// Byte offset of the cursor in `input`.
-    pub cursor: usize,
+    /// The text typed, and the cursor.
+    pub input: TextInput,
     /// Why the text does not parse (empty text is not an error: it clears the filter).
     pub error: Option<FilterError>,
     /// Completion candidates for the word at the cursor.
@@ -36,8 +38,7 @@ impl Prompt {
     /// A prompt holding `text`, cursor at the end, offering the saved filters.
     pub fn new(text: &str, vocab: &Vocabulary, saved: Vec<(String, String)>) -> Self {
         let mut p = Prompt {
-            input: text.to_owned(),
-            cursor: text.len(),
+            input: TextInput::new(text).with_word_breaks(WORD_BREAKS),
             saved,
             ..Prompt::default()
         };
@@ -48,7 +49,7 @@ impl Prompt {
     /// Re-checks the text and recomputes the completions.
     pub fn refresh(&mut self, vocab: &Vocabulary) {
         self.selected = 0;
-        let text = self.input.trim();
+        let text = self.input.text().trim();
         if text.is_empty() || text.starts_with('@') {
             // Saved filters: all of them on an empty prompt, by name after `@`.
             let typed = text.trim_start_matches('@');
@@ -56,7 +57,7 @@ impl Prompt {
             self.error = (text.starts_with('@') && !known).then(|| {
                 FilterError::new(
                     format!("no saved filter named `{typed}` (saved filters are in the config)"),
-                    0..self.input.len(),
+                    0..self.input.text().len(),
                 )
             });
             let candidates: Vec<Candidate> = self
@@ -68,15 +69,15 @@ impl Prompt {
                     description: e.clone(),
                 })
                 .collect();
-            let replace = 0..self.input.len();
+            let replace = 0..self.input.text().len();
             self.completions = (!candidates.is_empty()).then_some(Completions {
                 replace,
                 candidates,
             });
             return;
         }
-        self.error = filter::parse(&self.input).err();
-        let c = filter::complete(&self.input, self.cursor, vocab);
+        self.error = filter::parse(self.input.text()).err();
+        let c = filter::complete(self.input.text(), self.input.cursor(), vocab);
         // Offer candidates only while a word is being typed, or right after an operator or
         // an opening bracket, not for an untouched empty prompt.
         self.completions = (!c.candidates.is_empty()).then_some(c);
@@ -84,75 +85,53 @@ impl Prompt {
 
     /// Inserts a character at the cursor.
     pub fn insert(&mut self, c: char, vocab: &Vocabulary) {
-        self.input.insert(self.cursor, c);
-        self.cursor += c.len_utf8();
+        self.input.insert(c);
         self.edited(vocab);
+    }
+
+    /// Applies an editing action (cursor moves, deletes, clear) and checks the text again;
+    /// `false` when `action` is not one. An edit that changed nothing rechecks nothing, except
+    /// Ctrl-W, Ctrl-U, Home and End, which always do.
+    pub fn edit(&mut self, action: Action, vocab: &Vocabulary) -> bool {
+        let (len, cursor) = (self.input.text().len(), self.input.cursor());
+        if !self.input.apply(action) {
+            return false;
+        }
+        let changed = self.input.text().len() != len;
+        let moved = self.input.cursor() != cursor;
+        match action {
+            Action::DeleteWord | Action::ClearInput => self.edited(vocab),
+            Action::DeleteBack | Action::DeleteForward if changed => self.edited(vocab),
+            Action::CursorHome | Action::CursorEnd => self.refresh(vocab),
+            Action::CursorLeft | Action::CursorRight if moved => self.refresh(vocab),
+            _ => {}
+        }
+        true
     }
 
     /// Deletes the character before the cursor.
     pub fn backspace(&mut self, vocab: &Vocabulary) {
-        if let Some(prev) = self.prev_boundary() {
-            self.input.replace_range(prev..self.cursor, "");
-            self.cursor = prev;
-            self.edited(vocab);
-        }
+        self.edit(Action::DeleteBack, vocab);
     }
 
     /// Deletes the character under the cursor.
     pub fn delete(&mut self, vocab: &Vocabulary) {
-        if let Some(next) = self.next_boundary() {
-            self.input.replace_range(self.cursor..next, "");
-            self.edited(vocab);
-        }
+        self.edit(Action::DeleteForward, vocab);
     }
 
     /// Deletes the word before the cursor (and the spaces after it).
     pub fn delete_word(&mut self, vocab: &Vocabulary) {
-        let before = &self.input[..self.cursor];
-        let trimmed = before.trim_end();
-        let start = trimmed
-            .char_indices()
-            .rev()
-            .find(|(_, c)| c.is_whitespace() || "(){},".contains(*c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        self.input.replace_range(start..self.cursor, "");
-        self.cursor = start;
-        self.edited(vocab);
-    }
-
-    /// Empties the prompt.
-    pub fn clear(&mut self, vocab: &Vocabulary) {
-        self.input.clear();
-        self.cursor = 0;
-        self.edited(vocab);
+        self.edit(Action::DeleteWord, vocab);
     }
 
     /// Moves the cursor one character left.
     pub fn left(&mut self, vocab: &Vocabulary) {
-        if let Some(p) = self.prev_boundary() {
-            self.cursor = p;
-            self.refresh(vocab);
-        }
-    }
-
-    /// Moves the cursor one character right.
-    pub fn right(&mut self, vocab: &Vocabulary) {
-        if let Some(n) = self.next_boundary() {
-            self.cursor = n;
-            self.refresh(vocab);
-        }
+        self.edit(Action::CursorLeft, vocab);
     }
 
     /// Moves the cursor to the start.
     pub fn home(&mut self, vocab: &Vocabulary) {
-        self.cursor = 0;
-        self.refresh(vocab);
-    }
-
-    /// Moves the cursor to the end.
-    pub fn end(&mut self, vocab: &Vocabulary) {
-        self.cursor = self.input.len();
-        self.refresh(vocab);
+        self.edit(Action::CursorHome, vocab);
     }
 
     /// Highlights the next (`+1`) or previous (`-1`) candidate, wrapping.
@@ -174,17 +153,15 @@ impl Prompt {
         let Some(cand) = c.candidates.get(self.selected) else {
             return false;
         };
-        let range = c.replace.start.min(self.input.len())..c.replace.end.min(self.input.len());
-        if !self.input.is_char_boundary(range.start) || !self.input.is_char_boundary(range.end) {
+        let len = self.input.text().len();
+        let range = c.replace.start.min(len)..c.replace.end.min(len);
+        let text = cand.text.clone();
+        if !self.input.replace(range, &text) {
             return false;
         }
-        let text = cand.text.clone();
-        self.input.replace_range(range.clone(), &text);
-        self.cursor = range.start + text.len();
         // Room for what comes next, unless the candidate opens a call or a quote.
-        if !text.ends_with(['(', '"', '.', '[']) && !self.input[self.cursor..].starts_with(' ') {
-            self.input.insert(self.cursor, ' ');
-            self.cursor += 1;
+        if !text.ends_with(['(', '"', '.', '[']) && !self.input.after_cursor().starts_with(' ') {
+            self.input.insert(' ');
         }
         self.edited(vocab);
         true
@@ -197,7 +174,7 @@ impl Prompt {
         }
         let pos = match self.history_pos {
             None => {
-                self.draft = self.input.clone();
+                self.draft = self.input.text().to_owned();
                 history.len() - 1
             }
             Some(p) => p.saturating_sub(1),
@@ -222,28 +199,13 @@ impl Prompt {
     }
 
     fn set_text(&mut self, text: &str, vocab: &Vocabulary) {
-        self.input = text.to_owned();
-        self.cursor = self.input.len();
+        self.input.set(text);
         self.refresh(vocab);
     }
 
     fn edited(&mut self, vocab: &Vocabulary) {
         self.history_pos = None;
         self.refresh(vocab);
-    }
-
-    fn prev_boundary(&self) -> Option<usize> {
-        self.input[..self.cursor]
-            .char_indices()
-            .next_back()
-            .map(|(i, _)| i)
-    }
-
-    fn next_boundary(&self) -> Option<usize> {
-        self.input[self.cursor..]
-            .chars()
-            .next()
-            .map(|c| self.cursor + c.len_utf8())
     }
 }
 
@@ -329,7 +291,7 @@ mod tests {
         assert!(p.error.is_some(), "no saved filter named x");
         p.backspace(&v);
         assert!(p.accept_candidate(&v));
-        assert_eq!(p.input.trim(), "@slow");
+        assert_eq!(p.input.text().trim(), "@slow");
         assert!(p.error.is_none());
     }
 

@@ -217,11 +217,14 @@ pub enum Scope {
     Groups,
     /// The time window editor (its keys only: every other key types text).
     Window,
+    /// The help overlay: its own keys first (Ctrl-C quits), then the screen's, whose motions
+    /// scroll it and whose `help`, `back` and `quit` close it.
+    Help,
 }
 
 impl Scope {
     /// Every scope, in the help's order.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Global,
         Scope::List,
         Scope::Trace,
@@ -231,6 +234,7 @@ impl Scope {
         Scope::Palette,
         Scope::Groups,
         Scope::Window,
+        Scope::Help,
     ];
 
     /// The scope's name in `[keys.<scope>]`. Stable, like [`Action::name`].
@@ -245,6 +249,7 @@ impl Scope {
             Scope::Palette => "palette",
             Scope::Groups => "groups",
             Scope::Window => "window",
+            Scope::Help => "help",
         }
     }
 
@@ -271,6 +276,7 @@ impl Scope {
             Scope::Palette => "Palette (Ctrl-P)",
             Scope::Groups => "Groups (Ctrl-G)",
             Scope::Window => "Time window (w)",
+            Scope::Help => "Help (?)",
         }
     }
 }

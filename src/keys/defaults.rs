@@ -590,6 +590,8 @@ pub const DEFAULTS: &[Binding] = &[
         "clear the input",
     ),
     bind(Action::Quit, Scope::Window, &[Key::ctrl('c')], "quit"),
+    // The help overlay (src/app/mod.rs): other keys are the screen's.
+    bind(Action::Quit, Scope::Help, &[Key::ctrl('c')], "quit"),
     // Copy, console URL, export (src/app/share.rs).
     bind(
         Action::Copy,

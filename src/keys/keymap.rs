@@ -369,6 +369,7 @@ mod tests {
                 "quit",
             ],
         ),
+        ("help", &["quit"]),
     ];
 
     #[derive(Deserialize)]

@@ -12,8 +12,9 @@
 //!   checked; the app handles keys with it and the help overlay draws it;
 //! - [`names`]: [`Key`], and key names as written (`ctrl-p`) and shown (`Ctrl-P`).
 //!
-//! Ctrl-C is an ordinary binding: `quit` in `[keys.global]` for the screens, and in every
-//! input's own scope (prompt, find, palette, groups, window), whose other keys type text.
+//! Ctrl-C is an ordinary binding: `quit` in `[keys.global]` for the screens, in every input's
+//! own scope (prompt, find, palette, groups, window), whose other keys type text, and in the
+//! help's (whose other keys are the screen's: motions scroll it, `q`, `?` and Esc close it).
 //!
 //! This module does not know the config file: [`Keymap::from_overrides`] takes the `[keys]`
 //! tables as data, and the config (which uses [`names`]) adds the file to its messages.

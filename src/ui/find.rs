@@ -29,13 +29,13 @@ pub fn line(t: &Styles, v: &TraceView, f: &FindState) -> Line<'static> {
     let count = count_label(f, selected);
     let mut spans = vec![Span::styled(" / ", Style::new().fg(t.accent()))];
     if f.editing {
-        spans.push(Span::raw(f.input.clone()));
+        spans.push(Span::raw(f.input.text().to_owned()));
         spans.push(Span::styled("▏", Style::new().fg(t.accent())));
     } else {
-        spans.push(Span::styled(f.input.clone(), t.heading()));
+        spans.push(Span::styled(f.input.text().to_owned(), t.heading()));
     }
     spans.push(Span::raw("  "));
-    let count_style = if f.hits.is_empty() && !f.input.trim().is_empty() {
+    let count_style = if f.hits.is_empty() && !f.input.text().trim().is_empty() {
         Style::new().fg(t.fault())
     } else {
         Style::new().fg(t.accent())

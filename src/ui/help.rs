@@ -28,8 +28,8 @@ pub fn lines(t: &Styles, keymap: &Keymap) -> Vec<Line<'static>> {
     out
 }
 
-/// Draws the overlay centred on `area`.
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the overlay centred on `area`, scrolled by `scroll` lines.
+pub fn draw(frame: &mut Frame, app: &App, scroll: u16, area: Rect) {
     let t = &theme::of(app);
     let text = lines(t, &app.keymap);
     let w = area.width.min(64);
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(text)
             .block(t.bordered().title(" Help "))
-            .scroll((app.help_scroll, 0)),
+            .scroll((scroll, 0)),
         r,
     );
 }

@@ -22,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::layout::screen;
+use crate::app::overlay::Overlay;
 use crate::app::{App, LoadState, Mode};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -40,24 +41,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let (Some(v), Mode::Trace) = (&app.view, app.mode) {
         find::draw(frame, t, v, s.status);
     }
-    if let (Some(p), Mode::List) = (&app.prompt, app.mode) {
-        prompt::draw(frame, t, p, s.body);
+    // The overlays, bottom first (the top one is the one taking the keys); the toasts go over
+    // all of them but the help.
+    let mut toasts = false;
+    for o in app.overlays.iter() {
+        if matches!(o, Overlay::Help { .. }) && !toasts {
+            toast::draw(frame, app, s.body);
+            toasts = true;
+        }
+        match o {
+            Overlay::Help { scroll } => help::draw(frame, app, *scroll, area),
+            Overlay::Diagnostics => live::draw_diagnostics(frame, app, s.body),
+            // A prompt belongs to the list (it stays hidden if a fetched trace opened meanwhile).
+            Overlay::Prompt(p) if app.mode == Mode::List => prompt::draw(frame, t, p, s.body),
+            Overlay::Prompt(_) => {}
+            Overlay::Window(input) => live::draw_window_input(frame, t, input.text(), s.body),
+            Overlay::Groups(g) => groups::draw(frame, app, g, area),
+            Overlay::Palette(p) => palette::draw(frame, t, p, area),
+        }
     }
-    if let Some(input) = &app.window_input {
-        live::draw_window_input(frame, t, input, s.body);
-    }
-    if app.diagnostics {
-        live::draw_diagnostics(frame, app, s.body);
-    }
-    if let Some(g) = &app.groups_view {
-        groups::draw(frame, app, g, area);
-    }
-    if let Some(p) = &app.palette {
-        palette::draw(frame, t, p, area);
-    }
-    toast::draw(frame, app, s.body);
-    if app.help {
-        help::draw(frame, app, area);
+    if !toasts {
+        toast::draw(frame, app, s.body);
     }
 }
 

@@ -74,7 +74,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, p: &Palette, area: Rect) {
     let mut lines = vec![
         Line::from(vec![
             Span::styled("> ", Style::new().fg(t.accent())),
-            Span::raw(p.input.clone()),
+            Span::raw(p.input.text().to_owned()),
             Span::styled("▏", Style::new().fg(t.accent())),
         ]),
         Line::styled("─".repeat(width), t.dim()),

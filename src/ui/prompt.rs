@@ -69,10 +69,11 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
     frame.render_widget(Clear, area);
     // Scroll horizontally so the cursor stays visible.
     let width = usize::from(area.width.saturating_sub(3)).max(1);
-    let col = prompt.input[..prompt.cursor].chars().count();
+    let input = prompt.input.text();
+    let col = prompt.input.before_cursor().chars().count();
     let skip = col.saturating_sub(width.saturating_sub(1));
-    let shown: String = prompt.input.chars().skip(skip).collect();
-    let skip_bytes = prompt.input.len() - shown.len();
+    let shown: String = input.chars().skip(skip).collect();
+    let skip_bytes = input.len() - shown.len();
     let mut input_line = vec![Span::styled("/ ", Style::new().fg(t.accent()))];
     input_line.extend(highlighted(t, &shown));
     let second = match &prompt.error {
@@ -88,9 +89,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
                 .get(start..end)
                 .map_or(1, |s| s.chars().count().max(1));
             // At the very end the expression is most likely still being typed: yellow, not red.
-            let colour = if e.span.start >= prompt.input.trim_end().len()
-                || e.span.end >= prompt.input.len()
-            {
+            let colour = if e.span.start >= input.trim_end().len() || e.span.end >= input.len() {
                 t.accent()
             } else {
                 t.fault()
@@ -101,7 +100,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
                 Span::styled(format!(" {e}"), Style::new().fg(colour)),
             ])
         }
-        None if prompt.input.trim().is_empty() => Line::styled(
+        None if input.trim().is_empty() => Line::styled(
             "  X-Ray filter expression, e.g. service(\"payments\") { fault }  ·  Enter apply (empty clears) · Esc cancel · Tab complete · ↑↓ history",
             t.dim(),
         ),
