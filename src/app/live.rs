@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use crate::keys::Action;
 use crate::model::Trace;
@@ -289,10 +289,8 @@ impl App {
             Some(Action::PromptApply) => return self.set_window(input.text()),
             Some(a) if input.apply(a) => {}
             _ => {
-                if let KeyCode::Char(c) = key.code {
-                    if !key.modifiers.contains(KeyModifiers::CONTROL) {
-                        input.insert(c);
-                    }
+                if let Some(c) = super::input::typed_char(key) {
+                    input.insert(c);
                 }
             }
         }
