@@ -12,7 +12,7 @@ use super::{bar, centered_message, spinner};
 use crate::app::list::SortColumn;
 use crate::app::{App, LoadState};
 use crate::model::TraceSummary;
-use crate::model::format::{Flags, url_path};
+use crate::model::format::{Flag, Flags, url_path};
 use crate::model::time::{format_clock, format_duration, format_utc};
 
 /// Draws the header line and the table.
@@ -196,18 +196,20 @@ fn header_line(app: &App) -> Line<'static> {
 }
 
 fn flag_spans(t: &Styles, s: &TraceSummary) -> Line<'static> {
-    let flags = Flags::of(s).to_string();
-    let colors = [t.fault(), t.error(), t.throttle(), t.accent()];
     Line::from(
-        flags
-            .chars()
-            .zip(colors)
-            .map(|(c, col)| {
-                if c == '-' {
-                    Span::styled("·", t.dim())
-                } else {
-                    Span::styled(c.to_string(), Style::new().fg(col))
+        Flags::of(s)
+            .iter()
+            .map(|(flag, on)| {
+                if !on {
+                    return Span::styled("·", t.dim());
                 }
+                let colour = match flag {
+                    Flag::Fault => t.fault(),
+                    Flag::Error => t.error(),
+                    Flag::Throttle => t.throttle(),
+                    Flag::Partial => t.accent(),
+                };
+                Span::styled(flag.letter().to_string(), Style::new().fg(colour))
             })
             .collect::<Vec<_>>(),
     )
