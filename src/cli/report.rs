@@ -111,13 +111,10 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
 fn status_text(trace: &Trace, row: &waterfall::Row) -> String {
     let doc = &trace.nodes[row.node].doc;
     let code = doc.http_status().map(|c| c.to_string()).unwrap_or_default();
-    let glyph = match row.status {
-        waterfall::Status::Fault => "F",
-        waterfall::Status::Throttle => "T",
-        waterfall::Status::Error => "E",
-        waterfall::Status::Ok => "",
-    };
-    format!("{code} {glyph}").trim().to_owned()
+    match row.status.letter() {
+        Some(glyph) => format!("{code} {glyph}").trim().to_owned(),
+        None => code,
+    }
 }
 
 /// What a row is, after its name: the service type for segments, the call for subsegments.

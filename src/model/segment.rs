@@ -216,6 +216,18 @@ pub enum Outcome {
     Fault,
 }
 
+impl Outcome {
+    /// The letter screens and reports mark it with: `F`ault, `T`hrottle, `E`rror; none for ok.
+    pub const fn letter(self) -> Option<char> {
+        match self {
+            Outcome::Ok => None,
+            Outcome::Error => Some('E'),
+            Outcome::Throttle => Some('T'),
+            Outcome::Fault => Some('F'),
+        }
+    }
+}
+
 /// An annotation value: X-Ray accepts strings, numbers and booleans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged, expecting = "a string, number or boolean annotation value")]

@@ -13,7 +13,7 @@ use super::{bar, details};
 use crate::app::App;
 use crate::app::layout::trace_split;
 use crate::app::trace_view::TraceView;
-use crate::engine::waterfall::{self, Row, Status};
+use crate::engine::waterfall::{self, Row};
 use crate::model::time::{format_duration, format_utc};
 
 /// Draws the header, the waterfall and the details pane.
@@ -180,12 +180,7 @@ fn row_line(
         .map(format_duration)
         .unwrap_or_else(|| "…".into());
     let code = doc.http_status().map(|c| c.to_string()).unwrap_or_default();
-    let glyph = match row.status {
-        Status::Fault => "F",
-        Status::Throttle => "T",
-        Status::Error => "E",
-        Status::Ok => " ",
-    };
+    let glyph = row.status.letter().unwrap_or(' ').to_string();
     let st = status_color.map_or(Style::new(), |c| Style::new().fg(c));
     let (start, end, open) = bar_cells(row, span, cols.bar);
     let bar_color = status_color.unwrap_or_else(|| t.service(&row.service));
@@ -211,7 +206,7 @@ fn row_line(
         Span::raw(" "),
         Span::raw(format!("{dur:>DUR_W$} ")),
         Span::styled(format!("{code:<CODE_W$} "), st),
-        Span::styled(glyph.to_owned(), st.add_modifier(Modifier::BOLD)),
+        Span::styled(glyph, st.add_modifier(Modifier::BOLD)),
         Span::raw(" ".repeat(1 + start)),
         Span::styled(bar, Style::new().fg(bar_color)),
         Span::raw(" ".repeat(cols.bar.saturating_sub(end))),
