@@ -9,7 +9,6 @@
 use ratatui::layout::Rect;
 
 use super::list::scroll_offset;
-use super::overlay::Overlay;
 use super::palette::group_filter;
 use super::{App, Cmd, Mode};
 use crate::keys::Action;
@@ -50,7 +49,7 @@ pub fn rows(size: Rect, groups: usize) -> usize {
 impl App {
     /// Opens the groups list.
     pub(super) fn open_groups(&mut self) {
-        self.overlays.push(Overlay::Groups(GroupsView::default()));
+        self.overlays.push(GroupsView::default());
     }
 
     /// Where a group comes from, for the list: the loaded data or the config.
@@ -73,7 +72,7 @@ impl App {
             Some(Action::Down) => g.selected = (g.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Open) => {
                 let Some(name) = self.groups.get(g.selected).map(|x| x.group_name.clone()) else {
-                    self.overlays.push(Overlay::Groups(g));
+                    self.overlays.push(g);
                     return Vec::new();
                 };
                 return match self.apply_filter(&group_filter(&name)) {
@@ -86,7 +85,7 @@ impl App {
                     }
                     Err(e) => {
                         self.message = Some(format!("group {name}: {e}"));
-                        self.overlays.push(Overlay::Groups(g));
+                        self.overlays.push(g);
                         Vec::new()
                     }
                 };
@@ -94,7 +93,7 @@ impl App {
             _ => {}
         }
         g.offset = scroll_offset(g.offset, g.selected, rows, n);
-        self.overlays.push(Overlay::Groups(g));
+        self.overlays.push(g);
         Vec::new()
     }
 }

@@ -59,6 +59,20 @@ impl Overlay {
     }
 }
 
+/// The palette opens as an overlay.
+impl From<Palette> for Overlay {
+    fn from(p: Palette) -> Self {
+        Overlay::Palette(p)
+    }
+}
+
+/// The groups list opens as an overlay.
+impl From<GroupsView> for Overlay {
+    fn from(g: GroupsView) -> Self {
+        Overlay::Groups(g)
+    }
+}
+
 /// The overlays open over the screen, bottom first; the top one takes the keys.
 #[derive(Debug, Clone, Default)]
 pub struct Overlays {
@@ -87,7 +101,8 @@ impl Overlays {
     }
 
     /// Opens an overlay on top (one of its kind already open is closed first).
-    pub fn push(&mut self, overlay: Overlay) {
+    pub fn push(&mut self, overlay: impl Into<Overlay>) {
+        let overlay = overlay.into();
         let kind = discriminant(&overlay);
         self.stack.retain(|o| discriminant(o) != kind);
         self.stack.push(overlay);

@@ -19,7 +19,6 @@ use ratatui::layout::Rect;
 
 use super::input::{TextInput, typed_char};
 use super::list::{QuickFilter, SortColumn, scroll_offset};
-use super::overlay::Overlay;
 use super::{App, Cmd, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
@@ -404,7 +403,7 @@ impl App {
             offset: 0,
         };
         p.rank();
-        self.overlays.push(Overlay::Palette(p));
+        self.overlays.push(p);
     }
 
     /// A key while the palette is open, with its action in the palette's scope: a binding,
@@ -422,7 +421,7 @@ impl App {
                 return match p.current().map(|e| e.run.clone()) {
                     Some(run) => self.run_entry(run),
                     None => {
-                        self.overlays.push(Overlay::Palette(p));
+                        self.overlays.push(p);
                         Vec::new()
                     }
                 };
@@ -440,7 +439,7 @@ impl App {
                 }
             }
         }
-        self.overlays.push(Overlay::Palette(p));
+        self.overlays.push(p);
         Vec::new()
     }
 
