@@ -655,6 +655,15 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
     // A finished trace is cached on disk: another fetcher, whose service is unreachable,
     // still opens it, equal to what the service gave.
     assert!(cache.join(format!("{}.json", want[0])).is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("cached").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&cache.join(format!("{}.json", want[0]))), 0o600);
+        assert_eq!(mode(&cache), 0o700);
+    }
     let dead = XRay::from_client(
         aws_sdk_xray::Client::from_conf(
             aws_sdk_xray::Config::builder()

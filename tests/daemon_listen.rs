@@ -104,6 +104,16 @@ fn receives_saves_and_reassembles() {
     }
 
     let saved = std::fs::read_to_string(&save).expect("saved file");
+    // The capture holds request data: only its owner may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&save)
+            .expect("saved file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     assert_eq!(saved.lines().count(), 4, "{saved}");
     for line in saved.lines() {
         let _: serde_json::Value = serde_json::from_str(line).expect("one JSON document a line");

@@ -973,6 +973,16 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
     let dir = temp_dir("export-list");
     let path = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     assert_eq!(path, dir.join(&export.file_name));
+    // Exports hold request data: only their owner may read them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .expect("export")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let data = app.data.clone().expect("data");
     let want: Vec<&str> = rows
         .iter()

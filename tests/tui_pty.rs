@@ -37,6 +37,14 @@ fn demo_session_finds_a_fault_and_quits_cleanly() {
         text[leave..].contains("\u{1b}[?25h") || text[..leave].rfind("\u{1b}[?25h").is_some(),
         "cursor shown again"
     );
+    // The log may hold request data (filter expressions, trace IDs): only its owner reads it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
+        let log = std::fs::metadata(data.join("xray-tui.log")).expect("the session logged");
+        assert_eq!(log.permissions().mode() & 0o777, 0o600);
+    }
 }
 
 #[test]

@@ -201,9 +201,7 @@ fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
         } else {
             dir.join(format!("{stem}-{n}{ext}"))
         };
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
+        match crate::paths::private(OpenOptions::new().write(true).create_new(true))
             .open(&candidate)
         {
             Ok(mut f) => {

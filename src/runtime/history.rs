@@ -23,11 +23,40 @@ pub fn load_history() -> Vec<String> {
 /// Writes the filter history (best effort).
 pub fn save_history(history: &[String]) {
     if let Some(p) = history_path() {
-        if let Some(dir) = p.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let mut text = history.join("\n");
-        text.push('\n');
-        let _ = std::fs::write(p, text);
+        let _ = write_history(&p, history);
+    }
+}
+
+/// Writes `history` to `path`, one expression a line, as a private file (0600) in a private
+/// directory (0700): the expressions name services, users and URLs.
+pub fn write_history(path: &std::path::Path, history: &[String]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        crate::paths::create_private_dir(dir)?;
+    }
+    let mut text = history.join("\n");
+    text.push('\n');
+    crate::paths::write_private(path, text.as_bytes())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_history_is_private() {
+        let dir = std::env::temp_dir().join(format!("xray-tui-history-{}", std::process::id()));
+        let path = dir.join("data/filter-history");
+        write_history(&path, &["fault".to_owned(), "service(\"a\")".to_owned()]).expect("write");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("exists").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.join("data")), 0o700);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "fault\nservice(\"a\")\n"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

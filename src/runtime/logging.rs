@@ -43,16 +43,16 @@ pub fn filter_from(value: Option<&str>) -> (Targets, Option<String>) {
 pub fn init() -> Option<PathBuf> {
     let path = crate::paths::log_path()?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).ok()?;
+        crate::paths::create_private_dir(dir).ok()?;
     }
     if std::fs::metadata(&path).is_ok_and(|m| m.len() > ROTATE_BYTES) {
         let _ = std::fs::rename(&path, path.with_extension("log.1"));
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
+    let file = crate::paths::private(OpenOptions::new().create(true).append(true))
         .open(&path)
         .ok()?;
+    // A log from an older version may be world-readable.
+    let _ = crate::paths::restrict(&file);
     let (filter, complaint) = filter_from(std::env::var("XRAY_TUI_LOG").ok().as_deref());
     let layer = tracing_subscriber::fmt::layer()
         .with_ansi(false)

@@ -137,10 +137,10 @@ fn write_cached(dir: &Path, trace: &Trace) {
     else {
         return;
     };
-    let _ = std::fs::create_dir_all(dir);
+    let _ = crate::paths::create_private_dir(dir);
     // Write then rename, so a reader never sees half a file.
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+    if crate::paths::write_private(&tmp, &json).is_ok() && std::fs::rename(&tmp, &path).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }

@@ -14,9 +14,7 @@ pub struct Saver {
 impl Saver {
     /// Opens (creating or appending to) `path`.
     pub fn open(path: &Path) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let file = crate::paths::private(OpenOptions::new().create(true).append(true))
             .open(path)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Ok(Self {
