@@ -3,7 +3,9 @@
 //!
 //! The level comes from `XRAY_TUI_LOG` (`info` by default; `debug`, `off`, or per-target
 //! directives such as `xray_tui=debug,aws_config=warn`). A log over [`ROTATE_BYTES`] is moved
-//! to `xray-tui.log.1` at start, so the file cannot grow without end.
+//! to `xray-tui.log.1` at start, so the file cannot grow without end. The AWS SDK's crates stay
+//! at `info` unless named, and every line goes through [`redact`]: credentials never reach
+//! the file, whatever a dependency logs.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -20,10 +22,31 @@ use crate::source::Loaded;
 /// A log larger than this at start is moved aside (one old file is kept).
 pub const ROTATE_BYTES: u64 = 5 * 1024 * 1024;
 
+/// The AWS SDK and HTTP crates: at `debug` and `trace` they log requests, signing steps and
+/// credential lookups, so they stay at `info` unless `XRAY_TUI_LOG` names them.
+const SDK_TARGETS: &[&str] = &[
+    "aws_config",
+    "aws_credential_types",
+    "aws_runtime",
+    "aws_sdk_xray",
+    "aws_sigv4",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tokio",
+];
+
 /// The filter `XRAY_TUI_LOG` gives, and a complaint when it could not be read (`info` then).
+/// A bare level (`debug`) applies to xray-tui itself; the SDK's crates stay at `info` (or the
+/// level asked for, if lower) unless named (`aws_smithy_runtime=debug`).
 pub fn filter_from(value: Option<&str>) -> (Targets, Option<String>) {
     let default = || Targets::new().with_default(tracing::Level::INFO);
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    let (targets, complaint) = match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => (default(), None),
         Some(v) => match v.parse::<Targets>() {
             Ok(t) => (t, None),
@@ -34,6 +57,99 @@ pub fn filter_from(value: Option<&str>) -> (Targets, Option<String>) {
                 )),
             ),
         },
+    };
+    let named: Vec<String> = targets.iter().map(|(t, _)| t.to_owned()).collect();
+    let cap = targets
+        .default_level()
+        .unwrap_or(LevelFilter::OFF)
+        .min(LevelFilter::INFO);
+    let targets = SDK_TARGETS
+        .iter()
+        .filter(|sdk| !named.iter().any(|n| sdk.starts_with(n.as_str())))
+        .fold(targets, |t, sdk| t.with_target(*sdk, cap));
+    (targets, complaint)
+}
+
+/// Hides secrets in a log line: AWS access key IDs, SigV4 signatures and credential scopes,
+/// session tokens and secret keys, whatever crate logged them.
+pub fn redact(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while !rest.is_empty() {
+        // Access key IDs: AKIA/ASIA and 16 upper-case letters or digits.
+        let key_at = ["AKIA", "ASIA"]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .filter(|&i| {
+                let id = &rest.as_bytes()[i..];
+                id.len() >= 20
+                    && id[4..20]
+                        .iter()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            })
+            .min();
+        // Values after these markers, up to a separator.
+        let marker_at = SECRET_MARKERS
+            .iter()
+            .filter_map(|m| find_ignore_case(rest, m).map(|i| (i, m.len())))
+            .min();
+        match (key_at, marker_at) {
+            (Some(k), m) if m.is_none_or(|(i, _)| k < i) => {
+                out.push_str(&rest[..k]);
+                out.push_str("AKIA****************");
+                rest = &rest[k + 20..];
+            }
+            (_, Some((i, len))) => {
+                out.push_str(&rest[..i + len]);
+                out.push_str("<redacted>");
+                let tail = &rest[i + len..];
+                let end = tail
+                    .find(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '\'' | '&' | ';'))
+                    .unwrap_or(tail.len());
+                rest = &tail[end..];
+            }
+            _ => {
+                out.push_str(rest);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// What precedes a secret value in headers, query strings, config dumps and SDK debug output.
+const SECRET_MARKERS: &[&str] = &[
+    "Signature=",
+    "X-Amz-Signature=",
+    "x-amz-security-token: ",
+    "x-amz-security-token=",
+    "X-Amz-Security-Token=",
+    "aws_secret_access_key=",
+    "aws_secret_access_key = ",
+    "aws_session_token=",
+    "aws_session_token = ",
+    "secret_access_key: \"",
+    "session_token: Some(\"",
+];
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// The log file behind [`redact`]: each event is written whole (the fmt layer writes one event
+/// per call), with its secrets hidden.
+struct Redacting(std::fs::File);
+
+impl std::io::Write for Redacting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -56,7 +172,7 @@ pub fn init() -> Option<PathBuf> {
     let (filter, complaint) = filter_from(std::env::var("XRAY_TUI_LOG").ok().as_deref());
     let layer = tracing_subscriber::fmt::layer()
         .with_ansi(false)
-        .with_writer(Mutex::new(file));
+        .with_writer(Mutex::new(Redacting(file)));
     tracing_subscriber::registry()
         .with(layer)
         .with(filter)
@@ -105,6 +221,38 @@ impl LoadLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sdk_stays_at_info_unless_named() {
+        use tracing::Level;
+        let (t, _) = filter_from(Some("debug"));
+        assert!(t.would_enable("xray_tui::runtime", &Level::DEBUG));
+        assert!(!t.would_enable("aws_sigv4::http_request", &Level::DEBUG));
+        assert!(!t.would_enable("aws_smithy_runtime::client", &Level::TRACE));
+        assert!(t.would_enable("aws_config::profile", &Level::INFO));
+        let (t, _) = filter_from(Some("warn"));
+        assert!(!t.would_enable("aws_config", &Level::INFO));
+        let (t, _) = filter_from(Some("xray_tui=trace,aws_smithy_runtime=debug"));
+        assert!(t.would_enable("aws_smithy_runtime::client", &Level::DEBUG));
+        assert!(!t.would_enable("aws_sigv4", &Level::DEBUG));
+    }
+
+    #[test]
+    fn credentials_never_reach_the_log() {
+        let line = "DEBUG aws_sigv4: authorization=AWS4-HMAC-SHA256 \
+            Credential=AKIAIOSFODNN7EXAMPLE/20261125/us-east-1/xray/aws4_request, \
+            SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7 \
+            x-amz-security-token: IQoJb3JpZ2luX2VjEXAMPLETOKEN== key ASIAXYZ0123456789ABC";
+        let r = redact(line);
+        assert!(!r.contains("AKIAIOSFODNN7EXAMPLE"), "{r}");
+        assert!(!r.contains("5d672d79c15b"), "{r}");
+        assert!(!r.contains("IQoJb3JpZ2luX2Vj"), "{r}");
+        assert!(!r.contains("ASIAXYZ0123456789ABC"), "{r}");
+        assert!(r.contains("SignedHeaders=host;x-amz-date"), "{r}");
+        assert!(r.starts_with("DEBUG aws_sigv4: authorization=AWS4-HMAC-SHA256"));
+        let plain = "INFO xray_tui: load finished traces=387 ASIA is a continent";
+        assert_eq!(redact(plain), plain);
+    }
 
     #[test]
     fn the_level_comes_from_xray_tui_log() {
