@@ -103,6 +103,14 @@ pub struct LocalGroup {
     pub filter: String,
 }
 
+/// Where a config stops being UTF-8: `line L, column C: ...` (the column counts characters).
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> String {
+    let good = String::from_utf8_lossy(&bytes[..valid_up_to.min(bytes.len())]);
+    let line = good.matches('\n').count() + 1;
+    let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}: the file is not UTF-8 text (TOML must be UTF-8)")
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -171,9 +179,13 @@ impl Config {
                 None => return Config::parse(DEFAULT, Path::new("(default config)")),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
+            path: path.clone(),
+            message: not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()),
         })?;
         Config::parse(&text, &path)
     }
@@ -231,6 +243,16 @@ pub fn default_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_that_is_not_utf8_says_where() {
+        let bytes = b"[filters]\nslow = \"\xff\xfe\"\n";
+        let e = String::from_utf8(bytes.to_vec()).expect_err("not UTF-8");
+        assert_eq!(
+            not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()),
+            "line 2, column 9: the file is not UTF-8 text (TOML must be UTF-8)"
+        );
+    }
 
     #[test]
     fn the_default_config_is_valid() {

@@ -31,10 +31,15 @@ pub struct Segment {
     /// `1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx`; present on documents sent on their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
-    /// Epoch seconds.
+    /// Epoch seconds (years 1970-9999).
+    #[serde(with = "super::time::seconds")]
     pub start_time: f64,
     /// Epoch seconds; absent while in progress.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::time::opt_seconds"
+    )]
     pub end_time: Option<f64>,
     /// `true` while the work has not finished; replaced later by the completed document.
     #[serde(default, skip_serializing_if = "Option::is_none")]

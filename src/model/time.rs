@@ -71,17 +71,72 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
+/// The latest instant a timestamp may name: the end of year 9999 (epoch seconds).
+pub const MAX_EPOCH: f64 = 253_402_300_800.0;
+
+/// Whether `t` names an instant in the years 1970 to 9999, the ones X-Ray data can hold.
+pub fn in_range(t: f64) -> bool {
+    t.is_finite() && (0.0..MAX_EPOCH).contains(&t)
+}
+
+/// Checks a timestamp read from input: a number outside the years 1970-9999 (`1e308`,
+/// negative, a value in milliseconds by mistake beyond 9999) is an error that says so.
+pub fn checked<E: serde::de::Error>(t: f64) -> Result<f64, E> {
+    if in_range(t) {
+        Ok(t)
+    } else {
+        // Huge values in scientific notation: a warning is no place for 300 digits.
+        let shown = if t.is_finite() && t.abs() < 1e15 {
+            t.to_string()
+        } else {
+            format!("{t:e}")
+        };
+        Err(E::custom(format!(
+            "timestamp {shown} is outside the years 1970-9999 (epoch seconds expected)"
+        )))
+    }
+}
+
+/// serde helpers for a document's epoch-seconds field: a number in the years 1970-9999.
+pub mod seconds {
+    use super::*;
+    /// Reads epoch seconds and checks the range.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        checked(f64::deserialize(d)?)
+    }
+    /// Writes epoch seconds.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(*v)
+    }
+}
+
+/// serde helpers for an optional epoch-seconds field of a document.
+pub mod opt_seconds {
+    use super::*;
+    /// Reads epoch seconds (null or absent: `None`) and checks the range.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Option::<f64>::deserialize(d)?.map(checked).transpose()
+    }
+    /// Writes epoch seconds.
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_f64(*v),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// serde helpers for a required timestamp field.
 pub mod epoch {
     use super::*;
     /// Reads a number or an ISO-8601 string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         let v = Value::deserialize(d)?;
-        from_json(&v).ok_or_else(|| {
+        checked(from_json(&v).ok_or_else(|| {
             D::Error::custom(format!(
                 "expected a timestamp (epoch seconds or ISO-8601), found {v}"
             ))
-        })
+        })?)
     }
     /// Writes epoch seconds.
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -96,11 +151,12 @@ pub mod opt_epoch {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         match Option::<Value>::deserialize(d)? {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => from_json(&v).map(Some).ok_or_else(|| {
+            Some(v) => checked(from_json(&v).ok_or_else(|| {
                 D::Error::custom(format!(
                     "expected a timestamp (epoch seconds or ISO-8601), found {v}"
                 ))
-            }),
+            })?)
+            .map(Some),
         }
     }
     /// Writes epoch seconds.
@@ -133,6 +189,36 @@ mod tests {
         assert_eq!(format_duration(0.25), "250ms");
         assert_eq!(format_duration(1.523), "1.52s");
         assert_eq!(format_duration(123.0), "2m03s");
+    }
+
+    #[test]
+    fn timestamps_outside_1970_to_9999_are_refused_with_a_short_message() {
+        let bad = |t: f64| {
+            checked::<serde_json::Error>(t)
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            bad(1e308),
+            "timestamp 1e308 is outside the years 1970-9999 (epoch seconds expected)"
+        );
+        assert!(bad(-1.0).starts_with("timestamp -1 is outside"));
+        assert!(bad(f64::NAN).contains("NaN"));
+        // The first instant of year 10000 is out.
+        assert!(checked::<serde_json::Error>(MAX_EPOCH).is_err());
+        assert_eq!(
+            checked::<serde_json::Error>(1_795_510_800.5).ok(),
+            Some(1_795_510_800.5)
+        );
+        assert_eq!(checked::<serde_json::Error>(0.0).ok(), Some(0.0));
+        // In a document: a located warning, the rest of the input still loads.
+        let doc = r#"{"id":"a","name":"n","start_time":1e308,"end_time":2}"#;
+        let e = serde_json::from_str::<crate::model::Segment>(doc).expect_err("refused");
+        assert!(
+            e.to_string()
+                .contains("1e308 is outside the years 1970-9999"),
+            "{e}"
+        );
     }
 
     #[test]

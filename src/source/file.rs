@@ -72,14 +72,15 @@ impl fmt::Display for Format {
 }
 
 /// Reads one input (a path, or "-" for stdin) and calls `sink` for each Event as it goes.
-/// Returns Err only when the input cannot be opened/read at all (io error: message names the path).
+/// Returns Err only when the input cannot be opened/read at all (the message starts with the
+/// path, or `standard input`).
 pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
     let bytes = if path == "-" {
         let mut buf = Vec::new();
         io::stdin()
             .lock()
             .read_to_end(&mut buf)
-            .map_err(|e| io::Error::new(e.kind(), format!("-: cannot read standard input: {e}")))?;
+            .map_err(|e| io::Error::new(e.kind(), format!("standard input: {e}")))?;
         buf
     } else {
         std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?

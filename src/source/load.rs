@@ -67,7 +67,8 @@ pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
     let mut unreadable = Vec::new();
     for path in &files.paths {
         if let Err(e) = file::load_path(path, &mut |e| collector.push(e)) {
-            writeln!(warn, "error: cannot read {path}: {e}")?;
+            // The error names the path already.
+            writeln!(warn, "error: cannot read {e}")?;
             unreadable.push(path.clone());
         }
     }
@@ -139,6 +140,9 @@ mod tests {
         )
         .expect_err("nothing loads");
         assert!(err.to_string().contains("/nonexistent/x.json"));
-        assert!(String::from_utf8_lossy(&warn).contains("cannot read /nonexistent/x.json"));
+        let warn = String::from_utf8_lossy(&warn);
+        assert!(warn.contains("cannot read /nonexistent/x.json: "), "{warn}");
+        // The path is said once.
+        assert_eq!(warn.matches("/nonexistent/x.json").count(), 1, "{warn}");
     }
 }
