@@ -1,7 +1,7 @@
 //! The scale generator: realistic X-Ray data of any size, the same bytes for the same seed.
 //!
 //! Why: the data core has to be measured on data shaped like a production account (issue #13,
-//! "Measure it"), at sizes nobody wants to commit (1M traces is ~2.5 GB). The bundled demo
+//! "Measure it"), at sizes nobody wants to commit (1M traces is ~2.7 GB). The bundled demo
 //! (`tests/support/demo.rs`) is hand-scripted and small; this one is statistical and streams, so
 //! it writes a million traces in well under a minute on the 2-core box without holding them.
 //!
@@ -16,9 +16,9 @@
 //! pointers, a payment provider outage propagated to the gateway), errors (404, 400, 402, 409),
 //! throttles (gateway 429, DynamoDB `ProvisionedThroughputExceededException`), exceptions with
 //! stacks under `cause`, annotations, metadata, users and HTTP request/response on segments.
-//! Traces have 1 to ~10 documents and nest up to 10 entities deep; one trace in
-//! `in_progress_every` (1000 by default) is still running when the capture ends
-//! (`in_progress: true`, no `end_time`).
+//! Traces have 1 to ~10 documents and nest up to depth 10 (the gateway down to a DynamoDB call
+//! of the SQS consumer); one trace in `in_progress_every` (1000 by default) is still running
+//! when the capture ends (`in_progress: true`, no `end_time`). About 2.7 KB of NDJSON a trace.
 //!
 //! Determinism: a hand-written PRNG (splitmix64), distributions from basic IEEE arithmetic only
 //! (no platform `exp`/`ln`), times kept as integer microseconds. Documents are written in the
