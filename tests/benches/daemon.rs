@@ -8,7 +8,11 @@
 //! `--seconds S` (per run, default 2), `--sizes 1024,8192`, `--rates 50000,100000,200000,0`
 //! (0 = unpaced), `--with-app` (also the full path while the app is open: the pump's
 //! snapshots go through the real `App::update` and its screen is drawn, as when
-//! `xray-tui listen` runs in a terminal). Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
+//! `xray-tui listen` runs in a terminal), `--padded` (every mode: the document used before
+//! issue #13, padded to the size with one long string, which serde skips at memchr speed; by
+//! default each datagram is a realistic segment from the scale generator `tests/benches/gen.rs`,
+//! at most the size: about 20 subsegments in 8 KB, no padding, and rows show its actual size).
+//! Results and how to read them: `docs/benchmarks.md`, "Daemon ingest".
 
 use std::net::UdpSocket;
 use std::sync::Arc;
@@ -19,10 +23,21 @@ use xray_tui::model::trace::NodeKind;
 use xray_tui::source::daemon::stats::kernel_rcvbuf_errors;
 use xray_tui::source::daemon::{Daemon, DaemonAddress, DaemonOptions};
 
+#[path = "gen.rs"]
+#[allow(dead_code)]
+mod scale_gen;
+
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
 
-/// A datagram of exactly `size` bytes whose trace ID digits start at the returned offset.
+/// Datagrams are the scale generator's realistic segments (not `--padded`).
+static REALISTIC: AtomicBool = AtomicBool::new(true);
+
+/// A datagram whose trace ID digits start at the returned offset: the generator's realistic
+/// segment of at most `size` bytes, or with `--padded` exactly `size` bytes, padded.
 fn template(size: usize) -> (Vec<u8>, usize) {
+    if REALISTIC.load(Ordering::Relaxed) {
+        return scale_gen::datagram(scale_gen::DEFAULT_SEED, size);
+    }
     let head = format!(
         "{HEADER}{{\"trace_id\":\"1-5f84c7a1-000000000000000000000000\",\"id\":\"70de5b6f19ff9a0a\",\
          \"name\":\"orders-api\",\"start_time\":1700000000.123,\"end_time\":1700000000.456,\
@@ -135,6 +150,7 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     sock.connect(daemon.udp_addr())?;
     let (mut d, at) = template(size);
+    let size = d.len();
     let count = if rate == 0 {
         // Unpaced: as many as the sender manages in the time.
         u64::MAX
@@ -231,6 +247,7 @@ fn micro(size: usize, n: u64, per_trace: u64) {
     use xray_tui::source::daemon::datagram::check_datagram;
     use xray_tui::source::daemon::{LiveStore, parse_datagram};
     let (mut d, at) = template(size);
+    let size = d.len();
     let mut dgs = Vec::new();
     for i in 0..n {
         set_id(&mut d, at, i / per_trace);
@@ -376,6 +393,7 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    REALISTIC.store(!args.iter().any(|a| a == "--padded"), Ordering::Relaxed);
     if args.iter().any(|a| a == "--micro") {
         micro(1024, 100_000, 1);
         micro(8192, 50_000, 1);
