@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // `xray-tui query | head` closes the pipe early: not an error.
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // The app gave the terminal back and stopped its source; a shell says the rest.
+        Err(e @ Failure::Signal(_)) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1)),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))

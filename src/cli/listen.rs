@@ -18,15 +18,17 @@ use crate::source::daemon::datagram::shorten;
 use crate::source::daemon::stats::kernel_rcvbuf_errors;
 
 /// `listen` on a terminal: the daemon with the app on top, in follow mode. Stops the daemon
-/// (flushing `--save`) on the way out and prints its final counters.
+/// (flushing `--save`) on the way out, also when a signal ends the app, and prints its final
+/// counters.
 pub fn interactive(cli: &Cli, args: &ListenArgs) -> Result<(), Failure> {
     let config = super::config(cli)?;
     let launch = Launch::new(Options::Daemon(options::daemon(args)?));
     let ended = crate::runtime::run(launch, config)?;
-    if let Some(words) = ended {
-        eprintln!("{words}");
+    if let Some(words) = ended.said {
+        // Not `eprintln!`: after a SIGHUP the terminal may be gone, and that must not panic.
+        let _ = writeln!(std::io::stderr(), "{words}");
     }
-    Ok(())
+    super::ended_by(ended.signal)
 }
 
 /// Runs the daemon until Ctrl-C or SIGTERM.

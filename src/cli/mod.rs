@@ -32,6 +32,10 @@ pub enum Failure {
     /// Output could not be written.
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// The app was ended by this signal (SIGTERM, ...) after giving the terminal back: exit
+    /// 128 + it, saying nothing more.
+    #[error("ended by signal {0}")]
+    Signal(i32),
 }
 
 impl Failure {
@@ -40,6 +44,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => 2,
             Failure::Runtime(_) | Failure::Io(_) => 1,
+            Failure::Signal(n) => 128 + n,
         }
     }
 }
@@ -91,5 +96,10 @@ fn interactive(cli: &Cli) -> Result<(), Failure> {
     if let Err(e) = &result {
         tracing::error!("{e}");
     }
-    result.map(|_| ())
+    ended_by(result?.signal)
+}
+
+/// The app's end as an exit status: a signal that ended it is a [`Failure::Signal`].
+fn ended_by(signal: Option<i32>) -> Result<(), Failure> {
+    signal.map_or(Ok(()), |n| Err(Failure::Signal(n)))
 }

@@ -8,10 +8,16 @@
 //! [`Cmd`]s, and draws once if anything changed. It knows no source's internals: a
 //! [`Cmd::Source`] request goes to the [`source::Handle`], an [`Update`] comes back as
 //! [`Event::Source`].
+//!
+//! Signals (see [`signals`]) are noted by a thread of their own and acted on here: one that
+//! ends the app gives the terminal back, stops the source and is reported in [`Ended`], so
+//! the process can exit with 128 + its number; SIGTSTP and SIGCONT stop and resume the app like
+//! Ctrl-Z.
 
 pub mod effects;
 pub mod history;
 pub mod logging;
+pub mod signals;
 pub mod terminal;
 
 use std::io;
@@ -74,17 +80,29 @@ pub enum Error {
     Source(String),
 }
 
-/// Runs the app over `launch`'s source until the user quits. The source starts before the
-/// terminal is taken (so a failure to start is a plain error) and stops after it is given
-/// back; what it says when it stops (the daemon's final counters) is returned.
-pub fn run(launch: Launch, config: Config) -> Result<Option<String>, Error> {
+/// How the app ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ended {
+    /// What the source said when it stopped (the daemon's final counters).
+    pub said: Option<String>,
+    /// The signal that ended the app (SIGTERM, SIGHUP, SIGQUIT, SIGINT), if one did; the
+    /// process should exit with 128 + it.
+    pub signal: Option<i32>,
+}
+
+/// Runs the app over `launch`'s source until the user quits or a signal ends it. The source
+/// starts before the terminal is taken (so a failure to start is a plain error) and stops after
+/// it is given back; what it says when it stops (the daemon's final counters) is returned with
+/// the signal, if any.
+pub fn run(launch: Launch, config: Config) -> Result<Ended, Error> {
+    let watch = signals::Watch::start()?;
     let (tx, rx) = mpsc::channel();
     let sink_tx = tx.clone();
     let sink: source::Sink = Arc::new(move |u| {
         let _ = sink_tx.send(Event::Source(u));
     });
     let handle = source::start(launch.source, sink).map_err(|e| Error::Source(e.0))?;
-    let result = (|| -> Result<(), Error> {
+    let result = (|| -> Result<Option<i32>, Error> {
         terminal::install_panic_hook();
         let mut term = terminal::setup()?;
         let _guard = Guard;
@@ -101,26 +119,61 @@ pub fn run(launch: Launch, config: Config) -> Result<Option<String>, Error> {
         tracing::info!(source = %app.source_label, "started the interactive app");
         spawn_input(tx.clone());
         let first = app.start_load();
-        run_loop(&mut term, &mut app, &handle, &tx, &rx, first)?;
-        Ok(())
+        let ended = run_loop(&mut term, &mut app, &handle, &watch, &tx, &rx, first);
+        if !matches!(ended, Ok(None)) {
+            // Leaving on a signal or an error, the terminal may be gone (SIGHUP): ratatui's
+            // drop would fail to show the cursor and say so with `eprintln!`, which panics on a
+            // dead terminal. The guard puts the terminal back instead; the process is ending.
+            std::mem::forget(term);
+        }
+        Ok(ended?)
     })();
-    let ended = handle.stop();
-    result.map(|()| ended)
+    let said = handle.stop();
+    // One that came while the source stopped counts too; so does one that came as the terminal
+    // went away (SIGHUP) and made drawing fail.
+    match (result, watch.ending()) {
+        (Ok(signal), ending) => Ok(Ended {
+            said,
+            signal: signal.or(ending),
+        }),
+        (Err(e), Some(signal)) => {
+            tracing::info!("{e} (ending on signal {signal})");
+            Ok(Ended {
+                said,
+                signal: Some(signal),
+            })
+        }
+        (Err(e), None) => Err(e),
+    }
 }
 
+/// The event loop; returns when the app quits (`None`) or a signal ends it (`Some(signal)`).
 fn run_loop(
     term: &mut Term,
     app: &mut App,
     source: &source::Handle,
+    watch: &signals::Watch,
     tx: &Sender<Event>,
     rx: &Receiver<Event>,
     mut cmds: Vec<Cmd>,
-) -> io::Result<()> {
+) -> io::Result<Option<i32>> {
     let mut loads = logging::LoadLog::default();
     loop {
+        if let Some(signal) = watch.ending() {
+            tracing::info!(signal, "ending on a signal");
+            return Ok(Some(signal));
+        }
+        // SIGTSTP from outside: the Ctrl-Z path.
+        if watch.take_stop() {
+            cmds.push(Cmd::Suspend);
+        }
+        if watch.take_resumed() {
+            terminal::resume()?;
+            redraw_all(term, app)?;
+        }
         for cmd in cmds.drain(..) {
             match cmd {
-                Cmd::Quit => return Ok(()),
+                Cmd::Quit => return Ok(None),
                 Cmd::Source(request) => {
                     if let Request::Load { generation } = &request {
                         loads.started(*generation);
@@ -129,11 +182,7 @@ fn run_loop(
                 }
                 Cmd::Suspend => {
                     terminal::suspend()?;
-                    // A fresh terminal has empty buffers, so the next draw repaints every cell.
-                    // (`Terminal::clear` would query the cursor position, which the input
-                    // thread's pending read would swallow.)
-                    *term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-                    app.dirty = true;
+                    redraw_all(term, app)?;
                 }
                 // Off the UI thread; a failure to save is not worth interrupting anyone for.
                 Cmd::SaveHistory(h) => {
@@ -150,7 +199,7 @@ fn run_loop(
         let first = match rx.recv_timeout(TICK) {
             Ok(e) => e,
             Err(RecvTimeoutError::Timeout) => Event::Tick,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(None),
         };
         let mut events = vec![first];
         events.extend(rx.try_iter());
@@ -161,6 +210,14 @@ fn run_loop(
             cmds.extend(app.update(e));
         }
     }
+}
+
+/// Makes the next draw repaint every cell: a fresh terminal has empty buffers. (`Terminal::clear`
+/// would query the cursor position, which the input thread's pending read would swallow.)
+fn redraw_all(term: &mut Term, app: &mut App) -> io::Result<()> {
+    *term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    app.dirty = true;
+    Ok(())
 }
 
 /// Reads terminal input on its own thread; ends when the loop is gone.

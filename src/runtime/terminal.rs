@@ -1,5 +1,6 @@
 //! The terminal: raw mode, the alternate screen and mouse reports on the way in; everything put
-//! back on every way out (return, error, panic, suspend).
+//! back on every way out (return, error, panic, suspend, a signal; see
+//! [`signals`](super::signals)).
 
 use std::io::{self, Stdout};
 
@@ -54,12 +55,12 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Ctrl-Z: give the terminal back, stop until `fg`, then take it again.
-#[cfg(unix)]
-pub fn suspend() -> io::Result<()> {
-    restore();
-    // Stops the process the way the shell's Ctrl-Z would; returns once the shell resumes us.
-    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+/// Takes the terminal again after the process was stopped: raw mode (set afresh, since a shell
+/// may have put its own modes back while we were stopped), the alternate screen cleared, mouse
+/// reports. The caller redraws every cell.
+pub fn resume() -> io::Result<()> {
+    // `enable_raw_mode` does nothing while crossterm believes raw mode is on.
+    let _ = disable_raw_mode();
     enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -70,8 +71,37 @@ pub fn suspend() -> io::Result<()> {
     Ok(())
 }
 
+/// Ctrl-Z or SIGTSTP: give the terminal back, stop until `fg`, then take it again. Without a
+/// shell with job control to resume us (see [`job_control`]) this does nothing, as the kernel
+/// would do with a SIGTSTP.
+#[cfg(unix)]
+pub fn suspend() -> io::Result<()> {
+    if !job_control() {
+        return Ok(());
+    }
+    restore();
+    // The app catches SIGTSTP, so raising it would only come back to us: this stops the process
+    // with SIGSTOP, the default action of SIGTSTP; it returns once the shell resumes us.
+    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
+    resume()
+}
+
 /// Suspending is a Unix job-control feature; elsewhere Ctrl-Z does nothing.
 #[cfg(not(unix))]
 pub fn suspend() -> io::Result<()> {
     Ok(())
+}
+
+/// Whether a stopped app can be resumed by a shell: not when its process group is the session
+/// leader's (`xterm -e xray-tui`, or a shell without job control), where nothing would ever
+/// send SIGCONT; the kernel discards a terminal's SIGTSTP to such a group for the same reason.
+#[cfg(target_os = "linux")]
+pub fn job_control() -> bool {
+    nix::unistd::getsid(None).is_ok_and(|session| session != nix::unistd::getpgrp())
+}
+
+/// Whether a stopped app can be resumed by a shell: assumed so where it cannot be asked.
+#[cfg(not(target_os = "linux"))]
+pub fn job_control() -> bool {
+    true
 }

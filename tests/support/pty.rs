@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 /// The binary running in a pseudo-terminal.
 pub struct Session {
@@ -14,6 +14,8 @@ pub struct Session {
     pub screen: Arc<Mutex<vt100::Parser>>,
     pub raw: Arc<Mutex<Vec<u8>>>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// The terminal's controlling side, open for the session's length.
+    pub master: Box<dyn MasterPty + Send>,
 }
 
 impl Session {
@@ -24,6 +26,12 @@ impl Session {
 
     /// Starts the binary with `args` and extra environment variables.
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Session {
+        Self::start_program(env!("CARGO_BIN_EXE_xray-tui"), args, env)
+    }
+
+    /// Starts `program` (the binary, or a shell that runs it) with `args` and extra
+    /// environment variables.
+    pub fn start_program(program: &str, args: &[&str], env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 40,
@@ -32,7 +40,7 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_xray-tui"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
@@ -66,14 +74,88 @@ impl Session {
                 }
             }
         });
-        // Keep the master alive for the session's length.
-        std::mem::forget(pty.master);
         Session {
             writer,
             screen,
             raw,
             child,
+            master: pty.master,
         }
+    }
+
+    /// The process ID of the program started.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("a process id")
+    }
+
+    /// Sends `signal` (`TERM`, `HUP`, ...) to process `pid` with kill(1).
+    pub fn kill(pid: u32, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success(), "kill -{signal} {pid}: {status}");
+    }
+
+    /// The state letter of process `pid` (`R`, `S`, `T` for stopped, ...), from `/proc`.
+    pub fn process_state(pid: u32) -> Option<char> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ...`: the name may hold spaces and parentheses.
+        let after = &stat[stat.rfind(')')? + 1..];
+        after.trim_start().chars().next()
+    }
+
+    /// Waits until process `pid` is in state `state` (up to 20 s).
+    pub fn wait_state(&self, pid: u32, state: char) {
+        self.wait_until(&format!("process {pid} in state {state}"), || {
+            Self::process_state(pid) == Some(state)
+        });
+    }
+
+    /// Polls `ready` until it holds (up to 20 s, for slow CI machines).
+    pub fn wait_until(&self, what: &str, mut ready: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if ready() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "waited for {what} in vain; the screen shows:\n{}",
+            self.contents()
+        );
+    }
+
+    /// The terminal's settings as `stty -a` prints them (`-icanon` in raw mode).
+    pub fn stty(&self) -> String {
+        let tty = self.master.tty_name().expect("the terminal's name");
+        let out = std::process::Command::new("stty")
+            .arg("-F")
+            .arg(&tty)
+            .arg("-a")
+            .output()
+            .expect("stty runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The foreground process group of the terminal: a job a shell started runs as its leader.
+    pub fn foreground(&self) -> Option<u32> {
+        self.master
+            .process_group_leader()
+            .and_then(|p| u32::try_from(p).ok())
+    }
+
+    /// How many bytes the program has written so far.
+    pub fn written(&self) -> usize {
+        self.raw.lock().expect("raw").len()
+    }
+
+    /// What the program wrote from byte `from` on, as text.
+    pub fn written_since(&self, from: usize) -> String {
+        let raw = self.raw.lock().expect("raw");
+        String::from_utf8_lossy(&raw[from.min(raw.len())..]).into_owned()
     }
 
     pub fn contents(&self) -> String {
