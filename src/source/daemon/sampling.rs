@@ -6,7 +6,7 @@
 //! A tiny HTTP/1.1 server on std threads (one per connection, keep-alive) is enough for a
 //! handful of SDK pollers; no web framework needed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -77,6 +77,7 @@ impl SamplingRules {
         })
     }
 
+    #[cfg(test)]
     fn rule(&self, name: &str) -> Option<&Value> {
         self.records
             .iter()
@@ -92,18 +93,98 @@ impl SamplingRules {
     }
 }
 
+/// Clients counted per rule and per window of 15 s (more still get answers, and share the
+/// reservoir as if there were this many): bounds the memory a flood of client IDs can take.
+pub const MAX_CLIENTS_PER_RULE: usize = 16 * 1024;
+
+/// A client shares a rule's reservoir from its report for at least this long and at most twice
+/// this long (SDKs report every [`QUOTA_TTL`] seconds).
+const CLIENT_WINDOW: Duration = Duration::from_secs(3 * QUOTA_TTL / 2);
+
+/// What `SamplingTargets` needs of a rule, looked up by name once per document.
+#[derive(Debug)]
+struct RuleTarget {
+    fixed_rate: Value,
+    reservoir: u64,
+}
+
+/// The clients that reported for one rule recently, in two generations of [`CLIENT_WINDOW`]:
+/// counting is O(1), noting a report O(1), and forgetting old clients is dropping a whole
+/// generation (after the lock is released), never a scan per request.
+#[derive(Debug, Default)]
+struct Reporters {
+    current: HashSet<Box<str>>,
+    previous: HashSet<Box<str>>,
+    /// Clients in both generations.
+    both: usize,
+    /// When `current` began.
+    since: Option<Instant>,
+}
+
+impl Reporters {
+    /// Starts a new generation if `current` is a window old; returns the sets to drop.
+    fn age(&mut self, now: Instant, dropped: &mut Vec<HashSet<Box<str>>>) {
+        let since = *self.since.get_or_insert(now);
+        let age = now.saturating_duration_since(since);
+        if age < CLIENT_WINDOW {
+            return;
+        }
+        let current = std::mem::take(&mut self.current);
+        let previous = if age < 2 * CLIENT_WINDOW {
+            std::mem::replace(&mut self.previous, current)
+        } else {
+            dropped.push(current);
+            std::mem::take(&mut self.previous)
+        };
+        dropped.push(previous);
+        self.both = 0;
+        self.since = Some(now);
+    }
+
+    /// Notes a report from `client`.
+    fn note(&mut self, client: &str) {
+        if self.current.contains(client) || self.current.len() >= MAX_CLIENTS_PER_RULE {
+            return;
+        }
+        if self.previous.contains(client) {
+            self.both += 1;
+        }
+        self.current.insert(client.into());
+    }
+
+    /// Clients sharing the rule now (at least 1).
+    fn count(&self) -> u64 {
+        (self.current.len() + self.previous.len() - self.both).max(1) as u64
+    }
+}
+
 /// Shared state: the rules and which clients reported recently (to split reservoirs).
 #[derive(Debug)]
 pub struct Sampler {
     rules: SamplingRules,
-    clients: Mutex<HashMap<(String, String), Instant>>,
+    targets: HashMap<String, RuleTarget>,
+    clients: Mutex<HashMap<String, Reporters>>,
 }
 
 impl Sampler {
     /// A sampler serving `rules`.
     pub fn new(rules: SamplingRules) -> Self {
+        let mut targets = HashMap::new();
+        for r in rules.records.iter().filter_map(|r| r.get("SamplingRule")) {
+            let Some(name) = r.get("RuleName").and_then(Value::as_str) else {
+                continue;
+            };
+            // The first rule of a name wins, as `SamplingRules::rule` finds it.
+            targets
+                .entry(name.to_owned())
+                .or_insert_with(|| RuleTarget {
+                    fixed_rate: r.get("FixedRate").cloned().unwrap_or(json!(0.0)),
+                    reservoir: r.get("ReservoirSize").and_then(Value::as_u64).unwrap_or(0),
+                });
+        }
         Self {
             rules,
+            targets,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -113,7 +194,11 @@ impl Sampler {
         json!({ "SamplingRuleRecords": self.rules.records })
     }
 
-    /// The response to `POST /SamplingTargets` for a request body.
+    /// The response to `POST /SamplingTargets` for a request body: a rule's reservoir is split
+    /// between the clients that reported for it recently.
+    ///
+    /// Linear in the documents: the lock is held once, to note each document's client under its
+    /// rule and read each rule's client count; the answer is built after it is released.
     pub fn sampling_targets(&self, body: &Value) -> Value {
         let now = Instant::now();
         let epoch = SystemTime::now()
@@ -122,46 +207,59 @@ impl Sampler {
         let docs = body
             .get("SamplingStatisticsDocuments")
             .and_then(Value::as_array)
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let field = |d: &'_ Value, k: &str| -> String {
+            d.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let reports: Vec<(String, String)> = docs
+            .iter()
+            .map(|d| (field(d, "RuleName"), field(d, "ClientID")))
+            .collect();
+        // Clients per known rule, after this request's reports are noted.
+        let mut sharing: HashMap<&str, u64> = HashMap::new();
+        let mut dropped = Vec::new();
+        {
+            let mut clients = match self.clients.lock() {
+                Ok(c) => c,
+                Err(p) => p.into_inner(),
+            };
+            for (name, client) in &reports {
+                if !self.targets.contains_key(name) {
+                    continue;
+                }
+                let r = match clients.get_mut(name.as_str()) {
+                    Some(r) => r,
+                    None => clients.entry(name.clone()).or_default(),
+                };
+                if !sharing.contains_key(name.as_str()) {
+                    r.age(now, &mut dropped);
+                    sharing.insert(name.as_str(), 0);
+                }
+                r.note(client);
+            }
+            for (name, n) in &mut sharing {
+                *n = clients.get(*name).map_or(1, Reporters::count);
+            }
+        }
+        drop(dropped);
         let mut targets = Vec::new();
         let mut unprocessed = Vec::new();
-        let mut clients = match self.clients.lock() {
-            Ok(c) => c,
-            Err(p) => p.into_inner(),
-        };
-        clients.retain(|_, seen| now.duration_since(*seen) < Duration::from_secs(3 * QUOTA_TTL));
-        for d in &docs {
-            let name = d
-                .get("RuleName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let client = d
-                .get("ClientID")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            clients.insert((name.to_owned(), client.to_owned()), now);
-        }
-        for d in &docs {
-            let name = d
-                .get("RuleName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let Some(rule) = self.rules.rule(name) else {
+        for (name, _) in &reports {
+            let Some(rule) = self.targets.get(name) else {
                 unprocessed.push(json!({
                     "RuleName": name, "ErrorCode": "400", "Message": "unknown rule"
                 }));
                 continue;
             };
-            let reservoir = rule
-                .get("ReservoirSize")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let sharing = clients.keys().filter(|(r, _)| r == name).count().max(1) as u64;
+            let sharing = sharing.get(name.as_str()).copied().unwrap_or(1);
             targets.push(json!({
                 "RuleName": name,
-                "FixedRate": rule.get("FixedRate").cloned().unwrap_or(json!(0.0)),
-                "ReservoirQuota": reservoir.div_ceil(sharing),
+                "FixedRate": rule.fixed_rate,
+                "ReservoirQuota": rule.reservoir.div_ceil(sharing),
                 "ReservoirQuotaTTL": epoch + QUOTA_TTL,
                 "Interval": QUOTA_TTL,
             }));
@@ -336,5 +434,127 @@ mod tests {
         assert!(r.rule("base-scorekeep").is_some());
         assert!(r.last_modification() > 1.5e9);
         assert!(SamplingRules::from_json("{}").is_err());
+    }
+
+    /// Rules with the given reservoir sizes, named `r0`, `r1`...
+    fn rules(reservoirs: &[u64]) -> SamplingRules {
+        let records: Vec<Value> = reservoirs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({"SamplingRule": {
+                    "RuleName": format!("r{i}"), "FixedRate": 0.1, "ReservoirSize": r, "Priority": i
+                }})
+            })
+            .collect();
+        SamplingRules::from_json(&json!({ "SamplingRuleRecords": records }).to_string())
+            .expect("rules")
+    }
+
+    fn report(rule: &str, clients: impl IntoIterator<Item = String>) -> Value {
+        let docs: Vec<Value> = clients
+            .into_iter()
+            .map(|c| json!({"RuleName": rule, "ClientID": c, "Timestamp": 1, "RequestCount": 1, "SampledCount": 0, "BorrowCount": 0}))
+            .collect();
+        json!({ "SamplingStatisticsDocuments": docs })
+    }
+
+    fn sharing(s: &Sampler, rule: &str) -> u64 {
+        s.clients
+            .lock()
+            .expect("lock")
+            .get(rule)
+            .map_or(1, Reporters::count)
+    }
+
+    /// Item 8 of issue 14: 8,000 new clients in one report are answered in one call, each
+    /// with its share of the reservoir, and the counts stay right across reports.
+    #[test]
+    fn thousands_of_clients_in_one_report() {
+        let s = Sampler::new(rules(&[16_000]));
+        let v = s.sampling_targets(&report("r0", (0..8000).map(|i| format!("c{i:05}"))));
+        let docs = v["SamplingTargetDocuments"].as_array().expect("targets");
+        assert_eq!(docs.len(), 8000);
+        assert!(
+            docs.iter()
+                .all(|d| d["ReservoirQuota"] == 2 && d["RuleName"] == "r0")
+        );
+        assert_eq!(sharing(&s, "r0"), 8000);
+        // The same clients again: still 8,000; 8,000 more: 16,000.
+        s.sampling_targets(&report("r0", (0..8000).map(|i| format!("c{i:05}"))));
+        assert_eq!(sharing(&s, "r0"), 8000);
+        let v = s.sampling_targets(&report("r0", (8000..16000).map(|i| format!("c{i:05}"))));
+        assert_eq!(v["SamplingTargetDocuments"][0]["ReservoirQuota"], 1);
+        assert_eq!(sharing(&s, "r0"), 16000);
+        // Unknown rules are answered as unprocessed and not remembered.
+        let v = s.sampling_targets(&report("nope", (0..10).map(|i| format!("c{i}"))));
+        assert_eq!(
+            v["UnprocessedStatistics"].as_array().map(Vec::len),
+            Some(10)
+        );
+        assert!(s.clients.lock().expect("lock").get("nope").is_none());
+    }
+
+    #[test]
+    fn clients_are_forgotten_after_one_to_two_windows() {
+        let t0 = Instant::now();
+        let mut r = Reporters::default();
+        let mut dropped = Vec::new();
+        r.age(t0, &mut dropped);
+        r.note("a");
+        r.note("b");
+        assert_eq!(r.count(), 2);
+        // Next window: a and b still count; a reports again, c is new.
+        r.age(t0 + CLIENT_WINDOW, &mut dropped);
+        r.note("a");
+        r.note("c");
+        assert_eq!(r.count(), 3);
+        // The window after: b has not reported for a whole window and is forgotten.
+        r.age(t0 + 2 * CLIENT_WINDOW, &mut dropped);
+        assert_eq!(r.count(), 2);
+        // Silence for two windows: everyone is forgotten.
+        r.age(t0 + 5 * CLIENT_WINDOW, &mut dropped);
+        assert_eq!((r.count(), r.current.len(), r.previous.len()), (1, 0, 0));
+        // The cap: more clients are answered but not counted.
+        for i in 0..MAX_CLIENTS_PER_RULE + 10 {
+            r.note(&i.to_string());
+        }
+        assert_eq!(r.count(), MAX_CLIENTS_PER_RULE as u64);
+    }
+
+    proptest::proptest! {
+        /// Within one window, a rule's reservoir is shared by exactly the distinct clients
+        /// that reported for it, whatever the order and grouping of the reports.
+        #[test]
+        fn sharing_counts_distinct_clients(
+            reports in proptest::collection::vec(
+                proptest::collection::vec((0usize..3, 0u8..40), 0..30), 1..8)
+        ) {
+            let s = Sampler::new(rules(&[1_000_000, 7, 0]));
+            let mut seen: [HashSet<u8>; 3] = Default::default();
+            for req in &reports {
+                let docs: Vec<Value> = req
+                    .iter()
+                    .map(|(r, c)| json!({"RuleName": format!("r{r}"), "ClientID": format!("{c}")}))
+                    .collect();
+                for (r, c) in req {
+                    seen[*r].insert(*c);
+                }
+                let v = s.sampling_targets(&json!({ "SamplingStatisticsDocuments": docs }));
+                let targets = v["SamplingTargetDocuments"].as_array().expect("targets");
+                proptest::prop_assert_eq!(targets.len(), req.len());
+                for (t, (r, _)) in targets.iter().zip(req) {
+                    let n = seen[*r].len() as u64;
+                    let reservoir = [1_000_000u64, 7, 0][*r];
+                    proptest::prop_assert_eq!(&t["ReservoirQuota"], &json!(reservoir.div_ceil(n)));
+                }
+                for (r, clients) in seen.iter().enumerate() {
+                    proptest::prop_assert_eq!(
+                        sharing(&s, &format!("r{r}")),
+                        (clients.len() as u64).max(1)
+                    );
+                }
+            }
+        }
     }
 }
