@@ -3,21 +3,48 @@
 //! signs and proxies them to X-Ray). xray-tui answers them itself from a local rule set, so
 //! SDKs sample as they would in AWS and log no errors, with no AWS account.
 //!
-//! A tiny HTTP/1.1 server on std threads (one per connection, keep-alive) is enough for a
-//! handful of SDK pollers; no web framework needed.
+//! ## Why it is built this way
+//!
+//! The endpoint may face a network (`--bind 0.0.0.0:2000` for containers), and it shares the
+//! process with the UDP receive and parser threads, whose datagrams are lost for good if they
+//! are kept waiting. A hand-written parser with a thread per connection let one client buffer
+//! an endless request line (400 MB sent, 775 MB resident), open threads without limit, or hold
+//! a connection forever. So:
+//!
+//! - HTTP/1.1 is hyper's (keep-alive kept: the Python SDK reuses its connection), served on a
+//!   **current-thread tokio runtime on one thread of its own** (`xray-sampling`): however many
+//!   connections, one thread, and the UDP threads are never touched;
+//! - every input is bounded: a request head (line and headers) of at most [`MAX_HEAD_BYTES`]
+//!   (431 past it), a body of at most [`MAX_BODY_BYTES`] (413), a head within
+//!   [`HEADER_TIMEOUT`] of the connection opening or of the previous answer (so idle keep-alive
+//!   connections and slowloris heads are closed), a body within [`BODY_TIMEOUT`] (408);
+//! - at most [`MAX_CONNECTIONS`] connections are held. At the cap a new connection takes the
+//!   place of the oldest one that is not being answered (an idle or slow client: a well-behaved
+//!   SDK reconnects), so idle connections cannot lock SDKs out; if every held connection is
+//!   being answered, the new one gets a 503 and is closed;
+//! - `SamplingTargets` costs O(documents) and holds its lock only to note which clients
+//!   reported ([`Sampler::sampling_targets`]).
+//!
+//! Refused requests and connections are counted (`sampling-refused` in the status line).
 
-use std::collections::{HashMap, HashSet};
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
 
 use super::stats::Stats;
-
 /// How long a reservoir quota lasts, and how often SDKs should report (seconds).
 const QUOTA_TTL: u64 = 10;
 
@@ -92,6 +119,28 @@ impl SamplingRules {
             .fold(0.0, f64::max)
     }
 }
+
+/// The longest request head (request line and headers) read, in bytes: past it the request is
+/// answered 431 and the connection closed. SDK requests have heads of a few hundred bytes.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// The largest request body read, in bytes: past it the request is answered 413 and the
+/// connection closed (a `Content-Length` above it is refused before a byte of the body is
+/// read). A `SamplingTargets` report of a few thousand rules and clients fits.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request head must arrive within this of the connection opening, or of the previous answer
+/// on a kept-alive connection; else the connection is closed. So this is also how long an idle
+/// keep-alive connection is kept (SDKs poll every 10 s and reconnect).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A request body must arrive within this of its head; else the request is answered 408 and
+/// the connection closed.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections held at once. At the cap a new connection replaces the oldest one that is not
+/// being answered; if all are being answered it gets a 503 and is closed.
+pub const MAX_CONNECTIONS: usize = 512;
 
 /// Clients counted per rule and per window of 15 s (more still get answers, and share the
 /// reservoir as if there were this many): bounds the memory a flood of client IDs can take.
@@ -294,101 +343,257 @@ impl Sampler {
     }
 }
 
-/// Starts the sampling server on a bound listener; stops when `stop` is set.
-pub(crate) fn serve(
-    listener: TcpListener,
-    sampler: Arc<Sampler>,
-    stats: Arc<Stats>,
-    stop: Arc<AtomicBool>,
-) -> io::Result<JoinHandle<()>> {
-    listener.set_nonblocking(true)?;
-    std::thread::Builder::new()
-        .name("xray-sampling".into())
-        .spawn(move || {
-            while !stop.load(Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => {
-                        let (sampler, stats, stop) = (sampler.clone(), stats.clone(), stop.clone());
-                        let _ = std::thread::Builder::new()
-                            .name("xray-sampling-conn".into())
-                            .spawn(move || {
-                                let _ = connection(conn, &sampler, &stats, &stop);
-                            });
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        })
+/// The sampling HTTP server: one thread running a current-thread tokio runtime. Stopped by
+/// [`Server::stop`] (or by dropping it, without waiting).
+#[derive(Debug)]
+pub(crate) struct Server {
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
-/// Serves requests on one connection until it closes, times out, or the daemon stops.
-fn connection(
-    conn: TcpStream,
-    sampler: &Sampler,
-    stats: &Stats,
-    stop: &AtomicBool,
-) -> io::Result<()> {
-    conn.set_nonblocking(false)?;
-    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut out = conn.try_clone()?;
-    let mut reader = BufReader::new(conn);
-    while !stop.load(Relaxed) {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_owned();
-        let path = parts.next().unwrap_or_default().to_owned();
-        let http10 = parts.next() == Some("HTTP/1.0");
-        let mut length = 0usize;
-        let mut close = http10;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 {
-                return Ok(());
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-                if k == "content-length" {
-                    length = v.parse().unwrap_or(0);
-                } else if k == "connection" {
-                    close = v.eq_ignore_ascii_case("close");
-                }
-            }
-        }
-        if length > 1024 * 1024 {
-            return Ok(());
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let (status, value) = sampler.handle(&method, &path, &body);
-        stats.sampling_requests.fetch_add(1, Relaxed);
-        let text = value.to_string();
-        let reason = match status {
-            200 => "OK",
-            400 => "Bad Request",
-            _ => "Not Found",
+impl Server {
+    /// Serves `sampler` on a bound listener.
+    pub(crate) fn start(
+        listener: std::net::TcpListener,
+        sampler: Arc<Sampler>,
+        stats: Arc<Stats>,
+    ) -> io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let listener = {
+            let _in = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
         };
-        write!(
-            out,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n{text}",
-            text.len(),
-            if close { "Connection: close\r\n" } else { "" }
-        )?;
-        out.flush()?;
-        if close {
-            return Ok(());
+        let (shutdown, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("xray-sampling".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        // Sent, or the `Server` dropped.
+                        _ = stopped => {}
+                        () = accept(listener, sampler, stats) => {}
+                    }
+                });
+                // Dropping the runtime drops every connection task: their sockets close now.
+                drop(runtime);
+            })?;
+        Ok(Server {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops serving, closes every connection and waits for the thread.
+    pub(crate) fn stop(mut self) {
+        self.shutdown.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
-    Ok(())
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Dropping the sender stops the server; `stop` also waits for it.
+        self.shutdown.take();
+    }
+}
+
+/// One held connection: whether a request on it is being answered, and how to close it.
+#[derive(Debug)]
+struct Slot {
+    busy: Arc<AtomicBool>,
+    close: Arc<Notify>,
+}
+
+/// The connections held, oldest first (by number).
+#[derive(Debug, Default)]
+struct Slots {
+    next: AtomicU64,
+    open: Mutex<BTreeMap<u64, Slot>>,
+}
+
+impl Slots {
+    /// A place for a new connection: `(number, busy, close)`, or `None` if [`MAX_CONNECTIONS`]
+    /// are held and all are being answered. At the cap, the oldest connection not being
+    /// answered is told to close and its place taken.
+    fn admit(&self, stats: &Stats) -> Option<(u64, Arc<AtomicBool>, Arc<Notify>)> {
+        let mut open = match self.open.lock() {
+            Ok(o) => o,
+            Err(p) => p.into_inner(),
+        };
+        if open.len() >= MAX_CONNECTIONS {
+            let idle = open
+                .iter()
+                .find(|(_, s)| !s.busy.load(Relaxed))
+                .map(|(&n, _)| n)?;
+            if let Some(s) = open.remove(&idle) {
+                s.close.notify_one();
+                stats.sampling_refused.fetch_add(1, Relaxed);
+            }
+        }
+        let n = self.next.fetch_add(1, Relaxed);
+        let slot = Slot {
+            busy: Arc::new(AtomicBool::new(false)),
+            close: Arc::new(Notify::new()),
+        };
+        let handles = (n, slot.busy.clone(), slot.close.clone());
+        open.insert(n, slot);
+        Some(handles)
+    }
+
+    /// Connection `n` has closed.
+    fn release(&self, n: u64) {
+        match self.open.lock() {
+            Ok(mut o) => o.remove(&n),
+            Err(p) => p.into_inner().remove(&n),
+        };
+    }
+}
+
+/// Marks a connection busy while a request on it is answered (also if the answer is dropped).
+struct Busy(Arc<AtomicBool>);
+
+impl Busy {
+    fn new(flag: &Arc<AtomicBool>) -> Busy {
+        flag.store(true, Relaxed);
+        Busy(flag.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(false, Relaxed);
+    }
+}
+
+/// The accept loop: a task per admitted connection, on this one thread.
+async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats: Arc<Stats>) {
+    let slots = Arc::new(Slots::default());
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // e.g. out of file descriptors: let connections close, then try again.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some((n, busy, close)) = slots.admit(&stats) else {
+            stats.sampling_refused.fetch_add(1, Relaxed);
+            // Best effort and never waiting: the socket's buffer is empty, so this fits.
+            let _ = stream.try_write(&refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many connections",
+            ));
+            continue;
+        };
+        let (sampler, stats, slots) = (sampler.clone(), stats.clone(), slots.clone());
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let service = {
+                let stats = stats.clone();
+                hyper::service::service_fn(move |req| {
+                    let busy = Busy::new(&busy);
+                    let (sampler, stats) = (sampler.clone(), stats.clone());
+                    async move {
+                        let answer = answer(req, &sampler, &stats).await;
+                        drop(busy);
+                        Ok::<_, Infallible>(answer)
+                    }
+                })
+            };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                r = conn => {
+                    // hyper answered a bad or oversized head itself (400, 431).
+                    if r.is_err_and(|e| e.is_parse()) {
+                        stats.sampling_refused.fetch_add(1, Relaxed);
+                    }
+                }
+                () = close.notified() => {}
+            }
+            slots.release(n);
+        });
+    }
+}
+
+/// Reads one request's body within the limits and answers it.
+async fn answer(req: Request<Incoming>, sampler: &Sampler, stats: &Stats) -> Response<Full<Bytes>> {
+    let refuse = |status: StatusCode, why: &str| {
+        stats.sampling_refused.fetch_add(1, Relaxed);
+        let mut r = json_response(status, &error_body(status, why));
+        r.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    if req.body().size_hint().lower() > MAX_BODY_BYTES as u64 {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+    }
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let limited = Limited::new(req.into_body(), MAX_BODY_BYTES).collect();
+    let body = match tokio::time::timeout(BODY_TIMEOUT, limited).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+        }
+        Ok(Err(_)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            );
+        }
+        Err(_) => {
+            return refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body came too slowly",
+            );
+        }
+    };
+    let (status, value) = sampler.handle(&method, &path, &body);
+    stats.sampling_requests.fetch_add(1, Relaxed);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, &value)
+}
+
+const TOO_LARGE: &str = "request bodies are limited to 1 MiB";
+
+/// An error's JSON, in the shape of the service's errors.
+fn error_body(status: StatusCode, why: &str) -> Value {
+    json!({
+        "__type": status.canonical_reason().unwrap_or("Error").replace(' ', ""),
+        "message": why,
+    })
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(value.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A whole HTTP/1.1 answer that closes the connection, for a connection hyper never sees.
+fn refusal(status: StatusCode, why: &str) -> Vec<u8> {
+    let body = error_body(status, why).to_string();
+    format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        status.as_str(),
+        status.canonical_reason().unwrap_or_default(),
+        body.len()
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
