@@ -68,6 +68,9 @@ pub struct DaemonStats {
     pub save_errors: u64,
     /// Sampling requests answered.
     pub sampling_requests: u64,
+    /// Sampling requests and connections refused for a limit (too large, too slow, too many
+    /// connections) or a malformed request head.
+    pub sampling_refused: u64,
     /// Socket read errors.
     pub recv_errors: u64,
     /// Documents uploaded by `--forward`.
@@ -140,6 +143,9 @@ impl fmt::Display for DaemonStats {
         }
         if self.sampling_requests > 0 {
             write!(f, " sampling {}", self.sampling_requests)?;
+        }
+        if self.sampling_refused > 0 {
+            write!(f, " sampling-refused {}", self.sampling_refused)?;
         }
         Ok(())
     }

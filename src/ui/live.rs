@@ -135,11 +135,12 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                     s.saved, s.save_errors
                 )));
             }
-            if s.sampling_requests > 0 {
-                out.push(Line::raw(format!(
-                    "  sampling requests answered {}",
-                    s.sampling_requests
-                )));
+            if s.sampling_requests + s.sampling_refused > 0 {
+                let mut line = format!("  sampling requests answered {}", s.sampling_requests);
+                if s.sampling_refused > 0 {
+                    line += &format!("   refused {}", s.sampling_refused);
+                }
+                out.push(Line::raw(line));
             }
             let reasons = s.rejected_by_reason();
             out.push(Line::raw(""));

@@ -23,7 +23,8 @@
 //!   and under that churn glibc's heap trimming stalled it long enough to lose 8 KB datagrams);
 //! - typed parsing and assembly (~10 µs a trace, several times the check) happen lazily, every
 //!   100 ms, and only once a second under heavy load, so a flood is received whole first;
-//! - sampling requests on TCP ([`sampling`]) run on their own threads.
+//! - sampling requests on TCP ([`sampling`]) are served by hyper on a small tokio runtime on
+//!   a thread of its own, with every input bounded, so no client can slow the UDP threads.
 //!
 //! A UI gets a [`Daemon`] from [`Daemon::start`] and reads [`Daemon::stats`] and
 //! [`Daemon::store`]; [`Daemon::stop`] stops every thread and flushes `--save`. The app does
@@ -176,6 +177,7 @@ pub struct Daemon {
     store: Arc<Mutex<LiveStore>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    sampling: Option<sampling::Server>,
 }
 
 impl Daemon {
@@ -218,6 +220,7 @@ impl Daemon {
         let mut threads = Vec::new();
 
         let mut tcp = None;
+        let mut server = None;
         if let Some(rules) = opts.sampling.clone() {
             // `host:0` for both means "any free port": use the UDP port for TCP too when we can.
             let mut want = opts.address.tcp;
@@ -234,11 +237,10 @@ impl Daemon {
                 })
                 .map_err(|e| io::Error::new(e.kind(), format!("cannot bind TCP {want}: {e}")))?;
             tcp = Some(listener.local_addr()?);
-            threads.push(sampling::serve(
+            server = Some(sampling::Server::start(
                 listener,
                 Arc::new(sampling::Sampler::new(rules)),
                 stats.clone(),
-                stop.clone(),
             )?);
         }
 
@@ -279,6 +281,7 @@ impl Daemon {
             store,
             stop,
             threads,
+            sampling: server,
         })
     }
 
@@ -327,6 +330,9 @@ impl Daemon {
     /// `--save`. Returns the final counters.
     pub fn stop(self) -> DaemonStats {
         self.stop.store(true, Relaxed);
+        if let Some(s) = self.sampling {
+            s.stop();
+        }
         for t in self.threads {
             let _ = t.join();
         }

@@ -3,21 +3,48 @@
 //! signs and proxies them to X-Ray). xray-tui answers them itself from a local rule set, so
 //! SDKs sample as they would in AWS and log no errors, with no AWS account.
 //!
-//! A tiny HTTP/1.1 server on std threads (one per connection, keep-alive) is enough for a
-//! handful of SDK pollers; no web framework needed.
+//! ## Why it is built this way
+//!
+//! The endpoint may face a network (`--bind 0.0.0.0:2000` for containers), and it shares the
+//! process with the UDP receive and parser threads, whose datagrams are lost for good if they
+//! are kept waiting. A hand-written parser with a thread per connection let one client buffer
+//! an endless request line (400 MB sent, 775 MB resident), open threads without limit, or hold
+//! a connection forever. So:
+//!
+//! - HTTP/1.1 is hyper's (keep-alive kept: the Python SDK reuses its connection), served on a
+//!   **current-thread tokio runtime on one thread of its own** (`xray-sampling`): however many
+//!   connections, one thread, and the UDP threads are never touched;
+//! - every input is bounded: a request head (line and headers) of at most [`MAX_HEAD_BYTES`]
+//!   (431 past it), a body of at most [`MAX_BODY_BYTES`] (413), a head within
+//!   [`HEADER_TIMEOUT`] of the connection opening or of the previous answer (so idle keep-alive
+//!   connections and slowloris heads are closed), a body within [`BODY_TIMEOUT`] (408);
+//! - at most [`MAX_CONNECTIONS`] connections are held. At the cap a new connection takes the
+//!   place of the oldest one that is not being answered (an idle or slow client: a well-behaved
+//!   SDK reconnects), so idle connections cannot lock SDKs out; if every held connection is
+//!   being answered, the new one gets a 503 and is closed;
+//! - `SamplingTargets` costs O(documents) and holds its lock only to note which clients
+//!   reported ([`Sampler::sampling_targets`]).
+//!
+//! Refused requests and connections are counted (`sampling-refused` in the status line).
 
-use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
 
 use super::stats::Stats;
-
 /// How long a reservoir quota lasts, and how often SDKs should report (seconds).
 const QUOTA_TTL: u64 = 10;
 
@@ -77,6 +104,7 @@ impl SamplingRules {
         })
     }
 
+    #[cfg(test)]
     fn rule(&self, name: &str) -> Option<&Value> {
         self.records
             .iter()
@@ -92,18 +120,120 @@ impl SamplingRules {
     }
 }
 
+/// The longest request head (request line and headers) read, in bytes: past it the request is
+/// answered 431 and the connection closed. SDK requests have heads of a few hundred bytes.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// The largest request body read, in bytes: past it the request is answered 413 and the
+/// connection closed (a `Content-Length` above it is refused before a byte of the body is
+/// read). A `SamplingTargets` report of a few thousand rules and clients fits.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request head must arrive within this of the connection opening, or of the previous answer
+/// on a kept-alive connection; else the connection is closed. So this is also how long an idle
+/// keep-alive connection is kept (SDKs poll every 10 s and reconnect).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A request body must arrive within this of its head; else the request is answered 408 and
+/// the connection closed.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections held at once. At the cap a new connection replaces the oldest one that is not
+/// being answered; if all are being answered it gets a 503 and is closed.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// Clients counted per rule and per window of 15 s (more still get answers, and share the
+/// reservoir as if there were this many): bounds the memory a flood of client IDs can take.
+pub const MAX_CLIENTS_PER_RULE: usize = 16 * 1024;
+
+/// A client shares a rule's reservoir from its report for at least this long and at most twice
+/// this long (SDKs report every [`QUOTA_TTL`] seconds).
+const CLIENT_WINDOW: Duration = Duration::from_secs(3 * QUOTA_TTL / 2);
+
+/// What `SamplingTargets` needs of a rule, looked up by name once per document.
+#[derive(Debug)]
+struct RuleTarget {
+    fixed_rate: Value,
+    reservoir: u64,
+}
+
+/// The clients that reported for one rule recently, in two generations of [`CLIENT_WINDOW`]:
+/// counting is O(1), noting a report O(1), and forgetting old clients is dropping a whole
+/// generation (after the lock is released), never a scan per request.
+#[derive(Debug, Default)]
+struct Reporters {
+    current: HashSet<Box<str>>,
+    previous: HashSet<Box<str>>,
+    /// Clients in both generations.
+    both: usize,
+    /// When `current` began.
+    since: Option<Instant>,
+}
+
+impl Reporters {
+    /// Starts a new generation if `current` is a window old; returns the sets to drop.
+    fn age(&mut self, now: Instant, dropped: &mut Vec<HashSet<Box<str>>>) {
+        let since = *self.since.get_or_insert(now);
+        let age = now.saturating_duration_since(since);
+        if age < CLIENT_WINDOW {
+            return;
+        }
+        let current = std::mem::take(&mut self.current);
+        let previous = if age < 2 * CLIENT_WINDOW {
+            std::mem::replace(&mut self.previous, current)
+        } else {
+            dropped.push(current);
+            std::mem::take(&mut self.previous)
+        };
+        dropped.push(previous);
+        self.both = 0;
+        self.since = Some(now);
+    }
+
+    /// Notes a report from `client`.
+    fn note(&mut self, client: &str) {
+        if self.current.contains(client) || self.current.len() >= MAX_CLIENTS_PER_RULE {
+            return;
+        }
+        if self.previous.contains(client) {
+            self.both += 1;
+        }
+        self.current.insert(client.into());
+    }
+
+    /// Clients sharing the rule now (at least 1).
+    fn count(&self) -> u64 {
+        (self.current.len() + self.previous.len() - self.both).max(1) as u64
+    }
+}
+
 /// Shared state: the rules and which clients reported recently (to split reservoirs).
 #[derive(Debug)]
 pub struct Sampler {
     rules: SamplingRules,
-    clients: Mutex<HashMap<(String, String), Instant>>,
+    targets: HashMap<String, RuleTarget>,
+    clients: Mutex<HashMap<String, Reporters>>,
 }
 
 impl Sampler {
     /// A sampler serving `rules`.
     pub fn new(rules: SamplingRules) -> Self {
+        let mut targets = HashMap::new();
+        for r in rules.records.iter().filter_map(|r| r.get("SamplingRule")) {
+            let Some(name) = r.get("RuleName").and_then(Value::as_str) else {
+                continue;
+            };
+            // The first rule of a name wins, as `SamplingRules::rule` finds it.
+            targets
+                .entry(name.to_owned())
+                .or_insert_with(|| RuleTarget {
+                    fixed_rate: r.get("FixedRate").cloned().unwrap_or(json!(0.0)),
+                    reservoir: r.get("ReservoirSize").and_then(Value::as_u64).unwrap_or(0),
+                });
+        }
         Self {
             rules,
+            targets,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -113,7 +243,11 @@ impl Sampler {
         json!({ "SamplingRuleRecords": self.rules.records })
     }
 
-    /// The response to `POST /SamplingTargets` for a request body.
+    /// The response to `POST /SamplingTargets` for a request body: a rule's reservoir is split
+    /// between the clients that reported for it recently.
+    ///
+    /// Linear in the documents: the lock is held once, to note each document's client under its
+    /// rule and read each rule's client count; the answer is built after it is released.
     pub fn sampling_targets(&self, body: &Value) -> Value {
         let now = Instant::now();
         let epoch = SystemTime::now()
@@ -122,46 +256,59 @@ impl Sampler {
         let docs = body
             .get("SamplingStatisticsDocuments")
             .and_then(Value::as_array)
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let field = |d: &'_ Value, k: &str| -> String {
+            d.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let reports: Vec<(String, String)> = docs
+            .iter()
+            .map(|d| (field(d, "RuleName"), field(d, "ClientID")))
+            .collect();
+        // Clients per known rule, after this request's reports are noted.
+        let mut sharing: HashMap<&str, u64> = HashMap::new();
+        let mut dropped = Vec::new();
+        {
+            let mut clients = match self.clients.lock() {
+                Ok(c) => c,
+                Err(p) => p.into_inner(),
+            };
+            for (name, client) in &reports {
+                if !self.targets.contains_key(name) {
+                    continue;
+                }
+                let r = match clients.get_mut(name.as_str()) {
+                    Some(r) => r,
+                    None => clients.entry(name.clone()).or_default(),
+                };
+                if !sharing.contains_key(name.as_str()) {
+                    r.age(now, &mut dropped);
+                    sharing.insert(name.as_str(), 0);
+                }
+                r.note(client);
+            }
+            for (name, n) in &mut sharing {
+                *n = clients.get(*name).map_or(1, Reporters::count);
+            }
+        }
+        drop(dropped);
         let mut targets = Vec::new();
         let mut unprocessed = Vec::new();
-        let mut clients = match self.clients.lock() {
-            Ok(c) => c,
-            Err(p) => p.into_inner(),
-        };
-        clients.retain(|_, seen| now.duration_since(*seen) < Duration::from_secs(3 * QUOTA_TTL));
-        for d in &docs {
-            let name = d
-                .get("RuleName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let client = d
-                .get("ClientID")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            clients.insert((name.to_owned(), client.to_owned()), now);
-        }
-        for d in &docs {
-            let name = d
-                .get("RuleName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let Some(rule) = self.rules.rule(name) else {
+        for (name, _) in &reports {
+            let Some(rule) = self.targets.get(name) else {
                 unprocessed.push(json!({
                     "RuleName": name, "ErrorCode": "400", "Message": "unknown rule"
                 }));
                 continue;
             };
-            let reservoir = rule
-                .get("ReservoirSize")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let sharing = clients.keys().filter(|(r, _)| r == name).count().max(1) as u64;
+            let sharing = sharing.get(name.as_str()).copied().unwrap_or(1);
             targets.push(json!({
                 "RuleName": name,
-                "FixedRate": rule.get("FixedRate").cloned().unwrap_or(json!(0.0)),
-                "ReservoirQuota": reservoir.div_ceil(sharing),
+                "FixedRate": rule.fixed_rate,
+                "ReservoirQuota": rule.reservoir.div_ceil(sharing),
                 "ReservoirQuotaTTL": epoch + QUOTA_TTL,
                 "Interval": QUOTA_TTL,
             }));
@@ -196,101 +343,257 @@ impl Sampler {
     }
 }
 
-/// Starts the sampling server on a bound listener; stops when `stop` is set.
-pub(crate) fn serve(
-    listener: TcpListener,
-    sampler: Arc<Sampler>,
-    stats: Arc<Stats>,
-    stop: Arc<AtomicBool>,
-) -> io::Result<JoinHandle<()>> {
-    listener.set_nonblocking(true)?;
-    std::thread::Builder::new()
-        .name("xray-sampling".into())
-        .spawn(move || {
-            while !stop.load(Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => {
-                        let (sampler, stats, stop) = (sampler.clone(), stats.clone(), stop.clone());
-                        let _ = std::thread::Builder::new()
-                            .name("xray-sampling-conn".into())
-                            .spawn(move || {
-                                let _ = connection(conn, &sampler, &stats, &stop);
-                            });
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        })
+/// The sampling HTTP server: one thread running a current-thread tokio runtime. Stopped by
+/// [`Server::stop`] (or by dropping it, without waiting).
+#[derive(Debug)]
+pub(crate) struct Server {
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
-/// Serves requests on one connection until it closes, times out, or the daemon stops.
-fn connection(
-    conn: TcpStream,
-    sampler: &Sampler,
-    stats: &Stats,
-    stop: &AtomicBool,
-) -> io::Result<()> {
-    conn.set_nonblocking(false)?;
-    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut out = conn.try_clone()?;
-    let mut reader = BufReader::new(conn);
-    while !stop.load(Relaxed) {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_owned();
-        let path = parts.next().unwrap_or_default().to_owned();
-        let http10 = parts.next() == Some("HTTP/1.0");
-        let mut length = 0usize;
-        let mut close = http10;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 {
-                return Ok(());
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-                if k == "content-length" {
-                    length = v.parse().unwrap_or(0);
-                } else if k == "connection" {
-                    close = v.eq_ignore_ascii_case("close");
-                }
-            }
-        }
-        if length > 1024 * 1024 {
-            return Ok(());
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let (status, value) = sampler.handle(&method, &path, &body);
-        stats.sampling_requests.fetch_add(1, Relaxed);
-        let text = value.to_string();
-        let reason = match status {
-            200 => "OK",
-            400 => "Bad Request",
-            _ => "Not Found",
+impl Server {
+    /// Serves `sampler` on a bound listener.
+    pub(crate) fn start(
+        listener: std::net::TcpListener,
+        sampler: Arc<Sampler>,
+        stats: Arc<Stats>,
+    ) -> io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let listener = {
+            let _in = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
         };
-        write!(
-            out,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n{text}",
-            text.len(),
-            if close { "Connection: close\r\n" } else { "" }
-        )?;
-        out.flush()?;
-        if close {
-            return Ok(());
+        let (shutdown, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("xray-sampling".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        // Sent, or the `Server` dropped.
+                        _ = stopped => {}
+                        () = accept(listener, sampler, stats) => {}
+                    }
+                });
+                // Dropping the runtime drops every connection task: their sockets close now.
+                drop(runtime);
+            })?;
+        Ok(Server {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops serving, closes every connection and waits for the thread.
+    pub(crate) fn stop(mut self) {
+        self.shutdown.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
-    Ok(())
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Dropping the sender stops the server; `stop` also waits for it.
+        self.shutdown.take();
+    }
+}
+
+/// One held connection: whether a request on it is being answered, and how to close it.
+#[derive(Debug)]
+struct Slot {
+    busy: Arc<AtomicBool>,
+    close: Arc<Notify>,
+}
+
+/// The connections held, oldest first (by number).
+#[derive(Debug, Default)]
+struct Slots {
+    next: AtomicU64,
+    open: Mutex<BTreeMap<u64, Slot>>,
+}
+
+impl Slots {
+    /// A place for a new connection: `(number, busy, close)`, or `None` if [`MAX_CONNECTIONS`]
+    /// are held and all are being answered. At the cap, the oldest connection not being
+    /// answered is told to close and its place taken.
+    fn admit(&self, stats: &Stats) -> Option<(u64, Arc<AtomicBool>, Arc<Notify>)> {
+        let mut open = match self.open.lock() {
+            Ok(o) => o,
+            Err(p) => p.into_inner(),
+        };
+        if open.len() >= MAX_CONNECTIONS {
+            let idle = open
+                .iter()
+                .find(|(_, s)| !s.busy.load(Relaxed))
+                .map(|(&n, _)| n)?;
+            if let Some(s) = open.remove(&idle) {
+                s.close.notify_one();
+                stats.sampling_refused.fetch_add(1, Relaxed);
+            }
+        }
+        let n = self.next.fetch_add(1, Relaxed);
+        let slot = Slot {
+            busy: Arc::new(AtomicBool::new(false)),
+            close: Arc::new(Notify::new()),
+        };
+        let handles = (n, slot.busy.clone(), slot.close.clone());
+        open.insert(n, slot);
+        Some(handles)
+    }
+
+    /// Connection `n` has closed.
+    fn release(&self, n: u64) {
+        match self.open.lock() {
+            Ok(mut o) => o.remove(&n),
+            Err(p) => p.into_inner().remove(&n),
+        };
+    }
+}
+
+/// Marks a connection busy while a request on it is answered (also if the answer is dropped).
+struct Busy(Arc<AtomicBool>);
+
+impl Busy {
+    fn new(flag: &Arc<AtomicBool>) -> Busy {
+        flag.store(true, Relaxed);
+        Busy(flag.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(false, Relaxed);
+    }
+}
+
+/// The accept loop: a task per admitted connection, on this one thread.
+async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats: Arc<Stats>) {
+    let slots = Arc::new(Slots::default());
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // e.g. out of file descriptors: let connections close, then try again.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some((n, busy, close)) = slots.admit(&stats) else {
+            stats.sampling_refused.fetch_add(1, Relaxed);
+            // Best effort and never waiting: the socket's buffer is empty, so this fits.
+            let _ = stream.try_write(&refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many connections",
+            ));
+            continue;
+        };
+        let (sampler, stats, slots) = (sampler.clone(), stats.clone(), slots.clone());
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let service = {
+                let stats = stats.clone();
+                hyper::service::service_fn(move |req| {
+                    let busy = Busy::new(&busy);
+                    let (sampler, stats) = (sampler.clone(), stats.clone());
+                    async move {
+                        let answer = answer(req, &sampler, &stats).await;
+                        drop(busy);
+                        Ok::<_, Infallible>(answer)
+                    }
+                })
+            };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                r = conn => {
+                    // hyper answered a bad or oversized head itself (400, 431).
+                    if r.is_err_and(|e| e.is_parse()) {
+                        stats.sampling_refused.fetch_add(1, Relaxed);
+                    }
+                }
+                () = close.notified() => {}
+            }
+            slots.release(n);
+        });
+    }
+}
+
+/// Reads one request's body within the limits and answers it.
+async fn answer(req: Request<Incoming>, sampler: &Sampler, stats: &Stats) -> Response<Full<Bytes>> {
+    let refuse = |status: StatusCode, why: &str| {
+        stats.sampling_refused.fetch_add(1, Relaxed);
+        let mut r = json_response(status, &error_body(status, why));
+        r.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    if req.body().size_hint().lower() > MAX_BODY_BYTES as u64 {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+    }
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let limited = Limited::new(req.into_body(), MAX_BODY_BYTES).collect();
+    let body = match tokio::time::timeout(BODY_TIMEOUT, limited).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE);
+        }
+        Ok(Err(_)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            );
+        }
+        Err(_) => {
+            return refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body came too slowly",
+            );
+        }
+    };
+    let (status, value) = sampler.handle(&method, &path, &body);
+    stats.sampling_requests.fetch_add(1, Relaxed);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, &value)
+}
+
+const TOO_LARGE: &str = "request bodies are limited to 1 MiB";
+
+/// An error's JSON, in the shape of the service's errors.
+fn error_body(status: StatusCode, why: &str) -> Value {
+    json!({
+        "__type": status.canonical_reason().unwrap_or("Error").replace(' ', ""),
+        "message": why,
+    })
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(value.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A whole HTTP/1.1 answer that closes the connection, for a connection hyper never sees.
+fn refusal(status: StatusCode, why: &str) -> Vec<u8> {
+    let body = error_body(status, why).to_string();
+    format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        status.as_str(),
+        status.canonical_reason().unwrap_or_default(),
+        body.len()
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
@@ -336,5 +639,127 @@ mod tests {
         assert!(r.rule("base-scorekeep").is_some());
         assert!(r.last_modification() > 1.5e9);
         assert!(SamplingRules::from_json("{}").is_err());
+    }
+
+    /// Rules with the given reservoir sizes, named `r0`, `r1`...
+    fn rules(reservoirs: &[u64]) -> SamplingRules {
+        let records: Vec<Value> = reservoirs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({"SamplingRule": {
+                    "RuleName": format!("r{i}"), "FixedRate": 0.1, "ReservoirSize": r, "Priority": i
+                }})
+            })
+            .collect();
+        SamplingRules::from_json(&json!({ "SamplingRuleRecords": records }).to_string())
+            .expect("rules")
+    }
+
+    fn report(rule: &str, clients: impl IntoIterator<Item = String>) -> Value {
+        let docs: Vec<Value> = clients
+            .into_iter()
+            .map(|c| json!({"RuleName": rule, "ClientID": c, "Timestamp": 1, "RequestCount": 1, "SampledCount": 0, "BorrowCount": 0}))
+            .collect();
+        json!({ "SamplingStatisticsDocuments": docs })
+    }
+
+    fn sharing(s: &Sampler, rule: &str) -> u64 {
+        s.clients
+            .lock()
+            .expect("lock")
+            .get(rule)
+            .map_or(1, Reporters::count)
+    }
+
+    /// Item 8 of issue 14: 8,000 new clients in one report are answered in one call, each
+    /// with its share of the reservoir, and the counts stay right across reports.
+    #[test]
+    fn thousands_of_clients_in_one_report() {
+        let s = Sampler::new(rules(&[16_000]));
+        let v = s.sampling_targets(&report("r0", (0..8000).map(|i| format!("c{i:05}"))));
+        let docs = v["SamplingTargetDocuments"].as_array().expect("targets");
+        assert_eq!(docs.len(), 8000);
+        assert!(
+            docs.iter()
+                .all(|d| d["ReservoirQuota"] == 2 && d["RuleName"] == "r0")
+        );
+        assert_eq!(sharing(&s, "r0"), 8000);
+        // The same clients again: still 8,000; 8,000 more: 16,000.
+        s.sampling_targets(&report("r0", (0..8000).map(|i| format!("c{i:05}"))));
+        assert_eq!(sharing(&s, "r0"), 8000);
+        let v = s.sampling_targets(&report("r0", (8000..16000).map(|i| format!("c{i:05}"))));
+        assert_eq!(v["SamplingTargetDocuments"][0]["ReservoirQuota"], 1);
+        assert_eq!(sharing(&s, "r0"), 16000);
+        // Unknown rules are answered as unprocessed and not remembered.
+        let v = s.sampling_targets(&report("nope", (0..10).map(|i| format!("c{i}"))));
+        assert_eq!(
+            v["UnprocessedStatistics"].as_array().map(Vec::len),
+            Some(10)
+        );
+        assert!(s.clients.lock().expect("lock").get("nope").is_none());
+    }
+
+    #[test]
+    fn clients_are_forgotten_after_one_to_two_windows() {
+        let t0 = Instant::now();
+        let mut r = Reporters::default();
+        let mut dropped = Vec::new();
+        r.age(t0, &mut dropped);
+        r.note("a");
+        r.note("b");
+        assert_eq!(r.count(), 2);
+        // Next window: a and b still count; a reports again, c is new.
+        r.age(t0 + CLIENT_WINDOW, &mut dropped);
+        r.note("a");
+        r.note("c");
+        assert_eq!(r.count(), 3);
+        // The window after: b has not reported for a whole window and is forgotten.
+        r.age(t0 + 2 * CLIENT_WINDOW, &mut dropped);
+        assert_eq!(r.count(), 2);
+        // Silence for two windows: everyone is forgotten.
+        r.age(t0 + 5 * CLIENT_WINDOW, &mut dropped);
+        assert_eq!((r.count(), r.current.len(), r.previous.len()), (1, 0, 0));
+        // The cap: more clients are answered but not counted.
+        for i in 0..MAX_CLIENTS_PER_RULE + 10 {
+            r.note(&i.to_string());
+        }
+        assert_eq!(r.count(), MAX_CLIENTS_PER_RULE as u64);
+    }
+
+    proptest::proptest! {
+        /// Within one window, a rule's reservoir is shared by exactly the distinct clients
+        /// that reported for it, whatever the order and grouping of the reports.
+        #[test]
+        fn sharing_counts_distinct_clients(
+            reports in proptest::collection::vec(
+                proptest::collection::vec((0usize..3, 0u8..40), 0..30), 1..8)
+        ) {
+            let s = Sampler::new(rules(&[1_000_000, 7, 0]));
+            let mut seen: [HashSet<u8>; 3] = Default::default();
+            for req in &reports {
+                let docs: Vec<Value> = req
+                    .iter()
+                    .map(|(r, c)| json!({"RuleName": format!("r{r}"), "ClientID": format!("{c}")}))
+                    .collect();
+                for (r, c) in req {
+                    seen[*r].insert(*c);
+                }
+                let v = s.sampling_targets(&json!({ "SamplingStatisticsDocuments": docs }));
+                let targets = v["SamplingTargetDocuments"].as_array().expect("targets");
+                proptest::prop_assert_eq!(targets.len(), req.len());
+                for (t, (r, _)) in targets.iter().zip(req) {
+                    let n = seen[*r].len() as u64;
+                    let reservoir = [1_000_000u64, 7, 0][*r];
+                    proptest::prop_assert_eq!(&t["ReservoirQuota"], &json!(reservoir.div_ceil(n)));
+                }
+                for (r, clients) in seen.iter().enumerate() {
+                    proptest::prop_assert_eq!(
+                        sharing(&s, &format!("r{r}")),
+                        (clients.len() as u64).max(1)
+                    );
+                }
+            }
+        }
     }
 }
