@@ -182,3 +182,33 @@ fn rejects_a_bad_bind_address() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--bind"));
 }
+
+/// `--save` counts what reached the file: on a device that is always full nothing is saved,
+/// every document is counted as failed, and the reason is said.
+#[cfg(target_os = "linux")]
+#[test]
+fn save_counts_only_what_reached_the_file() {
+    use serde_json::json;
+    let port = free_port();
+    let child = listen_support::start(port, std::path::Path::new("/dev/full"));
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("client");
+    for i in 0..20 {
+        send(
+            &sock,
+            port,
+            &doc(json!({
+                "trace_id": T1, "id": format!("10000000000000{i:02}"), "name": "orders",
+                "start_time": 1700000000.0, "end_time": 1700000000.5
+            })),
+        );
+    }
+    // A moment for the datagrams to arrive (stopping parses what is queued).
+    std::thread::sleep(Duration::from_millis(300));
+    let err = listen_support::stop(child);
+    assert!(err.contains("accepted 20"), "{err}");
+    assert!(err.contains("save-failed 20"), "{err}");
+    assert!(
+        err.contains("saved 0 documents to /dev/full, failed 20 (No space left on device"),
+        "{err}"
+    );
+}

@@ -337,6 +337,7 @@ fn feed() -> Feed {
             "bad JSON (17 B): {\"id\": \"oops\",".into(),
             "no header line (40 B): {\"trace_id\":\"1-5f…".into(),
         ],
+        save_error: None,
     }))
 }
 

@@ -90,7 +90,9 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         last_line = line;
     }
     let recent = daemon.stats().recent_rejects();
+    let counters = std::sync::Arc::clone(daemon.stats());
     let stats = daemon.stop();
+    let save_error = counters.save_error();
     let kernel = match (kernel_before, kernel_rcvbuf_errors()) {
         (Some(a), Some(b)) => format!(" kernel-drops {}", b.saturating_sub(a)),
         _ => String::new(),
@@ -109,7 +111,11 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         )?;
     }
     if let Some(p) = &opts.save {
-        writeln!(err, "saved {} documents to {}", stats.saved, p.display())?;
+        write!(err, "saved {} documents to {}", stats.saved, p.display())?;
+        match save_error {
+            Some(e) => writeln!(err, ", failed {} ({e})", stats.save_errors)?,
+            None => writeln!(err)?,
+        }
     }
     Ok(())
 }

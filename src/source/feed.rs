@@ -31,6 +31,8 @@ pub struct DaemonFeed {
     pub kernel_drops: Option<u64>,
     /// The last rejected datagrams, newest last: `reason (size B): start of it`.
     pub recent: Vec<String>,
+    /// Why the last `--save` write failed, if one did.
+    pub save_error: Option<String>,
 }
 
 /// Why the daemon rejects a datagram, in the order its counters are shown (the names of
@@ -62,9 +64,9 @@ pub struct DaemonStats {
     pub evicted: u64,
     /// Traces in the store now.
     pub traces: u64,
-    /// Documents appended to the `--save` file.
+    /// Documents in the `--save` file (their write succeeded).
     pub saved: u64,
-    /// Failed writes to the `--save` file.
+    /// Documents whose write to the `--save` file failed (not in it).
     pub save_errors: u64,
     /// Sampling requests answered.
     pub sampling_requests: u64,
@@ -129,7 +131,7 @@ impl fmt::Display for DaemonStats {
             write!(f, " saved {}", self.saved)?;
         }
         if self.save_errors > 0 {
-            write!(f, " save-errors {}", self.save_errors)?;
+            write!(f, " save-failed {}", self.save_errors)?;
         }
         if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
             write!(f, " forwarded {}", self.forwarded)?;

@@ -131,9 +131,15 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
             )));
             if s.saved + s.save_errors > 0 {
                 out.push(Line::raw(format!(
-                    "  saved {}   save errors {}",
+                    "  saved {}   failed {}",
                     s.saved, s.save_errors
                 )));
+            }
+            if let Some(e) = &d.save_error {
+                out.push(Line::styled(
+                    format!("  last save error: {e}"),
+                    Style::new().fg(t.fault()),
+                ));
             }
             if s.sampling_requests + s.sampling_refused > 0 {
                 let mut line = format!("  sampling requests answered {}", s.sampling_requests);

@@ -490,11 +490,9 @@ fn parse(
                             if let Some(f) = &forwarder {
                                 f.push(c.doc.to_owned());
                             }
-                            if let Some(s) = saver.as_mut() {
-                                match s.append(c.doc.as_bytes()) {
-                                    Ok(()) => stats.saved.fetch_add(1, Relaxed),
-                                    Err(_) => stats.save_errors.fetch_add(1, Relaxed),
-                                };
+                            if let Some(w) = saver.as_mut().and_then(|s| s.append(c.doc.as_bytes()))
+                            {
+                                stats.record_save(w);
                             }
                             // A copy of its own (one allocation): the batch buffer goes back
                             // to the receive thread now, not when the trace is evicted.
@@ -510,9 +508,7 @@ fn parse(
                 stats.traces.store(st.len() as u64, Relaxed);
                 drop(st);
                 if let Some(s) = saver.as_mut() {
-                    if s.flush().is_err() {
-                        stats.save_errors.fetch_add(1, Relaxed);
-                    }
+                    stats.record_save(s.flush());
                 }
             }
             let _ = pool.try_send(batch.recycled());
@@ -547,7 +543,7 @@ fn parse(
         }
     }
     if let Some(s) = saver.as_mut() {
-        let _ = s.flush();
+        stats.record_save(s.flush());
     }
     if let Some(f) = forwarder {
         f.finish();

@@ -119,6 +119,7 @@ fn spawn(
                         _ => None,
                     },
                     recent,
+                    save_error: stats.save_error(),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;

@@ -1,14 +1,38 @@
-//! `--save FILE`: every accepted document appended as one NDJSON line, flushed after every
+//! `--save FILE`: every accepted document appended as one NDJSON line, written after every
 //! batch, so a crash loses nothing already received. `xray-tui --file FILE` reads it back.
+//!
+//! The counts are of what reached the file: a document is *saved* once the write that holds
+//! it succeeded, and *failed* when that write failed (a full disk, `/dev/full`). After a failed
+//! write the file is cut back to its last complete line, so it stays valid NDJSON.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
-/// An NDJSON appender.
+/// Bytes gathered before a write (a batch is written at its end anyway).
+const BUFFER: usize = 256 * 1024;
+
+/// What one [`Saver::flush`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Documents now in the file.
+    pub saved: u64,
+    /// Documents whose write failed (not in the file).
+    pub failed: u64,
+    /// Why the write failed.
+    pub error: Option<String>,
+}
+
+/// An NDJSON appender that knows what reached the file.
 #[derive(Debug)]
 pub struct Saver {
-    out: BufWriter<File>,
+    file: File,
+    /// Complete lines waiting to be written.
+    buf: Vec<u8>,
+    /// Documents in `buf`.
+    pending: u64,
+    /// The file's length after its last complete line.
+    good_len: u64,
 }
 
 impl Saver {
@@ -17,30 +41,71 @@ impl Saver {
         let file = crate::paths::private(OpenOptions::new().create(true).append(true))
             .open(path)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        // Character devices (`/dev/null`, `/dev/full`) have no length to keep.
+        let good_len = file.metadata().map(|m| m.len()).unwrap_or(0);
         Ok(Self {
-            out: BufWriter::with_capacity(256 * 1024, file),
+            file,
+            buf: Vec::with_capacity(BUFFER),
+            pending: 0,
+            good_len,
         })
     }
 
-    /// Appends one document (the JSON bytes as received) as a single line: raw newlines in a
-    /// document can only be whitespace (JSON escapes them inside strings), so they become spaces.
-    pub fn append(&mut self, doc: &[u8]) -> io::Result<()> {
+    /// Adds one document (the JSON bytes as received) as a single line: raw newlines in a
+    /// document can only be whitespace (JSON escapes them inside strings), so they become
+    /// spaces. Written with the next [`Saver::flush`] (or at once when the buffer is full,
+    /// in which case the outcome of that write is returned).
+    pub fn append(&mut self, doc: &[u8]) -> Option<Written> {
         let doc = doc.trim_ascii();
-        if doc.contains(&b'\n') || doc.contains(&b'\r') {
-            let line: Vec<u8> = doc
-                .iter()
-                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-                .collect();
-            self.out.write_all(&line)?;
-        } else {
-            self.out.write_all(doc)?;
+        let start = self.buf.len();
+        self.buf.extend_from_slice(doc);
+        for b in &mut self.buf[start..] {
+            if *b == b'\n' || *b == b'\r' {
+                *b = b' ';
+            }
         }
-        self.out.write_all(b"\n")
+        self.buf.push(b'\n');
+        self.pending += 1;
+        (self.buf.len() >= BUFFER).then(|| self.flush())
     }
 
-    /// Writes everything buffered to the file.
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    /// Writes the waiting lines and says how many documents reached the file.
+    pub fn flush(&mut self) -> Written {
+        if self.buf.is_empty() {
+            return Written::default();
+        }
+        let n = std::mem::take(&mut self.pending);
+        let result = self
+            .file
+            .write_all(&self.buf)
+            .and_then(|()| self.file.flush());
+        let written = match result {
+            Ok(()) => {
+                self.good_len += self.buf.len() as u64;
+                Written {
+                    saved: n,
+                    ..Written::default()
+                }
+            }
+            Err(e) => {
+                self.cut_back();
+                Written {
+                    saved: 0,
+                    failed: n,
+                    error: Some(e.to_string()),
+                }
+            }
+        };
+        self.buf.clear();
+        written
+    }
+
+    /// After a failed write part of the batch may be in the file: cut it back to the last
+    /// complete line (appends go to the end, so the next write starts there).
+    fn cut_back(&mut self) {
+        if self.file.metadata().is_ok_and(|m| m.is_file()) {
+            let _ = self.file.set_len(self.good_len);
+        }
     }
 }
 
@@ -48,16 +113,70 @@ impl Saver {
 mod tests {
     use super::*;
 
+    fn tmp(tag: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("xray-tui-save-{tag}-{}", std::process::id()))
+    }
+
     #[test]
     fn one_line_per_document() {
-        let dir = std::env::temp_dir().join(format!("xray-tui-save-{}", std::process::id()));
-        let _ = std::fs::remove_file(&dir);
-        let mut s = Saver::open(&dir).expect("open");
-        s.append(b"{\"a\":1}\n").expect("write");
-        s.append(b"{\n  \"b\": \"x\\ny\"\r\n}").expect("write");
-        s.flush().expect("flush");
-        let text = std::fs::read_to_string(&dir).expect("read");
+        let path = tmp("lines");
+        let _ = std::fs::remove_file(&path);
+        let mut s = Saver::open(&path).expect("open");
+        assert!(s.append(b"{\"a\":1}\n").is_none());
+        assert!(s.append(b"{\n  \"b\": \"x\\ny\"\r\n}").is_none());
+        assert_eq!(
+            s.flush(),
+            Written {
+                saved: 2,
+                ..Written::default()
+            }
+        );
+        let text = std::fs::read_to_string(&path).expect("read");
         assert_eq!(text, "{\"a\":1}\n{   \"b\": \"x\\ny\"  }\n");
-        let _ = std::fs::remove_file(&dir);
+        // Nothing waiting: nothing to count.
+        assert_eq!(s.flush(), Written::default());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_device_saves_nothing_and_says_so() {
+        let mut s = Saver::open(Path::new("/dev/full")).expect("open /dev/full");
+        for _ in 0..1000 {
+            assert!(s.append(b"{\"id\":\"a\"}").is_none());
+        }
+        let w = s.flush();
+        assert_eq!((w.saved, w.failed), (0, 1000));
+        assert!(w.error.is_some_and(|e| e.contains("space")));
+    }
+
+    #[test]
+    fn a_failed_write_leaves_complete_lines_only() {
+        let path = tmp("cut");
+        let _ = std::fs::remove_file(&path);
+        let mut s = Saver::open(&path).expect("open");
+        s.append(b"{\"a\":1}");
+        assert_eq!(s.flush().saved, 1);
+        // What a write that failed midway (a full disk) leaves: half a line.
+        s.file.write_all(b"{\"b\":").expect("write");
+        s.cut_back();
+        s.append(b"{\"c\":3}");
+        assert_eq!(s.flush().saved, 1);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "{\"a\":1}\n{\"c\":3}\n"
+        );
+        // Reopened, it appends after what is there.
+        let mut again = Saver::open(&path).expect("open");
+        again.append(b"{\"d\":4}");
+        again.flush();
+        again.file.write_all(b"{\"e").expect("write");
+        again.cut_back();
+        assert!(
+            std::fs::read_to_string(&path)
+                .expect("read")
+                .ends_with("{\"d\":4}\n")
+        );
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -42,6 +42,8 @@ pub struct Stats {
     pub(crate) recv_errors: AtomicU64,
     pub(crate) rejected: [AtomicU64; DatagramError::REASONS.len()],
     pub(crate) recent: Mutex<VecDeque<Rejected>>,
+    /// Why the last `--save` write failed, if one did.
+    pub(crate) save_error: Mutex<Option<String>>,
     /// `--forward` counters (zero when not forwarding).
     pub forward: std::sync::Arc<super::forward::ForwardStats>,
 }
@@ -64,6 +66,23 @@ impl Stats {
                 preview,
             });
         }
+    }
+
+    /// Counts what a `--save` write did: documents that reached the file, and those whose
+    /// write failed (with the reason kept for the diagnostics).
+    pub(crate) fn record_save(&self, w: super::save::Written) {
+        self.saved.fetch_add(w.saved, Relaxed);
+        self.save_errors.fetch_add(w.failed, Relaxed);
+        if let Some(e) = w.error {
+            if let Ok(mut last) = self.save_error.lock() {
+                *last = Some(e);
+            }
+        }
+    }
+
+    /// Why the last `--save` write failed, if one did.
+    pub fn save_error(&self) -> Option<String> {
+        self.save_error.lock().ok().and_then(|e| e.clone())
     }
 
     /// The last few rejected datagrams, oldest first.
