@@ -212,3 +212,47 @@ fn save_counts_only_what_reached_the_file() {
         "{err}"
     );
 }
+
+/// "Accepted" has one meaning at any rate: passed the receive check (header, JSON, the
+/// required fields), stored and saved. A document whose full parse fails later (a field of the
+/// wrong type) stays accepted and saved and is counted as `unparsed`, never taken back.
+#[cfg(unix)]
+#[test]
+fn a_document_that_fails_the_full_parse_stays_accepted_and_is_counted_unparsed() {
+    use serde_json::json;
+    let port = free_port();
+    let save = tmp("unparsed.ndjson");
+    let child = listen_support::start(port, &save);
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("client");
+    send(
+        &sock,
+        port,
+        &doc(json!({
+            "trace_id": T1, "id": "1000000000000001", "name": "orders",
+            "start_time": 1700000000.0, "end_time": 1700000000.5, "cause": 5
+        })),
+    );
+    send(
+        &sock,
+        port,
+        &doc(json!({
+            "trace_id": T2, "id": "1000000000000002", "name": "billing",
+            "start_time": 1700000001.0, "end_time": 1700000001.2
+        })),
+    );
+    // A moment for the datagrams to arrive (stopping parses and assembles what is queued).
+    std::thread::sleep(Duration::from_millis(300));
+    let err = listen_support::stop(child);
+    assert!(err.contains("accepted 2 traces 2"), "{err}");
+    assert!(err.contains("unparsed 1"), "{err}");
+    assert!(!err.contains("rejected"), "{err}");
+    assert!(err.contains("saved 2 documents"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&save)
+            .expect("saved")
+            .lines()
+            .count(),
+        2
+    );
+    let _ = std::fs::remove_file(&save);
+}

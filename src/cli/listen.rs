@@ -104,7 +104,8 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     for r in recent.iter().rev().take(5).rev() {
         writeln!(
             err,
-            "rejected ({} bytes): {}: {}",
+            "{} ({} bytes): {}: {}",
+            r.outcome(),
             r.size,
             r.error,
             shorten(&r.preview, 80)

@@ -73,6 +73,9 @@ pub struct DaemonStats {
     /// Sampling requests and connections refused for a limit (too large, too slow, too many
     /// connections) or a malformed request head.
     pub sampling_refused: u64,
+    /// Accepted documents (stored and saved) whose full parse failed later (e.g. `"cause": 5`):
+    /// they are not shown, and not taken back from `accepted`.
+    pub unparsed: u64,
     /// Socket read errors.
     pub recv_errors: u64,
     /// Documents uploaded by `--forward`.
@@ -120,6 +123,9 @@ impl fmt::Display for DaemonStats {
                 write!(f, "{r} {n}")?;
             }
             f.write_str(")")?;
+        }
+        if self.unparsed > 0 {
+            write!(f, " unparsed {}", self.unparsed)?;
         }
         if self.dropped_queue_full > 0 {
             write!(f, " dropped {}", self.dropped_queue_full)?;

@@ -123,6 +123,12 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                 s.traces,
                 s.evicted
             )));
+            if s.unparsed > 0 {
+                out.push(Line::raw(format!(
+                    "  unparsed {} (accepted and saved, but a field has the wrong type)",
+                    s.unparsed
+                )));
+            }
             out.push(Line::raw(format!(
                 "  dropped: queue full {}   kernel {}",
                 s.dropped_queue_full,

@@ -559,8 +559,7 @@ fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) ->
         Err(_) => return false,
     };
     for (doc, why) in r.bad {
-        stats.accepted.fetch_sub(1, Relaxed);
-        stats.reject(DatagramError::BadDocument(why), doc.as_bytes());
+        stats.unparsed(why, doc.as_bytes());
     }
     pending
 }

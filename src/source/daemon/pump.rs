@@ -102,7 +102,8 @@ fn spawn(
                     .iter()
                     .map(|r| {
                         format!(
-                            "{} ({} B): {}",
+                            "{}{} ({} B): {}",
+                            if r.unparsed { "unparsed: " } else { "" },
                             r.error,
                             r.size,
                             datagram::shorten(&r.preview, 100)

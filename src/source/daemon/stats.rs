@@ -24,6 +24,19 @@ pub struct Rejected {
     pub size: usize,
     /// The start of it, as text (lossy), for a person.
     pub preview: String,
+    /// Accepted, then its full parse failed (counted as `unparsed`, not as rejected).
+    pub unparsed: bool,
+}
+
+impl Rejected {
+    /// What happened to it, for a person: `rejected` or `unparsed`.
+    pub fn outcome(&self) -> &'static str {
+        if self.unparsed {
+            "unparsed"
+        } else {
+            "rejected"
+        }
+    }
 }
 
 /// Live counters; read them with [`Stats::snapshot`].
@@ -39,6 +52,7 @@ pub struct Stats {
     pub(crate) save_errors: AtomicU64,
     pub(crate) sampling_requests: AtomicU64,
     pub(crate) sampling_refused: AtomicU64,
+    pub(crate) unparsed: AtomicU64,
     pub(crate) recv_errors: AtomicU64,
     pub(crate) rejected: [AtomicU64; DatagramError::REASONS.len()],
     pub(crate) recent: Mutex<VecDeque<Rejected>>,
@@ -53,6 +67,18 @@ impl Stats {
         if let Some(c) = self.rejected.get(error.reason_index()) {
             c.fetch_add(1, Relaxed);
         }
+        self.remember(error, bytes, false);
+    }
+
+    /// An accepted document whose full parse failed when its trace was assembled: counted as
+    /// `unparsed` (it stays accepted and saved, so the counts do not depend on when assembly
+    /// ran) and kept among the recent problems for the diagnostics pane.
+    pub(crate) fn unparsed(&self, why: String, doc: &[u8]) {
+        self.unparsed.fetch_add(1, Relaxed);
+        self.remember(DatagramError::BadDocument(why), doc, true);
+    }
+
+    fn remember(&self, error: DatagramError, bytes: &[u8], unparsed: bool) {
         let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
         let preview = String::from_utf8_lossy(head).replace('\n', "⏎");
         if let Ok(mut r) = self.recent.lock() {
@@ -64,6 +90,7 @@ impl Stats {
                 error,
                 size: bytes.len(),
                 preview,
+                unparsed,
             });
         }
     }
@@ -106,6 +133,7 @@ impl Stats {
             save_errors: self.save_errors.load(Relaxed),
             sampling_requests: self.sampling_requests.load(Relaxed),
             sampling_refused: self.sampling_refused.load(Relaxed),
+            unparsed: self.unparsed.load(Relaxed),
             recv_errors: self.recv_errors.load(Relaxed),
             forwarded: self.forward.sent.load(Relaxed),
             forward_failed: self.forward.failed.load(Relaxed),
