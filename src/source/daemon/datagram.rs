@@ -184,7 +184,7 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
         .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
     let seg: Segment = serde_json::from_str(text).map_err(json_error)?;
     if seg.trace_id.as_deref().is_none_or(str::is_empty) {
-        return Err(DatagramError::MissingTraceId(seg.id));
+        return Err(DatagramError::MissingTraceId(seg.id.clone()));
     }
     Ok(seg)
 }
@@ -380,7 +380,7 @@ mod tests {
                     .map(|c| c.trace_id.into_owned())
                     .map_err(|e| e.reason()),
                 parse_datagram(&d)
-                    .map(|s| s.trace_id.unwrap_or_default())
+                    .map(|s| s.trace_id.clone().unwrap_or_default())
                     .map_err(|e| e.reason()),
                 "{}",
                 String::from_utf8_lossy(&d)

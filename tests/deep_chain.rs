@@ -1,0 +1,170 @@
+//! Deep traces (issue 14 item 2): a chain of 100,000 separately sent subsegments, each the
+//! child of the one before, goes through every command, the app's export and the trace view's
+//! drawing without overflowing the stack. In-process checks run on a thread with the default
+//! 2 MiB test stack (no `RUST_MIN_STACK`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::{App, Cmd, Event, LoadState};
+use xray_tui::cli::SourceArgs;
+use xray_tui::source::{Loaded, Request, Update};
+
+const DEPTH: usize = 100_000;
+const TRACE_ID: &str = "1-5f000000-000000000000000000000001";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("xray-tui-deep-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// NDJSON: one root segment and `depth` subsegments sent on their own, each under the last.
+fn chain(dir: &Path, depth: usize) -> PathBuf {
+    let mut s = String::with_capacity(depth * 200);
+    s.push_str(&format!(
+        "{{\"id\":\"a000000000000000\",\"name\":\"root\",\"trace_id\":\"{TRACE_ID}\",\
+         \"start_time\":1600000000.0,\"end_time\":1600000010.0}}\n"
+    ));
+    let mut prev = "a000000000000000".to_owned();
+    for i in 0..depth {
+        let id = format!("{:016x}", i + 1);
+        s.push_str(&format!(
+            "{{\"id\":\"{id}\",\"name\":\"s{i}\",\"type\":\"subsegment\",\"trace_id\":\"{TRACE_ID}\",\
+             \"parent_id\":\"{prev}\",\"start_time\":{},\"end_time\":1600000001.0}}\n",
+            1_600_000_000.0 + i as f64 * 1e-5
+        ));
+        prev = id;
+    }
+    let path = dir.join("chain.ndjson");
+    std::fs::write(&path, s).expect("chain written");
+    path
+}
+
+fn run(file: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+        .arg("--file")
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `f` on a thread with the default 2 MiB stack of a test thread.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .expect("thread")
+        .join()
+        .expect("no panic, no overflow");
+}
+
+fn load(path: &Path) -> xray_tui::engine::dataset::Dataset {
+    let source = SourceArgs {
+        files: vec![path.display().to_string()],
+        ..Default::default()
+    };
+    xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads")
+}
+
+#[test]
+fn a_100k_deep_chain_goes_through_every_command_and_reads_back() {
+    let dir = temp_dir("commands");
+    let file = chain(&dir, DEPTH);
+
+    let table = run(&file, &["query"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains(TRACE_ID));
+    let summaries = run(&file, &["query", "--format", "json"]).stdout;
+
+    let text = run(&file, &["trace", "--all", "--format", "text"]).stdout;
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.lines().count() > DEPTH, "every subsegment has a row");
+    assert!(
+        text.len() < DEPTH * 400,
+        "linear output: {} bytes",
+        text.len()
+    );
+
+    let json = run(&file, &["trace", "--all", "--format", "json"]).stdout;
+    let written = dir.join("trace.json");
+    std::fs::write(&written, &json).expect("written");
+    let again = run(&written, &["query", "--format", "json"]).stdout;
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        String::from_utf8_lossy(&summaries),
+        "trace --format json reads back as the same trace"
+    );
+
+    let graph = run(&file, &["graph", "--format", "json"]).stdout;
+    assert!(String::from_utf8_lossy(&graph).contains("root"));
+
+    on_small_stack(move || {
+        let back = load(&written);
+        assert_eq!(back.traces.len(), 1);
+        assert_eq!(back.traces[0].nodes.len(), DEPTH + 1);
+        let max_depth = back.traces[0].nodes.iter().map(|n| n.depth).max();
+        assert_eq!(max_depth, Some(DEPTH as u32));
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_app_opens_draws_and_exports_a_100k_deep_chain() {
+    let dir = temp_dir("app");
+    let file = chain(&dir, DEPTH);
+    on_small_stack(move || {
+        let data = Arc::new(load(&file));
+        let mut app = App::new("deep", Rect::new(0, 0, 120, 40));
+        let cmds = app.start_load();
+        assert_eq!(cmds, vec![Cmd::Source(Request::Load { generation: 1 })]);
+        app.update(Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(data),
+        })));
+        assert_eq!(app.load, LoadState::Loaded);
+        app.update(Event::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        let nodes = app.view.as_ref().expect("open").trace.nodes.len();
+        assert_eq!(nodes, DEPTH + 1);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+        terminal
+            .draw(|f| xray_tui::ui::draw(f, &app))
+            .expect("draw");
+        // The last row, 100,000 levels down.
+        app.update(Event::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
+        terminal
+            .draw(|f| xray_tui::ui::draw(f, &app))
+            .expect("draw");
+
+        let cmds = app.update(Event::Key(KeyEvent::new(
+            KeyCode::Char('x'),
+            KeyModifiers::NONE,
+        )));
+        let [Cmd::Export(export)] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out).expect("dir");
+        let path = xray_tui::runtime::effects::write_export(export, &out).expect("written");
+        let back = load(&path);
+        assert_eq!(back.traces.len(), 1);
+        assert_eq!(back.traces[0].nodes.len(), DEPTH + 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
