@@ -168,3 +168,69 @@ fn the_app_opens_draws_and_exports_a_100k_deep_chain() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// One document with `levels` levels of nested subsegments, as one NDJSON line.
+fn nested_document(id_prefix: char, trace: &str, levels: usize) -> String {
+    let mut s = format!(
+        "{{\"id\":\"{id_prefix}000000000000000\",\"name\":\"root\",\"trace_id\":\"{trace}\",\
+         \"start_time\":1600000000.0,\"end_time\":1600000010.0"
+    );
+    for i in 0..levels {
+        s.push_str(&format!(
+            ",\"subsegments\":[{{\"id\":\"{id_prefix}{:015x}\",\"name\":\"n{i}\",\
+             \"start_time\":1600000000.0,\"end_time\":1600000001.0",
+            i + 1
+        ));
+    }
+    for _ in 0..levels {
+        s.push_str("}]");
+    }
+    s.push('}');
+    s
+}
+
+/// Issue 14 item 3: 1,000 nested levels load and read back; deeper than the limit is a located
+/// warning naming the depth, and the rest of the file still loads.
+#[test]
+fn a_thousand_nested_levels_load_and_deeper_is_a_located_warning() {
+    let dir = temp_dir("nested");
+    let ok = "1-5f000000-000000000000000000000002";
+    let deep = "1-5f000000-000000000000000000000003";
+    let file = dir.join("nested.ndjson");
+    let text = format!(
+        "{}\n{}\n",
+        nested_document('b', deep, 1_500),
+        nested_document('c', ok, 1_000)
+    );
+    std::fs::write(&file, text).expect("written");
+
+    let file2 = file.clone();
+    on_small_stack(move || {
+        let mut warnings = Vec::new();
+        let source = SourceArgs {
+            files: vec![file2.display().to_string()],
+            ..Default::default()
+        };
+        let data = xray_tui::cli::load(&source, &mut warnings).expect("loads");
+        let warnings = String::from_utf8_lossy(&warnings).into_owned();
+        assert_eq!(data.traces.len(), 1, "{warnings}");
+        assert_eq!(data.traces[0].id, ok);
+        assert_eq!(data.traces[0].nodes.len(), 1_001);
+        assert!(
+            warnings.contains("nested.ndjson:1:1") && warnings.contains("3001 levels deep"),
+            "{warnings}"
+        );
+    });
+
+    // `trace --format json` writes it so that it reads back as the same trace.
+    let summaries = run(&file, &["query", "--format", "json"]).stdout;
+    let json = run(&file, &["trace", "--all", "--format", "json"]).stdout;
+    let written = dir.join("trace.json");
+    std::fs::write(&written, &json).expect("written");
+    let again = run(&written, &["query", "--format", "json"]).stdout;
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        String::from_utf8_lossy(&summaries)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

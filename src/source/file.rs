@@ -32,7 +32,7 @@ use serde_json::value::RawValue;
 
 use crate::model::graph::Service;
 use crate::model::{Event, Item, Location, Warning};
-use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
+use crate::model::{Group, Segment, ServiceGraph, TraceSummary, depth, time};
 
 /// The input shapes [`detect`] tells apart. [`load_bytes`] reads all of them without being told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +227,18 @@ fn join(prefix: &str, inner: &str) -> String {
 }
 
 /// `path: ` for a message, or nothing at the root.
+/// The warning for a value nested deeper than [`depth::MAX_DEPTH`], naming its depth.
+fn too_deep(path: &str, json_depth: usize) -> String {
+    format!(
+        "{}document nested {json_depth} levels deep (about {} levels of subsegments): the limit \
+         is {} levels (about {} levels of subsegments); skipped",
+        lead(path),
+        depth::subsegment_levels(json_depth),
+        depth::MAX_DEPTH,
+        depth::subsegment_levels(depth::MAX_DEPTH),
+    )
+}
+
 fn lead(path: &str) -> String {
     if path.is_empty() {
         String::new()
@@ -449,6 +461,17 @@ impl<'t, 's> Reader<'t, 's> {
         // Fast path: plain serde. Only a failure pays for tracking the field path.
         if let Ok(v) = serde_json::from_str::<T>(raw) {
             return Some(v);
+        }
+        // Past serde_json's recursion limit: parse on a heap-grown stack, up to MAX_DEPTH.
+        let json_depth = depth::json_depth(raw);
+        if json_depth > depth::SERDE_DEPTH {
+            if json_depth > depth::MAX_DEPTH {
+                self.warn(self.offset_of(raw), too_deep(path, json_depth));
+                return None;
+            }
+            if let Ok(v) = depth::from_str_deep::<T>(raw) {
+                return Some(v);
+            }
         }
         let mut de = serde_json::Deserializer::from_str(raw);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -875,6 +898,16 @@ impl<'t, 's> Reader<'t, 's> {
                 };
                 if let Ok(seg) = serde_json::from_str::<Segment>(&decoded) {
                     return Some(seg);
+                }
+                let json_depth = depth::json_depth(&decoded);
+                if json_depth > depth::SERDE_DEPTH {
+                    if json_depth > depth::MAX_DEPTH {
+                        self.warn(offset, too_deep(path, json_depth));
+                        return None;
+                    }
+                    if let Ok(seg) = depth::from_str_deep::<Segment>(&decoded) {
+                        return Some(seg);
+                    }
                 }
                 let mut de = serde_json::Deserializer::from_str(&decoded);
                 match serde_path_to_error::deserialize::<_, Segment>(&mut de) {

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::error::Category;
 
-use crate::model::Segment;
+use crate::model::{Segment, depth};
 
 /// The largest datagram the X-Ray daemon accepts (64 KiB); bigger ones are rejected as
 /// [`DatagramError::Oversize`].
@@ -182,7 +182,23 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
     let body = split(bytes)?;
     let text = std::str::from_utf8(body)
         .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
-    let seg: Segment = serde_json::from_str(text).map_err(json_error)?;
+    let seg: Segment = match serde_json::from_str(text) {
+        Ok(seg) => seg,
+        Err(e) => {
+            // Past serde_json's recursion limit: on a heap-grown stack, up to MAX_DEPTH.
+            let d = depth::json_depth(text);
+            if d > depth::MAX_DEPTH {
+                return Err(DatagramError::BadDocument(format!(
+                    "nested {d} levels deep: the limit is {}",
+                    depth::MAX_DEPTH
+                )));
+            }
+            if d <= depth::SERDE_DEPTH {
+                return Err(json_error(e));
+            }
+            depth::from_str_deep(text).map_err(json_error)?
+        }
+    };
     if seg.trace_id.as_deref().is_none_or(str::is_empty) {
         return Err(DatagramError::MissingTraceId(seg.id.clone()));
     }
