@@ -217,7 +217,8 @@ fn a_thousand_nested_levels_load_and_deeper_is_a_located_warning() {
         assert_eq!(data.traces[0].id, ok);
         assert_eq!(data.traces[0].nodes.len(), 1_001);
         assert!(
-            warnings.contains("nested.ndjson:1:1") && warnings.contains("3001 levels deep"),
+            warnings.contains("nested.ndjson:1:1")
+                && warnings.contains("subsegments nested 1500 levels deep"),
             "{warnings}"
         );
     });
@@ -233,4 +234,56 @@ fn a_thousand_nested_levels_load_and_deeper_is_a_located_warning() {
         String::from_utf8_lossy(&summaries)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Metadata nested close to its limit (127 levels) is drawn in the details pane, exported and printed on a
+/// 2 MiB stack.
+#[test]
+fn metadata_nested_near_the_limit_is_drawn_and_exported() {
+    let dir = temp_dir("metadata");
+    let levels = 120;
+    let doc = format!(
+        "{{\"id\":\"d000000000000000\",\"name\":\"root\",\"trace_id\":\"1-5f000000-000000000000000000000004\",\
+         \"start_time\":1600000000.0,\"end_time\":1600000010.0,\"metadata\":{{\"deep\":{}1{}}}}}\n",
+        "{\"a\":".repeat(levels),
+        "}".repeat(levels)
+    );
+    let file = dir.join("metadata.ndjson");
+    std::fs::write(&file, doc).expect("written");
+    let json = run(&file, &["trace", "--all", "--format", "json"]).stdout;
+    assert!(!json.is_empty());
+    on_small_stack(move || {
+        let data = Arc::new(load(&file));
+        assert_eq!(data.traces.len(), 1);
+        let mut app = App::new("deep", Rect::new(0, 0, 120, 40));
+        app.start_load();
+        app.update(Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(data),
+        })));
+        app.update(Event::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+        // The annotations and metadata tab.
+        app.update(Event::Key(KeyEvent::new(
+            KeyCode::Char('4'),
+            KeyModifiers::NONE,
+        )));
+        terminal
+            .draw(|f| xray_tui::ui::draw(f, &app))
+            .expect("draw");
+        let cmds = app.update(Event::Key(KeyEvent::new(
+            KeyCode::Char('x'),
+            KeyModifiers::NONE,
+        )));
+        if let [Cmd::Export(export)] = &cmds[..] {
+            let out = dir.join("out");
+            std::fs::create_dir_all(&out).expect("dir");
+            let path = xray_tui::runtime::effects::write_export(export, &out).expect("written");
+            assert_eq!(load(&path).traces.len(), 1);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
 }

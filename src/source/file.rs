@@ -227,18 +227,6 @@ fn join(prefix: &str, inner: &str) -> String {
 }
 
 /// `path: ` for a message, or nothing at the root.
-/// The warning for a value nested deeper than [`depth::MAX_DEPTH`], naming its depth.
-fn too_deep(path: &str, json_depth: usize) -> String {
-    format!(
-        "{}document nested {json_depth} levels deep (about {} levels of subsegments): the limit \
-         is {} levels (about {} levels of subsegments); skipped",
-        lead(path),
-        depth::subsegment_levels(json_depth),
-        depth::MAX_DEPTH,
-        depth::subsegment_levels(depth::MAX_DEPTH),
-    )
-}
-
 fn lead(path: &str) -> String {
     if path.is_empty() {
         String::new()
@@ -462,11 +450,11 @@ impl<'t, 's> Reader<'t, 's> {
         if let Ok(v) = serde_json::from_str::<T>(raw) {
             return Some(v);
         }
-        // Past serde_json's recursion limit: parse on a heap-grown stack, up to MAX_DEPTH.
-        let json_depth = depth::json_depth(raw);
-        if json_depth > depth::SERDE_DEPTH {
-            if json_depth > depth::MAX_DEPTH {
-                self.warn(self.offset_of(raw), too_deep(path, json_depth));
+        // Past serde_json's recursion limit: parse on a heap-grown stack, within depth's limits.
+        let nesting = depth::nesting(raw);
+        if !nesting.is_shallow() {
+            if let Some(why) = nesting.too_deep() {
+                self.warn(self.offset_of(raw), format!("{}{why}; skipped", lead(path)));
                 return None;
             }
             if let Ok(v) = depth::from_str_deep::<T>(raw) {
@@ -899,10 +887,10 @@ impl<'t, 's> Reader<'t, 's> {
                 if let Ok(seg) = serde_json::from_str::<Segment>(&decoded) {
                     return Some(seg);
                 }
-                let json_depth = depth::json_depth(&decoded);
-                if json_depth > depth::SERDE_DEPTH {
-                    if json_depth > depth::MAX_DEPTH {
-                        self.warn(offset, too_deep(path, json_depth));
+                let nesting = depth::nesting(&decoded);
+                if !nesting.is_shallow() {
+                    if let Some(why) = nesting.too_deep() {
+                        self.warn(offset, format!("{path}: {why}; skipped"));
                         return None;
                     }
                     if let Ok(seg) = depth::from_str_deep::<Segment>(&decoded) {

@@ -185,16 +185,13 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
     let seg: Segment = match serde_json::from_str(text) {
         Ok(seg) => seg,
         Err(e) => {
-            // Past serde_json's recursion limit: on a heap-grown stack, up to MAX_DEPTH.
-            let d = depth::json_depth(text);
-            if d > depth::MAX_DEPTH {
-                return Err(DatagramError::BadDocument(format!(
-                    "nested {d} levels deep: the limit is {}",
-                    depth::MAX_DEPTH
-                )));
-            }
-            if d <= depth::SERDE_DEPTH {
+            // Past serde_json's recursion limit: on a heap-grown stack, within depth's limits.
+            let nesting = depth::nesting(text);
+            if nesting.is_shallow() {
                 return Err(json_error(e));
+            }
+            if let Some(why) = nesting.too_deep() {
+                return Err(DatagramError::BadDocument(why));
             }
             depth::from_str_deep(text).map_err(json_error)?
         }
