@@ -257,6 +257,32 @@ mod tests {
         assert!(seg.is_subsegment_doc());
     }
 
+    /// Issue 14 item 3: a datagram nesting 500 levels of subsegments parses (past serde_json's
+    /// limit); one past the limit is a bad document naming its depth.
+    #[test]
+    fn deep_nesting_parses_up_to_the_limit() {
+        let doc = |levels: usize| {
+            let mut s = String::from(
+                r#"{"trace_id":"1-5f84c7a1-1a2b3c4d5e6f708192a3b4c5","id":"70de5b6f19ff9a0a","name":"r","start_time":1.1"#,
+            );
+            for i in 0..levels {
+                s.push_str(&format!(
+                    r#","subsegments":[{{"id":"{i:x}","name":"","start_time":1"#
+                ));
+            }
+            s.push_str(&"}]".repeat(levels));
+            s.push('}');
+            s
+        };
+        let seg = parse_datagram(&dg(&doc(500))).expect("500 levels parse");
+        assert_eq!(seg.subsegments.len(), 1);
+        let err = parse_datagram(&dg(&doc(1_001))).expect_err("too deep");
+        assert!(
+            matches!(&err, DatagramError::BadDocument(m) if m.contains("1001 levels deep")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn empty() {
         assert_eq!(parse_datagram(b""), Err(DatagramError::Empty));
