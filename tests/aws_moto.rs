@@ -837,7 +837,7 @@ fn listen_forward_uploads_what_it_receives_to_x_ray() {
     let mut names = Vec::new();
     rt().block_on(x.traces(std::slice::from_ref(&trace), |e| {
         if let Event::Item(Item::Trace { documents, .. }) = e {
-            names.extend(documents.into_iter().map(|d| d.name));
+            names.extend(documents.into_iter().map(|d| d.name.clone()));
         }
     }))
     .expect("BatchGetTraces");

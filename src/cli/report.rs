@@ -213,7 +213,8 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
         let name = truncate(
             &format!(
                 "{}{}{}",
-                "  ".repeat(row.depth as usize),
+                // Cut to NAME_WIDTH below anyway: cap the indent (deep chains stay linear).
+                "  ".repeat((row.depth as usize).min(NAME_WIDTH)),
                 doc.name,
                 row_detail(trace, row)
             ),

@@ -124,38 +124,36 @@ pub fn assemble(trace_id: &str, docs: impl IntoIterator<Item = Segment>) -> Trac
     trace
 }
 
+/// Moves each document and the subsegments nested in it (at any depth) into `flat`, in
+/// depth-first order, with an explicit stack: nesting depth costs heap, not call stack.
 fn flatten(
-    mut doc: Segment,
+    doc: Segment,
     kind: NodeKind,
     nested_in: Option<String>,
     top_level: bool,
     flat: &mut Vec<Flat>,
     by_id: &mut HashMap<String, usize>,
 ) {
-    let subs = std::mem::take(&mut doc.subsegments);
-    let id = doc.id.clone();
-    let entry = Flat {
-        doc,
-        kind,
-        nested_in,
-        top_level,
-    };
-    match by_id.get(&id) {
-        Some(&old) if !replaces(&entry.doc, &flat[old].doc) => {}
-        _ => {
-            by_id.insert(id.clone(), flat.len());
-            flat.push(entry);
+    let mut stack = vec![(doc, kind, nested_in, top_level)];
+    while let Some((mut doc, kind, nested_in, top_level)) = stack.pop() {
+        let subs = std::mem::take(&mut doc.subsegments);
+        let id = doc.id.clone();
+        let entry = Flat {
+            doc,
+            kind,
+            nested_in,
+            top_level,
+        };
+        match by_id.get(&id) {
+            Some(&old) if !replaces(&entry.doc, &flat[old].doc) => {}
+            _ => {
+                by_id.insert(id.clone(), flat.len());
+                flat.push(entry);
+            }
         }
-    }
-    for sub in subs {
-        flatten(
-            sub,
-            NodeKind::Subsegment,
-            Some(id.clone()),
-            false,
-            flat,
-            by_id,
-        );
+        for sub in subs.into_iter().rev() {
+            stack.push((sub, NodeKind::Subsegment, Some(id.clone()), false));
+        }
     }
 }
 

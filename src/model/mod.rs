@@ -2,6 +2,7 @@
 //! (trace summaries, service graph, batch traces, groups). No I/O and no UI here.
 
 pub mod batch;
+pub mod depth;
 pub mod format;
 pub mod graph;
 pub mod input;

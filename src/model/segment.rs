@@ -107,6 +107,20 @@ pub struct Segment {
     pub extra: Extra,
 }
 
+/// Dropping a segment frees its nested subsegments with an explicit stack, so a document nested
+/// thousands of levels deep does not recurse once per level.
+impl Drop for Segment {
+    fn drop(&mut self) {
+        if self.subsegments.is_empty() {
+            return;
+        }
+        let mut stack = std::mem::take(&mut self.subsegments);
+        while let Some(mut s) = stack.pop() {
+            stack.append(&mut s.subsegments);
+        }
+    }
+}
+
 impl Segment {
     /// The document was sent with `"type": "subsegment"`.
     pub fn is_subsegment_doc(&self) -> bool {

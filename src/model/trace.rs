@@ -113,29 +113,93 @@ impl Trace {
 
     /// The documents again, as the service would return them: one per segment, subsegments
     /// nested; orphaned subsegments as documents of their own.
+    ///
+    /// Nesting stops at [`MAX_NESTED`] levels inside one document: a subsegment deeper than that
+    /// is written as a document of its own (`"type": "subsegment"`, its `trace_id` and
+    /// `parent_id`), as X-Ray lets SDKs send them, so a chain of any depth serialises (and drops)
+    /// without recursing in proportion to its depth, and reads back as the same trace. Built
+    /// with explicit stacks, never recursion.
     pub fn documents(&self) -> Vec<Segment> {
+        // Depth of each node inside the document that holds it (0: the document itself).
+        // Nodes are in depth-first order, so a parent always comes before its children.
+        let mut level = vec![0usize; self.nodes.len()];
+        let mut is_doc = vec![false; self.nodes.len()];
+        for (id, node) in self.nodes.iter().enumerate() {
+            let nested_level = match node.parent {
+                Some(p) if node.kind == NodeKind::Subsegment => level[p] + 1,
+                _ => 0,
+            };
+            if nested_level == 0 || nested_level > MAX_NESTED {
+                is_doc[id] = true;
+            } else {
+                level[id] = nested_level;
+            }
+        }
         let mut out = Vec::new();
         for (id, node) in self.nodes.iter().enumerate() {
-            if node.kind == NodeKind::Segment || node.is_orphan() {
-                let mut doc = self.nest(id);
-                if doc.trace_id.is_none() {
-                    doc.trace_id = Some(self.id.clone());
-                }
-                out.push(doc);
+            if !is_doc[id] {
+                continue;
             }
+            let mut doc = self.nest(id, &is_doc);
+            if doc.trace_id.is_none() {
+                doc.trace_id = Some(self.id.clone());
+            }
+            if node.kind == NodeKind::Subsegment {
+                if let Some(p) = node.parent {
+                    // Split off below MAX_NESTED: say where it belongs.
+                    doc.kind = Some("subsegment".to_owned());
+                    doc.parent_id = Some(self.nodes[p].doc.id.clone());
+                }
+            }
+            out.push(doc);
         }
         out
     }
 
-    fn nest(&self, id: NodeId) -> Segment {
-        let node = &self.nodes[id];
-        let mut doc = node.doc.clone();
-        doc.subsegments = node
-            .children
+    /// `id`'s document with the subsegments under it nested (those not written as documents of
+    /// their own), built bottom-up from an explicit depth-first order.
+    fn nest(&self, id: NodeId, is_doc: &[bool]) -> Segment {
+        // Pre-order of the nested part: (node, index of its parent in `order`).
+        let mut order: Vec<(NodeId, usize)> = Vec::new();
+        let mut stack = vec![(id, usize::MAX)];
+        while let Some((n, up)) = stack.pop() {
+            let at = order.len();
+            order.push((n, up));
+            for &c in self.nodes[n].children.iter().rev() {
+                if self.nodes[c].kind == NodeKind::Subsegment && !is_doc[c] {
+                    stack.push((c, at));
+                }
+            }
+        }
+        let mut built: Vec<Option<Segment>> = order
             .iter()
-            .filter(|&&c| self.nodes[c].kind == NodeKind::Subsegment)
-            .map(|&c| self.nest(c))
+            .map(|&(n, _)| {
+                let mut doc = self.nodes[n].doc.clone();
+                doc.subsegments = Vec::new();
+                Some(doc)
+            })
             .collect();
-        doc
+        // Children come after their parent in pre-order: attach from the end, so each node is
+        // complete when it is attached.
+        for i in (1..order.len()).rev() {
+            let Some(mut doc) = built[i].take() else {
+                continue;
+            };
+            doc.subsegments.reverse();
+            if let Some(Some(parent)) = built.get_mut(order[i].1) {
+                parent.subsegments.push(doc);
+            }
+        }
+        let mut root = built
+            .into_iter()
+            .next()
+            .flatten()
+            .unwrap_or_else(|| self.nodes[id].doc.clone());
+        root.subsegments.reverse();
+        root
     }
 }
+
+/// How many levels of subsegments [`Trace::documents`] nests inside one document before
+/// writing the deeper ones as documents of their own.
+pub const MAX_NESTED: usize = 32;

@@ -32,7 +32,7 @@ use serde_json::value::RawValue;
 
 use crate::model::graph::Service;
 use crate::model::{Event, Item, Location, Warning};
-use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
+use crate::model::{Group, Segment, ServiceGraph, TraceSummary, depth, time};
 
 /// The input shapes [`detect`] tells apart. [`load_bytes`] reads all of them without being told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,6 +449,17 @@ impl<'t, 's> Reader<'t, 's> {
         // Fast path: plain serde. Only a failure pays for tracking the field path.
         if let Ok(v) = serde_json::from_str::<T>(raw) {
             return Some(v);
+        }
+        // Past serde_json's recursion limit: parse on a heap-grown stack, within depth's limits.
+        let nesting = depth::nesting(raw);
+        if !nesting.is_shallow() {
+            if let Some(why) = nesting.too_deep() {
+                self.warn(self.offset_of(raw), format!("{}{why}; skipped", lead(path)));
+                return None;
+            }
+            if let Ok(v) = depth::from_str_deep::<T>(raw) {
+                return Some(v);
+            }
         }
         let mut de = serde_json::Deserializer::from_str(raw);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -875,6 +886,16 @@ impl<'t, 's> Reader<'t, 's> {
                 };
                 if let Ok(seg) = serde_json::from_str::<Segment>(&decoded) {
                     return Some(seg);
+                }
+                let nesting = depth::nesting(&decoded);
+                if !nesting.is_shallow() {
+                    if let Some(why) = nesting.too_deep() {
+                        self.warn(offset, format!("{path}: {why}; skipped"));
+                        return None;
+                    }
+                    if let Ok(seg) = depth::from_str_deep::<Segment>(&decoded) {
+                        return Some(seg);
+                    }
                 }
                 let mut de = serde_json::Deserializer::from_str(&decoded);
                 match serde_path_to_error::deserialize::<_, Segment>(&mut de) {

@@ -161,7 +161,10 @@ fn row_line(
         (true, false) => "▾ ",
         (true, true) => "▸ ",
     };
-    let mut name = format!("{}{fold}{}", "  ".repeat(row.depth as usize), doc.name);
+    // Past the column's width the indent is cut off anyway: cap it, so a row 100,000 levels
+    // deep costs no more than a shallow one.
+    let indent = (row.depth as usize).min(cols.name);
+    let mut name = format!("{}{fold}{}", "  ".repeat(indent), doc.name);
     if row.skew.is_some() {
         name.push_str(" ~skew");
     }
@@ -196,7 +199,7 @@ fn row_line(
         name_spans = highlight_name(
             t,
             &fit(&name, cols.name),
-            2 * row.depth as usize + fold.chars().count(),
+            2 * indent + fold.chars().count(),
             doc.name.chars().count(),
             name_style,
         );

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::error::Category;
 
-use crate::model::Segment;
+use crate::model::{Segment, depth};
 
 /// The largest datagram the X-Ray daemon accepts (64 KiB); bigger ones are rejected as
 /// [`DatagramError::Oversize`].
@@ -182,9 +182,22 @@ pub fn parse_datagram(bytes: &[u8]) -> Result<Segment, DatagramError> {
     let body = split(bytes)?;
     let text = std::str::from_utf8(body)
         .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
-    let seg: Segment = serde_json::from_str(text).map_err(json_error)?;
+    let seg: Segment = match serde_json::from_str(text) {
+        Ok(seg) => seg,
+        Err(e) => {
+            // Past serde_json's recursion limit: on a heap-grown stack, within depth's limits.
+            let nesting = depth::nesting(text);
+            if nesting.is_shallow() {
+                return Err(json_error(e));
+            }
+            if let Some(why) = nesting.too_deep() {
+                return Err(DatagramError::BadDocument(why));
+            }
+            depth::from_str_deep(text).map_err(json_error)?
+        }
+    };
     if seg.trace_id.as_deref().is_none_or(str::is_empty) {
-        return Err(DatagramError::MissingTraceId(seg.id));
+        return Err(DatagramError::MissingTraceId(seg.id.clone()));
     }
     Ok(seg)
 }
@@ -242,6 +255,32 @@ mod tests {
         );
         let seg = parse_datagram(&d).expect("good");
         assert!(seg.is_subsegment_doc());
+    }
+
+    /// Issue 14 item 3: a datagram nesting 500 levels of subsegments parses (past serde_json's
+    /// limit); one past the limit is a bad document naming its depth.
+    #[test]
+    fn deep_nesting_parses_up_to_the_limit() {
+        let doc = |levels: usize| {
+            let mut s = String::from(
+                r#"{"trace_id":"1-5f84c7a1-1a2b3c4d5e6f708192a3b4c5","id":"70de5b6f19ff9a0a","name":"r","start_time":1.1"#,
+            );
+            for i in 0..levels {
+                s.push_str(&format!(
+                    r#","subsegments":[{{"id":"{i:x}","name":"","start_time":1"#
+                ));
+            }
+            s.push_str(&"}]".repeat(levels));
+            s.push('}');
+            s
+        };
+        let seg = parse_datagram(&dg(&doc(500))).expect("500 levels parse");
+        assert_eq!(seg.subsegments.len(), 1);
+        let err = parse_datagram(&dg(&doc(1_001))).expect_err("too deep");
+        assert!(
+            matches!(&err, DatagramError::BadDocument(m) if m.contains("1001 levels deep")),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -380,7 +419,7 @@ mod tests {
                     .map(|c| c.trace_id.into_owned())
                     .map_err(|e| e.reason()),
                 parse_datagram(&d)
-                    .map(|s| s.trace_id.unwrap_or_default())
+                    .map(|s| s.trace_id.clone().unwrap_or_default())
                     .map_err(|e| e.reason()),
                 "{}",
                 String::from_utf8_lossy(&d)
