@@ -102,34 +102,12 @@ pub struct Written {
 // ---------------------------------------------------------------------------------------------
 // Randomness: splitmix64 and arithmetic-only distributions.
 
-struct Rng(u64);
+#[allow(dead_code)]
+#[path = "../support/rng.rs"]
+mod rng;
+use rng::{Rng, exp};
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform integer in [lo, hi].
-    fn int(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next_u64() % xs.len() as u64) as usize]
-    }
-    /// Approximately standard normal (Irwin–Hall with 12 terms).
-    fn normal(&mut self) -> f64 {
-        (0..12).map(|_| self.unit()).sum::<f64>() - 6.0
-    }
     /// An AWS-style request ID of upper-case letters and digits.
     fn token(&mut self, s: &mut String, len: usize) {
         const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -150,25 +128,6 @@ impl Rng {
             b & 0xffff_ffff_ffff
         );
     }
-}
-
-/// `e^x` with basic arithmetic only, so every platform computes the same bits.
-fn exp(x: f64) -> f64 {
-    let mut y = x;
-    let mut halvings = 0;
-    while y.abs() > 0.0625 {
-        y /= 2.0;
-        halvings += 1;
-    }
-    let (mut sum, mut term) = (1.0, 1.0);
-    for i in 1..=12 {
-        term *= y / f64::from(i);
-        sum += term;
-    }
-    for _ in 0..halvings {
-        sum *= sum;
-    }
-    sum
 }
 
 // ---------------------------------------------------------------------------------------------
