@@ -257,15 +257,7 @@ fn listen_sigterm_flushes_save_and_exits_143() {
         std::env::temp_dir().join(format!("xray-tui-pty-signal-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
     let save_arg = save.to_string_lossy().into_owned();
-    let mut s = Session::start(&["listen", "--bind", "127.0.0.1:0", "--save", &save_arg]);
-    s.wait_for("Listening for X-Ray segments on udp 127.0.0.1:");
-    let screen = s.contents();
-    let marker = "AWS_XRAY_DAEMON_ADDRESS=";
-    let at = screen.find(marker).expect("the address is shown") + marker.len();
-    let addr: String = screen[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
+    let (mut s, addr) = Session::start_listen(&save_arg);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

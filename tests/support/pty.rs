@@ -24,6 +24,21 @@ impl Session {
         Self::start_with(args, &[])
     }
 
+    /// Starts `listen --bind 127.0.0.1:0 --save SAVE` in the app and waits for it to show the
+    /// UDP address it listens on, which it returns (`127.0.0.1:PORT`).
+    pub fn start_listen(save: &str) -> (Session, String) {
+        let s = Session::start(&["listen", "--bind", "127.0.0.1:0", "--save", save]);
+        s.wait_for("Listening for X-Ray segments on udp 127.0.0.1:");
+        let screen = s.contents();
+        let marker = "AWS_XRAY_DAEMON_ADDRESS=";
+        let at = screen.find(marker).expect("the address is shown") + marker.len();
+        let addr = screen[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+            .collect();
+        (s, addr)
+    }
+
     /// Starts the binary with `args` and extra environment variables.
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Session {
         Self::start_program(env!("CARGO_BIN_EXE_xray-tui"), args, env)
