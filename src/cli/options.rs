@@ -98,11 +98,10 @@ pub fn launch(source: &SourceArgs) -> Result<Launch, Failure> {
 /// The region console URLs use: `--region` (or the config's `[defaults] region`, already
 /// filled in), else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
 fn region(source: &SourceArgs) -> Option<String> {
-    source.region.clone().or_else(|| {
-        ["AWS_REGION", "AWS_DEFAULT_REGION"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
-    })
+    source
+        .region
+        .clone()
+        .or_else(crate::source::aws::env_region)
 }
 
 /// Turns `listen` arguments into daemon options.

@@ -79,13 +79,7 @@ impl FetcherOptions {
             Connect::Options(o) => o.region.clone(),
             Connect::Client(_) => None,
         };
-        configured
-            .or_else(|| {
-                ["AWS_REGION", "AWS_DEFAULT_REGION"]
-                    .iter()
-                    .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
-            })
-            .unwrap_or_default()
+        configured.or_else(super::env_region).unwrap_or_default()
     }
 }
 

@@ -44,6 +44,14 @@ pub const BATCH_CONCURRENCY: usize = 4;
 /// How many extra rounds ask again for IDs the service reported as unprocessed.
 pub const UNPROCESSED_ROUNDS: u32 = 3;
 
+/// The region the environment names: `AWS_REGION`, else `AWS_DEFAULT_REGION` (blank ones
+/// skipped).
+pub fn env_region() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|r| !r.trim().is_empty()))
+}
+
 /// Connection settings from the command line; unset fields fall back to `aws-config`.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
