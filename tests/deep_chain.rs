@@ -115,8 +115,15 @@ fn a_100k_deep_chain_goes_through_every_command_and_reads_back() {
     on_small_stack(move || {
         let back = load(&written);
         assert_eq!(back.traces.len(), 1);
-        assert_eq!(back.traces[0].nodes.len(), DEPTH + 1);
-        let max_depth = back.traces[0].nodes.iter().map(|n| n.depth).max();
+        assert_eq!(back.traces.get(0).unwrap().nodes.len(), DEPTH + 1);
+        let max_depth = back
+            .traces
+            .get(0)
+            .unwrap()
+            .nodes
+            .iter()
+            .map(|n| n.depth)
+            .max();
         assert_eq!(max_depth, Some(DEPTH as u32));
     });
     let _ = std::fs::remove_dir_all(&dir);
@@ -164,7 +171,7 @@ fn the_app_opens_draws_and_exports_a_100k_deep_chain() {
         let path = xray_tui::runtime::effects::write_export(export, &out).expect("written");
         let back = load(&path);
         assert_eq!(back.traces.len(), 1);
-        assert_eq!(back.traces[0].nodes.len(), DEPTH + 1);
+        assert_eq!(back.traces.get(0).unwrap().nodes.len(), DEPTH + 1);
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
@@ -214,8 +221,8 @@ fn a_thousand_nested_levels_load_and_deeper_is_a_located_warning() {
         let data = xray_tui::cli::load(&source, &mut warnings).expect("loads");
         let warnings = String::from_utf8_lossy(&warnings).into_owned();
         assert_eq!(data.traces.len(), 1, "{warnings}");
-        assert_eq!(data.traces[0].id, ok);
-        assert_eq!(data.traces[0].nodes.len(), 1_001);
+        assert_eq!(data.traces.get(0).unwrap().id, ok);
+        assert_eq!(data.traces.get(0).unwrap().nodes.len(), 1_001);
         assert!(
             warnings.contains("nested.ndjson:1:1")
                 && warnings.contains("subsegments nested 1500 levels deep"),

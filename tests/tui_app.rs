@@ -1023,9 +1023,9 @@ fn x_exports_the_open_trace_and_it_reads_back() {
     let dir = temp_dir("export-trace");
     let path = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     let back = read_back(&path);
-    let ids: Vec<&str> = back.traces.iter().map(|t| t.id.as_str()).collect();
+    let ids: Vec<&str> = back.traces.ids().collect();
     assert_eq!(ids, vec![trace.id.as_str()]);
-    assert_eq!(back.traces[0].nodes.len(), trace.nodes.len());
+    assert_eq!(back.traces.get(0).unwrap().nodes.len(), trace.nodes.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -193,12 +193,7 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
         vec![Cmd::Source(Request::Trace(id.clone()))]
     );
     assert_eq!(app.mode, Mode::List);
-    let trace = Arc::clone(
-        full.traces
-            .iter()
-            .find(|t| t.id == id)
-            .expect("the trace exists"),
-    );
+    let trace = full.traces.by_id(&id).expect("the trace exists");
     app.update(Event::Source(Update::Trace(TraceFetched {
         id: id.clone(),
         result: Ok(trace),
@@ -385,9 +380,7 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
 /// Like the daemon's pump: the data with its service graph.
 fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
     let mut d = (*data).clone();
-    d.graphs = vec![xray_tui::engine::service_graph(
-        d.traces.iter().map(|t| &**t),
-    )];
+    d.graphs = vec![xray_tui::engine::service_graph(d.traces.iter())];
     Arc::new(d)
 }
 
@@ -427,7 +420,7 @@ fn with_aws_the_trace_map_asks_the_service_and_keeps_the_local_map_when_it_has_n
     update(&mut app, summaries_only(&full));
     let id = selected_id(&app);
     app.update(code(KeyCode::Enter));
-    let trace = Arc::clone(full.traces.iter().find(|t| t.id == id).expect("trace"));
+    let trace = full.traces.by_id(&id).expect("trace");
     app.update(Event::Source(Update::Trace(TraceFetched {
         id: id.clone(),
         result: Ok(Arc::clone(&trace)),

@@ -134,7 +134,7 @@ fn visible_traces(app: &App) -> Vec<Arc<xray_tui::model::Trace>> {
         .iter()
         .map(|&i| {
             let id = &data.summaries[i].id;
-            Arc::clone(data.find_trace(id).expect("the demo has every trace"))
+            data.find_trace(id).expect("the demo has every trace")
         })
         .collect()
 }

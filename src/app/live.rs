@@ -98,11 +98,11 @@ impl App {
         else {
             return;
         };
-        if Arc::ptr_eq(newer, &v.trace) {
+        if Arc::ptr_eq(&newer, &v.trace) {
             return;
         }
         let summary = data.summaries.iter().find(|s| s.id == newer.id).cloned();
-        v.replace(Arc::clone(newer), summary);
+        v.replace(newer, summary);
     }
 
     /// The service's map of a trace arrived: it replaces the locally computed map of that trace

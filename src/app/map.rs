@@ -448,7 +448,7 @@ impl Target {
             .filter(|t| self.matches(t))
             .map(|t| t.id.clone())
             .collect();
-        let loaded: HashSet<&str> = data.traces.iter().map(|t| t.id.as_str()).collect();
+        let loaded: HashSet<&str> = data.traces.ids().collect();
         if let Target::Service(n, _) = self {
             for s in data
                 .summaries
@@ -501,16 +501,12 @@ impl App {
                 .iter()
                 .filter_map(|&i| data.summaries.get(i))
                 .filter_map(|s| self.trace_index.get(&s.id))
-                .filter_map(|&i| data.traces.get(i))
-                .map(|t| &**t);
+                .filter_map(|&i| data.traces.get(i));
             (crate::engine::service_graph(shown), filter)
         } else if let (true, Some(g)) = (live, data.graphs.first()) {
             (g.clone(), None)
         } else {
-            (
-                crate::engine::service_graph(data.traces.iter().map(|t| &**t)),
-                None,
-            )
+            (crate::engine::service_graph(data.traces.iter()), None)
         })
     }
 

@@ -618,9 +618,8 @@ impl App {
                 let trace = self
                     .trace_index
                     .get(&s.id)
-                    .and_then(|&i| data.traces.get(i))
-                    .map(Arc::as_ref);
-                f.evaluate(s, trace, &ctx) == Verdict::Match
+                    .and_then(|&i| data.traces.get(i));
+                f.evaluate(s, trace.as_deref(), &ctx) == Verdict::Match
             })
             .collect()
     }
@@ -736,7 +735,7 @@ impl App {
             return;
         }
         self.vocab = match &self.data {
-            Some(d) => Vocabulary::from_data(&d.summaries, d.traces.iter().map(Arc::as_ref)),
+            Some(d) => Vocabulary::from_data(&d.summaries, d.traces.iter()),
             None => Vocabulary::default(),
         }
         .with_groups(&self.groups);
@@ -785,7 +784,6 @@ impl App {
             ));
             return;
         };
-        let trace = Arc::clone(trace);
         self.show_trace(trace);
     }
 

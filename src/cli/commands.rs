@@ -6,7 +6,6 @@
 
 use std::io::Write;
 
-use std::collections::HashMap;
 use std::mem::ManuallyDrop;
 
 use super::{
@@ -154,11 +153,11 @@ fn output(
             let mut found = Vec::new();
             let mut missing = Vec::new();
             if t.all {
-                found.extend(data.traces.iter().map(|t| t.as_ref()));
+                found.extend(data.traces.iter());
             }
             for id in &t.ids {
                 match data.find_trace(id) {
-                    Ok(tr) => found.push(tr.as_ref()),
+                    Ok(tr) => found.push(tr),
                     Err(e) => {
                         writeln!(err, "error: trace {id}: {e}")?;
                         missing.push(id.clone());
@@ -184,7 +183,8 @@ fn output(
                     }
                 }
                 TraceFormat::Json => {
-                    let mut batch = export::batch_traces(&found).map_err(json_failure)?;
+                    let refs: Vec<&Trace> = found.iter().map(|t| &**t).collect();
+                    let mut batch = export::batch_traces(&refs).map_err(json_failure)?;
                     batch.unprocessed_trace_ids = missing.clone();
                     writeln!(
                         out,
@@ -202,7 +202,7 @@ fn output(
         }
         Command::Graph(g) => {
             let graph = if !data.traces.is_empty() {
-                graph::service_graph(data.traces.iter().map(|t| t.as_ref()))
+                graph::service_graph(data.traces.iter())
             } else if let Some(first) = data.graphs.first() {
                 if data.graphs.len() > 1 {
                     writeln!(
@@ -263,18 +263,15 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
 /// The summaries the filter selects, oldest first. Traces known only by their summary are
 /// evaluated on what the summary holds; those it cannot decide are left out, and counted.
 fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<TraceSummary>, Failure> {
-    let traces: HashMap<&str, &Trace> = data
-        .traces
-        .iter()
-        .map(|t| (t.id.as_str(), t.as_ref()))
-        .collect();
     let ctx = EvalContext {
         groups: &data.groups,
     };
     let mut undecided = 0usize;
     let mut out = Vec::new();
     for s in &data.summaries {
-        match f.evaluate(s, traces.get(s.id.as_str()).copied(), &ctx) {
+        // Each trace is assembled for its turn only (the dataset keeps documents as text).
+        let trace = data.traces.by_id(&s.id);
+        match f.evaluate(s, trace.as_deref(), &ctx) {
             Verdict::Match => out.push(s.clone()),
             Verdict::NoMatch => {}
             Verdict::Unknown => undecided += 1,

@@ -1,22 +1,38 @@
-//! The collector: turns a stream of source [`Event`]s into a [`Dataset`] of assembled traces,
-//! their summaries, the service graph and the groups.
+//! The collector: turns a stream of source [`Event`]s into a [`Dataset`] of traces, their
+//! summaries, the service graph and the groups.
 //!
-//! Documents are grouped by trace ID as they arrive and assembled once, at the end, so each
-//! document is held once and arrival order does not matter. Summaries read from a file stand in
-//! for traces whose documents were not loaded; a computed summary wins when both exist.
+//! Why it is shaped this way: inputs run to gigabytes, and a typed copy of every document costs
+//! several times the bytes it came in. So documents that arrive as text ([`Item::Stored`], what
+//! files give) stay text: the collector groups their spans by trace ID as they arrive, and at
+//! [`Collector::finish`] each trace is parsed, assembled and summarised once, on every core,
+//! then dropped, keeping only its summary and where its documents are. A trace is assembled
+//! again when something opens it ([`Traces::get`], with a small cache). Documents that arrive
+//! typed (the daemon, AWS) are assembled once and kept.
+//!
+//! Arrival order does not matter: a trace's documents are assembled together whenever they came.
+//! Summaries read from a file stand in for traces whose documents were not loaded; a computed
+//! summary wins when both exist.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::engine::{assemble, summarize};
-use crate::model::{Event, Item, Warning};
+use crate::model::input::{LineIndex, Origin, Stored};
+use crate::model::{Event, Item, Location, Warning, parse};
 use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
+
+/// Traces with at least this many entities stay assembled after loading: parsing them again
+/// would make opening them slow.
+const KEEP_ASSEMBLED: usize = 5_000;
+
+/// How many assembled traces [`Traces::get`] keeps for the next call.
+const CACHE: usize = 8;
 
 /// Everything loaded from the sources, ready to query.
 #[derive(Debug, Default, Clone)]
 pub struct Dataset {
-    /// Assembled traces, oldest first.
-    pub traces: Vec<Arc<Trace>>,
+    /// The traces with documents, oldest first.
+    pub traces: Traces,
     /// One summary per trace (computed, or read from a summaries file), oldest first.
     pub summaries: Vec<TraceSummary>,
     /// Service graphs read from files.
@@ -29,22 +45,31 @@ pub struct Dataset {
 
 impl Dataset {
     /// The trace with this ID; a unique prefix or suffix of the ID also matches.
-    pub fn find_trace(&self, id: &str) -> Result<&Arc<Trace>, FindError> {
-        if let Some(t) = self.traces.iter().find(|t| t.id == id) {
-            return Ok(t);
-        }
-        let matches: Vec<&Arc<Trace>> = self
-            .traces
-            .iter()
-            .filter(|t| !id.is_empty() && (t.id.starts_with(id) || t.id.ends_with(id)))
-            .collect();
-        match matches.as_slice() {
-            [one] => Ok(one),
-            [] => Err(FindError::NotFound),
-            many => Err(FindError::Ambiguous(
-                many.iter().map(|t| t.id.clone()).collect(),
-            )),
-        }
+    pub fn find_trace(&self, id: &str) -> Result<Arc<Trace>, FindError> {
+        let index = match self.traces.position(id) {
+            Some(i) => i,
+            None => {
+                let matches: Vec<usize> = (0..self.traces.len())
+                    .filter(|&i| {
+                        let t = self.traces.id(i).unwrap_or_default();
+                        !id.is_empty() && (t.starts_with(id) || t.ends_with(id))
+                    })
+                    .collect();
+                match matches.as_slice() {
+                    [one] => *one,
+                    [] => return Err(FindError::NotFound),
+                    many => {
+                        return Err(FindError::Ambiguous(
+                            many.iter()
+                                .filter_map(|&i| self.traces.id(i))
+                                .map(str::to_owned)
+                                .collect(),
+                        ));
+                    }
+                }
+            }
+        };
+        self.traces.get(index).ok_or(FindError::NotFound)
     }
 
     /// Nothing at all was loaded.
@@ -67,16 +92,201 @@ pub enum FindError {
     Ambiguous(Vec<String>),
 }
 
+/// Where one stored document is: a span of one of the dataset's texts.
+#[derive(Debug, Clone, Copy)]
+struct DocRef {
+    text: u32,
+    quoted: bool,
+    len: u32,
+    start: usize,
+}
+
+/// What the dataset holds of one trace.
+#[derive(Debug, Clone)]
+enum Body {
+    /// Assembled and kept (typed input, or a trace too large to parse again quickly).
+    Built(Arc<Trace>),
+    /// Its documents, as spans (`docs[range]`), assembled when asked for.
+    Stored { first: u32, count: u32 },
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    id: Box<str>,
+    limit_exceeded: bool,
+    body: Body,
+}
+
+/// The last few traces [`Traces::get`] assembled, by index, most recent last.
+type Cache = Vec<(usize, Arc<Trace>)>;
+
+/// The traces of a dataset, oldest first. Each is assembled on demand from its documents'
+/// text (or kept assembled, see [`Body`]); the last few assembled are cached.
+#[derive(Debug, Default, Clone)]
+pub struct Traces {
+    entries: Vec<Entry>,
+    docs: Vec<DocRef>,
+    texts: Vec<Arc<String>>,
+    index: HashMap<Box<str>, usize>,
+    cache: Arc<Mutex<Cache>>,
+}
+
+impl Traces {
+    /// Traces already assembled, in this order.
+    pub fn built(traces: Vec<Arc<Trace>>) -> Self {
+        let mut t = Traces::default();
+        for trace in traces {
+            t.push(Entry {
+                id: trace.id.as_str().into(),
+                limit_exceeded: trace.limit_exceeded,
+                body: Body::Built(trace),
+            });
+        }
+        t
+    }
+
+    fn push(&mut self, e: Entry) {
+        self.index.insert(e.id.clone(), self.entries.len());
+        self.entries.push(e);
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// None.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The ID of the trace at `index`.
+    pub fn id(&self, index: usize) -> Option<&str> {
+        self.entries.get(index).map(|e| &*e.id)
+    }
+
+    /// Every ID, in order.
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.entries.iter().map(|e| &*e.id)
+    }
+
+    /// Where the trace with exactly this ID is.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The trace at `index`, assembled (from its documents' text when it is not kept
+    /// assembled; the last few are cached).
+    pub fn get(&self, index: usize) -> Option<Arc<Trace>> {
+        let e = self.entries.get(index)?;
+        let (first, count) = match &e.body {
+            Body::Built(t) => return Some(t.clone()),
+            Body::Stored { first, count } => (*first as usize, *count as usize),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pos) = cache.iter().position(|(i, _)| *i == index) {
+            let hit = cache.remove(pos);
+            let t = hit.1.clone();
+            cache.push(hit);
+            return Some(t);
+        }
+        drop(cache);
+        let t = Arc::new(self.assemble(e, first, count));
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE {
+            cache.remove(0);
+        }
+        cache.push((index, t.clone()));
+        Some(t)
+    }
+
+    /// The trace with this ID.
+    pub fn by_id(&self, id: &str) -> Option<Arc<Trace>> {
+        self.get(self.position(id)?)
+    }
+
+    /// Every trace in order, each assembled as it is reached (none is kept by this).
+    pub fn iter(&self) -> impl Iterator<Item = Arc<Trace>> + '_ {
+        self.entries.iter().map(|e| match &e.body {
+            Body::Built(t) => t.clone(),
+            Body::Stored { first, count } => {
+                Arc::new(self.assemble(e, *first as usize, *count as usize))
+            }
+        })
+    }
+
+    /// Parses and assembles a stored trace (its documents parsed when it was loaded).
+    fn assemble(&self, e: &Entry, first: usize, count: usize) -> Trace {
+        let docs = self.docs.get(first..first + count).unwrap_or_default();
+        let mut t = assemble(
+            &e.id,
+            docs.iter()
+                .filter_map(|d| parse_doc(&self.texts, d, "").ok()),
+        );
+        t.limit_exceeded = e.limit_exceeded;
+        t
+    }
+}
+
+fn parse_doc(texts: &[Arc<String>], d: &DocRef, path: &str) -> Result<Segment, parse::Failure> {
+    let raw = texts
+        .get(d.text as usize)
+        .and_then(|t| t.get(d.start..d.start + d.len as usize))
+        .unwrap_or_default();
+    if d.quoted {
+        parse::quoted_document(raw, path)
+    } else {
+        parse::typed::<Segment>(raw, path)
+    }
+}
+
+/// A stored document waiting for [`Collector::finish`].
+#[derive(Debug)]
+struct Pending {
+    at: DocRef,
+    origin: Origin,
+    /// How many warnings had arrived before it: where its own warning goes, if it has one
+    /// (as if it had been parsed when it was read).
+    warnings_before: usize,
+}
+
+/// One trace's documents so far.
+#[derive(Debug, Default)]
+struct Slot {
+    id: String,
+    typed: Vec<Segment>,
+    stored: Vec<u32>,
+    limit_exceeded: bool,
+}
+
 /// Accumulates events; [`Collector::finish`] assembles.
 #[derive(Debug, Default)]
 pub struct Collector {
-    order: Vec<String>,
-    docs: HashMap<String, Vec<Segment>>,
-    limit_exceeded: HashMap<String, bool>,
+    slots: Vec<Slot>,
+    index: HashMap<String, usize>,
+    pending: Vec<Pending>,
+    texts: Vec<Arc<String>>,
     summaries: Vec<TraceSummary>,
     graphs: Vec<ServiceGraph>,
     groups: Vec<Group>,
     warnings: Vec<Warning>,
+}
+
+/// One trace's work for [`Collector::finish_with`]: its documents, to parse and assemble.
+#[derive(Debug)]
+pub struct Job(Slot);
+
+/// One trace after parsing and assembly ([`Collector::finish_with`]).
+pub struct Done {
+    id: String,
+    limit_exceeded: bool,
+    start: Option<f64>,
+    summary: TraceSummary,
+    body: Option<Arc<Trace>>,
+    /// Indices into `pending` of the documents that parsed.
+    parsed: Vec<u32>,
+    /// Documents that did not parse, with why.
+    failed: Vec<(u32, parse::Failure)>,
 }
 
 impl Collector {
@@ -90,9 +300,9 @@ impl Collector {
         match event {
             Event::Warning(w) => self.warnings.push(w),
             Event::Item(Item::Document(doc)) => match doc.trace_id.clone() {
-                Some(id) => self.add_doc(id, doc),
+                Some(id) => self.slot(id).typed.push(doc),
                 None => self.warnings.push(Warning {
-                    location: crate::model::Location {
+                    location: Location {
                         source: "(input)".into(),
                         line: None,
                         column: None,
@@ -100,20 +310,19 @@ impl Collector {
                     message: format!("segment {} has no trace_id; skipped", doc.id),
                 }),
             },
+            Event::Item(Item::Stored(mut doc)) => {
+                let id = std::mem::take(&mut doc.trace_id);
+                let n = self.keep(doc);
+                self.slot(id).stored.push(n);
+            }
             Event::Item(Item::Trace {
                 id,
                 documents,
                 limit_exceeded,
             }) => {
-                if limit_exceeded {
-                    self.limit_exceeded.insert(id.clone(), true);
-                }
-                if documents.is_empty() {
-                    self.touch(&id);
-                }
-                for doc in documents {
-                    self.add_doc(id.clone(), doc);
-                }
+                let slot = self.slot(id);
+                slot.limit_exceeded |= limit_exceeded;
+                slot.typed.extend(documents);
             }
             Event::Item(Item::Summary(s)) => self.summaries.push(s),
             Event::Item(Item::ServiceGraph(g)) => self.graphs.push(g),
@@ -132,64 +341,231 @@ impl Collector {
         }
     }
 
-    fn touch(&mut self, id: &str) {
-        if !self.docs.contains_key(id) {
-            self.order.push(id.to_owned());
-            self.docs.insert(id.to_owned(), Vec::new());
-        }
+    fn slot(&mut self, id: String) -> &mut Slot {
+        let n = match self.index.get(&id) {
+            Some(&n) => n,
+            None => {
+                let n = self.slots.len();
+                self.index.insert(id.clone(), n);
+                self.slots.push(Slot {
+                    id,
+                    ..Slot::default()
+                });
+                n
+            }
+        };
+        &mut self.slots[n]
     }
 
-    fn add_doc(&mut self, id: String, doc: Segment) {
-        self.touch(&id);
-        if let Some(list) = self.docs.get_mut(&id) {
-            list.push(doc);
-        }
+    /// Files a stored document; returns its index in `pending`.
+    fn keep(&mut self, doc: Stored) -> u32 {
+        let text = match self.texts.last() {
+            Some(t) if Arc::ptr_eq(t, &doc.text) => self.texts.len() - 1,
+            _ => match self.texts.iter().position(|t| Arc::ptr_eq(t, &doc.text)) {
+                Some(i) => i,
+                None => {
+                    self.texts.push(doc.text.clone());
+                    self.texts.len() - 1
+                }
+            },
+        };
+        let n = self.pending.len() as u32;
+        self.pending.push(Pending {
+            at: DocRef {
+                text: text as u32,
+                quoted: doc.quoted,
+                len: u32::try_from(doc.len).unwrap_or(u32::MAX),
+                start: doc.start,
+            },
+            origin: doc.origin,
+            warnings_before: self.warnings.len(),
+        });
+        n
     }
 
     /// How many traces have documents so far.
     pub fn trace_count(&self) -> usize {
-        self.order.len()
+        self.slots.len()
     }
 
-    /// Assembles the traces and computes their summaries.
-    pub fn finish(mut self) -> Dataset {
-        let mut traces: Vec<Arc<Trace>> = Vec::with_capacity(self.order.len());
-        for id in &self.order {
-            let docs = self.docs.remove(id).unwrap_or_default();
-            if docs.is_empty() {
+    /// Parses, assembles and summarises every trace, and orders them by start.
+    pub fn finish(self) -> Dataset {
+        self.finish_with(|jobs, run| jobs.into_iter().map(run).collect())
+    }
+
+    /// Same, with the caller running the per-trace work: `map` must return `run(job)` for
+    /// every job, in the order given (a source hands them to several threads; the core starts
+    /// none).
+    pub fn finish_with(
+        self,
+        map: impl FnOnce(Vec<Job>, &(dyn Fn(Job) -> Done + Sync)) -> Vec<Done>,
+    ) -> Dataset {
+        let Collector {
+            slots,
+            pending,
+            texts,
+            summaries: read_summaries,
+            graphs,
+            groups,
+            mut warnings,
+            ..
+        } = self;
+        let jobs: Vec<Job> = slots.into_iter().map(Job).collect();
+        let done = map(jobs, &|job| process(job, &pending, &texts));
+
+        // Documents that did not parse: located warnings, in input order.
+        let mut failed: Vec<(u32, parse::Failure)> =
+            done.iter().flat_map(|d| d.failed.iter().cloned()).collect();
+        failed.sort_by_key(|(n, _)| *n);
+        let mut lines: HashMap<u32, LineIndex> = HashMap::new();
+        let mut late: Vec<(usize, Warning)> = Vec::with_capacity(failed.len());
+        for (n, f) in failed {
+            let Some(p) = pending.get(n as usize) else {
                 continue;
-            }
-            let mut t = assemble(id, docs);
-            t.limit_exceeded = self.limit_exceeded.get(id).copied().unwrap_or(false);
-            traces.push(Arc::new(t));
+            };
+            let text = texts.get(p.at.text as usize).map_or("", |t| t.as_str());
+            let index = lines
+                .entry(p.at.text)
+                .or_insert_with(|| LineIndex::new(text));
+            late.push((
+                p.warnings_before,
+                Warning {
+                    location: index.locate(&p.origin.source, text, p.at.start + f.at),
+                    message: f.message,
+                },
+            ));
         }
-        traces.sort_by(|a, b| {
-            a.start_time()
+        if !late.is_empty() {
+            warnings = merge_in_order(warnings, late);
+        }
+
+        let mut done: Vec<Done> = done
+            .into_iter()
+            .filter(|d| d.body.is_some() || !d.parsed.is_empty())
+            .collect();
+        done.sort_by(|a, b| {
+            a.start
                 .unwrap_or(0.0)
-                .total_cmp(&b.start_time().unwrap_or(0.0))
+                .total_cmp(&b.start.unwrap_or(0.0))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let mut summaries: Vec<TraceSummary> = traces.iter().map(|t| summarize(t)).collect();
-        let have: std::collections::HashSet<String> =
+        let mut traces = Traces {
+            texts,
+            ..Traces::default()
+        };
+        let mut summaries = Vec::with_capacity(done.len() + read_summaries.len());
+        for d in done {
+            let body = match d.body {
+                Some(t) => Body::Built(t),
+                None => {
+                    let first = traces.docs.len() as u32;
+                    traces.docs.extend(
+                        d.parsed
+                            .iter()
+                            .filter_map(|&n| pending.get(n as usize))
+                            .map(|p| p.at),
+                    );
+                    Body::Stored {
+                        first,
+                        count: traces.docs.len() as u32 - first,
+                    }
+                }
+            };
+            traces.push(Entry {
+                id: d.id.into_boxed_str(),
+                limit_exceeded: d.limit_exceeded,
+                body,
+            });
+            summaries.push(d.summary);
+        }
+        let computed = summaries.len();
+        let mut seen: std::collections::HashSet<String> =
             summaries.iter().map(|s| s.id.clone()).collect();
-        let mut seen = have.clone();
-        for s in self.summaries {
+        for s in read_summaries {
             if seen.insert(s.id.clone()) {
                 summaries.push(s);
             }
         }
-        summaries.sort_by(|a, b| {
-            a.start_time
-                .unwrap_or(0.0)
-                .total_cmp(&b.start_time.unwrap_or(0.0))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        if summaries.len() > computed {
+            summaries.sort_by(|a, b| {
+                a.start_time
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.start_time.unwrap_or(0.0))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+        }
         Dataset {
             traces,
             summaries,
-            graphs: self.graphs,
-            groups: self.groups,
-            warnings: self.warnings,
+            graphs,
+            groups,
+            warnings,
         }
+    }
+}
+
+/// Puts each late warning (of a document parsed after reading) where reading would have put
+/// it: after the warnings that had arrived before its document. `late` is in input order.
+fn merge_in_order(warnings: Vec<Warning>, late: Vec<(usize, Warning)>) -> Vec<Warning> {
+    let mut out = Vec::with_capacity(warnings.len() + late.len());
+    let mut late = late.into_iter().peekable();
+    for (k, w) in warnings.into_iter().enumerate() {
+        while let Some((_, l)) = late.next_if(|(before, _)| *before <= k) {
+            out.push(l);
+        }
+        out.push(w);
+    }
+    out.extend(late.map(|(_, l)| l));
+    out
+}
+
+/// One trace: parse its stored documents, assemble, summarise; keep the assembly only when
+/// it came typed or is large.
+fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
+    let Slot {
+        id,
+        typed,
+        stored,
+        limit_exceeded,
+    } = job.0;
+    let had_typed = !typed.is_empty();
+    let mut docs: Vec<Segment> = typed;
+    let mut parsed = Vec::with_capacity(stored.len());
+    let mut failed = Vec::new();
+    for n in stored {
+        let Some(p) = pending.get(n as usize) else {
+            continue;
+        };
+        match parse_doc(texts, &p.at, &p.origin.path) {
+            Ok(d) => {
+                docs.push(d);
+                parsed.push(n);
+            }
+            Err(f) => failed.push((n, f)),
+        }
+    }
+    if docs.is_empty() {
+        return Done {
+            id,
+            limit_exceeded,
+            start: None,
+            summary: TraceSummary::default(),
+            body: None,
+            parsed,
+            failed,
+        };
+    }
+    let mut t = assemble(&id, docs);
+    t.limit_exceeded = limit_exceeded;
+    let summary = summarize(&t);
+    let keep = had_typed || t.nodes.len() >= KEEP_ASSEMBLED;
+    Done {
+        id,
+        limit_exceeded,
+        start: t.start_time(),
+        summary,
+        body: keep.then(|| Arc::new(t)),
+        parsed,
+        failed,
     }
 }

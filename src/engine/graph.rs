@@ -49,10 +49,12 @@ use crate::model::{Segment, ServiceGraph, Trace};
 use super::service::{self, ServiceKey};
 
 /// Builds the service graph of these traces, as GetServiceGraph would for the window they cover.
-pub fn service_graph<'a>(traces: impl IntoIterator<Item = &'a Trace>) -> ServiceGraph {
+pub fn service_graph<T: std::borrow::Borrow<Trace>>(
+    traces: impl IntoIterator<Item = T>,
+) -> ServiceGraph {
     let mut b = GraphBuilder::new();
     for t in traces {
-        b.add(t);
+        b.add(t.borrow());
     }
     b.finish()
 }
@@ -336,7 +338,7 @@ mod tests {
 
     #[test]
     fn block07_nodes() {
-        let g = service_graph(&block07());
+        let g = service_graph(block07());
         let names: Vec<(Option<&str>, Option<&str>)> = g
             .services
             .iter()
@@ -384,7 +386,7 @@ mod tests {
 
     #[test]
     fn block07_edges_and_statistics() {
-        let g = service_graph(&block07());
+        let g = service_graph(block07());
         let client = find(&g, "Scorekeep", "client");
         let root = find(&g, "Scorekeep", "AWS::ElasticBeanstalk::Environment");
         let lambda = find(&g, "random-name", "AWS::Lambda");
@@ -702,7 +704,7 @@ mod tests {
 
     #[test]
     fn json_has_the_api_shape() {
-        let g = service_graph(&block07());
+        let g = service_graph(block07());
         let v = serde_json::to_value(&g).expect("serializes");
         let client = &v["Services"][0];
         assert_eq!(client["Type"], "client");

@@ -51,9 +51,9 @@ fn num_literal(n: f64) -> String {
 
 impl Vocabulary {
     /// Collects names and values from summaries and full traces.
-    pub fn from_data<'a>(
+    pub fn from_data<T: std::borrow::Borrow<Trace>>(
         summaries: &[TraceSummary],
-        traces: impl IntoIterator<Item = &'a Trace>,
+        traces: impl IntoIterator<Item = T>,
     ) -> Self {
         let mut services = BTreeSet::new();
         let mut types = BTreeSet::new();
@@ -82,6 +82,7 @@ impl Vocabulary {
             }
         }
         for t in traces {
+            let t = t.borrow();
             for n in graph_nodes(t) {
                 services.insert(n.key.name.clone());
                 if !n.key.kind.is_empty() {

@@ -6,6 +6,7 @@ pub mod depth;
 pub mod format;
 pub mod graph;
 pub mod input;
+pub mod parse;
 pub mod rootcause;
 pub mod segment;
 pub mod summary;

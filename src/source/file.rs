@@ -30,9 +30,13 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
+use std::sync::Arc;
+
 use crate::model::graph::Service;
+use crate::model::input::{Origin, Stored};
+use crate::model::parse::{self, bare_message, join, lead};
 use crate::model::{Event, Item, Location, Warning};
-use crate::model::{Group, Segment, ServiceGraph, TraceSummary, depth, time};
+use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
 
 /// The input shapes [`detect`] tells apart. [`load_bytes`] reads all of them without being told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +76,9 @@ impl fmt::Display for Format {
 }
 
 /// Reads one input (a path, or "-" for stdin) and calls `sink` for each Event as it goes.
-/// Returns Err only when the input cannot be opened/read at all (the message starts with the
-/// path, or `standard input`).
+/// Segment documents are kept as text ([`Item::Stored`]): the input is held once, and each
+/// document is parsed when its trace is assembled. Returns Err only when the input cannot be
+/// opened/read at all (the message starts with the path, or `standard input`).
 pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
     let bytes = if path == "-" {
         let mut buf = Vec::new();
@@ -85,11 +90,38 @@ pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
     } else {
         std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
     };
-    load_bytes(path, &bytes, sink);
+    load_owned(path, bytes, sink);
     Ok(())
 }
 
-/// Same, from bytes already in memory; `source` is the name used in Locations.
+/// Reads an input it takes ownership of, keeping segment documents as text ([`Item::Stored`]
+/// spans of it); `source` is the name used in Locations.
+pub fn load_owned(source: &str, bytes: Vec<u8>, sink: &mut dyn FnMut(Event)) {
+    let (text, bad) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes().get(at).copied().unwrap_or_default();
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some((at, byte)),
+            )
+        }
+    };
+    let text = Arc::new(text);
+    let mut reader = Reader::new(source, &text, sink);
+    reader.store = Some(Keep {
+        text: text.clone(),
+        source: source.into(),
+    });
+    if let Some((at, byte)) = bad {
+        reader.warn(at, bad_utf8(byte));
+    }
+    reader.run();
+}
+
+/// Same, from bytes already in memory, every document parsed as it is read ([`Item::Document`]);
+/// `source` is the name used in Locations.
 pub fn load_bytes(source: &str, bytes: &[u8], sink: &mut dyn FnMut(Event)) {
     match std::str::from_utf8(bytes) {
         Ok(text) => Reader::new(source, text, sink).run(),
@@ -99,16 +131,16 @@ pub fn load_bytes(source: &str, bytes: &[u8], sink: &mut dyn FnMut(Event)) {
             let text = String::from_utf8_lossy(bytes);
             let mut reader = Reader::new(source, &text, sink);
             let at = e.valid_up_to();
-            let byte = bytes.get(at).copied().unwrap_or_default();
-            reader.warn(
-                at,
-                format!(
-                    "invalid UTF-8 (byte 0x{byte:02X}): the input is not UTF-8 text; bad bytes are read as U+FFFD"
-                ),
-            );
+            reader.warn(at, bad_utf8(bytes.get(at).copied().unwrap_or_default()));
             reader.run();
         }
     }
+}
+
+fn bad_utf8(byte: u8) -> String {
+    format!(
+        "invalid UTF-8 (byte 0x{byte:02X}): the input is not UTF-8 text; bad bytes are read as U+FFFD"
+    )
 }
 
 /// Which format was detected (for messages/tests).
@@ -213,38 +245,6 @@ fn skip_ws(text: &str, mut pos: usize) -> usize {
     pos
 }
 
-/// `prefix.inner` for field paths; `[i]` segments attach without a dot.
-fn join(prefix: &str, inner: &str) -> String {
-    if inner.is_empty() || inner == "." {
-        prefix.to_owned()
-    } else if prefix.is_empty() {
-        inner.to_owned()
-    } else if inner.starts_with('[') {
-        format!("{prefix}{inner}")
-    } else {
-        format!("{prefix}.{inner}")
-    }
-}
-
-/// `path: ` for a message, or nothing at the root.
-fn lead(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}: ")
-    }
-}
-
-/// The error text without serde_json's own ` at line L column C` (the location is given apart).
-fn bare_message(err: &serde_json::Error) -> String {
-    let full = err.to_string();
-    let suffix = format!(" at line {} column {}", err.line(), err.column());
-    match full.strip_suffix(&suffix) {
-        Some(s) => s.to_owned(),
-        None => full,
-    }
-}
-
 /// What kind of JSON value a raw slice holds, for messages.
 fn kind_of(raw: &str) -> &'static str {
     match raw.as_bytes().first() {
@@ -308,6 +308,15 @@ struct Reader<'t, 's> {
     groups_seen: bool,
     /// Non-object elements of the top-level array being read.
     odd: Option<Odd>,
+    /// Set when documents are to be kept as text (spans of this buffer, which `text` is)
+    /// rather than parsed now.
+    store: Option<Keep>,
+}
+
+/// The buffer a [`Reader`] in stored mode reads, and the input's name for locations.
+struct Keep {
+    text: Arc<String>,
+    source: Arc<str>,
 }
 
 /// What an array's elements are.
@@ -334,7 +343,24 @@ impl<'t, 's> Reader<'t, 's> {
             groups: Vec::new(),
             groups_seen: false,
             odd: None,
+            store: None,
         }
+    }
+
+    /// The stored-mode span of `raw` (a slice of the text).
+    fn stored(&self, raw: &str, quoted: bool, trace_id: String, path: &str) -> Option<Stored> {
+        let keep = self.store.as_ref()?;
+        Some(Stored {
+            text: keep.text.clone(),
+            start: self.offset_of(raw),
+            len: raw.len(),
+            quoted,
+            trace_id,
+            origin: Origin {
+                source: keep.source.clone(),
+                path: path.into(),
+            },
+        })
     }
 
     fn lines(&self) -> &Lines {
@@ -446,36 +472,11 @@ impl<'t, 's> Reader<'t, 's> {
     /// Typed parse of a slice of the text; a failure is a warning at the exact place, with the
     /// field path under `path`.
     fn parse_at<T: Deserialize<'t>>(&mut self, raw: &'t str, path: &str) -> Option<T> {
-        // Fast path: plain serde. Only a failure pays for tracking the field path.
-        if let Ok(v) = serde_json::from_str::<T>(raw) {
-            return Some(v);
-        }
-        // Past serde_json's recursion limit: parse on a heap-grown stack, within depth's limits.
-        let nesting = depth::nesting(raw);
-        if !nesting.is_shallow() {
-            if let Some(why) = nesting.too_deep() {
-                self.warn(self.offset_of(raw), format!("{}{why}; skipped", lead(path)));
-                return None;
-            }
-            if let Ok(v) = depth::from_str_deep::<T>(raw) {
-                return Some(v);
-            }
-        }
-        let mut de = serde_json::Deserializer::from_str(raw);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        match parse::typed::<T>(raw, path) {
             Ok(v) => Some(v),
-            Err(e) => {
-                let inner = e.path().to_string();
-                let err = e.into_inner();
+            Err(f) => {
                 let base = self.offset_of(raw);
-                let msg = bare_message(&err);
-                // "missing field" is raised at the closing brace; the object's start says more.
-                let offset = if msg.starts_with("missing field") && inner == "." {
-                    base
-                } else {
-                    self.error_offset(base, &err)
-                };
-                self.warn(offset, format!("{}{msg}", lead(&join(path, &inner))));
+                self.warn(base + f.at, f.message);
                 None
             }
         }
@@ -628,7 +629,10 @@ impl<'t, 's> Reader<'t, 's> {
             self.header(&p, offset);
             true
         } else if p.segment_like {
-            self.document(raw, path);
+            let trace_id = p
+                .trace_id
+                .and_then(|v| serde_json::from_str::<String>(v.get()).ok());
+            self.document(raw, path, trace_id);
             false
         } else {
             let found = if p.keys.is_empty() {
@@ -811,7 +815,14 @@ impl<'t, 's> Reader<'t, 's> {
     }
 
     /// A segment document on its own: it must say which trace it belongs to.
-    fn document(&mut self, raw: &'t str, path: &str) {
+    fn document(&mut self, raw: &'t str, path: &str, trace_id: Option<String>) {
+        // Stored mode: a document that names its trace is kept as text, parsed at assembly.
+        if let Some(id) = trace_id.filter(|t| !t.is_empty()) {
+            if let Some(doc) = self.stored(raw, false, id, path) {
+                self.emit(Item::Stored(doc));
+                return;
+            }
+        }
         let Some(seg) = self.parse_at::<Segment>(raw, path) else {
             return;
         };
@@ -836,6 +847,10 @@ impl<'t, 's> Reader<'t, 's> {
         let Some(t) = self.parse_at::<RawTrace<'t>>(raw, path) else {
             return;
         };
+        if self.store.is_some() && t.id.as_deref().is_some_and(|i| !i.is_empty()) {
+            self.stored_trace(t, path);
+            return;
+        }
         let mut documents = Vec::with_capacity(t.segments.len());
         for (j, s) in t.segments.iter().enumerate() {
             let sp = format!("{path}.Segments[{j}]");
@@ -871,61 +886,55 @@ impl<'t, 's> Reader<'t, 's> {
         });
     }
 
+    /// A trace of a `batch-get-traces` output in stored mode: each document kept as text under
+    /// the trace's ID as it is met, then the trace itself (its flag, and its place when no
+    /// document is usable).
+    fn stored_trace(&mut self, t: RawTrace<'t>, path: &str) {
+        let id = t.id.unwrap_or_default();
+        for (j, s) in t.segments.iter().enumerate() {
+            let sp = format!("{path}.Segments[{j}]");
+            let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
+                continue;
+            };
+            let Some(doc) = bs.document else {
+                let offset = self.offset_of(s.get());
+                self.warn(offset, format!("{sp}: missing field `Document`"));
+                continue;
+            };
+            let raw = doc.get();
+            let dp = format!("{sp}.Document");
+            let quoted = match raw.as_bytes().first() {
+                Some(b'"') => true,
+                Some(b'{') => false,
+                _ => {
+                    // Not a document at all: the typed path words it.
+                    let _ = self.batch_document(raw, &dp);
+                    continue;
+                }
+            };
+            if let Some(d) = self.stored(raw, quoted, id.clone(), &dp) {
+                self.emit(Item::Stored(d));
+            }
+        }
+        self.emit(Item::Trace {
+            id,
+            documents: Vec::new(),
+            limit_exceeded: t.limit_exceeded.unwrap_or(false),
+        });
+    }
+
     /// A batch segment's `Document`: a JSON string holding the document (or, leniently, the
     /// document object itself). Errors are located at the `Document` value in the file.
     fn batch_document(&mut self, raw: &'t str, path: &str) -> Option<Segment> {
         let offset = self.offset_of(raw);
         match raw.as_bytes().first() {
-            Some(b'"') => {
-                let decoded = match serde_json::from_str::<String>(raw) {
-                    Ok(d) => d,
-                    Err(err) => {
-                        self.warn(offset, format!("{path}: {}", bare_message(&err)));
-                        return None;
-                    }
-                };
-                if let Ok(seg) = serde_json::from_str::<Segment>(&decoded) {
-                    return Some(seg);
+            Some(b'"') => match parse::quoted_document(raw, path) {
+                Ok(seg) => Some(seg),
+                Err(f) => {
+                    self.warn(offset + f.at, f.message);
+                    None
                 }
-                let nesting = depth::nesting(&decoded);
-                if !nesting.is_shallow() {
-                    if let Some(why) = nesting.too_deep() {
-                        self.warn(offset, format!("{path}: {why}; skipped"));
-                        return None;
-                    }
-                    if let Ok(seg) = depth::from_str_deep::<Segment>(&decoded) {
-                        return Some(seg);
-                    }
-                }
-                let mut de = serde_json::Deserializer::from_str(&decoded);
-                match serde_path_to_error::deserialize::<_, Segment>(&mut de) {
-                    Ok(seg) => Some(seg),
-                    Err(e) => {
-                        let inner = e.path().to_string();
-                        let err = e.into_inner();
-                        let inner = if inner == "." {
-                            String::new()
-                        } else {
-                            format!("{inner}: ")
-                        };
-                        let at = match (err.line(), err.column()) {
-                            (0, _) => String::new(),
-                            (1, c) => format!(" (column {c} of the document string)"),
-                            (l, c) => format!(" (line {l} column {c} of the document string)"),
-                        };
-                        let prefix = if err.is_syntax() || err.is_eof() {
-                            "invalid JSON: "
-                        } else {
-                            ""
-                        };
-                        self.warn(
-                            offset,
-                            format!("{path}: {inner}{prefix}{}{at}", bare_message(&err)),
-                        );
-                        None
-                    }
-                }
-            }
+            },
             Some(b'{') => self.parse_at::<Segment>(raw, path),
             _ => {
                 self.warn(
@@ -1080,6 +1089,8 @@ struct Probe<'t> {
     group: Option<&'t RawValue>,
     format: Option<&'t RawValue>,
     version: Option<&'t RawValue>,
+    /// The `trace_id` member, when there is one.
+    trace_id: Option<&'t RawValue>,
     /// Has a key only segment documents have (`id`, `name`, `start_time`, `trace_id`...).
     segment_like: bool,
     /// The first few keys, for messages.
@@ -1122,6 +1133,9 @@ impl<'de> Deserialize<'de> for Probe<'de> {
                         "format" => &mut p.format,
                         "version" => &mut p.version,
                         k => {
+                            if k == "trace_id" {
+                                p.trace_id = Some(value);
+                            }
                             if matches!(
                                 k,
                                 "id" | "name"

@@ -62,7 +62,9 @@ pub enum LoadError {
 pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
     let mut collector = Collector::new();
     if files.demo {
-        file::load_bytes("demo", DEMO_NDJSON.as_bytes(), &mut |e| collector.push(e));
+        file::load_owned("demo", DEMO_NDJSON.as_bytes().to_vec(), &mut |e| {
+            collector.push(e)
+        });
     }
     let mut unreadable = Vec::new();
     for path in &files.paths {
@@ -72,7 +74,7 @@ pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
             unreadable.push(path.clone());
         }
     }
-    let data = collector.finish();
+    let data = collector.finish_with(super::parallel::map);
     for w in &data.warnings {
         writeln!(warn, "warning: {w}")?;
     }

@@ -115,7 +115,7 @@ fn read_cached(dir: &Path, id: &str) -> Option<Arc<Trace>> {
         // A damaged cache file is fetched again (and rewritten).
         return None;
     }
-    data.traces.into_iter().find(|t| t.id == id)
+    data.traces.by_id(id)
 }
 
 /// Writes a finished trace to the cache (best effort: a full disk only costs a refetch).
@@ -337,8 +337,7 @@ async fn fetch_trace(xray: &XRay, id: &str) -> Result<Arc<Trace>, String> {
     }
     let data = collector.finish();
     data.traces
-        .into_iter()
-        .next()
+        .get(0)
         .ok_or_else(|| "X-Ray returned no documents for it".to_owned())
 }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::dataset::Dataset;
+use crate::engine::dataset::{Dataset, Traces};
 use crate::engine::{assemble, summarize};
 use crate::model::{Segment, Trace, TraceSummary};
 
@@ -259,12 +259,12 @@ impl Assembled {
                 .total_cmp(&b.0.start_time().unwrap_or(0.0))
                 .then_with(|| a.0.id.cmp(&b.0.id))
         });
-        let (traces, summaries) = pairs
+        let (traces, summaries): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .map(|(t, s)| (t, Arc::unwrap_or_clone(s)))
             .unzip();
         Dataset {
-            traces,
+            traces: Traces::built(traces),
             summaries,
             ..Dataset::default()
         }
@@ -306,7 +306,7 @@ mod tests {
         s.push(doc("1-a", "aaaaaaaaaaaaaaaa", None, false));
         let d = s.dataset();
         assert_eq!(d.traces.len(), 1);
-        let t = &d.traces[0];
+        let t = &d.traces.get(0).unwrap();
         assert_eq!(t.roots.len(), 1, "{t:#?}");
         assert!(!d.summaries[0].is_partial.unwrap_or(false));
         assert_eq!(s.refresh().assembled, 0, "nothing changed");
@@ -355,7 +355,7 @@ mod tests {
         s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, false)));
         assert_eq!(s.refresh().assembled, 1);
         let d = s.assembled();
-        let t = &d.traces[0];
+        let t = &d.traces.get(0).unwrap();
         assert_eq!(t.nodes.len(), 2, "{t:#?}");
         assert_eq!(t.roots.len(), 1);
         assert!(!d.summaries[0].is_partial.unwrap_or(false));
@@ -373,7 +373,7 @@ mod tests {
         let r = s.refresh();
         assert_eq!(r.assembled, 1);
         assert_eq!(r.bad.len(), 1, "{r:?}");
-        assert_eq!(s.dataset().traces[0].nodes.len(), 1);
+        assert_eq!(s.dataset().traces.get(0).unwrap().nodes.len(), 1);
     }
 
     #[test]
