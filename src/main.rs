@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use xray_tui::cli::{self, Cli, Failure};
 
+/// mimalloc: loads allocate and free millions of small objects on every core.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();

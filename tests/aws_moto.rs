@@ -624,7 +624,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
             generation: 1,
             data,
         }) => {
-            snapshots.push(data.summaries.len());
+            snapshots.push(data.rows.len());
             None
         }
         Update::Feed(Feed::Aws(progress)) if !progress.fetching && progress.pages > 0 => {
@@ -705,7 +705,7 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
         Update::Snapshot(Snapshot {
             generation: 1,
             data,
-        }) if data.summaries.iter().any(|s| s.id == new_id) => Some(data.summaries.len()),
+        }) if data.rows.iter().any(|s| *s.id == *new_id) => Some(data.rows.len()),
         _ => None,
     });
     assert_eq!(n, want.len() + 1);
@@ -724,9 +724,9 @@ fn the_tui_fetcher_streams_pages_fetches_traces_on_demand_and_follows() {
             generation: 2,
             data,
         }) => Some(
-            data.summaries
+            data.rows
                 .iter()
-                .map(|s| s.id.clone())
+                .map(|s| s.id.to_string())
                 .collect::<Vec<_>>(),
         ),
         _ => None,

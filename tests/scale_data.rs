@@ -69,11 +69,11 @@ fn ndjson_loads_without_warnings_with_the_expected_shapes() {
     assert!((2000..3500).contains(&per_trace), "{per_trace} B/trace");
     let data = load("shapes.ndjson", &bytes);
     assert_eq!(data.traces.len(), 400);
-    assert_eq!(data.summaries.len(), 400);
+    assert_eq!(data.rows.len(), 400);
 
     // Exactly one trace in 50 is still running; nothing else is partial (no orphans).
     let partial = data
-        .summaries
+        .rows
         .iter()
         .filter(|s| s.is_partial == Some(true))
         .count();
@@ -85,8 +85,8 @@ fn ndjson_loads_without_warnings_with_the_expected_shapes() {
         .count();
     assert_eq!(in_progress, 8);
 
-    let share = |f: fn(&xray_tui::model::TraceSummary) -> bool| {
-        data.summaries.iter().filter(|s| f(s)).count() as f64 / 400.0
+    let share = |f: fn(&xray_tui::model::row::Row) -> bool| {
+        data.rows.iter().filter(|s| f(s)).count() as f64 / 400.0
     };
     let (fault, error, throttle) = (
         share(|s| s.has_fault),
@@ -168,10 +168,10 @@ fn batch_get_traces_output_loads_the_same_traces() {
     for f in &files {
         let bytes = std::fs::read(&f.0).expect("read back");
         let data = load("batch.json", &bytes);
-        ids.extend(data.summaries.iter().map(|s| s.id.clone()));
+        ids.extend(data.rows.iter().map(|s| s.id.to_string()));
     }
     let from_ndjson = load("batch.ndjson", &ndjson(&cfg));
-    let mut want: Vec<String> = from_ndjson.summaries.iter().map(|s| s.id.clone()).collect();
+    let mut want: Vec<String> = from_ndjson.rows.iter().map(|s| s.id.to_string()).collect();
     ids.sort();
     want.sort();
     assert_eq!(ids, want);

@@ -26,10 +26,15 @@ fn both(inputs: &[(&str, Vec<u8>)]) -> (Dataset, Dataset) {
     (typed.finish(), stored.finish_with(parallel::map))
 }
 
+fn all_summaries(d: &Dataset) -> Vec<xray_tui::model::TraceSummary> {
+    d.summaries().map(std::sync::Arc::unwrap_or_clone).collect()
+}
+
 /// Everything a user can see of a dataset, as text.
 fn view(d: &Dataset) -> Vec<String> {
     let mut out = vec![
-        export::summaries_json(&d.summaries).unwrap(),
+        format!("{:?}", d.rows),
+        export::summaries_json(&all_summaries(d)).unwrap(),
         serde_json::to_string(&service_graph(d.traces.iter())).unwrap(),
     ];
     out.extend(d.warnings.iter().map(ToString::to_string));
@@ -136,8 +141,8 @@ fn documents_of_one_trace_in_two_files_assemble_together() {
     ]);
     let whole = assert_same(&[("demo", text.as_bytes().to_vec())]);
     assert_eq!(
-        export::summaries_json(&d.summaries).unwrap(),
-        export::summaries_json(&whole.summaries).unwrap()
+        export::summaries_json(&all_summaries(&d)).unwrap(),
+        export::summaries_json(&all_summaries(&whole)).unwrap()
     );
 }
 

@@ -78,12 +78,12 @@ fn opens_the_first_fault_trace_in_three_keys() {
     assert_eq!(app.mode, Mode::Trace);
     let data = app.data.clone().expect("data");
     let first_fault = data
-        .summaries
+        .rows
         .iter()
         .find(|s| s.has_fault)
         .expect("the demo has faults");
     let view = app.view.as_ref().expect("a trace is open");
-    assert_eq!(view.trace.id, first_fault.id);
+    assert_eq!(*view.trace.id, *first_fault.id);
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn sort_cycles_and_reverses() {
     app.update(key('S'));
     app.update(key('g'));
     let longest = data
-        .summaries
+        .rows
         .iter()
         .map(|s| s.duration.unwrap_or(0.0))
         .fold(0.0, f64::max);
@@ -327,7 +327,7 @@ fn filter_prompt_applies_an_expression() {
     let data = app.data.clone().expect("data");
     assert!(!app.list.visible.is_empty());
     for &i in &app.list.visible {
-        let s = &data.summaries[i];
+        let s = data.summary(i).unwrap();
         assert!(s.has_fault, "{} has a fault", s.id);
         assert!(
             s.service_ids
@@ -345,7 +345,7 @@ fn filter_prompt_applies_an_expression() {
     )));
     app.update(code(KeyCode::Enter));
     assert_eq!(app.list.expr, None);
-    assert_eq!(app.list.visible.len(), data.summaries.len());
+    assert_eq!(app.list.visible.len(), data.rows.len());
 }
 
 /// A bad expression keeps the prompt open with the error; nothing is applied.
@@ -422,7 +422,7 @@ fn saved_filters_from_the_config_apply_by_name() {
         app.list
             .visible
             .iter()
-            .all(|&i| data.summaries[i].response_time.is_some_and(|r| r > 1.0))
+            .all(|&i| data.rows[i].response_time.is_some_and(|r| r > 1.0))
     );
 }
 
@@ -678,7 +678,7 @@ fn a_themed_fault_colours_faulted_rows_only() {
 fn palette_opens_a_trace_by_id() {
     let mut app = loaded_app(120, 40);
     let data = app.data.clone().expect("data");
-    let target = &data.summaries[7].id;
+    let target = &data.rows[7].id;
     app.update(ctrl('p'));
     assert!(app.overlays.palette().is_some());
     let tail: String = target
@@ -691,11 +691,11 @@ fn palette_opens_a_trace_by_id() {
         .collect();
     type_text(&mut app, &tail);
     let p = app.overlays.palette().expect("open");
-    assert_eq!(p.current().map(|e| e.text.as_str()), Some(target.as_str()));
+    assert_eq!(p.current().map(|e| e.text.as_str()), Some(&**target));
     app.update(code(KeyCode::Enter));
     assert!(app.overlays.palette().is_none());
     assert_eq!(app.mode, Mode::Trace);
-    assert_eq!(&app.view.as_ref().expect("open").trace.id, target);
+    assert_eq!(*app.view.as_ref().expect("open").trace.id, **target);
 }
 
 /// A service chosen in the palette filters the list through the filter expression path.
@@ -715,7 +715,7 @@ fn palette_applies_a_service_filter() {
     );
     assert!(matches!(cmds.as_slice(), [Cmd::SaveHistory(_)]));
     let data = app.data.clone().expect("data");
-    assert!(!app.list.visible.is_empty() && app.list.visible.len() < data.summaries.len());
+    assert!(!app.list.visible.is_empty() && app.list.visible.len() < data.rows.len());
 }
 
 /// Commands come from the keymap and run like their keys; list settings too. Esc closes, and
@@ -778,7 +778,7 @@ fn groups_apply_to_the_list_and_the_map() {
     let data = app.data.clone().expect("data");
     assert!(!app.list.visible.is_empty());
     for &i in &app.list.visible {
-        assert!(data.summaries[i].has_fault);
+        assert!(data.rows[i].has_fault);
     }
     app.update(key('m'));
     let m = app.map.as_ref().expect("map");
@@ -884,7 +884,7 @@ fn toast_texts(app: &App) -> Vec<String> {
 fn y_copies_the_trace_id() {
     let mut app = loaded_app(120, 40);
     app.update(key('j'));
-    let id = app.selected_summary().expect("selection").id.clone();
+    let id = app.selected_summary().expect("selection").id.to_string();
     assert_eq!(app.update(key('y')), vec![Cmd::Copy(id.clone())]);
     assert_eq!(toast_texts(&app), vec![format!("copied {id}")]);
     // Again: one toast, counted.
@@ -984,12 +984,9 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let data = app.data.clone().expect("data");
-    let want: Vec<&str> = rows
-        .iter()
-        .map(|&i| data.summaries[i].id.as_str())
-        .collect();
+    let want: Vec<&str> = rows.iter().map(|&i| &*data.rows[i].id).collect();
     let back = read_back(&path);
-    let got: Vec<&str> = back.summaries.iter().map(|s| s.id.as_str()).collect();
+    let got: Vec<&str> = back.rows.iter().map(|s| &*s.id).collect();
     let mut want_sorted = want.clone();
     let mut got_sorted = got.clone();
     want_sorted.sort_unstable();

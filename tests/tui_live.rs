@@ -78,7 +78,7 @@ fn first(n: usize) -> Arc<Dataset> {
 }
 
 fn selected_id(app: &App) -> String {
-    app.selected_summary().expect("a selection").id.clone()
+    app.selected_summary().expect("a selection").id.to_string()
 }
 
 fn daemon_app(w: u16, h: u16) -> App {
@@ -171,8 +171,8 @@ fn stale_updates_are_dropped() {
 /// Summaries only, as `GetTraceSummaries` gives them.
 fn summaries_only(full: &Dataset) -> Arc<Dataset> {
     let mut c = Collector::new();
-    for s in &full.summaries {
-        c.push(SourceEvent::Item(Item::Summary(s.clone())));
+    for s in full.summaries() {
+        c.push(SourceEvent::Item(Item::Summary(Arc::unwrap_or_clone(s))));
     }
     Arc::new(c.finish())
 }
@@ -277,7 +277,7 @@ fn a_bad_time_window_keeps_the_editor_open_with_the_reason() {
 fn a_relative_window_over_files_ends_at_the_newest_trace() {
     let data = first(387);
     let newest = data
-        .summaries
+        .rows
         .iter()
         .filter_map(|s| s.start_time)
         .fold(f64::MIN, f64::max);
@@ -293,7 +293,7 @@ fn a_relative_window_over_files_ends_at_the_newest_trace() {
     app.update(code(KeyCode::Enter));
     let shown = app.list.visible.len();
     let want = data
-        .summaries
+        .rows
         .iter()
         .filter(|s| s.start_time.is_some_and(|t| t >= newest - 300.0))
         .count();

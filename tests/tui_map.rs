@@ -133,7 +133,7 @@ fn visible_traces(app: &App) -> Vec<Arc<xray_tui::model::Trace>> {
         .visible
         .iter()
         .map(|&i| {
-            let id = &data.summaries[i].id;
+            let id = &data.rows[i].id;
             data.find_trace(id).expect("the demo has every trace")
         })
         .collect()

@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use crate::model::TraceSummary;
 use crate::model::format::url_path;
+use crate::model::row::Row;
 
 /// A column the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +86,8 @@ impl QuickFilter {
         }
     }
 
-    /// Whether a summary passes.
-    pub fn keeps(self, s: &TraceSummary) -> bool {
+    /// Whether a trace passes.
+    pub fn keeps(self, s: &Row) -> bool {
         match self {
             QuickFilter::All => true,
             QuickFilter::Faults => s.has_fault,
@@ -162,7 +162,7 @@ pub struct ListStats {
 
 impl ListStats {
     /// The counts of `summaries`, in one pass.
-    pub fn of(summaries: &[TraceSummary]) -> Self {
+    pub fn of(summaries: &[Row]) -> Self {
         let mut st = ListStats {
             total: summaries.len(),
             ..ListStats::default()
@@ -197,12 +197,11 @@ impl Default for ListState {
     }
 }
 
-fn flag_rank(s: &TraceSummary) -> u8 {
+fn flag_rank(s: &Row) -> u8 {
     u8::from(s.has_fault) * 4 + u8::from(s.has_throttle) * 2 + u8::from(s.has_error)
 }
 
-fn compare(col: SortColumn, a: &TraceSummary, b: &TraceSummary) -> Ordering {
-    let http = |s: &TraceSummary| s.http.clone().unwrap_or_default();
+fn compare(col: SortColumn, a: &Row, b: &Row) -> Ordering {
     let num = |x: Option<f64>, y: Option<f64>| {
         x.unwrap_or(f64::NEG_INFINITY)
             .total_cmp(&y.unwrap_or(f64::NEG_INFINITY))
@@ -210,17 +209,14 @@ fn compare(col: SortColumn, a: &TraceSummary, b: &TraceSummary) -> Ordering {
     match col {
         SortColumn::Time => num(a.start_time, b.start_time),
         SortColumn::Id => a.id.cmp(&b.id),
-        SortColumn::Method => http(a).http_method.cmp(&http(b).http_method),
+        SortColumn::Method => a.http_method.cmp(&b.http_method),
         SortColumn::Path => {
-            let p = |s: &TraceSummary| {
-                s.http
-                    .as_ref()
-                    .and_then(|h| h.http_url.as_deref())
-                    .map(|u| url_path(u).to_owned())
-            };
-            p(a).cmp(&p(b))
+            fn path(s: &Row) -> Option<&str> {
+                s.http_url.as_deref().map(url_path)
+            }
+            path(a).cmp(&path(b))
         }
-        SortColumn::Status => http(a).http_status.cmp(&http(b).http_status),
+        SortColumn::Status => a.http_status.cmp(&b.http_status),
         SortColumn::Duration => num(a.duration, b.duration),
         SortColumn::Response => num(a.response_time, b.response_time),
         SortColumn::Flags => flag_rank(a).cmp(&flag_rank(b)),
@@ -235,7 +231,7 @@ impl ListState {
 
     /// Rebuilds `visible` after the data, the sort or the filter changed, keeping the selected
     /// trace selected when it is still shown.
-    pub fn rebuild(&mut self, summaries: &[TraceSummary]) {
+    pub fn rebuild(&mut self, summaries: &[Row]) {
         self.stats = ListStats::of(summaries);
         let keep = self
             .visible
@@ -249,7 +245,7 @@ impl ListState {
             .filter(|&i| {
                 self.only
                     .as_ref()
-                    .is_none_or(|o| o.ids.contains(&summaries[i].id))
+                    .is_none_or(|o| o.ids.contains(&*summaries[i].id))
             })
             .filter(|&i| {
                 self.window
@@ -271,7 +267,7 @@ impl ListState {
             .and_then(|id| {
                 self.visible
                     .iter()
-                    .position(|&i| summaries.get(i).is_some_and(|s| s.id == id))
+                    .position(|&i| summaries.get(i).is_some_and(|s| *s.id == *id))
             })
             .unwrap_or(0);
     }
@@ -288,7 +284,7 @@ impl ListState {
     }
 }
 
-fn num_time(s: &TraceSummary) -> f64 {
+fn num_time(s: &Row) -> f64 {
     s.start_time.unwrap_or(f64::NEG_INFINITY)
 }
 
@@ -313,12 +309,16 @@ mod tests {
 
     #[test]
     fn stats_count_every_summary_once() {
-        let s = |fault, error, throttle, start| TraceSummary {
-            has_fault: fault,
-            has_error: error,
-            has_throttle: throttle,
-            start_time: start,
-            ..TraceSummary::default()
+        let mut strings = crate::model::row::Interner::default();
+        let mut s = |fault, error, throttle, start| {
+            let summary = crate::model::TraceSummary {
+                has_fault: fault,
+                has_error: error,
+                has_throttle: throttle,
+                start_time: start,
+                ..crate::model::TraceSummary::default()
+            };
+            Row::of(&summary, &mut strings)
         };
         let all = [
             s(true, false, false, Some(20.0)),

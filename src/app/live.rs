@@ -101,7 +101,10 @@ impl App {
         if Arc::ptr_eq(&newer, &v.trace) {
             return;
         }
-        let summary = data.summaries.iter().find(|s| s.id == newer.id).cloned();
+        let summary = data
+            .row_of(&newer.id)
+            .and_then(|i| data.summary(i))
+            .map(Arc::unwrap_or_clone);
         v.replace(newer, summary);
     }
 
@@ -201,10 +204,11 @@ impl App {
 
     /// Opens `trace` in the trace view, with its summary for the header.
     pub(super) fn show_trace(&mut self, trace: Arc<Trace>) {
-        let summary = self
-            .data
-            .as_ref()
-            .and_then(|d| d.summaries.iter().find(|s| s.id == trace.id).cloned());
+        let summary = self.data.as_ref().and_then(|d| {
+            d.row_of(&trace.id)
+                .and_then(|i| d.summary(i))
+                .map(Arc::unwrap_or_clone)
+        });
         self.view = Some(super::trace_view::TraceView::new(trace, summary));
         self.mode = Mode::Trace;
         self.message = None;
@@ -250,7 +254,7 @@ impl App {
         let newest = self
             .data
             .as_ref()?
-            .summaries
+            .rows
             .iter()
             .filter_map(|s| s.start_time)
             .fold(f64::NEG_INFINITY, f64::max);

@@ -450,13 +450,9 @@ impl Target {
             .collect();
         let loaded: HashSet<&str> = data.traces.ids().collect();
         if let Target::Service(n, _) = self {
-            for s in data
-                .summaries
-                .iter()
-                .filter(|s| !loaded.contains(s.id.as_str()))
-            {
-                if s.service_ids.iter().any(|x| x.name.as_ref() == Some(n)) {
-                    ids.insert(s.id.clone());
+            for s in data.rows.iter().filter(|s| !loaded.contains(&*s.id)) {
+                if s.services.iter().any(|x| **x == **n) {
+                    ids.insert(s.id.to_string());
                 }
             }
         }
@@ -499,8 +495,8 @@ impl App {
                 .list
                 .visible
                 .iter()
-                .filter_map(|&i| data.summaries.get(i))
-                .filter_map(|s| self.trace_index.get(&s.id))
+                .filter_map(|&i| data.rows.get(i))
+                .filter_map(|s| self.trace_index.get(&*s.id))
                 .filter_map(|&i| data.traces.get(i));
             (crate::engine::service_graph(shown), filter)
         } else if let (true, Some(g)) = (live, data.graphs.first()) {
@@ -582,7 +578,7 @@ impl App {
                 };
                 let set = t.traces(data);
                 self.list.only = Some(set);
-                self.list.rebuild(&data.summaries);
+                self.list.rebuild(&data.rows);
                 self.list.selected = 0;
                 self.list.offset = 0;
                 self.map = None;

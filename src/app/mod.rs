@@ -489,7 +489,7 @@ impl App {
 
     fn list_action(&mut self, action: Action) {
         let page = isize::try_from(layout::list_rows(self.size).max(1)).unwrap_or(1);
-        let summaries = self.data.as_ref().map_or(&[][..], |d| &d.summaries[..]);
+        let summaries = self.data.as_ref().map_or(&[][..], |d| &d.rows[..]);
         match action {
             Action::Up => self.list.move_by(-1),
             Action::Down => self.list.move_by(1),
@@ -612,21 +612,23 @@ impl App {
         let ctx = EvalContext {
             groups: &self.groups,
         };
-        data.summaries
-            .iter()
-            .map(|s| {
+        (0..data.rows.len())
+            .map(|i| {
+                let Some(s) = data.summary(i) else {
+                    return false;
+                };
                 let trace = self
                     .trace_index
                     .get(&s.id)
                     .and_then(|&i| data.traces.get(i));
-                f.evaluate(s, trace.as_deref(), &ctx) == Verdict::Match
+                f.evaluate(&s, trace.as_deref(), &ctx) == Verdict::Match
             })
             .collect()
     }
 
     fn rebuild_list(&mut self) {
         if let Some(d) = &self.data {
-            self.list.rebuild(&d.summaries);
+            self.list.rebuild(&d.rows);
         }
     }
 
@@ -735,7 +737,7 @@ impl App {
             return;
         }
         self.vocab = match &self.data {
-            Some(d) => Vocabulary::from_data(&d.summaries, d.traces.iter()),
+            Some(d) => Vocabulary::from_data(d.summaries(), d.traces.iter()),
             None => Vocabulary::default(),
         }
         .with_groups(&self.groups);
@@ -762,8 +764,8 @@ impl App {
             .list
             .visible
             .get(self.list.selected)
-            .and_then(|&i| self.data.as_ref()?.summaries.get(i))
-            .map(|s| s.id.clone());
+            .and_then(|&i| self.data.as_ref()?.rows.get(i))
+            .map(|s| s.id.to_string());
         if let Some(id) = id {
             self.open_trace(&id);
         }
@@ -787,9 +789,9 @@ impl App {
         self.show_trace(trace);
     }
 
-    /// The summary under the list's selection.
-    pub fn selected_summary(&self) -> Option<&crate::model::TraceSummary> {
+    /// The row under the list's selection.
+    pub fn selected_summary(&self) -> Option<&crate::model::row::Row> {
         let i = *self.list.visible.get(self.list.selected)?;
-        self.data.as_ref()?.summaries.get(i)
+        self.data.as_ref()?.rows.get(i)
     }
 }

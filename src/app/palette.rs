@@ -265,9 +265,9 @@ pub fn data_entries(
         }
     }
     let mut urls: Vec<&str> = data
-        .summaries
+        .rows
         .iter()
-        .filter_map(|s| s.http.as_ref()?.http_url.as_deref())
+        .filter_map(|s| s.http_url.as_deref())
         .collect();
     urls.sort_unstable();
     urls.dedup();
@@ -280,27 +280,25 @@ pub fn data_entries(
             run: Run::Filter(expr),
         });
     }
-    for s in &data.summaries {
+    for s in &data.rows {
         let mut detail = String::new();
-        if let Some(h) = &s.http {
-            if let Some(m) = &h.http_method {
-                let _ = write!(detail, "{m} ");
-            }
-            if let Some(u) = &h.http_url {
-                let _ = write!(detail, "{} ", url_path(u));
-            }
-            if let Some(c) = h.http_status {
-                let _ = write!(detail, "{c} ");
-            }
+        if let Some(m) = &s.http_method {
+            let _ = write!(detail, "{m} ");
+        }
+        if let Some(u) = &s.http_url {
+            let _ = write!(detail, "{} ", url_path(u));
+        }
+        if let Some(c) = s.http_status {
+            let _ = write!(detail, "{c} ");
         }
         if let Some(d) = s.duration {
             detail.push_str(&crate::model::time::format_duration(d));
         }
         out.push(Entry {
             kind: Kind::Trace,
-            text: s.id.clone(),
+            text: s.id.to_string(),
             detail: detail.trim_end().to_owned(),
-            run: Run::OpenTrace(s.id.clone()),
+            run: Run::OpenTrace(s.id.to_string()),
         });
     }
     out

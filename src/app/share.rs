@@ -123,7 +123,7 @@ impl App {
     pub fn current_trace_id(&self) -> Option<String> {
         match self.mode {
             Mode::Trace => self.view.as_ref().map(|v| v.trace.id.clone()),
-            Mode::List => self.selected_summary().map(|s| s.id.clone()),
+            Mode::List => self.selected_summary().map(|s| s.id.to_string()),
             // The map of one trace stands for that trace; the map of all traces for none.
             Mode::Map => self.map.as_ref().and_then(|m| m.trace_id.clone()),
         }

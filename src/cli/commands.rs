@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use std::mem::ManuallyDrop;
+use std::sync::Arc;
 
 use super::{
     Cli, Command, Failure, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat,
@@ -107,43 +108,57 @@ pub fn run_command(
         };
         let ask = options::ask(source).map_err(aws_failure)?;
         let data = ManuallyDrop::new(aws::load(&ask, need, err).map_err(aws_failure)?);
-        return output(command, &data, &data.summaries, out, err);
+        let all: Vec<usize> = (0..data.rows.len()).collect();
+        return output(command, &data, &all, out, err);
     }
     // The process ends right after the output: tearing a large dataset down (millions of small
     // allocations) would only delay the exit, so it is left to the OS.
     let mut data = ManuallyDrop::new(load(source, err)?);
     add_local_groups(&mut data, &config);
-    let selected: ManuallyDrop<Vec<TraceSummary>>;
-    let summaries: &[TraceSummary] = match (&filter, command) {
+    let selected: Vec<usize> = match (&filter, command) {
         (Some(f), Command::Query(_)) => {
             let expr = filter_text.as_deref().unwrap_or_default();
             check_groups(f, expr, &data)?;
-            selected = ManuallyDrop::new(select(f, &data, err)?);
-            &selected
+            select(f, &data, err)?
         }
-        _ => &data.summaries,
+        _ => (0..data.rows.len()).collect(),
     };
-    output(command, &data, summaries, out, err)
+    output(command, &data, &selected, out, err)
 }
 
-/// Prints a command's result: `summaries` are the ones selected for `query`.
+/// Prints a command's result: `selected` are the rows selected for `query`.
 fn output(
     command: &Command,
     data: &Dataset,
-    summaries: &[TraceSummary],
+    selected: &[usize],
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let rows = || selected.iter().filter_map(|&i| data.rows.get(i));
     match command {
         Command::Query(q) => match q.format {
-            QueryFormat::Table => out.write_all(report::summaries_table(summaries).as_bytes())?,
-            QueryFormat::Json => writeln!(
-                out,
-                "{}",
-                export::summaries_json(summaries).map_err(json_failure)?
-            )?,
+            QueryFormat::Table => {
+                let rows: Vec<_> = rows().collect();
+                out.write_all(report::summaries_table(&rows).as_bytes())?
+            }
+            QueryFormat::Json => {
+                // Full summaries are computed here (the dataset keeps rows); none is freed
+                // before the process ends.
+                let full = ManuallyDrop::new(
+                    selected
+                        .iter()
+                        .filter_map(|&i| data.summary(i))
+                        .map(Arc::unwrap_or_clone)
+                        .collect::<Vec<TraceSummary>>(),
+                );
+                writeln!(
+                    out,
+                    "{}",
+                    export::summaries_json(&full).map_err(json_failure)?
+                )?
+            }
             QueryFormat::Ids => {
-                for s in summaries {
+                for s in rows() {
                     writeln!(out, "{}", s.id)?;
                 }
             }
@@ -262,17 +277,20 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
 
 /// The summaries the filter selects, oldest first. Traces known only by their summary are
 /// evaluated on what the summary holds; those it cannot decide are left out, and counted.
-fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<TraceSummary>, Failure> {
+fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>, Failure> {
     let ctx = EvalContext {
         groups: &data.groups,
     };
     let mut undecided = 0usize;
     let mut out = Vec::new();
-    for s in &data.summaries {
+    for i in 0..data.rows.len() {
         // Each trace is assembled for its turn only (the dataset keeps documents as text).
+        let Some(s) = data.summary(i) else {
+            continue;
+        };
         let trace = data.traces.by_id(&s.id);
-        match f.evaluate(s, trace.as_deref(), &ctx) {
-            Verdict::Match => out.push(s.clone()),
+        match f.evaluate(&s, trace.as_deref(), &ctx) {
+            Verdict::Match => out.push(i),
             Verdict::NoMatch => {}
             Verdict::Unknown => undecided += 1,
         }

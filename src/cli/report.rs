@@ -6,11 +6,12 @@ use std::collections::HashSet;
 
 use crate::engine::{service, waterfall};
 use crate::model::format::{Flags, truncate, url_path};
+use crate::model::row::Row;
 use crate::model::time::{format_duration, format_utc};
-use crate::model::{NodeKind, Trace, TraceSummary, rootcause};
+use crate::model::{NodeKind, Trace, rootcause};
 
 /// Aligned columns, one trace a line, oldest first.
-pub fn summaries_table(summaries: &[TraceSummary]) -> String {
+pub fn summaries_table(summaries: &[&Row]) -> String {
     let header = [
         "START (UTC)",
         "TRACE ID",
@@ -25,18 +26,14 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for s in summaries {
-        let http = s.http.as_ref();
         rows.push(vec![
             s.start_time.map(format_utc).unwrap_or_else(|| "-".into()),
-            s.id.clone(),
-            http.and_then(|h| h.http_method.clone())
-                .unwrap_or_else(|| "-".into()),
-            truncate(
-                http.and_then(|h| h.http_url.as_deref())
-                    .map_or("-", url_path),
-                60,
-            ),
-            http.and_then(|h| h.http_status)
+            s.id.to_string(),
+            s.http_method
+                .as_deref()
+                .map_or_else(|| "-".into(), str::to_owned),
+            truncate(s.http_url.as_deref().map_or("-", url_path), 60),
+            s.http_status
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "-".into()),
             s.duration
@@ -45,23 +42,14 @@ pub fn summaries_table(summaries: &[TraceSummary]) -> String {
             s.response_time
                 .map(format_duration)
                 .unwrap_or_else(|| "…".into()),
-            Flags::of(s).to_string(),
-            join_or_dash(s.users.iter().filter_map(|u| u.user_name.clone())),
-            truncate(
-                &join_or_dash(unique(s.service_ids.iter().filter_map(|u| u.name.clone()))),
-                60,
-            ),
+            Flags::of_row(s).to_string(),
+            join_or_dash(s.users.iter().map(|u| u.to_string())),
+            truncate(&join_or_dash(s.services.iter().map(|u| u.to_string())), 60),
         ]);
     }
     let mut out = align(&rows, &[5, 6]);
     out.push_str(&format!("{} traces\n", summaries.len()));
     out
-}
-
-/// Names in first-seen order without repeats (a Lambda function and its service share one).
-fn unique(items: impl Iterator<Item = String>) -> impl Iterator<Item = String> {
-    let mut seen = std::collections::HashSet::new();
-    items.filter(move |x| seen.insert(x.clone()))
 }
 
 fn join_or_dash(items: impl Iterator<Item = String>) -> String {

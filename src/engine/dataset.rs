@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::engine::{assemble, summarize};
 use crate::model::input::{LineIndex, Origin, Stored};
+use crate::model::row::{Interner, Row};
 use crate::model::{Event, Item, Location, Warning, parse};
 use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
 
@@ -33,8 +34,15 @@ const CACHE: usize = 8;
 pub struct Dataset {
     /// The traces with documents, oldest first.
     pub traces: Traces,
-    /// One summary per trace (computed, or read from a summaries file), oldest first.
-    pub summaries: Vec<TraceSummary>,
+    /// One row per trace (computed, or from a summary read from a file or a service), oldest
+    /// first: what the list shows. [`Dataset::summary`] gives the full summary.
+    pub rows: Vec<Row>,
+    /// Full summaries kept beside `rows` where there is no stored trace to compute them from
+    /// (read from a summaries file, or given by a live source); `None` where they are computed
+    /// on demand.
+    full: Vec<Option<Arc<TraceSummary>>>,
+    /// Strings shared by the rows.
+    strings: Interner,
     /// Service graphs read from files.
     pub graphs: Vec<ServiceGraph>,
     /// Groups read from files.
@@ -44,6 +52,43 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// A dataset of these traces and their summaries (kept whole), in the summaries' order.
+    pub fn from_summaries(traces: Traces, summaries: Vec<Arc<TraceSummary>>) -> Self {
+        let mut d = Dataset {
+            traces,
+            ..Dataset::default()
+        };
+        for s in summaries {
+            d.push_row(&s, Some(s.clone()));
+        }
+        d
+    }
+
+    /// Adds a row for `s`, keeping `full` as its full summary.
+    fn push_row(&mut self, s: &TraceSummary, full: Option<Arc<TraceSummary>>) {
+        self.rows.push(Row::of(s, &mut self.strings));
+        self.full.push(full);
+    }
+
+    /// The full summary of row `index`: kept, or computed from its trace.
+    pub fn summary(&self, index: usize) -> Option<Arc<TraceSummary>> {
+        if let Some(Some(s)) = self.full.get(index) {
+            return Some(s.clone());
+        }
+        let t = self.traces.by_id(&self.rows.get(index)?.id)?;
+        Some(Arc::new(summarize(&t)))
+    }
+
+    /// Every full summary, in row order (computed one by one where not kept).
+    pub fn summaries(&self) -> impl Iterator<Item = Arc<TraceSummary>> + '_ {
+        (0..self.rows.len()).filter_map(|i| self.summary(i))
+    }
+
+    /// The row of the trace with this ID.
+    pub fn row_of(&self, id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| &*r.id == id)
+    }
+
     /// The trace with this ID; a unique prefix or suffix of the ID also matches.
     pub fn find_trace(&self, id: &str) -> Result<Arc<Trace>, FindError> {
         let index = match self.traces.position(id) {
@@ -75,7 +120,7 @@ impl Dataset {
     /// Nothing at all was loaded.
     pub fn is_empty(&self) -> bool {
         self.traces.is_empty()
-            && self.summaries.is_empty()
+            && self.rows.is_empty()
             && self.graphs.is_empty()
             && self.groups.is_empty()
     }
@@ -453,8 +498,10 @@ impl Collector {
             texts,
             ..Traces::default()
         };
-        let mut summaries = Vec::with_capacity(done.len() + read_summaries.len());
+        let mut summaries: Vec<(TraceSummary, bool)> =
+            Vec::with_capacity(done.len() + read_summaries.len());
         for d in done {
+            let keep = d.body.is_some();
             let body = match d.body {
                 Some(t) => Body::Built(t),
                 None => {
@@ -476,31 +523,42 @@ impl Collector {
                 limit_exceeded: d.limit_exceeded,
                 body,
             });
-            summaries.push(d.summary);
+            summaries.push((d.summary, keep));
         }
         let computed = summaries.len();
         let mut seen: std::collections::HashSet<String> =
-            summaries.iter().map(|s| s.id.clone()).collect();
+            summaries.iter().map(|(s, _)| s.id.clone()).collect();
         for s in read_summaries {
             if seen.insert(s.id.clone()) {
-                summaries.push(s);
+                summaries.push((s, true));
             }
         }
         if summaries.len() > computed {
-            summaries.sort_by(|a, b| {
+            summaries.sort_by(|(a, _), (b, _)| {
                 a.start_time
                     .unwrap_or(0.0)
                     .total_cmp(&b.start_time.unwrap_or(0.0))
                     .then_with(|| a.id.cmp(&b.id))
             });
         }
-        Dataset {
+        let mut data = Dataset {
             traces,
-            summaries,
             graphs,
             groups,
             warnings,
+            ..Dataset::default()
+        };
+        data.rows.reserve(summaries.len());
+        data.full.reserve(summaries.len());
+        for (s, keep) in summaries {
+            if keep {
+                let s = Arc::new(s);
+                data.push_row(&s, Some(s.clone()));
+            } else {
+                data.push_row(&s, None);
+            }
         }
+        data
     }
 }
 

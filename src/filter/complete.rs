@@ -51,8 +51,8 @@ fn num_literal(n: f64) -> String {
 
 impl Vocabulary {
     /// Collects names and values from summaries and full traces.
-    pub fn from_data<T: std::borrow::Borrow<Trace>>(
-        summaries: &[TraceSummary],
+    pub fn from_data<S: std::borrow::Borrow<TraceSummary>, T: std::borrow::Borrow<Trace>>(
+        summaries: impl IntoIterator<Item = S>,
         traces: impl IntoIterator<Item = T>,
     ) -> Self {
         let mut services = BTreeSet::new();
@@ -67,6 +67,7 @@ impl Vocabulary {
             }
         };
         for s in summaries {
+            let s = s.borrow();
             for sid in &s.service_ids {
                 services.extend(sid.name.iter().cloned());
                 services.extend(sid.names.iter().cloned());

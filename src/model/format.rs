@@ -60,6 +60,16 @@ impl Flags {
         }
     }
 
+    /// The flags of a list row.
+    pub fn of_row(r: &crate::model::row::Row) -> Flags {
+        Flags {
+            fault: r.has_fault,
+            error: r.has_error,
+            throttle: r.has_throttle,
+            partial: r.is_partial == Some(true),
+        }
+    }
+
     /// Whether `flag` is set.
     pub const fn has(self, flag: Flag) -> bool {
         match flag {

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod input;
 pub mod parse;
 pub mod rootcause;
+pub mod row;
 pub mod segment;
 pub mod summary;
 pub mod time;

@@ -169,7 +169,8 @@ pub fn export_json(data: &ExportData) -> Result<String, String> {
         ExportData::Summaries { data, rows } => {
             let summaries: Vec<_> = rows
                 .iter()
-                .filter_map(|&i| data.summaries.get(i).cloned())
+                .filter_map(|&i| data.summary(i))
+                .map(std::sync::Arc::unwrap_or_clone)
                 .collect();
             export::summaries_json(&summaries).map_err(|e| e.to_string())?
         }

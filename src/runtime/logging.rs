@@ -208,7 +208,7 @@ impl LoadLog {
             Ok(data) => tracing::info!(
                 generation = d.generation,
                 traces = data.traces.len(),
-                summaries = data.summaries.len(),
+                summaries = data.rows.len(),
                 warnings = data.warnings.len(),
                 ms,
                 "load finished"

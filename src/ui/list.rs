@@ -4,15 +4,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{self, Cell, Paragraph, Table, TableState};
 
 use super::theme;
 use super::theme::Styles;
 use super::{bar, centered_message, spinner};
 use crate::app::list::SortColumn;
 use crate::app::{App, LoadState};
-use crate::model::TraceSummary;
 use crate::model::format::{Flag, Flags, url_path};
+use crate::model::row::Row;
 use crate::model::time::{format_clock, format_duration, format_utc};
 
 /// Draws the header line and the table.
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     };
     if app.list.visible.is_empty() {
         let lines = match (&app.feed, app.caps()) {
-            (crate::source::Feed::Daemon(d), _) if data.summaries.is_empty() => vec![
+            (crate::source::Feed::Daemon(d), _) if data.rows.is_empty() => vec![
                 Line::raw(format!("Listening for X-Ray segments on udp {}", d.udp)),
                 Line::raw(format!(
                     "Point an X-Ray SDK here: AWS_XRAY_DAEMON_ADDRESS={}",
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                     t.dim(),
                 ),
             ],
-            (crate::source::Feed::Aws(p), _) if data.summaries.is_empty() && p.error.is_some() => {
+            (crate::source::Feed::Aws(p), _) if data.rows.is_empty() && p.error.is_some() => {
                 let mut lines = vec![Line::styled(
                     "X-Ray answered with an error",
                     Style::new().fg(t.fault()),
@@ -65,14 +65,14 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                 ));
                 lines
             }
-            (_, caps) if caps.remote_query && data.summaries.is_empty() => vec![
+            (_, caps) if caps.remote_query && data.rows.is_empty() => vec![
                 Line::raw(format!("No traces in the window ({})", app.window_label())),
                 Line::styled(
                     "w changes the window, / the filter, F follows new traces",
                     t.dim(),
                 ),
             ],
-            _ if data.summaries.is_empty() => vec![Line::raw("No traces in the input")],
+            _ if data.rows.is_empty() => vec![Line::raw("No traces in the input")],
             _ => vec![Line::raw(
                 "No trace matches the filter (f to change the quick filter, / to edit the expression, w the window)",
             )],
@@ -122,10 +122,10 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         .iter()
         .skip(start)
         .take(height)
-        .filter_map(|&i| data.summaries.get(i))
+        .filter_map(|&i| data.rows.get(i))
         .map(|s| row(t, s, wide));
     let table = Table::new(rows, widths)
-        .header(Row::new(head).style(t.heading()))
+        .header(widgets::Row::new(head).style(t.heading()))
         .column_spacing(1)
         .row_highlight_style(t.selected());
     let mut state = TableState::default().with_selected(app.list.selected.checked_sub(start));
@@ -195,9 +195,9 @@ fn header_line(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-fn flag_spans(t: &Styles, s: &TraceSummary) -> Line<'static> {
+fn flag_spans(t: &Styles, s: &Row) -> Line<'static> {
     Line::from(
-        Flags::of(s)
+        Flags::of_row(s)
             .iter()
             .map(|(flag, on)| {
                 if !on {
@@ -220,9 +220,8 @@ fn short_id(id: &str) -> String {
     id.chars().skip(n.saturating_sub(8)).collect()
 }
 
-fn row(t: &Styles, s: &TraceSummary, wide: bool) -> Row<'static> {
-    let http = s.http.as_ref();
-    let status = http.and_then(|h| h.http_status);
+fn row(t: &Styles, s: &Row, wide: bool) -> widgets::Row<'static> {
+    let status = s.http_status;
     let status_style = match status {
         Some(c) if c >= 500 => Style::new().fg(t.fault()),
         Some(429) => Style::new().fg(t.throttle()),
@@ -233,15 +232,8 @@ fn row(t: &Styles, s: &TraceSummary, wide: bool) -> Row<'static> {
     let mut cells = vec![
         Cell::from(s.start_time.map(format_clock).unwrap_or_else(dash)),
         Cell::from(short_id(&s.id)),
-        Cell::from(
-            http.and_then(|h| h.http_method.clone())
-                .unwrap_or_else(dash),
-        ),
-        Cell::from(
-            http.and_then(|h| h.http_url.as_deref())
-                .map_or("-", url_path)
-                .to_owned(),
-        ),
+        Cell::from(s.http_method.as_deref().map_or_else(dash, str::to_owned)),
+        Cell::from(s.http_url.as_deref().map_or("-", url_path).to_owned()),
         Cell::from(status.map(|c| c.to_string()).unwrap_or_else(dash)).style(status_style),
         Cell::from(
             Line::from(s.duration.map(format_duration).unwrap_or_else(dash)).right_aligned(),
@@ -257,19 +249,12 @@ fn row(t: &Styles, s: &TraceSummary, wide: bool) -> Row<'static> {
         Cell::from(flag_spans(t, s)),
     ];
     if wide {
-        let users: Vec<String> = s.users.iter().filter_map(|u| u.user_name.clone()).collect();
-        let mut services: Vec<String> = Vec::new();
-        for n in s.service_ids.iter().filter_map(|x| x.name.clone()) {
-            if !services.contains(&n) {
-                services.push(n);
-            }
-        }
-        cells.push(Cell::from(if users.is_empty() {
+        cells.push(Cell::from(if s.users.is_empty() {
             dash()
         } else {
-            users.join(",")
+            s.users.join(",")
         }));
-        cells.push(Cell::from(services.join(",")).style(Style::new().fg(t.secondary())));
+        cells.push(Cell::from(s.services.join(",")).style(Style::new().fg(t.secondary())));
     }
-    Row::new(cells)
+    widgets::Row::new(cells)
 }

@@ -110,7 +110,7 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
                     left.push(Span::raw(format!(
                         "{} traces, {} summaries ",
                         d.traces.len(),
-                        d.summaries.len()
+                        d.rows.len()
                     )));
                 }
                 if !d.warnings.is_empty() {

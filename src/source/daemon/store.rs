@@ -259,15 +259,8 @@ impl Assembled {
                 .total_cmp(&b.0.start_time().unwrap_or(0.0))
                 .then_with(|| a.0.id.cmp(&b.0.id))
         });
-        let (traces, summaries): (Vec<_>, Vec<_>) = pairs
-            .into_iter()
-            .map(|(t, s)| (t, Arc::unwrap_or_clone(s)))
-            .unzip();
-        Dataset {
-            traces: Traces::built(traces),
-            summaries,
-            ..Dataset::default()
-        }
+        let (traces, summaries): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+        Dataset::from_summaries(Traces::built(traces), summaries)
     }
 }
 
@@ -308,7 +301,7 @@ mod tests {
         assert_eq!(d.traces.len(), 1);
         let t = &d.traces.get(0).unwrap();
         assert_eq!(t.roots.len(), 1, "{t:#?}");
-        assert!(!d.summaries[0].is_partial.unwrap_or(false));
+        assert!(!d.summary(0).unwrap().is_partial.unwrap_or(false));
         assert_eq!(s.refresh().assembled, 0, "nothing changed");
     }
 
@@ -339,7 +332,13 @@ mod tests {
         let text = |d: Segment| Bytes::from(serde_json::to_vec(&d).expect("json"));
         s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, true)));
         assert_eq!(s.refresh().assembled, 1);
-        assert!(s.assembled().summaries[0].is_partial.unwrap_or(false));
+        assert!(
+            s.assembled()
+                .summary(0)
+                .unwrap()
+                .is_partial
+                .unwrap_or(false)
+        );
         // A subsegment on its own, then the completed segment, each after a refresh: the
         // documents kept as text are parsed again and merged with the new ones.
         s.push_raw(
@@ -358,7 +357,7 @@ mod tests {
         let t = &d.traces.get(0).unwrap();
         assert_eq!(t.nodes.len(), 2, "{t:#?}");
         assert_eq!(t.roots.len(), 1);
-        assert!(!d.summaries[0].is_partial.unwrap_or(false));
+        assert!(!d.summary(0).unwrap().is_partial.unwrap_or(false));
     }
 
     #[test]
@@ -388,7 +387,7 @@ mod tests {
         assert!(s.version() > v0, "assembly changes what a UI shows");
         let shown = s.assembled();
         assert_eq!(shown.traces.len(), 1);
-        assert_eq!(shown.summaries.len(), 1);
+        assert_eq!(shown.rows.len(), 1);
         // A refresh with nothing to do leaves the version alone.
         let v1 = s.version();
         s.refresh();
