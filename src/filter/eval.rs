@@ -38,6 +38,9 @@ use crate::model::rootcause::{PathEntity, RootCauseKind, RootCausePath};
 use crate::model::summary::SummaryAnnotationValue;
 use crate::model::{AnnotationValue, Group, Segment, Trace, TraceSummary};
 
+mod fast;
+pub(super) use fast::FastCache;
+
 /// What evaluation can see besides the trace: the groups `group.name` refers to.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EvalContext<'a> {
@@ -366,15 +369,17 @@ fn ref_matches(
 }
 
 fn key_matches(r: &Option<NodeRef>, k: &ServiceKey) -> bool {
-    r.as_ref().is_none_or(|r| {
-        ref_matches(
-            r,
-            Some(&k.name),
-            &[],
-            Some(&k.kind).filter(|s| !s.is_empty()).map(String::as_str),
-            k.account_id.as_deref(),
-        )
-    })
+    r.as_ref().is_none_or(|r| ref_matches_key(r, k))
+}
+
+fn ref_matches_key(r: &NodeRef, k: &ServiceKey) -> bool {
+    ref_matches(
+        r,
+        Some(&k.name),
+        &[],
+        Some(&k.kind).filter(|s| !s.is_empty()).map(String::as_str),
+        k.account_id.as_deref(),
+    )
 }
 
 /// One item of a root-cause list, as a rootcause block sees it.
