@@ -25,6 +25,8 @@
 //!   block, whether an edge exists, `inferred`) is [`Verdict::Unknown`]; `matches` keeps only
 //!   certain matches, [`Filter::evaluate`] tells the three apart.
 //! - **Root causes** come from the summary's lists in both cases.
+//! - **Without the trace** ([`Filter::evaluate_fast`]): the summary and the trace's graph
+//!   fragment decide what they can exactly as the trace would; the rest falls back to it.
 
 use serde_json::Value as Json;
 

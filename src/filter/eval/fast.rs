@@ -272,9 +272,14 @@ impl Filter {
     /// The verdict without the assembled trace, from its summary ([`crate::engine::summarize`])
     /// and its graph fragment ([`Fragment::of`], built with `keys`), when they decide it:
     /// `Some(v)` is exactly what [`Filter::evaluate`] gives with the trace; `None` means the
-    /// trace is needed. What goes fast is listed in this module's documentation; predicates
-    /// that need the trace are not always fatal (`service("x") AND duration > 1` is decided for
-    /// every trace without `x`).
+    /// trace is needed.
+    ///
+    /// Decided here: `service(ref)` and `edge(ref, ref)` without a block; the entry segment's
+    /// `ok`/`error`/`fault`/`throttle` and `responsetime` (kept by the fragment); `partial`,
+    /// `http.*`, `user`, `availabilityzone`, `instance.id`, `resource.arn`, annotations and root
+    /// causes (the summary reads them as the trace would). Left to the trace: `duration`,
+    /// `inferred`, `account.id`, blocks of `service`/`edge`, groups; they count as unknown, so
+    /// `service("x") AND duration > 1` is still decided for every trace without `x`.
     ///
     /// What is prepared for `keys` is kept and extended as the table grows, so evaluating many
     /// traces of one dataset costs little more than walking each fragment's nodes.
