@@ -38,15 +38,29 @@
 //!   positions in that order, edges are sorted by target. The same traces always give the same
 //!   graph, whatever order they were added in. A trace added twice counts twice: callers that
 //!   receive updated versions of a trace rebuild from the latest versions.
+//!
+//! **Fragments.** What one trace adds to the graph is captured once, at load, as a [`Fragment`]:
+//! one small op per measurement (the entity's start, end and flags), with services interned as
+//! `u32` ids in a [`ServiceKeys`] table shared by the dataset. [`GraphBuilder::add`] is
+//! [`GraphBuilder::add_fragment`] of [`Fragment::of`], so a graph built from fragments is the
+//! graph built from the traces, float for float.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use foldhash::fast::FixedState;
 
 use crate::model::graph::{
     Edge, EdgeStatistics, ErrorStatistics, FaultStatistics, HistogramEntry, Service,
 };
+use crate::model::segment::{Flags, Outcome};
 use crate::model::{Segment, ServiceGraph, Trace};
 
 use super::service::{self, ServiceKey};
+
+/// Hash maps keyed by interned ids (deterministic hashing; iteration order is never output).
+type IdMap<V> = hashbrown::HashMap<u32, V, FixedState>;
 
 /// Builds the service graph of these traces, as GetServiceGraph would for the window they cover.
 pub fn service_graph<T: std::borrow::Borrow<Trace>>(
@@ -59,19 +73,374 @@ pub fn service_graph<T: std::borrow::Borrow<Trace>>(
     b.finish()
 }
 
+/// Distinguishes key tables, so a cache of ids can tell whether it belongs to a table.
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
+
+/// An interner of graph nodes ([`ServiceKey`]) as dense `u32` ids, shared by all the
+/// [`Fragment`]s of a dataset. It only grows: an id, once given, keeps its key.
+#[derive(Debug)]
+pub struct ServiceKeys {
+    keys: Vec<ServiceKey>,
+    /// Ids, found by the hash of their key.
+    ids: hashbrown::HashTable<u32>,
+    hasher: FixedState,
+    /// Unique per table (clones get their own): `(token, len)` identifies a table's contents.
+    token: u64,
+}
+
+impl Default for ServiceKeys {
+    fn default() -> Self {
+        Self {
+            keys: Vec::new(),
+            ids: hashbrown::HashTable::new(),
+            hasher: FixedState::default(),
+            token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+impl Clone for ServiceKeys {
+    fn clone(&self) -> Self {
+        Self {
+            keys: self.keys.clone(),
+            ids: self.ids.clone(),
+            hasher: self.hasher.clone(),
+            token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+impl ServiceKeys {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The id of `key`, adding it if new.
+    pub fn intern(&mut self, key: ServiceKey) -> u32 {
+        match self.id_of(&key) {
+            Some(id) => id,
+            None => self.insert(key),
+        }
+    }
+
+    /// The id of `key`, adding a copy of it if new.
+    pub fn intern_ref(&mut self, key: &ServiceKey) -> u32 {
+        match self.id_of(key) {
+            Some(id) => id,
+            None => self.insert(key.clone()),
+        }
+    }
+
+    fn insert(&mut self, key: ServiceKey) -> u32 {
+        // More than 4 billion distinct services cannot be held in memory anyway.
+        let id = self.keys.len() as u32;
+        let hash = self.hasher.hash_one(&key);
+        let Self {
+            keys, ids, hasher, ..
+        } = self;
+        ids.insert_unique(hash, id, |&i| hasher.hash_one(&keys[i as usize]));
+        keys.push(key);
+        id
+    }
+
+    /// The key of an id given by this table.
+    ///
+    /// # Panics
+    /// If `id` was not given by this table.
+    pub fn get(&self, id: u32) -> &ServiceKey {
+        &self.keys[id as usize]
+    }
+
+    /// The id of `key`, if the table has it.
+    pub fn id_of(&self, key: &ServiceKey) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.ids
+            .find(hash, |&i| self.keys[i as usize] == *key)
+            .copied()
+    }
+
+    /// How many keys (ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// No key yet.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Every key, by id.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (u32, &ServiceKey)> + '_ {
+        self.keys.iter().enumerate().map(|(i, k)| (i as u32, k))
+    }
+
+    /// Unique to this table (clones included): with [`ServiceKeys::len`], what a cache of ids
+    /// derived from the table must match.
+    pub fn token(&self) -> u64 {
+        self.token
+    }
+}
+
+/// When and how one entity ran: what the graph reads from a document it measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Span {
+    /// `start_time`.
+    start: f64,
+    /// `end_time`, or `start_time` while it has none.
+    end: f64,
+}
+
+/// Flags of one op, one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bits(u8);
+
+impl Bits {
+    const FAULT: u8 = 1;
+    const ERROR: u8 = 1 << 1;
+    const THROTTLE: u8 = 1 << 2;
+    /// [`Segment::is_in_progress`]: not counted in statistics.
+    const IN_PROGRESS: u8 = 1 << 3;
+    /// The document has an `end_time` ([`Span::end`] is it).
+    const HAS_END: u8 = 1 << 4;
+    /// Segment op: an inferred segment. Call op: the target is known only through the call.
+    const INFERRED: u8 = 1 << 5;
+    /// Segment op: the trace's entry segment ([`Trace::root_segment`]).
+    const ROOT: u8 = 1 << 6;
+
+    fn of(doc: &Segment) -> Self {
+        let f = doc.flags();
+        let mut b = 0;
+        for (on, bit) in [
+            (f.fault, Self::FAULT),
+            (f.error, Self::ERROR),
+            (f.throttle, Self::THROTTLE),
+            (doc.is_in_progress(), Self::IN_PROGRESS),
+            (doc.end_time.is_some(), Self::HAS_END),
+        ] {
+            if on {
+                b |= bit;
+            }
+        }
+        Bits(b)
+    }
+
+    fn with(self, bit: u8, on: bool) -> Self {
+        if on { Bits(self.0 | bit) } else { self }
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    fn flags(self) -> Flags {
+        Flags {
+            fault: self.has(Self::FAULT),
+            error: self.has(Self::ERROR),
+            throttle: self.has(Self::THROTTLE),
+        }
+    }
+
+    /// As [`Segment::outcome`].
+    fn outcome(self) -> Outcome {
+        if self.has(Self::FAULT) {
+            Outcome::Fault
+        } else if self.has(Self::THROTTLE) {
+            Outcome::Throttle
+        } else if self.has(Self::ERROR) {
+            Outcome::Error
+        } else {
+            Outcome::Ok
+        }
+    }
+
+    /// As [`Segment::duration`].
+    fn duration(self, span: Span) -> Option<f64> {
+        self.has(Self::HAS_END).then_some(span.end - span.start)
+    }
+}
+
+fn span(doc: &Segment) -> Span {
+    Span {
+        start: doc.start_time,
+        end: doc.end_time.unwrap_or(doc.start_time),
+    }
+}
+
+/// One measurement of a fragment, in the order [`GraphBuilder`] applies them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    /// A segment node: its service (active unless inferred), measured on the segment.
+    Segment { key: u32, span: Span, bits: Bits },
+    /// A call (see [`service::calls`]): the edge `from -> to`, and the target's own statistics
+    /// when it is known only through calls, measured on the calling entity.
+    Call {
+        from: u32,
+        to: u32,
+        span: Span,
+        bits: Bits,
+    },
+    /// The entry request: the service is a root, its client calls it (measured on the root
+    /// segment). Only for a root segment that is not inferred.
+    Root { key: u32, span: Span, bits: Bits },
+}
+
+/// One trace's whole contribution to the service graph, computed once from the assembled trace
+/// ([`Fragment::of`]) and kept instead of it: the time window of its entities and one op per
+/// measured entity, with services as ids of a shared [`ServiceKeys`]. It also answers which
+/// graph nodes and edges the trace has ([`Fragment::nodes`], [`Fragment::edges`]) and how its
+/// entry segment ended ([`Fragment::root`]), for the filter's fast path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fragment {
+    ops: Box<[Op]>,
+    /// First start and last end (or start, while in progress) of any entity.
+    window: Option<Span>,
+}
+
+/// A graph node of a trace, as [`Fragment::nodes`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FragmentNode {
+    /// The service's id in the [`ServiceKeys`] the fragment was built with.
+    pub key: u32,
+    /// An inferred node: an inferred segment, or a call with no segment under it.
+    pub inferred: bool,
+    /// The trace's entry segment ([`Trace::root_segment`]).
+    pub root: bool,
+}
+
+/// How a trace's entry segment ([`Trace::root_segment`]) ended, as [`Fragment::root`] tells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RootSegment {
+    /// The service's id in the [`ServiceKeys`] the fragment was built with.
+    pub key: u32,
+    /// Fault, error and throttle, as [`Segment::flags`].
+    pub flags: Flags,
+    /// As [`Segment::is_in_progress`].
+    pub in_progress: bool,
+    /// As [`Segment::duration`].
+    pub duration: Option<f64>,
+}
+
+impl Fragment {
+    /// The contribution of `trace`, its services interned in `keys`.
+    pub fn of(trace: &Trace, keys: &mut ServiceKeys) -> Fragment {
+        let mut window = Window::default();
+        for node in &trace.nodes {
+            window.see(span(&node.doc));
+        }
+        let root = trace.root_segment();
+        let mut ops = Vec::new();
+        for (id, node) in trace.segment_nodes() {
+            let doc = &node.doc;
+            ops.push(Op::Segment {
+                key: keys.intern(service::of_segment(doc)),
+                span: span(doc),
+                bits: Bits::of(doc)
+                    .with(Bits::INFERRED, doc.is_inferred())
+                    .with(Bits::ROOT, Some(id) == root),
+            });
+        }
+        for call in service::calls(trace) {
+            let doc = &trace.nodes[call.measured_on].doc;
+            ops.push(Op::Call {
+                from: keys.intern(call.from),
+                to: keys.intern(call.to),
+                span: span(doc),
+                bits: Bits::of(doc).with(Bits::INFERRED, call.inferred_target),
+            });
+        }
+        if let Some(r) = root {
+            let doc = &trace.nodes[r].doc;
+            if !doc.is_inferred() {
+                ops.push(Op::Root {
+                    key: keys.intern(service::of_segment(doc)),
+                    span: span(doc),
+                    bits: Bits::of(doc),
+                });
+            }
+        }
+        let window = match (window.start, window.end) {
+            (Some(start), Some(end)) => Some(Span { start, end }),
+            _ => None,
+        };
+        Fragment {
+            ops: ops.into_boxed_slice(),
+            window,
+        }
+    }
+
+    /// The trace's graph nodes: every segment's service (in trace order), then every resource
+    /// known only through a call into it (in call order). A service may come more than once.
+    pub fn nodes(&self) -> impl Iterator<Item = FragmentNode> + '_ {
+        self.ops.iter().filter_map(|op| match *op {
+            Op::Segment { key, bits, .. } => Some(FragmentNode {
+                key,
+                inferred: bits.has(Bits::INFERRED),
+                root: bits.has(Bits::ROOT),
+            }),
+            Op::Call { to, bits, .. } if bits.has(Bits::INFERRED) => Some(FragmentNode {
+                key: to,
+                inferred: true,
+                root: false,
+            }),
+            _ => None,
+        })
+    }
+
+    /// The trace's edges `(from, to)`, one per call, in call order (see [`service::calls`]);
+    /// the client -> root edge is not included.
+    pub fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.ops.iter().filter_map(|op| match *op {
+            Op::Call { from, to, .. } => Some((from, to)),
+            _ => None,
+        })
+    }
+
+    /// The trace's entry segment ([`Trace::root_segment`]), if it has one.
+    pub fn root(&self) -> Option<RootSegment> {
+        self.ops.iter().find_map(|op| match *op {
+            Op::Segment { key, span, bits } if bits.has(Bits::ROOT) => Some(RootSegment {
+                key,
+                flags: bits.flags(),
+                in_progress: bits.has(Bits::IN_PROGRESS),
+                duration: bits.duration(span),
+            }),
+            _ => None,
+        })
+    }
+
+    /// How many measurements the fragment holds.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// The trace had no entity to measure.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
 /// Builds a service graph one trace at a time (for the daemon, which receives traces as they
 /// complete). [`GraphBuilder::snapshot`] can be taken at any time.
 #[derive(Debug, Clone, Default)]
 pub struct GraphBuilder {
-    nodes: BTreeMap<NodeKey, NodeAcc>,
+    /// The builder's own ids: every node met so far.
+    keys: ServiceKeys,
+    /// Ids of the table fragments were last added from -> the builder's ids.
+    remap: Remap,
+    /// Service nodes by id.
+    services: IdMap<NodeAcc>,
+    /// Client nodes by the id of the service they call.
+    clients: IdMap<NodeAcc>,
     window: Window,
 }
 
-/// A graph node before reference IDs are assigned. Clients sort before services.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum NodeKey {
-    Client(ServiceKey),
-    Service(ServiceKey),
+/// Translation of one [`ServiceKeys`] table's ids into a builder's.
+#[derive(Debug, Clone, Default)]
+struct Remap {
+    /// The table's [`ServiceKeys::token`].
+    token: u64,
+    ids: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -81,7 +450,8 @@ struct NodeAcc {
     /// `None` for clients, which have no statistics of their own.
     stats: Option<Acc>,
     window: Window,
-    edges: BTreeMap<NodeKey, Acc>,
+    /// By target service id (edges only ever reach services).
+    edges: IdMap<Acc>,
 }
 
 /// First start and last end seen.
@@ -92,10 +462,9 @@ struct Window {
 }
 
 impl Window {
-    fn see(&mut self, doc: &Segment) {
-        let end = doc.end_time.unwrap_or(doc.start_time);
-        self.start = Some(self.start.map_or(doc.start_time, |s| s.min(doc.start_time)));
-        self.end = Some(self.end.map_or(end, |e| e.max(end)));
+    fn see(&mut self, s: Span) {
+        self.start = Some(self.start.map_or(s.start, |x| x.min(s.start)));
+        self.end = Some(self.end.map_or(s.end, |e| e.max(s.end)));
     }
 }
 
@@ -112,21 +481,15 @@ struct Acc {
     window: Window,
 }
 
-use crate::model::segment::Outcome;
-
-fn outcome(doc: &Segment) -> Outcome {
-    doc.outcome()
-}
-
 impl Acc {
-    /// Records one request measured on `doc` (time window only, while in progress).
-    fn record(&mut self, doc: &Segment) {
-        self.window.see(doc);
-        if doc.is_in_progress() {
+    /// Records one request measured on an entity (time window only, while in progress).
+    fn record(&mut self, span: Span, bits: Bits) {
+        self.window.see(span);
+        if bits.has(Bits::IN_PROGRESS) {
             return;
         }
-        let Some(d) = doc.duration() else { return };
-        match outcome(doc) {
+        let Some(d) = bits.duration(span) else { return };
+        match bits.outcome() {
             Outcome::Ok => self.ok += 1,
             Outcome::Error => self.error_other += 1,
             Outcome::Throttle => self.throttle += 1,
@@ -178,61 +541,107 @@ impl GraphBuilder {
         Self::default()
     }
 
-    /// Adds one trace's entities, calls and entry request.
+    /// Adds one trace's entities, calls and entry request: the fragment of the trace.
     pub fn add(&mut self, trace: &Trace) {
-        for node in &trace.nodes {
-            self.window.see(&node.doc);
+        let f = Fragment::of(trace, &mut self.keys);
+        self.apply(&f, Some);
+    }
+
+    /// Adds one trace's contribution, computed by [`Fragment::of`] with `keys` (fragments from
+    /// other tables are not understood: their unknown ids are skipped). Fragments from several
+    /// tables may go into one builder, though switching tables costs a translation each time.
+    pub fn add_fragment(&mut self, f: &Fragment, keys: &ServiceKeys) {
+        if self.remap.token != keys.token {
+            self.remap = Remap {
+                token: keys.token,
+                ids: Vec::new(),
+            };
         }
-        for (_, node) in trace.segment_nodes() {
-            let key = service::of_segment(&node.doc);
-            let acc = self.service(&key);
-            acc.active |= !node.doc.is_inferred();
-            acc.window.see(&node.doc);
-            acc.stats.get_or_insert_with(Acc::default).record(&node.doc);
+        for (id, key) in keys.iter().skip(self.remap.ids.len()) {
+            debug_assert_eq!(id as usize, self.remap.ids.len());
+            let local = self.keys.intern_ref(key);
+            self.remap.ids.push(local);
         }
-        for call in service::calls(trace) {
-            let doc = &trace.nodes[call.measured_on].doc;
-            if call.inferred_target {
-                let acc = self.service(&call.to);
-                acc.window.see(doc);
-                acc.stats.get_or_insert_with(Acc::default).record(doc);
-            }
-            self.edge(&call.from, NodeKey::Service(call.to), doc);
+        let remap = std::mem::take(&mut self.remap.ids);
+        self.apply(f, |id| remap.get(id as usize).copied());
+        self.remap.ids = remap;
+    }
+
+    /// Applies the ops of `f`, its ids translated by `id` into the builder's own.
+    fn apply(&mut self, f: &Fragment, id: impl Fn(u32) -> Option<u32>) {
+        if let Some(w) = f.window {
+            self.window.see(w);
         }
-        if let Some(r) = trace.root_segment() {
-            let doc = &trace.nodes[r].doc;
-            if !doc.is_inferred() {
-                let key = service::of_segment(doc);
-                self.service(&key).root = true;
-                let client = self.nodes.entry(NodeKey::Client(key.clone())).or_default();
-                client.window.see(doc);
-                client
-                    .edges
-                    .entry(NodeKey::Service(key))
-                    .or_default()
-                    .record(doc);
+        for op in &f.ops {
+            match *op {
+                Op::Segment { key, span, bits } => {
+                    let Some(key) = id(key) else { continue };
+                    let acc = self.services.entry(key).or_default();
+                    acc.active |= !bits.has(Bits::INFERRED);
+                    acc.window.see(span);
+                    acc.stats
+                        .get_or_insert_with(Acc::default)
+                        .record(span, bits);
+                }
+                Op::Call {
+                    from,
+                    to,
+                    span,
+                    bits,
+                } => {
+                    let (Some(from), Some(to)) = (id(from), id(to)) else {
+                        continue;
+                    };
+                    if bits.has(Bits::INFERRED) {
+                        let acc = self.services.entry(to).or_default();
+                        acc.window.see(span);
+                        acc.stats
+                            .get_or_insert_with(Acc::default)
+                            .record(span, bits);
+                    }
+                    self.services
+                        .entry(from)
+                        .or_default()
+                        .edges
+                        .entry(to)
+                        .or_default()
+                        .record(span, bits);
+                }
+                Op::Root { key, span, bits } => {
+                    let Some(key) = id(key) else { continue };
+                    self.services.entry(key).or_default().root = true;
+                    let client = self.clients.entry(key).or_default();
+                    client.window.see(span);
+                    client.edges.entry(key).or_default().record(span, bits);
+                }
             }
         }
     }
 
     /// The graph so far.
     pub fn snapshot(&self) -> ServiceGraph {
-        let ids: BTreeMap<&NodeKey, i64> = self.nodes.keys().zip(0..).collect();
-        let services = self
-            .nodes
+        // Clients first, then services, each by key: reference IDs are positions in that order.
+        let clients = self.sorted(&self.clients);
+        let services = self.sorted(&self.services);
+        let service_ref: IdMap<i64> = services
             .iter()
+            .zip(clients.len() as i64..)
+            .map(|(&(k, _), r)| (k, r))
+            .collect();
+        let nodes = clients
+            .iter()
+            .map(|&(k, acc)| (k, acc, true))
+            .chain(services.iter().map(|&(k, acc)| (k, acc, false)));
+        let services = nodes
             .zip(0..)
-            .map(|((key, acc), reference_id)| {
-                let (k, client) = match key {
-                    NodeKey::Client(k) => (k, true),
-                    NodeKey::Service(k) => (k, false),
-                };
+            .map(|((k, acc, client), reference_id)| {
+                let k = self.keys.get(k);
                 let mut edges: Vec<Edge> = acc
                     .edges
                     .iter()
                     .filter_map(|(target, e)| {
                         Some(Edge {
-                            reference_id: *ids.get(target)?,
+                            reference_id: *service_ref.get(target)?,
                             start_time: e.window.start,
                             end_time: e.window.end,
                             summary_statistics: Some(e.statistics()),
@@ -279,16 +688,11 @@ impl GraphBuilder {
         self.snapshot()
     }
 
-    fn service(&mut self, key: &ServiceKey) -> &mut NodeAcc {
-        self.nodes.entry(NodeKey::Service(key.clone())).or_default()
-    }
-
-    fn edge(&mut self, from: &ServiceKey, to: NodeKey, measured_on: &Segment) {
-        self.service(from)
-            .edges
-            .entry(to)
-            .or_default()
-            .record(measured_on);
+    /// The nodes of `m` in the order of their keys.
+    fn sorted<'s>(&self, m: &'s IdMap<NodeAcc>) -> Vec<(u32, &'s NodeAcc)> {
+        let mut v: Vec<(u32, &NodeAcc)> = m.iter().map(|(&k, a)| (k, a)).collect();
+        v.sort_by(|a, b| self.keys.get(a.0).cmp(self.keys.get(b.0)));
+        v
     }
 }
 
@@ -300,6 +704,101 @@ mod tests {
     use crate::model::graph::EdgeStatistics;
     use proptest::prelude::*;
     use serde_json::{Value, json};
+
+    /// The graph as JSON text: equal text is equal floats, bit for bit (`float_roundtrip`).
+    fn json(g: &ServiceGraph) -> String {
+        serde_json::to_string(g).expect("serializes")
+    }
+
+    #[test]
+    fn ops_are_compact() {
+        assert!(
+            std::mem::size_of::<Op>() <= 32,
+            "{}",
+            std::mem::size_of::<Op>()
+        );
+    }
+
+    #[test]
+    fn service_keys_intern_once_and_only_grow() {
+        let k = |n: &str| ServiceKey {
+            name: n.to_owned(),
+            kind: "remote".to_owned(),
+            account_id: None,
+        };
+        let mut keys = ServiceKeys::new();
+        assert!(keys.is_empty());
+        assert_eq!(keys.intern(k("a")), 0);
+        assert_eq!(keys.intern_ref(&k("b")), 1);
+        assert_eq!(keys.intern(k("a")), 0);
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys.get(1), &k("b"));
+        assert_eq!(keys.id_of(&k("b")), Some(1));
+        assert_eq!(keys.id_of(&k("c")), None);
+        let copy = keys.clone();
+        assert_ne!(copy.token(), keys.token(), "a copy may grow apart");
+        assert_eq!(copy.id_of(&k("a")), Some(0));
+        for i in 0..1000 {
+            keys.intern(k(&format!("n{i}")));
+        }
+        for (id, key) in keys.iter() {
+            assert_eq!(keys.id_of(key), Some(id));
+        }
+    }
+
+    /// The graph of `traces` through fragments sharing one key table, and by the old builder.
+    fn check_against_reference(traces: &[Trace]) {
+        let want = json(&reference::service_graph(traces));
+        assert_eq!(json(&service_graph(traces)), want, "GraphBuilder::add");
+        let mut keys = ServiceKeys::new();
+        let frags: Vec<Fragment> = traces.iter().map(|t| Fragment::of(t, &mut keys)).collect();
+        let mut b = GraphBuilder::new();
+        for f in &frags {
+            b.add_fragment(f, &keys);
+        }
+        assert_eq!(json(&b.finish()), want, "add_fragment");
+        // Tables switched between fragments, and traces added directly, mixed in one builder.
+        let mut b = GraphBuilder::new();
+        let mut other = ServiceKeys::new();
+        for (i, (t, f)) in traces.iter().zip(&frags).enumerate() {
+            match i % 3 {
+                0 => b.add_fragment(f, &keys),
+                1 => b.add(t),
+                _ => b.add_fragment(&Fragment::of(t, &mut other), &other),
+            }
+        }
+        assert_eq!(json(&b.finish()), want, "mixed");
+    }
+
+    #[test]
+    fn fragments_give_the_graph_of_the_traces() {
+        check_against_reference(&block07());
+        for path in [
+            "aws-cli-examples/batch-traces-get.rst.output01.json",
+            "awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block02.json",
+        ] {
+            check_against_reference(&fixture_traces(path));
+        }
+    }
+
+    #[test]
+    fn fragment_nodes_edges_and_root() {
+        let traces = block07();
+        let mut keys = ServiceKeys::new();
+        let f = Fragment::of(&traces[0], &mut keys);
+        let name = |id: u32| keys.get(id).name.as_str();
+        let edges: Vec<(&str, &str)> = f.edges().map(|(a, b)| (name(a), name(b))).collect();
+        assert_eq!(edges.len(), 4, "{edges:?}");
+        let root = f.root().expect("a root segment");
+        assert_eq!(name(root.key), "Scorekeep");
+        assert!(!root.in_progress);
+        assert_eq!(root.flags, Flags::default());
+        let roots: Vec<FragmentNode> = f.nodes().filter(|n| n.root).collect();
+        assert_eq!(roots.len(), 1);
+        assert_eq!(roots[0].key, root.key);
+        assert!(f.nodes().any(|n| n.inferred));
+        assert!(!f.is_empty() && f.len() > edges.len());
+    }
 
     fn block07() -> Vec<Trace> {
         fixture_traces("awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json")
@@ -827,6 +1326,260 @@ mod tests {
             let mut rev = traces.clone();
             rev.reverse();
             prop_assert_eq!(service_graph(&rev), g);
+            check_against_reference(&traces);
+        }
+    }
+
+    /// The builder as it was before fragments, kept to check that the fragment path gives the
+    /// same graph, bit for bit.
+    mod reference {
+        #![allow(dead_code)]
+        use std::collections::BTreeMap;
+
+        use crate::engine::service::{self, ServiceKey};
+        use crate::model::graph::{
+            Edge, EdgeStatistics, ErrorStatistics, FaultStatistics, HistogramEntry, Service,
+        };
+        use crate::model::segment::Outcome;
+        use crate::model::{Segment, ServiceGraph, Trace};
+
+        pub fn service_graph<'a>(traces: impl IntoIterator<Item = &'a Trace>) -> ServiceGraph {
+            let mut b = GraphBuilder::new();
+            for t in traces {
+                b.add(t);
+            }
+            b.finish()
+        }
+
+        /// Builds a service graph one trace at a time (for the daemon, which receives traces as they
+        /// complete). [`GraphBuilder::snapshot`] can be taken at any time.
+        #[derive(Debug, Clone, Default)]
+        pub struct GraphBuilder {
+            nodes: BTreeMap<NodeKey, NodeAcc>,
+            window: Window,
+        }
+
+        /// A graph node before reference IDs are assigned. Clients sort before services.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+        enum NodeKey {
+            Client(ServiceKey),
+            Service(ServiceKey),
+        }
+
+        #[derive(Debug, Clone, Default)]
+        struct NodeAcc {
+            root: bool,
+            active: bool,
+            /// `None` for clients, which have no statistics of their own.
+            stats: Option<Acc>,
+            window: Window,
+            edges: BTreeMap<NodeKey, Acc>,
+        }
+
+        /// First start and last end seen.
+        #[derive(Debug, Clone, Copy, Default)]
+        struct Window {
+            start: Option<f64>,
+            end: Option<f64>,
+        }
+
+        impl Window {
+            fn see(&mut self, doc: &Segment) {
+                let end = doc.end_time.unwrap_or(doc.start_time);
+                self.start = Some(self.start.map_or(doc.start_time, |s| s.min(doc.start_time)));
+                self.end = Some(self.end.map_or(end, |e| e.max(end)));
+            }
+        }
+
+        /// Statistics of the requests measured on one node or edge.
+        #[derive(Debug, Clone, Default)]
+        struct Acc {
+            ok: u64,
+            error_other: u64,
+            throttle: u64,
+            fault: u64,
+            total_response_time: f64,
+            /// Duration in whole milliseconds → count.
+            histogram: BTreeMap<i64, u64>,
+            window: Window,
+        }
+
+        fn outcome(doc: &Segment) -> Outcome {
+            doc.outcome()
+        }
+
+        impl Acc {
+            /// Records one request measured on `doc` (time window only, while in progress).
+            fn record(&mut self, doc: &Segment) {
+                self.window.see(doc);
+                if doc.is_in_progress() {
+                    return;
+                }
+                let Some(d) = doc.duration() else { return };
+                match outcome(doc) {
+                    Outcome::Ok => self.ok += 1,
+                    Outcome::Error => self.error_other += 1,
+                    Outcome::Throttle => self.throttle += 1,
+                    Outcome::Fault => self.fault += 1,
+                }
+                self.total_response_time += d;
+                // `as` saturates (and maps NaN to 0): damaged times cannot panic here.
+                *self
+                    .histogram
+                    .entry((d * 1000.0).round() as i64)
+                    .or_default() += 1;
+            }
+
+            fn total(&self) -> u64 {
+                self.ok + self.error_other + self.throttle + self.fault
+            }
+
+            fn statistics(&self) -> EdgeStatistics {
+                EdgeStatistics {
+                    ok_count: self.ok,
+                    error_statistics: ErrorStatistics {
+                        throttle_count: self.throttle,
+                        other_count: self.error_other,
+                        total_count: self.throttle + self.error_other,
+                    },
+                    fault_statistics: FaultStatistics {
+                        other_count: self.fault,
+                        total_count: self.fault,
+                    },
+                    total_count: self.total(),
+                    total_response_time: self.total_response_time,
+                }
+            }
+
+            fn histogram(&self) -> Vec<HistogramEntry> {
+                self.histogram
+                    .iter()
+                    .map(|(&ms, &count)| HistogramEntry {
+                        value: ms as f64 / 1000.0,
+                        count,
+                    })
+                    .collect()
+            }
+        }
+
+        impl GraphBuilder {
+            /// An empty graph.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Adds one trace's entities, calls and entry request.
+            pub fn add(&mut self, trace: &Trace) {
+                for node in &trace.nodes {
+                    self.window.see(&node.doc);
+                }
+                for (_, node) in trace.segment_nodes() {
+                    let key = service::of_segment(&node.doc);
+                    let acc = self.service(&key);
+                    acc.active |= !node.doc.is_inferred();
+                    acc.window.see(&node.doc);
+                    acc.stats.get_or_insert_with(Acc::default).record(&node.doc);
+                }
+                for call in service::calls(trace) {
+                    let doc = &trace.nodes[call.measured_on].doc;
+                    if call.inferred_target {
+                        let acc = self.service(&call.to);
+                        acc.window.see(doc);
+                        acc.stats.get_or_insert_with(Acc::default).record(doc);
+                    }
+                    self.edge(&call.from, NodeKey::Service(call.to), doc);
+                }
+                if let Some(r) = trace.root_segment() {
+                    let doc = &trace.nodes[r].doc;
+                    if !doc.is_inferred() {
+                        let key = service::of_segment(doc);
+                        self.service(&key).root = true;
+                        let client = self.nodes.entry(NodeKey::Client(key.clone())).or_default();
+                        client.window.see(doc);
+                        client
+                            .edges
+                            .entry(NodeKey::Service(key))
+                            .or_default()
+                            .record(doc);
+                    }
+                }
+            }
+
+            /// The graph so far.
+            pub fn snapshot(&self) -> ServiceGraph {
+                let ids: BTreeMap<&NodeKey, i64> = self.nodes.keys().zip(0..).collect();
+                let services = self
+                    .nodes
+                    .iter()
+                    .zip(0..)
+                    .map(|((key, acc), reference_id)| {
+                        let (k, client) = match key {
+                            NodeKey::Client(k) => (k, true),
+                            NodeKey::Service(k) => (k, false),
+                        };
+                        let mut edges: Vec<Edge> = acc
+                            .edges
+                            .iter()
+                            .filter_map(|(target, e)| {
+                                Some(Edge {
+                                    reference_id: *ids.get(target)?,
+                                    start_time: e.window.start,
+                                    end_time: e.window.end,
+                                    summary_statistics: Some(e.statistics()),
+                                    response_time_histogram: e.histogram(),
+                                    ..Edge::default()
+                                })
+                            })
+                            .collect();
+                        edges.sort_by_key(|e| e.reference_id);
+                        let histogram = acc.stats.as_ref().map(Acc::histogram).unwrap_or_default();
+                        Service {
+                            reference_id,
+                            name: Some(k.name.clone()),
+                            names: vec![k.name.clone()],
+                            root: acc.root.then_some(true),
+                            account_id: if client { None } else { k.account_id.clone() },
+                            kind: Some(if client {
+                                "client".to_owned()
+                            } else {
+                                k.kind.clone()
+                            })
+                            .filter(|s| !s.is_empty()),
+                            state: Some(if acc.active { "active" } else { "unknown" }.to_owned()),
+                            start_time: acc.window.start,
+                            end_time: acc.window.end,
+                            edges,
+                            summary_statistics: acc.stats.as_ref().map(Acc::statistics),
+                            duration_histogram: histogram.clone(),
+                            response_time_histogram: histogram,
+                            ..Service::default()
+                        }
+                    })
+                    .collect();
+                ServiceGraph {
+                    start_time: self.window.start,
+                    end_time: self.window.end,
+                    services,
+                    ..ServiceGraph::default()
+                }
+            }
+
+            /// The graph of everything added.
+            pub fn finish(self) -> ServiceGraph {
+                self.snapshot()
+            }
+
+            fn service(&mut self, key: &ServiceKey) -> &mut NodeAcc {
+                self.nodes.entry(NodeKey::Service(key.clone())).or_default()
+            }
+
+            fn edge(&mut self, from: &ServiceKey, to: NodeKey, measured_on: &Segment) {
+                self.service(from)
+                    .edges
+                    .entry(to)
+                    .or_default()
+                    .record(measured_on);
+            }
         }
     }
 }

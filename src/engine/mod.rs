@@ -13,7 +13,7 @@ pub mod summary;
 pub mod waterfall;
 
 pub use assemble::assemble;
-pub use graph::{GraphBuilder, service_graph};
+pub use graph::{Fragment, GraphBuilder, ServiceKeys, service_graph};
 pub use summary::summarize;
 
 /// Helpers shared by the engine's unit tests.

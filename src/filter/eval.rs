@@ -25,6 +25,8 @@
 //!   block, whether an edge exists, `inferred`) is [`Verdict::Unknown`]; `matches` keeps only
 //!   certain matches, [`Filter::evaluate`] tells the three apart.
 //! - **Root causes** come from the summary's lists in both cases.
+//! - **Without the trace** ([`Filter::evaluate_fast`]): the summary and the trace's graph
+//!   fragment decide what they can exactly as the trace would; the rest falls back to it.
 
 use serde_json::Value as Json;
 
@@ -37,6 +39,9 @@ use crate::engine::service::{self, ServiceKey};
 use crate::model::rootcause::{PathEntity, RootCauseKind, RootCausePath};
 use crate::model::summary::SummaryAnnotationValue;
 use crate::model::{AnnotationValue, Group, Segment, Trace, TraceSummary};
+
+mod fast;
+pub(super) use fast::FastCache;
 
 /// What evaluation can see besides the trace: the groups `group.name` refers to.
 #[derive(Debug, Clone, Copy, Default)]
@@ -366,15 +371,17 @@ fn ref_matches(
 }
 
 fn key_matches(r: &Option<NodeRef>, k: &ServiceKey) -> bool {
-    r.as_ref().is_none_or(|r| {
-        ref_matches(
-            r,
-            Some(&k.name),
-            &[],
-            Some(&k.kind).filter(|s| !s.is_empty()).map(String::as_str),
-            k.account_id.as_deref(),
-        )
-    })
+    r.as_ref().is_none_or(|r| ref_matches_key(r, k))
+}
+
+fn ref_matches_key(r: &NodeRef, k: &ServiceKey) -> bool {
+    ref_matches(
+        r,
+        Some(&k.name),
+        &[],
+        Some(&k.kind).filter(|s| !s.is_empty()).map(String::as_str),
+        k.account_id.as_deref(),
+    )
 }
 
 /// One item of a root-cause list, as a rootcause block sees it.

@@ -30,6 +30,8 @@ pub use eval::{EvalContext, Verdict};
 pub struct Filter {
     expr: Expr,
     warnings: Vec<FilterError>,
+    /// What [`Filter::evaluate_fast`] prepares once and reuses.
+    fast: eval::FastCache,
 }
 
 /// Parses and type-checks a filter expression.
@@ -38,6 +40,7 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
     Ok(Filter {
         expr: p.expr,
         warnings: p.warnings,
+        fast: Default::default(),
     })
 }
 
@@ -47,6 +50,7 @@ impl Filter {
         Self {
             expr,
             warnings: Vec::new(),
+            fast: Default::default(),
         }
     }
     /// The syntax tree.
