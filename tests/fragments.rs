@@ -17,13 +17,18 @@ use xray_tui::engine::dataset::Collector;
 use xray_tui::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use xray_tui::engine::{assemble, service_graph, summarize};
 use xray_tui::filter::{EvalContext, Filter, Verdict, parse};
+use xray_tui::model::row::{Interner, Row};
 use xray_tui::model::{Group, Segment, Trace, TraceSummary};
 use xray_tui::source::file;
 
 fn collect(run: impl FnOnce(&mut dyn FnMut(xray_tui::model::Event))) -> Vec<Trace> {
     let mut c = Collector::new();
     run(&mut |e| c.push(e));
-    c.finish().traces.iter().map(|t| (**t).clone()).collect()
+    c.finish()
+        .traces
+        .iter()
+        .map(std::sync::Arc::unwrap_or_clone)
+        .collect()
 }
 
 fn demo() -> Vec<Trace> {
@@ -349,33 +354,53 @@ fn groups() -> Vec<Group> {
 struct Prepared {
     traces: Vec<Trace>,
     summaries: Vec<TraceSummary>,
+    rows: Vec<Row>,
     frags: Vec<Fragment>,
     keys: ServiceKeys,
 }
 
 fn prepared() -> Prepared {
     let traces = all_traces();
-    let summaries = traces.iter().map(summarize).collect();
+    let summaries: Vec<TraceSummary> = traces.iter().map(summarize).collect();
+    let mut strings = Interner::default();
+    let rows = summaries.iter().map(|s| Row::of(s, &mut strings)).collect();
     let mut keys = ServiceKeys::new();
     let frags = traces.iter().map(|t| Fragment::of(t, &mut keys)).collect();
     Prepared {
         traces,
         summaries,
+        rows,
         frags,
         keys,
     }
 }
 
-/// How many traces the fast path decided; panics where it disagrees with the full evaluation.
+/// How many traces the fast path decided (with the summary at hand); panics where it
+/// disagrees with the full evaluation, with or without the summary (the list row alone).
 fn check(f: &Filter, d: &Prepared, ctx: &EvalContext) -> usize {
     let mut decided = 0;
-    for ((t, s), frag) in d.traces.iter().zip(&d.summaries).zip(&d.frags) {
-        if let Some(v) = f.evaluate_fast(s, frag, &d.keys, ctx) {
+    for (i, ((t, s), frag)) in d.traces.iter().zip(&d.summaries).zip(&d.frags).enumerate() {
+        let row = &d.rows[i];
+        let full = f.evaluate(s, Some(t), ctx);
+        if let Some(v) = f.evaluate_fast(row, Some(s), frag, &d.keys, ctx) {
             decided += 1;
-            assert_eq!(v, f.evaluate(s, Some(t), ctx), "`{f}` on {}", t.id);
+            assert_eq!(v, full, "`{f}` on {}", t.id);
+        }
+        if let Some(v) = f.evaluate_fast(row, None, frag, &d.keys, ctx) {
+            assert_eq!(v, full, "`{f}` on {} from its row", t.id);
         }
     }
     decided
+}
+
+/// How many traces the fast path decides from the list row alone (no summary).
+fn row_only(f: &Filter, d: &Prepared, ctx: &EvalContext) -> usize {
+    (0..d.traces.len())
+        .filter(|&i| {
+            f.evaluate_fast(&d.rows[i], None, &d.frags[i], &d.keys, ctx)
+                .is_some()
+        })
+        .count()
 }
 
 #[test]
@@ -393,10 +418,10 @@ fn fast_path_agrees_with_the_full_evaluation() {
         if n > 0 {
             decided_somewhere += 1;
         }
-        for ((t, s), frag) in d.traces.iter().zip(&d.summaries).zip(&d.frags) {
+        for (i, ((t, s), frag)) in d.traces.iter().zip(&d.summaries).zip(&d.frags).enumerate() {
             verdicts.insert(format!(
                 "{:?}",
-                f.evaluate_fast(s, frag, &d.keys, &ctx)
+                f.evaluate_fast(&d.rows[i], Some(s), frag, &d.keys, &ctx)
                     .unwrap_or(f.evaluate(s, Some(t), &ctx))
             ));
         }
@@ -427,14 +452,31 @@ fn fast_path_decides_graph_filters() {
     ] {
         let f = parse(e).expect("parses");
         assert_eq!(check(&f, &d, &ctx), d.traces.len(), "`{e}` needed a trace");
+        assert_eq!(
+            row_only(&f, &d, &ctx),
+            d.traces.len(),
+            "`{e}` needed a summary"
+        );
     }
+    // The list row decides what it holds; the rest needs the summary.
+    for e in [
+        r#"http.url CONTAINS "orders" AND http.method = "POST""#,
+        r#"user = "alice" OR partial OR http.status >= 500"#,
+    ] {
+        let f = parse(e).expect("parses");
+        assert_eq!(
+            row_only(&f, &d, &ctx),
+            d.traces.len(),
+            "`{e}` needed a summary"
+        );
+    }
+    let f = parse(r#"annotation.tier = "gold""#).expect("parses");
+    assert_eq!(row_only(&f, &d, &ctx), 0);
     // Both verdicts occur.
     let f = parse(r#"service("orders-api") AND fault"#).expect("parses");
     let n = |v: Verdict| {
-        d.summaries
-            .iter()
-            .zip(&d.frags)
-            .filter(|(s, fr)| f.evaluate_fast(s, fr, &d.keys, &ctx) == Some(v))
+        (0..d.traces.len())
+            .filter(|&i| f.evaluate_fast(&d.rows[i], None, &d.frags[i], &d.keys, &ctx) == Some(v))
             .count()
     };
     assert!(n(Verdict::Match) > 0 && n(Verdict::NoMatch) > 0);

@@ -14,6 +14,7 @@ use super::layout::screen;
 use super::list::TraceSet;
 use super::{App, Mode};
 use crate::engine::dataset::Dataset;
+use crate::engine::graph::{Fragment, ServiceKeys};
 use crate::engine::graph_layout::{LayoutOptions, MapLayout, layout};
 use crate::engine::service;
 use crate::keys::Action;
@@ -420,33 +421,41 @@ impl Target {
     /// Whether a trace goes through this node or edge. Clients stand for the callers of the
     /// trace's entry service.
     pub fn matches(&self, trace: &Trace) -> bool {
-        let root = trace
-            .root_segment()
-            .and_then(|id| trace.nodes.get(id))
-            .map(|n| service::of_segment(&n.doc));
+        let mut keys = ServiceKeys::new();
+        let f = Fragment::of(trace, &mut keys);
+        self.matches_fragment(&f, &keys)
+    }
+
+    /// The same, from the trace's graph fragment (nothing to assemble).
+    pub fn matches_fragment(&self, f: &Fragment, keys: &ServiceKeys) -> bool {
+        let root = f.root().map(|r| keys.get(r.key));
         let is = |k: &service::ServiceKey, (n, t): &(String, String)| &k.name == n && &k.kind == t;
         match self {
             Target::Service(n, t) if t == "client" => root.is_some_and(|r| &r.name == n),
-            Target::Service(n, t) => service::services_in(trace)
-                .iter()
-                .any(|k| is(k, &(n.clone(), t.clone()))),
+            Target::Service(n, t) => f.nodes().any(|x| {
+                let k = keys.get(x.key);
+                &k.name == n && &k.kind == t
+            }),
             Target::Edge((a, ta), to) if ta == "client" => {
-                root.is_some_and(|r| &r.name == a && is(&r, to))
+                root.is_some_and(|r| &r.name == a && is(r, to))
             }
-            Target::Edge(from, to) => service::calls(trace)
-                .iter()
-                .any(|c| is(&c.from, from) && is(&c.to, to)),
+            Target::Edge(from, to) => f
+                .edges()
+                .any(|(a, b)| is(keys.get(a), from) && is(keys.get(b), to)),
         }
     }
 
     /// The traces of `data` through this node or edge. Summaries loaded without their documents
     /// match a node by their service IDs.
     pub fn traces(&self, data: &Dataset) -> TraceSet {
-        let mut ids: HashSet<String> = data
-            .traces
-            .iter()
-            .filter(|t| self.matches(t))
-            .map(|t| t.id.clone())
+        let keys = data.traces.keys();
+        let mut ids: HashSet<String> = (0..data.traces.len())
+            .filter(|&i| {
+                data.traces
+                    .fragment(i)
+                    .is_some_and(|f| self.matches_fragment(f, keys))
+            })
+            .filter_map(|i| data.traces.id(i).map(str::to_owned))
             .collect();
         let loaded: HashSet<&str> = data.traces.ids().collect();
         if let Target::Service(n, _) = self {
@@ -496,13 +505,12 @@ impl App {
                 .visible
                 .iter()
                 .filter_map(|&i| data.rows.get(i))
-                .filter_map(|s| self.trace_index.get(&*s.id))
-                .filter_map(|&i| data.traces.get(i));
-            (crate::engine::service_graph(shown), filter)
+                .filter_map(|s| self.trace_index.get(&*s.id).copied());
+            (data.traces.graph(shown), filter)
         } else if let (true, Some(g)) = (live, data.graphs.first()) {
             (g.clone(), None)
         } else {
-            (crate::engine::service_graph(data.traces.iter()), None)
+            (data.traces.graph_of_all(), None)
         })
     }
 

@@ -612,17 +612,9 @@ impl App {
         let ctx = EvalContext {
             groups: &self.groups,
         };
-        (0..data.rows.len())
-            .map(|i| {
-                let Some(s) = data.summary(i) else {
-                    return false;
-                };
-                let trace = self
-                    .trace_index
-                    .get(&s.id)
-                    .and_then(|&i| data.traces.get(i));
-                f.evaluate(&s, trace.as_deref(), &ctx) == Verdict::Match
-            })
+        f.verdicts(data, &ctx)
+            .into_iter()
+            .map(|v| v == Verdict::Match)
             .collect()
     }
 

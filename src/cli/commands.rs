@@ -15,7 +15,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::engine::dataset::Dataset;
-use crate::engine::{export, graph, graph_text};
+use crate::engine::{export, graph_text};
 use crate::filter::{self, EvalContext, Filter, Verdict};
 use crate::model::{Trace, TraceSummary};
 use crate::source::aws::AwsError;
@@ -217,7 +217,7 @@ fn output(
         }
         Command::Graph(g) => {
             let graph = if !data.traces.is_empty() {
-                graph::service_graph(data.traces.iter())
+                data.traces.graph_of_all()
             } else if let Some(first) = data.graphs.first() {
                 if data.graphs.len() > 1 {
                     writeln!(
@@ -283,13 +283,8 @@ fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>,
     };
     let mut undecided = 0usize;
     let mut out = Vec::new();
-    for i in 0..data.rows.len() {
-        // Each trace is assembled for its turn only (the dataset keeps documents as text).
-        let Some(s) = data.summary(i) else {
-            continue;
-        };
-        let trace = data.traces.by_id(&s.id);
-        match f.evaluate(&s, trace.as_deref(), &ctx) {
+    for (i, v) in f.verdicts(data, &ctx).into_iter().enumerate() {
+        match v {
             Verdict::Match => out.push(i),
             Verdict::NoMatch => {}
             Verdict::Unknown => undecided += 1,

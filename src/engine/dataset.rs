@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use crate::engine::{assemble, summarize};
 use crate::model::input::{LineIndex, Origin, Stored};
 use crate::model::row::{Interner, Row};
@@ -77,6 +78,11 @@ impl Dataset {
         }
         let t = self.traces.by_id(&self.rows.get(index)?.id)?;
         Some(Arc::new(summarize(&t)))
+    }
+
+    /// The full summary of row `index` when it is kept (not computed on demand).
+    pub fn kept_summary(&self, index: usize) -> Option<&Arc<TraceSummary>> {
+        self.full.get(index)?.as_ref()
     }
 
     /// Every full summary, in row order (computed one by one where not kept).
@@ -170,6 +176,10 @@ type Cache = Vec<(usize, Arc<Trace>)>;
 #[derive(Debug, Default, Clone)]
 pub struct Traces {
     entries: Vec<Entry>,
+    /// Each trace's contribution to the service graph (with `keys`), computed at load.
+    frags: Vec<Fragment>,
+    /// The services the fragments name.
+    keys: ServiceKeys,
     docs: Vec<DocRef>,
     texts: Vec<Arc<String>>,
     index: HashMap<Box<str>, usize>,
@@ -181,18 +191,49 @@ impl Traces {
     pub fn built(traces: Vec<Arc<Trace>>) -> Self {
         let mut t = Traces::default();
         for trace in traces {
-            t.push(Entry {
-                id: trace.id.as_str().into(),
-                limit_exceeded: trace.limit_exceeded,
-                body: Body::Built(trace),
-            });
+            let frag = Fragment::of(&trace, &mut t.keys);
+            t.push(
+                Entry {
+                    id: trace.id.as_str().into(),
+                    limit_exceeded: trace.limit_exceeded,
+                    body: Body::Built(trace),
+                },
+                frag,
+            );
         }
         t
     }
 
-    fn push(&mut self, e: Entry) {
+    fn push(&mut self, e: Entry, frag: Fragment) {
         self.index.insert(e.id.clone(), self.entries.len());
         self.entries.push(e);
+        self.frags.push(frag);
+    }
+
+    /// The trace at `index`'s contribution to the service graph (its nodes and edges too).
+    pub fn fragment(&self, index: usize) -> Option<&Fragment> {
+        self.frags.get(index)
+    }
+
+    /// The services the fragments name.
+    pub fn keys(&self) -> &ServiceKeys {
+        &self.keys
+    }
+
+    /// The service graph of these traces (by index), from their fragments: nothing is parsed.
+    pub fn graph(&self, which: impl IntoIterator<Item = usize>) -> ServiceGraph {
+        let mut b = GraphBuilder::new();
+        for i in which {
+            if let Some(f) = self.frags.get(i) {
+                b.add_fragment(f, &self.keys);
+            }
+        }
+        b.finish()
+    }
+
+    /// The service graph of every trace.
+    pub fn graph_of_all(&self) -> ServiceGraph {
+        self.graph(0..self.len())
     }
 
     /// How many.
@@ -330,6 +371,8 @@ pub struct Done {
     body: Option<Arc<Trace>>,
     /// Indices into `pending` of the documents that parsed.
     parsed: Vec<u32>,
+    /// Its contribution to the service graph, with the small key table it was built with.
+    frag: Option<(Fragment, ServiceKeys)>,
     /// Documents that did not parse, with why.
     failed: Vec<(u32, parse::Failure)>,
 }
@@ -518,11 +561,21 @@ impl Collector {
                     }
                 }
             };
-            traces.push(Entry {
-                id: d.id.into_boxed_str(),
-                limit_exceeded: d.limit_exceeded,
-                body,
-            });
+            let frag = match d.frag {
+                Some((mut f, local)) => {
+                    f.rekey(&local, &mut traces.keys);
+                    f
+                }
+                None => Fragment::default(),
+            };
+            traces.push(
+                Entry {
+                    id: d.id.into_boxed_str(),
+                    limit_exceeded: d.limit_exceeded,
+                    body,
+                },
+                frag,
+            );
             summaries.push((d.summary, keep));
         }
         let computed = summaries.len();
@@ -611,11 +664,14 @@ fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
             body: None,
             parsed,
             failed,
+            frag: None,
         };
     }
     let mut t = assemble(&id, docs);
     t.limit_exceeded = limit_exceeded;
     let summary = summarize(&t);
+    let mut local = ServiceKeys::new();
+    let frag = Fragment::of(&t, &mut local);
     let keep = had_typed || t.nodes.len() >= KEEP_ASSEMBLED;
     Done {
         id,
@@ -625,5 +681,6 @@ fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
         body: keep.then(|| Arc::new(t)),
         parsed,
         failed,
+        frag: Some((frag, local)),
     }
 }

@@ -290,7 +290,7 @@ enum Op {
 /// measured entity, with services as ids of a shared [`ServiceKeys`]. It also answers which
 /// graph nodes and edges the trace has ([`Fragment::nodes`], [`Fragment::edges`]) and how its
 /// entry segment ended ([`Fragment::root`]), for the filter's fast path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fragment {
     ops: Box<[Op]>,
     /// First start and last end (or start, while in progress) of any entity.
@@ -412,6 +412,19 @@ impl Fragment {
     /// How many measurements the fragment holds.
     pub fn len(&self) -> usize {
         self.ops.len()
+    }
+
+    /// Moves the fragment from the key table it was built with (`from`) to `to`: built apart
+    /// (on several threads, each trace with a small table of its own), kept with one table.
+    pub fn rekey(&mut self, from: &ServiceKeys, to: &mut ServiceKeys) {
+        let ids: Vec<u32> = from.iter().map(|(_, k)| to.intern_ref(k)).collect();
+        let id = |k: u32| ids.get(k as usize).copied().unwrap_or(k);
+        for op in self.ops.iter_mut() {
+            match op {
+                Op::Segment { key, .. } | Op::Root { key, .. } => *key = id(*key),
+                Op::Call { from, to, .. } => (*from, *to) = (id(*from), id(*to)),
+            }
+        }
     }
 
     /// The trace had no entity to measure.

@@ -35,6 +35,7 @@ use super::ast::{
     BoolKw, Expr, GroupKw, NodeRef, NumKw, Op, Predicate, RcCategory, RcLevel, StrKw, Value,
 };
 use super::error::{FilterError, closest};
+use crate::engine::dataset::Dataset;
 use crate::engine::service::{self, ServiceKey};
 use crate::model::rootcause::{PathEntity, RootCauseKind, RootCausePath};
 use crate::model::summary::SummaryAnnotationValue;
@@ -89,6 +90,33 @@ impl Filter {
             Some(false) => Verdict::NoMatch,
             None => Verdict::Unknown,
         }
+    }
+
+    /// The verdict on every row of `data`, in row order: from the row, its kept summary and
+    /// its trace's graph fragment where they decide ([`Filter::evaluate_fast`]); otherwise the
+    /// trace is assembled and summarised for its turn ([`Filter::evaluate`]). A row without a
+    /// trace is judged on its summary.
+    pub fn verdicts(&self, data: &Dataset, ctx: &EvalContext) -> Vec<Verdict> {
+        let keys = data.traces.keys();
+        (0..data.rows.len())
+            .map(|i| {
+                let row = &data.rows[i];
+                let kept = data.kept_summary(i);
+                let at = data.traces.position(&row.id);
+                if let Some(frag) = at.and_then(|t| data.traces.fragment(t)) {
+                    if let Some(v) = self.evaluate_fast(row, kept.map(|s| &**s), frag, keys, ctx) {
+                        return v;
+                    }
+                }
+                let trace = at.and_then(|t| data.traces.get(t));
+                let summary = match (kept, &trace) {
+                    (Some(s), _) => s.clone(),
+                    (None, Some(t)) => std::sync::Arc::new(crate::engine::summarize(t)),
+                    (None, None) => return Verdict::NoMatch,
+                };
+                self.evaluate(&summary, trace.as_deref(), ctx)
+            })
+            .collect()
     }
 
     /// Checks every `group.name`/`group.arn` reference against the known groups: unknown

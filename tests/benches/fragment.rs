@@ -14,6 +14,7 @@ use xray_tui::engine::dataset::Collector;
 use xray_tui::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use xray_tui::engine::{service_graph, summarize};
 use xray_tui::filter::{EvalContext, parse};
+use xray_tui::model::row::{Interner, Row};
 use xray_tui::model::{Trace, TraceSummary};
 
 const COPIES: usize = 100;
@@ -25,6 +26,7 @@ fn main() {
 struct Data {
     traces: Vec<Arc<Trace>>,
     summaries: Vec<TraceSummary>,
+    rows: Vec<Row>,
     frags: Vec<Fragment>,
     keys: ServiceKeys,
 }
@@ -38,18 +40,22 @@ fn data() -> &'static Data {
             xray_tui::source::load::DEMO_NDJSON.as_bytes(),
             &mut |e| c.push(e),
         );
-        let demo = c.finish().traces;
+        let demo: Vec<Arc<Trace>> = c.finish().traces.iter().collect();
         let mut keys = ServiceKeys::new();
+        let mut strings = Interner::default();
         let mut d = Data {
             traces: Vec::new(),
             summaries: Vec::new(),
+            rows: Vec::new(),
             frags: Vec::new(),
             keys: ServiceKeys::new(),
         };
         for _ in 0..COPIES {
             for t in &demo {
                 d.traces.push(Arc::clone(t));
-                d.summaries.push(summarize(t));
+                let s = summarize(t);
+                d.rows.push(Row::of(&s, &mut strings));
+                d.summaries.push(s);
                 d.frags.push(Fragment::of(t, &mut keys));
             }
         }
@@ -69,11 +75,11 @@ fn fast(bencher: Bencher, expr: &str) {
     let f = parse(expr).expect("parses");
     let ctx = EvalContext::default();
     bencher.counter(ItemsCount::new(d.frags.len())).bench(|| {
-        d.summaries
+        d.rows
             .iter()
             .zip(&d.frags)
-            .filter(|(s, fr)| {
-                f.evaluate_fast(black_box(s), black_box(fr), &d.keys, &ctx)
+            .filter(|(r, fr)| {
+                f.evaluate_fast(black_box(r), None, black_box(fr), &d.keys, &ctx)
                     == Some(xray_tui::filter::Verdict::Match)
             })
             .count()

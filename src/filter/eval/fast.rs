@@ -25,10 +25,13 @@
 
 use std::sync::{OnceLock, PoisonError, RwLock};
 
-use super::{Env, EvalContext, Filter, Verdict, and3, or3, ref_matches_key, test_bool, test_num};
+use super::{
+    Env, EvalContext, Filter, Verdict, and3, or3, ref_matches_key, test_bool, test_num, test_strs,
+};
 use crate::engine::graph::{Fragment, ServiceKeys};
 use crate::filter::ast::{BoolKw, Expr, NodeRef, NumKw, Op, Predicate, StrKw};
 use crate::model::TraceSummary;
+use crate::model::row::Row;
 
 /// What [`Filter::evaluate_fast`] prepares once per filter: the plan, and which keys each
 /// node reference matches (extended as the key table grows).
@@ -68,6 +71,12 @@ enum Step {
     NeedsTrace,
     /// Read from the summary, as [`Env`] does without a trace.
     Summary(Predicate),
+    /// `partial`, read from the list row as from the summary.
+    Partial(Option<(Op, bool)>),
+    /// `http.status`, read from the list row as from the summary.
+    HttpStatus(Op, f64),
+    /// `http.url`, `http.method`, `user`, read from the list row as from the summary.
+    RowStr(StrKw, Option<(Op, String)>),
     /// `ok`, `error`, `fault`, `throttle` of the entry segment.
     RootFlag(BoolKw, Option<(Op, bool)>),
     /// The entry segment's duration.
@@ -111,22 +120,20 @@ fn pred(p: &Predicate, refs: &mut Vec<NodeRef>) -> Step {
                 Step::RootFlag(*kw, *test)
             }
             BoolKw::Inferred => Step::NeedsTrace,
-            BoolKw::Partial | BoolKw::First | BoolKw::Last | BoolKw::Remote | BoolKw::Root => {
-                summary()
-            }
+            BoolKw::Partial => Step::Partial(*test),
+            BoolKw::First | BoolKw::Last | BoolKw::Remote | BoolKw::Root => summary(),
         },
         Predicate::Number { kw, op, value } => match kw {
             NumKw::ResponseTime => Step::ResponseTime(*op, *value),
             NumKw::Duration => Step::NeedsTrace,
-            NumKw::HttpStatus | NumKw::Index | NumKw::Coverage => summary(),
+            NumKw::HttpStatus => Step::HttpStatus(*op, *value),
+            NumKw::Index | NumKw::Coverage => summary(),
         },
-        Predicate::String { kw, .. } => match kw {
+        Predicate::String { kw, test } => match kw {
             StrKw::AccountId => Step::NeedsTrace,
-            StrKw::HttpUrl
-            | StrKw::HttpMethod
-            | StrKw::HttpUserAgent
+            StrKw::HttpUrl | StrKw::HttpMethod | StrKw::User => Step::RowStr(*kw, test.clone()),
+            StrKw::HttpUserAgent
             | StrKw::HttpClientIp
-            | StrKw::User
             | StrKw::Name
             | StrKw::Type
             | StrKw::Message
@@ -216,7 +223,8 @@ impl Bits {
 
 /// What one evaluation reads.
 struct Cx<'a> {
-    env: Env<'a>,
+    row: &'a Row,
+    env: Option<Env<'a>>,
     frag: &'a Fragment,
     sets: &'a [Bits],
 }
@@ -228,7 +236,16 @@ impl Cx<'_> {
             Step::And(v) => and3(v.iter().map(|x| self.eval(x))),
             Step::Not(x) => self.eval(x).map(|b| !b),
             Step::NeedsTrace => None,
-            Step::Summary(p) => self.env.pred(p, &mut Vec::new()),
+            Step::Summary(p) => self.env.as_ref()?.pred(p, &mut Vec::new()),
+            Step::Partial(test) => Some(test_bool(self.row.is_partial.unwrap_or(false), test)),
+            Step::HttpStatus(op, value) => {
+                Some(test_num(self.row.http_status.map(f64::from), *op, *value))
+            }
+            Step::RowStr(kw, test) => Some(match kw {
+                StrKw::HttpUrl => test_strs(self.row.http_url.as_deref().into_iter(), test),
+                StrKw::HttpMethod => test_strs(self.row.http_method.as_deref().into_iter(), test),
+                _ => test_strs(self.row.users.iter().map(|u| &**u), test),
+            }),
             Step::RootFlag(kw, test) => {
                 // As `Env::bool_kw` with a trace: no entry segment, no flag.
                 let v = self.frag.root().is_some_and(|r| {
@@ -285,7 +302,8 @@ impl Filter {
     /// traces of one dataset costs little more than walking each fragment's nodes.
     pub fn evaluate_fast(
         &self,
-        summary: &TraceSummary,
+        row: &Row,
+        summary: Option<&TraceSummary>,
         frag: &Fragment,
         keys: &ServiceKeys,
         ctx: &EvalContext,
@@ -296,7 +314,8 @@ impl Filter {
         }
         let eval = |sets: &[Bits]| {
             Cx {
-                env: Env::new(summary, None, ctx),
+                row,
+                env: summary.map(|s| Env::new(s, None, ctx)),
                 frag,
                 sets,
             }
@@ -342,7 +361,12 @@ mod tests {
             crate::source::load::DEMO_NDJSON.as_bytes(),
             &mut |e| c.push(e),
         );
-        let mut out: Vec<Trace> = c.finish().traces.iter().map(|t| (**t).clone()).collect();
+        let mut out: Vec<Trace> = c
+            .finish()
+            .traces
+            .iter()
+            .map(std::sync::Arc::unwrap_or_clone)
+            .collect();
         let mut dirs = vec![std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures"
@@ -362,7 +386,12 @@ mod tests {
         for f in files {
             let mut c = Collector::new();
             let _ = crate::source::file::load_path(&f.to_string_lossy(), &mut |e| c.push(e));
-            out.extend(c.finish().traces.iter().map(|t| (**t).clone()));
+            out.extend(
+                c.finish()
+                    .traces
+                    .iter()
+                    .map(std::sync::Arc::unwrap_or_clone),
+            );
         }
         out
     }
@@ -415,12 +444,16 @@ mod tests {
         let mut other = ServiceKeys::new();
         for (i, t) in traces.iter().enumerate() {
             let s = crate::engine::summarize(t);
+            let row = Row::of(&s, &mut crate::model::row::Interner::default());
             let want = f.evaluate(&s, Some(t), &ctx);
             let frag = Fragment::of(t, &mut keys);
-            assert_eq!(f.evaluate_fast(&s, &frag, &keys, &ctx), Some(want));
+            assert_eq!(
+                f.evaluate_fast(&row, Some(&s), &frag, &keys, &ctx),
+                Some(want)
+            );
             if i % 7 == 0 {
                 let frag = Fragment::of(t, &mut other);
-                assert_eq!(f.evaluate_fast(&s, &frag, &other, &ctx), Some(want));
+                assert_eq!(f.evaluate_fast(&row, None, &frag, &other, &ctx), Some(want));
             }
         }
     }

@@ -356,7 +356,7 @@ pub fn snapshot_interval(cost: Duration) -> Duration {
 pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
     let shared = store::Assembled::from(&*store.lock().ok()?);
     let mut data = shared.into_dataset();
-    data.graphs = vec![crate::engine::service_graph(data.traces.iter())];
+    data.graphs = vec![data.traces.graph_of_all()];
     Some(data)
 }
 
