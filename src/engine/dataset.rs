@@ -27,6 +27,9 @@ use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
 /// would make opening them slow.
 const KEEP_ASSEMBLED: usize = 5_000;
 
+/// How many traces [`Collector::finish_with`] hands out at a time.
+const BATCH: usize = 8_192;
+
 /// How many assembled traces [`Traces::get`] keeps for the next call.
 const CACHE: usize = 8;
 
@@ -163,7 +166,7 @@ enum Body {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    id: Box<str>,
+    id: Arc<str>,
     limit_exceeded: bool,
     body: Body,
 }
@@ -182,7 +185,7 @@ pub struct Traces {
     keys: ServiceKeys,
     docs: Vec<DocRef>,
     texts: Vec<Arc<String>>,
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Arc<str>, usize>,
     cache: Arc<Mutex<Cache>>,
 }
 
@@ -330,7 +333,8 @@ fn parse_doc(texts: &[Arc<String>], d: &DocRef, path: &str) -> Result<Segment, p
 #[derive(Debug)]
 struct Pending {
     at: DocRef,
-    origin: Origin,
+    /// Index into the collector's origins.
+    origin: u32,
     /// How many warnings had arrived before it: where its own warning goes, if it has one
     /// (as if it had been parsed when it was read).
     warnings_before: usize,
@@ -339,7 +343,7 @@ struct Pending {
 /// One trace's documents so far.
 #[derive(Debug, Default)]
 struct Slot {
-    id: String,
+    id: Arc<str>,
     typed: Vec<Segment>,
     stored: Vec<u32>,
     limit_exceeded: bool,
@@ -349,8 +353,9 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct Collector {
     slots: Vec<Slot>,
-    index: HashMap<String, usize>,
+    index: HashMap<Arc<str>, usize>,
     pending: Vec<Pending>,
+    origins: Vec<Origin>,
     texts: Vec<Arc<String>>,
     summaries: Vec<TraceSummary>,
     graphs: Vec<ServiceGraph>,
@@ -364,15 +369,16 @@ pub struct Job(Slot);
 
 /// One trace after parsing and assembly ([`Collector::finish_with`]).
 pub struct Done {
-    id: String,
     limit_exceeded: bool,
     start: Option<f64>,
-    summary: TraceSummary,
+    /// The list row, and the full summary when the trace is kept assembled.
+    row: Row,
+    full: Option<Arc<TraceSummary>>,
     body: Option<Arc<Trace>>,
     /// Indices into `pending` of the documents that parsed.
     parsed: Vec<u32>,
-    /// Its contribution to the service graph, with the small key table it was built with.
-    frag: Option<(Fragment, ServiceKeys)>,
+    /// Its contribution to the service graph (keys of the shared table).
+    frag: Option<Fragment>,
     /// Documents that did not parse, with why.
     failed: Vec<(u32, parse::Failure)>,
 }
@@ -430,10 +436,11 @@ impl Collector {
     }
 
     fn slot(&mut self, id: String) -> &mut Slot {
-        let n = match self.index.get(&id) {
+        let n = match self.index.get(id.as_str()) {
             Some(&n) => n,
             None => {
                 let n = self.slots.len();
+                let id: Arc<str> = id.into();
                 self.index.insert(id.clone(), n);
                 self.slots.push(Slot {
                     id,
@@ -443,6 +450,16 @@ impl Collector {
             }
         };
         &mut self.slots[n]
+    }
+
+    /// The index of `o` in `origins` (most documents of an input share one).
+    fn origin(&mut self, o: Origin) -> u32 {
+        let last = self.origins.len().saturating_sub(4);
+        if let Some(i) = self.origins[last..].iter().rposition(|x| *x == o) {
+            return (last + i) as u32;
+        }
+        self.origins.push(o);
+        (self.origins.len() - 1) as u32
     }
 
     /// Files a stored document; returns its index in `pending`.
@@ -458,6 +475,7 @@ impl Collector {
             },
         };
         let n = self.pending.len() as u32;
+        let origin = self.origin(doc.origin);
         self.pending.push(Pending {
             at: DocRef {
                 text: text as u32,
@@ -465,7 +483,7 @@ impl Collector {
                 len: u32::try_from(doc.len).unwrap_or(u32::MAX),
                 start: doc.start,
             },
-            origin: doc.origin,
+            origin,
             warnings_before: self.warnings.len(),
         });
         n
@@ -486,7 +504,7 @@ impl Collector {
     /// none).
     pub fn finish_with(
         self,
-        map: impl FnOnce(Vec<Job>, &(dyn Fn(Job) -> Done + Sync)) -> Vec<Done>,
+        mut map: impl FnMut(Vec<Job>, &(dyn Fn(Job) -> Done + Sync)) -> Vec<Done>,
     ) -> Dataset {
         let Collector {
             slots,
@@ -496,14 +514,86 @@ impl Collector {
             graphs,
             groups,
             mut warnings,
-            ..
+            index,
+            origins,
         } = self;
-        let jobs: Vec<Job> = slots.into_iter().map(Job).collect();
-        let done = map(jobs, &|job| process(job, &pending, &texts));
+        // Not needed past this point; a large load should not carry it through the work.
+        drop(index);
+        let shared = Mutex::new((Interner::default(), ServiceKeys::new()));
+        let mut traces = Traces {
+            texts,
+            ..Traces::default()
+        };
+        let mut rows: Vec<Row> = Vec::with_capacity(slots.len() + read_summaries.len());
+        let mut full: Vec<Option<Arc<TraceSummary>>> = Vec::with_capacity(rows.capacity());
+        let mut starts: Vec<f64> = Vec::with_capacity(slots.len());
+        let mut failed: Vec<(u32, parse::Failure)> = Vec::new();
+        // In batches: each batch's results go straight into the dataset, so the work in
+        // flight, not the whole input's, is what is held besides it.
+        let mut jobs = slots.into_iter().map(Job);
+        loop {
+            let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let done = map(batch, &|job| {
+                process(job, &pending, &origins, &traces.texts, &shared)
+            });
+            for d in done {
+                failed.extend(d.failed);
+                let body = match d.body {
+                    Some(t) => Body::Built(t),
+                    None if d.parsed.is_empty() => continue,
+                    None => {
+                        let first = traces.docs.len() as u32;
+                        traces.docs.extend(
+                            d.parsed
+                                .iter()
+                                .filter_map(|&n| pending.get(n as usize))
+                                .map(|p| p.at),
+                        );
+                        Body::Stored {
+                            first,
+                            count: traces.docs.len() as u32 - first,
+                        }
+                    }
+                };
+                traces.entries.push(Entry {
+                    id: d.row.id.clone(),
+                    limit_exceeded: d.limit_exceeded,
+                    body,
+                });
+                traces.frags.push(d.frag.unwrap_or_default());
+                starts.push(d.start.unwrap_or(0.0));
+                rows.push(d.row);
+                full.push(d.full);
+            }
+        }
+        let (mut strings, keys) = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        traces.keys = keys;
+
+        // Oldest first (ties by ID), moved in place.
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            starts[a]
+                .total_cmp(&starts[b])
+                .then_with(|| rows[a].id.cmp(&rows[b].id))
+        });
+        drop(starts);
+        permute(&mut traces.entries, &order);
+        permute(&mut traces.frags, &order);
+        permute(&mut rows, &order);
+        permute(&mut full, &order);
+        drop(order);
+        traces.index = traces
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
 
         // Documents that did not parse: located warnings, in input order.
-        let mut failed: Vec<(u32, parse::Failure)> =
-            done.iter().flat_map(|d| d.failed.iter().cloned()).collect();
         failed.sort_by_key(|(n, _)| *n);
         let mut lines: HashMap<u32, LineIndex> = HashMap::new();
         let mut late: Vec<(usize, Warning)> = Vec::with_capacity(failed.len());
@@ -511,14 +601,21 @@ impl Collector {
             let Some(p) = pending.get(n as usize) else {
                 continue;
             };
-            let text = texts.get(p.at.text as usize).map_or("", |t| t.as_str());
+            let text = traces
+                .texts
+                .get(p.at.text as usize)
+                .map_or("", |t| t.as_str());
             let index = lines
                 .entry(p.at.text)
                 .or_insert_with(|| LineIndex::new(text));
             late.push((
                 p.warnings_before,
                 Warning {
-                    location: index.locate(&p.origin.source, text, p.at.start + f.at),
+                    location: index.locate(
+                        origins.get(p.origin as usize).map_or("", |o| &o.source),
+                        text,
+                        p.at.start + f.at,
+                    ),
                     message: f.message,
                 },
             ));
@@ -526,92 +623,59 @@ impl Collector {
         if !late.is_empty() {
             warnings = merge_in_order(warnings, late);
         }
-
-        let mut done: Vec<Done> = done
-            .into_iter()
-            .filter(|d| d.body.is_some() || !d.parsed.is_empty())
-            .collect();
-        done.sort_by(|a, b| {
-            a.start
-                .unwrap_or(0.0)
-                .total_cmp(&b.start.unwrap_or(0.0))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        let mut traces = Traces {
-            texts,
-            ..Traces::default()
-        };
-        let mut summaries: Vec<(TraceSummary, bool)> =
-            Vec::with_capacity(done.len() + read_summaries.len());
-        for d in done {
-            let keep = d.body.is_some();
-            let body = match d.body {
-                Some(t) => Body::Built(t),
-                None => {
-                    let first = traces.docs.len() as u32;
-                    traces.docs.extend(
-                        d.parsed
-                            .iter()
-                            .filter_map(|&n| pending.get(n as usize))
-                            .map(|p| p.at),
-                    );
-                    Body::Stored {
-                        first,
-                        count: traces.docs.len() as u32 - first,
-                    }
+        drop(pending);
+        if !read_summaries.is_empty() {
+            let computed = rows.len();
+            let mut seen: std::collections::HashSet<Arc<str>> =
+                rows.iter().map(|r| r.id.clone()).collect();
+            for s in read_summaries {
+                if seen.insert(s.id.as_str().into()) {
+                    rows.push(Row::of(&s, &mut strings));
+                    full.push(Some(Arc::new(s)));
                 }
-            };
-            let frag = match d.frag {
-                Some((mut f, local)) => {
-                    f.rekey(&local, &mut traces.keys);
-                    f
-                }
-                None => Fragment::default(),
-            };
-            traces.push(
-                Entry {
-                    id: d.id.into_boxed_str(),
-                    limit_exceeded: d.limit_exceeded,
-                    body,
-                },
-                frag,
-            );
-            summaries.push((d.summary, keep));
-        }
-        let computed = summaries.len();
-        let mut seen: std::collections::HashSet<String> =
-            summaries.iter().map(|(s, _)| s.id.clone()).collect();
-        for s in read_summaries {
-            if seen.insert(s.id.clone()) {
-                summaries.push((s, true));
+            }
+            if rows.len() > computed {
+                let mut pairs: Vec<(Row, Option<Arc<TraceSummary>>)> =
+                    rows.into_iter().zip(full).collect();
+                pairs.sort_by(|(a, _), (b, _)| {
+                    a.start_time
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.start_time.unwrap_or(0.0))
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                (rows, full) = pairs.into_iter().unzip();
             }
         }
-        if summaries.len() > computed {
-            summaries.sort_by(|(a, _), (b, _)| {
-                a.start_time
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.start_time.unwrap_or(0.0))
-                    .then_with(|| a.id.cmp(&b.id))
-            });
-        }
-        let mut data = Dataset {
+        Dataset {
             traces,
+            rows,
+            full,
+            strings,
             graphs,
             groups,
             warnings,
-            ..Dataset::default()
-        };
-        data.rows.reserve(summaries.len());
-        data.full.reserve(summaries.len());
-        for (s, keep) in summaries {
-            if keep {
-                let s = Arc::new(s);
-                data.push_row(&s, Some(s.clone()));
-            } else {
-                data.push_row(&s, None);
-            }
         }
-        data
+    }
+}
+
+/// Reorders `v` in place so that `v[i]` becomes the old `v[order[i]]` (`order` is a
+/// permutation): each cycle of the permutation is walked once with swaps.
+fn permute<T>(v: &mut [T], order: &[u32]) {
+    let mut seen = vec![false; v.len()];
+    for i in 0..v.len().min(order.len()) {
+        if seen[i] {
+            continue;
+        }
+        let mut cur = i;
+        loop {
+            seen[cur] = true;
+            let next = order[cur] as usize;
+            if next == i || next >= v.len() {
+                break;
+            }
+            v.swap(cur, next);
+            cur = next;
+        }
     }
 }
 
@@ -632,7 +696,13 @@ fn merge_in_order(warnings: Vec<Warning>, late: Vec<(usize, Warning)>) -> Vec<Wa
 
 /// One trace: parse its stored documents, assemble, summarise; keep the assembly only when
 /// it came typed or is large.
-fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
+fn process(
+    job: Job,
+    pending: &[Pending],
+    origins: &[Origin],
+    texts: &[Arc<String>],
+    shared: &Mutex<(Interner, ServiceKeys)>,
+) -> Done {
     let Slot {
         id,
         typed,
@@ -647,7 +717,8 @@ fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
         let Some(p) = pending.get(n as usize) else {
             continue;
         };
-        match parse_doc(texts, &p.at, &p.origin.path) {
+        let path = origins.get(p.origin as usize).map_or("", |o| &o.path);
+        match parse_doc(texts, &p.at, path) {
             Ok(d) => {
                 docs.push(d);
                 parsed.push(n);
@@ -657,10 +728,10 @@ fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
     }
     if docs.is_empty() {
         return Done {
-            id,
             limit_exceeded,
             start: None,
-            summary: TraceSummary::default(),
+            row: Row::of(&TraceSummary::default(), &mut Interner::default()),
+            full: None,
             body: None,
             parsed,
             failed,
@@ -670,17 +741,49 @@ fn process(job: Job, pending: &[Pending], texts: &[Arc<String>]) -> Done {
     let mut t = assemble(&id, docs);
     t.limit_exceeded = limit_exceeded;
     let summary = summarize(&t);
+    // Built with a table of its own (no lock held meanwhile), then moved to the shared one.
     let mut local = ServiceKeys::new();
-    let frag = Fragment::of(&t, &mut local);
+    let mut frag = Fragment::of(&t, &mut local);
+    let row = {
+        let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let (strings, keys) = &mut *guard;
+        frag.rekey(&local, keys);
+        Row::of(&summary, strings)
+    };
     let keep = had_typed || t.nodes.len() >= KEEP_ASSEMBLED;
     Done {
-        id,
         limit_exceeded,
         start: t.start_time(),
-        summary,
+        row,
+        full: keep.then(|| Arc::new(summary)),
         body: keep.then(|| Arc::new(t)),
         parsed,
         failed,
-        frag: Some((frag, local)),
+        frag: Some(frag),
+    }
+}
+
+#[cfg(test)]
+mod permute_tests {
+    use super::permute;
+
+    #[test]
+    fn permute_moves_each_item_to_its_place() {
+        let mut seed = 7u64;
+        for n in [0usize, 1, 2, 5, 64, 1000] {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            // A deterministic shuffle.
+            for i in (1..n).rev() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                order.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let old: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+            let mut v = old.clone();
+            permute(&mut v, &order);
+            let want: Vec<String> = order.iter().map(|&k| old[k as usize].clone()).collect();
+            assert_eq!(v, want, "n = {n}");
+        }
     }
 }

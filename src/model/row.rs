@@ -18,7 +18,7 @@ pub type Names = Arc<[Arc<str>]>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The trace ID.
-    pub id: Box<str>,
+    pub id: Arc<str>,
     /// First start of any entity.
     pub start_time: Option<f64>,
     /// First start to last end.
