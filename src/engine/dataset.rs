@@ -28,7 +28,7 @@ use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
 const KEEP_ASSEMBLED: usize = 5_000;
 
 /// How many traces [`Collector::finish_with`] hands out at a time.
-const BATCH: usize = 8_192;
+const BATCH: usize = 2_048;
 
 /// How many assembled traces [`Traces::get`] keeps for the next call.
 const CACHE: usize = 8;
@@ -525,16 +525,24 @@ impl Collector {
             ..Traces::default()
         };
         let mut rows: Vec<Row> = Vec::with_capacity(slots.len() + read_summaries.len());
+        let mut slots = slots;
         let mut full: Vec<Option<Arc<TraceSummary>>> = Vec::with_capacity(rows.capacity());
         let mut starts: Vec<f64> = Vec::with_capacity(slots.len());
+        traces.entries.reserve_exact(slots.len());
+        traces.frags.reserve_exact(slots.len());
+        traces.docs.reserve_exact(pending.len());
         let mut failed: Vec<(u32, parse::Failure)> = Vec::new();
         // In batches: each batch's results go straight into the dataset, so the work in
         // flight, not the whole input's, is what is held besides it.
-        let mut jobs = slots.into_iter().map(Job);
-        loop {
-            let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
-            if batch.is_empty() {
-                break;
+        // Taken from the end (the order is set by sorting below), giving the slots' memory back
+        // as they go.
+        while !slots.is_empty() {
+            let batch: Vec<Job> = slots
+                .drain(slots.len().saturating_sub(BATCH)..)
+                .map(Job)
+                .collect();
+            if slots.capacity() > 4 * slots.len() + 4 * BATCH {
+                slots.shrink_to_fit();
             }
             let done = map(batch, &|job| {
                 process(job, &pending, &origins, &traces.texts, &shared)
