@@ -204,3 +204,34 @@ proptest! {
         assert_same(&[("damaged.ndjson", bytes)]);
     }
 }
+
+#[test]
+fn the_streamed_summaries_export_is_byte_identical() {
+    let (typed, stored) = both(&[(
+        "demo",
+        xray_tui::source::load::DEMO_NDJSON.as_bytes().to_vec(),
+    )]);
+    let want = export::summaries_json(&all_summaries(&typed)).unwrap();
+    let rows: Vec<usize> = (0..stored.rows.len()).collect();
+    let mut got = Vec::new();
+    xray_tui::cli::report::write_summaries_json(&mut got, &stored, &rows).unwrap();
+    assert_eq!(String::from_utf8(got).unwrap(), want);
+    // A selection, and none.
+    let some: Vec<usize> = rows.iter().copied().filter(|i| i % 3 == 1).collect();
+    let picked: Vec<_> = some
+        .iter()
+        .map(|&i| std::sync::Arc::unwrap_or_clone(typed.summary(i).unwrap()))
+        .collect();
+    let mut got = Vec::new();
+    xray_tui::cli::report::write_summaries_json(&mut got, &stored, &some).unwrap();
+    assert_eq!(
+        String::from_utf8(got).unwrap(),
+        export::summaries_json(&picked).unwrap()
+    );
+    let mut got = Vec::new();
+    xray_tui::cli::report::write_summaries_json(&mut got, &stored, &[]).unwrap();
+    assert_eq!(
+        String::from_utf8(got).unwrap(),
+        export::summaries_json(&[]).unwrap()
+    );
+}

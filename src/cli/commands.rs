@@ -7,7 +7,6 @@
 use std::io::Write;
 
 use std::mem::ManuallyDrop;
-use std::sync::Arc;
 
 use super::{
     Cli, Command, Failure, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat,
@@ -17,7 +16,7 @@ use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::engine::{export, graph_text};
 use crate::filter::{self, EvalContext, Filter, Verdict};
-use crate::model::{Trace, TraceSummary};
+use crate::model::Trace;
 use crate::source::aws::AwsError;
 use crate::source::aws::fetch as aws;
 use crate::source::load::LoadError;
@@ -142,20 +141,8 @@ fn output(
                 out.write_all(report::summaries_table(&rows).as_bytes())?
             }
             QueryFormat::Json => {
-                // Full summaries are computed here (the dataset keeps rows); none is freed
-                // before the process ends.
-                let full = ManuallyDrop::new(
-                    selected
-                        .iter()
-                        .filter_map(|&i| data.summary(i))
-                        .map(Arc::unwrap_or_clone)
-                        .collect::<Vec<TraceSummary>>(),
-                );
-                writeln!(
-                    out,
-                    "{}",
-                    export::summaries_json(&full).map_err(json_failure)?
-                )?
+                report::write_summaries_json(&mut *out, data, selected).map_err(json_failure)?;
+                writeln!(out)?;
             }
             QueryFormat::Ids => {
                 for s in rows() {

@@ -6,6 +6,10 @@ use std::collections::HashSet;
 
 use crate::engine::{service, waterfall};
 use crate::model::format::{Flags, truncate, url_path};
+use std::sync::Arc;
+
+use crate::engine::dataset::Dataset;
+use crate::model::TraceSummary;
 use crate::model::row::Row;
 use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Trace, rootcause};
@@ -236,5 +240,56 @@ mod tests {
         assert_eq!(bar(0.5, Some(0.25), 1.0, 4), "  █ ");
         assert_eq!(bar(0.5, None, 1.0, 4), "  █→");
         assert_eq!(bar(0.0, Some(0.0), 0.0, 3), "█  ");
+    }
+}
+
+/// Writes the summaries of `rows` as `aws xray get-trace-summaries` prints them, the same bytes
+/// as [`crate::engine::export::summaries_json`], computing them a batch at a time on every core
+/// and writing each as it comes: a large export is never held whole.
+pub fn write_summaries_json(
+    out: &mut dyn std::io::Write,
+    data: &Dataset,
+    rows: &[usize],
+) -> serde_json::Result<()> {
+    let page = Page {
+        trace_summaries: Lazy(std::cell::RefCell::new(Some(summaries(data, rows)))),
+        traces_processed_count: Some(rows.len() as u64),
+    };
+    serde_json::to_writer_pretty(out, &page)
+}
+
+/// The full summaries of `rows`, in order, computed [`BATCH`] at a time on every core.
+fn summaries<'a>(data: &'a Dataset, rows: &'a [usize]) -> impl Iterator<Item = TraceSummary> + 'a {
+    rows.chunks(BATCH).flat_map(move |chunk| {
+        crate::source::parallel::map(chunk.to_vec(), &|i| data.summary(i))
+            .into_iter()
+            .flatten()
+            .map(Arc::unwrap_or_clone)
+    })
+}
+
+/// Summaries computed at a time by [`write_summaries_json`].
+const BATCH: usize = 1_024;
+
+/// `get-trace-summaries`' page, its list produced as it is written.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Page<S> {
+    trace_summaries: S,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traces_processed_count: Option<u64>,
+}
+
+/// A sequence serialised from an iterator, once.
+struct Lazy<I>(std::cell::RefCell<Option<I>>);
+
+impl<I, T> serde::Serialize for Lazy<I>
+where
+    I: Iterator<Item = T>,
+    T: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        s.collect_seq(items.into_iter().flatten())
     }
 }

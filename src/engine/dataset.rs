@@ -79,7 +79,9 @@ impl Dataset {
         if let Some(Some(s)) = self.full.get(index) {
             return Some(s.clone());
         }
-        let t = self.traces.by_id(&self.rows.get(index)?.id)?;
+        let t = self
+            .traces
+            .build(self.traces.position(&self.rows.get(index)?.id)?)?;
         Some(Arc::new(summarize(&t)))
     }
 
@@ -289,6 +291,18 @@ impl Traces {
         Some(t)
     }
 
+    /// The trace at `index`, assembled without touching the cache (for passes over many
+    /// traces, which would only push out the ones a person opened).
+    pub fn build(&self, index: usize) -> Option<Arc<Trace>> {
+        let e = self.entries.get(index)?;
+        Some(match &e.body {
+            Body::Built(t) => t.clone(),
+            Body::Stored { first, count } => {
+                Arc::new(self.assemble(e, *first as usize, *count as usize))
+            }
+        })
+    }
+
     /// The trace with this ID.
     pub fn by_id(&self, id: &str) -> Option<Arc<Trace>> {
         self.get(self.position(id)?)
@@ -296,12 +310,7 @@ impl Traces {
 
     /// Every trace in order, each assembled as it is reached (none is kept by this).
     pub fn iter(&self) -> impl Iterator<Item = Arc<Trace>> + '_ {
-        self.entries.iter().map(|e| match &e.body {
-            Body::Built(t) => t.clone(),
-            Body::Stored { first, count } => {
-                Arc::new(self.assemble(e, *first as usize, *count as usize))
-            }
-        })
+        (0..self.entries.len()).filter_map(|i| self.build(i))
     }
 
     /// Parses and assembles a stored trace (its documents parsed when it was loaded).

@@ -108,7 +108,7 @@ impl Filter {
                         return v;
                     }
                 }
-                let trace = at.and_then(|t| data.traces.get(t));
+                let trace = at.and_then(|t| data.traces.build(t));
                 let summary = match (kept, &trace) {
                     (Some(s), _) => s.clone(),
                     (None, Some(t)) => std::sync::Arc::new(crate::engine::summarize(t)),
