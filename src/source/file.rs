@@ -499,6 +499,10 @@ impl<'t, 's> Reader<'t, 's> {
                 break;
             };
             any = true;
+            if let Some(end) = self.plain_document(rest, pos) {
+                pos = end;
+                continue;
+            }
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
             match stream.next() {
                 None => break,
@@ -538,6 +542,27 @@ impl<'t, 's> Reader<'t, 's> {
         if !any {
             self.warn(0, format!("the input is empty: {EXPECTED}"));
         }
+    }
+
+    /// Stored mode's fast path for the common case, a top-level segment document: one pass
+    /// finds its end and its `trace_id`. Anything else (or any problem) returns `None`, and the
+    /// general path reads the value again and words what is wrong.
+    fn plain_document(&mut self, rest: &'t str, pos: usize) -> Option<usize> {
+        if self.store.is_none() || !rest.starts_with('{') {
+            return None;
+        }
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Probe<'t>>();
+        let p = stream.next()?.ok()?;
+        if !p.segment_like || p.is_cli() || p.is_header() {
+            return None;
+        }
+        let raw = rest.get(..stream.byte_offset()).filter(|r| !r.is_empty())?;
+        let trace_id = p
+            .trace_id
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+            .filter(|t| !t.is_empty())?;
+        self.document(raw, "", Some(trace_id));
+        Some(pos + raw.len())
     }
 
     /// Where to go on after a damaged value that started at `pos`: the next line that starts

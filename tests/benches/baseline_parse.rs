@@ -8,6 +8,9 @@
 //! included, with the same `serde_json` build (features) the library uses. For
 //! `batch-get-traces` output it parses the outer JSON, then each `Document` string.
 //!
+//! It runs with the binary's global allocator (mimalloc), so that the ratio compares the work
+//! done, not two allocators.
+//!
 //! Run: `cargo run --release --example baseline_parse -- FILE...` (NDJSON or batch output;
 //! a file whose first key is `"Traces"` is batch output). Prints one line: bytes, documents,
 //! entities, seconds, MB/s. `--model` parses into the library's own `Segment` instead (the
@@ -165,6 +168,11 @@ fn parse(text: &[u8], model: bool) -> Option<u64> {
             .map(|d| entities(&d))
     }
 }
+
+/// The same allocator as the `xray-tui` binary: the baseline differs from it only in what is
+/// done with the bytes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let mut paths: Vec<String> = std::env::args().skip(1).collect();

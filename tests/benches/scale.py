@@ -161,7 +161,7 @@ def main():
         med, bmed = statistics.median(walls), statistics.median(bwalls)
         print(
             f"| {what} | {size / 1e6:.0f} MB | {fmt_times(walls)} | {size / 1e6 / med:.0f} | {fmt_times(bwalls)} | "
-            f"{size / 1e6 / bmed:.0f} | **{bmed / med:.2f}x** | {mib(max(rss)):.0f} MiB | {max(rss) / size:.1f}x | {mib(max(brss)):.0f} MiB |",
+            f"{size / 1e6 / bmed:.0f} | **{bmed / med:.2f}x** | {mib(max(rss)):.0f} MiB | {max(rss) / size:.2f}x | {mib(max(brss)):.0f} MiB |",
             flush=True,
         )
         if warned:
