@@ -175,3 +175,32 @@ fn cursor_in_the_middle_uses_only_the_text_before_it() {
     let c = complete("é", 1, &vocab());
     assert_eq!(c.replace, 0..0);
 }
+
+/// The app's vocabulary comes from the dataset's rows, fragments and samples without
+/// assembling a trace: the same services, types, edges, users and annotation keys as walking
+/// every trace and summary.
+#[test]
+fn the_dataset_vocabulary_matches_walking_every_trace() {
+    let mut c = xray_tui::engine::dataset::Collector::new();
+    xray_tui::source::file::load_owned(
+        "demo",
+        xray_tui::source::load::DEMO_NDJSON.into(),
+        &mut |e| c.push(e),
+    );
+    let data = c.finish();
+    let walked = Vocabulary::from_data(data.summaries(), data.traces.iter());
+    let fast = Vocabulary::from_dataset(&data);
+    assert!(walked.services.len() > 5 && walked.edges.len() > 5);
+    assert_eq!(fast.services, walked.services);
+    assert_eq!(fast.service_types, walked.service_types);
+    assert_eq!(fast.edges, walked.edges);
+    assert_eq!(fast.users, walked.users);
+    let keys = |v: &Vocabulary| v.annotations.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&fast), keys(&walked));
+    for (k, values) in &fast.annotations {
+        assert!(!values.is_empty(), "{k}");
+        for v in values {
+            assert!(walked.annotations[k].contains(v), "{k} = {v}");
+        }
+    }
+}

@@ -729,7 +729,7 @@ impl App {
             return;
         }
         self.vocab = match &self.data {
-            Some(d) => Vocabulary::from_data(d.summaries(), d.traces.iter()),
+            Some(d) => Vocabulary::from_dataset(d),
             None => Vocabulary::default(),
         }
         .with_groups(&self.groups);

@@ -13,19 +13,44 @@
 //! Summaries read from a file stand in for traces whose documents were not loaded; a computed
 //! summary wins when both exist.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use crate::engine::{assemble, summarize};
 use crate::model::input::{LineIndex, Origin, Stored};
 use crate::model::row::{Interner, Row};
+use crate::model::summary::SummaryAnnotationValue;
 use crate::model::{Event, Item, Location, Warning, parse};
 use crate::model::{Group, Segment, ServiceGraph, Trace, TraceSummary};
 
 /// Traces with at least this many entities stay assembled after loading: parsing them again
 /// would make opening them slow.
 const KEEP_ASSEMBLED: usize = 5_000;
+
+/// Annotation key -> up to [`SAMPLES`] distinct values seen.
+pub type Samples = BTreeMap<String, Vec<SummaryAnnotationValue>>;
+
+/// How many values of each annotation key [`Dataset::annotation_samples`] keeps.
+pub const SAMPLES: usize = 20;
+
+/// Adds the annotation values of `s` to `samples`, up to [`SAMPLES`] per key.
+fn sample(samples: &mut Samples, s: &TraceSummary) {
+    for (key, values) in &s.annotations {
+        let list = match samples.get_mut(key) {
+            Some(l) => l,
+            None => samples.entry(key.clone()).or_default(),
+        };
+        for v in values {
+            if list.len() >= SAMPLES {
+                break;
+            }
+            if !list.contains(&v.annotation_value) {
+                list.push(v.annotation_value.clone());
+            }
+        }
+    }
+}
 
 /// How many traces [`Collector::finish_with`] hands out at a time.
 const BATCH: usize = 2_048;
@@ -47,6 +72,9 @@ pub struct Dataset {
     full: Vec<Option<Arc<TraceSummary>>>,
     /// Strings shared by the rows.
     strings: Interner,
+    /// A few values of each annotation key seen in the traces whose summaries are not kept
+    /// (for completion in the filter prompt).
+    samples: Samples,
     /// Service graphs read from files.
     pub graphs: Vec<ServiceGraph>,
     /// Groups read from files.
@@ -88,6 +116,12 @@ impl Dataset {
     /// The full summary of row `index` when it is kept (not computed on demand).
     pub fn kept_summary(&self, index: usize) -> Option<&Arc<TraceSummary>> {
         self.full.get(index)?.as_ref()
+    }
+
+    /// A few values of each annotation key of the traces whose summaries are computed on
+    /// demand (see [`Dataset::kept_summary`] for the others).
+    pub fn annotation_samples(&self) -> &Samples {
+        &self.samples
     }
 
     /// Every full summary, in row order (computed one by one where not kept).
@@ -528,7 +562,7 @@ impl Collector {
         } = self;
         // Not needed past this point; a large load should not carry it through the work.
         drop(index);
-        let shared = Mutex::new((Interner::default(), ServiceKeys::new()));
+        let shared = Mutex::new((Interner::default(), ServiceKeys::new(), Samples::new()));
         let mut traces = Traces {
             texts,
             ..Traces::default()
@@ -586,7 +620,8 @@ impl Collector {
                 full.push(d.full);
             }
         }
-        let (mut strings, keys) = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let (mut strings, keys, samples) =
+            shared.into_inner().unwrap_or_else(PoisonError::into_inner);
         traces.keys = keys;
 
         // Oldest first (ties by ID), moved in place.
@@ -668,6 +703,7 @@ impl Collector {
             rows,
             full,
             strings,
+            samples,
             graphs,
             groups,
             warnings,
@@ -718,7 +754,7 @@ fn process(
     pending: &[Pending],
     origins: &[Origin],
     texts: &[Arc<String>],
-    shared: &Mutex<(Interner, ServiceKeys)>,
+    shared: &Mutex<(Interner, ServiceKeys, Samples)>,
 ) -> Done {
     let Slot {
         id,
@@ -763,8 +799,9 @@ fn process(
     let mut frag = Fragment::of(&t, &mut local);
     let row = {
         let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let (strings, keys) = &mut *guard;
+        let (strings, keys, samples) = &mut *guard;
         frag.rekey(&local, keys);
+        sample(samples, &summary);
         Row::of(&summary, strings)
     };
     let keep = had_typed || t.nodes.len() >= KEEP_ASSEMBLED;

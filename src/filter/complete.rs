@@ -16,6 +16,7 @@ use super::eval::{graph_nodes, trace_edges};
 use super::lexer::{Token, TokenKind, tokenize_lenient};
 use super::parser::{ROOTCAUSE_KEYWORDS, Scope, keyword_allowed};
 use super::print::{annotation_keyword, write_string};
+use crate::engine::dataset::Dataset;
 use crate::model::summary::SummaryAnnotationValue;
 use crate::model::{AnnotationValue, Group, Trace, TraceSummary};
 
@@ -118,6 +119,58 @@ impl Vocabulary {
             users: users.into_iter().collect(),
             groups: Vec::new(),
         }
+    }
+
+    /// The vocabulary of a dataset without assembling any trace: services, types and edges
+    /// from the graph fragments, users from the rows, annotations from the kept summaries and
+    /// the samples taken at load.
+    pub fn from_dataset(data: &Dataset) -> Self {
+        let kept: Vec<&TraceSummary> = (0..data.rows.len())
+            .filter_map(|i| data.kept_summary(i).map(|s| &**s))
+            .collect();
+        let mut v = Self::from_data(kept, std::iter::empty::<&Trace>());
+        let mut services: BTreeSet<String> = v.services.drain(..).collect();
+        let mut types: BTreeSet<String> = v.service_types.drain(..).collect();
+        let mut edges: BTreeSet<(String, String)> = v.edges.drain(..).collect();
+        let mut users: BTreeSet<String> = v.users.drain(..).collect();
+        let keys = data.traces.keys();
+        for (_, k) in keys.iter() {
+            services.insert(k.name.clone());
+            if !k.kind.is_empty() {
+                types.insert(k.kind.clone());
+            }
+        }
+        let mut pairs: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+        for i in 0..data.traces.len() {
+            if let Some(f) = data.traces.fragment(i) {
+                pairs.extend(f.edges());
+            }
+        }
+        for (a, b) in pairs {
+            edges.insert((keys.get(a).name.clone(), keys.get(b).name.clone()));
+        }
+        for r in &data.rows {
+            users.extend(r.users.iter().map(|u| u.to_string()));
+        }
+        for (k, values) in data.annotation_samples() {
+            let set = v.annotations.entry(k.clone()).or_default();
+            for value in values {
+                if set.len() >= MAX_SAMPLES {
+                    break;
+                }
+                if let Some(l) = summary_literal(value) {
+                    if !set.contains(&l) {
+                        set.push(l);
+                    }
+                }
+            }
+            set.sort();
+        }
+        v.services = services.into_iter().collect();
+        v.service_types = types.into_iter().collect();
+        v.edges = edges.into_iter().collect();
+        v.users = users.into_iter().collect();
+        v
     }
 
     /// Adds group names.

@@ -47,9 +47,8 @@ fn loaded_app(traces: u64) -> App {
     let mut text = Vec::new();
     scale_gen::write_ndjson(&cfg, &mut text).expect("generates");
     let mut c = Collector::new();
-    file::load_bytes("gen", &text, &mut |e| c.push(e));
-    drop(text);
-    let data = Arc::new(c.finish());
+    file::load_owned("gen", text, &mut |e| c.push(e));
+    let data = Arc::new(c.finish_with(xray_tui::source::parallel::map));
     assert!(data.warnings.is_empty(), "{:?}", data.warnings.first());
     let mut app = App::new("scale", Rect::new(0, 0, 200, 50));
     let _ = app.start_load();
