@@ -446,6 +446,8 @@ fn fast_path_decides_graph_filters() {
         r#"!service("payments")"#,
         r#"service("orders-api") AND fault"#,
         r#"service("orders-api") AND fault AND responsetime > 0.01"#,
+        r#"duration > 1 OR inferred"#,
+        r#"!inferred AND duration <= 0.5"#,
         r#"service("orders-api") OR edge("checkout", "payments")"#,
         r#"(service("payments") OR service("catalog")) AND !ok"#,
         r#"edge("shop-api/prod", "orders-api") OR throttle OR http.status = 404"#,
@@ -483,6 +485,6 @@ fn fast_path_decides_graph_filters() {
     // What needs the trace is left to it, unless the rest decides.
     let f = parse(r#"service("orders-api") { fault }"#).expect("parses");
     assert_eq!(check(&f, &d, &ctx), 0);
-    let f = parse(r#"service("nope") AND duration > 1"#).expect("parses");
+    let f = parse(r#"service("nope") AND account.id = "1""#).expect("parses");
     assert_eq!(check(&f, &d, &ctx), d.traces.len());
 }

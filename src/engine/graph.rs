@@ -295,6 +295,11 @@ pub struct Fragment {
     ops: Box<[Op]>,
     /// First start and last end (or start, while in progress) of any entity.
     window: Option<Span>,
+    /// First start of any entity to the last end of any entity that has one (what the
+    /// filter's `duration` reads).
+    duration: Option<f64>,
+    /// Some entity is inferred (what the filter's `inferred` reads).
+    any_inferred: bool,
 }
 
 /// A graph node of a trace, as [`Fragment::nodes`] lists it.
@@ -363,9 +368,21 @@ impl Fragment {
             (Some(start), Some(end)) => Some(Span { start, end }),
             _ => None,
         };
+        let first = trace
+            .nodes
+            .iter()
+            .map(|n| n.doc.start_time)
+            .reduce(f64::min);
+        let last = trace
+            .nodes
+            .iter()
+            .filter_map(|n| n.doc.end_time)
+            .reduce(f64::max);
         Fragment {
             ops: ops.into_boxed_slice(),
             window,
+            duration: first.zip(last).map(|(a, b)| b - a),
+            any_inferred: trace.nodes.iter().any(|n| n.doc.is_inferred()),
         }
     }
 
@@ -412,6 +429,17 @@ impl Fragment {
     /// How many measurements the fragment holds.
     pub fn len(&self) -> usize {
         self.ops.len()
+    }
+
+    /// The trace's duration as the filter reads it: first start of any entity to the last
+    /// end of any entity that has one.
+    pub fn duration(&self) -> Option<f64> {
+        self.duration
+    }
+
+    /// Some entity of the trace is inferred.
+    pub fn any_inferred(&self) -> bool {
+        self.any_inferred
     }
 
     /// Moves the fragment from the key table it was built with (`from`) to `to`: built apart

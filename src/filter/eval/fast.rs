@@ -9,15 +9,15 @@
 //!
 //! - **From the fragment:** `service(ref)` and `edge(ref, ref)` without a block (the same nodes
 //!   and edges as the trace's graph); `ok`, `error`, `fault`, `throttle` and `responsetime`,
-//!   read on the entry segment, whose flags, progress and duration the fragment keeps.
+//!   read on the entry segment, whose flags, progress and duration the fragment keeps;
+//!   `duration` and `inferred`, which read every entity (the fragment keeps both answers).
 //! - **From the summary:** `partial`; `http.status` and `http.url`/`method`/`useragent`/
 //!   `clientip` (the summary's HTTP is the entry segment's); `user`, `availabilityzone`,
 //!   `instance.id`, `resource.arn` and annotations (the summary lists every entity's values);
 //!   root causes (read from the summary in both cases); keywords meaningless at trace level
 //!   (`first`, `name`, `index`...), false both ways.
-//! - **Needs the trace:** `duration` (the summary's is rounded and counts in-progress
-//!   entities), `inferred` (subsegments too), `account.id` (every entity, not only the
-//!   graph's), `service`/`edge` with a block, groups.
+//! - **Needs the trace:** `account.id` (every entity, not only the graph's), `service`/`edge`
+//!   with a block, groups.
 //!
 //! The predicates that need the trace count as unknown, with Kleene logic: the result is
 //! returned whenever they cannot change it (`service("x") AND duration > 1` for a trace without
@@ -81,6 +81,10 @@ enum Step {
     RootFlag(BoolKw, Option<(Op, bool)>),
     /// The entry segment's duration.
     ResponseTime(Op, f64),
+    /// First start to last end of the trace's entities (kept by the fragment).
+    Duration(Op, f64),
+    /// Some entity is inferred (kept by the fragment).
+    Inferred(Option<(Op, bool)>),
     /// `service()`: the trace has a graph node.
     AnyNode,
     /// `service(ref)`: index into [`Plan::refs`].
@@ -119,13 +123,13 @@ fn pred(p: &Predicate, refs: &mut Vec<NodeRef>) -> Step {
             BoolKw::Ok | BoolKw::Error | BoolKw::Fault | BoolKw::Throttle => {
                 Step::RootFlag(*kw, *test)
             }
-            BoolKw::Inferred => Step::NeedsTrace,
+            BoolKw::Inferred => Step::Inferred(*test),
             BoolKw::Partial => Step::Partial(*test),
             BoolKw::First | BoolKw::Last | BoolKw::Remote | BoolKw::Root => summary(),
         },
         Predicate::Number { kw, op, value } => match kw {
             NumKw::ResponseTime => Step::ResponseTime(*op, *value),
-            NumKw::Duration => Step::NeedsTrace,
+            NumKw::Duration => Step::Duration(*op, *value),
             NumKw::HttpStatus => Step::HttpStatus(*op, *value),
             NumKw::Index | NumKw::Coverage => summary(),
         },
@@ -265,6 +269,8 @@ impl Cx<'_> {
                 *op,
                 *value,
             )),
+            Step::Duration(op, value) => Some(test_num(self.frag.duration(), *op, *value)),
+            Step::Inferred(test) => Some(test_bool(self.frag.any_inferred(), test)),
             Step::AnyNode => Some(self.frag.nodes().next().is_some()),
             Step::Service(i) => {
                 let set = self.sets.get(*i)?;
@@ -294,9 +300,10 @@ impl Filter {
     /// Decided here: `service(ref)` and `edge(ref, ref)` without a block; the entry segment's
     /// `ok`/`error`/`fault`/`throttle` and `responsetime` (kept by the fragment); `partial`,
     /// `http.*`, `user`, `availabilityzone`, `instance.id`, `resource.arn`, annotations and root
-    /// causes (the summary reads them as the trace would). Left to the trace: `duration`,
-    /// `inferred`, `account.id`, blocks of `service`/`edge`, groups; they count as unknown, so
-    /// `service("x") AND duration > 1` is still decided for every trace without `x`.
+    /// causes (the summary reads them as the trace would). Also `duration` and `inferred` (the
+    /// fragment keeps them). Left to the trace: `account.id`, blocks of `service`/`edge`,
+    /// groups; they count as unknown, so `service("x") AND account.id = "1"` is still decided
+    /// for every trace without `x`.
     ///
     /// What is prepared for `keys` is kept and extended as the table grows, so evaluating many
     /// traces of one dataset costs little more than walking each fragment's nodes.
