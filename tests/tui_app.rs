@@ -1311,3 +1311,50 @@ fn inputs_edit_multibyte_text() {
     app.update(code(KeyCode::Backspace));
     assert_eq!(app.overlays.palette().expect("open").input, "日");
 }
+
+/// A long file load shows how far it is, in the list and the status line; a report from an
+/// older load, or after the data arrived, changes nothing.
+#[test]
+fn a_long_load_shows_its_progress() {
+    use xray_tui::source::{LoadPhase, LoadProgress};
+    let mut app = App::new("big.ndjson", Rect::new(0, 0, 100, 24));
+    let generation = app.start_load().len() as u64;
+    let reading = LoadProgress {
+        generation,
+        phase: LoadPhase::Reading,
+        bytes: 1_100_000_000,
+        total_bytes: Some(2_750_000_000),
+        elapsed: 3.0,
+        ..LoadProgress::default()
+    };
+    app.update(Event::Source(Update::Progress(LoadProgress {
+        generation: generation + 7,
+        ..reading
+    })));
+    assert_eq!(app.progress, None, "another load's report");
+    app.update(Event::Source(Update::Progress(reading)));
+    let text = screen(&app);
+    assert!(text.contains("reading 1.1 GB of 2.8 GB"), "{text}");
+    assert!(text.contains(" 16%"), "{text}");
+    assert!(text.contains("s left"), "{text}");
+    let assembling = LoadProgress {
+        phase: LoadPhase::Assembling,
+        traces: 500_000,
+        total_traces: 1_000_000,
+        elapsed: 9.0,
+        ..reading
+    };
+    app.update(Event::Source(Update::Progress(assembling)));
+    let text = screen(&app);
+    assert!(
+        text.contains("assembling 500000 of 1000000 traces"),
+        "{text}"
+    );
+    assert!(text.contains(" 70%"), "{text}");
+    app.update(Event::Source(Update::Loaded(Loaded {
+        generation,
+        result: Ok(Arc::new(Dataset::default())),
+    })));
+    app.update(Event::Source(Update::Progress(assembling)));
+    assert!(!screen(&app).contains("assembling"));
+}

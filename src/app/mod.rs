@@ -117,6 +117,8 @@ pub struct App {
     pub generation: u64,
     /// Where the data stands.
     pub load: LoadState,
+    /// How far the running file load is (`None` before its first report).
+    pub progress: Option<crate::source::LoadProgress>,
     /// The loaded data.
     pub data: Option<Arc<Dataset>>,
     /// Trace ID to index in `data.traces`.
@@ -188,6 +190,7 @@ impl App {
             source_label: source_label.into(),
             generation: 0,
             load: LoadState::Idle,
+            progress: None,
             data: None,
             trace_index: HashMap::new(),
             list: ListState::default(),
@@ -260,6 +263,7 @@ impl App {
         }
         self.generation += 1;
         self.load = LoadState::Loading;
+        self.progress = None;
         self.dirty = true;
         vec![Cmd::Source(Request::Load {
             generation: self.generation,
@@ -272,6 +276,12 @@ impl App {
             Update::Loaded(d) => self.apply_loaded(d),
             Update::Snapshot(u) => self.apply_update(u),
             Update::Feed(f) => self.apply_feed(f),
+            Update::Progress(p) => {
+                if p.generation == self.generation && self.load == LoadState::Loading {
+                    self.progress = Some(p);
+                    self.dirty = true;
+                }
+            }
             Update::Trace(t) => self.apply_trace(t),
             Update::TraceGraph { id, result } => self.apply_trace_graph(&id, result),
         }

@@ -211,7 +211,7 @@ struct Entry {
 type Cache = Vec<(usize, Arc<Trace>)>;
 
 /// The traces of a dataset, oldest first. Each is assembled on demand from its documents'
-/// text (or kept assembled, see [`Body`]); the last few assembled are cached.
+/// text (or kept assembled); the last few assembled are cached.
 #[derive(Debug, Default, Clone)]
 pub struct Traces {
     entries: Vec<Entry>,

@@ -184,3 +184,118 @@ pub struct AwsProgress {
     /// The last error, with a hint.
     pub error: Option<String>,
 }
+
+/// How far a file load is, for the status line and the list while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LoadProgress {
+    /// The load this is about ([`super::Request::Load`]'s generation).
+    pub generation: u64,
+    /// What it is doing.
+    pub phase: LoadPhase,
+    /// Bytes read so far (the reading phase), of `total_bytes`.
+    pub bytes: u64,
+    /// Bytes of all the inputs, when known (not for stdin).
+    pub total_bytes: Option<u64>,
+    /// Traces assembled so far (the assembling phase), of `total_traces`.
+    pub traces: u64,
+    /// Traces found in the input.
+    pub total_traces: u64,
+    /// Seconds since the load started.
+    pub elapsed: f64,
+}
+
+/// The two phases of a file load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadPhase {
+    /// Reading the inputs and finding each document's trace.
+    #[default]
+    Reading,
+    /// Parsing, assembling and summarising each trace.
+    Assembling,
+}
+
+impl LoadProgress {
+    /// The share done, 0 to 1: reading counts for the first 40%, assembling for the rest
+    /// (about how a load's time splits).
+    pub fn fraction(&self) -> f64 {
+        let part = |done: u64, total: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                (done as f64 / total as f64).clamp(0.0, 1.0)
+            }
+        };
+        match self.phase {
+            LoadPhase::Reading => 0.4 * self.total_bytes.map_or(0.0, |t| part(self.bytes, t)),
+            LoadPhase::Assembling => 0.4 + 0.6 * part(self.traces, self.total_traces),
+        }
+    }
+
+    /// Seconds left at the rate so far, once there is a rate to go by.
+    pub fn eta(&self) -> Option<f64> {
+        let f = self.fraction();
+        (f > 0.02 && self.elapsed > 0.2).then(|| self.elapsed * (1.0 - f) / f)
+    }
+}
+
+impl fmt::Display for LoadProgress {
+    /// `reading 1.1 of 2.7 GB`, `assembling 430,000 of 1,000,000 traces`, with the ETA.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.phase {
+            LoadPhase::Reading => {
+                write!(f, "reading {}", bytes(self.bytes))?;
+                if let Some(t) = self.total_bytes {
+                    write!(f, " of {}", bytes(t))?;
+                }
+            }
+            LoadPhase::Assembling => write!(
+                f,
+                "assembling {} of {} traces",
+                self.traces, self.total_traces
+            )?,
+        }
+        if let Some(eta) = self.eta() {
+            write!(f, " · {eta:.0} s left")?;
+        }
+        Ok(())
+    }
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.0} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
+        n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_weighs_reading_and_assembling() {
+        let mut p = LoadProgress {
+            total_bytes: Some(1000),
+            bytes: 500,
+            elapsed: 2.0,
+            ..LoadProgress::default()
+        };
+        assert!((p.fraction() - 0.2).abs() < 1e-9);
+        assert_eq!(p.eta().map(|s| s.round()), Some(8.0));
+        assert_eq!(p.to_string(), "reading 500 B of 1 kB · 8 s left");
+        p.total_bytes = None;
+        assert_eq!(p.fraction(), 0.0);
+        assert_eq!(p.eta(), None, "no rate to go by");
+        p.phase = LoadPhase::Assembling;
+        p.traces = 3;
+        p.total_traces = 4;
+        assert!((p.fraction() - 0.85).abs() < 1e-9);
+        p.total_traces = 0;
+        assert!(
+            (p.fraction() - 0.4).abs() < 1e-9,
+            "no traces: nothing to divide"
+        );
+    }
+}

@@ -80,6 +80,16 @@ impl fmt::Display for Format {
 /// document is parsed when its trace is assembled. Returns Err only when the input cannot be
 /// opened/read at all (the message starts with the path, or `standard input`).
 pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
+    load_path_reporting(path, sink, &mut |_| {})
+}
+
+/// Same, calling `read` with how many bytes of the input have been read so far, every few
+/// megabytes (for a progress bar).
+pub fn load_path_reporting(
+    path: &str,
+    sink: &mut dyn FnMut(Event),
+    read: &mut dyn FnMut(usize),
+) -> io::Result<()> {
     let bytes = if path == "-" {
         let mut buf = Vec::new();
         io::stdin()
@@ -90,13 +100,23 @@ pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
     } else {
         std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
     };
-    load_owned(path, bytes, sink);
+    load_owned_reporting(path, bytes, sink, read);
     Ok(())
 }
 
 /// Reads an input it takes ownership of, keeping segment documents as text ([`Item::Stored`]
 /// spans of it); `source` is the name used in Locations.
 pub fn load_owned(source: &str, bytes: Vec<u8>, sink: &mut dyn FnMut(Event)) {
+    load_owned_reporting(source, bytes, sink, &mut |_| {});
+}
+
+/// Same, calling `read` with the bytes read so far, every few megabytes.
+pub fn load_owned_reporting(
+    source: &str,
+    bytes: Vec<u8>,
+    sink: &mut dyn FnMut(Event),
+    read: &mut dyn FnMut(usize),
+) {
     let (text, bad) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),
         Err(e) => {
@@ -117,6 +137,7 @@ pub fn load_owned(source: &str, bytes: Vec<u8>, sink: &mut dyn FnMut(Event)) {
     if let Some((at, byte)) = bad {
         reader.warn(at, bad_utf8(byte));
     }
+    reader.progress = Some(read);
     reader.run();
 }
 
@@ -311,7 +332,12 @@ struct Reader<'t, 's> {
     /// Set when documents are to be kept as text (spans of this buffer, which `text` is)
     /// rather than parsed now.
     store: Option<Keep>,
+    /// Told how far reading is, every [`PROGRESS_EVERY`] bytes.
+    progress: Option<&'s mut dyn FnMut(usize)>,
 }
+
+/// How often (in bytes of input) a [`Reader`] reports its progress.
+const PROGRESS_EVERY: usize = 8 << 20;
 
 /// The buffer a [`Reader`] in stored mode reads, and the input's name for locations.
 struct Keep {
@@ -344,6 +370,7 @@ impl<'t, 's> Reader<'t, 's> {
             groups_seen: false,
             odd: None,
             store: None,
+            progress: None,
         }
     }
 
@@ -488,7 +515,14 @@ impl<'t, 's> Reader<'t, 's> {
         let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let mut after_header = false;
         let mut any = false;
+        let mut told = 0;
         loop {
+            if pos >= told + PROGRESS_EVERY {
+                told = pos;
+                if let Some(p) = self.progress.as_mut() {
+                    p(pos);
+                }
+            }
             pos = skip_ws(text, pos);
             // The docs write a datagram as `header\n{...}` with a literal backslash-n (for echo -e).
             if after_header && text.get(pos..).is_some_and(|r| r.starts_with("\\n")) {

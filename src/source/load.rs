@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::{Loaded, Sink, Update, file};
+use std::time::{Duration, Instant};
+
+use super::{LoadPhase, LoadProgress, Loaded, Sink, Update, file};
 use crate::engine::dataset::{Collector, Dataset};
 
 /// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
@@ -60,21 +62,71 @@ pub enum LoadError {
 /// opened and `warning: ...` for each located problem to `warn`. Fails only when nothing at all
 /// was loaded.
 pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
+    load_reporting(files, warn, &mut |_| {})
+}
+
+/// How far [`load_reporting`] is: the phase, bytes read of all inputs, traces assembled of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// What it is doing.
+    pub phase: LoadPhase,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Bytes of all inputs, when known (not for stdin).
+    pub total_bytes: Option<u64>,
+    /// Traces assembled.
+    pub traces: u64,
+    /// Traces found.
+    pub total_traces: u64,
+}
+
+/// [`load`], calling `report` as it goes: every few megabytes while reading, after each batch
+/// of traces while assembling.
+pub fn load_reporting(
+    files: &Files,
+    warn: &mut dyn Write,
+    report: &mut dyn FnMut(Step),
+) -> Result<Dataset, LoadError> {
+    let mut step = Step {
+        phase: LoadPhase::Reading,
+        bytes: 0,
+        total_bytes: total_bytes(files),
+        traces: 0,
+        total_traces: 0,
+    };
     let mut collector = Collector::new();
     if files.demo {
         file::load_owned("demo", DEMO_NDJSON.as_bytes().to_vec(), &mut |e| {
             collector.push(e)
         });
+        step.bytes += DEMO_NDJSON.len() as u64;
     }
     let mut unreadable = Vec::new();
     for path in &files.paths {
-        if let Err(e) = file::load_path(path, &mut |e| collector.push(e)) {
-            // The error names the path already.
-            writeln!(warn, "error: cannot read {e}")?;
-            unreadable.push(path.clone());
+        let base = step.bytes;
+        let mut read = |n: usize| {
+            step.bytes = base + n as u64;
+            report(step);
+        };
+        let result = file::load_path_reporting(path, &mut |e| collector.push(e), &mut read);
+        match result {
+            Ok(()) => step.bytes = base + std::fs::metadata(path).map_or(0, |m| m.len()),
+            Err(e) => {
+                // The error names the path already.
+                writeln!(warn, "error: cannot read {e}")?;
+                unreadable.push(path.clone());
+            }
         }
     }
-    let data = collector.finish_with(super::parallel::map);
+    step.phase = LoadPhase::Assembling;
+    step.total_traces = collector.trace_count() as u64;
+    report(step);
+    let data = collector.finish_with(|jobs, run| {
+        let done = super::parallel::map(jobs, run);
+        step.traces += done.len() as u64;
+        report(step);
+        done
+    });
     for w in &data.warnings {
         writeln!(warn, "warning: {w}")?;
     }
@@ -91,11 +143,49 @@ pub fn load(files: &Files, warn: &mut dyn Write) -> Result<Dataset, LoadError> {
     Ok(data)
 }
 
-/// Loads on a thread and answers with [`Update::Loaded`] of `generation`.
+/// All the inputs' bytes, when every one has a size (stdin has none).
+fn total_bytes(files: &Files) -> Option<u64> {
+    let mut total = if files.demo {
+        DEMO_NDJSON.len() as u64
+    } else {
+        0
+    };
+    for p in &files.paths {
+        if p == "-" {
+            return None;
+        }
+        total += std::fs::metadata(p).map_or(0, |m| m.len());
+    }
+    Some(total)
+}
+
+/// How often the app is told of a load's progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Loads on a thread, telling the app how far it is ([`Update::Progress`], at most every
+/// 100 ms), and answers with [`Update::Loaded`] of `generation`.
 pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
     std::thread::spawn(move || {
+        let started = Instant::now();
+        let mut last: Option<Instant> = None;
+        let mut report = |s: Step| {
+            let now = Instant::now();
+            if last.is_some_and(|l| now - l < PROGRESS_EVERY) {
+                return;
+            }
+            last = Some(now);
+            sink(Update::Progress(LoadProgress {
+                generation,
+                phase: s.phase,
+                bytes: s.bytes,
+                total_bytes: s.total_bytes,
+                traces: s.traces,
+                total_traces: s.total_traces,
+                elapsed: (now - started).as_secs_f64(),
+            }));
+        };
         // Located warnings are also kept in the dataset; the text copy is not needed here.
-        let result = load(&files, &mut io::sink())
+        let result = load_reporting(&files, &mut io::sink(), &mut report)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         sink(Update::Loaded(Loaded { generation, result }));

@@ -128,6 +128,8 @@ pub enum Update {
     Snapshot(Snapshot),
     /// A live source's counters or paging progress.
     Feed(Feed),
+    /// How far a file load is.
+    Progress(LoadProgress),
     /// A trace fetched on demand.
     Trace(TraceFetched),
     /// The source's map of a trace.
@@ -167,7 +169,9 @@ pub struct TraceFetched {
     pub result: Result<Arc<Trace>, String>,
 }
 
-pub use feed::{AwsProgress, DaemonFeed, DaemonStats, Feed, REJECT_REASONS};
+pub use feed::{
+    AwsProgress, DaemonFeed, DaemonStats, Feed, LoadPhase, LoadProgress, REJECT_REASONS,
+};
 
 /// Where updates go: called on the source's own threads.
 pub type Sink = Arc<dyn Fn(Update) + Send + Sync>;

@@ -100,7 +100,10 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     let sep = || Span::styled("│ ", t.dim());
     match &app.load {
         LoadState::Idle => {}
-        LoadState::Loading => left.push(Span::raw(format!("{} loading… ", spinner(app)))),
+        LoadState::Loading => left.push(Span::raw(match &app.progress {
+            Some(p) => format!("{} loading: {p} ", spinner(app)),
+            None => format!("{} loading… ", spinner(app)),
+        })),
         LoadState::Failed(_) => left.push(Span::styled("load failed ", Style::new().fg(t.fault()))),
         LoadState::Loaded => {
             if let Some(d) = &app.data {
