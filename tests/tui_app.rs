@@ -1358,3 +1358,50 @@ fn a_long_load_shows_its_progress() {
     app.update(Event::Source(Update::Progress(assembling)));
     assert!(!screen(&app).contains("assembling"));
 }
+
+/// A large file's first traces show at once (a preview), the load going on with its progress;
+/// the full data then replaces them, the selected trace still selected.
+#[test]
+fn a_preview_shows_while_the_load_goes_on() {
+    let full = demo();
+    let mut c = xray_tui::engine::dataset::Collector::new();
+    let text = xray_tui::source::load::DEMO_NDJSON;
+    let head: String = text.lines().take(200).map(|l| format!("{l}\n")).collect();
+    xray_tui::source::file::load_owned("demo", head.into_bytes(), &mut |e| c.push(e));
+    let preview = Arc::new(c.finish());
+    assert!(preview.rows.len() > 20 && preview.rows.len() < full.rows.len());
+    let mut app = App::new("demo", Rect::new(0, 0, 100, 30));
+    let generation = app.start_load().len() as u64;
+    app.update(Event::Source(Update::Snapshot(
+        xray_tui::source::Snapshot {
+            generation,
+            data: preview.clone(),
+        },
+    )));
+    assert_eq!(app.load, LoadState::Loading, "the load goes on");
+    assert_eq!(app.list.visible.len(), preview.rows.len());
+    app.update(key('j'));
+    app.update(key('j'));
+    let chosen = app.selected_summary().expect("a row").id.to_string();
+    app.update(Event::Source(Update::Progress(
+        xray_tui::source::LoadProgress {
+            generation,
+            phase: xray_tui::source::LoadPhase::Assembling,
+            traces: 10,
+            total_traces: 20,
+            elapsed: 1.0,
+            ..Default::default()
+        },
+    )));
+    assert!(screen(&app).contains("assembling 10 of 20 traces"));
+    app.update(Event::Source(Update::Loaded(Loaded {
+        generation,
+        result: Ok(full.clone()),
+    })));
+    assert_eq!(app.load, LoadState::Loaded);
+    assert_eq!(app.list.visible.len(), full.rows.len());
+    assert_eq!(
+        app.selected_summary().expect("a row").id.to_string(),
+        chosen
+    );
+}

@@ -45,7 +45,10 @@ impl App {
         self.data = Some(u.data);
         self.reevaluate();
         self.rebuild_list();
-        self.load = LoadState::Loaded;
+        // A file load's preview: the load goes on (its progress shown) until it answers.
+        if self.caps().live || self.load != LoadState::Loading {
+            self.load = LoadState::Loaded;
+        }
         if first {
             self.list.selected = 0;
             self.list.offset = 0;

@@ -716,11 +716,12 @@ impl App {
 
     /// Indexes newly arrived data: trace IDs, completion words, groups.
     fn index(&mut self, data: &Dataset) {
+        // IDs only: nothing is assembled here.
         self.trace_index = data
             .traces
-            .iter()
+            .ids()
             .enumerate()
-            .map(|(i, t)| (t.id.clone(), i))
+            .map(|(i, id)| (id.to_owned(), i))
             .collect();
         self.groups = data.groups.clone();
         for g in self.config.groups() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use std::time::{Duration, Instant};
 
-use super::{LoadPhase, LoadProgress, Loaded, Sink, Update, file};
+use super::{LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, file};
 use crate::engine::dataset::{Collector, Dataset};
 
 /// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
@@ -159,6 +159,36 @@ fn total_bytes(files: &Files) -> Option<u64> {
     Some(total)
 }
 
+/// Inputs smaller than this load fast enough to show at once: no preview.
+const PREVIEW_FROM: u64 = 16 << 20;
+
+/// How much of the first input a preview reads.
+const PREVIEW_BYTES: u64 = 2 << 20;
+
+/// The first traces of a large load, to show while the rest loads: the start of the first
+/// file (up to its last complete line in [`PREVIEW_BYTES`]) read on its own. Its traces may
+/// lack documents further on (the full load brings them); its warnings are the full load's
+/// business. `None` for small inputs, stdin, or when the start holds no trace.
+fn preview(files: &Files) -> Option<Dataset> {
+    use std::io::Read;
+    if total_bytes(files).is_none_or(|t| t < PREVIEW_FROM) {
+        return None;
+    }
+    let path = files.paths.first()?;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(PREVIEW_BYTES)
+        .read_to_end(&mut head)
+        .ok()?;
+    let end = head.iter().rposition(|&b| b == b'\n')?;
+    head.truncate(end + 1);
+    let mut collector = Collector::new();
+    file::load_owned(path, head, &mut |e| collector.push(e));
+    let data = collector.finish_with(super::parallel::map);
+    (!data.rows.is_empty()).then_some(data)
+}
+
 /// How often the app is told of a load's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -167,6 +197,13 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
     std::thread::spawn(move || {
         let started = Instant::now();
+        // First rows at once: a large load shows the start of its input while the rest loads.
+        if let Some(data) = preview(&files) {
+            sink(Update::Snapshot(Snapshot {
+                generation,
+                data: Arc::new(data),
+            }));
+        }
         let mut last: Option<Instant> = None;
         let mut report = |s: Step| {
             let now = Instant::now();
@@ -195,6 +232,51 @@ pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_input_is_previewed_from_its_start() {
+        let dir = std::env::temp_dir().join(format!("xray-tui-preview-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.ndjson");
+        // The demo, repeated past the size that gets a preview (same IDs: fine for this).
+        let times = (PREVIEW_FROM as usize / DEMO_NDJSON.len()) + 1;
+        std::fs::write(&big, DEMO_NDJSON.repeat(times)).unwrap();
+        let files = Files {
+            demo: false,
+            paths: vec![big.to_string_lossy().into_owned()],
+        };
+        let p = preview(&files).expect("a preview");
+        assert!(!p.rows.is_empty());
+        let demo_rows = load(
+            &Files {
+                demo: true,
+                paths: Vec::new(),
+            },
+            &mut io::sink(),
+        )
+        .unwrap()
+        .rows
+        .len();
+        assert!(p.rows.len() <= demo_rows, "only the start is read");
+        // Small inputs and stdin get none.
+        let small = dir.join("small.ndjson");
+        std::fs::write(&small, DEMO_NDJSON).unwrap();
+        assert!(
+            preview(&Files {
+                demo: false,
+                paths: vec![small.to_string_lossy().into_owned()],
+            })
+            .is_none()
+        );
+        assert!(
+            preview(&Files {
+                demo: false,
+                paths: vec!["-".into()],
+            })
+            .is_none()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn labels_name_the_inputs() {

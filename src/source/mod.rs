@@ -150,7 +150,8 @@ pub struct Loaded {
     pub result: Result<Arc<Dataset>, String>,
 }
 
-/// A newer snapshot of a live source's data.
+/// A newer snapshot of a live source's data; from a source that is not live, a preview of a
+/// load still running (its first traces), replaced by the load's [`Update::Loaded`].
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// The request this answers; a source that pushes on its own sends the generation of the
