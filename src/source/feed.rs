@@ -204,19 +204,21 @@ pub struct LoadProgress {
     pub elapsed: f64,
 }
 
-/// The two phases of a file load.
+/// The phases of a file load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LoadPhase {
-    /// Reading the inputs and finding each document's trace.
+    /// Reading the inputs into memory.
     #[default]
     Reading,
+    /// Finding each document and its trace.
+    Indexing,
     /// Parsing, assembling and summarising each trace.
     Assembling,
 }
 
 impl LoadProgress {
-    /// The share done, 0 to 1: reading counts for the first 40%, assembling for the rest
-    /// (about how a load's time splits).
+    /// The share done, 0 to 1: reading and indexing count for 20% each, assembling for the
+    /// rest (about how a load's time splits).
     pub fn fraction(&self) -> f64 {
         let part = |done: u64, total: u64| {
             if total == 0 {
@@ -226,7 +228,10 @@ impl LoadProgress {
             }
         };
         match self.phase {
-            LoadPhase::Reading => 0.4 * self.total_bytes.map_or(0.0, |t| part(self.bytes, t)),
+            LoadPhase::Reading => 0.2 * self.total_bytes.map_or(0.0, |t| part(self.bytes, t)),
+            LoadPhase::Indexing => {
+                0.2 + 0.2 * self.total_bytes.map_or(0.0, |t| part(self.bytes, t))
+            }
             LoadPhase::Assembling => 0.4 + 0.6 * part(self.traces, self.total_traces),
         }
     }
@@ -242,8 +247,13 @@ impl fmt::Display for LoadProgress {
     /// `reading 1.1 of 2.7 GB`, `assembling 430,000 of 1,000,000 traces`, with the ETA.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.phase {
-            LoadPhase::Reading => {
-                write!(f, "reading {}", bytes(self.bytes))?;
+            LoadPhase::Reading | LoadPhase::Indexing => {
+                let verb = if self.phase == LoadPhase::Reading {
+                    "reading"
+                } else {
+                    "indexing"
+                };
+                write!(f, "{verb} {}", bytes(self.bytes))?;
                 if let Some(t) = self.total_bytes {
                     write!(f, " of {}", bytes(t))?;
                 }
@@ -282,9 +292,13 @@ mod tests {
             elapsed: 2.0,
             ..LoadProgress::default()
         };
-        assert!((p.fraction() - 0.2).abs() < 1e-9);
-        assert_eq!(p.eta().map(|s| s.round()), Some(8.0));
-        assert_eq!(p.to_string(), "reading 500 B of 1 kB · 8 s left");
+        assert!((p.fraction() - 0.1).abs() < 1e-9);
+        assert_eq!(p.eta().map(|s| s.round()), Some(18.0));
+        assert_eq!(p.to_string(), "reading 500 B of 1 kB · 18 s left");
+        p.phase = LoadPhase::Indexing;
+        assert!((p.fraction() - 0.3).abs() < 1e-9);
+        assert!(p.to_string().starts_with("indexing 500 B of 1 kB"));
+        p.phase = LoadPhase::Reading;
         p.total_bytes = None;
         assert_eq!(p.fraction(), 0.0);
         assert_eq!(p.eta(), None, "no rate to go by");

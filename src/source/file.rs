@@ -80,15 +80,16 @@ impl fmt::Display for Format {
 /// document is parsed when its trace is assembled. Returns Err only when the input cannot be
 /// opened/read at all (the message starts with the path, or `standard input`).
 pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
-    load_path_reporting(path, sink, &mut |_| {})
+    load_path_reporting(path, sink, &mut |_| {}, &mut |_| {})
 }
 
-/// Same, calling `read` with how many bytes of the input have been read so far, every few
-/// megabytes (for a progress bar).
+/// Same, telling `read` how many bytes have been read into memory and `indexed` how many have
+/// been gone through, every few megabytes (for a progress bar).
 pub fn load_path_reporting(
     path: &str,
     sink: &mut dyn FnMut(Event),
     read: &mut dyn FnMut(usize),
+    indexed: &mut dyn FnMut(usize),
 ) -> io::Result<()> {
     let bytes = if path == "-" {
         let mut buf = Vec::new();
@@ -98,10 +99,27 @@ pub fn load_path_reporting(
             .map_err(|e| io::Error::new(e.kind(), format!("standard input: {e}")))?;
         buf
     } else {
-        std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+        read_reporting(path, read).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
     };
-    load_owned_reporting(path, bytes, sink, read);
+    load_owned_reporting(path, bytes, sink, indexed);
     Ok(())
+}
+
+/// A whole file, read a few megabytes at a time, telling `read` the bytes so far.
+fn read_reporting(path: &str, read: &mut dyn FnMut(usize)) -> io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    loop {
+        let n = file
+            .by_ref()
+            .take(PROGRESS_EVERY as u64)
+            .read_to_end(&mut buf)?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        read(buf.len());
+    }
 }
 
 /// Reads an input it takes ownership of, keeping segment documents as text ([`Item::Stored`]

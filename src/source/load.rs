@@ -104,11 +104,24 @@ pub fn load_reporting(
     let mut unreadable = Vec::new();
     for path in &files.paths {
         let base = step.bytes;
-        let mut read = |n: usize| {
-            step.bytes = base + n as u64;
-            report(step);
+        let at = std::cell::Cell::new(step);
+        let report = std::cell::RefCell::new(&mut *report);
+        let tell = |phase: LoadPhase, n: usize| {
+            let s = Step {
+                phase,
+                bytes: base + n as u64,
+                ..at.get()
+            };
+            at.set(s);
+            (report.borrow_mut())(s);
         };
-        let result = file::load_path_reporting(path, &mut |e| collector.push(e), &mut read);
+        let result = file::load_path_reporting(
+            path,
+            &mut |e| collector.push(e),
+            &mut |n| tell(LoadPhase::Reading, n),
+            &mut |n| tell(LoadPhase::Indexing, n),
+        );
+        step = at.get();
         match result {
             Ok(()) => step.bytes = base + std::fs::metadata(path).map_or(0, |m| m.len()),
             Err(e) => {
