@@ -2,6 +2,10 @@
 //! `tests/fixtures/public/` (see SOURCES.md) and synthetic traces built with `json!`. Each case
 //! lists the trace IDs expected to match and why.
 
+#[path = "support/groups.rs"]
+mod support_groups;
+use support_groups::groups;
+
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -102,30 +106,6 @@ fn traces() -> Vec<Trace> {
                    "aws":{"operation":"SendMessage","queue_url":"https://sqs.us-east-1.amazonaws.com/123456789012/jobs"}}]}
             ]),
         ),
-    ]
-}
-
-fn groups() -> Vec<Group> {
-    let g = |name: &str, arn: Option<&str>, f: Option<&str>| Group {
-        group_name: name.into(),
-        group_arn: arn.map(Into::into),
-        filter_expression: f.map(Into::into),
-        insights_configuration: None,
-    };
-    vec![
-        g(
-            "slow",
-            Some("arn:aws:xray:us-east-1:123456789012:group/slow/ABC"),
-            Some("responsetime > 3"),
-        ),
-        g(
-            "gold-or-slow",
-            None,
-            Some("group.name = \"slow\" OR annotation.tier = \"gold\""),
-        ),
-        g("loop-a", None, Some("group.name = \"loop-b\"")),
-        g("loop-b", None, Some("group.name = \"loop-a\" OR ok")),
-        g("all", None, None),
     ]
 }
 

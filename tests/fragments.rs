@@ -12,13 +12,17 @@
 #[allow(dead_code)]
 mod scale_gen;
 
+#[path = "support/groups.rs"]
+mod support_groups;
+use support_groups::groups;
+
 use serde_json::json;
 use xray_tui::engine::dataset::Collector;
 use xray_tui::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use xray_tui::engine::{assemble, service_graph, summarize};
 use xray_tui::filter::{EvalContext, Filter, Verdict, parse};
 use xray_tui::model::row::{Interner, Row};
-use xray_tui::model::{Group, Segment, Trace, TraceSummary};
+use xray_tui::model::{Segment, Trace, TraceSummary};
 use xray_tui::source::file;
 
 fn collect(run: impl FnOnce(&mut dyn FnMut(xray_tui::model::Event))) -> Vec<Trace> {
@@ -326,30 +330,6 @@ const EXPRESSIONS: &[&str] = &[
     r##"group.name = "slow" AND service("orders-api")"##,
     r##"!(service("orders-api") AND fault) OR http.status = 500"##,
 ];
-
-fn groups() -> Vec<Group> {
-    let g = |name: &str, arn: Option<&str>, f: Option<&str>| Group {
-        group_name: name.into(),
-        group_arn: arn.map(Into::into),
-        filter_expression: f.map(Into::into),
-        insights_configuration: None,
-    };
-    vec![
-        g(
-            "slow",
-            Some("arn:aws:xray:us-east-1:123456789012:group/slow/ABC"),
-            Some("responsetime > 3"),
-        ),
-        g(
-            "gold-or-slow",
-            None,
-            Some("group.name = \"slow\" OR annotation.tier = \"gold\""),
-        ),
-        g("loop-a", None, Some("group.name = \"loop-b\"")),
-        g("loop-b", None, Some("group.name = \"loop-a\" OR ok")),
-        g("all", None, None),
-    ]
-}
 
 struct Prepared {
     traces: Vec<Trace>,

@@ -919,15 +919,20 @@ impl<'t, 's> Reader<'t, 's> {
         }
     }
 
-    /// One trace of a `batch-get-traces` response. Bad documents are skipped one by one.
+    /// One trace of a `batch-get-traces` response. Bad documents are skipped one by one. In
+    /// stored mode (with the trace's `Id`), each document is kept as text under the trace's ID
+    /// as it is met, and the trace itself still follows (its flag, and its place when no
+    /// document is usable).
     fn trace(&mut self, raw: &'t str, path: &str) {
         let Some(t) = self.parse_at::<RawTrace<'t>>(raw, path) else {
             return;
         };
-        if self.store.is_some() && t.id.as_deref().is_some_and(|i| !i.is_empty()) {
-            self.stored_trace(t, path);
-            return;
-        }
+        let id = t.id.filter(|i| !i.is_empty());
+        let keep = if self.store.is_some() {
+            id.clone()
+        } else {
+            None
+        };
         let mut documents = Vec::with_capacity(t.segments.len());
         for (j, s) in t.segments.iter().enumerate() {
             let sp = format!("{path}.Segments[{j}]");
@@ -939,13 +944,21 @@ impl<'t, 's> Reader<'t, 's> {
                 self.warn(offset, format!("{sp}: missing field `Document`"));
                 continue;
             };
-            if let Some(seg) = self.batch_document(doc.get(), &format!("{sp}.Document")) {
+            let (doc, dp) = (doc.get(), format!("{sp}.Document"));
+            let quoted = match doc.as_bytes().first() {
+                Some(b'"') => Some(true),
+                Some(b'{') => Some(false),
+                _ => None,
+            };
+            if let (Some(trace_id), Some(quoted)) = (&keep, quoted) {
+                if let Some(d) = self.stored(doc, quoted, trace_id.clone(), &dp) {
+                    self.emit(Item::Stored(d));
+                }
+            } else if let Some(seg) = self.batch_document(doc, &dp) {
                 documents.push(seg);
             }
         }
-        let id =
-            t.id.filter(|i| !i.is_empty())
-                .or_else(|| documents.iter().find_map(|d| d.trace_id.clone()));
+        let id = id.or_else(|| documents.iter().find_map(|d| d.trace_id.clone()));
         let Some(id) = id else {
             let offset = self.offset_of(raw);
             self.warn(
@@ -959,43 +972,6 @@ impl<'t, 's> Reader<'t, 's> {
         self.emit(Item::Trace {
             id,
             documents,
-            limit_exceeded: t.limit_exceeded.unwrap_or(false),
-        });
-    }
-
-    /// A trace of a `batch-get-traces` output in stored mode: each document kept as text under
-    /// the trace's ID as it is met, then the trace itself (its flag, and its place when no
-    /// document is usable).
-    fn stored_trace(&mut self, t: RawTrace<'t>, path: &str) {
-        let id = t.id.unwrap_or_default();
-        for (j, s) in t.segments.iter().enumerate() {
-            let sp = format!("{path}.Segments[{j}]");
-            let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
-                continue;
-            };
-            let Some(doc) = bs.document else {
-                let offset = self.offset_of(s.get());
-                self.warn(offset, format!("{sp}: missing field `Document`"));
-                continue;
-            };
-            let raw = doc.get();
-            let dp = format!("{sp}.Document");
-            let quoted = match raw.as_bytes().first() {
-                Some(b'"') => true,
-                Some(b'{') => false,
-                _ => {
-                    // Not a document at all: the typed path words it.
-                    let _ = self.batch_document(raw, &dp);
-                    continue;
-                }
-            };
-            if let Some(d) = self.stored(raw, quoted, id.clone(), &dp) {
-                self.emit(Item::Stored(d));
-            }
-        }
-        self.emit(Item::Trace {
-            id,
-            documents: Vec::new(),
             limit_exceeded: t.limit_exceeded.unwrap_or(false),
         });
     }
