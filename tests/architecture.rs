@@ -14,7 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("filter", &["model", "engine"]),
     ("keys", &[]),
     ("config", &["model", "filter", "keys"]),
-    ("source", &["model", "engine", "paths"]),
+    ("source", &["model", "engine", "filter", "paths"]),
     (
         "app",
         &["model", "engine", "filter", "config", "keys", "source"],

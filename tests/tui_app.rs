@@ -1,6 +1,9 @@
 //! Headless app-flow tests: keys and data events go into `App::update`; state and commands come
 //! out. No terminal, no sleeps.
 
+#[path = "support/answer.rs"]
+mod answer;
+
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -60,10 +63,13 @@ fn loaded_app(w: u16, h: u16) -> App {
     let mut app = App::new("demo", Rect::new(0, 0, w, h));
     let cmds = app.start_load();
     assert_eq!(cmds, vec![Cmd::Source(Request::Load { generation: 1 })]);
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation: 1,
-        result: Ok(demo()),
-    })));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(demo()),
+        })),
+    );
     assert_eq!(app.load, LoadState::Loaded);
     app
 }
@@ -72,7 +78,7 @@ fn loaded_app(w: u16, h: u16) -> App {
 fn opens_the_first_fault_trace_in_three_keys() {
     let mut app = loaded_app(120, 40);
     for e in [key('f'), key('g'), code(KeyCode::Enter)] {
-        assert!(app.update(e).is_empty());
+        assert!(answer::step(&mut app, e).is_empty());
     }
     assert_eq!(app.list.filter, QuickFilter::Faults);
     assert_eq!(app.mode, Mode::Trace);
@@ -89,10 +95,10 @@ fn opens_the_first_fault_trace_in_three_keys() {
 #[test]
 fn n_jumps_to_the_next_fault_or_error_row() {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
     let before = app.view.as_ref().expect("open").selected;
-    app.update(key('n'));
+    answer::step(&mut app, key('n'));
     let v = app.view.as_ref().expect("open");
     let expected = (before + 1..v.rows.len())
         .chain(0..=before)
@@ -101,7 +107,7 @@ fn n_jumps_to_the_next_fault_or_error_row() {
     assert_eq!(v.selected, expected);
     assert_ne!(v.rows[v.selected].status, Status::Ok);
     // N goes back to where n came from when that was the previous problem row.
-    app.update(key('N'));
+    answer::step(&mut app, key('N'));
     let v = app.view.as_ref().expect("open");
     assert_ne!(v.rows[v.selected].status, Status::Ok);
 }
@@ -114,54 +120,60 @@ fn stale_generation_data_is_dropped() {
         vec![Cmd::Source(Request::Load { generation: 1 })]
     );
     assert_eq!(
-        app.update(key('r')),
+        answer::step(&mut app, key('r')),
         vec![Cmd::Source(Request::Load { generation: 2 })]
     );
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation: 1,
-        result: Ok(demo()),
-    })));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(demo()),
+        })),
+    );
     assert_eq!(app.load, LoadState::Loading);
     assert!(app.data.is_none());
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation: 2,
-        result: Err("boom".into()),
-    })));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 2,
+            result: Err("boom".into()),
+        })),
+    );
     assert_eq!(app.load, LoadState::Failed("boom".into()));
 }
 
 #[test]
 fn esc_goes_back_to_the_list_and_keeps_the_selection() {
     let mut app = loaded_app(80, 24);
-    app.update(key('j'));
-    app.update(key('j'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('j'));
+    answer::step(&mut app, key('j'));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::Trace);
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.mode, Mode::List);
     assert!(app.view.is_none());
     assert_eq!(app.list.selected, 2);
     // q goes back from a trace, and quits from the list.
-    app.update(code(KeyCode::Enter));
-    assert!(app.update(key('q')).is_empty());
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert!(answer::step(&mut app, key('q')).is_empty());
     assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.update(key('q')), vec![Cmd::Quit]);
+    assert_eq!(answer::step(&mut app, key('q')), vec![Cmd::Quit]);
 }
 
 #[test]
 fn ctrl_c_quits_from_anywhere() {
     let mut app = loaded_app(80, 24);
-    app.update(code(KeyCode::Enter));
-    app.update(key('?'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('?'));
     let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert_eq!(app.update(ctrl_c), vec![Cmd::Quit]);
+    assert_eq!(answer::step(&mut app, ctrl_c), vec![Cmd::Quit]);
 }
 
 #[test]
 fn help_lists_every_bound_key() {
     // Tall enough for every section (the overlay scrolls on smaller screens).
     let mut app = loaded_app(100, 150);
-    app.update(key('?'));
+    answer::step(&mut app, key('?'));
     assert!(app.overlays.help().is_some());
     let terminal = drawn(&app, 100, 150);
     let text = format!("{}", terminal.backend());
@@ -170,7 +182,7 @@ fn help_lists_every_bound_key() {
         assert!(text.contains(&label), "help lacks {label}");
         assert!(text.contains(b.description), "help lacks {}", b.description);
     }
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.help().is_none());
 }
 
@@ -179,10 +191,10 @@ fn sort_cycles_and_reverses() {
     let mut app = loaded_app(80, 24);
     let data = app.data.clone().expect("data");
     while app.list.sort != SortColumn::Duration {
-        app.update(key('s'));
+        answer::step(&mut app, key('s'));
     }
-    app.update(key('S'));
-    app.update(key('g'));
+    answer::step(&mut app, key('S'));
+    answer::step(&mut app, key('g'));
     let longest = data
         .rows
         .iter()
@@ -198,7 +210,7 @@ fn filter_cycles_back_to_all() {
     let all = app.list.visible.len();
     let mut seen = Vec::new();
     for _ in 0..4 {
-        app.update(key('f'));
+        answer::step(&mut app, key('f'));
         seen.push((app.list.filter, app.list.visible.len()));
     }
     assert_eq!(seen[0].0, QuickFilter::Faults);
@@ -211,17 +223,17 @@ fn filter_cycles_back_to_all() {
 #[test]
 fn collapse_to_segments_then_expand_all() {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
     let full = app.view.as_ref().expect("open").rows.len();
-    app.update(key('c'));
+    answer::step(&mut app, key('c'));
     let folded = app.view.as_ref().expect("open").rows.len();
     assert!(folded < full, "{folded} < {full}");
-    app.update(key('e'));
+    answer::step(&mut app, key('e'));
     assert_eq!(app.view.as_ref().expect("open").rows.len(), full);
     // Enter on the root folds everything under it.
-    app.update(key('g'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('g'));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
 }
 
@@ -229,13 +241,13 @@ fn collapse_to_segments_then_expand_all() {
 fn tabs_switch_with_digits_and_tab() {
     use xray_tui::app::trace_view::DetailTab;
     let mut app = loaded_app(120, 40);
-    app.update(code(KeyCode::Enter));
-    app.update(key('6'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('6'));
     assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Exceptions);
-    app.update(code(KeyCode::Tab));
+    answer::step(&mut app, code(KeyCode::Tab));
     assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Sql);
-    app.update(code(KeyCode::BackTab));
-    app.update(code(KeyCode::BackTab));
+    answer::step(&mut app, code(KeyCode::BackTab));
+    answer::step(&mut app, code(KeyCode::BackTab));
     assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Metadata);
 }
 
@@ -245,8 +257,8 @@ fn key_releases_and_ticks_after_loading_do_nothing() {
     app.take_dirty();
     let mut release = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
     release.kind = KeyEventKind::Release;
-    assert!(app.update(Event::Key(release)).is_empty());
-    app.update(Event::Tick);
+    assert!(answer::step(&mut app, Event::Key(release)).is_empty());
+    answer::step(&mut app, Event::Tick);
     assert_eq!(app.list.selected, 0);
     assert!(!app.take_dirty(), "nothing to redraw");
 }
@@ -254,14 +266,14 @@ fn key_releases_and_ticks_after_loading_do_nothing() {
 #[test]
 fn paging_keeps_the_selection_on_screen() {
     let mut app = loaded_app(80, 24);
-    app.update(code(KeyCode::PageDown));
-    app.update(code(KeyCode::PageDown));
+    answer::step(&mut app, code(KeyCode::PageDown));
+    answer::step(&mut app, code(KeyCode::PageDown));
     let rows = xray_tui::app::layout::list_rows(app.size);
     assert_eq!(app.list.selected, 2 * rows);
     assert!(app.list.offset <= app.list.selected && app.list.selected < app.list.offset + rows);
-    app.update(key('G'));
+    answer::step(&mut app, key('G'));
     assert_eq!(app.list.selected, app.list.visible.len() - 1);
-    app.update(Event::Resize(80, 10));
+    answer::step(&mut app, Event::Resize(80, 10));
     let rows = xray_tui::app::layout::list_rows(app.size);
     assert!(app.list.selected < app.list.offset + rows);
 }
@@ -269,10 +281,10 @@ fn paging_keeps_the_selection_on_screen() {
 /// The first fault trace, opened with everything under its root folded away.
 fn fault_trace_folded() -> App {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
-    app.update(key('g'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('g'));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.view.as_ref().expect("open").rows.len(), 1);
     app
 }
@@ -281,7 +293,7 @@ fn fault_trace_folded() -> App {
 fn n_expands_collapsed_rows_that_hide_the_next_problem() {
     // Every problem row below the root is hidden.
     let mut app = fault_trace_folded();
-    app.update(key('n'));
+    answer::step(&mut app, key('n'));
     let v = app.view.as_ref().expect("open");
     assert!(v.rows.len() > 1, "the path to the problem row was expanded");
     assert_ne!(v.rows[v.selected].status, Status::Ok);
@@ -291,7 +303,7 @@ fn n_expands_collapsed_rows_that_hide_the_next_problem() {
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         assert!(
-            app.update(key(c)).is_empty(),
+            answer::step(app, key(c)).is_empty(),
             "typing {c:?} asks for nothing"
         );
     }
@@ -302,17 +314,17 @@ fn type_text(app: &mut App, text: &str) {
 #[test]
 fn filter_prompt_applies_an_expression() {
     let mut app = loaded_app(160, 48);
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     assert!(app.overlays.prompt().is_some());
     type_text(&mut app, "service(\"payments\") { fault } q");
     // `q` typed into the prompt does not quit.
     assert!(!app.quit);
     let p = app.overlays.prompt().expect("open");
     assert!(p.error.is_some(), "a trailing bare word is an error");
-    app.update(code(KeyCode::Backspace));
-    app.update(code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Backspace));
     assert!(app.overlays.prompt().expect("open").error.is_none());
-    let cmds = app.update(code(KeyCode::Enter));
+    let cmds = answer::step(&mut app, code(KeyCode::Enter));
     assert!(app.overlays.prompt().is_none(), "closed after applying");
     assert_eq!(
         cmds,
@@ -338,12 +350,12 @@ fn filter_prompt_applies_an_expression() {
         );
     }
     // Esc from the list does not clear it; an empty expression does.
-    app.update(key('/'));
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('/'));
+    answer::step(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.list.expr, None);
     assert_eq!(app.list.visible.len(), data.rows.len());
 }
@@ -352,15 +364,15 @@ fn filter_prompt_applies_an_expression() {
 #[test]
 fn filter_prompt_keeps_a_bad_expression_open() {
     let mut app = loaded_app(120, 40);
-    app.update(key(':'));
+    answer::step(&mut app, key(':'));
     type_text(&mut app, "responstime > 1");
-    let cmds = app.update(code(KeyCode::Enter));
+    let cmds = answer::step(&mut app, code(KeyCode::Enter));
     assert!(cmds.is_empty());
     let p = app.overlays.prompt().expect("still open");
     let e = p.error.as_ref().expect("error shown");
     assert_eq!(e.suggestion.as_deref(), Some("responsetime"));
     assert_eq!(app.list.expr, None);
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.prompt().is_none());
     assert_eq!(app.mode, Mode::List, "Esc closes the prompt only");
 }
@@ -369,7 +381,7 @@ fn filter_prompt_keeps_a_bad_expression_open() {
 #[test]
 fn filter_prompt_completes_and_recalls_history() {
     let mut app = loaded_app(120, 40).with_history(vec!["fault".into(), "responsetime > 2".into()]);
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "service(\"paym");
     let p = app.overlays.prompt().expect("open");
     let c = p.completions.as_ref().expect("candidates");
@@ -377,25 +389,25 @@ fn filter_prompt_completes_and_recalls_history() {
         c.candidates.iter().any(|x| x.text.contains("payments")),
         "{c:?}"
     );
-    app.update(code(KeyCode::Tab));
+    answer::step(&mut app, code(KeyCode::Tab));
     let p = app.overlays.prompt().expect("open");
     assert!(
         p.input.text().starts_with("service(\"payments\""),
         "{}",
         p.input.text()
     );
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('u'),
-        KeyModifiers::CONTROL,
-    )));
-    app.update(code(KeyCode::Up));
+    answer::step(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    answer::step(&mut app, code(KeyCode::Up));
     assert_eq!(
         app.overlays.prompt().expect("open").input,
         "responsetime > 2"
     );
-    app.update(code(KeyCode::Up));
+    answer::step(&mut app, code(KeyCode::Up));
     assert_eq!(app.overlays.prompt().expect("open").input, "fault");
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.list.expr_text().as_deref(), Some("fault"));
     assert_eq!(
         app.history,
@@ -408,13 +420,13 @@ fn filter_prompt_completes_and_recalls_history() {
 #[test]
 fn saved_filters_from_the_config_apply_by_name() {
     let mut app = app_with_config("[filters]\nslow = \"responsetime > 1\"\n");
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     let p = app.overlays.prompt().expect("open");
     let c = p.completions.as_ref().expect("saved filters listed");
     assert_eq!(c.candidates[0].text, "@slow");
     assert_eq!(c.candidates[0].description, "responsetime > 1");
-    app.update(code(KeyCode::Tab));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Tab));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.list.expr_text().as_deref(), Some("responsetime > 1"));
     let data = app.data.clone().expect("data");
     assert!(!app.list.visible.is_empty());
@@ -465,15 +477,15 @@ fn selected_node(app: &App) -> usize {
 #[test]
 fn find_in_trace_steps_through_matches() {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
     let trace = app.view.as_ref().expect("open").trace.clone();
     let hits = xray_tui::engine::find::find(&trace, "dynamodb");
     assert!(
         hits.len() >= 2,
         "the fault trace calls DynamoDB more than once"
     );
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "DynamoDB");
     let f = app
         .view
@@ -484,27 +496,27 @@ fn find_in_trace_steps_through_matches() {
     assert_eq!(f.hits, hits);
     // Typing moved the selection to the first match after the root.
     assert_eq!(selected_node(&app), hits[0].node);
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     let f = app
         .view
         .as_ref()
         .and_then(|v| v.find.as_ref())
         .expect("kept");
     assert!(!f.editing);
-    app.update(key('.'));
+    answer::step(&mut app, key('.'));
     assert_eq!(selected_node(&app), hits[1].node);
-    app.update(key(','));
-    app.update(key(','));
+    answer::step(&mut app, key(','));
+    answer::step(&mut app, key(','));
     assert_eq!(
         selected_node(&app),
         hits[hits.len() - 1].node,
         "wraps backwards"
     );
     // `q` and `n` keep their meaning once the bar is closed: n is still "next problem".
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.view.as_ref().expect("open").find.is_none());
     assert_eq!(app.mode, Mode::Trace, "the first Esc only clears the find");
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.mode, Mode::List);
 }
 
@@ -512,7 +524,7 @@ fn find_in_trace_steps_through_matches() {
 #[test]
 fn find_expands_collapsed_rows_to_show_a_match() {
     let mut app = fault_trace_folded();
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "dynamodb");
     let v = app.view.as_ref().expect("open");
     let f = v.find.as_ref().expect("find");
@@ -535,13 +547,13 @@ fn find_expands_collapsed_rows_to_show_a_match() {
 #[test]
 fn find_cancel_returns_to_the_start_row() {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
     let start = selected_node(&app);
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "dynamodb");
     assert_ne!(selected_node(&app), start);
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.view.as_ref().expect("open").find.is_none());
     assert_eq!(selected_node(&app), start);
     assert_eq!(app.mode, Mode::Trace);
@@ -551,8 +563,8 @@ fn find_cancel_returns_to_the_start_row() {
 #[test]
 fn find_without_matches_reports_it() {
     let mut app = loaded_app(120, 40);
-    app.update(code(KeyCode::Enter));
-    app.update(key('/'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "no such text zzz");
     let f = app
         .view
@@ -560,7 +572,7 @@ fn find_without_matches_reports_it() {
         .and_then(|v| v.find.as_ref())
         .expect("find");
     assert!(f.hits.is_empty());
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert!(app.view.as_ref().expect("open").find.is_none());
     assert!(
         app.message
@@ -570,7 +582,7 @@ fn find_without_matches_reports_it() {
         app.message
     );
     // `.` without a find says how to start one.
-    app.update(key('.'));
+    answer::step(&mut app, key('.'));
     assert!(
         app.message
             .as_deref()
@@ -583,11 +595,11 @@ fn find_without_matches_reports_it() {
 fn find_highlights_matching_rows() {
     use ratatui::style::Color;
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    app.update(code(KeyCode::Enter));
-    app.update(key('/'));
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "dynamodb");
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     let terminal = drawn(&app, 120, 40);
     let buf = terminal.backend().buffer();
     let v = app.view.as_ref().expect("open");
@@ -627,7 +639,7 @@ fn a_themed_fault_colours_faulted_rows_only() {
     let fault = Color::Rgb(0x10, 0x20, 0x30);
     let mut app = app_with_config("[theme]\nfault = \"#102030\"\nheader = \"white\"\n");
     for e in [key('f'), key('g'), code(KeyCode::Enter)] {
-        app.update(e);
+        answer::step(&mut app, e);
     }
     let terminal = drawn(&app, 120, 40);
     let buf = terminal.backend().buffer();
@@ -679,7 +691,7 @@ fn palette_opens_a_trace_by_id() {
     let mut app = loaded_app(120, 40);
     let data = app.data.clone().expect("data");
     let target = &data.rows[7].id;
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     assert!(app.overlays.palette().is_some());
     let tail: String = target
         .chars()
@@ -692,7 +704,7 @@ fn palette_opens_a_trace_by_id() {
     type_text(&mut app, &tail);
     let p = app.overlays.palette().expect("open");
     assert_eq!(p.current().map(|e| e.text.as_str()), Some(&**target));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert!(app.overlays.palette().is_none());
     assert_eq!(app.mode, Mode::Trace);
     assert_eq!(*app.view.as_ref().expect("open").trace.id, **target);
@@ -703,12 +715,12 @@ fn palette_opens_a_trace_by_id() {
 fn palette_applies_a_service_filter() {
     use xray_tui::app::palette::Kind;
     let mut app = loaded_app(120, 40);
-    app.update(ctrl('k'));
+    answer::step(&mut app, ctrl('k'));
     type_text(&mut app, "payments");
     let p = app.overlays.palette().expect("open");
     let e = p.current().expect("a result");
     assert_eq!((e.kind, e.text.as_str()), (Kind::Service, "payments"));
-    let cmds = app.update(code(KeyCode::Enter));
+    let cmds = answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(
         app.list.expr_text().as_deref(),
         Some("service(\"payments\")")
@@ -723,20 +735,20 @@ fn palette_applies_a_service_filter() {
 #[test]
 fn palette_runs_commands() {
     let mut app = loaded_app(120, 40);
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     type_text(&mut app, "filter: faults");
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.list.filter, QuickFilter::Faults);
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     type_text(&mut app, "service map of all");
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::Map);
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     type_text(&mut app, "q");
     assert!(!app.quit);
-    app.update(code(KeyCode::Down));
+    answer::step(&mut app, code(KeyCode::Down));
     assert_eq!(app.overlays.palette().expect("open").selected, 1);
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.palette().is_none());
     assert_eq!(app.mode, Mode::Map);
 }
@@ -756,20 +768,23 @@ fn groups_config() -> xray_tui::config::Config {
 fn groups_apply_to_the_list_and_the_map() {
     let mut app = App::new("demo", Rect::new(0, 0, 120, 40)).with_config(groups_config());
     app.start_load();
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation: 1,
-        result: Ok(demo()),
-    })));
-    app.update(key('m'));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(demo()),
+        })),
+    );
+    answer::step(&mut app, key('m'));
     let all_nodes = app.map.as_ref().expect("map").graph.services.len();
     assert!(app.map.as_ref().expect("map").filter.is_none());
-    app.update(code(KeyCode::Esc));
-    app.update(ctrl('g'));
+    answer::step(&mut app, code(KeyCode::Esc));
+    answer::step(&mut app, ctrl('g'));
     assert!(app.overlays.groups().is_some());
     assert_eq!(app.groups.len(), 2);
-    app.update(key('j'));
-    app.update(key('k'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, key('j'));
+    answer::step(&mut app, key('k'));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert!(app.overlays.groups().is_none());
     assert_eq!(
         app.list.expr_text().as_deref(),
@@ -780,7 +795,7 @@ fn groups_apply_to_the_list_and_the_map() {
     for &i in &app.list.visible {
         assert!(data.rows[i].has_fault);
     }
-    app.update(key('m'));
+    answer::step(&mut app, key('m'));
     let m = app.map.as_ref().expect("map");
     assert_eq!(
         m.filter.as_deref(),
@@ -796,13 +811,13 @@ fn groups_apply_to_the_list_and_the_map() {
 #[test]
 fn groups_list_when_there_are_none() {
     let mut app = loaded_app(100, 30);
-    app.update(ctrl('g'));
-    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    answer::step(&mut app, ctrl('g'));
+    assert!(answer::step(&mut app, code(KeyCode::Enter)).is_empty());
     assert!(app.overlays.groups().is_some());
     assert_eq!(app.list.expr, None);
     let terminal = drawn(&app, 100, 30);
     assert!(format!("{}", terminal.backend()).contains("no groups: add [[groups]] to the config"));
-    app.update(key('q'));
+    answer::step(&mut app, key('q'));
     assert!(app.overlays.groups().is_none());
     assert!(!app.quit, "q closes the list, it does not quit");
 }
@@ -813,18 +828,18 @@ fn groups_list_when_there_are_none() {
 fn mouse_selects_opens_and_scrolls_the_list() {
     let mut app = loaded_app(80, 24);
     // Row 0 is the title, row 1 the column header: the third trace is on row 4.
-    app.update(click(10, 4));
+    answer::step(&mut app, click(10, 4));
     assert_eq!(app.list.selected, 2);
     assert_eq!(app.mode, Mode::List);
-    app.update(click(10, 4));
+    answer::step(&mut app, click(10, 4));
     assert_eq!(app.mode, Mode::Trace);
-    app.update(code(KeyCode::Esc));
-    app.update(key('g'));
-    app.update(wheel(true, 10, 10));
-    app.update(wheel(true, 10, 10));
+    answer::step(&mut app, code(KeyCode::Esc));
+    answer::step(&mut app, key('g'));
+    answer::step(&mut app, wheel(true, 10, 10));
+    answer::step(&mut app, wheel(true, 10, 10));
     assert_eq!(app.list.offset, 6);
     assert_eq!(app.list.selected, 6, "dragged along with the window");
-    app.update(wheel(false, 10, 10));
+    answer::step(&mut app, wheel(false, 10, 10));
     assert_eq!(app.list.offset, 3);
     // Motion asks for nothing.
     app.take_dirty();
@@ -834,7 +849,7 @@ fn mouse_selects_opens_and_scrolls_the_list() {
         row: 3,
         modifiers: KeyModifiers::NONE,
     });
-    app.update(moved);
+    answer::step(&mut app, moved);
     assert!(!app.take_dirty());
 }
 
@@ -844,18 +859,18 @@ fn mouse_selects_opens_and_scrolls_the_list() {
 fn mouse_in_the_trace_view() {
     use xray_tui::app::trace_view::DetailTab;
     let mut app = loaded_app(80, 24);
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     // 80x24: the waterfall's axis is on row 1, its rows from row 2; the details start at 12.
-    app.update(click(5, 4));
+    answer::step(&mut app, click(5, 4));
     assert_eq!(app.view.as_ref().expect("open").selected, 2);
-    app.update(wheel(true, 5, 15));
+    answer::step(&mut app, wheel(true, 5, 15));
     assert_eq!(app.view.as_ref().expect("open").details_scroll, 3);
     // Title " 1 Info 2 HTTP ...": x 2..9 is Info, 9..16 HTTP.
-    app.update(click(10, 12));
+    answer::step(&mut app, click(10, 12));
     let v = app.view.as_ref().expect("open");
     assert_eq!(v.tab, DetailTab::Http);
     assert_eq!(v.details_scroll, 0);
-    app.update(click(24, 12));
+    answer::step(&mut app, click(24, 12));
     assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Annotations);
 }
 
@@ -863,10 +878,10 @@ fn mouse_in_the_trace_view() {
 #[test]
 fn mouse_wheel_scrolls_the_help() {
     let mut app = loaded_app(80, 24);
-    app.update(key('?'));
-    app.update(wheel(true, 40, 12));
+    answer::step(&mut app, key('?'));
+    answer::step(&mut app, wheel(true, 40, 12));
     assert_eq!(app.overlays.help(), Some(3));
-    app.update(wheel(false, 40, 12));
+    answer::step(&mut app, wheel(false, 40, 12));
     assert_eq!(app.overlays.help(), Some(0));
 }
 
@@ -883,24 +898,27 @@ fn toast_texts(app: &App) -> Vec<String> {
 #[test]
 fn y_copies_the_trace_id() {
     let mut app = loaded_app(120, 40);
-    app.update(key('j'));
+    answer::step(&mut app, key('j'));
     let id = app.selected_summary().expect("selection").id.to_string();
-    assert_eq!(app.update(key('y')), vec![Cmd::Copy(id.clone())]);
+    assert_eq!(
+        answer::step(&mut app, key('y')),
+        vec![Cmd::Copy(id.clone())]
+    );
     assert_eq!(toast_texts(&app), vec![format!("copied {id}")]);
     // Again: one toast, counted.
-    app.update(key('y'));
+    answer::step(&mut app, key('y'));
     assert_eq!(toast_texts(&app), vec![format!("copied {id} ×2")]);
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::Trace);
     let open = app.view.as_ref().expect("open").trace.id.clone();
-    assert_eq!(app.update(key('y')), vec![Cmd::Copy(open)]);
+    assert_eq!(answer::step(&mut app, key('y')), vec![Cmd::Copy(open)]);
 }
 
 /// A copy tmux did not take comes back as escapes for the terminal, and says nothing new.
 #[test]
 fn a_copy_tmux_refused_is_written_as_escapes() {
     let mut app = loaded_app(120, 40);
-    let cmds = app.update(Event::CopyFallback("1-abc".into()));
+    let cmds = answer::step(&mut app, Event::CopyFallback("1-abc".into()));
     assert_eq!(cmds, vec![Cmd::CopyEscape("1-abc".into())]);
     assert!(toast_texts(&app).is_empty());
 }
@@ -914,16 +932,19 @@ fn o_gives_the_console_url_in_the_known_region() {
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/{id}"
     );
     assert_eq!(console_url("eu-west-1", &id), url);
-    assert_eq!(app.update(key('o')), vec![Cmd::Copy(url.clone())]);
+    assert_eq!(
+        answer::step(&mut app, key('o')),
+        vec![Cmd::Copy(url.clone())]
+    );
     assert_eq!(app.message.as_deref(), Some(url.as_str()), "shown to copy");
     let mut app = app.with_opener(true);
     assert_eq!(
-        app.update(key('o')),
+        answer::step(&mut app, key('o')),
         vec![Cmd::Copy(url.clone()), Cmd::OpenUrl(url)]
     );
     // No region known: us-east-1, and the app says so.
     let mut app = loaded_app(120, 40);
-    let cmds = app.update(key('o'));
+    let cmds = answer::step(&mut app, key('o'));
     let Some(Cmd::Copy(u)) = cmds.first() else {
         panic!("{cmds:?}")
     };
@@ -960,8 +981,8 @@ fn read_back(path: &std::path::Path) -> Dataset {
 #[test]
 fn x_exports_the_listed_summaries_and_they_read_back() {
     let mut app = loaded_app(120, 40);
-    app.update(key('f'));
-    let cmds = app.update(key('x'));
+    answer::step(&mut app, key('f'));
+    let cmds = answer::step(&mut app, key('x'));
     let [Cmd::Export(export)] = &cmds[..] else {
         panic!("{cmds:?}")
     };
@@ -996,7 +1017,7 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
     let again = xray_tui::runtime::effects::write_export(export, &dir).expect("written");
     assert_ne!(again, path);
     // The runtime's answer becomes a toast.
-    app.update(Event::Exported(Ok(path.clone())));
+    answer::step(&mut app, Event::Exported(Ok(path.clone())));
     assert!(
         toast_texts(&app)
             .iter()
@@ -1010,9 +1031,9 @@ fn x_exports_the_listed_summaries_and_they_read_back() {
 #[test]
 fn x_exports_the_open_trace_and_it_reads_back() {
     let mut app = loaded_app(120, 40);
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     let trace = app.view.as_ref().expect("open").trace.clone();
-    let cmds = app.update(key('x'));
+    let cmds = answer::step(&mut app, key('x'));
     let [Cmd::Export(export)] = &cmds[..] else {
         panic!("{cmds:?}")
     };
@@ -1030,17 +1051,17 @@ fn x_exports_the_open_trace_and_it_reads_back() {
 #[test]
 fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
     let mut app = loaded_app(80, 24);
-    app.update(Event::Exported(Err("disk full".into())));
-    app.update(key('y'));
+    answer::step(&mut app, Event::Exported(Err("disk full".into())));
+    answer::step(&mut app, key('y'));
     assert_eq!(app.toasts.items().len(), 2);
     assert_eq!(app.toasts.items()[0].level, Level::Error);
     assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
     for _ in 0..INFO_TICKS {
-        app.update(Event::Tick);
+        answer::step(&mut app, Event::Tick);
     }
     assert_eq!(app.toasts.items().len(), 1, "the info toast went first");
     for _ in 0..100 {
-        app.update(Event::Tick);
+        answer::step(&mut app, Event::Tick);
     }
     assert!(app.toasts.is_empty());
     assert_eq!(app.message.as_deref(), Some("export failed: disk full"));
@@ -1051,14 +1072,14 @@ fn toasts_expire_by_ticks_and_errors_stay_on_the_status_line() {
 fn a_rebound_key_works() {
     let mut app =
         app_with_config("[keys.list]\nopen = \"l\"\n[keys.global]\ndown = [\"j\", \"ctrl-n\"]\n");
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::List, "Enter no longer opens");
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('n'),
-        KeyModifiers::CONTROL,
-    )));
+    answer::step(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL)),
+    );
     assert_eq!(app.list.selected, 1);
-    app.update(key('l'));
+    answer::step(&mut app, key('l'));
     assert_eq!(app.mode, Mode::Trace);
 }
 
@@ -1090,16 +1111,23 @@ fn ctrl_c_quits_from_every_input_and_q_types() {
         open(&mut app);
         assert_eq!(app.input_scope().map(|s| s.name()), Some(scope));
         if scope != "groups" {
-            assert!(app.update(key('q')).is_empty(), "q types in {scope}");
+            assert!(
+                answer::step(&mut app, key('q')).is_empty(),
+                "q types in {scope}"
+            );
             assert!(!app.quit);
         }
-        assert_eq!(app.update(ctrl('C')), vec![Cmd::Quit], "Ctrl-C in {scope}");
+        assert_eq!(
+            answer::step(&mut app, ctrl('C')),
+            vec![Cmd::Quit],
+            "Ctrl-C in {scope}"
+        );
         assert!(app.quit);
 
         let mut app = app_with_config(&format!("[keys.{scope}]\nquit = \"ctrl-q\"\n"));
         open(&mut app);
         assert!(
-            app.update(ctrl('c')).is_empty(),
+            answer::step(&mut app, ctrl('c')).is_empty(),
             "Ctrl-C rebound away in {scope}"
         );
         assert_eq!(
@@ -1107,7 +1135,11 @@ fn ctrl_c_quits_from_every_input_and_q_types() {
             Some(scope),
             "still open"
         );
-        assert_eq!(app.update(ctrl('q')), vec![Cmd::Quit], "Ctrl-Q in {scope}");
+        assert_eq!(
+            answer::step(&mut app, ctrl('q')),
+            vec![Cmd::Quit],
+            "Ctrl-Q in {scope}"
+        );
     }
 }
 
@@ -1125,22 +1157,22 @@ fn the_inputs_keys_can_be_rebound() {
     );
 
     // Palette: Tab moves down, Down no longer does.
-    app.update(ctrl('p'));
-    app.update(code(KeyCode::Down));
+    answer::step(&mut app, ctrl('p'));
+    answer::step(&mut app, code(KeyCode::Down));
     assert_eq!(app.overlays.palette().expect("open").selected, 0);
-    app.update(code(KeyCode::Tab));
+    answer::step(&mut app, code(KeyCode::Tab));
     assert_eq!(app.overlays.palette().expect("open").selected, 1);
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.palette().is_none());
 
     // Groups: o applies the group, Enter no longer does.
-    app.update(ctrl('g'));
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, ctrl('g'));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert!(
         app.overlays.groups().is_some(),
         "Enter is not bound in the groups list"
     );
-    app.update(key('o'));
+    answer::step(&mut app, key('o'));
     assert!(app.overlays.groups().is_none());
     assert_eq!(
         app.list.expr_text().as_deref(),
@@ -1148,31 +1180,31 @@ fn the_inputs_keys_can_be_rebound() {
     );
 
     // Window editor: Ctrl-K clears, Ctrl-U no longer does.
-    app.update(key('w'));
+    answer::step(&mut app, key('w'));
     type_text(&mut app, "15m");
-    app.update(ctrl('u'));
+    answer::step(&mut app, ctrl('u'));
     assert_eq!(app.overlays.window().map(|i| i.text()), Some("15m"));
-    app.update(ctrl('k'));
+    answer::step(&mut app, ctrl('k'));
     assert_eq!(app.overlays.window().map(|i| i.text()), Some(""));
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.window().is_none());
 
     // Find: Ctrl-J steps to the next match, Down no longer does.
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::Trace);
     let trace = app.view.as_ref().expect("open").trace.clone();
     let hits = xray_tui::engine::find::find(&trace, "payments");
     assert!(hits.len() >= 2, "{hits:?}");
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "payments");
     let first = selected_node(&app);
-    app.update(code(KeyCode::Down));
+    answer::step(&mut app, code(KeyCode::Down));
     assert_eq!(
         selected_node(&app),
         first,
         "Down is not bound in the find bar"
     );
-    app.update(ctrl('j'));
+    answer::step(&mut app, ctrl('j'));
     assert_ne!(selected_node(&app), first, "Ctrl-J is the next match");
     assert!(hits.iter().any(|h| h.node == selected_node(&app)));
 }
@@ -1191,41 +1223,41 @@ fn screen(app: &App) -> String {
 fn help_keys_go_through_the_keymap() {
     let mut app = loaded_app(80, 24);
     for close in [key('q'), key('?'), code(KeyCode::Esc)] {
-        app.update(key('?'));
+        answer::step(&mut app, key('?'));
         assert_eq!(app.input_scope().map(|s| s.name()), Some("help"));
-        app.update(key('j'));
-        app.update(code(KeyCode::PageDown));
+        answer::step(&mut app, key('j'));
+        answer::step(&mut app, code(KeyCode::PageDown));
         assert_eq!(app.overlays.help(), Some(11));
-        app.update(key('g'));
+        answer::step(&mut app, key('g'));
         assert_eq!(app.overlays.help(), Some(0));
-        assert!(app.update(close).is_empty());
+        assert!(answer::step(&mut app, close).is_empty());
         assert!(app.overlays.help().is_none());
         assert!(!app.quit);
     }
     // In a trace, `q` is `back` and J/K scroll the details: both work on the help too.
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert_eq!(app.mode, Mode::Trace);
-    app.update(key('?'));
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('J'),
-        KeyModifiers::SHIFT,
-    )));
+    answer::step(&mut app, key('?'));
+    answer::step(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('J'), KeyModifiers::SHIFT)),
+    );
     assert_eq!(app.overlays.help(), Some(1));
-    app.update(key('q'));
+    answer::step(&mut app, key('q'));
     assert!(app.overlays.help().is_none());
     assert_eq!(app.mode, Mode::Trace, "q closed the help only");
-    app.update(key('?'));
-    assert_eq!(app.update(ctrl('c')), vec![Cmd::Quit]);
+    answer::step(&mut app, key('?'));
+    assert_eq!(answer::step(&mut app, ctrl('c')), vec![Cmd::Quit]);
     assert!(app.quit);
 
     // Rebound: Ctrl-Q quits from the help; Ctrl-C is then the screen's `quit`, which closes it.
     let mut app = app_with_config("[keys.help]\nquit = \"ctrl-q\"\n");
-    app.update(key('?'));
-    assert!(app.update(ctrl('c')).is_empty());
+    answer::step(&mut app, key('?'));
+    assert!(answer::step(&mut app, ctrl('c')).is_empty());
     assert!(app.overlays.help().is_none());
     assert!(!app.quit);
-    app.update(key('?'));
-    assert_eq!(app.update(ctrl('q')), vec![Cmd::Quit]);
+    answer::step(&mut app, key('?'));
+    assert_eq!(answer::step(&mut app, ctrl('q')), vec![Cmd::Quit]);
 }
 
 /// The diagnostics pane is not modal: the list keeps its keys under it, an input or the help
@@ -1233,13 +1265,13 @@ fn help_keys_go_through_the_keymap() {
 #[test]
 fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
     let mut app = loaded_app(120, 40);
-    app.update(key('D'));
+    answer::step(&mut app, key('D'));
     assert!(app.overlays.diagnostics());
     assert_eq!(app.input_scope(), None, "the pane takes no keys");
-    app.update(key('j'));
+    answer::step(&mut app, key('j'));
     assert_eq!(app.list.selected, 1, "the list still moves");
 
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "fault");
     assert_eq!(app.input_scope().map(|s| s.name()), Some("prompt"));
     let text = screen(&app);
@@ -1247,22 +1279,22 @@ fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
         text.contains("/ fault"),
         "the prompt is drawn on top:\n{text}"
     );
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.prompt().is_none());
     assert!(app.overlays.diagnostics(), "Esc closed the prompt only");
 
-    app.update(key('w'));
+    answer::step(&mut app, key('w'));
     assert_eq!(app.input_scope().map(|s| s.name()), Some("window"));
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.diagnostics());
 
-    app.update(key('?'));
+    answer::step(&mut app, key('?'));
     assert!(app.overlays.help().is_some());
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.help().is_none());
     assert!(app.overlays.diagnostics());
 
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     type_text(&mut app, "counters, rejected datagrams");
     let run = app
         .overlays
@@ -1275,13 +1307,13 @@ fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
             xray_tui::keys::Action::Diagnostics
         ))
     );
-    app.update(code(KeyCode::Enter));
+    answer::step(&mut app, code(KeyCode::Enter));
     assert!(
         app.overlays.is_empty(),
         "the palette's command hid the pane"
     );
-    app.update(key('D'));
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, key('D'));
+    answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.is_empty());
 }
 
@@ -1289,26 +1321,26 @@ fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
 #[test]
 fn inputs_edit_multibyte_text() {
     let mut app = loaded_app(120, 40);
-    app.update(key('/'));
+    answer::step(&mut app, key('/'));
     type_text(&mut app, "user = \"zoë日本\"");
-    app.update(code(KeyCode::Left));
-    app.update(code(KeyCode::Backspace));
-    app.update(code(KeyCode::Left));
-    app.update(code(KeyCode::Delete));
-    app.update(code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Left));
+    answer::step(&mut app, code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Left));
+    answer::step(&mut app, code(KeyCode::Delete));
+    answer::step(&mut app, code(KeyCode::Backspace));
     let p = app.overlays.prompt().expect("open");
     assert_eq!(p.input, "user = \"zo\"");
     assert_eq!(p.input.after_cursor(), "\"");
-    app.update(ctrl('u'));
+    answer::step(&mut app, ctrl('u'));
     assert_eq!(app.overlays.prompt().expect("open").input, "");
-    app.update(code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Esc));
 
-    app.update(ctrl('p'));
+    answer::step(&mut app, ctrl('p'));
     type_text(&mut app, "日本 zoë");
-    app.update(ctrl('w'));
+    answer::step(&mut app, ctrl('w'));
     assert_eq!(app.overlays.palette().expect("open").input, "日本 ");
-    app.update(code(KeyCode::Backspace));
-    app.update(code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Backspace));
+    answer::step(&mut app, code(KeyCode::Backspace));
     assert_eq!(app.overlays.palette().expect("open").input, "日");
 }
 
@@ -1327,12 +1359,15 @@ fn a_long_load_shows_its_progress() {
         elapsed: 3.0,
         ..LoadProgress::default()
     };
-    app.update(Event::Source(Update::Progress(LoadProgress {
-        generation: generation + 7,
-        ..reading
-    })));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Progress(LoadProgress {
+            generation: generation + 7,
+            ..reading
+        })),
+    );
     assert_eq!(app.progress, None, "another load's report");
-    app.update(Event::Source(Update::Progress(reading)));
+    answer::step(&mut app, Event::Source(Update::Progress(reading)));
     let text = screen(&app);
     assert!(text.contains("reading 1.1 GB of 2.8 GB"), "{text}");
     assert!(text.contains("  8%"), "{text}");
@@ -1344,18 +1379,21 @@ fn a_long_load_shows_its_progress() {
         elapsed: 9.0,
         ..reading
     };
-    app.update(Event::Source(Update::Progress(assembling)));
+    answer::step(&mut app, Event::Source(Update::Progress(assembling)));
     let text = screen(&app);
     assert!(
         text.contains("assembling 500000 of 1000000 traces"),
         "{text}"
     );
     assert!(text.contains(" 70%"), "{text}");
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation,
-        result: Ok(Arc::new(Dataset::default())),
-    })));
-    app.update(Event::Source(Update::Progress(assembling)));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation,
+            result: Ok(Arc::new(Dataset::default())),
+        })),
+    );
+    answer::step(&mut app, Event::Source(Update::Progress(assembling)));
     assert!(!screen(&app).contains("assembling"));
 }
 
@@ -1372,36 +1410,105 @@ fn a_preview_shows_while_the_load_goes_on() {
     assert!(preview.rows.len() > 20 && preview.rows.len() < full.rows.len());
     let mut app = App::new("demo", Rect::new(0, 0, 100, 30));
     let generation = app.start_load().len() as u64;
-    app.update(Event::Source(Update::Snapshot(
-        xray_tui::source::Snapshot {
+    answer::step(
+        &mut app,
+        Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
             generation,
             data: preview.clone(),
-        },
-    )));
+        })),
+    );
     assert_eq!(app.load, LoadState::Loading, "the load goes on");
     assert_eq!(app.list.visible.len(), preview.rows.len());
-    app.update(key('j'));
-    app.update(key('j'));
+    answer::step(&mut app, key('j'));
+    answer::step(&mut app, key('j'));
     let chosen = app.selected_summary().expect("a row").id.to_string();
-    app.update(Event::Source(Update::Progress(
-        xray_tui::source::LoadProgress {
+    answer::step(
+        &mut app,
+        Event::Source(Update::Progress(xray_tui::source::LoadProgress {
             generation,
             phase: xray_tui::source::LoadPhase::Assembling,
             traces: 10,
             total_traces: 20,
             elapsed: 1.0,
             ..Default::default()
-        },
-    )));
+        })),
+    );
     assert!(screen(&app).contains("assembling 10 of 20 traces"));
-    app.update(Event::Source(Update::Loaded(Loaded {
-        generation,
-        result: Ok(full.clone()),
-    })));
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation,
+            result: Ok(full.clone()),
+        })),
+    );
     assert_eq!(app.load, LoadState::Loaded);
     assert_eq!(app.list.visible.len(), full.rows.len());
     assert_eq!(
         app.selected_summary().expect("a row").id.to_string(),
         chosen
     );
+}
+
+/// A filter the index cannot decide (an annotation) is not worked out on the UI thread: the
+/// app asks the source for the rows whose traces must be parsed again, shows what it has
+/// decided meanwhile ("checking…"), drops a stale answer, and shows the source's verdicts.
+#[test]
+fn filters_that_need_the_traces_are_worked_out_by_the_source() {
+    let mut app = loaded_app(120, 30);
+    let data = app.data.clone().expect("data");
+    answer::step(&mut app, key('/'));
+    type_text(
+        &mut app,
+        "annotation.customer_tier = \"gold\" OR service(\"nope\")",
+    );
+    let cmds = app.update(code(KeyCode::Enter));
+    let ask = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Source(Request::Evaluate(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .expect("the source is asked");
+    assert!(Arc::ptr_eq(&ask.data, &data));
+    assert_eq!(
+        ask.rows.len(),
+        data.rows.len(),
+        "no row is decided by the index"
+    );
+    assert!(app.list.visible.is_empty(), "nothing shown as matching yet");
+    assert!(screen(&app).contains("checking…"));
+    // A stale answer changes nothing.
+    let mut old = xray_tui::source::load::verdicts(&ask);
+    old.id = ask.id + 100;
+    app.update(Event::Source(Update::Verdicts(old)));
+    assert!(app.list.visible.is_empty());
+    let v = xray_tui::source::load::verdicts(&ask);
+    let want = v.matches.iter().filter(|(_, m)| *m).count();
+    assert!(want > 0 && want < data.rows.len());
+    app.update(Event::Source(Update::Verdicts(v)));
+    assert_eq!(app.list.visible.len(), want);
+    assert!(!screen(&app).contains("checking…"));
+    // The same verdicts as evaluating every row at once.
+    let f = xray_tui::filter::parse("annotation.customer_tier = \"gold\"").expect("parses");
+    let ctx = xray_tui::filter::EvalContext::default();
+    let all = f
+        .verdicts(&data, &ctx)
+        .into_iter()
+        .filter(|v| *v == xray_tui::filter::Verdict::Match)
+        .count();
+    assert_eq!(all, want);
+    // What the index decides needs no source.
+    answer::step(&mut app, key('/'));
+    for _ in 0..80 {
+        answer::step(&mut app, code(KeyCode::Backspace));
+    }
+    type_text(&mut app, "service(\"payments\") AND fault");
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Source(Request::Evaluate(_)))),
+        "{cmds:?}"
+    );
+    assert!(!app.list.visible.is_empty());
 }

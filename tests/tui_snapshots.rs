@@ -1,6 +1,9 @@
 //! Snapshots of the screens, drawn on a `TestBackend` from the demo dataset (times are UTC, so
 //! they are stable).
 
+#[path = "support/answer.rs"]
+mod answer;
+
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -32,7 +35,7 @@ fn keys(app: &mut App, keys: &str) {
             '\n' => KeyCode::Enter,
             c => KeyCode::Char(c),
         };
-        app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        answer::step(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
 }
 

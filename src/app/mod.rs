@@ -117,6 +117,11 @@ pub struct App {
     pub generation: u64,
     /// Where the data stands.
     pub load: LoadState,
+    /// The evaluation the source is working out for the applied filter (rows whose traces must
+    /// be parsed again), if any: the list shows what is decided so far.
+    pub evaluating: Option<u64>,
+    /// The last evaluation asked for.
+    eval_seq: u64,
     /// How far the running file load is (`None` before its first report).
     pub progress: Option<crate::source::LoadProgress>,
     /// The loaded data.
@@ -191,6 +196,8 @@ impl App {
             generation: 0,
             load: LoadState::Idle,
             progress: None,
+            evaluating: None,
+            eval_seq: 0,
             data: None,
             trace_index: HashMap::new(),
             list: ListState::default(),
@@ -276,6 +283,7 @@ impl App {
             Update::Loaded(d) => self.apply_loaded(d),
             Update::Snapshot(u) => self.apply_update(u),
             Update::Feed(f) => self.apply_feed(f),
+            Update::Verdicts(v) => self.apply_verdicts(v),
             Update::Progress(p) => {
                 if p.generation == self.generation && self.load == LoadState::Loading {
                     self.progress = Some(p);
@@ -579,6 +587,7 @@ impl App {
         if text.is_empty() {
             let had = self.list.expr.take().is_some();
             self.list.matches = None;
+            self.evaluating = None;
             self.rebuild_list();
             self.message = None;
             if self.caps().remote_query && had {
@@ -607,25 +616,79 @@ impl App {
         self.list.expr = Some(f.clone());
         self.rebuild_list();
         self.list.offset = 0;
-        let shown = self.list.visible.len();
-        self.message = Some(format!("{shown} traces match {}", f));
+        self.say_matches();
         prompt::remember(&mut self.history, &f.to_string(), HISTORY_MAX);
         Ok(vec![Cmd::SaveHistory(self.history.clone())])
     }
 
+    /// `12 traces match …`, and whether more are being checked.
+    fn say_matches(&mut self) {
+        let Some(f) = self.list.expr.as_ref() else {
+            return;
+        };
+        let shown = self.list.visible.len();
+        self.message = Some(if self.evaluating.is_some() {
+            format!("{shown} traces match {f} so far; checking the rest")
+        } else {
+            format!("{shown} traces match {f}")
+        });
+    }
+
     /// Which summaries the applied expression selects. Summaries whose trace is not loaded are
-    /// judged on what the summary holds; undecided ones are left out.
-    fn evaluate(&self, f: &filter::Filter) -> Vec<bool> {
-        let Some(data) = &self.data else {
+    /// judged on what the summary holds; undecided ones are left out. Rows decided without
+    /// parsing (the index, kept traces) are decided here; the rest are asked of the source,
+    /// which parses their traces off the UI thread ([`Request::Evaluate`]), and count as not
+    /// matching until it answers.
+    fn evaluate(&mut self, f: &filter::Filter) -> Vec<bool> {
+        let Some(data) = self.data.clone() else {
             return Vec::new();
         };
-        let ctx = EvalContext {
-            groups: &self.groups,
-        };
-        f.verdicts(data, &ctx)
-            .into_iter()
-            .map(|v| v == Verdict::Match)
-            .collect()
+        let groups = self.groups.clone();
+        let ctx = EvalContext { groups: &groups };
+        let mut undecided = Vec::new();
+        let matches = (0..data.rows.len())
+            .map(|i| match f.quick_verdict_at(&data, i, &ctx) {
+                Some(v) => v == Verdict::Match,
+                None => {
+                    undecided.push(i);
+                    false
+                }
+            })
+            .collect();
+        self.eval_seq += 1;
+        self.evaluating = None;
+        if !undecided.is_empty() {
+            self.evaluating = Some(self.eval_seq);
+            self.pending.push(Cmd::Source(Request::Evaluate(Box::new(
+                crate::source::Evaluation {
+                    id: self.eval_seq,
+                    data,
+                    filter: f.clone(),
+                    groups,
+                    rows: undecided,
+                },
+            ))));
+        }
+        matches
+    }
+
+    /// The source's verdicts on the rows it was asked about: the list shows them.
+    fn apply_verdicts(&mut self, v: crate::source::Verdicts) {
+        if self.evaluating != Some(v.id) {
+            return;
+        }
+        self.evaluating = None;
+        if let Some(m) = self.list.matches.as_mut() {
+            for (i, yes) in v.matches {
+                if let Some(x) = m.get_mut(i) {
+                    *x = yes;
+                }
+            }
+        }
+        self.rebuild_list();
+        self.say_matches();
+        self.scroll();
+        self.dirty = true;
     }
 
     fn rebuild_list(&mut self) {
@@ -757,8 +820,8 @@ impl App {
             return;
         }
         // Parsed once when it was applied: a live update only evaluates it.
-        if let Some(matches) = self.list.expr.as_ref().map(|f| self.evaluate(f)) {
-            self.list.matches = Some(matches);
+        if let Some(f) = self.list.expr.clone() {
+            self.list.matches = Some(self.evaluate(&f));
         }
     }
 

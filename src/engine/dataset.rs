@@ -337,6 +337,13 @@ impl Traces {
         })
     }
 
+    /// The trace at `index` is kept as text: assembling it means parsing it again.
+    pub fn is_stored(&self, index: usize) -> bool {
+        self.entries
+            .get(index)
+            .is_some_and(|e| matches!(e.body, Body::Stored { .. }))
+    }
+
     /// The trace with this ID.
     pub fn by_id(&self, id: &str) -> Option<Arc<Trace>> {
         self.get(self.position(id)?)

@@ -92,31 +92,61 @@ impl Filter {
         }
     }
 
-    /// The verdict on every row of `data`, in row order: from the row, its kept summary and
-    /// its trace's graph fragment where they decide ([`Filter::evaluate_fast`]); otherwise the
-    /// trace is assembled and summarised for its turn ([`Filter::evaluate`]). A row without a
-    /// trace is judged on its summary.
+    /// The verdict on every row of `data`, in row order (see [`Filter::verdict_at`]).
     pub fn verdicts(&self, data: &Dataset, ctx: &EvalContext) -> Vec<Verdict> {
-        let keys = data.traces.keys();
         (0..data.rows.len())
-            .map(|i| {
-                let row = &data.rows[i];
-                let kept = data.kept_summary(i);
-                let at = data.traces.position(&row.id);
-                if let Some(frag) = at.and_then(|t| data.traces.fragment(t)) {
-                    if let Some(v) = self.evaluate_fast(row, kept.map(|s| &**s), frag, keys, ctx) {
-                        return v;
-                    }
-                }
-                let trace = at.and_then(|t| data.traces.build(t));
-                let summary = match (kept, &trace) {
-                    (Some(s), _) => s.clone(),
-                    (None, Some(t)) => std::sync::Arc::new(crate::engine::summarize(t)),
-                    (None, None) => return Verdict::NoMatch,
-                };
-                self.evaluate(&summary, trace.as_deref(), ctx)
-            })
+            .map(|i| self.verdict_at(data, i, ctx))
             .collect()
+    }
+
+    /// The verdict on row `index` of `data`: from the row, its kept summary and its trace's
+    /// graph fragment where they decide ([`Filter::evaluate_fast`]); otherwise with the trace,
+    /// assembled for its turn ([`Filter::evaluate`]). A row without a trace is judged on its
+    /// summary.
+    pub fn verdict_at(&self, data: &Dataset, index: usize, ctx: &EvalContext) -> Verdict {
+        self.cheap_verdict_at(data, index, ctx, true)
+            .unwrap_or(Verdict::NoMatch)
+    }
+
+    /// The verdict on row `index` when it costs no parsing: the fast path, or the full
+    /// evaluation when the trace is kept assembled or there is none. `None` when the trace
+    /// would have to be parsed again (ask [`Filter::verdict_at`], off the UI thread).
+    pub fn quick_verdict_at(
+        &self,
+        data: &Dataset,
+        index: usize,
+        ctx: &EvalContext,
+    ) -> Option<Verdict> {
+        self.cheap_verdict_at(data, index, ctx, false)
+    }
+
+    fn cheap_verdict_at(
+        &self,
+        data: &Dataset,
+        i: usize,
+        ctx: &EvalContext,
+        parse: bool,
+    ) -> Option<Verdict> {
+        let row = data.rows.get(i)?;
+        let kept = data.kept_summary(i);
+        let at = data.traces.position(&row.id);
+        if let Some(frag) = at.and_then(|t| data.traces.fragment(t)) {
+            if let Some(v) =
+                self.evaluate_fast(row, kept.map(|s| &**s), frag, data.traces.keys(), ctx)
+            {
+                return Some(v);
+            }
+        }
+        if !parse && at.is_some_and(|t| data.traces.is_stored(t)) {
+            return None;
+        }
+        let trace = at.and_then(|t| data.traces.build(t));
+        let summary = match (kept, &trace) {
+            (Some(s), _) => s.clone(),
+            (None, Some(t)) => std::sync::Arc::new(crate::engine::summarize(t)),
+            (None, None) => return Some(Verdict::NoMatch),
+        };
+        Some(self.evaluate(&summary, trace.as_deref(), ctx))
     }
 
     /// Checks every `group.name`/`group.arn` reference against the known groups: unknown

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use std::time::{Duration, Instant};
 
-use super::{LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, file};
+use super::{Evaluation, LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, Verdicts, file};
 use crate::engine::dataset::{Collector, Dataset};
 
 /// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
@@ -170,6 +170,24 @@ fn total_bytes(files: &Files) -> Option<u64> {
         total += std::fs::metadata(p).map_or(0, |m| m.len());
     }
     Some(total)
+}
+
+/// Works out the verdicts of an [`Evaluation`] on a thread (its rows spread over the cores)
+/// and answers with [`Update::Verdicts`].
+pub(super) fn evaluate(e: Evaluation, sink: Sink) {
+    std::thread::spawn(move || sink(Update::Verdicts(verdicts(&e))));
+}
+
+/// The answer to an [`Evaluation`], worked out here (on every core).
+pub fn verdicts(e: &Evaluation) -> Verdicts {
+    let ctx = crate::filter::EvalContext { groups: &e.groups };
+    let matches = super::parallel::map(e.rows.clone(), &|i| {
+        (
+            i,
+            e.filter.verdict_at(&e.data, i, &ctx) == crate::filter::Verdict::Match,
+        )
+    });
+    Verdicts { id: e.id, matches }
 }
 
 /// Inputs smaller than this load fast enough to show at once: no preview.

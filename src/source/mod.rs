@@ -101,6 +101,45 @@ pub enum Request {
     Trace(String),
     /// The source's own map of one trace, answered with [`Update::TraceGraph`] (AWS).
     TraceGraph(String),
+    /// Filter verdicts for rows whose traces must be parsed again, worked out off the UI
+    /// thread and answered with [`Update::Verdicts`] (files).
+    Evaluate(Box<Evaluation>),
+}
+
+/// What [`Request::Evaluate`] asks: the verdicts of `filter` on some rows of `data`.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Answers carry it; the app drops answers to older evaluations.
+    pub id: u64,
+    /// The data the rows are of.
+    pub data: Arc<Dataset>,
+    /// The applied filter.
+    pub filter: crate::filter::Filter,
+    /// The groups `group.name` refers to.
+    pub groups: Vec<crate::model::Group>,
+    /// The rows to decide.
+    pub rows: Vec<usize>,
+}
+
+/// Two evaluations are the same request when they ask the same of the same data.
+impl PartialEq for Evaluation {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && Arc::ptr_eq(&self.data, &other.data)
+            && self.filter.to_string() == other.filter.to_string()
+            && self.rows == other.rows
+    }
+}
+
+impl Eq for Evaluation {}
+
+/// The answer to a [`Request::Evaluate`]: for each row asked, whether the filter matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdicts {
+    /// The evaluation answered.
+    pub id: u64,
+    /// `(row, matches)` for every row asked.
+    pub matches: Vec<(usize, bool)>,
 }
 
 /// A query for a source that evaluates filters and windows itself.
@@ -130,6 +169,8 @@ pub enum Update {
     Feed(Feed),
     /// How far a file load is.
     Progress(LoadProgress),
+    /// Filter verdicts worked out off the UI thread.
+    Verdicts(Verdicts),
     /// A trace fetched on demand.
     Trace(TraceFetched),
     /// The source's map of a trace.
@@ -252,11 +293,13 @@ impl Handle {
     /// Asks the source for something; requests a source cannot answer are ignored.
     pub fn send(&self, request: Request) {
         match &self.inner {
-            Inner::Files { files, sink } => {
-                if let Request::Load { generation } = request {
+            Inner::Files { files, sink } => match request {
+                Request::Load { generation } => {
                     load::spawn(files.clone(), generation, Arc::clone(sink));
                 }
-            }
+                Request::Evaluate(e) => load::evaluate(*e, Arc::clone(sink)),
+                _ => {}
+            },
             Inner::Aws(f) => f.send(request),
             Inner::Daemon(p) => p.send(request),
         }

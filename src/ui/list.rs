@@ -187,6 +187,12 @@ fn header_line(app: &App) -> Line<'static> {
             spans.push(Span::styled("/ ", Style::new().fg(t.accent())));
             spans.extend(super::prompt::highlighted(t, &e));
             spans.push(Span::raw(" "));
+            if app.evaluating.is_some() {
+                spans.push(Span::styled(
+                    format!("{} checking… ", spinner(app)),
+                    t.dim(),
+                ));
+            }
         }
         spans.extend([
             bar(t),

@@ -263,7 +263,8 @@ async fn serve(opts: FetcherOptions, mut rx: mpsc::UnboundedReceiver<Request>, s
                 let _ = follow_tx.send(on);
             }
             // Summaries are always asked for again with a query.
-            Request::Load { .. } => {}
+            // The service evaluates filters itself; nothing is asked of it row by row.
+            Request::Load { .. } | Request::Evaluate(_) => {}
             Request::TraceGraph(id) => {
                 let sink = Arc::clone(&sink);
                 tokio::spawn(async move {
