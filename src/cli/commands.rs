@@ -270,7 +270,10 @@ fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>,
     };
     let mut undecided = 0usize;
     let mut out = Vec::new();
-    for (i, v) in f.verdicts(data, &ctx).into_iter().enumerate() {
+    // Rows whose traces must be parsed again are spread over the cores.
+    let rows: Vec<usize> = (0..data.rows.len()).collect();
+    let verdicts = crate::source::parallel::map(rows, &|i| f.verdict_at(data, i, &ctx));
+    for (i, v) in verdicts.into_iter().enumerate() {
         match v {
             Verdict::Match => out.push(i),
             Verdict::NoMatch => {}
