@@ -631,27 +631,6 @@ impl Collector {
             shared.into_inner().unwrap_or_else(PoisonError::into_inner);
         traces.keys = keys;
 
-        // Oldest first (ties by ID), moved in place.
-        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            starts[a]
-                .total_cmp(&starts[b])
-                .then_with(|| rows[a].id.cmp(&rows[b].id))
-        });
-        drop(starts);
-        permute(&mut traces.entries, &order);
-        permute(&mut traces.frags, &order);
-        permute(&mut rows, &order);
-        permute(&mut full, &order);
-        drop(order);
-        traces.index = traces
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
-
         // Documents that did not parse: located warnings, in input order.
         failed.sort_by_key(|(n, _)| *n);
         let mut lines: HashMap<u32, LineIndex> = HashMap::new();
@@ -682,7 +661,35 @@ impl Collector {
         if !late.is_empty() {
             warnings = merge_in_order(warnings, late);
         }
+        // What is left is only needed to add rows (a summaries file read with the documents):
+        // the peak of a large load is reached below, so it goes now.
         drop(pending);
+        drop(origins);
+        if read_summaries.is_empty() {
+            strings = Interner::default();
+        }
+
+        // Oldest first (ties by ID), moved in place.
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            starts[a]
+                .total_cmp(&starts[b])
+                .then_with(|| rows[a].id.cmp(&rows[b].id))
+        });
+        drop(starts);
+        permute(&mut traces.entries, &order);
+        permute(&mut traces.frags, &order);
+        permute(&mut rows, &order);
+        permute(&mut full, &order);
+        drop(order);
+        traces.index = traces
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+
         if !read_summaries.is_empty() {
             let computed = rows.len();
             let mut seen: std::collections::HashSet<Arc<str>> =
