@@ -94,20 +94,13 @@ impl App {
         let Some(data) = self.data.as_ref() else {
             return;
         };
-        let Some(newer) = self
-            .trace_index
-            .get(&v.trace.id)
-            .and_then(|&i| data.traces.get(i))
-        else {
+        let Some(newer) = data.traces.by_id(&v.trace.id) else {
             return;
         };
         if Arc::ptr_eq(&newer, &v.trace) {
             return;
         }
-        let summary = data
-            .row_of(&newer.id)
-            .and_then(|i| data.summary(i))
-            .map(Arc::unwrap_or_clone);
+        let summary = data.summary_of(&newer).map(Arc::unwrap_or_clone);
         v.replace(newer, summary);
     }
 
@@ -207,11 +200,11 @@ impl App {
 
     /// Opens `trace` in the trace view, with its summary for the header.
     pub(super) fn show_trace(&mut self, trace: Arc<Trace>) {
-        let summary = self.data.as_ref().and_then(|d| {
-            d.row_of(&trace.id)
-                .and_then(|i| d.summary(i))
-                .map(Arc::unwrap_or_clone)
-        });
+        let summary = self
+            .data
+            .as_ref()
+            .and_then(|d| d.summary_of(&trace))
+            .map(Arc::unwrap_or_clone);
         self.view = Some(super::trace_view::TraceView::new(trace, summary));
         self.mode = Mode::Trace;
         self.message = None;

@@ -505,7 +505,7 @@ impl App {
                 .visible
                 .iter()
                 .filter_map(|&i| data.rows.get(i))
-                .filter_map(|s| self.trace_index.get(&*s.id).copied());
+                .filter_map(|s| data.traces.position(&s.id));
             (data.traces.graph(shown), filter)
         } else if let (true, Some(g)) = (live, data.graphs.first()) {
             (g.clone(), None)

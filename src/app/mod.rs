@@ -20,7 +20,6 @@ pub mod share;
 pub mod toast;
 pub mod trace_view;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
@@ -126,8 +125,6 @@ pub struct App {
     pub progress: Option<crate::source::LoadProgress>,
     /// The loaded data.
     pub data: Option<Arc<Dataset>>,
-    /// Trace ID to index in `data.traces`.
-    trace_index: HashMap<String, usize>,
     /// The trace list.
     pub list: ListState,
     /// The open trace, if any.
@@ -199,7 +196,6 @@ impl App {
             evaluating: None,
             eval_seq: 0,
             data: None,
-            trace_index: HashMap::new(),
             list: ListState::default(),
             view: None,
             map: None,
@@ -777,15 +773,9 @@ impl App {
         self.scroll();
     }
 
-    /// Indexes newly arrived data: trace IDs, completion words, groups.
+    /// Takes note of newly arrived data: groups, and completion words to rebuild (traces are
+    /// found through the dataset's own index).
     fn index(&mut self, data: &Dataset) {
-        // IDs only: nothing is assembled here.
-        self.trace_index = data
-            .traces
-            .ids()
-            .enumerate()
-            .map(|(i, id)| (id.to_owned(), i))
-            .collect();
         self.groups = data.groups.clone();
         for g in self.config.groups() {
             if !self.groups.iter().any(|x| x.group_name == g.group_name) {
@@ -841,7 +831,7 @@ impl App {
         let Some(data) = self.data.as_ref() else {
             return;
         };
-        let Some(trace) = self.trace_index.get(id).and_then(|&i| data.traces.get(i)) else {
+        let Some(trace) = data.traces.by_id(id) else {
             if self.caps().traces_on_demand {
                 let cmds = self.open_remote(id);
                 self.pending.extend(cmds);

@@ -113,6 +113,16 @@ impl Dataset {
         Some(Arc::new(summarize(&t)))
     }
 
+    /// The full summary of `trace`, one of this dataset's, already assembled: the kept one,
+    /// or computed from it (nothing is parsed again). `None` when it has no row.
+    pub fn summary_of(&self, trace: &Trace) -> Option<Arc<TraceSummary>> {
+        let i = self.row_of(&trace.id)?;
+        Some(match self.kept_summary(i) {
+            Some(s) => s.clone(),
+            None => Arc::new(summarize(trace)),
+        })
+    }
+
     /// The full summary of row `index` when it is kept (not computed on demand).
     pub fn kept_summary(&self, index: usize) -> Option<&Arc<TraceSummary>> {
         self.full.get(index)?.as_ref()
