@@ -514,18 +514,50 @@ async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats:
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
-                r = conn => {
+                r = conn.without_shutdown() => match r {
+                    // Boxed: the drain's state is only allocated for a connection that gets there.
+                    Ok(parts) => Box::pin(linger(parts.io.into_inner())).await,
                     // hyper answered a bad or oversized head itself (400, 431).
-                    if r.is_err_and(|e| e.is_parse()) {
+                    Err(e) if e.is_parse() => {
                         stats.sampling_refused.fetch_add(1, Relaxed);
                     }
-                }
+                    Err(_) => {}
+                },
                 () = close.notified() => {}
             }
             slots.release(n);
         });
     }
 }
+
+/// Closes a connection hyper is done with so that its last answer arrives. A socket closed
+/// with unread bytes in its receive buffer sends a reset, and a reset can reach the client
+/// before the answer does (a 413 sent before the body was read is lost that way). So the
+/// write side is shut first and what the client still sends is read and dropped, at most
+/// [`LINGER_BYTES`] and for at most [`LINGER_TIME`], as web servers do ("lingering close").
+async fn linger(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let drain = async {
+        let mut buf = vec![0u8; 4 * 1024];
+        let mut read = 0;
+        while read < LINGER_BYTES {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+}
+
+/// The most a closing connection's unread input is drained, in bytes (see [`linger`]).
+const LINGER_BYTES: usize = 256 * 1024;
+
+/// The longest a closing connection is drained (see [`linger`]).
+const LINGER_TIME: Duration = Duration::from_secs(2);
 
 /// Reads one request's body within the limits and answers it.
 async fn answer(req: Request<Incoming>, sampler: &Sampler, stats: &Stats) -> Response<Full<Bytes>> {
