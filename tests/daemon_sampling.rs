@@ -46,16 +46,7 @@ impl Listen {
 
     /// `VmRSS`, `VmHWM` (peak) in KiB and `Threads` from `/proc/PID/status`.
     fn status(&self) -> (u64, u64, u64) {
-        let text =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("status");
-        let field = |k: &str| -> u64 {
-            text.lines()
-                .find_map(|l| l.strip_prefix(k))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("{k} in {text}"))
-        };
-        (field("VmRSS:"), field("VmHWM:"), field("Threads:"))
+        listen_support::proc_status(self.child.id())
     }
 
     fn connect(&self) -> TcpStream {

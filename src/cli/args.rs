@@ -218,6 +218,15 @@ pub struct ListenArgs {
     /// Traces kept in memory; the oldest is evicted beyond this.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub trace_limit: usize,
+    /// Documents one trace may hold; past it the trace's new documents are left out (still
+    /// saved) and counted as `trace-full`. A document sent again with the same ID replaces
+    /// the earlier copy and counts once.
+    #[arg(long, value_name = "N", default_value_t = crate::source::daemon::store::DEFAULT_TRACE_DOCUMENTS)]
+    pub trace_max_documents: usize,
+    /// Bytes of documents one trace may hold (default: X-Ray's trace document size, 500 KB);
+    /// past it as for `--trace-max-documents`.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::source::daemon::store::DEFAULT_TRACE_BYTES)]
+    pub trace_max_bytes: usize,
     /// Sampling rules served to SDKs, as `aws xray get-sampling-rules` prints them
     /// (default: X-Ray's default rule, 1 request per second then 5%).
     #[arg(long, value_name = "FILE")]

@@ -8,6 +8,7 @@ use crate::runtime::Launch;
 use crate::source::aws::fetch::Ask;
 use crate::source::aws::live::{Connect, FetcherOptions, default_cache_dir};
 use crate::source::aws::{AwsError, AwsOptions, Window};
+use crate::source::daemon::store::TraceLimits;
 use crate::source::daemon::{DaemonOptions, SamplingRules, parse_address};
 use crate::source::load::Files;
 use crate::source::{self, Options};
@@ -119,7 +120,11 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
     Ok(DaemonOptions {
         address,
         recv_buffer: args.recv_buffer,
-        trace_limit: args.trace_limit,
+        limits: TraceLimits {
+            traces: args.trace_limit,
+            documents: args.trace_max_documents,
+            bytes: args.trace_max_bytes,
+        },
         save: args.save.clone(),
         forward: args.forward,
         sampling: Some(sampling),

@@ -62,6 +62,12 @@ pub struct DaemonStats {
     pub dropped_queue_full: u64,
     /// Traces evicted, oldest first, to stay under the trace limit.
     pub evicted: u64,
+    /// Documents sent again with an ID their trace already held: the later copy replaced
+    /// the earlier one (or was an in-progress copy of a completed one, and was left out).
+    pub replaced: u64,
+    /// Documents left out of the store because their trace was at its limits (still saved
+    /// and forwarded); the trace is marked `limit_exceeded`.
+    pub trace_full: u64,
     /// Traces in the store now.
     pub traces: u64,
     /// Documents in the `--save` file (their write succeeded).
@@ -132,6 +138,12 @@ impl fmt::Display for DaemonStats {
         }
         if self.evicted > 0 {
             write!(f, " evicted {}", self.evicted)?;
+        }
+        if self.replaced > 0 {
+            write!(f, " replaced {}", self.replaced)?;
+        }
+        if self.trace_full > 0 {
+            write!(f, " trace-full {}", self.trace_full)?;
         }
         if self.saved > 0 || self.save_errors > 0 {
             write!(f, " saved {}", self.saved)?;

@@ -40,6 +40,9 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if s.evicted > 0 {
                 out.push(Span::styled(format!("evicted {} ", s.evicted), warn));
             }
+            if s.trace_full > 0 {
+                out.push(Span::styled(format!("trace-full {} ", s.trace_full), warn));
+            }
             out
         }
         Feed::Aws(p) => {
@@ -128,6 +131,21 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                     "  unparsed {} (accepted and saved, but a field has the wrong type)",
                     s.unparsed
                 )));
+            }
+            if s.replaced > 0 {
+                out.push(Line::raw(format!(
+                    "  replaced {} (sent again with the same ID: the later copy kept)",
+                    s.replaced
+                )));
+            }
+            if s.trace_full > 0 {
+                out.push(Line::styled(
+                    format!(
+                        "  trace-full {} (left out: their trace was at its limit; saved)",
+                        s.trace_full
+                    ),
+                    Style::new().fg(t.accent()),
+                ));
             }
             out.push(Line::raw(format!(
                 "  dropped: queue full {}   kernel {}",

@@ -267,7 +267,12 @@ fn micro(size: usize, n: u64, per_trace: u64) {
     let t = Instant::now();
     for d in &dgs {
         if let Ok(c) = check_datagram(d) {
-            store.push_raw(&c.trace_id, bytes::Bytes::copy_from_slice(c.doc.as_bytes()));
+            store.file(
+                &c.trace_id,
+                &c.id,
+                c.in_progress,
+                bytes::Bytes::copy_from_slice(c.doc.as_bytes()),
+            );
         }
     }
     let evicting = t.elapsed();

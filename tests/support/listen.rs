@@ -56,3 +56,17 @@ pub fn stop(child: Child) -> String {
     assert!(out.status.success(), "exit {:?}: {err}", out.status);
     err
 }
+
+/// `VmRSS`, `VmHWM` (peak) in KiB and `Threads` of process `pid`, from `/proc/PID/status`
+/// (Linux).
+pub fn proc_status(pid: u32) -> (u64, u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let field = |k: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{k} in {text}"))
+    };
+    (field("VmRSS:"), field("VmHWM:"), field("Threads:"))
+}

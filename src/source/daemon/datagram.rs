@@ -125,7 +125,8 @@ fn check_header(head: &[u8]) -> Result<(), DatagramError> {
 }
 
 /// What [`check_datagram`] reads of a document: the fields every document must have, as
-/// borrowed slices; everything else is only checked to be well-formed JSON.
+/// borrowed slices, and whether it is in progress; everything else is only checked to be
+/// well-formed JSON.
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(borrow)]
@@ -137,6 +138,9 @@ struct Probe<'a> {
     name: std::borrow::Cow<'a, str>,
     #[allow(dead_code)]
     start_time: f64,
+    /// Any JSON (a wrong type is for the full parse to report): only `true` counts.
+    #[serde(borrow, default)]
+    in_progress: Option<&'a serde_json::value::RawValue>,
 }
 
 /// A datagram that passed [`check_datagram`].
@@ -146,6 +150,10 @@ pub struct Checked<'a> {
     pub doc: &'a str,
     /// Its trace ID (borrowed from the datagram unless it holds JSON escapes).
     pub trace_id: std::borrow::Cow<'a, str>,
+    /// Its own ID: a document sent again with the same ID replaces the earlier one.
+    pub id: std::borrow::Cow<'a, str>,
+    /// `"in_progress": true`: a completed copy of it is still to come.
+    pub in_progress: bool,
 }
 
 /// The receive path's check: header, UTF-8, well-formed JSON, and the fields every document
@@ -160,6 +168,8 @@ pub fn check_datagram(bytes: &[u8]) -> Result<Checked<'_>, DatagramError> {
         Some(t) if !t.is_empty() => Ok(Checked {
             doc: text.trim_ascii(),
             trace_id: t,
+            id: probe.id,
+            in_progress: probe.in_progress.is_some_and(|v| v.get() == "true"),
         }),
         _ => Err(DatagramError::MissingTraceId(probe.id.into_owned())),
     }

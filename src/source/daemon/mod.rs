@@ -16,9 +16,11 @@
 //!   queue; when the queue is full the batch is dropped and counted, never queued without
 //!   bound, and the receive thread never waits on anything else;
 //! - the parser thread checks each datagram ([`datagram::check_datagram`]: header, UTF-8,
-//!   well-formed JSON, the required fields), appends accepted documents to `--save`, files a
-//!   copy of each in the [`LiveStore`], which groups them by trace and evicts the oldest trace
-//!   beyond a limit, so memory stays bounded, and hands the batch buffer straight back (had
+//!   well-formed JSON, the required fields), files a copy of each accepted document in the
+//!   [`LiveStore`], which groups them by trace (one copy per document ID, each trace within
+//!   X-Ray's limits) and evicts the oldest trace beyond a limit, so memory stays bounded,
+//!   hands the same copies to the `--save` thread ([`save::SaveThread`]), which turns them
+//!   into lines and writes them, and hands the batch buffer straight back (had
 //!   documents kept views of it, the receive thread would allocate new buffers all the time,
 //!   and under that churn glibc's heap trimming stalled it long enough to lose 8 KB datagrams);
 //! - typed parsing and assembly (~10 µs a trace, several times the check) happen lazily, every
@@ -70,8 +72,8 @@ pub struct DaemonOptions {
     pub address: DaemonAddress,
     /// `SO_RCVBUF` to ask for.
     pub recv_buffer: usize,
-    /// Traces kept before the oldest is evicted.
-    pub trace_limit: usize,
+    /// Traces kept before the oldest is evicted, and what one trace may hold.
+    pub limits: store::TraceLimits,
     /// Append accepted documents here as NDJSON.
     pub save: Option<PathBuf>,
     /// Rules served to SDKs; `None` disables the TCP sampling endpoint.
@@ -89,7 +91,7 @@ impl Default for DaemonOptions {
         Self {
             address: DaemonAddress::default(),
             recv_buffer: DEFAULT_RECV_BUFFER,
-            trace_limit: store::DEFAULT_TRACE_LIMIT,
+            limits: store::TraceLimits::default(),
             save: None,
             sampling: Some(SamplingRules::default()),
             queue_batches: 256,
@@ -215,7 +217,7 @@ impl Daemon {
         let udp = udp_socket.local_addr()?;
 
         let stats = Arc::new(Stats::default());
-        let store = Arc::new(Mutex::new(LiveStore::new(opts.trace_limit)));
+        let store = Arc::new(Mutex::new(LiveStore::with_limits(opts.limits)));
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
 
@@ -245,7 +247,10 @@ impl Daemon {
         }
 
         let saver = match &opts.save {
-            Some(p) => Some(save::Saver::open(p)?),
+            Some(p) => Some(save::SaveThread::start(
+                save::Saver::open(p)?,
+                stats.clone(),
+            )?),
             None => None,
         };
         let forwarder = if opts.forward {
@@ -443,7 +448,7 @@ fn receive(
 fn parse(
     rx: Receiver<Batch>,
     pool: SyncSender<Batch>,
-    mut saver: Option<save::Saver>,
+    saver: Option<save::SaveThread>,
     forwarder: Option<forward::Forwarder>,
     store: &Mutex<LiveStore>,
     stats: &Stats,
@@ -481,21 +486,28 @@ fn parse(
                     Ok(st) => st,
                     Err(p) => p.into_inner(),
                 };
-                let (mut accepted, mut evicted) = (0, 0);
+                let (mut accepted, mut evicted, mut replaced, mut full) = (0, 0, 0, 0);
+                let mut to_save = Vec::new();
                 for d in datagrams(data, ends) {
                     match datagram::check_datagram(d) {
                         Ok(c) => {
                             if let Some(f) = &forwarder {
                                 f.push(c.doc.to_owned());
                             }
-                            if let Some(w) = saver.as_mut().and_then(|s| s.append(c.doc.as_bytes()))
-                            {
-                                stats.record_save(w);
-                            }
                             // A copy of its own (one allocation): the batch buffer goes back
-                            // to the receive thread now, not when the trace is evicted.
+                            // to the receive thread now, not when the trace is evicted. The
+                            // save thread shares it.
                             let text = bytes::Bytes::copy_from_slice(c.doc.as_bytes());
-                            evicted += st.push_raw(&c.trace_id, text);
+                            if saver.is_some() {
+                                to_save.push(text.clone());
+                            }
+                            let (filed, gone) = st.file(&c.trace_id, &c.id, c.in_progress, text);
+                            match filed {
+                                store::Filed::Added => {}
+                                store::Filed::Replaced => replaced += 1,
+                                store::Filed::TraceFull => full += 1,
+                            }
+                            evicted += gone;
                             accepted += 1;
                         }
                         Err(e) => stats.reject(e, d),
@@ -503,10 +515,12 @@ fn parse(
                 }
                 stats.accepted.fetch_add(accepted, Relaxed);
                 stats.evicted.fetch_add(evicted, Relaxed);
+                stats.replaced.fetch_add(replaced, Relaxed);
+                stats.trace_full.fetch_add(full, Relaxed);
                 stats.traces.store(st.len() as u64, Relaxed);
                 drop(st);
-                if let Some(s) = saver.as_mut() {
-                    stats.record_save(s.flush());
+                if let Some(s) = &saver {
+                    s.send(to_save);
                 }
             }
             let _ = pool.try_send(batch.recycled());
@@ -540,8 +554,8 @@ fn parse(
             }
         }
     }
-    if let Some(s) = saver.as_mut() {
-        stats.record_save(s.flush());
+    if let Some(s) = saver {
+        s.finish();
     }
     if let Some(f) = forwarder {
         f.finish();
@@ -550,16 +564,16 @@ fn parse(
 }
 
 /// Assembles changed traces; documents that fail the typed parse are counted as rejected.
-/// Returns whether traces are still waiting (the budget ran out).
+/// Returns whether traces are still due (the budget ran out).
 fn refresh(store: &Mutex<LiveStore>, stats: &Stats, budget: Option<Duration>) -> bool {
-    let (r, pending) = match store.lock() {
-        Ok(mut st) => (st.refresh_within(budget), st.pending() > 0),
+    let r = match store.lock() {
+        Ok(mut st) => st.refresh_within(budget),
         Err(_) => return false,
     };
     for (doc, why) in r.bad {
         stats.unparsed(why, doc.as_bytes());
     }
-    pending
+    r.more
 }
 
 #[cfg(test)]
@@ -596,7 +610,10 @@ mod tests {
                 tcp: "127.0.0.1:0".parse().expect("addr"),
             },
             sampling: None,
-            trace_limit: 300,
+            limits: store::TraceLimits {
+                traces: 300,
+                ..store::TraceLimits::default()
+            },
             ..DaemonOptions::default()
         })
         .expect("daemon");

@@ -4,10 +4,23 @@
 //! The counts are of what reached the file: a document is *saved* once the write that holds
 //! it succeeded, and *failed* when that write failed (a full disk, `/dev/full`). After a failed
 //! write the file is cut back to its last complete line, so it stays valid NDJSON.
+//!
+//! Writing runs on a thread of its own ([`SaveThread`]): the parser thread hands over each
+//! batch's accepted documents (the same shared bytes the store keeps, so no copy) and goes on
+//! with the next batch, so a write to a slow disk, or the copying into lines, never delays
+//! the draining of the receive queue. The hand-over queue is bounded: past it the parser
+//! waits for the disk rather than holding documents without limit.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+
+use super::stats::Stats;
 
 /// Bytes gathered before a write (a batch is written at its end anyway).
 const BUFFER: usize = 256 * 1024;
@@ -109,12 +122,101 @@ impl Saver {
     }
 }
 
+/// Batches of documents waiting for [`SaveThread`] before the parser waits (each at most a
+/// receive batch, 256 KiB).
+const SAVE_QUEUE: usize = 64;
+
+/// A [`Saver`] on a thread of its own (see the module comment).
+#[derive(Debug)]
+pub struct SaveThread {
+    tx: Option<SyncSender<Vec<Bytes>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SaveThread {
+    /// Starts writing to `saver`; what reaches the file is counted in `stats`.
+    pub fn start(mut saver: Saver, stats: Arc<Stats>) -> io::Result<SaveThread> {
+        let (tx, rx) = mpsc::sync_channel::<Vec<Bytes>>(SAVE_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("xray-save".into())
+            .spawn(move || write_all(&mut saver, &rx, &stats))?;
+        Ok(SaveThread {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands one batch's documents over, in order; waits only if [`SAVE_QUEUE`] batches are
+    /// already waiting.
+    pub fn send(&self, docs: Vec<Bytes>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(docs);
+        }
+    }
+
+    /// Writes what is waiting, flushes, and ends the thread.
+    pub fn finish(mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SaveThread {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The save thread: lines gathered from every batch waiting, then one write.
+fn write_all(saver: &mut Saver, rx: &Receiver<Vec<Bytes>>, stats: &Stats) {
+    while let Ok(docs) = rx.recv() {
+        let mut batch = Some(docs);
+        while let Some(docs) = batch.take().or_else(|| rx.try_recv().ok()) {
+            for d in &docs {
+                if let Some(w) = saver.append(d) {
+                    stats.record_save(w);
+                }
+            }
+        }
+        stats.record_save(saver.flush());
+    }
+    stats.record_save(saver.flush());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn tmp(tag: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!("xray-tui-save-{tag}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn the_thread_writes_every_batch_in_order_and_counts_it() {
+        let path = tmp("thread");
+        let _ = std::fs::remove_file(&path);
+        let stats = Arc::new(Stats::default());
+        let t = SaveThread::start(Saver::open(&path).expect("open"), stats.clone()).expect("start");
+        for b in 0..200 {
+            t.send(
+                (0..100)
+                    .map(|i| Bytes::from(format!("{{\"b\":{b},\"i\":{i}}}")))
+                    .collect(),
+            );
+        }
+        t.finish();
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 20_000);
+        assert_eq!(lines[0], "{\"b\":0,\"i\":0}");
+        assert_eq!(lines[19_999], "{\"b\":199,\"i\":99}");
+        assert_eq!(stats.snapshot().saved, 20_000);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -1,41 +1,186 @@
 //! The live trace store: documents grouped by trace ID as they arrive, re-assembled when they
-//! change, with a trace limit so memory stays bounded however long the daemon runs.
+//! change, with limits so memory stays bounded however long the daemon runs and whatever a
+//! client sends.
 //!
 //! Documents of one trace arrive over time (subsegments streamed on their own, an in-progress
 //! segment completed later), so the store keeps every document and lets the engine's
 //! [`assemble()`] merge them. Ingest is cheap: a document arrives as checked JSON text and is
 //! filed under its trace ID (one hash lookup for a known trace); the typed parse, assembly and
 //! summary happen in [`LiveStore::refresh`], lazily, once per changed trace, within a time
-//! budget, so a burst never stalls the receive path. After assembly a trace keeps its
-//! documents' JSON text (not typed copies: the assembled trace holds those), parsed again only
-//! if more documents come. When a new trace would exceed the limit, the trace that arrived
-//! first is evicted (and counted).
+//! budget, so a burst never stalls the receive path. A trace keeps its documents' JSON text
+//! (the assembled trace holds the typed copies), parsed again only if more documents come.
+//!
+//! What one trace may hold is bounded as X-Ray bounds it ([`TraceLimits`]):
+//! - a document sent again with the same ID **replaces** the earlier copy (an SDK re-sends a
+//!   segment when it completes; a misbehaving client may re-send one forever), except that a
+//!   completed copy is never replaced by an in-progress one;
+//! - past [`TraceLimits::documents`] documents or [`TraceLimits::bytes`] bytes of them, new
+//!   documents of the trace are dropped, counted, and the trace is marked `limit_exceeded`, as
+//!   X-Ray marks a trace past its trace document size;
+//! - a trace whose assembly took long is not assembled again before ten times that has passed,
+//!   so a busy trace costs at most a tenth of the parser thread however often it changes.
+//!
+//! When a new trace would exceed the trace limit, the trace that arrived first is evicted
+//! (and counted).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::engine::dataset::{Dataset, Traces};
 use crate::engine::{assemble, summarize};
-use crate::model::{Segment, Trace, TraceSummary};
+use crate::model::{Trace, TraceSummary, parse};
 
 /// The default trace limit.
 pub const DEFAULT_TRACE_LIMIT: usize = 10_000;
 
+/// X-Ray's trace document size: past it X-Ray keeps what it has and marks the trace
+/// `LimitExceeded` (500 KB for segments sent in batches; see "AWS X-Ray endpoints and quotas").
+pub const DEFAULT_TRACE_BYTES: usize = 500 * 1000;
+
+/// Documents one trace may hold by default: X-Ray documents are at least ~100 bytes, so its
+/// size limit holds about this many; the count bounds the bookkeeping of tiny documents.
+pub const DEFAULT_TRACE_DOCUMENTS: usize = 5_000;
+
+/// An assembly that took less than this is not throttled.
+const CHEAP_ASSEMBLY: Duration = Duration::from_millis(2);
+
+/// How much one trace may hold (see the module comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceLimits {
+    /// Traces kept before the oldest is evicted (at least 1).
+    pub traces: usize,
+    /// Documents one trace may hold (at least 1).
+    pub documents: usize,
+    /// Bytes of documents one trace may hold.
+    pub bytes: usize,
+}
+
+impl Default for TraceLimits {
+    fn default() -> Self {
+        Self {
+            traces: DEFAULT_TRACE_LIMIT,
+            documents: DEFAULT_TRACE_DOCUMENTS,
+            bytes: DEFAULT_TRACE_BYTES,
+        }
+    }
+}
+
+/// One document of a trace, as received.
+#[derive(Debug)]
+struct Doc {
+    id: Box<str>,
+    text: Bytes,
+    in_progress: bool,
+}
+
+/// Documents kept before a trace looks them up by ID through a map rather than a scan.
+const SCAN_UP_TO: usize = 16;
+
 #[derive(Debug, Default)]
 struct Entry {
-    /// Documents received but not parsed yet, as JSON text.
-    raw: Vec<Bytes>,
-    /// The text of documents already assembled: parsed again only if the trace changes (the
-    /// typed documents live on in `trace`, so none is kept twice).
-    kept: Vec<Bytes>,
-    /// Typed documents added with [`LiveStore::push`].
-    docs: Vec<Segment>,
+    /// One document per ID, as JSON text.
+    docs: Vec<Doc>,
+    /// Where each ID is in `docs`, once there are more than [`SCAN_UP_TO`].
+    by_id: hashbrown::HashMap<Box<str>, usize, foldhash::fast::RandomState>,
+    /// Bytes of `docs`.
+    bytes: usize,
+    /// Documents were dropped at the trace's limits.
+    limit_exceeded: bool,
     trace: Option<Arc<Trace>>,
     // Shared: entries stay small, and a UI's snapshot copies a pointer under the lock.
     summary: Option<Arc<TraceSummary>>,
     dirty: bool,
+    /// Not assembled again before this (a costly trace; see the module comment).
+    not_before: Option<Instant>,
+}
+
+/// What became of one document given to [`LiveStore::file`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filed {
+    /// Its ID was new to its trace.
+    Added,
+    /// It replaced an earlier copy (same ID), or was an in-progress copy of a document whose
+    /// completed copy was kept.
+    Replaced,
+    /// Its trace is at its limits: dropped.
+    TraceFull,
+}
+
+impl Entry {
+    fn position(&self, id: &str) -> Option<usize> {
+        if self.docs.len() <= SCAN_UP_TO {
+            self.docs.iter().position(|d| &*d.id == id)
+        } else {
+            self.by_id.get(id).copied()
+        }
+    }
+
+    /// Files one document within `limits`.
+    fn file(&mut self, id: &str, text: Bytes, in_progress: bool, limits: &TraceLimits) -> Filed {
+        if let Some(i) = self.position(id) {
+            let Some(old) = self.docs.get_mut(i) else {
+                return Filed::Replaced;
+            };
+            // A completed copy is never replaced by an in-progress one.
+            if in_progress && !old.in_progress {
+                return Filed::Replaced;
+            }
+            let bytes = self.bytes - old.text.len() + text.len();
+            if bytes > limits.bytes {
+                self.limit_exceeded = true;
+                return Filed::TraceFull;
+            }
+            self.bytes = bytes;
+            old.text = text;
+            old.in_progress = in_progress;
+            return Filed::Replaced;
+        }
+        if self.docs.len() >= limits.documents.max(1) || self.bytes + text.len() > limits.bytes {
+            self.limit_exceeded = true;
+            return Filed::TraceFull;
+        }
+        self.bytes += text.len();
+        self.docs.push(Doc {
+            id: id.into(),
+            text,
+            in_progress,
+        });
+        if self.docs.len() > SCAN_UP_TO {
+            if self.by_id.is_empty() {
+                self.by_id = self
+                    .docs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.id.clone(), i))
+                    .collect();
+            } else {
+                self.by_id.insert(id.into(), self.docs.len() - 1);
+            }
+        }
+        Filed::Added
+    }
+
+    /// Drops the documents at `bad` (positions, ascending): their typed parse failed.
+    fn forget(&mut self, bad: &[usize]) {
+        for &i in bad.iter().rev() {
+            if i < self.docs.len() {
+                let d = self.docs.remove(i);
+                self.bytes -= d.text.len();
+            }
+        }
+        self.by_id.clear();
+        if self.docs.len() > SCAN_UP_TO {
+            self.by_id = self
+                .docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.clone(), i))
+                .collect();
+        }
+    }
 }
 
 /// What [`LiveStore::refresh`] did.
@@ -45,12 +190,14 @@ pub struct Refresh {
     pub assembled: usize,
     /// Documents that failed the typed parse, with the reason; they are left out.
     pub bad: Vec<(String, String)>,
+    /// The budget ran out with traces still due: call again soon.
+    pub more: bool,
 }
 
 /// Traces received so far, oldest-trace eviction beyond the limit.
 #[derive(Debug)]
 pub struct LiveStore {
-    limit: usize,
+    limits: TraceLimits,
     /// Keyed with a fast hasher: trace IDs come from local SDKs, and this map is on the
     /// parser thread's per-datagram path (one lookup when the trace is known).
     traces: hashbrown::HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
@@ -61,12 +208,26 @@ pub struct LiveStore {
 }
 
 impl LiveStore {
-    /// An empty store keeping at most `limit` traces (at least 1).
+    /// An empty store keeping at most `limit` traces (at least 1), each within X-Ray's limits
+    /// ([`TraceLimits::default`]).
     pub fn new(limit: usize) -> Self {
+        Self::with_limits(TraceLimits {
+            traces: limit,
+            ..TraceLimits::default()
+        })
+    }
+
+    /// An empty store within `limits`.
+    pub fn with_limits(limits: TraceLimits) -> Self {
+        let limits = TraceLimits {
+            traces: limits.traces.max(1),
+            documents: limits.documents.max(1),
+            ..limits
+        };
         Self {
-            limit: limit.max(1),
+            limits,
             traces: hashbrown::HashMap::with_capacity_and_hasher(
-                limit.clamp(1, 1 << 16),
+                limits.traces.clamp(1, 1 << 16),
                 foldhash::fast::RandomState::default(),
             ),
             order: VecDeque::new(),
@@ -76,37 +237,30 @@ impl LiveStore {
         }
     }
 
-    /// Adds one typed document (it must have a trace ID; others are ignored). Returns how many
-    /// traces were evicted to make room.
-    pub fn push(&mut self, doc: Segment) -> u64 {
-        let Some(id) = doc.trace_id.clone() else {
-            return 0;
-        };
-        self.entry(&id, |e| e.docs.push(doc))
-    }
-
-    /// Adds one document as JSON text (checked by
-    /// [`check_datagram`](super::datagram::check_datagram)); it is parsed on the next
-    /// [`LiveStore::refresh`]. Returns how many traces were evicted to make room.
-    pub fn push_raw(&mut self, trace_id: &str, doc: impl Into<Bytes>) -> u64 {
-        let doc = doc.into();
-        self.entry(trace_id, |e| e.raw.push(doc))
-    }
-
-    /// Files a document with `add` under trace `id` (a new trace when unknown, evicting the
-    /// oldest beyond the limit) and marks the trace for the next refresh.
-    fn entry(&mut self, id: &str, add: impl FnOnce(&mut Entry)) -> u64 {
+    /// Adds one document as JSON text with ID `id`, completed unless `in_progress` (as
+    /// [`check_datagram`](super::datagram::check_datagram) found them); it is parsed on the
+    /// next [`LiveStore::refresh`]. Returns what became of it and how many traces were
+    /// evicted to make room.
+    pub fn file(
+        &mut self,
+        trace_id: &str,
+        id: &str,
+        in_progress: bool,
+        text: impl Into<Bytes>,
+    ) -> (Filed, u64) {
+        let text = text.into();
+        let limits = self.limits;
         // The common case for streamed documents: the trace is known (one hash lookup).
-        if let Some((key, e)) = self.traces.get_key_value_mut(id) {
-            add(e);
-            if !e.dirty {
+        if let Some((key, e)) = self.traces.get_key_value_mut(trace_id) {
+            let filed = e.file(id, text, in_progress, &limits);
+            if filed != Filed::TraceFull && !e.dirty {
                 e.dirty = true;
                 self.dirty.push_back(key.clone());
             }
-            return 0;
+            return (filed, 0);
         }
         let mut evicted = 0;
-        while self.traces.len() >= self.limit {
+        while self.traces.len() >= self.limits.traces {
             let Some(old) = self.order.pop_front() else {
                 break;
             };
@@ -119,23 +273,23 @@ impl LiveStore {
             self.evicted += evicted;
             self.version += 1;
         }
-        let key: Arc<str> = Arc::from(id);
+        let key: Arc<str> = Arc::from(trace_id);
         let mut e = Entry {
             dirty: true,
             ..Entry::default()
         };
-        add(&mut e);
+        let filed = e.file(id, text, in_progress, &limits);
         self.order.push_back(key.clone());
         self.dirty.push_back(key.clone());
         self.traces.insert(key, e);
-        if self.dirty.len() > 2 * self.limit + 1024 {
+        if self.dirty.len() > 2 * self.limits.traces + 1024 {
             // Refreshes have not run for a while (a flood): drop the IDs of traces evicted
             // since they changed, so the queue stays within the trace limit.
             let traces = &self.traces;
             self.dirty
                 .retain(|id| traces.get(id).is_some_and(|e| e.dirty));
         }
-        evicted
+        (filed, evicted)
     }
 
     /// Parses, assembles and summarizes every trace that changed; returns how many traces were
@@ -145,42 +299,54 @@ impl LiveStore {
     }
 
     /// The same, stopping after `budget` (the rest waits for the next call, oldest first).
-    pub fn refresh_within(&mut self, budget: Option<std::time::Duration>) -> Refresh {
-        let start = std::time::Instant::now();
+    /// With a budget, traces whose last assembly was costly wait their turn (see the module
+    /// comment); without one, every changed trace is assembled.
+    pub fn refresh_within(&mut self, budget: Option<Duration>) -> Refresh {
+        let start = Instant::now();
         let mut out = Refresh::default();
+        let mut later = Vec::new();
         while let Some(id) = self.dirty.pop_front() {
             // Evicted since it changed (or assembled already): nothing to do, and not counted
             // against the budget, so under a flood of new traces the queue drains.
             let Some(e) = self.traces.get_mut(&id).filter(|e| e.dirty) else {
                 continue;
             };
-            let mut segs = Vec::with_capacity(e.docs.len() + e.kept.len() + e.raw.len());
-            segs.extend(e.docs.iter().cloned());
-            // Parsed before, so they parse again.
-            segs.extend(
-                e.kept
-                    .iter()
-                    .filter_map(|text| serde_json::from_slice::<Segment>(text).ok()),
-            );
-            for raw in std::mem::take(&mut e.raw) {
-                match serde_json::from_slice::<Segment>(&raw) {
-                    Ok(seg) => {
-                        segs.push(seg);
-                        e.kept.push(raw);
+            if budget.is_some() && e.not_before.is_some_and(|t| Instant::now() < t) {
+                later.push(id);
+                continue;
+            }
+            let began = Instant::now();
+            let mut segs = Vec::with_capacity(e.docs.len());
+            let mut bad = Vec::new();
+            for (i, d) in e.docs.iter().enumerate() {
+                let text = std::str::from_utf8(&d.text).unwrap_or_default();
+                match parse::typed(text, "") {
+                    Ok(seg) => segs.push(seg),
+                    Err(f) => {
+                        out.bad.push((text.to_owned(), f.message));
+                        bad.push(i);
                     }
-                    Err(err) => out
-                        .bad
-                        .push((String::from_utf8_lossy(&raw).into_owned(), err.to_string())),
                 }
             }
-            let t = assemble(&id, segs);
+            if !bad.is_empty() {
+                e.forget(&bad);
+            }
+            let mut t = assemble(&id, segs);
+            t.limit_exceeded = e.limit_exceeded;
             e.summary = Some(Arc::new(summarize(&t)));
             e.trace = Some(Arc::new(t));
             e.dirty = false;
+            let cost = began.elapsed();
+            e.not_before = (cost >= CHEAP_ASSEMBLY).then(|| began + cost * 10);
             out.assembled += 1;
             if budget.is_some_and(|b| start.elapsed() >= b) {
+                out.more = !self.dirty.is_empty();
                 break;
             }
+        }
+        // Costly traces wait for the next refresh, still first in line.
+        for id in later.into_iter().rev() {
+            self.dirty.push_front(id);
         }
         if out.assembled > 0 {
             // What a UI shows changed too.
@@ -207,6 +373,11 @@ impl LiveStore {
     /// Traces evicted so far.
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+
+    /// Bytes of documents held now (what the limits bound).
+    pub fn bytes(&self) -> usize {
+        self.traces.values().map(|e| e.bytes).sum()
     }
 
     /// Grows whenever what [`LiveStore::assembled`] returns changes (an assembly, an
@@ -268,7 +439,8 @@ impl Assembled {
 mod tests {
     use super::*;
 
-    fn doc(trace: &str, id: &str, parent: Option<&str>, in_progress: bool) -> Segment {
+    /// A document's JSON text.
+    fn doc(trace: &str, id: &str, parent: Option<&str>, in_progress: bool) -> String {
         let mut v = serde_json::json!({
             "trace_id": trace, "id": id, "name": "svc", "start_time": 10.0,
         });
@@ -283,34 +455,127 @@ mod tests {
             v["start_time"] = 10.2.into();
             v["end_time"] = 10.4.into();
         }
-        serde_json::from_value(v).expect("doc")
+        v.to_string()
+    }
+
+    /// Files a document as the parser thread does.
+    fn put(s: &mut LiveStore, trace: &str, id: &str, parent: Option<&str>, ip: bool) -> u64 {
+        s.file(trace, id, ip, doc(trace, id, parent, ip)).1
     }
 
     #[test]
     fn merges_streamed_and_completed_documents() {
         let mut s = LiveStore::new(10);
-        s.push(doc("1-a", "aaaaaaaaaaaaaaaa", None, true));
-        s.push(doc(
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, true);
+        put(
+            &mut s,
             "1-a",
             "bbbbbbbbbbbbbbbb",
             Some("aaaaaaaaaaaaaaaa"),
             false,
-        ));
-        s.push(doc("1-a", "aaaaaaaaaaaaaaaa", None, false));
+        );
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, false);
         let d = s.dataset();
         assert_eq!(d.traces.len(), 1);
         let t = &d.traces.get(0).unwrap();
         assert_eq!(t.roots.len(), 1, "{t:#?}");
+        assert_eq!(
+            t.nodes.len(),
+            2,
+            "the completed copy replaced the in-progress one"
+        );
         assert!(!d.summary(0).unwrap().is_partial.unwrap_or(false));
         assert_eq!(s.refresh().assembled, 0, "nothing changed");
+    }
+
+    #[test]
+    fn a_document_sent_again_replaces_the_earlier_copy_but_never_a_completed_one() {
+        let mut s = LiveStore::new(10);
+        let text = doc("1-a", "aaaaaaaaaaaaaaaa", None, false);
+        assert_eq!(
+            s.file("1-a", "aaaaaaaaaaaaaaaa", false, text.clone()).0,
+            Filed::Added
+        );
+        for _ in 0..10_000 {
+            assert_eq!(
+                s.file("1-a", "aaaaaaaaaaaaaaaa", false, text.clone()).0,
+                Filed::Replaced
+            );
+        }
+        assert_eq!(s.bytes(), text.len(), "one copy kept");
+        // A late in-progress copy does not undo the completed one.
+        let ip = doc("1-a", "aaaaaaaaaaaaaaaa", None, true);
+        assert_eq!(
+            s.file("1-a", "aaaaaaaaaaaaaaaa", true, ip).0,
+            Filed::Replaced
+        );
+        let d = s.dataset();
+        assert_eq!(d.traces.get(0).unwrap().nodes.len(), 1);
+        assert!(!d.summary(0).unwrap().is_partial.unwrap_or(false));
+        assert!(!d.traces.get(0).unwrap().limit_exceeded);
+    }
+
+    #[test]
+    fn a_trace_holds_at_most_its_limits_and_says_so() {
+        let limits = TraceLimits {
+            traces: 10,
+            documents: 100,
+            bytes: 1_000_000,
+        };
+        let mut s = LiveStore::with_limits(limits);
+        let root = "aaaaaaaaaaaaaaaa";
+        put(&mut s, "1-a", root, None, false);
+        let mut full = 0;
+        for i in 0..150_000u64 {
+            let id = format!("{i:016x}");
+            let (filed, _) = s.file("1-a", &id, false, doc("1-a", &id, Some(root), false));
+            full += u64::from(filed == Filed::TraceFull);
+        }
+        assert_eq!(full, 150_000 - 99, "the root and 99 subsegments kept");
+        let d = s.dataset();
+        let t = d.traces.get(0).unwrap();
+        assert_eq!(t.nodes.len(), 100);
+        assert!(t.limit_exceeded, "the trace says documents were left out");
+        // Bytes bound a trace too.
+        let mut s = LiveStore::with_limits(TraceLimits {
+            bytes: 1_000,
+            ..limits
+        });
+        for i in 0..100u64 {
+            let id = format!("{i:016x}");
+            s.file("1-b", &id, false, doc("1-b", &id, None, false));
+        }
+        assert!(s.bytes() <= 1_000, "{}", s.bytes());
+        assert!(s.bytes() > 800, "filled up to the limit: {}", s.bytes());
+        // Replacing a document with a larger copy past the limit is refused too.
+        let (filed, _) = s.file("1-b", &format!("{:016x}", 0), false, "x".repeat(2_000));
+        assert_eq!(filed, Filed::TraceFull);
+    }
+
+    #[test]
+    fn a_costly_trace_waits_its_turn_under_a_budget_but_not_without_one() {
+        let mut s = LiveStore::new(10);
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, false);
+        s.refresh();
+        s.traces.get_mut("1-a").unwrap().not_before =
+            Some(Instant::now() + Duration::from_secs(60));
+        put(&mut s, "1-a", "bbbbbbbbbbbbbbbb", None, false);
+        let r = s.refresh_within(Some(Duration::from_secs(1)));
+        assert_eq!((r.assembled, r.more), (0, false), "waits, and is not due");
+        assert_eq!(s.pending(), 1, "still queued");
+        assert_eq!(s.assembled().traces.get(0).unwrap().nodes.len(), 1);
+        assert_eq!(s.refresh().assembled, 1);
+        assert_eq!(s.assembled().traces.get(0).unwrap().nodes.len(), 2);
     }
 
     #[test]
     fn the_refresh_queue_stays_bounded_under_a_flood_of_new_traces() {
         let mut s = LiveStore::new(10);
         for i in 0..100_000 {
-            s.push_raw(
+            s.file(
                 &format!("1-{i}"),
+                "a",
+                false,
                 r#"{"trace_id":"1-x","id":"a","name":"x","start_time":1,"end_time":2}"#,
             );
         }
@@ -318,19 +583,15 @@ mod tests {
         assert!(s.pending() <= 2 * 10 + 1024, "{}", s.pending());
         // Evicted traces waiting in the queue cost no budget: even a zero budget assembles a
         // live trace.
-        assert_eq!(
-            s.refresh_within(Some(std::time::Duration::ZERO)).assembled,
-            1
-        );
+        assert_eq!(s.refresh_within(Some(Duration::ZERO)).assembled, 1);
         assert_eq!(s.refresh().assembled, 9);
         assert_eq!(s.pending(), 0);
     }
 
     #[test]
-    fn raw_documents_arriving_across_refreshes_are_merged() {
+    fn documents_arriving_across_refreshes_are_merged() {
         let mut s = LiveStore::new(10);
-        let text = |d: Segment| Bytes::from(serde_json::to_vec(&d).expect("json"));
-        s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, true)));
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, true);
         assert_eq!(s.refresh().assembled, 1);
         assert!(
             s.assembled()
@@ -341,17 +602,15 @@ mod tests {
         );
         // A subsegment on its own, then the completed segment, each after a refresh: the
         // documents kept as text are parsed again and merged with the new ones.
-        s.push_raw(
+        put(
+            &mut s,
             "1-a",
-            text(doc(
-                "1-a",
-                "bbbbbbbbbbbbbbbb",
-                Some("aaaaaaaaaaaaaaaa"),
-                false,
-            )),
+            "bbbbbbbbbbbbbbbb",
+            Some("aaaaaaaaaaaaaaaa"),
+            false,
         );
         assert_eq!(s.refresh().assembled, 1);
-        s.push_raw("1-a", text(doc("1-a", "aaaaaaaaaaaaaaaa", None, false)));
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, false);
         assert_eq!(s.refresh().assembled, 1);
         let d = s.assembled();
         let t = &d.traces.get(0).unwrap();
@@ -361,24 +620,37 @@ mod tests {
     }
 
     #[test]
-    fn raw_documents_parse_on_refresh_and_bad_ones_are_reported() {
+    fn documents_parse_on_refresh_and_bad_ones_are_reported_once() {
         let mut s = LiveStore::new(10);
-        s.push_raw(
+        s.file(
             "1-a",
+            "a",
+            false,
             r#"{"trace_id":"1-a","id":"a","name":"x","start_time":1,"end_time":2}"#,
         );
-        s.push_raw("1-a", r#"{"trace_id":"1-a","id":"b","name":"x","start_time":1,"http":{"response":{"status":{}}}}"#);
+        s.file("1-a", "b", false, r#"{"trace_id":"1-a","id":"b","name":"x","start_time":1,"http":{"response":{"status":{}}}}"#);
         assert_eq!(s.pending(), 1);
         let r = s.refresh();
         assert_eq!(r.assembled, 1);
         assert_eq!(r.bad.len(), 1, "{r:?}");
+        assert!(r.bad[0].1.contains("http.response.status"), "{r:?}");
         assert_eq!(s.dataset().traces.get(0).unwrap().nodes.len(), 1);
+        // Another document for the trace: the bad one is not reported again.
+        s.file(
+            "1-a",
+            "c",
+            false,
+            r#"{"trace_id":"1-a","id":"c","name":"x","start_time":1,"end_time":2}"#,
+        );
+        let r = s.refresh();
+        assert!(r.bad.is_empty(), "{r:?}");
+        assert_eq!(s.dataset().traces.get(0).unwrap().nodes.len(), 2);
     }
 
     #[test]
     fn a_ui_snapshot_never_assembles_and_the_version_says_when_to_take_one() {
         let mut s = LiveStore::new(10);
-        s.push(doc("1-a", "aaaaaaaaaaaaaaaa", None, false));
+        put(&mut s, "1-a", "aaaaaaaaaaaaaaaa", None, false);
         let v0 = s.version();
         // Nothing assembled yet: the snapshot is empty and cost no parsing.
         assert!(s.assembled().traces.is_empty());
@@ -393,14 +665,14 @@ mod tests {
         s.refresh();
         assert_eq!(s.version(), v1);
         // So does a document waiting to be assembled (a UI would show the same traces)...
-        s.push(doc("1-a", "bbbbbbbbbbbbbbbb", None, false));
+        put(&mut s, "1-a", "bbbbbbbbbbbbbbbb", None, false);
         assert_eq!(s.version(), v1);
         // ...but not an eviction: a trace a UI shows is gone.
         let mut small = LiveStore::new(1);
-        small.push(doc("1-a", "a", None, false));
+        put(&mut small, "1-a", "a", None, false);
         small.refresh();
         let v = small.version();
-        small.push(doc("1-b", "b", None, false));
+        put(&mut small, "1-b", "b", None, false);
         assert!(small.version() > v);
         assert!(small.assembled().traces.is_empty());
     }
@@ -408,10 +680,10 @@ mod tests {
     #[test]
     fn evicts_oldest_trace_beyond_limit() {
         let mut s = LiveStore::new(2);
-        assert_eq!(s.push(doc("1-a", "a", None, false)), 0);
-        assert_eq!(s.push(doc("1-b", "b", None, false)), 0);
-        assert_eq!(s.push(doc("1-a", "c", None, false)), 0, "same trace");
-        assert_eq!(s.push(doc("1-c", "d", None, false)), 1);
+        assert_eq!(put(&mut s, "1-a", "a", None, false), 0);
+        assert_eq!(put(&mut s, "1-b", "b", None, false), 0);
+        assert_eq!(put(&mut s, "1-a", "c", None, false), 0, "same trace");
+        assert_eq!(put(&mut s, "1-c", "d", None, false), 1);
         assert_eq!(s.len(), 2);
         assert_eq!(s.evicted(), 1);
         let ids: Vec<_> = s.dataset().traces.iter().map(|t| t.id.clone()).collect();
