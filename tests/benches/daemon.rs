@@ -27,6 +27,11 @@ use xray_tui::source::daemon::{Daemon, DaemonAddress, DaemonOptions};
 #[allow(dead_code)]
 mod scale_gen;
 
+#[path = "udp_pace.rs"]
+#[allow(dead_code)]
+mod udp_pace;
+use udp_pace::{Plan, send_paced, set_trace_id};
+
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
 
 /// Datagrams are the scale generator's realistic segments (not `--padded`).
@@ -67,15 +72,6 @@ fn set_segment_id(d: &mut [u8], n: u64) {
     if let Some(id) = d.get_mut(at..at + 16) {
         for (k, b) in id.iter_mut().rev().enumerate() {
             *b = b"0123456789abcdef"[((n >> (4 * k)) & 15) as usize];
-        }
-    }
-}
-
-fn set_id(d: &mut [u8], at: usize, mut n: u64) {
-    if let Some(digits) = d.get_mut(at..at + 24) {
-        for b in digits.iter_mut().rev() {
-            *b = b"0123456789abcdef"[(n & 15) as usize];
-            n >>= 4;
         }
     }
 }
@@ -151,39 +147,28 @@ fn run(bare: bool, ui: bool, size: usize, rate: u64, seconds: f64) -> std::io::R
     sock.connect(daemon.udp_addr())?;
     let (mut d, at) = template(size);
     let size = d.len();
-    let count = if rate == 0 {
-        // Unpaced: as many as the sender manages in the time.
-        u64::MAX
-    } else {
-        (rate as f64 * seconds) as u64
+    // Paced: exactly rate x seconds, however long that takes. Unpaced: as many as the sender
+    // manages in the time. Bursts of 16, the last stretch before each spun (the sender shares
+    // the 2 cores with the daemon, so it sleeps while far ahead).
+    let paced = rate > 0;
+    let plan = Plan {
+        rate,
+        count: if paced {
+            (rate as f64 * seconds) as u64
+        } else {
+            u64::MAX
+        },
+        seconds: if paced { f64::INFINITY } else { seconds },
+        burst: 16,
+        spin: true,
     };
     let kernel_before = kernel_rcvbuf_errors();
     let t0 = Instant::now();
-    let mut sent = 0u64;
-    while sent < count {
-        if rate > 0 && sent % 16 == 0 {
-            // Wait until this burst of 16 is due: sleep while far ahead (the sender shares the
-            // 2 cores with the daemon), spin for the last stretch.
-            let due = (sent as f64) / (rate as f64);
-            loop {
-                let ahead = due - t0.elapsed().as_secs_f64();
-                if ahead <= 0.0 {
-                    break;
-                } else if ahead > 300e-6 {
-                    std::thread::sleep(Duration::from_secs_f64(ahead - 200e-6));
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
-        } else if sent % 1024 == 0 && t0.elapsed().as_secs_f64() >= seconds {
-            break;
-        }
-        set_id(&mut d, at, sent);
-        if sock.send(&d).is_ok() {
-            sent += 1;
-        }
-    }
-    let send_secs = t0.elapsed().as_secs_f64();
+    let udp_pace::Sent {
+        sent,
+        seconds: send_secs,
+        ..
+    } = send_paced(&sock, &mut d, at, &plan)?;
     // Wait until everything received has been handled (or nothing moves for 300 ms).
     let stats = daemon.stats().clone();
     let done = |s: &xray_tui::source::DaemonStats| {
@@ -250,7 +235,7 @@ fn micro(size: usize, n: u64, per_trace: u64) {
     let size = d.len();
     let mut dgs = Vec::new();
     for i in 0..n {
-        set_id(&mut d, at, i / per_trace);
+        set_trace_id(&mut d, at, i / per_trace);
         set_segment_id(&mut d, i);
         dgs.push(d.clone());
     }
@@ -354,7 +339,7 @@ fn burst(n: u64, per_trace: u64) -> std::io::Result<()> {
     let (mut d, at) = template(1024);
     let t0 = Instant::now();
     for i in 0..n {
-        set_id(&mut d, at, i / per_trace);
+        set_trace_id(&mut d, at, i / per_trace);
         // A distinct segment ID per document, so each is a segment of its trace.
         set_segment_id(&mut d, i);
         sock.send(&d)?;

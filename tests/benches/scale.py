@@ -8,24 +8,45 @@ invocation, alternating, three times each, and reports min/median/max wall time,
 ratio to the baseline (baseline median time / command median time, i.e. how many times the
 bare parse's speed), peak RSS (each child's ru_maxrss from os.wait4) and RSS / input size.
 
+The daemon rows (daemon-8k: realistic 8 KB segments at 100k/s, daemon-1k: 1 KB at 200k/s)
+measure loss rather than time, as the issue asks: "with an external sender process, counting
+lines in the `--save` file against datagrams sent". Each run starts a receiver on a free
+loopback port (the command: `xray-tui listen --headless --save FILE`; the baseline: the bare
+receive loop `tests/benches/udp_sink.rs`, same 16 MiB receive buffer), waits for its
+"listening" line, runs the sender `tests/benches/udp_send.rs` (its own process: every datagram
+a new trace, paced in 1 ms bursts) for --seconds, waits until the receiver is idle (its
+socket's queue empty and, for listen, the save file no longer growing, for 0.5 s), reads the
+socket's kernel drops from /proc/net/udp and the receiver's peak RSS from /proc/PID/status
+(VmHWM; see vm_hwm), sends SIGTERM and waits for it (os.wait4: CPU time). Handled = lines in
+the save file (listen) or datagrams received (baseline); loss = 1 - handled/sent; the ratio is
+of handled/s (over the sender's time), command against baseline. Where listen lost datagrams
+comes from its `stopped:` line (`dropped`: its parser queue was full; `save-failed`) and the
+socket's drops (the receive buffer was full). One `#` line a run gives the details.
+
 Needs the release binary and examples, built beforehand (or pass --build to let this script
 run the cargo command):
 
-    cargo build --release --bin xray-tui --example gen --example baseline_parse
-    python3 tests/benches/scale.py            # 10k and 100k rows (a few minutes)
+    cargo build --release --bin xray-tui --example gen --example baseline_parse --example udp_send --example udp_sink
+    python3 tests/benches/scale.py            # 10k and 100k rows, daemon rows (a few minutes)
     python3 tests/benches/scale.py --big      # also 1M traces (~2.7 GB of NDJSON; slow)
+    python3 tests/benches/scale.py --rows daemon-8k,daemon-1k --seconds 5
 
 Options: --runs N (default 3), --rows a,b (names below), --data DIR (reuse or keep generated
-files there; default: a fresh temp dir, deleted afterwards), --target DIR (cargo's target dir;
-default $CARGO_TARGET_DIR or ./target), --build. Data is generated with the default seed by
+files there; default: a fresh temp dir, deleted afterwards; the daemon rows' save files are
+written there and deleted once counted: up to ~0.8 GB a second of sending), --seconds S
+(daemon rows: sending time per run, default 5), --target DIR (cargo's target dir; default
+$CARGO_TARGET_DIR or ./target), --build. Data is generated with the default seed by
 `tests/benches/gen.rs`, never inside the repository. Python 3 standard library only.
 Results and how to read them: docs/benchmarks.md, "Scale (issue #13)".
 """
 
 import argparse
 import datetime
+import json
 import os
+import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -51,6 +72,134 @@ def run_once(cmd, stderr_path):
     return wall, ru.ru_maxrss * 1024, text
 
 
+def udp_socket(port):
+    """(receive queue bytes, drops) of the UDP socket bound to `port` (/proc/net/udp), or None."""
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            if int(cols[1].split(":")[1], 16) == port:
+                return int(cols[4].split(":")[1], 16), int(cols[-1])
+    return None
+
+
+def rcvbuf_errors():
+    """Udp RcvbufErrors of /proc/net/snmp (all sockets of the machine), or None."""
+    try:
+        with open("/proc/net/snmp") as f:
+            udp = [line.split() for line in f if line.startswith("Udp:")]
+        return int(udp[1][udp[0].index("RcvbufErrors")])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def vm_hwm(pid):
+    """Peak RSS of a running process in bytes (VmHWM of /proc/PID/status), or None.
+
+    Why not ru_maxrss of os.wait4 here: Linux counts the parent's peak RSS into a child's at
+    exec (the spawning mm's high-water mark is kept), so a small receiver would show this
+    script's own peak instead of its own."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def count_lines(path):
+    n = 0
+    with open(path, "rb") as f:
+        # Small reads: this script's own RSS stays small (see vm_hwm).
+        while chunk := f.read(1 << 20):
+            n += chunk.count(b"\n")
+    return n
+
+
+def run_receiver(cmd, send_cmd, work, save=None):
+    """One daemon-row run: starts the receiver `cmd` (which binds a free port and says
+    "listening on udp HOST:PORT" on stderr), runs the sender `send_cmd + ["--to", HOST:PORT]`,
+    waits until the receiver is idle, stops it with SIGTERM. Returns a dict of what happened."""
+    out_path, err_path = os.path.join(work, "receiver.out"), os.path.join(work, "receiver.err")
+    snmp0 = rcvbuf_errors()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+
+    def stderr_text():
+        with open(err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    deadline = time.monotonic() + 30
+    while not (m := re.search(r"listening on udp (\S+):(\d+)", stderr_text())):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            p.wait()
+            sys.exit(f"receiver did not start: {' '.join(cmd)}\n{stderr_text()}")
+        time.sleep(0.02)
+    host, port = m.group(1), int(m.group(2))
+    sender = subprocess.run([*send_cmd, "--to", f"{host}:{port}"], capture_output=True, text=True)
+    sent_at = time.perf_counter()
+    if sender.returncode != 0:
+        p.kill()
+        p.wait()
+        sys.exit(f"sender failed: {sender.stderr}")
+    s = json.loads(sender.stdout)
+    # Idle: the socket's queue empty and the save file unchanged for 0.5 s (a queued datagram
+    # left in the socket at SIGTERM would never be read; the daemon's own queue is drained on
+    # the way out).
+    last_change, last_size, state = sent_at, -1, None
+    while True:
+        now = time.perf_counter()
+        state = udp_socket(port)
+        size = os.path.getsize(save) if save else 0
+        if p.poll() is not None:
+            sys.exit(f"receiver exited early: {' '.join(cmd)}\n{stderr_text()}")
+        if state is None or state[0] > 0 or size != last_size:
+            last_change, last_size = now, size
+        elif now - last_change >= 0.5 or now - sent_at > 300:
+            break
+        time.sleep(0.02)
+    drops = state[1] if state else None
+    # Read while it runs: once it has exited, its VmHWM is gone.
+    hwm = vm_hwm(p.pid)
+    p.send_signal(signal.SIGTERM)
+    _, status, ru = os.wait4(p.pid, 0)
+    snmp1 = rcvbuf_errors()
+    err = stderr_text()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"receiver failed ({code}): {' '.join(cmd)}\n{err}")
+    with open(out_path) as f:
+        out = f.read()
+    r = {
+        "size": s["size"],
+        "sent": s["sent"],
+        "send_s": s["seconds"],
+        "achieved": s["achieved"],
+        "send_errors": s["errors"],
+        "socket_drops": drops,
+        "snmp_drops": None if snmp0 is None or snmp1 is None else snmp1 - snmp0,
+        "drained_s": max(0.0, last_change - sent_at),
+        "rss": hwm if hwm is not None else ru.ru_maxrss * 1024,
+        "ru_maxrss": ru.ru_maxrss * 1024,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "stderr": err,
+    }
+    if save:
+        stopped = re.search(r"^stopped: (.*)$", err, re.M)
+        if not stopped:
+            sys.exit(f"no `stopped:` line from {' '.join(cmd)}\n{err}")
+        # "received N accepted N traces N [rejected N (...)] [dropped N] ... kernel-drops N"
+        r["stopped"] = {k: int(v) for k, v in re.findall(r"([a-z-]+) (\d+)", re.sub(r"\(.*?\)", "", stopped.group(1)))}
+        r["handled"] = count_lines(save)
+        os.remove(save)
+    else:
+        r["handled"] = json.loads(out)["received"]
+    return r
+
+
 def stats(xs):
     return min(xs), statistics.median(xs), max(xs)
 
@@ -64,29 +213,32 @@ def mib(b):
     return b / (1 << 20)
 
 
+def fmt_fractions(xs):
+    lo, med, hi = stats(xs)
+    return f"{lo:.4f} / {med:.4f} / {hi:.4f}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--big", action="store_true", help="also the 1M-trace rows")
     ap.add_argument("--rows", help="only these rows (comma-separated names)")
     ap.add_argument("--data", help="directory for the generated data (kept)")
+    ap.add_argument("--seconds", type=float, default=5.0, help="daemon rows: seconds of sending per run")
     ap.add_argument("--target", default=os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")))
     ap.add_argument("--build", action="store_true", help="run cargo build --release first")
     args = ap.parse_args()
 
+    examples = ["gen", "baseline_parse", "udp_send", "udp_sink"]
+    build = ["cargo", "build", "--release", "--bin", "xray-tui", *(a for e in examples for a in ("--example", e))]
     if args.build:
-        subprocess.run(
-            ["cargo", "build", "--release", "--bin", "xray-tui", "--example", "gen", "--example", "baseline_parse"],
-            cwd=REPO,
-            check=True,
-        )
+        subprocess.run(build, cwd=REPO, check=True)
     rel = os.path.join(args.target, "release")
     xray = os.path.join(rel, "xray-tui")
-    gen = os.path.join(rel, "examples", "gen")
-    base = os.path.join(rel, "examples", "baseline_parse")
-    for b in (xray, gen, base):
+    gen, base, send, sink = (os.path.join(rel, "examples", e) for e in examples)
+    for b in (xray, gen, base, send, sink):
         if not os.path.exists(b):
-            sys.exit(f"missing {b}: run `cargo build --release --bin xray-tui --example gen --example baseline_parse` (or pass --build)")
+            sys.exit(f"missing {b}: run `{' '.join(build)}` (or pass --build)")
 
     data = args.data or tempfile.mkdtemp(prefix="xray-tui-scale-")
     if os.path.realpath(data).startswith(os.path.realpath(REPO) + os.sep):
@@ -140,16 +292,28 @@ def main():
         f = generated("1m.ndjson", ["--traces", "1000000"])
         row("ndjson-1m", "NDJSON load, 1M traces (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
 
+    # name, size, rate: the issue's daemon goals (zero loss with --save at these rates).
+    drows = [(n, size, rate) for n, size, rate in (("daemon-8k", "8k", 100_000), ("daemon-1k", "1k", 200_000)) if want(n)]
+
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {head}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {args.runs} runs each")
+    if rows:
+        file_rows(rows, args.runs, errfile)
+    if drows:
+        daemon_rows(drows, args, xray, send, sink, data)
+    if not args.data:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def file_rows(rows, runs, errfile):
     print("| row | input | command: wall s min / median / max | MB/s (median) | baseline: wall s min / median / max | baseline MB/s | ratio to baseline | peak RSS (max) | RSS / input | baseline peak RSS |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, what, path, cmd, bcmd in rows:
         size = os.path.getsize(path)
         walls, rss, bwalls, brss = [], [], [], []
         warned = ""
-        for _ in range(args.runs):
+        for _ in range(runs):
             w, r, _ = run_once(bcmd, errfile)
             bwalls.append(w)
             brss.append(r)
@@ -166,8 +330,62 @@ def main():
         )
         if warned:
             print(f"#   {name}: stderr: {warned}")
-    if not args.data:
-        shutil.rmtree(data, ignore_errors=True)
+
+
+def daemon_rows(drows, args, xray, send, sink, data):
+    rmem_max = "?"
+    try:
+        with open("/proc/sys/net/core/rmem_max") as f:
+            rmem_max = f.read().strip()
+    except OSError:
+        pass
+    print(f"# daemon rows: {args.seconds:g} s of sending per run, net.core.rmem_max {rmem_max}")
+    print("| row | datagram | offered | sent (median) | sender achieved/s (median) | command: handled/sent min / median / max | "
+          "command loss % (worst) | baseline: received/sent min / median / max | baseline loss % (worst) | "
+          "handled/s ratio to baseline | command lost to socket drops / queue drops / save failures (all runs) | "
+          "peak RSS (max) | baseline peak RSS (max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, size, rate in drows:
+        send_cmd = [send, "--size", size, "--rate", str(rate), "--seconds", f"{args.seconds:g}"]
+        save = os.path.join(data, f"{name}.save.ndjson")
+        cmd = [xray, "listen", "--headless", "--bind", "127.0.0.1:0", "--save", save]
+        bcmd = [sink, "--bind", "127.0.0.1:0"]
+        base_runs, cmd_runs = [], []
+        for i in range(args.runs):
+            for kind, c, runs, sv in (("baseline", bcmd, base_runs, None), ("command", cmd, cmd_runs, save)):
+                if sv and os.path.exists(sv):
+                    os.remove(sv)
+                r = run_receiver(c, send_cmd, data, sv)
+                runs.append(r)
+                extra = ""
+                if sv:
+                    st = r["stopped"]
+                    extra = (f", saved lines {r['handled']}; stopped: received {st.get('received')} accepted {st.get('accepted')} "
+                             f"dropped {st.get('dropped', 0)} save-failed {st.get('save-failed', 0)} kernel-drops {st.get('kernel-drops')}")
+                print(f"#   {name} run {i + 1} {kind}: sent {r['sent']} ({r['achieved']:.0f}/s, {r['send_errors']} send errors), "
+                      f"handled {r['handled']}, socket drops {r['socket_drops']} (RcvbufErrors delta {r['snmp_drops']}), "
+                      f"drained {r['drained_s']:.2f} s after the sender, CPU {r['cpu_s']:.2f} s, peak RSS {mib(r['rss']):.0f} MiB{extra}",
+                      flush=True)
+        frac = [r["handled"] / r["sent"] for r in cmd_runs]
+        bfrac = [r["handled"] / r["sent"] for r in base_runs]
+        rate_med = statistics.median(r["handled"] / r["send_s"] for r in cmd_runs)
+        brate_med = statistics.median(r["handled"] / r["send_s"] for r in base_runs)
+        sock = sum(r["socket_drops"] or 0 for r in cmd_runs)
+        queue = sum(r["stopped"].get("dropped", 0) for r in cmd_runs)
+        failed = sum(r["stopped"].get("save-failed", 0) for r in cmd_runs)
+        buffers = "; ".join(
+            f"{kind}: {m.group(1)}" for kind, rs in (("baseline", base_runs), ("command", cmd_runs))
+            if (m := re.search(r"listening on udp \S+ .*?\((receive buffer[^)]*)\)", rs[0]["stderr"]))
+        )
+        print(f"#   {name} {buffers}")
+        print(
+            f"| {name} | {cmd_runs[0]['size']} B | {rate // 1000}k/s | {statistics.median(r['sent'] for r in cmd_runs):.0f} | "
+            f"{statistics.median(r['achieved'] for r in cmd_runs + base_runs):.0f} | {fmt_fractions(frac)} | "
+            f"**{(1 - min(frac)) * 100:.3f}** | {fmt_fractions(bfrac)} | {(1 - min(bfrac)) * 100:.3f} | "
+            f"{rate_med / max(brate_med, 1e-9):.3f}x | {sock} / {queue} / {failed} | "
+            f"{mib(max(r['rss'] for r in cmd_runs)):.0f} MiB | {mib(max(r['rss'] for r in base_runs)):.0f} MiB |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
