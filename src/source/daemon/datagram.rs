@@ -161,8 +161,7 @@ pub struct Checked<'a> {
 /// times faster than [`parse_datagram`]; the store parses fully when it assembles).
 pub fn check_datagram(bytes: &[u8]) -> Result<Checked<'_>, DatagramError> {
     let body = split(bytes)?;
-    let text = std::str::from_utf8(body)
-        .map_err(|e| DatagramError::NotUtf8(bytes.len() - body.len() + e.valid_up_to()))?;
+    let text = utf8(body).map_err(|at| DatagramError::NotUtf8(bytes.len() - body.len() + at))?;
     let probe: Probe<'_> = serde_json::from_str(text).map_err(json_error)?;
     match probe.trace_id {
         Some(t) if !t.is_empty() => Ok(Checked {
@@ -172,6 +171,16 @@ pub fn check_datagram(bytes: &[u8]) -> Result<Checked<'_>, DatagramError> {
             in_progress: probe.in_progress.is_some_and(|v| v.get() == "true"),
         }),
         _ => Err(DatagramError::MissingTraceId(probe.id.into_owned())),
+    }
+}
+
+/// `body` as text, or where its first invalid byte is. SIMD validation first (several times
+/// std's speed on 8 KB documents, and this runs for every datagram); the standard library
+/// only to place an error.
+fn utf8(body: &[u8]) -> Result<&str, usize> {
+    match simdutf8::basic::from_utf8(body) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(body).map_err(|e| e.valid_up_to()),
     }
 }
 

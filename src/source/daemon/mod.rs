@@ -263,11 +263,12 @@ impl Daemon {
         let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(POOL_BUFFERS);
         {
             let (stats, stop) = (stats.clone(), stop.clone());
-            threads.push(
-                std::thread::Builder::new()
-                    .name("xray-recv".into())
-                    .spawn(move || receive(udp_socket, tx, pool_rx, &stats, &stop))?,
-            );
+            threads.push(std::thread::Builder::new().name("xray-recv".into()).spawn(
+                move || {
+                    run_ahead();
+                    receive(udp_socket, tx, pool_rx, &stats, &stop)
+                },
+            )?);
         }
         {
             let (stats, store) = (stats.clone(), store.clone());
@@ -275,7 +276,10 @@ impl Daemon {
             threads.push(
                 std::thread::Builder::new()
                     .name("xray-parse".into())
-                    .spawn(move || parse(rx, pool_tx, saver, forwarder, &store, &stats, bare))?,
+                    .spawn(move || {
+                        run_behind_receive();
+                        parse(rx, pool_tx, saver, forwarder, &store, &stats, bare)
+                    })?,
             );
         }
         Ok(Daemon {
@@ -482,36 +486,29 @@ fn parse(
             since_refresh += ends.len();
             last_batch = Instant::now();
             if !bare {
+                let checked = check_batch(data, ends, stats);
                 let mut st = match store.lock() {
                     Ok(st) => st,
                     Err(p) => p.into_inner(),
                 };
                 let (mut accepted, mut evicted, mut replaced, mut full) = (0, 0, 0, 0);
-                let mut to_save = Vec::new();
-                for d in datagrams(data, ends) {
-                    match datagram::check_datagram(d) {
-                        Ok(c) => {
-                            if let Some(f) = &forwarder {
-                                f.push(c.doc.to_owned());
-                            }
-                            // A copy of its own (one allocation): the batch buffer goes back
-                            // to the receive thread now, not when the trace is evicted. The
-                            // save thread shares it.
-                            let text = bytes::Bytes::copy_from_slice(c.doc.as_bytes());
-                            if saver.is_some() {
-                                to_save.push(text.clone());
-                            }
-                            let (filed, gone) = st.file(&c.trace_id, &c.id, c.in_progress, text);
-                            match filed {
-                                store::Filed::Added => {}
-                                store::Filed::Replaced => replaced += 1,
-                                store::Filed::TraceFull => full += 1,
-                            }
-                            evicted += gone;
-                            accepted += 1;
-                        }
-                        Err(e) => stats.reject(e, d),
+                let mut to_save =
+                    Vec::with_capacity(if saver.is_some() { checked.len() } else { 0 });
+                for c in checked {
+                    if let Some(f) = &forwarder {
+                        f.push(String::from_utf8_lossy(&c.text).into_owned());
                     }
+                    if saver.is_some() {
+                        to_save.push(c.text.clone());
+                    }
+                    let (filed, gone) = st.file(&c.trace_id, &c.id, c.in_progress, c.text);
+                    match filed {
+                        store::Filed::Added => {}
+                        store::Filed::Replaced => replaced += 1,
+                        store::Filed::TraceFull => full += 1,
+                    }
+                    evicted += gone;
+                    accepted += 1;
                 }
                 stats.accepted.fetch_add(accepted, Relaxed);
                 stats.evicted.fetch_add(evicted, Relaxed);
@@ -561,6 +558,70 @@ fn parse(
         f.finish();
     }
     let _ = refresh(store, stats, None);
+}
+
+/// How much lower than the process the threads behind the receive thread run (a nice value;
+/// Linux keeps one per thread). A datagram the receive thread does not read in time is lost
+/// for good, while the parser and `--save` catch up from their queues: on a busy machine (the
+/// app under load on the same cores) the receive thread must get a core the moment it wakes.
+/// Measured on two cores (`docs/benchmarks.md`, daemon rows): 5 starved the parser behind a
+/// busy sender; 2 keeps both fed.
+const BEHIND_RECEIVE: i32 = 2;
+
+/// The nice value the receive thread asks for: above the rest of the machine, where allowed
+/// (root, `CAP_SYS_NICE` or `RLIMIT_NICE`, as in most containers); elsewhere it stays at the
+/// process's own and only the threads behind it step back.
+const RECEIVE_NICE: i32 = -5;
+
+/// Raises the calling thread's priority to [`RECEIVE_NICE`] if allowed (best effort; Linux
+/// only).
+fn run_ahead() {
+    #[cfg(target_os = "linux")]
+    {
+        let now = rustix::process::getpriority_process(None).unwrap_or(0);
+        if now > RECEIVE_NICE {
+            let _ = rustix::process::setpriority_process(None, RECEIVE_NICE);
+        }
+    }
+}
+
+/// Lowers the calling thread's priority by [`BEHIND_RECEIVE`] (best effort; Linux only).
+pub(crate) fn run_behind_receive() {
+    #[cfg(target_os = "linux")]
+    {
+        let now = rustix::process::getpriority_process(None).unwrap_or(0);
+        let _ = rustix::process::setpriority_process(None, now + BEHIND_RECEIVE);
+    }
+}
+
+/// An accepted document, copied out of its batch.
+struct Accepted {
+    trace_id: String,
+    id: String,
+    in_progress: bool,
+    /// A copy of its own (one allocation): the batch buffer goes back to the receive thread
+    /// at once, not when the trace is evicted. The save thread shares it.
+    text: bytes::Bytes,
+}
+
+/// Checks every datagram of a batch ([`datagram::check_datagram`]), counting the rejected
+/// ones; returns the accepted documents in order. On this thread: spreading the check over a
+/// pool cost more in hand-overs (futex waits, wake-ups) than it gained on two cores.
+fn check_batch(data: &[u8], ends: &[usize], stats: &Stats) -> Vec<Accepted> {
+    datagrams(data, ends)
+        .filter_map(|d| match datagram::check_datagram(d) {
+            Ok(c) => Some(Accepted {
+                trace_id: c.trace_id.into_owned(),
+                id: c.id.into_owned(),
+                in_progress: c.in_progress,
+                text: bytes::Bytes::copy_from_slice(c.doc.as_bytes()),
+            }),
+            Err(e) => {
+                stats.reject(e, d);
+                None
+            }
+        })
+        .collect()
 }
 
 /// Assembles changed traces; documents that fail the typed parse are counted as rejected.

@@ -72,10 +72,17 @@ impl Saver {
         let doc = doc.trim_ascii();
         let start = self.buf.len();
         self.buf.extend_from_slice(doc);
-        for b in &mut self.buf[start..] {
-            if *b == b'\n' || *b == b'\r' {
+        // Newlines are rare (pretty-printed documents): find them at memchr speed.
+        let line = self.buf.get_mut(start..).unwrap_or_default();
+        let mut from = 0;
+        while let Some(i) = line
+            .get(from..)
+            .and_then(|rest| memchr::memchr2(b'\n', b'\r', rest))
+        {
+            if let Some(b) = line.get_mut(from + i) {
                 *b = b' ';
             }
+            from += i + 1;
         }
         self.buf.push(b'\n');
         self.pending += 1;
@@ -139,7 +146,10 @@ impl SaveThread {
         let (tx, rx) = mpsc::sync_channel::<Vec<Bytes>>(SAVE_QUEUE);
         let thread = std::thread::Builder::new()
             .name("xray-save".into())
-            .spawn(move || write_all(&mut saver, &rx, &stats))?;
+            .spawn(move || {
+                super::run_behind_receive();
+                write_all(&mut saver, &rx, &stats)
+            })?;
         Ok(SaveThread {
             tx: Some(tx),
             thread: Some(thread),
