@@ -89,6 +89,21 @@ fn finish(child: std::process::Child) -> (u64, String) {
     (peak, stopped)
 }
 
+/// Stops the daemon and checks its final line: all `sent` datagrams received and accepted into
+/// one trace, nothing dropped, `counted` (the outcome under test) said, and the peak RSS
+/// under [`PEAK_LIMIT_KB`].
+fn finish_with(child: std::process::Child, sent: u64, counted: &str) {
+    let (peak, stopped) = finish(child);
+    eprintln!("{stopped}; peak {peak} KiB");
+    assert!(
+        stopped.contains(&format!("received {sent} accepted {sent} traces 1 ")),
+        "{stopped}"
+    );
+    assert!(stopped.contains(counted), "{counted:?} in {stopped}");
+    assert!(!stopped.contains("dropped"), "{stopped}");
+    assert!(peak < PEAK_LIMIT_KB, "peak RSS {peak} KiB: {stopped}");
+}
+
 #[test]
 fn a_segment_sent_again_and_again_is_kept_once() {
     let port = free_port();
@@ -99,18 +114,7 @@ fn a_segment_sent_again_and_again_is_kept_once() {
     let sent = 30_000;
     // 10,000 a second, as in the flood.
     send_paced(port, sent, 10_000, |_| datagram.clone());
-    let (peak, stopped) = finish(child);
-    eprintln!("{stopped}; peak {peak} KiB");
-    assert!(
-        stopped.contains(&format!("received {sent} accepted {sent} traces 1 ")),
-        "{stopped}"
-    );
-    assert!(
-        stopped.contains(&format!(" replaced {}", sent - 1)),
-        "{stopped}"
-    );
-    assert!(!stopped.contains("dropped"), "{stopped}");
-    assert!(peak < PEAK_LIMIT_KB, "peak RSS {peak} KiB: {stopped}");
+    finish_with(child, sent, &format!(" replaced {}", sent - 1));
 }
 
 #[test]
@@ -137,16 +141,5 @@ fn a_trace_of_150k_subsegments_is_bounded_by_the_per_trace_limit() {
         )
         .into_bytes()
     });
-    let (peak, stopped) = finish(child);
-    eprintln!("{stopped}; peak {peak} KiB");
-    assert!(
-        stopped.contains(&format!("received {sent} accepted {sent} traces 1 ")),
-        "{stopped}"
-    );
-    assert!(
-        stopped.contains(&format!(" trace-full {}", sent - 1000)),
-        "{stopped}"
-    );
-    assert!(!stopped.contains("dropped"), "{stopped}");
-    assert!(peak < PEAK_LIMIT_KB, "peak RSS {peak} KiB: {stopped}");
+    finish_with(child, sent, &format!(" trace-full {}", sent - 1000));
 }

@@ -20,8 +20,9 @@
 //! --seconds 5`. Options: `--size 1k|8k|BYTES` (default 8k), `--rate R` a second (0 = unpaced,
 //! the default), `--count N` and/or `--seconds S` (at least one; with a rate and only
 //! `--seconds`, exactly rate x seconds are sent however long that takes, so a sender that
-//! cannot keep up shows as an achieved rate below the offered one), `--burst N`, `--seed S`.
-//! Prints one JSON line on stdout: `{"size":..,"rate":..,"sent":..,"errors":..,"seconds":..,
+//! cannot keep up shows as an achieved rate below the offered one), `--burst N`, `--seed S`,
+//! `--same` (every datagram the same document, trace ID and all: a client re-sending one
+//! segment in a loop, the busy-trace case of `docs/benchmarks.md`). Prints one JSON line on stdout: `{"size":..,"rate":..,"sent":..,"errors":..,"seconds":..,
 //! "achieved":..}` (achieved = sent / seconds).
 
 use std::net::{SocketAddr, UdpSocket};
@@ -38,7 +39,7 @@ fn main() -> std::io::Result<()> {
     let usage = || {
         std::io::Error::other(
             "usage: udp_send --to ADDR [--size 1k|8k|BYTES] [--rate R] (--count N | --seconds S) \
-             [--burst N] [--seed S]",
+             [--burst N] [--seed S] [--same]",
         )
     };
     let opt = |name: &str| {
@@ -83,6 +84,12 @@ fn main() -> std::io::Result<()> {
     };
     let seed = num("--seed")?.unwrap_or(scale_gen::DEFAULT_SEED);
     let (mut d, at) = scale_gen::datagram(seed, target);
+    // Past the end: the trace ID is never rewritten.
+    let at = if args.iter().any(|a| a == "--same") {
+        d.len()
+    } else {
+        at
+    };
     let sock = UdpSocket::bind(if to.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" })?;
     sock.connect(to)?;
     let s = udp_pace::send_paced(&sock, &mut d, at, &plan)?;

@@ -150,17 +150,25 @@ impl Entry {
         });
         if self.docs.len() > SCAN_UP_TO {
             if self.by_id.is_empty() {
-                self.by_id = self
-                    .docs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| (d.id.clone(), i))
-                    .collect();
+                self.index();
             } else {
                 self.by_id.insert(id.into(), self.docs.len() - 1);
             }
         }
         Filed::Added
+    }
+
+    /// Builds [`Entry::by_id`] afresh (empty while the documents are few enough to scan).
+    fn index(&mut self) {
+        self.by_id.clear();
+        if self.docs.len() > SCAN_UP_TO {
+            self.by_id = self
+                .docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.clone(), i))
+                .collect();
+        }
     }
 
     /// Drops the documents at `bad` (positions, ascending): their typed parse failed.
@@ -171,15 +179,7 @@ impl Entry {
                 self.bytes -= d.text.len();
             }
         }
-        self.by_id.clear();
-        if self.docs.len() > SCAN_UP_TO {
-            self.by_id = self
-                .docs
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.id.clone(), i))
-                .collect();
-        }
+        self.index();
     }
 }
 
