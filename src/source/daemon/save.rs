@@ -156,7 +156,7 @@ impl SaveThread {
         })
     }
 
-    /// Hands one batch's documents over, in order; waits only if [`SAVE_QUEUE`] batches are
+    /// Hands one batch's documents over, in order; waits only if `SAVE_QUEUE` (64) batches are
     /// already waiting.
     pub fn send(&self, docs: Vec<Bytes>) {
         if let Some(tx) = &self.tx {
