@@ -462,3 +462,47 @@ fn duplicate_key_bindings_and_bad_colours_name_the_file_and_the_key() {
         "{err}"
     );
 }
+
+/// Issue 14, item 10: endless input with no newline (`/dev/zero`) ends, with a warning naming
+/// the line, instead of growing until memory runs out.
+#[cfg(unix)]
+#[test]
+fn endless_input_ends_with_a_located_warning() {
+    let o = run(&["query", "--file", "/dev/zero", "--max-line", "1048576"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("/dev/zero:1:1: line longer than 1 MiB with no end in sight"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(1), "nothing loaded: {err}");
+}
+
+/// A line past `--max-line` is left out with a warning on its line; the documents around it
+/// load, and later warnings keep their line numbers.
+#[test]
+fn a_line_past_the_limit_is_left_out_and_the_rest_loads() {
+    let doc = |id: &str| {
+        format!(
+            r#"{{"trace_id":"1-5f84c7a1-1a2b3c4d5e6f708192a3b4c5","id":"{id}","name":"svc","start_time":1,"end_time":2}}"#
+        )
+    };
+    let input = format!(
+        "{}\n{{\"padding\":\"{}\"}}\n{}\nnot json\n",
+        doc("70de5b6f19ff9a0a"),
+        "x".repeat(4096),
+        doc("80de5b6f19ff9a0a")
+    );
+    let o = run_stdin(
+        &["query", "--file", "-", "--max-line", "1000", "--format", "json"],
+        input.as_bytes(),
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("-:2:1: line of 4.0 KiB is longer than the 1000 bytes limit; skipped"),
+        "{err}"
+    );
+    assert!(err.contains("-:4:"), "the bad line keeps its number: {err}");
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["TraceSummaries"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(o.status.code(), Some(0), "{err}");
+}

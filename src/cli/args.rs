@@ -33,6 +33,10 @@ pub struct SourceArgs {
     /// arrays of segment documents, and daemon captures.
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
     pub files: Vec<String>,
+    /// Files: the longest line read, in bytes (default 64 MiB). A longer line is left out with
+    /// a warning naming it, and a line that never ends (`/dev/zero`) ends the input.
+    #[arg(long, value_name = "BYTES", global = true, default_value_t = crate::source::read::DEFAULT_MAX_LINE)]
+    pub max_line: usize,
 
     // --- AWS source: used when neither --demo nor --file is given. Credentials, region and
     // endpoint also come from everything aws-config reads (env, ~/.aws files, SSO, ...).

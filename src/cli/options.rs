@@ -23,6 +23,7 @@ pub fn files(source: &SourceArgs) -> Files {
     Files {
         demo: source.demo,
         paths: source.files.clone(),
+        max_line: Some(source.max_line),
     }
 }
 

@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -35,6 +35,7 @@ use std::sync::Arc;
 use crate::model::graph::Service;
 use crate::model::input::{Origin, Stored};
 use crate::model::parse::{self, bare_message, join, lead};
+use super::read::{DEFAULT_MAX_LINE, read_bounded};
 use crate::model::{Event, Item, Location, Warning};
 use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
 
@@ -80,46 +81,41 @@ impl fmt::Display for Format {
 /// document is parsed when its trace is assembled. Returns Err only when the input cannot be
 /// opened/read at all (the message starts with the path, or `standard input`).
 pub fn load_path(path: &str, sink: &mut dyn FnMut(Event)) -> io::Result<()> {
-    load_path_reporting(path, sink, &mut |_| {}, &mut |_| {})
+    load_path_reporting(path, DEFAULT_MAX_LINE, sink, &mut |_| {}, &mut |_| {})
 }
 
-/// Same, telling `read` how many bytes have been read into memory and `indexed` how many have
-/// been gone through, every few megabytes (for a progress bar).
+/// Same, leaving out lines longer than `max_line` bytes (each a located warning; see
+/// [`super::read`]), and telling `read` how many bytes have been read into memory and
+/// `indexed` how many have been gone through, every few megabytes (for a progress bar).
 pub fn load_path_reporting(
     path: &str,
+    max_line: usize,
     sink: &mut dyn FnMut(Event),
     read: &mut dyn FnMut(usize),
     indexed: &mut dyn FnMut(usize),
 ) -> io::Result<()> {
-    let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| io::Error::new(e.kind(), format!("standard input: {e}")))?;
-        buf
+    let (bytes, long) = if path == "-" {
+        read_bounded(&mut io::stdin().lock(), 0, max_line, read)
+            .map_err(|e| io::Error::new(e.kind(), format!("standard input: {e}")))?
     } else {
-        read_reporting(path, read).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+        let mut file = std::fs::File::open(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        read_bounded(&mut file, usize::try_from(size).unwrap_or(0), max_line, read)
+            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
     };
+    for l in &long {
+        sink(Event::Warning(Warning {
+            location: Location {
+                source: path.to_owned(),
+                line: Some(l.line),
+                column: Some(1),
+            },
+            message: l.message(max_line),
+        }));
+    }
     load_owned_reporting(path, bytes, sink, indexed);
     Ok(())
-}
-
-/// A whole file, read a few megabytes at a time, telling `read` the bytes so far.
-fn read_reporting(path: &str, read: &mut dyn FnMut(usize)) -> io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)?;
-    let size = file.metadata().map_or(0, |m| m.len());
-    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    loop {
-        let n = file
-            .by_ref()
-            .take(PROGRESS_EVERY as u64)
-            .read_to_end(&mut buf)?;
-        if n == 0 {
-            return Ok(buf);
-        }
-        read(buf.len());
-    }
 }
 
 /// Reads an input it takes ownership of, keeping segment documents as text ([`Item::Stored`]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use std::time::{Duration, Instant};
 
+use super::read::DEFAULT_MAX_LINE;
 use super::{Evaluation, LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, Verdicts, file};
 use crate::engine::dataset::{Collector, Dataset};
 
@@ -22,6 +23,9 @@ pub struct Files {
     pub demo: bool,
     /// Paths, in order; `-` reads stdin.
     pub paths: Vec<String>,
+    /// Lines longer than this many bytes are left out, each with a warning (default
+    /// [`DEFAULT_MAX_LINE`]).
+    pub max_line: Option<usize>,
 }
 
 impl Files {
@@ -117,6 +121,7 @@ pub fn load_reporting(
         };
         let result = file::load_path_reporting(
             path,
+            files.max_line.unwrap_or(DEFAULT_MAX_LINE),
             &mut |e| collector.push(e),
             &mut |n| tell(LoadPhase::Reading, n),
             &mut |n| tell(LoadPhase::Indexing, n),
@@ -275,6 +280,7 @@ mod tests {
         let files = Files {
             demo: false,
             paths: vec![big.to_string_lossy().into_owned()],
+            ..Files::default()
         };
         let p = preview(&files).expect("a preview");
         assert!(!p.rows.is_empty());
@@ -282,6 +288,7 @@ mod tests {
             &Files {
                 demo: true,
                 paths: Vec::new(),
+                ..Files::default()
             },
             &mut io::sink(),
         )
@@ -296,6 +303,7 @@ mod tests {
             preview(&Files {
                 demo: false,
                 paths: vec![small.to_string_lossy().into_owned()],
+                ..Files::default()
             })
             .is_none()
         );
@@ -303,6 +311,7 @@ mod tests {
             preview(&Files {
                 demo: false,
                 paths: vec!["-".into()],
+                ..Files::default()
             })
             .is_none()
         );
@@ -314,6 +323,7 @@ mod tests {
         let f = Files {
             demo: true,
             paths: vec!["a.json".into(), "-".into()],
+            ..Files::default()
         };
         assert_eq!(f.label(), "demo, a.json, stdin");
         assert!(Files::default().is_empty());
@@ -325,6 +335,7 @@ mod tests {
             &Files {
                 demo: true,
                 paths: Vec::new(),
+                ..Files::default()
             },
             &mut io::sink(),
         )
@@ -340,6 +351,7 @@ mod tests {
             &Files {
                 demo: false,
                 paths: vec!["/nonexistent/x.json".into()],
+                ..Files::default()
             },
             &mut warn,
         )

@@ -16,6 +16,7 @@ pub mod feed;
 pub mod file;
 pub mod load;
 pub mod parallel;
+pub mod read;
 
 use std::sync::Arc;
 
