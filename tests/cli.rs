@@ -493,7 +493,15 @@ fn a_line_past_the_limit_is_left_out_and_the_rest_loads() {
         doc("80de5b6f19ff9a0a")
     );
     let o = run_stdin(
-        &["query", "--file", "-", "--max-line", "1000", "--format", "json"],
+        &[
+            "query",
+            "--file",
+            "-",
+            "--max-line",
+            "1000",
+            "--format",
+            "json",
+        ],
         input.as_bytes(),
     );
     let err = stderr(&o);

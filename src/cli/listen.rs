@@ -15,7 +15,6 @@ use crate::runtime::Launch;
 use crate::source::Options;
 use crate::source::daemon::Daemon;
 use crate::source::daemon::datagram::shorten;
-use crate::source::daemon::stats::kernel_rcvbuf_errors;
 
 /// `listen` on a terminal: the daemon with the app on top, in follow mode. Stops the daemon
 /// (flushing `--save`) on the way out, also when a signal ends the app, and prints its final
@@ -41,8 +40,8 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
             .and_then(|_| signal_hook::flag::register(sig, stop.clone()))
             .map_err(|e| Failure::Runtime(format!("cannot handle signals: {e}")))?;
     }
-    let kernel_before = kernel_rcvbuf_errors();
     let daemon = Daemon::start(opts.clone()).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let drops = daemon.socket_drops();
     if !args.headless {
         writeln!(
             err,
@@ -91,12 +90,13 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     }
     let recent = daemon.stats().recent_rejects();
     let counters = std::sync::Arc::clone(daemon.stats());
+    // Read before the socket closes (it is no longer listed after).
+    let kernel = drops
+        .and_then(|d| d.read())
+        .map(|n| format!(" kernel-drops {n}"))
+        .unwrap_or_default();
     let stats = daemon.stop();
     let save_error = counters.save_error();
-    let kernel = match (kernel_before, kernel_rcvbuf_errors()) {
-        (Some(a), Some(b)) => format!(" kernel-drops {}", b.saturating_sub(a)),
-        _ => String::new(),
-    };
     if tty {
         write!(err, "\r\x1b[2K")?;
     }

@@ -27,7 +27,8 @@ pub struct DaemonFeed {
     pub recv_buffer: usize,
     /// The counters.
     pub stats: DaemonStats,
-    /// Datagrams the kernel dropped since start (all sockets), where the OS tells.
+    /// Datagrams the kernel dropped for the daemon's socket because its receive buffer was full
+    /// (its own overflow counter), where the OS tells.
     pub kernel_drops: Option<u64>,
     /// The last rejected datagrams, newest last: `reason (size B): start of it`.
     pub recent: Vec<String>,

@@ -32,10 +32,10 @@ use serde_json::value::RawValue;
 
 use std::sync::Arc;
 
+use super::read::{DEFAULT_MAX_LINE, read_bounded};
 use crate::model::graph::Service;
 use crate::model::input::{Origin, Stored};
 use crate::model::parse::{self, bare_message, join, lead};
-use super::read::{DEFAULT_MAX_LINE, read_bounded};
 use crate::model::{Event, Item, Location, Warning};
 use crate::model::{Group, Segment, ServiceGraph, TraceSummary, time};
 
@@ -101,8 +101,13 @@ pub fn load_path_reporting(
         let mut file = std::fs::File::open(path)
             .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
         let size = file.metadata().map_or(0, |m| m.len());
-        read_bounded(&mut file, usize::try_from(size).unwrap_or(0), max_line, read)
-            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+        read_bounded(
+            &mut file,
+            usize::try_from(size).unwrap_or(0),
+            max_line,
+            read,
+        )
+        .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
     };
     for l in &long {
         sink(Event::Warning(Warning {

@@ -176,6 +176,8 @@ pub struct Daemon {
     tcp: Option<SocketAddr>,
     recv_buffer: usize,
     stats: Arc<Stats>,
+    /// The kernel's count of datagrams dropped for the socket (its buffer was full).
+    drops: Option<stats::SocketDrops>,
     store: Arc<Mutex<LiveStore>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -215,6 +217,7 @@ impl Daemon {
         socket.set_read_timeout(Some(BATCH_AGE))?;
         let udp_socket: UdpSocket = socket.into();
         let udp = udp_socket.local_addr()?;
+        let drops = stats::SocketDrops::of(&udp_socket);
 
         let stats = Arc::new(Stats::default());
         let store = Arc::new(Mutex::new(LiveStore::with_limits(opts.limits)));
@@ -287,6 +290,7 @@ impl Daemon {
             tcp,
             recv_buffer,
             stats,
+            drops,
             store,
             stop,
             threads,
@@ -318,6 +322,12 @@ impl Daemon {
     /// size, as `SO_RCVBUF` does).
     pub fn recv_buffer(&self) -> usize {
         self.recv_buffer
+    }
+
+    /// Where to read the datagrams the kernel dropped for this daemon's socket because its
+    /// receive buffer was full (`None` where the OS does not tell).
+    pub fn socket_drops(&self) -> Option<stats::SocketDrops> {
+        self.drops
     }
 
     /// The live counters.

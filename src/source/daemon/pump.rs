@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::stats::kernel_rcvbuf_errors;
 use super::{Daemon, DaemonOptions, datagram, snapshot, snapshot_interval};
 use crate::source::{DaemonFeed, DaemonStats, Feed, Request, Sink, Snapshot, Update};
 
@@ -31,14 +30,14 @@ impl Pumped {
     /// the app redraws), snapshots when what the store shows changed, paced by
     /// [`snapshot_interval`].
     pub fn start(opts: DaemonOptions, sink: Sink) -> io::Result<Pumped> {
-        let kernel_before = kernel_rcvbuf_errors();
         let daemon = Daemon::start(opts)?;
+        let drops = daemon.socket_drops();
         let stop = Arc::new(AtomicBool::new(false));
         let generation = Arc::new(AtomicU64::new(0));
         let resend = Arc::new(AtomicBool::new(false));
         let pump = spawn(
             &daemon,
-            kernel_before,
+            drops,
             sink,
             Arc::clone(&stop),
             Arc::clone(&generation),
@@ -78,7 +77,7 @@ impl Pumped {
 
 fn spawn(
     daemon: &Daemon,
-    kernel_before: Option<u64>,
+    drops: Option<super::stats::SocketDrops>,
     sink: Sink,
     stop: Arc<AtomicBool>,
     generation: Arc<AtomicU64>,
@@ -115,10 +114,7 @@ fn spawn(
                     tcp: tcp.map(|a| a.to_string()),
                     recv_buffer,
                     stats: stats.snapshot(),
-                    kernel_drops: match (kernel_before, kernel_rcvbuf_errors()) {
-                        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-                        _ => None,
-                    },
+                    kernel_drops: drops.and_then(|d| d.read()),
                     recent,
                     save_error: stats.save_error(),
                 }))));

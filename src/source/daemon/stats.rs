@@ -147,15 +147,50 @@ impl Stats {
     }
 }
 
-/// The kernel's UDP `RcvbufErrors` counter (datagrams dropped because a socket buffer was
-/// full, all sockets), from `/proc/net/snmp`; `None` where that file does not exist.
-pub fn kernel_rcvbuf_errors() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/net/snmp").ok()?;
-    let mut udp = text.lines().filter(|l| l.starts_with("Udp:"));
-    let names = udp.next()?;
-    let values = udp.next()?;
-    let i = names.split_whitespace().position(|n| n == "RcvbufErrors")?;
-    values.split_whitespace().nth(i)?.parse().ok()
+/// Where to read how many datagrams the kernel dropped for one socket because its receive
+/// buffer was full: the counter `SO_RXQ_OVFL` reports, which Linux also shows in the `drops`
+/// column of `/proc/net/udp` (and `udp6`) on the socket's line. Read there, the receive path
+/// needs no control messages; the count is this socket's alone (the machine-wide
+/// `RcvbufErrors` counts every socket's, other programs' included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketDrops {
+    inode: u64,
+}
+
+impl SocketDrops {
+    /// The counter of `socket`; `None` where the OS does not show it.
+    pub fn of(socket: &std::net::UdpSocket) -> Option<SocketDrops> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd())).ok()?;
+            let inode = link
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()?;
+            Some(SocketDrops { inode })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = socket;
+            None
+        }
+    }
+
+    /// Datagrams dropped so far; `None` if the socket is no longer listed.
+    pub fn read(&self) -> Option<u64> {
+        ["/proc/net/udp", "/proc/net/udp6"].iter().find_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            text.lines().skip(1).find_map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+                let inode: u64 = cols.get(9)?.parse().ok()?;
+                (inode == self.inode).then(|| cols.get(12)?.parse().ok())?
+            })
+        })
+    }
 }
 
 #[cfg(test)]
@@ -181,10 +216,43 @@ mod tests {
         assert_eq!(s.recent_rejects().len(), RECENT_REJECTS);
     }
 
+    /// A socket with a small buffer that nobody reads: what does not fit is dropped, and the
+    /// counter says exactly how much (received + dropped = sent).
+    #[cfg(target_os = "linux")]
     #[test]
-    fn reads_kernel_counter_on_linux() {
-        if std::path::Path::new("/proc/net/snmp").exists() {
-            assert!(kernel_rcvbuf_errors().is_some());
+    fn counts_this_sockets_drops_only() {
+        use std::net::UdpSocket;
+        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+            .expect("socket");
+        sock.set_recv_buffer_size(4096).expect("rcvbuf");
+        sock.bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .expect("addr")
+                .into(),
+        )
+        .expect("bind");
+        let sock: UdpSocket = sock.into();
+        let drops = SocketDrops::of(&sock).expect("a counter on Linux");
+        assert_eq!(drops.read(), Some(0));
+        // Another socket that drops nothing: its counter is its own.
+        let other = UdpSocket::bind("127.0.0.1:0").expect("other");
+        let other_drops = SocketDrops::of(&other).expect("counter");
+        let tx = UdpSocket::bind("127.0.0.1:0").expect("sender");
+        let sent = 200;
+        for _ in 0..sent {
+            tx.send_to(&[b'x'; 1000], sock.local_addr().expect("addr"))
+                .expect("send");
         }
+        sock.set_nonblocking(true).expect("nonblocking");
+        let mut received = 0;
+        let mut buf = [0u8; 2048];
+        while sock.recv(&mut buf).is_ok() {
+            received += 1;
+        }
+        let dropped = drops.read().expect("still listed");
+        assert!(dropped > 0, "a 4 KiB buffer cannot hold 200 KB");
+        assert_eq!(received + dropped, sent);
+        assert_eq!(other_drops.read(), Some(0));
     }
 }
