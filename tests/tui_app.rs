@@ -1512,3 +1512,68 @@ fn filters_that_need_the_traces_are_worked_out_by_the_source() {
     );
     assert!(!app.list.visible.is_empty());
 }
+
+/// Issue 15, item 2: a request of 287 µs reads `287µs` (not `0µs`), and a trace whose entry
+/// segment has no end yet says so in the list (`…` after the duration so far) and in the
+/// trace's header.
+#[test]
+fn durations_keep_their_microseconds_and_in_progress_says_so() {
+    let dir = temp_dir("durations");
+    let file = dir.join("two.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"trace_id":"1-5f84c7a1-000000000000000000000001","id":"a000000000000001","name":"fast","start_time":1700000000.0,"end_time":1700000000.000287,"http":{"request":{"method":"GET","url":"http://x/fast"},"response":{"status":200}}}"#,
+            "\n",
+            r#"{"trace_id":"1-5f84c7a1-000000000000000000000002","id":"a000000000000002","name":"slow","start_time":1700000001.0,"in_progress":true,"http":{"request":{"method":"GET","url":"http://x/slow"}}}"#,
+            "\n",
+            r#"{"trace_id":"1-5f84c7a1-000000000000000000000002","id":"b000000000000002","name":"db","type":"subsegment","parent_id":"a000000000000002","start_time":1700000001.001,"end_time":1700000001.0066}"#,
+            "\n",
+        ),
+    )
+    .expect("written");
+    let mut app = App::new("two", Rect::new(0, 0, 120, 20));
+    let _ = app.start_load();
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(Arc::new(read_back(&file))),
+        })),
+    );
+    let screen = format!("{:?}", drawn(&app, 120, 20).backend());
+    let fast = screen
+        .lines()
+        .find(|l| l.contains("/fast"))
+        .expect("fast row");
+    assert!(fast.contains("287µs"), "{fast}");
+    let slow = screen
+        .lines()
+        .find(|l| l.contains("/slow"))
+        .expect("slow row");
+    assert!(
+        slow.contains("6.6ms…"),
+        "the duration so far, marked: {slow}"
+    );
+    // Open the in-progress trace: its header says so.
+    for _ in 0..2 {
+        let row = app.list.visible.get(app.list.selected).copied();
+        if row.is_some_and(|i| screen_row_is(&app, i, "slow")) {
+            break;
+        }
+        answer::step(&mut app, key('j'));
+    }
+    answer::step(&mut app, code(KeyCode::Enter));
+    let screen = format!("{:?}", drawn(&app, 120, 20).backend());
+    assert!(screen.contains("6.6ms… in progress"), "{screen}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether the list row at `i` is the trace whose entry segment is named `name`.
+fn screen_row_is(app: &App, i: usize, name: &str) -> bool {
+    app.data
+        .as_ref()
+        .and_then(|d| d.summary(i))
+        .and_then(|s| s.entry_point.as_ref().and_then(|e| e.name.clone()))
+        .is_some_and(|n| n == name)
+}

@@ -23,7 +23,8 @@ pub fn files(source: &SourceArgs) -> Files {
     Files {
         demo: source.demo,
         paths: source.files.clone(),
-        max_line: Some(source.max_line),
+        // 0 (what `SourceArgs::default()` holds) means the default limit.
+        max_line: Some(source.max_line).filter(|&n| n > 0),
     }
 }
 

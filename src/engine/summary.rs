@@ -98,8 +98,8 @@ pub fn summarize(trace: &Trace) -> TraceSummary {
     TraceSummary {
         id: trace.id.clone(),
         start_time: start,
-        duration: start.zip(end).map(|(s, e)| round_ms(e - s)),
-        response_time: root_doc.and_then(Segment::duration).map(round_ms),
+        duration: start.zip(end).map(|(s, e)| round_us(e - s)),
+        response_time: root_doc.and_then(Segment::duration).map(round_us),
         has_fault: trace.nodes.iter().any(|n| n.doc.flags().fault),
         has_error: trace.nodes.iter().any(|n| n.doc.flags().error),
         has_throttle: trace.nodes.iter().any(|n| n.doc.flags().throttle),
@@ -132,7 +132,13 @@ pub fn summarize(trace: &Trace) -> TraceSummary {
     }
 }
 
-/// Durations as X-Ray reports them: milliseconds.
+/// Durations to the microsecond, the precision segment documents carry (a 287 µs request
+/// must not read as 0), without the float noise of a subtraction (`0.28700000001`).
+fn round_us(secs: f64) -> f64 {
+    (secs * 1e6).round() / 1e6
+}
+
+/// Shares of a whole, to a thousandth.
 fn round_ms(secs: f64) -> f64 {
     (secs * 1000.0).round() / 1000.0
 }

@@ -50,25 +50,33 @@ pub fn format_clock(epoch: f64) -> String {
     }
 }
 
-/// A duration for people: `850µs`, `12.3ms`, `1.52s`, `2m03s`.
+/// A duration for people: `0µs`, `287µs`, `5.6ms`, `12.3ms`, `250ms`, `1.23s`, `2m03s`. A value
+/// that rounds up to the next unit is shown in it (`0.9996 ms` is `1.0ms`, never `1000µs`).
 pub fn format_duration(secs: f64) -> String {
     if !secs.is_finite() {
         return "?".into();
     }
     let a = secs.abs();
     let sign = if secs < 0.0 { "-" } else { "" };
-    if a < 0.001 {
-        format!("{sign}{:.0}µs", a * 1e6)
-    } else if a < 0.1 {
-        format!("{sign}{:.1}ms", a * 1e3)
-    } else if a < 1.0 {
-        format!("{sign}{:.0}ms", a * 1e3)
-    } else if a < 60.0 {
-        format!("{sign}{a:.2}s")
-    } else {
-        let m = (a / 60.0).floor();
-        format!("{sign}{m:.0}m{:02.0}s", a - m * 60.0)
+    let us = (a * 1e6).round();
+    if us < 1000.0 {
+        return format!("{sign}{us:.0}µs");
     }
+    let tenth_ms = (a * 1e4).round() / 10.0;
+    if tenth_ms < 100.0 {
+        return format!("{sign}{tenth_ms:.1}ms");
+    }
+    let ms = (a * 1e3).round();
+    if ms < 1000.0 {
+        return format!("{sign}{ms:.0}ms");
+    }
+    let cs = (a * 100.0).round() / 100.0;
+    if cs < 60.0 {
+        return format!("{sign}{cs:.2}s");
+    }
+    let whole = a.round();
+    let m = (whole / 60.0).floor();
+    format!("{sign}{m:.0}m{:02.0}s", whole - m * 60.0)
 }
 
 /// The latest instant a timestamp may name: the end of year 9999 (epoch seconds).
@@ -189,6 +197,15 @@ mod tests {
         assert_eq!(format_duration(0.25), "250ms");
         assert_eq!(format_duration(1.523), "1.52s");
         assert_eq!(format_duration(123.0), "2m03s");
+        // Rounding carries into the next unit.
+        assert_eq!(format_duration(0.000_999_6), "1.0ms");
+        assert_eq!(format_duration(0.099_96), "100ms");
+        assert_eq!(format_duration(0.999_6), "1.00s");
+        assert_eq!(format_duration(59.996), "1m00s");
+        assert_eq!(format_duration(119.6), "2m00s");
+        // Microseconds are kept.
+        assert_eq!(format_duration(0.000_287), "287µs");
+        assert_eq!(format_duration(0.0), "0µs");
     }
 
     #[test]

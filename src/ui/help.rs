@@ -25,6 +25,19 @@ pub fn lines(t: &Styles, keymap: &Keymap) -> Vec<Line<'static>> {
             ]));
         }
     }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Legend", t.heading()));
+    for (mark, meaning) in [
+        ("F E T", "fault (5xx), error (4xx), throttled (429)"),
+        ("…", "in progress: no end yet (a duration shown is so far)"),
+        ("→", "a bar still open (in progress)"),
+        ("-", "not in the data"),
+    ] {
+        out.push(Line::from(vec![
+            Span::raw(format!("  {mark:<16}")),
+            Span::raw(meaning),
+        ]));
+    }
     out
 }
 

@@ -261,7 +261,15 @@ fn row(t: &Styles, s: &Row, wide: bool) -> widgets::Row<'static> {
         Cell::from(s.http_url.as_deref().map_or("-", url_path).to_owned()),
         Cell::from(status.map(|c| c.to_string()).unwrap_or_else(dash)).style(status_style),
         Cell::from(
-            Line::from(s.duration.map(format_duration).unwrap_or_else(dash)).right_aligned(),
+            Line::from(match s.duration {
+                // The entry segment has no end yet: the duration is only so far.
+                Some(d) if s.response_time.is_none() && s.is_partial == Some(true) => {
+                    format!("{}…", format_duration(d))
+                }
+                Some(d) => format_duration(d),
+                None => dash(),
+            })
+            .right_aligned(),
         ),
         Cell::from(
             Line::from(

@@ -48,8 +48,15 @@ fn header_line(th: &Styles, v: &TraceView) -> Line<'static> {
     }
     spans.push(Span::styled(
         format!(
-            "│ {} │ {} │ {} segments, {} entities",
+            "│ {}{} │ {} │ {} segments, {} entities",
             format_duration(v.window.1),
+            if t.root_segment()
+                .is_some_and(|r| t.nodes[r].doc.is_in_progress())
+            {
+                "… in progress"
+            } else {
+                ""
+            },
             format_utc(v.window.0),
             t.segment_nodes().count(),
             t.nodes.len()
