@@ -6,6 +6,8 @@
 //! global `python3` lacks the SDK), else `python3`. Without Python or the SDK the tests are
 //! skipped with a message, except under `CI=true`, where they fail.
 
+#[path = "support/aws_nodes.rs"]
+mod aws_nodes;
 #[path = "support/listen.rs"]
 mod listen_support;
 
@@ -180,5 +182,33 @@ fn python_sdk_centralized_sampling_talks_to_xray_tui() {
         err.contains("sampling 2"),
         "GetSamplingRules + SamplingTargets: {err}"
     );
+    let _ = std::fs::remove_file(&save);
+}
+
+/// Issue 15, item 1, live: the Python SDK's patched boto3 calls DynamoDB, SQS, S3 and SNS
+/// (moto's in-process AWS), its subsegments go through `listen`, and the saved trace makes the
+/// nodes X-Ray draws (`tests/support/aws_nodes.rs`; the same check runs on the captured
+/// fixture in `tests/file_source.rs`).
+#[cfg(unix)]
+#[test]
+fn python_sdk_aws_calls_make_xrays_nodes_through_listen() {
+    let Some(py) = python() else { return };
+    let port = free_port();
+    let save = std::env::temp_dir().join(format!("xray-tui-py-aws-{}.ndjson", std::process::id()));
+    let _ = std::fs::remove_file(&save);
+    let daemon = listen_support::start(port, &save);
+    let ids = app(&py, port, "aws");
+    let err = stop_after_drain(daemon);
+    assert!(!err.contains("rejected"), "{err}");
+    let source = xray_tui::cli::SourceArgs {
+        files: vec![save.display().to_string()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
+    assert_eq!(
+        data.traces.get(0).map(|t| t.id.clone()),
+        ids["aws"].as_str().map(str::to_owned)
+    );
+    aws_nodes::check(&data);
     let _ = std::fs::remove_file(&save);
 }

@@ -5,6 +5,9 @@
 // Test helpers may unwrap: a missing fixture should fail the test loudly.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/aws_nodes.rs"]
+mod aws_nodes;
+
 use proptest::prelude::*;
 use xray_tui::model::segment::Cause;
 use xray_tui::model::{Event, Item, Warning};
@@ -843,4 +846,24 @@ proptest! {
             .count();
         prop_assert!(got.documents().len() >= complete, "{} < {}: {:?}", got.documents().len(), complete, got.warnings);
     }
+}
+
+/// Issue 15, item 1: the Python SDK names its AWS call subsegments by botocore's lower-case
+/// service id (`dynamodb`, `sqs`, `s3`, `sns`); they make the nodes X-Ray draws (a table, a
+/// queue, a bucket, the generic DynamoDB and SNS nodes), and the filter finds them by name.
+/// Real SDK output (`tests/fixtures/captured/`).
+#[test]
+fn python_sdk_aws_calls_make_xrays_nodes() {
+    let source = xray_tui::cli::SourceArgs {
+        files: vec![
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/captured/python-sdk-aws.ndjson"
+            )
+            .into(),
+        ],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
+    aws_nodes::check(&data);
 }

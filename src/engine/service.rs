@@ -57,7 +57,7 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
     let account_id = doc.aws.as_ref().and_then(|a| a.account_id.clone());
     if ns == Some("aws") || (doc.is_inferred() && doc.aws.is_some()) {
         let aws = doc.aws.as_ref();
-        let svc = doc.name.as_str();
+        let svc = aws_service(&doc.name);
         let extra_str = |k: &str| {
             aws.and_then(|a| a.extra.get(k))
                 .and_then(|v| v.as_str())
@@ -67,32 +67,33 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
             aws.and_then(|a| a.resource_names.as_ref())
                 .and_then(|r| r.first().cloned())
         };
+        // A call that names its resource is drawn as that resource's node (a table, a queue,
+        // a bucket, a function); one that does not, as the service's generic node.
+        let resource = |name: Option<String>, kind: &str| match name {
+            Some(n) => (n, kind.to_owned()),
+            None => (svc.to_owned(), format!("AWS::{svc}")),
+        };
         let (name, kind) = match svc {
-            "DynamoDB" => (
+            "DynamoDB" => resource(
                 aws.and_then(|a| a.table_name.clone())
-                    .or_else(first_resource)
-                    .unwrap_or_else(|| svc.to_owned()),
-                "AWS::DynamoDB::Table".to_owned(),
+                    .or_else(first_resource),
+                "AWS::DynamoDB::Table",
             ),
-            "SQS" => (
+            "SQS" => resource(
                 aws.and_then(|a| a.queue_url.as_deref())
                     .and_then(|u| u.rsplit('/').next())
                     .map(str::to_owned)
-                    .or_else(first_resource)
-                    .unwrap_or_else(|| svc.to_owned()),
-                "AWS::SQS::Queue".to_owned(),
+                    .or_else(|| extra_str("queue_name"))
+                    .or_else(first_resource),
+                "AWS::SQS::Queue",
             ),
-            "S3" => (
-                extra_str("bucket_name")
-                    .or_else(first_resource)
-                    .unwrap_or_else(|| svc.to_owned()),
-                "AWS::S3::Bucket".to_owned(),
+            "S3" => resource(
+                extra_str("bucket_name").or_else(first_resource),
+                "AWS::S3::Bucket",
             ),
-            "Lambda" => (
-                extra_str("function_name")
-                    .or_else(first_resource)
-                    .unwrap_or_else(|| svc.to_owned()),
-                "AWS::Lambda::Function".to_owned(),
+            "Lambda" => resource(
+                extra_str("function_name").or_else(first_resource),
+                "AWS::Lambda::Function",
             ),
             _ => (svc.to_owned(), format!("AWS::{svc}")),
         };
@@ -123,6 +124,40 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
     None
 }
 
+/// X-Ray's name for the AWS service an SDK's call subsegment is named after. Each SDK spells
+/// them its own way: the Python SDK uses botocore's lower-case service id (`dynamodb`,
+/// `sqs`, `s3`, `lambda`, `sns`), the Node and Ruby SDKs `DynamoDB`, the Java SDK v1
+/// `AmazonDynamoDBv2`, v2 `DynamoDb`, the .NET SDK `DynamoDBv2`, the Go SDK `dynamodb`,
+/// OpenTelemetry's `rpc.service` `DynamoDB` or `AWS::DynamoDB`. X-Ray draws one node kind per
+/// service whatever the spelling (a table node for DynamoDB, a queue for SQS...), so they are
+/// matched here without case, `Amazon`/`AWS` prefixes, a `v2` suffix or punctuation. Services
+/// not in the table keep the SDK's name.
+pub fn aws_service(name: &str) -> &str {
+    let mut key: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    for prefix in ["amazon", "aws"] {
+        if let Some(rest) = key.strip_prefix(prefix).filter(|r| !r.is_empty()) {
+            key = rest.to_owned();
+        }
+    }
+    if let Some(rest) = key.strip_suffix("v2").filter(|r| !r.is_empty()) {
+        key = rest.to_owned();
+    }
+    match key.as_str() {
+        "dynamodb" => "DynamoDB",
+        "sqs" => "SQS",
+        "s3" => "S3",
+        "lambda" => "Lambda",
+        "sns" => "SNS",
+        "kinesis" => "Kinesis",
+        "eventbridge" | "events" | "cloudwatchevents" => "EventBridge",
+        _ => name,
+    }
+}
+
 /// AWS services that deliver asynchronously: a consumer's segment hangs under the producer's
 /// call, but the graph goes producer -> queue/topic -> consumer (X-Ray draws the resource).
 const MESSAGING: [&str; 4] = ["SQS", "SNS", "Kinesis", "EventBridge"];
@@ -130,7 +165,7 @@ const MESSAGING: [&str; 4] = ["SQS", "SNS", "Kinesis", "EventBridge"];
 /// For a call to a queue, topic or stream (`namespace: "aws"`), the resource node that sits
 /// between the producer and the consumers whose segments hang under the call.
 pub fn messaging_resource(doc: &Segment) -> Option<ServiceKey> {
-    if doc.namespace.as_deref() == Some("aws") && MESSAGING.contains(&doc.name.as_str()) {
+    if doc.namespace.as_deref() == Some("aws") && MESSAGING.contains(&aws_service(&doc.name)) {
         of_downstream(doc)
     } else {
         None
@@ -308,6 +343,32 @@ mod tests {
         let k = of_downstream(&doc).expect("a call");
         assert_eq!(k.name, "scorekeep-user");
         assert_eq!(k.kind, "AWS::DynamoDB::Table");
+    }
+
+    #[test]
+    fn every_sdks_spelling_is_one_service() {
+        for name in [
+            "dynamodb",
+            "DynamoDB",
+            "DynamoDb",
+            "AmazonDynamoDBv2",
+            "DynamoDBv2",
+            "AWS::DynamoDB",
+            "Amazon DynamoDB",
+        ] {
+            assert_eq!(aws_service(name), "DynamoDB", "{name}");
+        }
+        assert_eq!(aws_service("sqs"), "SQS");
+        assert_eq!(aws_service("AmazonSQS"), "SQS");
+        assert_eq!(aws_service("s3"), "S3");
+        assert_eq!(aws_service("Amazon S3"), "S3");
+        assert_eq!(aws_service("lambda"), "Lambda");
+        assert_eq!(aws_service("AWSLambda"), "Lambda");
+        assert_eq!(aws_service("sns"), "SNS");
+        assert_eq!(aws_service("events"), "EventBridge");
+        // Unknown services keep their name; a bare prefix is not emptied.
+        assert_eq!(aws_service("Rekognition"), "Rekognition");
+        assert_eq!(aws_service("aws"), "aws");
     }
 
     #[test]

@@ -12,7 +12,13 @@ Used by tests/daemon_python.rs. Usage:
   large: 40 subsegments with streaming_threshold=5, so the SDK streams subsegments on their own.
 
 `sampling` runs the SDK's centralized sampler against xray-tui (GetSamplingRules, then
-SamplingTargets) and prints what it got. Both exit 1 if the SDK logged any warning or error.
+SamplingTargets) and prints what it got.
+
+`aws` patches boto3 as the SDK's guide says and makes DynamoDB, SQS, S3 and SNS calls inside
+one segment, against moto's in-process AWS (no network, no credentials): the subsegments are
+the ones the SDK writes for real AWS calls (named by the lower-case service id: `dynamodb`,
+`sqs`, `s3`, `sns`). Prints the trace ID. All modes exit 1 if the SDK logged any warning or
+error.
 """
 
 import http.client
@@ -156,8 +162,54 @@ def sampling():
     )
 
 
+def aws():
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="eu-west-1",
+    )
+    import boto3
+    from aws_xray_sdk.core import patch
+    from moto import mock_aws
+
+    xray_recorder.configure(service="orders-api", sampling=False, context_missing="LOG_ERROR")
+    patch(["boto3", "botocore"])
+    with mock_aws():
+        # Set-up outside any segment is not traced (context_missing logs nothing at LOG_ERROR
+        # for botocore calls made before a segment begins: keep it inside one instead).
+        seg = xray_recorder.begin_segment("orders-api")
+        seg.put_http_meta("method", "POST")
+        seg.put_http_meta("url", "http://localhost/orders")
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(
+            TableName="xray-tui-orders",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.put_item(TableName="xray-tui-orders", Item={"id": {"S": "42"}})
+        ddb.get_item(TableName="xray-tui-orders", Key={"id": {"S": "42"}})
+        ddb.list_tables()
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="xray-tui-shipments")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="order 42")
+        s3 = boto3.client("s3")
+        s3.create_bucket(
+            Bucket="xray-tui-invoices",
+            CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+        )
+        s3.put_object(Bucket="xray-tui-invoices", Key="2026/11/42.pdf", Body=b"%PDF-1.7")
+        sns = boto3.client("sns")
+        topic = sns.create_topic(Name="xray-tui-orders-placed")["TopicArn"]
+        sns.publish(TopicArn=topic, Message="order 42 placed")
+        seg.put_http_meta("status", 201)
+        trace_id = seg.trace_id
+        xray_recorder.end_segment()
+    print(json.dumps({"aws": trace_id}))
+
+
 if __name__ == "__main__":
-    {"traces": traces, "sampling": sampling}[sys.argv[1]]()
+    {"traces": traces, "sampling": sampling, "aws": aws}[sys.argv[1]]()
     if problems.records:
         print("\n".join(problems.records), file=sys.stderr)
         sys.exit(1)
