@@ -95,7 +95,7 @@ impl DetailTab {
         let mut at = usize::from(pane_x) + 2;
         let x = usize::from(x);
         for t in Self::ALL {
-            let w = t.label(short).chars().count();
+            let w = crate::model::format::width(&t.label(short));
             if (at..at + w).contains(&x) {
                 return Some(t);
             }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use crate::engine::{service, waterfall};
-use crate::model::format::{Flags, truncate, url_path};
+use crate::model::format::{Flags, truncate, url_path, width};
 use std::sync::Arc;
 
 use crate::engine::dataset::Dataset;
@@ -72,7 +72,7 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| width(s))
                 .max()
                 .unwrap_or(0)
         })
@@ -81,7 +81,7 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
     for r in rows {
         let mut line = String::new();
         for (c, cell) in r.iter().enumerate() {
-            let pad = widths[c].saturating_sub(cell.chars().count());
+            let pad = widths[c].saturating_sub(width(cell));
             if c > 0 {
                 line.push_str("  ");
             }

@@ -174,7 +174,7 @@ fn label_len(graph: &ServiceGraph, i: usize) -> usize {
         s.name
             .as_deref()
             .or(s.names.first().map(String::as_str))
-            .map_or(4, |n| n.chars().count())
+            .map_or(4, crate::model::format::width)
     })
 }
 

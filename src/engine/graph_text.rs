@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::model::ServiceGraph;
+use crate::model::format::width;
 use crate::model::graph::{EdgeStatistics, Service};
 use crate::model::time::{format_duration, format_utc};
 
@@ -191,16 +192,16 @@ pub fn render_text(graph: &ServiceGraph) -> String {
             }
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = header.map(width);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width(cell));
         }
     }
     let line = |cells: [&str; 8]| -> String {
         let mut l = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            let pad = w.saturating_sub(cell.chars().count());
+            let pad = w.saturating_sub(width(cell));
             if i > 0 {
                 l.push_str("  ");
             }
@@ -229,7 +230,7 @@ pub fn render_text(graph: &ServiceGraph) -> String {
     let target_width = targets
         .iter()
         .flatten()
-        .map(|t| t.chars().count())
+        .map(|t| width(t))
         .max()
         .unwrap_or(0);
 
@@ -244,7 +245,7 @@ pub fn render_text(graph: &ServiceGraph) -> String {
                 .summary_statistics
                 .as_ref()
                 .map_or_else(|| "no statistics".to_owned(), |st| Counts::of(st).summary());
-            let pad = target_width.saturating_sub(label.chars().count());
+            let pad = target_width.saturating_sub(width(label));
             let _ = writeln!(out, "  -> {label}{}  ({stats})", " ".repeat(pad));
         }
     }

@@ -96,15 +96,52 @@ impl fmt::Display for Flags {
     }
 }
 
-/// `s` cut to `max` characters, ending in `…` when cut.
+/// The terminal cells `s` takes: CJK characters and most emoji take two, combining marks
+/// none. Every pad, cut and column of the screens and reports is measured with this.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to at most `max` cells, ending in `…` when cut (a wide character that would not
+/// fit whole is left out).
 pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
+    if width(s) <= max {
+        return s.to_owned();
     }
+    let room = max.saturating_sub(1);
+    let mut used = 0;
+    let mut t = String::new();
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        t.push(c);
+    }
+    if max > 0 {
+        t.push('…');
+    }
+    t
+}
+
+/// `s` followed by spaces up to `cells` cells (as it is when already that wide).
+pub fn pad(s: &str, cells: usize) -> String {
+    let mut t = s.to_owned();
+    t.extend(std::iter::repeat_n(' ', cells.saturating_sub(width(s))));
+    t
+}
+
+/// Spaces then `s`, up to `cells` cells (as it is when already that wide).
+pub fn pad_left(s: &str, cells: usize) -> String {
+    let mut t: String = std::iter::repeat_n(' ', cells.saturating_sub(width(s))).collect();
+    t.push_str(s);
+    t
+}
+
+/// `s` in exactly `cells` cells: cut with `…`, or padded.
+pub fn fit(s: &str, cells: usize) -> String {
+    pad(&truncate(s, cells), cells)
 }
 
 /// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
@@ -146,5 +183,13 @@ mod tests {
     fn truncate_marks_the_cut() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 3), "abc");
+        // Wide characters take two cells: cut by cells, never through a character.
+        assert_eq!(width("注文サービス"), 12);
+        assert_eq!(truncate("注文サービス", 6), "注文…");
+        assert_eq!(width(&truncate("注文サービス", 6)), 5);
+        assert_eq!(truncate("🛒cart", 4), "🛒c…");
+        assert_eq!(fit("注文", 6), "注文  ");
+        assert_eq!(width(&fit("注文サービス", 7)), 7);
+        assert_eq!(pad_left("注", 4), "  注");
     }
 }

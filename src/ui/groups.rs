@@ -11,16 +11,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use crate::app::App;
 use crate::app::groups::{self, EMPTY, GroupsView};
 use crate::app::palette::group_filter;
-
-fn cut(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        format!("{s:<w$}")
-    } else {
-        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
+use crate::model::format::{fit, width};
 
 /// Draws the groups list centred on `area`.
 pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
@@ -43,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
     let name_w = app
         .groups
         .iter()
-        .map(|x| x.group_name.chars().count())
+        .map(|x| width(&x.group_name))
         .max()
         .unwrap_or(4)
         .clamp(4, 30);
@@ -62,13 +53,13 @@ pub fn draw(frame: &mut Frame, app: &App, g: &GroupsView, area: Rect) {
             .unwrap_or("(every trace)");
         let mut line = Line::from(vec![
             Span::styled(if applied { "● " } else { "  " }, Style::new().fg(t.ok())),
-            Span::styled(cut(&grp.group_name, name_w), t.heading()),
+            Span::styled(fit(&grp.group_name, name_w), t.heading()),
             Span::raw(" "),
             Span::styled(
                 format!("{:<7} ", app.group_source(&grp.group_name)),
                 t.dim(),
             ),
-            Span::raw(cut(expr, expr_w)),
+            Span::raw(fit(expr, expr_w)),
         ]);
         if i == g.selected {
             line = line.style(t.selected());

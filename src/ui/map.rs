@@ -2,7 +2,7 @@
 //! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
 //! health), plus a footer or sidebar with the selected node's statistics.
 
-use crate::model::format::truncate;
+use crate::model::format::{pad, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -50,6 +50,9 @@ fn line_char(bits: u8) -> char {
 }
 
 /// The visible window of the drawing.
+/// The cell after a wide character: drawn by that character, so nothing is written for it.
+const WIDE_REST: char = '\0';
+
 struct Canvas {
     x0: usize,
     y0: usize,
@@ -92,9 +95,23 @@ impl Canvas {
         }
     }
 
+    /// Writes `s` from `(x, y)` in at most `max` cells. A wide character (CJK, emoji) takes
+    /// two cells: the second is marked [`WIDE_REST`] so that no other glyph lands in it.
     fn text(&mut self, x: usize, y: usize, s: &str, max: usize, style: Style) {
-        for (k, c) in s.chars().take(max).enumerate() {
-            self.put(x + k, y, c, style);
+        let mut col = 0;
+        for c in s.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w == 0 {
+                continue;
+            }
+            if col + w > max {
+                break;
+            }
+            self.put(x + col, y, c, style);
+            if w == 2 {
+                self.put(x + col + 1, y, WIDE_REST, style);
+            }
+            col += w;
         }
     }
 
@@ -107,6 +124,10 @@ impl Canvas {
                 for c in 0..self.w {
                     let i = r * self.w + c;
                     let ch = self.glyph[i].unwrap_or_else(|| line_char(self.bits[i]));
+                    if ch == WIDE_REST {
+                        // The right half of the wide character before it.
+                        continue;
+                    }
                     if self.style[i] != cur_style && !cur.is_empty() {
                         spans.push(Span::styled(std::mem::take(&mut cur), cur_style));
                     }
@@ -239,7 +260,7 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
         let kind = short_kind(s.kind.as_deref());
         let req = if c.total > 0 || s.summary_statistics.is_some() {
             let long = format!("{kind} · {} req", c.total);
-            if long.chars().count() <= iw {
+            if width(&long) <= iw {
                 long
             } else {
                 format!("{kind} {} req", c.total)
@@ -253,8 +274,8 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
         if b.h > 4 {
             let avg = c.avg().map(format_duration).unwrap_or_default();
             let r = rates(&c);
-            let third = if avg.chars().count() + 1 + r.chars().count() <= iw {
-                format!("{avg:<w$}{r}", w = iw - r.chars().count())
+            let third = if width(&avg) + 1 + width(&r) <= iw {
+                format!("{}{r}", pad(&avg, iw - width(&r)))
             } else {
                 r
             };

@@ -9,24 +9,41 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme::Styles;
 use crate::app::palette::{self, Palette};
+use crate::model::format::{truncate, width as width_of};
 
-/// `text` cut to `width` characters, the characters at `marked` (char indices) highlighted.
-/// When the last marked character would be cut off (a long URL matched near its end), the start
-/// is cut instead, behind a `…`.
+/// `text` cut to `width` cells, the characters at `marked` (char indices) highlighted. When
+/// the last marked character would be cut off (a long URL matched near its end), the start is
+/// cut instead, behind a `…`. Wide characters take two cells and are never cut in half.
 pub fn marked_spans(t: &Styles, text: &str, marked: &[usize], width: usize) -> Vec<Span<'static>> {
     let mut spans: Vec<Span<'static>> = Vec::new();
-    let len = text.chars().count();
+    let cells: Vec<usize> = text
+        .chars()
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .collect();
+    let total: usize = cells.iter().sum();
     let last = marked.iter().copied().max().unwrap_or(0);
-    let skip = if len > width && width > 1 && last >= width {
+    let to_last: usize = cells.iter().take(last + 1).sum();
+    let mut room = width;
+    let mut skip = 0;
+    if total > width && width > 1 && to_last > width {
         spans.push(Span::styled("…", t.dim()));
-        len - (width - 1)
-    } else {
-        0
-    };
-    let take = if skip > 0 { width - 1 } else { width };
+        room = width - 1;
+        // Cut the start until the rest fits.
+        let mut rest = total;
+        while rest > room && skip < cells.len() {
+            rest -= cells.get(skip).copied().unwrap_or(0);
+            skip += 1;
+        }
+    }
+    let mut used = 0;
+    let shown = text.chars().enumerate().skip(skip).take_while(|(i, _)| {
+        let w = cells.get(*i).copied().unwrap_or(0);
+        used += w;
+        used <= room
+    });
     let mut run = String::new();
     let mut run_marked = false;
-    for (i, c) in text.chars().enumerate().skip(skip).take(take) {
+    for (i, c) in shown {
         let m = marked.contains(&i);
         if m != run_marked && !run.is_empty() {
             let style = if run_marked {
@@ -92,17 +109,11 @@ pub fn draw(frame: &mut Frame, t: &Styles, p: &Palette, area: Rect) {
             t.kind(e.kind),
         )];
         let text_w = width.saturating_sub(10).min(width * 3 / 5).max(1);
-        let text_len = e.text.chars().count().min(text_w);
+        let text_len = width_of(&e.text).min(text_w);
         spans.extend(marked_spans(t, &e.text, &p.matched_chars(&e.text), text_w));
         let detail_w = width.saturating_sub(9 + text_len + 2);
         if detail_w > 3 && !e.detail.is_empty() {
-            let detail: String = if e.detail.chars().count() > detail_w {
-                let mut d: String = e.detail.chars().take(detail_w - 1).collect();
-                d.push('…');
-                d
-            } else {
-                e.detail.clone()
-            };
+            let detail = truncate(&e.detail, detail_w);
             spans.push(Span::styled(format!("  {detail}"), t.dim()));
         }
         let mut line = Line::from(spans);

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::theme::{Styles, Syntax};
 use crate::app::prompt::{MAX_CANDIDATES, Prompt};
 use crate::filter::lexer::{TokenKind, tokenize_lenient};
+use crate::model::format::width as cells;
 
 const CONNECTIVES: [&str; 5] = ["and", "or", "contains", "beginswith", "endswith"];
 
@@ -70,9 +71,18 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
     // Scroll horizontally so the cursor stays visible.
     let width = usize::from(area.width.saturating_sub(3)).max(1);
     let input = prompt.input.text();
-    let col = prompt.input.before_cursor().chars().count();
-    let skip = col.saturating_sub(width.saturating_sub(1));
-    let shown: String = input.chars().skip(skip).collect();
+    // In cells: wide characters (CJK, emoji) take two.
+    let col = cells(prompt.input.before_cursor());
+    let mut skip = 0;
+    let mut skip_chars = 0;
+    for c in input.chars() {
+        if col - skip <= width.saturating_sub(1) {
+            break;
+        }
+        skip += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        skip_chars += 1;
+    }
+    let shown: String = input.chars().skip(skip_chars).collect();
     let skip_bytes = input.len() - shown.len();
     let mut input_line = vec![Span::styled("/ ", Style::new().fg(t.accent()))];
     input_line.extend(highlighted(t, &shown));
@@ -84,10 +94,8 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
                 .end
                 .saturating_sub(skip_bytes)
                 .clamp(start, shown.len());
-            let pad = shown.get(..start).map_or(0, |s| s.chars().count());
-            let len = shown
-                .get(start..end)
-                .map_or(1, |s| s.chars().count().max(1));
+            let pad = shown.get(..start).map_or(0, cells);
+            let len = shown.get(start..end).map_or(1, |s| cells(s).max(1));
             // At the very end the expression is most likely still being typed: yellow, not red.
             let colour = if e.span.start >= input.trim_end().len() || e.span.end >= input.len() {
                 t.accent()
@@ -122,7 +130,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
         .candidates
         .iter()
         .take(n)
-        .map(|x| x.text.chars().count() + 2 + x.description.chars().count())
+        .map(|x| cells(&x.text) + 2 + cells(&x.description))
         .max()
         .unwrap_or(10)
         .min(usize::from(body.width.saturating_sub(4)));

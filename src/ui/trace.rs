@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::app::layout::trace_split;
 use crate::app::trace_view::TraceView;
 use crate::engine::waterfall::{self, Row};
+use crate::model::format::{fit, width};
 use crate::model::time::{format_duration, format_utc};
 
 /// Draws the header, the waterfall and the details pane.
@@ -91,17 +92,6 @@ fn columns(width: u16) -> Columns {
     }
 }
 
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        format!("{s:<width$}")
-    } else {
-        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
     let w = cols.bar;
     let mut cells: Vec<char> = vec!['─'; w];
@@ -115,10 +105,10 @@ fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
     put(0, "0");
     let mid = format_duration(span / 2.0);
     if w > 24 {
-        put((w / 2).saturating_sub(mid.chars().count() / 2), &mid);
+        put((w / 2).saturating_sub(width(&mid) / 2), &mid);
     }
     let end = format_duration(span);
-    put(w.saturating_sub(end.chars().count()), &end);
+    put(w.saturating_sub(width(&end)), &end);
     let lead = format!(
         "{}{:>dw$} {:<cw$}   ",
         fit("NAME", cols.name + 1),

@@ -1,0 +1,173 @@
+//! Wide characters (issue 15, item 3): service and subsegment names in Japanese and with
+//! emoji take two cells a character. Every screen that pads, cuts or aligns must measure cells,
+//! not characters, or the DURATION, STATUS and bar columns shift by a cell per wide character
+//! and map boxes spill into their neighbours. Snapshots at 80x24 and 160x48, and the headless
+//! `trace` and `graph` text. Data: `tests/fixtures/derived/wide-names.ndjson`.
+
+#[path = "support/answer.rs"]
+mod answer;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use xray_tui::app::{App, Event};
+use xray_tui::cli::SourceArgs;
+use xray_tui::model::format::width;
+use xray_tui::source::{Loaded, Update};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/derived/wide-names.ndjson"
+);
+const TRACE: &str = "1-6b055210-0a1b2c3d4e5f60718293a4b5";
+
+fn app(w: u16, h: u16) -> App {
+    let source = SourceArgs {
+        files: vec![FIXTURE.into()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("fixture loads");
+    let mut app = App::new("wide", Rect::new(0, 0, w, h));
+    app.start_load();
+    app.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(Arc::new(data)),
+    })));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    answer::step(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// The screen as text, one line a row, wide characters once (the cell after one is blank in
+/// the buffer and left out), so that every line is exactly the screen's width in cells.
+fn screen(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).expect("term");
+    t.draw(|f| xray_tui::ui::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Opens the trace with the wide names (the list shows the newest first, or not: find it).
+fn open_wide_trace(app: &mut App) {
+    for _ in 0..2 {
+        let row = app.list.visible.get(app.list.selected).copied();
+        let id = row.and_then(|i| {
+            app.data
+                .as_ref()
+                .and_then(|d| d.summary(i))
+                .map(|s| s.id.clone())
+        });
+        if id.as_deref() == Some(TRACE) {
+            break;
+        }
+        press(app, KeyCode::Char('j'));
+    }
+    press(app, KeyCode::Enter);
+}
+
+/// Every row of `text` takes exactly `w` cells.
+fn assert_rows_are(text: &str, w: usize) {
+    for (i, line) in text.lines().enumerate() {
+        assert_eq!(width(line), w, "row {i} is {} cells: {line:?}", width(line));
+    }
+}
+
+/// The cell where `needle` starts on each line that has it.
+fn columns_of(text: &str, needle: &str) -> Vec<usize> {
+    text.lines()
+        .filter_map(|l| l.find(needle).map(|i| width(&l[..i])))
+        .collect()
+}
+
+#[test]
+fn list_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let a = app(w, h);
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        insta::assert_snapshot!(format!("wide_list_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn waterfall_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app(w, h);
+        open_wide_trace(&mut a);
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        // The bars' left edge is one column for every row, whatever the names.
+        let edges = columns_of(&s, "│█").len() + columns_of(&s, "│ ").len();
+        assert!(edges > 0, "{s}");
+        insta::assert_snapshot!(format!("wide_trace_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn map_160x48() {
+    let mut a = app(160, 48);
+    press(&mut a, KeyCode::Char('m'));
+    let s = screen(&a);
+    assert_rows_are(&s, 160);
+    assert!(s.contains("注文サービス"), "{s}");
+    insta::assert_snapshot!("wide_map_160x48", s);
+}
+
+fn xray(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+        .args(args)
+        .args(["--file", FIXTURE])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+#[test]
+fn headless_trace_and_graph_align_in_cells() {
+    let trace = xray(&["trace", TRACE]);
+    // TIMELINE starts in the same cell on every row of the waterfall.
+    let bars = columns_of(&trace, "|");
+    assert!(bars.len() >= 7, "{trace}");
+    assert!(bars.windows(2).all(|p| p[0] == p[1]), "{bars:?}\n{trace}");
+    insta::assert_snapshot!("wide_trace_text", trace);
+    let graph = xray(&["graph"]);
+    // The TYPE column starts in the same cell on every node row.
+    let types: Vec<usize> = graph
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.contains("  "))
+        .filter_map(|l| {
+            let name_end = l.find("  ")?;
+            let rest = &l[name_end..];
+            let skip = rest.len() - rest.trim_start().len();
+            Some(width(&l[..name_end + skip]))
+        })
+        .collect();
+    assert!(types.len() >= 5, "{graph}");
+    assert!(types.windows(2).all(|p| p[0] == p[1]), "{types:?}\n{graph}");
+    insta::assert_snapshot!("wide_graph_text", graph);
+}
