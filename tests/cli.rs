@@ -514,3 +514,24 @@ fn a_line_past_the_limit_is_left_out_and_the_rest_loads() {
     assert_eq!(v["TraceSummaries"].as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(o.status.code(), Some(0), "{err}");
 }
+
+/// `trace` takes a tracing header as pasted from a log: `X-Amzn-Trace-Id` or `traceparent`.
+#[test]
+fn trace_takes_a_tracing_header() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/derived/wide-names.ndjson"
+    );
+    for header in [
+        "X-Amzn-Trace-Id: Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=2a2b3c4d5e6f7081;Sampled=1",
+        "traceparent: 00-6b0552100a1b2c3d4e5f60718293a4b5-2a2b3c4d5e6f7081-01",
+    ] {
+        let o = run(&["trace", header, "--file", file]);
+        assert!(o.status.success(), "{header}: {}", stderr(&o));
+        assert!(
+            stdout(&o).starts_with("Trace 1-6b055210-0a1b2c3d4e5f60718293a4b5 "),
+            "{}",
+            stdout(&o)
+        );
+    }
+}

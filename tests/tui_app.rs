@@ -1577,3 +1577,44 @@ fn screen_row_is(app: &App, i: usize, name: &str) -> bool {
         .and_then(|s| s.entry_point.as_ref().and_then(|e| e.name.clone()))
         .is_some_and(|n| n == name)
 }
+
+/// Issue 15, item 12: a tracing header pasted into the palette (`X-Amzn-Trace-Id` or a W3C
+/// `traceparent`) opens its trace with the calling entity (`Parent=`) selected.
+#[test]
+fn palette_opens_a_tracing_header_at_its_parent() {
+    for form in ["amzn", "w3c"] {
+        let mut app = loaded_app(120, 40);
+        let data = app.data.clone().expect("data");
+        // A subsegment deep in some trace: its ID is what a downstream service's header names.
+        let trace = data.traces.get(3).expect("a trace");
+        let node = trace.nodes.len() - 1;
+        let parent = trace.nodes[node].doc.id.clone();
+        let id = trace.id.clone();
+        let header = match form {
+            "amzn" => format!("X-Amzn-Trace-Id: Root={id};Parent={parent};Sampled=1"),
+            _ => format!(
+                "00-{}-{parent}-01",
+                id.get(2..).expect("id").replace('-', "")
+            ),
+        };
+        answer::step(&mut app, ctrl('p'));
+        type_text(&mut app, &header);
+        let p = app.overlays.palette().expect("open");
+        assert_eq!(p.results.len(), 1, "the header alone");
+        assert!(
+            p.current().is_some_and(|e| e.detail.contains(&id)),
+            "{:?}",
+            p.current()
+        );
+        answer::step(&mut app, code(KeyCode::Enter));
+        assert_eq!(app.mode, Mode::Trace, "{form}");
+        let v = app.view.as_ref().expect("open");
+        assert_eq!(v.trace.id, id);
+        assert_eq!(
+            v.selected_row()
+                .map(|r| v.trace.nodes[r.node].doc.id.clone()),
+            Some(parent),
+            "{form}: the calling entity is selected"
+        );
+    }
+}

@@ -65,6 +65,13 @@ impl Kind {
 pub enum Run {
     /// Open the trace with this ID.
     OpenTrace(String),
+    /// Open the trace a tracing header names, at the entity that made the call.
+    OpenTraceAt {
+        /// The trace.
+        trace_id: String,
+        /// The segment or subsegment ID to select, if the header names one.
+        parent: Option<String>,
+    },
     /// Apply this filter expression to the list (empty clears it).
     Filter(String),
     /// Run a keymap action on the current screen.
@@ -104,7 +111,10 @@ pub struct Palette {
     pub commands: Vec<Entry>,
     /// The entries of the loaded data.
     pub data: Arc<Vec<Entry>>,
-    /// Indices of the entries that match (commands first, then data), best first.
+    /// The input read as a tracing header (`Root=1-...;Parent=...`, a `traceparent`): an
+    /// entry of its own, first in the list.
+    pub header: Option<Entry>,
+    /// Indices of the entries that match (the header, commands, then data), best first.
     pub results: Vec<usize>,
     /// Selected position in `results`.
     pub selected: usize,
@@ -305,8 +315,13 @@ pub fn data_entries(
 }
 
 impl Palette {
-    /// The entry at index `i` of the combined list (commands, then data).
+    /// The entry at index `i` of the combined list (the header, commands, then data).
     pub fn entry(&self, i: usize) -> Option<&Entry> {
+        let i = match &self.header {
+            Some(h) if i == 0 => return Some(h),
+            Some(_) => i - 1,
+            None => i,
+        };
         match i.checked_sub(self.commands.len()) {
             None => self.commands.get(i),
             Some(j) => self.data.get(j),
@@ -315,7 +330,7 @@ impl Palette {
 
     /// How many entries there are in all.
     pub fn len(&self) -> usize {
-        self.commands.len() + self.data.len()
+        usize::from(self.header.is_some()) + self.commands.len() + self.data.len()
     }
 
     /// Whether there is nothing to choose from.
@@ -327,7 +342,22 @@ impl Palette {
     /// input lists every entry in order.
     pub fn rank(&mut self) {
         let pattern = self.input.text().trim();
-        if pattern.is_empty() {
+        self.header = crate::model::header::parse(pattern).map(|r| Entry {
+            kind: Kind::Trace,
+            text: pattern.to_owned(),
+            detail: match &r.parent {
+                Some(p) => format!("tracing header: open {} at {p}", r.trace_id),
+                None => format!("tracing header: open {}", r.trace_id),
+            },
+            run: Run::OpenTraceAt {
+                trace_id: r.trace_id,
+                parent: r.parent,
+            },
+        });
+        if self.header.is_some() {
+            // A header is what was meant: it alone.
+            self.results = vec![0];
+        } else if pattern.is_empty() {
             self.results = (0..self.len()).collect();
         } else {
             let m = SkimMatcherV2::default().ignore_case();
@@ -396,6 +426,7 @@ impl App {
             input: TextInput::default(),
             commands: commands(&self.keymap, self.scope(), self.list.expr.is_some()),
             data: data_entries,
+            header: None,
             results: Vec::new(),
             selected: 0,
             offset: 0,
@@ -455,6 +486,22 @@ impl App {
                 self.open_trace(&id);
                 if self.mode == Mode::Trace {
                     self.map = None;
+                }
+            }
+            Run::OpenTraceAt { trace_id, parent } => {
+                self.open_trace(&trace_id);
+                if self.mode == Mode::Trace {
+                    self.map = None;
+                    let at = self.view.as_mut().zip(parent.as_deref()).map(|(v, p)| {
+                        let node = v.trace.nodes.iter().position(|n| n.doc.id == p);
+                        node.is_some_and(|n| v.reveal(n))
+                    });
+                    if at == Some(false) {
+                        self.toast_info(format!(
+                            "the calling entity {} is not in this trace",
+                            parent.unwrap_or_default()
+                        ));
+                    }
                 }
             }
             Run::Filter(expr) => match self.apply_filter(&expr) {

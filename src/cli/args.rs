@@ -160,7 +160,8 @@ pub enum QueryFormat {
 /// `trace` options.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// Trace IDs (a unique prefix or suffix is enough).
+    /// Trace IDs (a unique prefix or suffix is enough), or tracing headers as pasted from a
+    /// log (`Root=1-...;Parent=...;Sampled=1`, a W3C `traceparent`).
     #[arg(value_name = "TRACE_ID", required_unless_present = "all")]
     pub ids: Vec<String>,
     /// Every loaded trace.

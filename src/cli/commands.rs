@@ -101,7 +101,7 @@ pub fn run_command(
                 filter: filter_text.clone(),
             },
             Command::Trace(t) if t.all => aws::Need::AllTraces,
-            Command::Trace(t) => aws::Need::Traces(t.ids.clone()),
+            Command::Trace(t) => aws::Need::Traces(t.ids.iter().map(|i| trace_id_of(i)).collect()),
             Command::Graph(_) => aws::Need::Graph,
             Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
@@ -123,6 +123,12 @@ pub fn run_command(
         _ => (0..data.rows.len()).collect(),
     };
     output(command, &data, &selected, out, err)
+}
+
+/// The trace an argument of `trace` names: a trace ID (or a part of one), or a tracing header
+/// (`Root=1-...;Parent=...`, a W3C `traceparent`) pasted as it is.
+fn trace_id_of(arg: &str) -> String {
+    crate::model::header::parse(arg).map_or_else(|| arg.to_owned(), |r| r.trace_id)
 }
 
 /// Prints a command's result: `selected` are the rows selected for `query`.
@@ -158,6 +164,7 @@ fn output(
                 found.extend(data.traces.iter());
             }
             for id in &t.ids {
+                let id = &trace_id_of(id);
                 match data.find_trace(id) {
                     Ok(tr) => found.push(tr),
                     Err(e) => {

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod depth;
 pub mod format;
 pub mod graph;
+pub mod header;
 pub mod input;
 pub mod parse;
 pub mod rootcause;
