@@ -261,19 +261,21 @@ mod tests {
         (String::from_utf8(buf).expect("utf8"), long)
     }
 
+    /// What the tests' 100-byte second line is reported as.
+    fn line_2_of_100_bytes() -> Vec<LongLine> {
+        vec![LongLine {
+            line: 2,
+            bytes: 100,
+            gave_up: false,
+        }]
+    }
+
     #[test]
     fn a_long_last_line_is_left_out_not_given_up() {
         let input = format!("one\n{}", "x".repeat(100));
         let (text, long) = read_chunked(input.as_bytes(), 10, 4);
         assert_eq!(text, "one\n");
-        assert_eq!(
-            long,
-            vec![LongLine {
-                line: 2,
-                bytes: 100,
-                gave_up: false
-            }]
-        );
+        assert_eq!(long, line_2_of_100_bytes());
     }
 
     #[test]
@@ -287,14 +289,7 @@ mod tests {
         let input = format!("one\n{}\nthree\nfour\n", "x".repeat(100));
         let (text, long) = read(input.as_bytes(), 10);
         assert_eq!(text, "one\n\nthree\nfour\n");
-        assert_eq!(
-            long,
-            vec![LongLine {
-                line: 2,
-                bytes: 100,
-                gave_up: false
-            }]
-        );
+        assert_eq!(long, line_2_of_100_bytes());
         assert_eq!(
             long[0].message(10),
             "line of 100 bytes is longer than the 10 bytes limit; skipped (raise --max-line to read it)"
