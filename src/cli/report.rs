@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use crate::engine::{service, waterfall};
-use crate::model::format::{Flags, truncate, url_path, width};
+use crate::model::format::{Flags, count, truncate, url_path, width};
 use std::sync::Arc;
 
 use crate::engine::dataset::Dataset;
@@ -52,7 +52,8 @@ pub fn summaries_table(summaries: &[&Row]) -> String {
         ]);
     }
     let mut out = align(&rows, &[5, 6]);
-    out.push_str(&format!("{} traces\n", summaries.len()));
+    out.push_str(&count(summaries.len(), "trace", "traces"));
+    out.push('\n');
     out
 }
 

@@ -144,6 +144,15 @@ pub fn fit(s: &str, cells: usize) -> String {
     pad(&truncate(s, cells), cells)
 }
 
+/// `1 trace`, `2 traces`: a count and its noun, `singular` or `plural` as English wants.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 /// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
 pub fn url_path(url: &str) -> &str {
     match url.split_once("://") {
@@ -191,5 +200,7 @@ mod tests {
         assert_eq!(fit("注文", 6), "注文  ");
         assert_eq!(width(&fit("注文サービス", 7)), 7);
         assert_eq!(pad_left("注", 4), "  注");
+        assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(count(0, "trace", "traces"), "0 traces");
     }
 }

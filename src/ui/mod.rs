@@ -24,6 +24,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::layout::screen;
 use crate::app::overlay::Overlay;
 use crate::app::{App, LoadState, Mode};
+use crate::model::format::count;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -111,15 +112,15 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
                 if app.feed == crate::source::Feed::None {
                     left.push(sep());
                     left.push(Span::raw(format!(
-                        "{} traces, {} summaries ",
-                        d.traces.len(),
-                        d.rows.len()
+                        "{}, {} ",
+                        count(d.traces.len(), "trace", "traces"),
+                        count(d.rows.len(), "summary", "summaries")
                     )));
                 }
                 if !d.warnings.is_empty() {
                     left.push(sep());
                     left.push(Span::styled(
-                        format!("{} warnings ", d.warnings.len()),
+                        format!("{} ", count(d.warnings.len(), "warning", "warnings")),
                         Style::new().fg(t.accent()),
                     ));
                 }
