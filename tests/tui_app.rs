@@ -1618,3 +1618,24 @@ fn palette_opens_a_tracing_header_at_its_parent() {
         );
     }
 }
+
+/// `r` on files says what the reload found (issue 15, "r on files gives no feedback").
+#[test]
+fn a_reload_says_what_it_found() {
+    let mut app = loaded_app(120, 40);
+    assert!(toast_texts(&app).is_empty(), "the first load is no reload");
+    let cmds = answer::step(&mut app, key('r'));
+    assert_eq!(cmds, vec![Cmd::Source(Request::Load { generation: 2 })]);
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 2,
+            result: Ok(demo()),
+        })),
+    );
+    let n = app.data.as_ref().expect("data").rows.len();
+    assert_eq!(
+        toast_texts(&app),
+        vec![format!("reloaded: {n} traces (no change)")]
+    );
+}

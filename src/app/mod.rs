@@ -297,8 +297,23 @@ impl App {
             return;
         }
         self.dirty = true;
+        let before = self.data.as_ref().map(|d| d.rows.len());
         match d.result {
-            Ok(data) => self.set_data(data),
+            Ok(data) => {
+                let now = data.rows.len();
+                self.set_data(data);
+                // A reload (`r`) says what it found, even when nothing changed.
+                if let Some(before) = before {
+                    let change = match now.cmp(&before) {
+                        std::cmp::Ordering::Equal => "no change".to_owned(),
+                        _ => format!("{:+}", now as i64 - before as i64),
+                    };
+                    self.toast_info(format!(
+                        "reloaded: {} ({change})",
+                        crate::model::format::count(now, "trace", "traces")
+                    ));
+                }
+            }
             Err(e) => self.load = LoadState::Failed(e),
         }
     }
