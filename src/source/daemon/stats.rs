@@ -81,8 +81,7 @@ impl Stats {
     }
 
     fn remember(&self, error: DatagramError, bytes: &[u8], unparsed: bool) {
-        let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
-        let preview = String::from_utf8_lossy(head).replace('\n', "⏎");
+        let preview = preview(bytes);
         if let Ok(mut r) = self.recent.lock() {
             if r.len() == RECENT_REJECTS {
                 r.pop_front();
@@ -147,6 +146,26 @@ impl Stats {
     }
 }
 
+/// The start of a rejected datagram for people: its first 120 bytes as text (newlines as
+/// `⏎`), or, when they are not text, `binary, N bytes:` and a hex dump of the first 16 (a row
+/// of `�` says nothing).
+fn preview(bytes: &[u8]) -> String {
+    let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
+    match std::str::from_utf8(head) {
+        Ok(text) => text.replace('\n', "⏎"),
+        // Cut inside a character at byte 120: still text.
+        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => head
+            .get(..e.valid_up_to())
+            .map(|t| String::from_utf8_lossy(t).replace('\n', "⏎"))
+            .unwrap_or_default(),
+        Err(_) => {
+            let hex: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            let more = if bytes.len() > 16 { " …" } else { "" };
+            format!("binary, {} bytes: {}{more}", bytes.len(), hex.join(" "))
+        }
+    }
+}
+
 /// Where to read how many datagrams the kernel dropped for one socket because its receive
 /// buffer was full: the counter `SO_RXQ_OVFL` reports, which Linux also shows in the `drops`
 /// column of `/proc/net/udp` (and `udp6`) on the socket's line. Read there, the receive path
@@ -196,6 +215,23 @@ impl SocketDrops {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_datagrams_are_shown_as_hex_not_replacement_characters() {
+        assert_eq!(
+            preview(&[0xff, 0xfe, 0x00, 0x41]),
+            "binary, 4 bytes: ff fe 00 41"
+        );
+        let long: Vec<u8> = (0..40).map(|i| 0x80 + i).collect();
+        assert_eq!(
+            preview(&long),
+            "binary, 40 bytes: 80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f …"
+        );
+        assert_eq!(preview(b"{\"a\":1}\n{"), "{\"a\":1}⏎{");
+        // Text cut inside a character at 120 bytes stays text.
+        let text = "é".repeat(100);
+        assert!(!preview(text.as_bytes()).starts_with("binary"));
+    }
 
     #[test]
     fn status_line_names_reasons() {
