@@ -1639,3 +1639,36 @@ fn a_reload_says_what_it_found() {
         vec![format!("reloaded: {n} traces (no change)")]
     );
 }
+
+/// Issue 15, item 9: in the list, `Esc` clears the filter expression however it was applied
+/// (the prompt here; the palette goes through the same path), then the quick filter, and says
+/// so in a toast.
+#[test]
+fn esc_in_the_list_clears_whatever_filters_it() {
+    let mut app = loaded_app(120, 40);
+    let all = app.list.visible.len();
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "fault");
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert!(app.list.expr.is_some());
+    assert!(app.list.visible.len() < all);
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.list.expr.is_none());
+    assert_eq!(app.list.visible.len(), all);
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains("filter cleared: fault")),
+        "{:?}",
+        toast_texts(&app)
+    );
+    // The quick filter (`f`) too.
+    answer::step(&mut app, key('f'));
+    assert!(app.list.visible.len() < all);
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.list.visible.len(), all);
+    assert!(toast_texts(&app).iter().any(|t| t == "showing all traces"));
+    // Nothing left to clear: Esc does nothing more.
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::List);
+}

@@ -483,6 +483,24 @@ impl App {
         match action {
             Action::Quit => return self.quit(),
             Action::Suspend => return vec![Cmd::Suspend],
+            // Esc in the list clears what filters it, whichever way it was set (a map
+            // filter first, below; then an expression from the prompt or the palette; then
+            // the quick filter), and says so.
+            Action::Back
+                if self.mode == Mode::List
+                    && self.list.only.is_none()
+                    && (self.list.expr.is_some() || self.list.filter != list::QuickFilter::All) =>
+            {
+                if let Some(text) = self.list.expr_text() {
+                    let cmds = self.apply_filter("").unwrap_or_default();
+                    self.toast_info(format!("filter cleared: {text}"));
+                    return cmds;
+                }
+                self.list.filter = list::QuickFilter::All;
+                self.rebuild_list();
+                self.list.offset = 0;
+                self.toast_info("showing all traces");
+            }
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Reload => {
                 self.message = None;
