@@ -140,15 +140,17 @@ pub struct ListState {
     pub only: Option<TraceSet>,
     /// The time window `(start, end)` in epoch seconds: traces starting outside are hidden.
     pub window: Option<(f64, f64)>,
-    /// What the header says about all loaded traces, counted when the list is rebuilt (never
-    /// per frame: a frame's cost must not grow with the number of traces).
+    /// What the header says about the traces shown (and how many are loaded), counted when
+    /// the list is rebuilt (never per frame: a frame's cost must not grow with the number of
+    /// traces).
     pub stats: ListStats,
 }
 
-/// Counts and time range of all loaded summaries, for the list header.
+/// Counts and time range of the summaries shown, for the list header: they follow the
+/// filter and the time window.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ListStats {
-    /// Summaries loaded.
+    /// Summaries loaded (shown or not).
     pub total: usize,
     /// With a fault.
     pub faults: usize,
@@ -163,11 +165,16 @@ pub struct ListStats {
 impl ListStats {
     /// The counts of `summaries`, in one pass.
     pub fn of(summaries: &[Row]) -> Self {
+        Self::of_shown(summaries, 0..summaries.len())
+    }
+
+    /// The counts of the summaries at `shown`, with `total` all of `summaries`.
+    pub fn of_shown(summaries: &[Row], shown: impl IntoIterator<Item = usize>) -> Self {
         let mut st = ListStats {
             total: summaries.len(),
             ..ListStats::default()
         };
-        for s in summaries {
+        for s in shown.into_iter().filter_map(|i| summaries.get(i)) {
             st.faults += usize::from(s.has_fault);
             st.errors += usize::from(s.has_error);
             st.throttles += usize::from(s.has_throttle);
@@ -232,7 +239,6 @@ impl ListState {
     /// Rebuilds `visible` after the data, the sort or the filter changed, keeping the selected
     /// trace selected when it is still shown.
     pub fn rebuild(&mut self, summaries: &[Row]) {
-        self.stats = ListStats::of(summaries);
         let keep = self
             .visible
             .get(self.selected)
@@ -263,6 +269,7 @@ impl ListState {
             if desc { o.reverse() } else { o }
         });
         self.visible = v;
+        self.stats = ListStats::of_shown(summaries, self.visible.iter().copied());
         self.selected = keep
             .and_then(|id| {
                 self.visible
