@@ -150,12 +150,9 @@ fn receives_saves_and_reassembles() {
 }
 
 #[cfg(unix)]
-#[test]
-fn answers_sampling_requests_over_http() {
+/// `POST /GetSamplingRules` on the daemon's port: the whole HTTP answer.
+fn sampling_rules(port: u16) -> String {
     use std::io::{Read, Write};
-    let port = free_port();
-    let save = tmp("sampling.ndjson");
-    let child = listen_support::start(port, &save);
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let body = "{}";
     write!(
@@ -167,10 +164,37 @@ fn answers_sampling_requests_over_http() {
     let mut resp = String::new();
     c.read_to_string(&mut resp).expect("read");
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    resp
+}
+
+#[test]
+fn answers_sampling_requests_over_http() {
+    let port = free_port();
+    let save = tmp("sampling.ndjson");
+    let child = listen_support::start(port, &save);
+    let resp = sampling_rules(port);
     assert!(resp.contains("\"ReservoirSize\":1"), "{resp}");
     let err = listen_support::stop(child);
     assert!(err.contains("sampling 1"), "{err}");
+    assert!(
+        err.contains(
+            "sampling: X-Ray's default rule (1 a second, then 5%); --sample-all keeps every request"
+        ),
+        "{err}"
+    );
     let _ = std::fs::remove_file(&save);
+}
+
+/// `--sample-all` serves one rule that keeps every request (issue 15, item 11).
+#[test]
+fn sample_all_serves_a_rule_that_keeps_every_request() {
+    let port = free_port();
+    let child = listen_support::start_command(Command::new(BIN), port, &["--sample-all".as_ref()]);
+    let resp = sampling_rules(port);
+    assert!(resp.contains("\"FixedRate\":1.0"), "{resp}");
+    assert!(resp.contains("\"ReservoirSize\":0"), "{resp}");
+    let err = listen_support::stop(child);
+    assert!(err.contains("sampling: every request\n"), "{err}");
 }
 
 #[test]

@@ -333,6 +333,8 @@ fn feed() -> Feed {
             "no header line (40 B): {\"trace_id\":\"1-5f…".into(),
         ],
         save_error: None,
+        sampling: Some("X-Ray's default rule (1 a second, then 5%)".into()),
+        default_sampling: true,
     }))
 }
 

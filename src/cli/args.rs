@@ -236,6 +236,10 @@ pub struct ListenArgs {
     /// (default: X-Ray's default rule, 1 request per second then 5%).
     #[arg(long, value_name = "FILE")]
     pub sampling_rules: Option<std::path::PathBuf>,
+    /// Serve one rule that samples every request (X-Ray's default keeps 1 a second, then 5%,
+    /// so a local app shows few of its requests).
+    #[arg(long, conflicts_with = "sampling_rules")]
+    pub sample_all: bool,
     /// Socket receive buffer to ask for, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub recv_buffer: usize,

@@ -68,6 +68,17 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
             .map(|p| format!(", saving to {}", p.display()))
             .unwrap_or_default()
     )?;
+    if let Some((rules, default)) = daemon.sampling_rules() {
+        writeln!(
+            err,
+            "sampling: {rules}{}",
+            if default {
+                "; --sample-all keeps every request"
+            } else {
+                ""
+            }
+        )?;
+    }
     err.flush()?;
     let tty = std::io::stderr().is_terminal();
     let mut last_line = String::new();

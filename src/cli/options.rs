@@ -117,6 +117,7 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
             SamplingRules::from_json(&text)
                 .map_err(|e| Failure::Usage(format!("--sampling-rules {}: {e}", p.display())))?
         }
+        None if args.sample_all => SamplingRules::sample_all(),
         None => SamplingRules::default(),
     };
     Ok(DaemonOptions {

@@ -34,6 +34,10 @@ pub struct DaemonFeed {
     pub recent: Vec<String>,
     /// Why the last `--save` write failed, if one did.
     pub save_error: Option<String>,
+    /// The sampling rules served to SDKs, described; `None` when the endpoint is off.
+    pub sampling: Option<String>,
+    /// X-Ray's default rule is served (1 a second, then 5%): most requests are not traced.
+    pub default_sampling: bool,
 }
 
 /// Why the daemon rejects a datagram, in the order its counters are shown (the names of

@@ -43,6 +43,10 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if s.trace_full > 0 {
                 out.push(Span::styled(format!("trace-full {} ", s.trace_full), warn));
             }
+            if d.default_sampling {
+                // Why 20 requests show 4 traces.
+                out.push(Span::styled("5% sampled ", t.dim()));
+            }
             out
         }
         Feed::Aws(p) => {
@@ -164,6 +168,15 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                     format!("  last save error: {e}"),
                     Style::new().fg(t.fault()),
                 ));
+            }
+            if let Some(rules) = &d.sampling {
+                out.push(Line::raw(format!("  sampling rules served: {rules}")));
+                if d.default_sampling {
+                    out.push(Line::styled(
+                        "    most requests are not traced; `listen --sample-all` keeps every one",
+                        t.dim(),
+                    ));
+                }
             }
             if s.sampling_requests + s.sampling_refused > 0 {
                 let mut line = format!("  sampling requests answered {}", s.sampling_requests);

@@ -178,6 +178,9 @@ pub struct Daemon {
     stats: Arc<Stats>,
     /// The kernel's count of datagrams dropped for the socket (its buffer was full).
     drops: Option<stats::SocketDrops>,
+    /// The sampling rules served, described ([`SamplingRules::describe`]); `None` when the
+    /// endpoint is off.
+    sampling_rules: Option<(String, bool)>,
     store: Arc<Mutex<LiveStore>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -291,6 +294,10 @@ impl Daemon {
             recv_buffer,
             stats,
             drops,
+            sampling_rules: opts
+                .sampling
+                .as_ref()
+                .map(|r| (r.describe(), r.is_default())),
             store,
             stop,
             threads,
@@ -328,6 +335,12 @@ impl Daemon {
     /// receive buffer was full (`None` where the OS does not tell).
     pub fn socket_drops(&self) -> Option<stats::SocketDrops> {
         self.drops
+    }
+
+    /// The sampling rules served to SDKs, described, and whether they are X-Ray's default;
+    /// `None` when the sampling endpoint is off.
+    pub fn sampling_rules(&self) -> Option<(String, bool)> {
+        self.sampling_rules.clone()
     }
 
     /// The live counters.

@@ -90,6 +90,7 @@ fn spawn(
         daemon.tcp_addr(),
         daemon.recv_buffer_usable(),
     );
+    let sampling = daemon.sampling_rules();
     thread::Builder::new()
         .name("xray-daemon-pump".into())
         .spawn(move || {
@@ -117,6 +118,8 @@ fn spawn(
                     kernel_drops: drops.and_then(|d| d.read()),
                     recent,
                     save_error: stats.save_error(),
+                    sampling: sampling.as_ref().map(|(d, _)| d.clone()),
+                    default_sampling: sampling.as_ref().is_some_and(|(_, d)| *d),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;

@@ -82,6 +82,50 @@ impl Default for SamplingRules {
 }
 
 impl SamplingRules {
+    /// One rule that keeps every request (`listen --sample-all`): for trying an app locally,
+    /// where X-Ray's default (1 a second, then 5 %) would show 4 traces of 20 requests.
+    pub fn sample_all() -> Self {
+        let mut rules = Self::default();
+        if let Some(rule) = rules
+            .records
+            .first_mut()
+            .and_then(|r| r.get_mut("SamplingRule"))
+        {
+            rule["FixedRate"] = json!(1.0);
+            rule["ReservoirSize"] = json!(0);
+        }
+        rules
+    }
+
+    /// What is served, for people: `X-Ray's default rule (1 a second, then 5%)`, `every
+    /// request`, or `3 rules`.
+    pub fn describe(&self) -> String {
+        let rate = |r: &Value| r["SamplingRule"]["FixedRate"].as_f64();
+        let reservoir = |r: &Value| r["SamplingRule"]["ReservoirSize"].as_u64();
+        match self.records.as_slice() {
+            [one] if one["SamplingRule"]["RuleName"] == "Default" => {
+                match (reservoir(one), rate(one)) {
+                    (_, Some(r)) if r >= 1.0 => "every request".to_owned(),
+                    (Some(1), Some(r)) if (r - 0.05).abs() < 1e-9 => {
+                        "X-Ray's default rule (1 a second, then 5%)".to_owned()
+                    }
+                    (res, r) => format!(
+                        "one rule ({} a second, then {}%)",
+                        res.unwrap_or(0),
+                        r.map_or(0.0, |r| r * 100.0)
+                    ),
+                }
+            }
+            many => format!("{} rules", many.len()),
+        }
+    }
+
+    /// Whether X-Ray's default rule is what is served (the status line hints at
+    /// `--sample-all` then).
+    pub fn is_default(&self) -> bool {
+        self.describe().starts_with("X-Ray's default")
+    }
+
     /// Rules from `aws xray get-sampling-rules` output (`{"SamplingRuleRecords": [...]}`).
     pub fn from_json(text: &str) -> Result<Self, String> {
         let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -631,6 +675,24 @@ fn refusal(status: StatusCode, why: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_all_keeps_every_request_and_says_so() {
+        let all = SamplingRules::sample_all();
+        assert_eq!(all.describe(), "every request");
+        assert!(!all.is_default());
+        let s = Sampler::new(all);
+        let (_, rules) = s.handle("POST", "/GetSamplingRules", b"{}");
+        assert_eq!(
+            rules["SamplingRuleRecords"][0]["SamplingRule"]["FixedRate"],
+            1.0
+        );
+        assert!(SamplingRules::default().is_default());
+        assert_eq!(
+            SamplingRules::default().describe(),
+            "X-Ray's default rule (1 a second, then 5%)"
+        );
+    }
 
     #[test]
     fn default_rule_is_xrays_default() {
