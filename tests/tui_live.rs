@@ -335,6 +335,7 @@ fn feed() -> Feed {
         save_error: None,
         sampling: Some("X-Ray's default rule (1 a second, then 5%)".into()),
         default_sampling: true,
+        sampling_counts: vec![("Default".into(), 20, 4, 1)],
     }))
 }
 

@@ -38,6 +38,9 @@ pub struct DaemonFeed {
     pub sampling: Option<String>,
     /// X-Ray's default rule is served (1 a second, then 5%): most requests are not traced.
     pub default_sampling: bool,
+    /// Per rule: requests the SDKs matched to it, sampled, borrowed (their
+    /// `SamplingTargets` reports, summed), by rule name.
+    pub sampling_counts: Vec<(String, u64, u64, u64)>,
 }
 
 /// Why the daemon rejects a datagram, in the order its counters are shown (the names of

@@ -177,6 +177,13 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                         t.dim(),
                     ));
                 }
+                for (rule, requests, sampled, borrowed) in &d.sampling_counts {
+                    if *requests > 0 {
+                        out.push(Line::raw(format!(
+                            "    {rule}: {requests} requests, {sampled} sampled, {borrowed} borrowed (as SDKs report)"
+                        )));
+                    }
+                }
             }
             if s.sampling_requests + s.sampling_refused > 0 {
                 let mut line = format!("  sampling requests answered {}", s.sampling_requests);

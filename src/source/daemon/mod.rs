@@ -181,6 +181,8 @@ pub struct Daemon {
     /// The sampling rules served, described ([`SamplingRules::describe`]); `None` when the
     /// endpoint is off.
     sampling_rules: Option<(String, bool)>,
+    /// The sampling endpoint's rules and what SDKs reported for them.
+    sampler: Option<Arc<sampling::Sampler>>,
     store: Arc<Mutex<LiveStore>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
@@ -229,6 +231,7 @@ impl Daemon {
 
         let mut tcp = None;
         let mut server = None;
+        let mut sampler = None;
         if let Some(rules) = opts.sampling.clone() {
             // `host:0` for both means "any free port": use the UDP port for TCP too when we can.
             let mut want = opts.address.tcp;
@@ -245,11 +248,9 @@ impl Daemon {
                 })
                 .map_err(|e| io::Error::new(e.kind(), format!("cannot bind TCP {want}: {e}")))?;
             tcp = Some(listener.local_addr()?);
-            server = Some(sampling::Server::start(
-                listener,
-                Arc::new(sampling::Sampler::new(rules)),
-                stats.clone(),
-            )?);
+            let s = Arc::new(sampling::Sampler::new(rules));
+            sampler = Some(s.clone());
+            server = Some(sampling::Server::start(listener, s, stats.clone())?);
         }
 
         let saver = match &opts.save {
@@ -298,6 +299,7 @@ impl Daemon {
                 .sampling
                 .as_ref()
                 .map(|r| (r.describe(), r.is_default())),
+            sampler,
             store,
             stop,
             threads,
@@ -341,6 +343,19 @@ impl Daemon {
     /// `None` when the sampling endpoint is off.
     pub fn sampling_rules(&self) -> Option<(String, bool)> {
         self.sampling_rules.clone()
+    }
+
+    /// What SDKs reported per sampling rule (empty when the endpoint is off).
+    pub fn sampling_counts(&self) -> Vec<sampling::RuleCounts> {
+        self.sampler
+            .as_ref()
+            .map(|s| s.rule_counts())
+            .unwrap_or_default()
+    }
+
+    /// Where to read [`Daemon::sampling_counts`] from another thread.
+    pub fn sampler(&self) -> Option<Arc<sampling::Sampler>> {
+        self.sampler.clone()
     }
 
     /// The live counters.

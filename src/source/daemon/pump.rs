@@ -91,6 +91,7 @@ fn spawn(
         daemon.recv_buffer_usable(),
     );
     let sampling = daemon.sampling_rules();
+    let sampler = daemon.sampler();
     thread::Builder::new()
         .name("xray-daemon-pump".into())
         .spawn(move || {
@@ -120,6 +121,13 @@ fn spawn(
                     save_error: stats.save_error(),
                     sampling: sampling.as_ref().map(|(d, _)| d.clone()),
                     default_sampling: sampling.as_ref().is_some_and(|(_, d)| *d),
+                    sampling_counts: sampler
+                        .as_ref()
+                        .map(|s| s.rule_counts())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|c| (c.rule, c.requests, c.sampled, c.borrowed))
+                        .collect(),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;

@@ -199,6 +199,25 @@ const CLIENT_WINDOW: Duration = Duration::from_secs(3 * QUOTA_TTL / 2);
 struct RuleTarget {
     fixed_rate: Value,
     reservoir: u64,
+    /// What the SDKs reported for the rule through `SamplingTargets`, summed.
+    requests: AtomicU64,
+    sampled: AtomicU64,
+    borrowed: AtomicU64,
+}
+
+/// What the SDKs reported for one rule through `SamplingTargets` since the daemon started:
+/// the requests they matched to it, and how many they sampled (from the reservoir or the
+/// fixed rate) and borrowed (sampled before they had a quota).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleCounts {
+    /// The rule's name.
+    pub rule: String,
+    /// Requests the SDKs matched to it.
+    pub requests: u64,
+    /// Of those, sampled.
+    pub sampled: u64,
+    /// Of those, sampled by borrowing from the reservoir before a quota came.
+    pub borrowed: u64,
 }
 
 /// The clients that reported for one rule recently, in two generations of [`CLIENT_WINDOW`]:
@@ -273,6 +292,9 @@ impl Sampler {
                 .or_insert_with(|| RuleTarget {
                     fixed_rate: r.get("FixedRate").cloned().unwrap_or(json!(0.0)),
                     reservoir: r.get("ReservoirSize").and_then(Value::as_u64).unwrap_or(0),
+                    requests: AtomicU64::new(0),
+                    sampled: AtomicU64::new(0),
+                    borrowed: AtomicU64::new(0),
                 });
         }
         Self {
@@ -280,6 +302,22 @@ impl Sampler {
             targets,
             clients: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// What the SDKs reported per rule, by rule name.
+    pub fn rule_counts(&self) -> Vec<RuleCounts> {
+        let mut out: Vec<RuleCounts> = self
+            .targets
+            .iter()
+            .map(|(name, t)| RuleCounts {
+                rule: name.clone(),
+                requests: t.requests.load(Relaxed),
+                sampled: t.sampled.load(Relaxed),
+                borrowed: t.borrowed.load(Relaxed),
+            })
+            .collect();
+        out.sort_by(|a, b| a.rule.cmp(&b.rule));
+        out
     }
 
     /// The response to `POST /GetSamplingRules`.
@@ -312,6 +350,14 @@ impl Sampler {
             .iter()
             .map(|d| (field(d, "RuleName"), field(d, "ClientID")))
             .collect();
+        for d in docs {
+            if let Some(t) = self.targets.get(&field(d, "RuleName")) {
+                let n = |k: &str| d.get(k).and_then(Value::as_u64).unwrap_or(0);
+                t.requests.fetch_add(n("RequestCount"), Relaxed);
+                t.sampled.fetch_add(n("SampledCount"), Relaxed);
+                t.borrowed.fetch_add(n("BorrowCount"), Relaxed);
+            }
+        }
         // Clients per known rule, after this request's reports are noted.
         let mut sharing: HashMap<&str, u64> = HashMap::new();
         let mut dropped = Vec::new();
@@ -675,6 +721,30 @@ fn refusal(status: StatusCode, why: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_sdks_report_is_summed_per_rule() {
+        let s = Sampler::new(SamplingRules::default());
+        let doc = |req: u64, smp: u64, brw: u64| {
+            json!({"SamplingStatisticsDocuments": [
+                {"RuleName": "Default", "ClientID": "0123456789abcdef01234567", "Timestamp": 1,
+                 "RequestCount": req, "SampledCount": smp, "BorrowCount": brw},
+                {"RuleName": "Nope", "ClientID": "0123456789abcdef01234567", "Timestamp": 1,
+                 "RequestCount": 99, "SampledCount": 99, "BorrowCount": 99}
+            ]})
+        };
+        s.sampling_targets(&doc(20, 4, 1));
+        s.sampling_targets(&doc(10, 1, 0));
+        assert_eq!(
+            s.rule_counts(),
+            vec![RuleCounts {
+                rule: "Default".into(),
+                requests: 30,
+                sampled: 5,
+                borrowed: 1
+            }]
+        );
+    }
 
     #[test]
     fn sample_all_keeps_every_request_and_says_so() {
