@@ -1672,3 +1672,55 @@ fn esc_in_the_list_clears_whatever_filters_it() {
     answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.mode, Mode::List);
 }
+
+/// Issue 15, item 10: `n` past the last problem goes round to the first and says so; `N`
+/// before the first goes round to the last.
+#[test]
+fn n_says_when_it_wraps_round() {
+    let mut app = loaded_app(120, 40);
+    answer::step(&mut app, key('f'));
+    answer::step(&mut app, code(KeyCode::Enter));
+    let wraps = |app: &App| {
+        toast_texts(app)
+            .iter()
+            .filter(|t| t.starts_with("past the last problem"))
+            .count()
+    };
+    let mut presses = 0;
+    while wraps(&app) == 0 {
+        answer::step(&mut app, key('n'));
+        presses += 1;
+        assert!(presses < 500, "never wrapped: {:?}", toast_texts(&app));
+    }
+    // Wrapped: on the first problem row, in tree order.
+    let v = app.view.as_ref().expect("open");
+    let first = v
+        .rows
+        .iter()
+        .position(|r| r.status != Status::Ok)
+        .expect("a problem");
+    assert_eq!(v.selected, first, "back to the first problem");
+    // One more round takes as many presses and wraps once more.
+    for _ in 0..presses {
+        answer::step(&mut app, key('n'));
+    }
+    // The same toast, counted (toasts that repeat are folded).
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t == "past the last problem: back to the first ×2"),
+        "{:?}",
+        toast_texts(&app)
+    );
+    // `N` from the first problem goes round to the last.
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.selected, first);
+    answer::step(&mut app, key('N'));
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.starts_with("before the first problem")),
+        "{:?}",
+        toast_texts(&app)
+    );
+}

@@ -749,10 +749,19 @@ impl App {
                 let c = waterfall::segments_only(&v.trace);
                 v.set_collapsed(c);
             }
-            Action::NextProblem | Action::PrevProblem
-                if !v.jump_problem(action == Action::NextProblem) =>
-            {
-                self.toast_info("no fault, error or throttle in this trace");
+            Action::NextProblem | Action::PrevProblem => {
+                let forward = action == Action::NextProblem;
+                match v.jump_problem(forward) {
+                    trace_view::Jump::Moved => {}
+                    trace_view::Jump::Wrapped => self.toast_info(if forward {
+                        "past the last problem: back to the first"
+                    } else {
+                        "before the first problem: on to the last"
+                    }),
+                    trace_view::Jump::None => {
+                        self.toast_info("no fault, error or throttle in this trace");
+                    }
+                }
             }
             Action::NextTab | Action::PrevTab => {
                 let n = DetailTab::ALL.len();

@@ -118,6 +118,17 @@ impl DetailTab {
     }
 }
 
+/// Where [`TraceView::jump_problem`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jump {
+    /// To the next problem in that direction.
+    Moved,
+    /// Round the end of the trace to the problem at the other end (or back to the only one).
+    Wrapped,
+    /// The trace has no fault, error or throttle.
+    None,
+}
+
 /// An open trace.
 #[derive(Debug, Clone)]
 pub struct TraceView {
@@ -231,8 +242,8 @@ impl TraceView {
     }
 
     /// Selects the next (or previous) fault, error or throttle entity in tree order, wrapping
-    /// around and expanding collapsed rows that hide it; `false` when there is none.
-    pub fn jump_problem(&mut self, forward: bool) -> bool {
+    /// around (and saying so) and expanding collapsed rows that hide it.
+    pub fn jump_problem(&mut self, forward: bool) -> Jump {
         let all = waterfall::rows(&self.trace, &HashSet::new());
         let n = all.len();
         let here = self
@@ -249,10 +260,12 @@ impl TraceView {
                 continue;
             }
             if self.reveal(all[i].node) {
-                return true;
+                // Past the last problem (or before the first): round to the other end.
+                let wrapped = if forward { i <= here } else { i >= here };
+                return if wrapped { Jump::Wrapped } else { Jump::Moved };
             }
         }
-        false
+        Jump::None
     }
 
     /// Selects a node, expanding the collapsed rows that hide it; `false` when it has no row.
