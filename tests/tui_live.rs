@@ -335,7 +335,12 @@ fn feed() -> Feed {
         save_error: None,
         sampling: Some("X-Ray's default rule (1 a second, then 5%)".into()),
         default_sampling: true,
-        sampling_counts: vec![("Default".into(), 20, 4, 1)],
+        sampling_counts: vec![xray_tui::source::feed::RuleCounts {
+            rule: "Default".into(),
+            requests: 20,
+            sampled: 4,
+            borrowed: 1,
+        }],
     }))
 }
 

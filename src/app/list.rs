@@ -163,11 +163,6 @@ pub struct ListStats {
 }
 
 impl ListStats {
-    /// The counts of `summaries`, in one pass.
-    pub fn of(summaries: &[Row]) -> Self {
-        Self::of_shown(summaries, 0..summaries.len())
-    }
-
     /// The counts of the summaries at `shown`, with `total` all of `summaries`.
     pub fn of_shown(summaries: &[Row], shown: impl IntoIterator<Item = usize>) -> Self {
         let mut st = ListStats {
@@ -332,12 +327,12 @@ mod tests {
             s(false, true, true, Some(10.0)),
             s(true, true, false, None),
         ];
-        let st = ListStats::of(&all);
+        let st = ListStats::of_shown(&all, 0..all.len());
         assert_eq!((st.total, st.faults, st.errors, st.throttles), (3, 2, 2, 1));
         assert_eq!(st.span, Some((10.0, 20.0)));
         let mut list = ListState::default();
         list.rebuild(&all);
         assert_eq!(list.stats, st);
-        assert_eq!(ListStats::of(&[]).span, None);
+        assert_eq!(ListStats::of_shown(&[], 0..0).span, None);
     }
 }

@@ -102,6 +102,11 @@ pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// The terminal cells one character takes (0 for combining marks and controls).
+pub fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
 /// `s` cut to at most `max` cells, ending in `…` when cut (a wide character that would not
 /// fit whole is left out).
 pub fn truncate(s: &str, max: usize) -> String {
@@ -112,7 +117,7 @@ pub fn truncate(s: &str, max: usize) -> String {
     let mut used = 0;
     let mut t = String::new();
     for c in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let w = char_width(c);
         if used + w > room {
             break;
         }

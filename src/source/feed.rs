@@ -38,9 +38,23 @@ pub struct DaemonFeed {
     pub sampling: Option<String>,
     /// X-Ray's default rule is served (1 a second, then 5%): most requests are not traced.
     pub default_sampling: bool,
-    /// Per rule: requests the SDKs matched to it, sampled, borrowed (their
-    /// `SamplingTargets` reports, summed), by rule name.
-    pub sampling_counts: Vec<(String, u64, u64, u64)>,
+    /// What the SDKs reported per sampling rule, by rule name.
+    pub sampling_counts: Vec<RuleCounts>,
+}
+
+/// What the SDKs reported for one sampling rule through `SamplingTargets` since the daemon
+/// started: the requests they matched to it, and how many they sampled (from the reservoir or
+/// the fixed rate) and borrowed (sampled before they had a quota).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleCounts {
+    /// The rule's name.
+    pub rule: String,
+    /// Requests the SDKs matched to it.
+    pub requests: u64,
+    /// Of those, sampled.
+    pub sampled: u64,
+    /// Of those, sampled by borrowing from the reservoir before a quota came.
+    pub borrowed: u64,
 }
 
 /// Why the daemon rejects a datagram, in the order its counters are shown (the names of

@@ -177,12 +177,11 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                         t.dim(),
                     ));
                 }
-                for (rule, requests, sampled, borrowed) in &d.sampling_counts {
-                    if *requests > 0 {
-                        out.push(Line::raw(format!(
-                            "    {rule}: {requests} requests, {sampled} sampled, {borrowed} borrowed (as SDKs report)"
-                        )));
-                    }
+                for c in d.sampling_counts.iter().filter(|c| c.requests > 0) {
+                    out.push(Line::raw(format!(
+                        "    {}: {} requests, {} sampled, {} borrowed (as SDKs report)",
+                        c.rule, c.requests, c.sampled, c.borrowed
+                    )));
                 }
             }
             if s.sampling_requests + s.sampling_refused > 0 {

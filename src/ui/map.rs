@@ -2,7 +2,7 @@
 //! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
 //! health), plus a footer or sidebar with the selected node's statistics.
 
-use crate::model::format::{pad, truncate, width};
+use crate::model::format::{char_width, pad, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -100,7 +100,7 @@ impl Canvas {
     fn text(&mut self, x: usize, y: usize, s: &str, max: usize, style: Style) {
         let mut col = 0;
         for c in s.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            let w = char_width(c);
             if w == 0 {
                 continue;
             }

@@ -9,17 +9,14 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme::Styles;
 use crate::app::palette::{self, Palette};
-use crate::model::format::{truncate, width as width_of};
+use crate::model::format::{char_width, truncate, width as width_of};
 
 /// `text` cut to `width` cells, the characters at `marked` (char indices) highlighted. When
 /// the last marked character would be cut off (a long URL matched near its end), the start is
 /// cut instead, behind a `…`. Wide characters take two cells and are never cut in half.
 pub fn marked_spans(t: &Styles, text: &str, marked: &[usize], width: usize) -> Vec<Span<'static>> {
     let mut spans: Vec<Span<'static>> = Vec::new();
-    let cells: Vec<usize> = text
-        .chars()
-        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
-        .collect();
+    let cells: Vec<usize> = text.chars().map(char_width).collect();
     let total: usize = cells.iter().sum();
     let last = marked.iter().copied().max().unwrap_or(0);
     let to_last: usize = cells.iter().take(last + 1).sum();

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::theme::{Styles, Syntax};
 use crate::app::prompt::{MAX_CANDIDATES, Prompt};
 use crate::filter::lexer::{TokenKind, tokenize_lenient};
-use crate::model::format::width as cells;
+use crate::model::format::{char_width, width as cells};
 
 const CONNECTIVES: [&str; 5] = ["and", "or", "contains", "beginswith", "endswith"];
 
@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
         if col - skip <= width.saturating_sub(1) {
             break;
         }
-        skip += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        skip += char_width(c);
         skip_chars += 1;
     }
     let shown: String = input.chars().skip(skip_chars).collect();

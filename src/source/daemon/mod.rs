@@ -178,9 +178,6 @@ pub struct Daemon {
     stats: Arc<Stats>,
     /// The kernel's count of datagrams dropped for the socket (its buffer was full).
     drops: Option<stats::SocketDrops>,
-    /// The sampling rules served, described ([`SamplingRules::describe`]); `None` when the
-    /// endpoint is off.
-    sampling_rules: Option<(String, bool)>,
     /// The sampling endpoint's rules and what SDKs reported for them.
     sampler: Option<Arc<sampling::Sampler>>,
     store: Arc<Mutex<LiveStore>>,
@@ -295,10 +292,6 @@ impl Daemon {
             recv_buffer,
             stats,
             drops,
-            sampling_rules: opts
-                .sampling
-                .as_ref()
-                .map(|r| (r.describe(), r.is_default())),
             sampler,
             store,
             stop,
@@ -342,18 +335,12 @@ impl Daemon {
     /// The sampling rules served to SDKs, described, and whether they are X-Ray's default;
     /// `None` when the sampling endpoint is off.
     pub fn sampling_rules(&self) -> Option<(String, bool)> {
-        self.sampling_rules.clone()
+        let rules = self.sampler.as_ref()?.rules();
+        Some((rules.describe(), rules.is_default()))
     }
 
-    /// What SDKs reported per sampling rule (empty when the endpoint is off).
-    pub fn sampling_counts(&self) -> Vec<sampling::RuleCounts> {
-        self.sampler
-            .as_ref()
-            .map(|s| s.rule_counts())
-            .unwrap_or_default()
-    }
-
-    /// Where to read [`Daemon::sampling_counts`] from another thread.
+    /// The sampling endpoint's rules and what SDKs reported for them (`None` when it is off),
+    /// for a thread that reports them.
     pub fn sampler(&self) -> Option<Arc<sampling::Sampler>> {
         self.sampler.clone()
     }

@@ -124,10 +124,7 @@ fn spawn(
                     sampling_counts: sampler
                         .as_ref()
                         .map(|s| s.rule_counts())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|c| (c.rule, c.requests, c.sampled, c.borrowed))
-                        .collect(),
+                        .unwrap_or_default(),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;

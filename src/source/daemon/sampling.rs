@@ -45,6 +45,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
 use super::stats::Stats;
+pub use crate::source::feed::RuleCounts;
 /// How long a reservoir quota lasts, and how often SDKs should report (seconds).
 const QUOTA_TTL: u64 = 10;
 
@@ -100,15 +101,14 @@ impl SamplingRules {
     /// What is served, for people: `X-Ray's default rule (1 a second, then 5%)`, `every
     /// request`, or `3 rules`.
     pub fn describe(&self) -> String {
-        let rate = |r: &Value| r["SamplingRule"]["FixedRate"].as_f64();
-        let reservoir = |r: &Value| r["SamplingRule"]["ReservoirSize"].as_u64();
+        if self.is_default() {
+            return "X-Ray's default rule (1 a second, then 5%)".to_owned();
+        }
         match self.records.as_slice() {
-            [one] if one["SamplingRule"]["RuleName"] == "Default" => {
-                match (reservoir(one), rate(one)) {
+            [one] => {
+                let rule = &one["SamplingRule"];
+                match (rule["ReservoirSize"].as_u64(), rule["FixedRate"].as_f64()) {
                     (_, Some(r)) if r >= 1.0 => "every request".to_owned(),
-                    (Some(1), Some(r)) if (r - 0.05).abs() < 1e-9 => {
-                        "X-Ray's default rule (1 a second, then 5%)".to_owned()
-                    }
                     (res, r) => format!(
                         "one rule ({} a second, then {}%)",
                         res.unwrap_or(0),
@@ -120,10 +120,20 @@ impl SamplingRules {
         }
     }
 
-    /// Whether X-Ray's default rule is what is served (the status line hints at
-    /// `--sample-all` then).
+    /// Whether X-Ray's default rule is what is served: the one `Default` rule, 1 a second then
+    /// 5% (the status line hints at `--sample-all` then).
     pub fn is_default(&self) -> bool {
-        self.describe().starts_with("X-Ray's default")
+        match self.records.as_slice() {
+            [one] => {
+                let rule = &one["SamplingRule"];
+                rule["RuleName"] == "Default"
+                    && rule["ReservoirSize"].as_u64() == Some(1)
+                    && rule["FixedRate"]
+                        .as_f64()
+                        .is_some_and(|r| (r - 0.05).abs() < 1e-9)
+            }
+            _ => false,
+        }
     }
 
     /// Rules from `aws xray get-sampling-rules` output (`{"SamplingRuleRecords": [...]}`).
@@ -203,21 +213,6 @@ struct RuleTarget {
     requests: AtomicU64,
     sampled: AtomicU64,
     borrowed: AtomicU64,
-}
-
-/// What the SDKs reported for one rule through `SamplingTargets` since the daemon started:
-/// the requests they matched to it, and how many they sampled (from the reservoir or the
-/// fixed rate) and borrowed (sampled before they had a quota).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RuleCounts {
-    /// The rule's name.
-    pub rule: String,
-    /// Requests the SDKs matched to it.
-    pub requests: u64,
-    /// Of those, sampled.
-    pub sampled: u64,
-    /// Of those, sampled by borrowing from the reservoir before a quota came.
-    pub borrowed: u64,
 }
 
 /// The clients that reported for one rule recently, in two generations of [`CLIENT_WINDOW`]:
@@ -302,6 +297,11 @@ impl Sampler {
             targets,
             clients: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The rules served.
+    pub fn rules(&self) -> &SamplingRules {
+        &self.rules
     }
 
     /// What the SDKs reported per rule, by rule name.
