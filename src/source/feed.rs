@@ -219,6 +219,16 @@ pub struct AwsProgress {
     pub error: Option<String>,
 }
 
+impl AwsProgress {
+    /// The heading over [`AwsProgress::error`]: whether X-Ray answered at all
+    /// ([`AwsError::heading_of`](crate::source::aws::AwsError::heading_of)).
+    pub fn error_heading(&self) -> Option<&'static str> {
+        self.error
+            .as_deref()
+            .map(crate::source::aws::AwsError::heading_of)
+    }
+}
+
 /// How far a file load is, for the status line and the list while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LoadProgress {

@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
             ],
             (crate::source::Feed::Aws(p), _) if data.rows.is_empty() && p.error.is_some() => {
                 let mut lines = vec![Line::styled(
-                    aws_error_title(p.error.as_deref().unwrap_or_default()),
+                    p.error_heading().unwrap_or_default(),
                     Style::new().fg(t.fault()),
                 )];
                 lines.extend(
@@ -290,40 +290,4 @@ fn row(t: &Styles, s: &Row, wide: bool) -> widgets::Row<'static> {
         cells.push(Cell::from(s.services.join(",")).style(Style::new().fg(t.secondary())));
     }
     widgets::Row::new(cells)
-}
-
-/// The heading over an AWS error: what happened, said as it happened (nothing answered is not
-/// an answer). The messages are `source::aws::AwsError`'s.
-fn aws_error_title(error: &str) -> &'static str {
-    if error.starts_with("cannot reach ") {
-        "X-Ray could not be reached"
-    } else if error.starts_with("no AWS credentials")
-        || error.starts_with("no AWS region")
-        || error.starts_with("the AWS session has expired")
-    {
-        "AWS is not set up for xray-tui"
-    } else {
-        "X-Ray answered with an error"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::aws_error_title;
-
-    #[test]
-    fn nothing_answering_is_not_an_answer() {
-        assert_eq!(
-            aws_error_title("cannot reach http://127.0.0.1:1: connection refused"),
-            "X-Ray could not be reached"
-        );
-        assert_eq!(
-            aws_error_title("no AWS credentials found (profile default)"),
-            "AWS is not set up for xray-tui"
-        );
-        assert_eq!(
-            aws_error_title("X-Ray answered HTTP 500: internal"),
-            "X-Ray answered with an error"
-        );
-    }
 }

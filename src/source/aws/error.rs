@@ -65,6 +65,22 @@ impl From<crate::model::window::WindowError> for AwsError {
 }
 
 impl AwsError {
+    /// The heading over an error as the fetcher reports it ([`AwsError::with_hint`]): what
+    /// happened, said as it happened (nothing answering is not an answer). Next to the
+    /// messages it reads, so that they change together.
+    pub fn heading_of(reported: &str) -> &'static str {
+        if reported.starts_with("cannot reach ") {
+            "X-Ray could not be reached"
+        } else if reported.starts_with("no AWS credentials")
+            || reported.starts_with("no AWS region")
+            || reported.starts_with("the AWS session has expired")
+        {
+            "AWS is not set up for xray-tui"
+        } else {
+            "X-Ray answered with an error"
+        }
+    }
+
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
@@ -222,6 +238,33 @@ fn one_line(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nothing_answering_is_not_an_answer() {
+        let heading = |e: AwsError| AwsError::heading_of(&e.with_hint());
+        assert_eq!(
+            heading(AwsError::Unreachable {
+                endpoint: "http://127.0.0.1:1".into(),
+                detail: "connection refused".into()
+            }),
+            "X-Ray could not be reached"
+        );
+        for e in [
+            AwsError::NoCredentials("profile default".into()),
+            AwsError::NoRegion,
+            AwsError::Expired("sso".into()),
+        ] {
+            assert_eq!(heading(e), "AWS is not set up for xray-tui");
+        }
+        assert_eq!(
+            heading(AwsError::Service {
+                status: 500,
+                code: None,
+                message: "internal".into()
+            }),
+            "X-Ray answered with an error"
+        );
+    }
+
     use super::*;
 
     #[test]
