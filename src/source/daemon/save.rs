@@ -164,12 +164,9 @@ impl SaveThread {
         }
     }
 
-    /// Writes what is waiting, flushes, and ends the thread.
-    pub fn finish(mut self) {
-        self.tx.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// Writes what is waiting, flushes, and ends the thread (what dropping it does too).
+    pub fn finish(self) {
+        drop(self);
     }
 }
 
