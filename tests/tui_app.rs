@@ -83,10 +83,16 @@ fn opens_the_first_fault_trace_in_three_keys() {
     assert_eq!(app.list.filter, QuickFilter::Faults);
     assert_eq!(app.mode, Mode::Trace);
     let data = app.data.clone().expect("data");
+    // Newest first: the list opens on the latest fault.
     let first_fault = data
         .rows
         .iter()
-        .find(|s| s.has_fault)
+        .filter(|s| s.has_fault)
+        .max_by(|a, b| {
+            a.start_time
+                .unwrap_or(0.0)
+                .total_cmp(&b.start_time.unwrap_or(0.0))
+        })
         .expect("the demo has faults");
     let view = app.view.as_ref().expect("a trace is open");
     assert_eq!(*view.trace.id, *first_fault.id);
@@ -193,15 +199,70 @@ fn sort_cycles_and_reverses() {
     while app.list.sort != SortColumn::Duration {
         answer::step(&mut app, key('s'));
     }
-    answer::step(&mut app, key('S'));
-    answer::step(&mut app, key('g'));
+    // A duration sort starts with the longest, the selection on it.
     let longest = data
         .rows
         .iter()
         .map(|s| s.duration.unwrap_or(0.0))
         .fold(0.0, f64::max);
+    assert_eq!(app.list.selected, 0);
     let top = app.selected_summary().expect("selection");
     assert_eq!(top.duration, Some(longest));
+    answer::step(&mut app, key('j'));
+    answer::step(&mut app, key('S'));
+    assert_eq!(app.list.selected, 0, "a sort change goes to the top");
+    let shortest = data
+        .rows
+        .iter()
+        .filter_map(|s| s.duration)
+        .fold(f64::INFINITY, f64::min);
+    let top = app.selected_summary().expect("selection");
+    assert_eq!(top.duration, Some(shortest));
+}
+
+/// The list starts newest first; each column has its own key (k9s style), which starts in the
+/// column's natural order (the longest, the worst, A to Z) and reverses when pressed again.
+#[test]
+fn newest_first_and_a_key_per_column() {
+    let mut app = loaded_app(120, 40);
+    let data = app.data.clone().expect("data");
+    let times = |app: &App| -> Vec<f64> {
+        app.list
+            .visible
+            .iter()
+            .map(|&i| data.rows[i].start_time.expect("demo rows have times"))
+            .collect()
+    };
+    assert_eq!(
+        (app.list.sort, app.list.descending),
+        (SortColumn::Time, true)
+    );
+    let t = times(&app);
+    assert!(t.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    answer::step(&mut app, key('T'));
+    let t = times(&app);
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "T again: oldest first");
+    for (k, col, desc) in [
+        ('L', SortColumn::Duration, true),
+        ('R', SortColumn::Response, true),
+        ('E', SortColumn::Flags, true),
+        ('C', SortColumn::Status, true),
+        ('P', SortColumn::Path, false),
+        ('M', SortColumn::Method, false),
+        ('I', SortColumn::Id, false),
+        ('T', SortColumn::Time, true),
+    ] {
+        answer::step(&mut app, key('G'));
+        answer::step(&mut app, key(k));
+        assert_eq!((app.list.sort, app.list.descending), (col, desc), "{k}");
+        assert_eq!(app.list.selected, 0, "{k}: the selection goes to the top");
+    }
+    answer::step(&mut app, key('E'));
+    let worst = app.selected_summary().expect("selection");
+    assert!(worst.has_fault, "faults first");
+    answer::step(&mut app, key('E'));
+    let best = app.selected_summary().expect("selection");
+    assert!(!best.has_fault && !best.has_error && !best.has_throttle);
 }
 
 #[test]
@@ -279,9 +340,20 @@ fn paging_keeps_the_selection_on_screen() {
 }
 
 /// The first fault trace, opened with everything under its root folded away.
+/// The oldest fault trace of the demo (it calls DynamoDB several times): `f` for faults, `T`
+/// to list the oldest first, Enter.
+fn oldest_fault_trace() -> App {
+    let mut app = loaded_app(120, 40);
+    for e in [key('f'), key('T'), code(KeyCode::Enter)] {
+        answer::step(&mut app, e);
+    }
+    app
+}
+
 fn fault_trace_folded() -> App {
     let mut app = loaded_app(120, 40);
     answer::step(&mut app, key('f'));
+    answer::step(&mut app, key('T'));
     answer::step(&mut app, code(KeyCode::Enter));
     answer::step(&mut app, key('g'));
     answer::step(&mut app, code(KeyCode::Enter));
@@ -476,9 +548,7 @@ fn selected_node(app: &App) -> usize {
 /// waterfall order (wrapping), Esc clears the find and a second Esc goes back to the list.
 #[test]
 fn find_in_trace_steps_through_matches() {
-    let mut app = loaded_app(120, 40);
-    answer::step(&mut app, key('f'));
-    answer::step(&mut app, code(KeyCode::Enter));
+    let mut app = oldest_fault_trace();
     let trace = app.view.as_ref().expect("open").trace.clone();
     let hits = xray_tui::engine::find::find(&trace, "dynamodb");
     assert!(
@@ -546,9 +616,7 @@ fn find_expands_collapsed_rows_to_show_a_match() {
 /// Esc while typing cancels: the find is gone and the row selected before is selected again.
 #[test]
 fn find_cancel_returns_to_the_start_row() {
-    let mut app = loaded_app(120, 40);
-    answer::step(&mut app, key('f'));
-    answer::step(&mut app, code(KeyCode::Enter));
+    let mut app = oldest_fault_trace();
     let start = selected_node(&app);
     answer::step(&mut app, key('/'));
     type_text(&mut app, "dynamodb");
@@ -594,9 +662,7 @@ fn find_without_matches_reports_it() {
 #[test]
 fn find_highlights_matching_rows() {
     use ratatui::style::Color;
-    let mut app = loaded_app(120, 40);
-    answer::step(&mut app, key('f'));
-    answer::step(&mut app, code(KeyCode::Enter));
+    let mut app = oldest_fault_trace();
     answer::step(&mut app, key('/'));
     type_text(&mut app, "dynamodb");
     answer::step(&mut app, code(KeyCode::Enter));
@@ -638,7 +704,7 @@ fn a_themed_fault_colours_faulted_rows_only() {
     use xray_tui::ui::theme::Styles;
     let fault = Color::Rgb(0x10, 0x20, 0x30);
     let mut app = app_with_config("[theme]\nfault = \"#102030\"\nheader = \"white\"\n");
-    for e in [key('f'), key('g'), code(KeyCode::Enter)] {
+    for e in [key('f'), key('T'), code(KeyCode::Enter)] {
         answer::step(&mut app, e);
     }
     let terminal = drawn(&app, 120, 40);
@@ -1722,5 +1788,69 @@ fn n_says_when_it_wraps_round() {
             .any(|t| t.starts_with("before the first problem")),
         "{:?}",
         toast_texts(&app)
+    );
+}
+
+/// Mixed input (a file of summaries and a file of documents): the rows that have only a
+/// summary are dimmed and counted in the header, and Enter on one says why it cannot open.
+#[test]
+fn summary_only_rows_are_marked_and_say_why_they_do_not_open() {
+    use ratatui::style::Color;
+    let source = SourceArgs {
+        files: vec![
+            "tests/fixtures/derived/summaries-cli-v2-iso.json".into(),
+            "tests/fixtures/captured/python-sdk-aws.ndjson".into(),
+        ],
+        ..Default::default()
+    };
+    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads"));
+    let only = data.rows.iter().filter(|r| r.summary_only).count();
+    assert!(
+        only > 0 && only < data.rows.len(),
+        "{only} of {}",
+        data.rows.len()
+    );
+    assert_eq!(data.summary_only_count(), only);
+    let mut app = App::new("mixed", Rect::new(0, 0, 160, 40));
+    app.start_load();
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(data.clone()),
+        })),
+    );
+    assert_eq!(app.list.stats.summary_only, only);
+    let terminal = drawn(&app, 160, 40);
+    let buf = terminal.backend().buffer();
+    let header: String = (0..160).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
+    assert!(
+        header.contains(&format!("{only} summary only (dim)")),
+        "{header}"
+    );
+    // Each drawn row is dim exactly when it has only a summary (the selected row aside).
+    let dim = xray_tui::ui::theme::Styles::default().dim().fg;
+    for (n, &i) in app.list.visible.iter().enumerate().skip(1).take(30) {
+        let y = 2 + u16::try_from(n).expect("fits");
+        let fg = buf[(20, y)].fg;
+        let is_dim = fg == dim.unwrap_or(Color::DarkGray);
+        assert_eq!(is_dim, data.rows[i].summary_only, "row {n}");
+    }
+    // Enter on a summary-only row stays in the list and says what to load.
+    let row = app
+        .list
+        .visible
+        .iter()
+        .position(|&i| data.rows[i].summary_only)
+        .expect("a summary-only row");
+    app.list.selected = row;
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::List);
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("only the summary")),
+        "{:?}",
+        app.message
     );
 }

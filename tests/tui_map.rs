@@ -103,7 +103,7 @@ fn map_block07_160x48() {
 #[test]
 fn trace_map_80x24() {
     let mut a = app_with(demo(), 80, 24);
-    keys(&mut a, "fg\nm");
+    keys(&mut a, "fT\nm");
     insta::assert_snapshot!(render(&a));
 }
 

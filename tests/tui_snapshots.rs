@@ -54,21 +54,21 @@ fn list_80x24() {
 #[test]
 fn list_160x48_faults_sorted_by_duration() {
     let mut a = app(160, 48);
-    keys(&mut a, "fsssssS");
+    keys(&mut a, "fL");
     insta::assert_snapshot!(render(&a).backend());
 }
 
 #[test]
 fn trace_80x24() {
     let mut a = app(80, 24);
-    keys(&mut a, "fg\nn");
+    keys(&mut a, "fT\nn");
     insta::assert_snapshot!(render(&a).backend());
 }
 
 #[test]
 fn trace_160x48_exceptions_tab() {
     let mut a = app(160, 48);
-    keys(&mut a, "fg\n6");
+    keys(&mut a, "fT\n6");
     // Walk down to the first row that recorded an exception.
     let v = a.view.as_ref().expect("open");
     let target = v
@@ -84,7 +84,7 @@ fn trace_160x48_exceptions_tab() {
 #[test]
 fn trace_160x48_collapsed_to_segments() {
     let mut a = app(160, 48);
-    keys(&mut a, "\nc");
+    keys(&mut a, "T\nc");
     insta::assert_snapshot!(render(&a).backend());
 }
 
@@ -105,14 +105,14 @@ fn loading_80x24() {
 #[test]
 fn trace_80x24_http_tab() {
     let mut a = app(80, 24);
-    keys(&mut a, "\n2");
+    keys(&mut a, "T\n2");
     insta::assert_snapshot!(render(&a).backend());
 }
 
 #[test]
 fn trace_80x24_resources_tab() {
     let mut a = app(80, 24);
-    keys(&mut a, "fg\n3");
+    keys(&mut a, "fT\n3");
     let v = a.view.as_ref().expect("open");
     let target = v
         .rows
@@ -138,7 +138,7 @@ fn load_failure_80x24() {
 #[test]
 fn trace_160x48_root_overview_with_root_causes() {
     let mut a = app(160, 48);
-    keys(&mut a, "fg\n");
+    keys(&mut a, "fT\n");
     insta::assert_snapshot!(render(&a).backend());
 }
 
@@ -176,14 +176,14 @@ fn ctrl(app: &mut App, c: char) {
 #[test]
 fn trace_80x24_find_typing() {
     let mut a = app(80, 24);
-    keys(&mut a, "fg\n/dynamodb");
+    keys(&mut a, "fT\n/dynamodb");
     insta::assert_snapshot!(render(&a).backend());
 }
 
 #[test]
 fn trace_160x48_find_kept_second_match() {
     let mut a = app(160, 48);
-    keys(&mut a, "fg\n/payment\n.");
+    keys(&mut a, "fT\n/payment\n.");
     insta::assert_snapshot!(render(&a).backend());
 }
 
@@ -294,7 +294,7 @@ fn remaining_screens_160x48() {
     insta::assert_snapshot!("load_failure_160x48", render(&a).backend());
 
     let mut a = app(160, 48);
-    keys(&mut a, "fg\nm");
+    keys(&mut a, "fT\nm");
     assert!(a.map.as_ref().is_some_and(|m| m.trace_id.is_some()));
     insta::assert_snapshot!("trace_map_160x48", render(&a).backend());
 

@@ -47,6 +47,17 @@ impl SortColumn {
         Self::ALL[(i + 1) % Self::ALL.len()]
     }
 
+    /// The column at `index` in [`Self::ALL`] (a `sort_by` key's column).
+    pub fn at(index: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(index)).copied()
+    }
+
+    /// The order a column starts in when chosen: the newest, longest, worst and highest
+    /// first; names and IDs A to Z.
+    pub fn starts_descending(self) -> bool {
+        !matches!(self, SortColumn::Id | SortColumn::Method | SortColumn::Path)
+    }
+
     /// Its name in the header.
     pub fn label(self) -> &'static str {
         match self {
@@ -158,6 +169,8 @@ pub struct ListStats {
     pub errors: usize,
     /// Throttled.
     pub throttles: usize,
+    /// With only a summary loaded (no documents to open).
+    pub summary_only: usize,
     /// The earliest and the latest start time, when any summary has one.
     pub span: Option<(f64, f64)>,
 }
@@ -173,6 +186,7 @@ impl ListStats {
             st.faults += usize::from(s.has_fault);
             st.errors += usize::from(s.has_error);
             st.throttles += usize::from(s.has_throttle);
+            st.summary_only += usize::from(s.summary_only);
             if let Some(t) = s.start_time {
                 st.span = Some(st.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
@@ -187,8 +201,9 @@ impl Default for ListState {
             visible: Vec::new(),
             selected: 0,
             offset: 0,
+            // Newest first, as the X-Ray console, k9s and otel-tui list things.
             sort: SortColumn::Time,
-            descending: false,
+            descending: true,
             filter: QuickFilter::All,
             expr: None,
             matches: None,
@@ -272,6 +287,30 @@ impl ListState {
                     .position(|&i| summaries.get(i).is_some_and(|s| *s.id == *id))
             })
             .unwrap_or(0);
+    }
+
+    /// Sorts by `col` (its starting order; the other order when it is the column already
+    /// sorted by) and goes to the top: after a sort the interesting rows are there.
+    pub fn sort_by(&mut self, col: SortColumn, summaries: &[Row]) {
+        if self.sort == col {
+            self.descending = !self.descending;
+        } else {
+            self.sort = col;
+            self.descending = col.starts_descending();
+        }
+        self.resorted(summaries);
+    }
+
+    /// Reverses the order and goes to the top.
+    pub fn reverse(&mut self, summaries: &[Row]) {
+        self.descending = !self.descending;
+        self.resorted(summaries);
+    }
+
+    fn resorted(&mut self, summaries: &[Row]) {
+        self.rebuild(summaries);
+        self.selected = 0;
+        self.offset = 0;
     }
 
     /// Moves the selection by `delta` rows, clamped to the list.

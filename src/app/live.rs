@@ -24,12 +24,9 @@ use super::overlay::Overlay;
 use super::{App, Cmd, LoadState, Mode};
 
 impl App {
-    /// Says what kind of source this app shows; live sources sort the newest trace first.
+    /// Says what kind of source this app shows.
     pub fn with_source(mut self, kind: SourceKind) -> Self {
         self.source = kind;
-        if kind.capabilities().live {
-            self.list.descending = true;
-        }
         self
     }
 

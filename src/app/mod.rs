@@ -32,7 +32,7 @@ use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
 use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
-use list::{ListState, scroll_offset};
+use list::{ListState, SortColumn, scroll_offset};
 use overlay::Overlay;
 use prompt::Prompt;
 use trace_view::{DetailTab, TraceView};
@@ -544,13 +544,12 @@ impl App {
             Action::PageDown => self.list.move_by(page),
             Action::Top => self.list.selected = 0,
             Action::Bottom => self.list.move_by(isize::MAX),
-            Action::SortNext => {
-                self.list.sort = self.list.sort.next();
-                self.list.rebuild(summaries);
-            }
-            Action::SortReverse => {
-                self.list.descending = !self.list.descending;
-                self.list.rebuild(summaries);
+            Action::SortNext => self.list.sort_by(self.list.sort.next(), summaries),
+            Action::SortReverse => self.list.reverse(summaries),
+            Action::SortBy(i) => {
+                if let Some(col) = SortColumn::at(i) {
+                    self.list.sort_by(col, summaries);
+                }
             }
             // Esc and f clear a map filter (service or edge) first.
             Action::Back | Action::Filter if self.list.only.is_some() => {

@@ -91,15 +91,21 @@ impl Dataset {
             ..Dataset::default()
         };
         for s in summaries {
-            d.push_row(&s, Some(s.clone()));
+            let row = if d.traces.position(&s.id).is_some() {
+                Row::of(&s, &mut d.strings)
+            } else {
+                Row::of_summary_only(&s, &mut d.strings)
+            };
+            d.rows.push(row);
+            d.full.push(Some(s));
         }
         d
     }
 
-    /// Adds a row for `s`, keeping `full` as its full summary.
-    fn push_row(&mut self, s: &TraceSummary, full: Option<Arc<TraceSummary>>) {
-        self.rows.push(Row::of(s, &mut self.strings));
-        self.full.push(full);
+    /// How many rows have only a summary (no documents), counted now (the list counts it
+    /// once per load, never per frame).
+    pub fn summary_only_count(&self) -> usize {
+        self.rows.iter().filter(|r| r.summary_only).count()
     }
 
     /// The full summary of row `index`: kept, or computed from its trace.
@@ -706,7 +712,7 @@ impl Collector {
                 rows.iter().map(|r| r.id.clone()).collect();
             for s in read_summaries {
                 if seen.insert(s.id.as_str().into()) {
-                    rows.push(Row::of(&s, &mut strings));
+                    rows.push(Row::of_summary_only(&s, &mut strings));
                     full.push(Some(Arc::new(s)));
                 }
             }

@@ -40,6 +40,9 @@ pub enum Action {
     SortNext,
     /// Reverse the sort order.
     SortReverse,
+    /// Sort by one column (its index in the list's columns: time, id, method, path, status,
+    /// duration, response, flags); again on the same column reverses the order.
+    SortBy(u8),
     /// Cycle the quick filter: all, faults, errors, throttles.
     Filter,
     /// Go back to the trace list.
@@ -143,6 +146,16 @@ impl Action {
             Action::Open => "open",
             Action::SortNext => "sort_next",
             Action::SortReverse => "sort_reverse",
+            Action::SortBy(0) => "sort_time",
+            Action::SortBy(1) => "sort_id",
+            Action::SortBy(2) => "sort_method",
+            Action::SortBy(3) => "sort_path",
+            Action::SortBy(4) => "sort_status",
+            Action::SortBy(5) => "sort_duration",
+            Action::SortBy(6) => "sort_response",
+            Action::SortBy(7) => "sort_flags",
+            // No binding has another column (there are eight).
+            Action::SortBy(_) => "sort_by",
             Action::Filter => "filter",
             Action::Back => "back",
             Action::Toggle => "toggle",

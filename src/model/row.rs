@@ -43,9 +43,20 @@ pub struct Row {
     pub services: Names,
     /// Users seen in the trace.
     pub users: Names,
+    /// Only the summary was loaded (no segment documents): a source that cannot fetch the
+    /// trace cannot open it.
+    pub summary_only: bool,
 }
 
 impl Row {
+    /// The row of a summary whose trace's documents were not loaded.
+    pub fn of_summary_only(s: &TraceSummary, strings: &mut Interner) -> Row {
+        Row {
+            summary_only: true,
+            ..Row::of(s, strings)
+        }
+    }
+
     /// The row of a summary, its strings taken from (and added to) `strings`.
     pub fn of(s: &TraceSummary, strings: &mut Interner) -> Row {
         let http = s.http.as_ref();
@@ -77,6 +88,7 @@ impl Row {
                 .map(|u| strings.str(u)),
             services: strings.names(&services),
             users: strings.names(&users),
+            summary_only: false,
         }
     }
 }

@@ -32,6 +32,10 @@ pub fn lines(t: &Styles, keymap: &Keymap) -> Vec<Line<'static>> {
         ("…", "in progress: no end yet (a duration shown is so far)"),
         ("→", "a bar still open (in progress)"),
         ("-", "not in the data"),
+        (
+            "dim row",
+            "only its summary is loaded: no documents to open",
+        ),
     ] {
         out.push(Line::from(vec![
             Span::raw(format!("  {mark:<16}")),

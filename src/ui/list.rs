@@ -123,6 +123,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     }
     let height = usize::from(body.height.saturating_sub(1));
     let start = app.list.offset;
+    let on_demand = app.caps().traces_on_demand;
     let rows = app
         .list
         .visible
@@ -130,7 +131,15 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         .skip(start)
         .take(height)
         .filter_map(|&i| data.rows.get(i))
-        .map(|s| row(t, s, wide));
+        .map(|s| {
+            let r = row(t, s, wide);
+            // A row that cannot be opened (only its summary was loaded) is dimmed.
+            if s.summary_only && !on_demand {
+                r.style(t.dim())
+            } else {
+                r
+            }
+        });
     let table = Table::new(rows, widths)
         .header(widgets::Row::new(head).style(t.heading()))
         .column_spacing(1)
@@ -174,6 +183,12 @@ fn header_line(app: &App) -> Line<'static> {
             format!("{}T ", st.throttles),
             Style::new().fg(t.throttle()),
         ));
+        if st.summary_only > 0 && !app.caps().traces_on_demand {
+            spans.push(Span::styled(
+                format!("│ {} summary only (dim) ", st.summary_only),
+                t.dim(),
+            ));
+        }
         // A map filter (service or edge) goes first: it explains the counts.
         if let Some(only) = &app.list.only {
             spans.push(Span::styled(
