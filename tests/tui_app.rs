@@ -1854,3 +1854,130 @@ fn summary_only_rows_are_marked_and_say_why_they_do_not_open() {
         app.message
     );
 }
+
+/// `←`/`h` collapses the selected row, or goes to the parent; `→`/`l` expands it, or goes to
+/// its first child: the tree keys of every tree TUI.
+#[test]
+fn left_and_right_fold_and_walk_the_tree() {
+    let mut app = oldest_fault_trace();
+    let root = selected_node(&app);
+    let rows = app.view.as_ref().expect("open").rows.len();
+    // → on an open row goes to its first child.
+    answer::step(&mut app, code(KeyCode::Right));
+    let child = selected_node(&app);
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.trace.nodes[child].parent, Some(root));
+    // ← on a child whose row is open collapses it first, then goes to the parent.
+    let has_children = v.rows[v.selected].has_children;
+    answer::step(&mut app, key('h'));
+    let v = app.view.as_ref().expect("open");
+    if has_children {
+        assert!(v.collapsed.contains(&child));
+        assert_eq!(selected_node(&app), child);
+        answer::step(&mut app, key('h'));
+    }
+    assert_eq!(selected_node(&app), root);
+    // ← on the open root collapses the whole trace to one row; → opens it again.
+    answer::step(&mut app, code(KeyCode::Left));
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.rows.len(), 1);
+    answer::step(&mut app, key('l'));
+    answer::step(&mut app, key('h'));
+    answer::step(&mut app, key('l'));
+    let v = app.view.as_ref().expect("open");
+    assert!(v.rows.len() > 1 && v.rows.len() <= rows);
+    assert_eq!(selected_node(&app), root);
+}
+
+/// `!` selects the fault root cause (the deepest faulting entity), expanding what hides it;
+/// pressing it again walks the other root causes; a healthy trace says it has none.
+#[test]
+fn bang_jumps_to_the_root_cause() {
+    let mut app = fault_trace_folded();
+    answer::step(&mut app, key('!'));
+    let v = app.view.as_ref().expect("open");
+    let node = &v.trace.nodes[selected_node(&app)];
+    assert!(node.doc.flags().fault, "{}", node.doc.name);
+    assert!(
+        node.children
+            .iter()
+            .all(|&c| !v.trace.nodes[c].doc.flags().fault),
+        "the deepest fault"
+    );
+    assert!(v.rows.len() > 1, "expanded to show it");
+    let causes = xray_tui::engine::summary::root_cause_entities(&v.trace);
+    assert_eq!(causes.first(), Some(&selected_node(&app)));
+    if causes.len() > 1 {
+        answer::step(&mut app, key('!'));
+        assert_eq!(selected_node(&app), causes[1]);
+        assert!(
+            app.toasts
+                .items()
+                .iter()
+                .any(|t| t.label().contains("root cause 2 of"))
+        );
+    }
+    // A trace without faults or errors.
+    let mut app = loaded_app(120, 40);
+    let data = app.data.clone().expect("data");
+    let healthy = app
+        .list
+        .visible
+        .iter()
+        .position(|&i| {
+            let r = &data.rows[i];
+            !r.has_fault && !r.has_error && !r.has_throttle && !r.summary_only
+        })
+        .expect("a healthy trace");
+    app.list.selected = healthy;
+    answer::step(&mut app, code(KeyCode::Enter));
+    let before = selected_node(&app);
+    answer::step(&mut app, key('!'));
+    assert_eq!(selected_node(&app), before);
+    assert!(
+        app.toasts
+            .items()
+            .iter()
+            .any(|t| t.label().contains("no fault or error root cause"))
+    );
+}
+
+/// Landing on a find match shows the details tab of the field that matched.
+#[test]
+fn a_find_match_shows_the_tab_of_its_field() {
+    use xray_tui::app::trace_view::DetailTab;
+    let mut app = oldest_fault_trace();
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "INSERT INTO");
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Sql);
+    answer::step(&mut app, code(KeyCode::Esc));
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "PutItem");
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Resources);
+    answer::step(&mut app, code(KeyCode::Enter));
+    answer::step(&mut app, key('1'));
+    answer::step(&mut app, key('.'));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Resources);
+}
+
+/// The waterfall shows what a call did next to its name, so two calls of one database differ.
+#[test]
+fn the_waterfall_names_what_each_call_did() {
+    let app = oldest_fault_trace();
+    let terminal = drawn(&app, 160, 48);
+    let buf = terminal.backend().buffer();
+    let (wf, on_screen) = waterfall_on_screen(&app);
+    let v = app.view.as_ref().expect("open");
+    let lines: Vec<String> = on_screen
+        .iter()
+        .filter(|(i, _)| v.trace.nodes[v.rows[*i].node].doc.sql.is_some())
+        .map(|&(_, y)| {
+            (wf.x..wf.x + 58)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect()
+        })
+        .collect();
+    assert!(lines.len() >= 2, "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains("INSERT INTO")), "{lines:?}");
+    assert_ne!(lines[0].trim(), lines[1].trim(), "the SQL tells them apart");
+}

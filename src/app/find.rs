@@ -155,7 +155,7 @@ impl App {
             Some(a @ (Action::FindNext | Action::FindPrev)) => {
                 let here = v.selected_row().map(|r| r.node);
                 if let Some(n) = f.step_from(here, a == Action::FindNext, false) {
-                    v.reveal(n);
+                    v.reveal_match(n, f.field_of(n));
                 }
                 v.find = Some(f);
                 self.scroll();
@@ -173,9 +173,7 @@ impl App {
         f.search(&v.trace);
         // Search as you type: the first match from where the find started.
         match f.step_from(f.origin, true, true) {
-            Some(n) => {
-                v.reveal(n);
-            }
+            Some(n) => v.reveal_match(n, f.field_of(n)),
             None => {
                 if let Some(o) = f.origin {
                     v.reveal(o);
@@ -203,14 +201,12 @@ impl App {
             }
             Action::FindNext | Action::FindPrev => {
                 let here = v.selected_row().map(|r| r.node);
-                let next = v
-                    .find
-                    .as_ref()
-                    .and_then(|f| f.step_from(here, action == Action::FindNext, false));
+                let next = v.find.as_ref().and_then(|f| {
+                    let n = f.step_from(here, action == Action::FindNext, false)?;
+                    Some((n, f.field_of(n)))
+                });
                 match next {
-                    Some(n) => {
-                        v.reveal(n);
-                    }
+                    Some((n, field)) => v.reveal_match(n, field),
                     None => {
                         self.message = Some("nothing to find: press / to search this trace".into())
                     }

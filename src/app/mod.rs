@@ -743,6 +743,13 @@ impl App {
             Action::Top => v.move_by(isize::MIN),
             Action::Bottom => v.move_by(isize::MAX),
             Action::Toggle => v.toggle(),
+            Action::Left => v.collapse_or_parent(),
+            Action::Right => v.expand_or_child(),
+            Action::RootCause => match v.jump_root_cause() {
+                Some((i, n)) if n > 1 => self.toast_info(format!("root cause {} of {n}", i + 1)),
+                Some(_) => {}
+                None => self.toast_info("no fault or error root cause in this trace"),
+            },
             Action::ExpandAll => v.set_collapsed(Default::default()),
             Action::CollapseSegments => {
                 let c = waterfall::segments_only(&v.trace);

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::engine::find::Field;
 use crate::engine::waterfall::{self, Row, Status};
+use crate::model::format::width;
 use crate::model::{NodeId, Segment, Trace, TraceSummary};
 
 /// Details panes narrower than this show the tabs' short titles.
@@ -33,6 +35,20 @@ pub enum DetailTab {
 }
 
 impl DetailTab {
+    /// The tab that shows a find match in `field`.
+    pub fn of_field(field: Field) -> DetailTab {
+        match field {
+            Field::Name | Field::Cause => DetailTab::Overview,
+            Field::AnnotationKey | Field::AnnotationValue => DetailTab::Annotations,
+            Field::HttpUrl | Field::HttpMethod | Field::UserAgent => DetailTab::Http,
+            Field::SqlQuery | Field::SqlUrl => DetailTab::Sql,
+            Field::ExceptionMessage | Field::ExceptionType | Field::StackFrame => {
+                DetailTab::Exceptions
+            }
+            Field::AwsOperation | Field::AwsTable | Field::AwsQueue => DetailTab::Resources,
+        }
+    }
+
     /// Every tab, in order (keys `1`..`8`).
     pub const ALL: [DetailTab; 8] = [
         DetailTab::Overview,
@@ -152,6 +168,37 @@ pub struct TraceView {
     pub details_scroll: u16,
     /// The find bar's query and matches, while a find is active.
     pub find: Option<super::find::FindState>,
+    /// Cells the widest visible row's name column would take (indent, fold mark, name, marks
+    /// and what it called), up to [`NAME_WIDTH_MAX`]: worked out when the rows change, so the
+    /// waterfall gives names the room they need and the bars the rest.
+    pub name_width: usize,
+}
+
+/// The most a name column asks for.
+pub const NAME_WIDTH_MAX: usize = 120;
+
+/// The marks after a row's name (clock skew corrected, parent missing).
+pub fn row_marks(row: &Row) -> &'static str {
+    match (row.skew.is_some(), row.orphan) {
+        (true, true) => " ~skew ?orphan",
+        (true, false) => " ~skew",
+        (false, true) => " ?orphan",
+        (false, false) => "",
+    }
+}
+
+fn wanted_name_width(trace: &Trace, rows: &[Row]) -> usize {
+    let mut most = 0;
+    for r in rows {
+        let indent = 2 * (r.depth as usize).min(NAME_WIDTH_MAX);
+        let name = trace.nodes.get(r.node).map_or(0, |n| width(&n.doc.name));
+        let call = waterfall::call(trace, r.node).map_or(0, |c| 2 + width(&c));
+        most = most.max(indent + 2 + name + width(row_marks(r)) + call);
+        if most >= NAME_WIDTH_MAX {
+            return NAME_WIDTH_MAX;
+        }
+    }
+    most
 }
 
 impl TraceView {
@@ -169,6 +216,7 @@ impl TraceView {
             tab: DetailTab::Overview,
             details_scroll: 0,
             find: None,
+            name_width: 0,
         };
         v.refresh(None);
         if let Some(root) = v.trace.root_segment() {
@@ -208,6 +256,7 @@ impl TraceView {
     /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
     fn refresh(&mut self, keep: Option<NodeId>) {
         self.rows = waterfall::rows(&self.trace, &self.collapsed);
+        self.name_width = wanted_name_width(&self.trace, &self.rows);
         if let Some(node) = keep {
             let path = self.trace.path_to(node);
             let found = path
@@ -266,6 +315,63 @@ impl TraceView {
             }
         }
         Jump::None
+    }
+
+    /// `←`: collapses the selected row when it is open, else selects its parent's row.
+    pub fn collapse_or_parent(&mut self) {
+        let Some(row) = self.selected_row() else {
+            return;
+        };
+        let node = row.node;
+        if row.has_children && !self.collapsed.contains(&node) {
+            self.collapsed.insert(node);
+            self.refresh(Some(node));
+            return;
+        }
+        let parent = self.trace.nodes.get(node).and_then(|n| n.parent);
+        if let Some(pos) = parent.and_then(|p| self.rows.iter().position(|r| r.node == p)) {
+            self.selected = pos;
+            self.details_scroll = 0;
+        }
+    }
+
+    /// `→`: expands the selected row when it is collapsed, else moves to its first child.
+    pub fn expand_or_child(&mut self) {
+        let Some(row) = self.selected_row() else {
+            return;
+        };
+        if !row.has_children {
+            return;
+        }
+        let node = row.node;
+        if self.collapsed.remove(&node) {
+            self.refresh(Some(node));
+        } else {
+            self.move_by(1);
+        }
+    }
+
+    /// Selects the next of the trace's fault and error root causes (the first, when the
+    /// selection is on none of them), expanding what hides it. Its position among them and
+    /// how many there are; `None` without any.
+    pub fn jump_root_cause(&mut self) -> Option<(usize, usize)> {
+        let causes = crate::engine::summary::root_cause_entities(&self.trace);
+        let here = self.selected_row().map(|r| r.node);
+        let next = match here.and_then(|h| causes.iter().position(|&c| c == h)) {
+            Some(i) => (i + 1) % causes.len(),
+            None => 0,
+        };
+        let &node = causes.get(next)?;
+        self.reveal(node).then_some((next, causes.len()))
+    }
+
+    /// Selects a find match and shows the details tab of the field that matched.
+    pub fn reveal_match(&mut self, node: NodeId, field: Option<Field>) {
+        if self.reveal(node) {
+            if let Some(f) = field {
+                self.tab = DetailTab::of_field(f);
+            }
+        }
     }
 
     /// Selects a node, expanding the collapsed rows that hide it; `false` when it has no row.

@@ -125,21 +125,7 @@ fn row_detail(trace: &Trace, row: &waterfall::Row) -> String {
             }
         }
         NodeKind::Subsegment => {
-            if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.clone()) {
-                parts.push(op);
-            }
-            if let Some(q) = doc.sql.as_ref().and_then(|s| s.sanitized_query.clone()) {
-                parts.push(truncate(&q, 40));
-            } else if let Some(m) = doc.http.as_ref().and_then(|h| h.request.as_ref()) {
-                let call = [m.method.clone(), m.url.clone()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if !call.is_empty() {
-                    parts.push(truncate(&call, 48));
-                }
-            }
+            parts.extend(waterfall::call(trace, row.node));
             if row.orphan {
                 parts.push(format!(
                     "orphan: parent {} missing",

@@ -181,6 +181,23 @@ fn summary_http(doc: &Segment) -> Option<SummaryHttp> {
 }
 
 /// Deepest failing entities (failing, with no failing child), in depth-first order.
+/// The entities the summary names as fault and error root causes (the deepest faulting ones,
+/// then the deepest erring or throttled ones; each once), for jumping to them in a trace.
+pub fn root_cause_entities(trace: &Trace) -> Vec<NodeId> {
+    let fault = |d: &Segment| d.flags().fault;
+    let error = |d: &Segment| {
+        let f = d.flags();
+        f.error || f.throttle
+    };
+    let mut out = failing_leaves(trace, &fault);
+    for n in failing_leaves(trace, &error) {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
 fn failing_leaves(trace: &Trace, fails: &dyn Fn(&Segment) -> bool) -> Vec<NodeId> {
     (0..trace.nodes.len())
         .filter(|&id| {

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use crate::engine::service;
+use crate::model::format::{truncate, url_path};
 use crate::model::{NodeId, NodeKind, Trace};
 
 /// How an entity ended (the segment's [`Outcome`](crate::model::segment::Outcome)).
@@ -152,6 +153,47 @@ fn window_of(trace: &Trace, c: &Corrected) -> (f64, f64) {
         .reduce(f64::max)
         .unwrap_or(start);
     (start, (end - start).max(0.0))
+}
+
+/// What a subsegment called, shown after its name so that two calls of one name can be told
+/// apart: the AWS operation, then the SQL query or the HTTP method and URL (`None` for
+/// segments and for calls that record none of these). Long parts are cut (`…`).
+pub fn call(trace: &Trace, node: NodeId) -> Option<String> {
+    let n = trace.nodes.get(node)?;
+    if n.kind != NodeKind::Subsegment {
+        return None;
+    }
+    let doc = &n.doc;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.as_deref()) {
+        parts.push(op.to_owned());
+    }
+    if let Some(q) = doc.sql.as_ref().and_then(|s| s.sanitized_query.as_deref()) {
+        parts.push(truncate(q, 40));
+    } else if let Some(m) = doc.http.as_ref().and_then(|h| h.request.as_ref()) {
+        // A call named after the host it called shows the path only.
+        let url = m.url.as_deref().map(|u| match url_host(u) {
+            Some(host) if host == doc.name => url_path(u),
+            _ => u,
+        });
+        let call = [m.method.as_deref(), url]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !call.is_empty() {
+            parts.push(truncate(&call, 48));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The host of an absolute URL (`http://host:port/...` gives `host`).
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    Some(host.split(':').next().unwrap_or(host))
 }
 
 /// All rows, skipping the children of nodes in `collapsed`.

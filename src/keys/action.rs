@@ -57,6 +57,8 @@ pub enum Action {
     NextProblem,
     /// Select the previous fault, error or throttle row.
     PrevProblem,
+    /// Select the next fault or error root cause (the deepest failing entity).
+    RootCause,
     /// Show the next details tab.
     NextTab,
     /// Show the previous details tab.
@@ -163,6 +165,7 @@ impl Action {
             Action::CollapseSegments => "collapse_segments",
             Action::NextProblem => "next_problem",
             Action::PrevProblem => "prev_problem",
+            Action::RootCause => "root_cause",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::Tab(0) => "tab_1",

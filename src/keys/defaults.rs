@@ -238,6 +238,24 @@ pub const DEFAULTS: &[Binding] = &[
         "previous fault, error or throttle",
     ),
     bind(
+        Action::RootCause,
+        Scope::Trace,
+        &[Key::ch('!')],
+        "next fault or error root cause",
+    ),
+    bind(
+        Action::Left,
+        Scope::Trace,
+        &[Key::ch('h'), Key::plain(KeyCode::Left)],
+        "collapse, or go to the parent",
+    ),
+    bind(
+        Action::Right,
+        Scope::Trace,
+        &[Key::ch('l'), Key::plain(KeyCode::Right)],
+        "expand, or go to the first child",
+    ),
+    bind(
         Action::NextTab,
         Scope::Trace,
         &[Key::plain(KeyCode::Tab)],

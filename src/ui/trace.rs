@@ -12,9 +12,9 @@ use super::theme::Styles;
 use super::{bar, details};
 use crate::app::App;
 use crate::app::layout::trace_split;
-use crate::app::trace_view::TraceView;
+use crate::app::trace_view::{TraceView, row_marks};
 use crate::engine::waterfall::{self, Row};
-use crate::model::format::{fit, width};
+use crate::model::format::{fit, truncate, width};
 use crate::model::time::{format_duration, format_utc};
 
 /// Draws the header, the waterfall and the details pane.
@@ -82,9 +82,11 @@ struct Columns {
 const DUR_W: usize = 8;
 const CODE_W: usize = 3;
 
-fn columns(width: u16) -> Columns {
+/// The name column takes what the widest name asks for (`wanted`), up to three fifths of the width (at
+/// least 16 cells); the bars take the rest.
+fn columns(width: u16, wanted: usize) -> Columns {
     let w = usize::from(width);
-    let name = (w * 2 / 5).clamp(16, 48).min(w);
+    let name = wanted.clamp(16, (w * 3 / 5).max(16)).min(w);
     let fixed = name + 1 + DUR_W + 1 + CODE_W + 1 + 1 + 1;
     Columns {
         name,
@@ -133,7 +135,7 @@ fn waterfall(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let cols = columns(area.width);
+    let cols = columns(area.width, v.name_width);
     let span = v.window.1;
     let mut lines = vec![axis(t, &cols, span)];
     let height = usize::from(area.height.saturating_sub(1));
@@ -161,13 +163,12 @@ fn row_line(
     // Past the column's width the indent is cut off anyway: cap it, so a row 100,000 levels
     // deep costs no more than a shallow one.
     let indent = (row.depth as usize).min(cols.name);
-    let mut name = format!("{}{fold}{}", "  ".repeat(indent), doc.name);
-    if row.skew.is_some() {
-        name.push_str(" ~skew");
-    }
-    if row.orphan {
-        name.push_str(" ?orphan");
-    }
+    let name = format!(
+        "{}{fold}{}{}",
+        "  ".repeat(indent),
+        doc.name,
+        row_marks(row)
+    );
     let mut name_style = Style::new();
     if let Some(c) = status_color {
         name_style = name_style.fg(c);
@@ -191,17 +192,32 @@ fn row_line(
     if row.skew.is_some() && !selected && status_color.is_none() {
         name_style = name_style.fg(t.accent());
     }
-    let mut name_spans = vec![Span::styled(fit(&name, cols.name), name_style)];
-    if v.find.as_ref().is_some_and(|f| f.is_match(row.node)) {
-        name_spans = highlight_name(
+    // The name, then (dim) what it called, in the column's width; when both do not fit, the
+    // call keeps up to three fifths of it (two `shopdb@…` rows differ only by their SQL).
+    let call = waterfall::call(&v.trace, row.node);
+    let lead = 2 * indent + 2;
+    let rest = cols.name.saturating_sub(lead);
+    let own = width(&name).saturating_sub(lead);
+    let call_w = call.as_ref().map_or(0, |c| 2 + width(c));
+    let name_room = lead + own.min((rest * 2 / 5).max(rest.saturating_sub(call_w)));
+    let name = truncate(&name, name_room.min(cols.name));
+    let mut spans = if v.find.as_ref().is_some_and(|f| f.is_match(row.node)) {
+        highlight_name(
             t,
-            &fit(&name, cols.name),
+            &name,
             2 * indent + fold.chars().count(),
             doc.name.chars().count(),
             name_style,
-        );
-    }
-    let mut spans = name_spans;
+        )
+    } else {
+        vec![Span::styled(name.clone(), name_style)]
+    };
+    let room = cols.name - width(&name);
+    let call = match call {
+        Some(c) if room > 2 => fit(&format!("  {c}"), room),
+        _ => " ".repeat(room),
+    };
+    spans.push(Span::styled(call, t.dim()));
     spans.extend([
         Span::raw(" "),
         Span::raw(format!("{dur:>DUR_W$} ")),
