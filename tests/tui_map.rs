@@ -202,7 +202,7 @@ fn keys_move_between_nodes() {
     let b = &m.layout.boxes[m.selected];
     assert!(b.y > top || b.x > 0);
     // The selection stays on screen.
-    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    let (w, h) = xray_tui::app::map::canvas_size(a.size, m.view.panel);
     assert!(
         b.x + b.w <= m.offset.0 + w && b.x >= m.offset.0,
         "{b:?} {:?}",
@@ -338,7 +338,7 @@ fn resize_keeps_the_selection_in_view() {
     a.update(Event::Resize(80, 24));
     let m = a.map.as_ref().expect("open");
     let b = &m.layout.boxes[m.selected];
-    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    let (w, h) = xray_tui::app::map::canvas_size(a.size, m.view.panel);
     assert!(b.x >= m.offset.0 && b.x + b.w <= m.offset.0 + w);
     assert!(b.y >= m.offset.1 && b.y + b.h <= m.offset.1 + h);
 }
