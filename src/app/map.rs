@@ -662,7 +662,11 @@ impl App {
             listed: data.rows.len().max(data.traces.len()),
         };
         Some(if data.traces.is_empty() && filter.is_none() {
-            (data.graphs.first().cloned().unwrap_or_default(), None, given)
+            (
+                data.graphs.first().cloned().unwrap_or_default(),
+                None,
+                given,
+            )
         } else if filter.is_some() {
             let shown: Vec<usize> = self
                 .list

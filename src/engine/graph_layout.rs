@@ -56,8 +56,13 @@ impl Default for LayoutOptions {
 impl LayoutOptions {
     /// Box widths from the roomiest to the most compact, for [`fit`]: `(min_inner, max_inner,
     /// min_gap)`.
-    pub const WIDTHS: [(usize, usize, usize); 5] =
-        [(18, 22, 6), (14, 18, 4), (12, 14, 3), (10, 12, 3), (8, 10, 3)];
+    pub const WIDTHS: [(usize, usize, usize); 5] = [
+        (18, 22, 6),
+        (14, 18, 4),
+        (12, 14, 3),
+        (10, 12, 3),
+        (8, 10, 3),
+    ];
     /// Box heights from the roomiest to the most compact, for [`fit`].
     pub const HEIGHTS: [usize; 3] = [5, 4, 3];
 
@@ -74,15 +79,14 @@ impl LayoutOptions {
 /// [`LayoutOptions::HEIGHTS`]) until it is low enough; where even the most compact boxes do
 /// not fit, the most compact ones are used in that direction (the rest is scrolled to).
 pub fn fit(graph: &ServiceGraph, w: usize, h: usize) -> (LayoutOptions, MapLayout) {
-    let opts = |(min_inner, max_inner, min_gap): (usize, usize, usize), box_height: usize| {
-        LayoutOptions {
+    let opts =
+        |(min_inner, max_inner, min_gap): (usize, usize, usize), box_height: usize| LayoutOptions {
             min_inner,
             max_inner,
             box_height,
             min_gap,
             ..LayoutOptions::default()
-        }
-    };
+        };
     let tallest = LayoutOptions::HEIGHTS[0];
     let mut chosen = None;
     for size in LayoutOptions::WIDTHS {
@@ -95,7 +99,10 @@ pub fn fit(graph: &ServiceGraph, w: usize, h: usize) -> (LayoutOptions, MapLayou
         }
     }
     let Some((size, mut o, mut m)) = chosen else {
-        return (LayoutOptions::default(), layout(graph, &LayoutOptions::default()));
+        return (
+            LayoutOptions::default(),
+            layout(graph, &LayoutOptions::default()),
+        );
     };
     for &bh in &LayoutOptions::HEIGHTS[1..] {
         if m.height <= h {
@@ -886,7 +893,11 @@ mod tests {
         let g = graph(8, &[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7)]);
         let full = layout(&g, &LayoutOptions::default());
         let (o, m) = fit(&g, full.width, full.height);
-        assert_eq!((o, &m), (LayoutOptions::default(), &full), "room enough: full size");
+        assert_eq!(
+            (o, &m),
+            (LayoutOptions::default(), &full),
+            "room enough: full size"
+        );
         assert!(!o.is_compact());
         let (o, m) = fit(&g, 120, 40);
         check(&g, &m);
@@ -895,8 +906,14 @@ mod tests {
         // Nothing fits in 10 x 3: the most compact boxes, still a clean layout.
         let (o, m) = fit(&g, 10, 3);
         check(&g, &m);
-        assert_eq!(o.box_height, *LayoutOptions::HEIGHTS.last().expect("heights"));
-        assert_eq!(o.max_inner, LayoutOptions::WIDTHS[LayoutOptions::WIDTHS.len() - 1].1);
+        assert_eq!(
+            o.box_height,
+            *LayoutOptions::HEIGHTS.last().expect("heights")
+        );
+        assert_eq!(
+            o.max_inner,
+            LayoutOptions::WIDTHS[LayoutOptions::WIDTHS.len() - 1].1
+        );
     }
 
     fn dag() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {

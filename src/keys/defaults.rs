@@ -420,7 +420,7 @@ pub const DEFAULTS: &[Binding] = &[
         Action::Fit,
         Scope::Map,
         &[Key::ch('z')],
-        "fit to the screen (compact boxes) or full size",
+        "boxes fitted to the screen, or full size",
     ),
     bind(
         Action::Panel,

@@ -183,8 +183,20 @@ fn rates(c: &Counts) -> String {
 }
 
 /// The figure a compact box shows under its name: requests, then the failure rates that fit
-/// (`384 req F4% E4%`, or `384 F4% E4% T6%` when that shows more).
+/// (`384 req F4% E4%`, or `384 F4% E4% T6%` when that shows more), then the average response
+/// time on the right where there is room.
 fn figure(c: &Counts, iw: usize) -> String {
+    let fig = counts_figure(c, iw);
+    match c.avg().map(format_duration) {
+        Some(avg) if width(&fig) + 1 + width(&avg) <= iw => {
+            format!("{}{avg}", pad(&fig, iw - width(&avg)))
+        }
+        _ => fig,
+    }
+}
+
+/// Requests and failure rates in at most `iw` cells, for [`figure`].
+fn counts_figure(c: &Counts, iw: usize) -> String {
     let rates: Vec<String> = [("F", c.faults), ("E", c.errors), ("T", c.throttles)]
         .iter()
         .filter(|(_, n)| *n > 0)
@@ -410,7 +422,12 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
     }
     if down > 0 {
         let s = format!("▼ {down}");
-        cv.overlay((w.saturating_sub(width(&s))) / 2, h.saturating_sub(1), &s, marker);
+        cv.overlay(
+            (w.saturating_sub(width(&s))) / 2,
+            h.saturating_sub(1),
+            &s,
+            marker,
+        );
     }
     cv.lines()
 }
