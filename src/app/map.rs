@@ -661,7 +661,7 @@ impl App {
             drawn: data.traces.len(),
             listed: data.rows.len().max(data.traces.len()),
         };
-        Some(if data.traces.is_empty() && filter.is_none() {
+        Some(if data.traces.is_empty() {
             (
                 data.graphs.first().cloned().unwrap_or_default(),
                 None,

@@ -595,7 +595,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         lines.push(Line::raw(""));
         let moves: String = [Action::Left, Action::Down, Action::Up, Action::Right]
             .into_iter()
-            .map(|a| key(a))
+            .map(key)
             .collect();
         lines.push(Line::styled(format!("{:<10} nearest node", moves), t.dim()));
         for (a, what) in [
@@ -674,4 +674,42 @@ fn first_key(app: &App, action: Action) -> String {
     bound(Scope::Map)
         .or_else(|| bound(Scope::Global))
         .unwrap_or_else(|| "-".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_wrap_after_a_separator_and_wide_characters_count_two() {
+        let two = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        assert_eq!(
+            wrap_name("shop-catalog-feeds", 10),
+            two("shop-", "catalog-f…")
+        );
+        assert_eq!(
+            wrap_name("api.stripe.example", 10),
+            two("api.stripe", ".example")
+        );
+        assert_eq!(wrap_name("orderservice", 8), two("orderser", "vice"));
+        assert_eq!(wrap_name("注文サービス", 7), two("注文サ", "ービス"));
+        assert_eq!(wrap_name("ab", 8), two("ab", ""));
+    }
+
+    #[test]
+    fn a_compact_figure_keeps_the_rates_before_the_unit() {
+        let c = Counts {
+            total: 384,
+            ok: 330,
+            errors: 16,
+            throttles: 22,
+            faults: 14,
+            total_time: 384.0 * 0.114,
+        };
+        assert_eq!(figure(&c, 10), "384 F4%");
+        assert_eq!(figure(&c, 15), "384 F4% E4% T6%");
+        assert_eq!(figure(&c, 25), "384 req F4% E4% T6% 114ms");
+        assert_eq!(figure(&c, 24), "384 req F4% E4% T6%");
+        assert_eq!(figure(&Counts::default(), 10), "0 req");
+    }
 }
