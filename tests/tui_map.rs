@@ -202,7 +202,7 @@ fn keys_move_between_nodes() {
     let b = &m.layout.boxes[m.selected];
     assert!(b.y > top || b.x > 0);
     // The selection stays on screen.
-    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    let (w, h) = xray_tui::app::map::canvas_size(a.size, m.view.panel);
     assert!(
         b.x + b.w <= m.offset.0 + w && b.x >= m.offset.0,
         "{b:?} {:?}",
@@ -338,7 +338,7 @@ fn resize_keeps_the_selection_in_view() {
     a.update(Event::Resize(80, 24));
     let m = a.map.as_ref().expect("open");
     let b = &m.layout.boxes[m.selected];
-    let (w, h) = xray_tui::app::map::canvas_size(a.size);
+    let (w, h) = xray_tui::app::map::canvas_size(a.size, m.view.panel);
     assert!(b.x >= m.offset.0 && b.x + b.w <= m.offset.0 + w);
     assert!(b.y >= m.offset.1 && b.y + b.h <= m.offset.1 + h);
 }
@@ -357,4 +357,180 @@ fn map_demo_250x60_whole_graph() {
     let mut a = app_with(demo(), 250, 60);
     keys(&mut a, "m");
     insta::assert_snapshot!(render(&a));
+}
+
+/// The drawing's area on the app's terminal, with the map's panel setting.
+fn canvas(app: &App) -> (usize, usize) {
+    let m = app.map.as_ref().expect("map open");
+    xray_tui::app::map::canvas_size(app.size, m.view.panel)
+}
+
+#[test]
+fn the_whole_demo_map_fits_at_160_and_220_columns() {
+    for (w, h) in [(160, 48), (220, 50)] {
+        let mut a = app_with(demo(), w, h);
+        keys(&mut a, "m");
+        let m = a.map.as_ref().expect("map open");
+        let view = canvas(&a);
+        assert!(
+            m.layout.width <= view.0 && m.layout.height <= view.1,
+            "{w}x{h}: {}x{} in {view:?}",
+            m.layout.width,
+            m.layout.height
+        );
+        assert_eq!(m.outside(view), [0; 4], "{w}x{h}");
+        let text = render(&a);
+        for i in 0..m.graph.services.len() {
+            let shown = first_line_of_box(&a, i);
+            let name = xray_tui::app::map::node_name(&m.graph.services[i]);
+            assert!(
+                shown.chars().count() >= 5 && name.starts_with(&shown),
+                "{w}x{h}: {name} drawn as {shown:?}\n{text}"
+            );
+        }
+        assert!(!text.contains("◀ ") && !text.contains(" ▶\""), "no markers");
+    }
+}
+
+/// The text on the first inner row of node `i`'s box as rendered, without a trailing `…`.
+fn first_line_of_box(app: &App, i: usize) -> String {
+    let m = app.map.as_ref().expect("map open");
+    let b = &m.layout.boxes[i];
+    let text = render(app);
+    let rows: Vec<Vec<char>> = text
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    // The header is the first row of the screen.
+    let row = &rows[1 + b.y + 1 - m.offset.1];
+    let x = b.x + 1 - m.offset.0;
+    let shown: String = row[x..x + b.w - 2].iter().collect();
+    shown.trim_end().trim_end_matches('…').to_owned()
+}
+
+#[test]
+fn z_switches_between_fitted_and_full_size_boxes() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    assert!(a.map.as_ref().expect("open").options.is_compact());
+    keys(&mut a, "z");
+    let m = a.map.as_ref().expect("open");
+    assert!(!m.options.is_compact());
+    assert!(m.layout.width > canvas(&a).0, "full size does not fit");
+    assert!(m.shows(m.selected, canvas(&a)));
+    // Kept for the next map.
+    keys(&mut a, "qm");
+    assert!(!a.map.as_ref().expect("open").options.is_compact());
+    keys(&mut a, "z");
+    assert!(a.map.as_ref().expect("open").options.is_compact());
+}
+
+#[test]
+fn map_demo_80x24_marks_the_nodes_outside_the_view() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    let m = a.map.as_ref().expect("map open");
+    let [left, right, up, down] = m.outside(canvas(&a));
+    assert_eq!((left, up), (0, 0), "opens at the left and top");
+    assert!(right > 0 && down > 0);
+    let text = render(&a);
+    assert!(text.contains(&format!("{right} ▶")), "{text}");
+    assert!(text.contains(&format!("▼ {down}")), "{text}");
+    // Scrolled to the far right, the markers turn round.
+    keys(&mut a, "llllllll");
+    let m = a.map.as_ref().expect("map open");
+    let [left, ..] = m.outside(canvas(&a));
+    assert!(left > 0);
+    assert!(render(&a).contains(&format!("◀ {left}")));
+}
+
+#[test]
+fn every_node_scrolls_into_view_when_selected() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "m");
+    let n = a.map.as_ref().expect("open").graph.services.len();
+    for _ in 0..n {
+        code(&mut a, KeyCode::Tab);
+        let m = a.map.as_ref().expect("open");
+        assert!(m.shows(m.selected, canvas(&a)), "{:?}", m.offset);
+        let name = xray_tui::app::map::node_name(&m.graph.services[m.selected]);
+        let shown = first_line_of_box(&a, m.selected);
+        assert!(
+            shown.chars().count() >= 5 && name.starts_with(&shown),
+            "{shown}"
+        );
+    }
+    // g goes back to the entry point, at the left.
+    keys(&mut a, "g");
+    let m = a.map.as_ref().expect("open");
+    assert_eq!(m.offset.0, 0);
+    assert_eq!(Some(&m.selected), m.layout.reading_order().first());
+}
+
+#[test]
+fn the_trace_map_opens_on_the_entry_point() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "fg\nm");
+    let m = a.map.as_ref().expect("map open");
+    let view = canvas(&a);
+    assert_eq!(m.offset, (0, 0));
+    let clients: Vec<usize> = (0..m.graph.services.len())
+        .filter(|&i| m.graph.services[i].kind.as_deref() == Some("client"))
+        .collect();
+    assert!(!clients.is_empty());
+    for i in clients {
+        assert!(m.shows(i, view), "client {i} off screen");
+    }
+    assert!(m.shows(m.selected, view));
+}
+
+#[test]
+fn p_hides_the_panel_and_the_map_takes_its_room() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    let before = a.map.as_ref().expect("open").options;
+    keys(&mut a, "p");
+    let m = a.map.as_ref().expect("open");
+    assert!(!m.view.panel);
+    assert_eq!(canvas(&a).0, 160);
+    assert!(m.options.max_inner > before.max_inner, "roomier boxes");
+    assert_eq!(m.outside(canvas(&a)), [0; 4]);
+    let text = render(&a);
+    assert!(!text.contains("next call out"), "{text}");
+    insta::assert_snapshot!("map_demo_160x48_no_panel", text);
+    keys(&mut a, "p");
+    assert!(render(&a).contains("next call out"));
+}
+
+#[test]
+fn map_80x24_no_panel() {
+    let mut a = app_with(demo(), 80, 24);
+    keys(&mut a, "mp");
+    insta::assert_snapshot!(render(&a));
+}
+
+#[test]
+fn the_header_says_what_the_map_is_drawn_from() {
+    let mut a = app_with(demo(), 160, 48);
+    keys(&mut a, "m");
+    assert!(render(&a).contains("from 387 traces: 19 nodes, 24 edges"));
+    // One trace with its documents, one summary without.
+    let data = load(&SourceArgs {
+        files: vec![
+            format!(
+                "{}/tests/fixtures/derived/summaries-cli-v2-iso.json",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            format!("{}/{BLOCK07}", env!("CARGO_MANIFEST_DIR")),
+        ],
+        ..Default::default()
+    });
+    assert_eq!((data.rows.len(), data.traces.len()), (2, 1));
+    let mut a = app_with(data, 160, 48);
+    keys(&mut a, "m");
+    let text = render(&a);
+    assert!(
+        text.contains("from 1 of 2 traces (1 summary only, not drawn): 6 nodes"),
+        "{text}"
+    );
 }

@@ -67,19 +67,16 @@ impl App {
         if m.trace_id.is_some() {
             return;
         }
-        let Some((graph, filter)) = self.map_graph() else {
+        let Some((graph, filter, basis)) = self.map_graph() else {
             return;
         };
         if graph == m.graph || graph.services.is_empty() {
             return;
         }
-        let offset = m.offset;
-        let next = m.successor(graph);
-        self.map = Some(super::map::MapState {
-            offset,
-            filter,
-            ..next
-        });
+        let mut next = m.successor(graph);
+        next.filter = filter;
+        next.basis = basis;
+        self.map = Some(next);
     }
 
     /// Replaces the open trace with its newer version (more documents arrived), keeping the

@@ -1,10 +1,14 @@
-//! The service map screen's state: the graph, its layout (computed once when the map opens),
-//! the selected node and edge, and the scroll position of the drawing.
+//! The service map screen's state: the graph, its layout (made for the room the screen has:
+//! fitted to it, with compact boxes where space is short, or full size), the selected node and
+//! edge, and the scroll position of the drawing.
 //!
 //! Why a screen of its own: on call, the first question is "which service is failing?". The map
 //! answers it at a glance (boxes coloured by health, the worst one selected when it opens), and
 //! Enter turns the answer into the list of traces to read (those through the node or the edge).
 //! The same screen shows the map of one trace from the trace view.
+//!
+//! It opens on the entry point: the view starts at the left, where the clients and the roots
+//! are, so a map that does not fit is read from where requests come in.
 
 use std::collections::HashSet;
 
@@ -15,7 +19,7 @@ use super::list::TraceSet;
 use super::{App, Mode};
 use crate::engine::dataset::Dataset;
 use crate::engine::graph::{Fragment, ServiceKeys};
-use crate::engine::graph_layout::{LayoutOptions, MapLayout, layout};
+use crate::engine::graph_layout::{LayoutOptions, MapLayout, fit, layout};
 use crate::engine::service;
 use crate::keys::Action;
 use crate::model::graph::{EdgeStatistics, Service};
@@ -28,8 +32,30 @@ pub const SIDEBAR_W: u16 = 46;
 /// Height of the footer when there is no sidebar.
 pub const FOOTER_H: u16 = 4;
 
-/// The map's body: `(drawing, statistics)`; side by side when wide, stacked otherwise.
-pub fn split(body: Rect) -> (Rect, Rect) {
+/// How maps are shown; kept by the app from one map to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapView {
+    /// Boxes shrink until the drawing fits the screen (else they are full size).
+    pub fit: bool,
+    /// The details panel (statistics and keys) shows beside or below the drawing.
+    pub panel: bool,
+}
+
+impl Default for MapView {
+    fn default() -> Self {
+        MapView {
+            fit: true,
+            panel: true,
+        }
+    }
+}
+
+/// The map's body: `(drawing, statistics)`; side by side when wide, stacked otherwise. Without
+/// the panel the drawing takes the whole body and the statistics area is empty.
+pub fn split(body: Rect, panel: bool) -> (Rect, Rect) {
+    if !panel {
+        return (body, Rect::new(body.x, body.y + body.height, body.width, 0));
+    }
     if body.width >= SIDEBAR_FROM {
         let [c, s] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR_W)]).areas(body);
@@ -41,10 +67,39 @@ pub fn split(body: Rect) -> (Rect, Rect) {
     }
 }
 
-/// Cells of the drawing that fit on a terminal of `size`.
-pub fn canvas_size(size: Rect) -> (usize, usize) {
-    let (c, _) = split(screen(size).body);
+/// Cells of the drawing that fit on a terminal of `size`, with or without the panel.
+pub fn canvas_size(size: Rect, panel: bool) -> (usize, usize) {
+    let (c, _) = split(screen(size).body, panel);
     (usize::from(c.width), usize::from(c.height))
+}
+
+/// What a service map is drawn from, for its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    /// The documents of `drawn` of the `listed` traces (the others are summaries only: there is
+    /// nothing to draw them from).
+    Traces {
+        /// Traces with documents, drawn.
+        drawn: usize,
+        /// Traces the list holds (or shows, when it is filtered).
+        listed: usize,
+    },
+    /// A service graph as read from a file (no trace documents loaded).
+    GraphFile,
+    /// The service's own graph of the time window (AWS GetServiceGraph).
+    ServiceGraph,
+    /// One trace.
+    Trace,
+}
+
+impl Basis {
+    /// How many listed traces are summaries only, left out of the drawing.
+    pub fn left_out(&self) -> usize {
+        match self {
+            Basis::Traces { drawn, listed } => listed.saturating_sub(*drawn),
+            _ => 0,
+        }
+    }
 }
 
 /// Request counts of a node or edge, read defensively from possibly partial statistics.
@@ -193,13 +248,24 @@ pub struct MapState {
     pub filter: Option<String>,
     /// The node with the most faults and how many, if any node has a fault.
     pub most_faults: Option<(usize, u64)>,
+    /// What the map is drawn from.
+    pub basis: Basis,
+    /// Fitted or full size, with or without the panel.
+    pub view: MapView,
+    /// The box sizes of `layout`.
+    pub options: LayoutOptions,
+    /// The drawing area and fit setting `layout` was made for (`None`: not yet laid out for
+    /// the screen, so the view opens on the entry point).
+    arranged: Option<(usize, usize, bool)>,
 }
 
 impl MapState {
     /// A map of `graph`, opened on the node with the most faults (else the first in reading
-    /// order). `trace_id` is set for the map of one trace.
-    pub fn new(graph: ServiceGraph, trace_id: Option<String>) -> Self {
-        let layout = layout(&graph, &LayoutOptions::default());
+    /// order). `trace_id` is set for the map of one trace. Laid out at full size until
+    /// [`MapState::arrange`] fits it to the screen.
+    pub fn new(graph: ServiceGraph, trace_id: Option<String>, view: MapView) -> Self {
+        let options = LayoutOptions::default();
+        let layout = layout(&graph, &options);
         let counts: Vec<Counts> = graph
             .services
             .iter()
@@ -229,18 +295,105 @@ impl MapState {
             layout,
             edge: None,
             offset: (0, 0),
+            basis: if trace_id.is_some() {
+                Basis::Trace
+            } else {
+                Basis::Traces {
+                    drawn: 0,
+                    listed: 0,
+                }
+            },
             trace_id,
             counts,
             most_faults,
             filter: None,
+            view,
+            options,
+            arranged: None,
         }
+    }
+
+    /// Lays the map out for a terminal of `size` when the room or the fit setting changed
+    /// (fitted: the roomiest boxes whose drawing fits; else full size), then keeps the
+    /// selection in view. The first time, the view opens on the entry point: scrolled to the
+    /// left and top, with the node with the most faults selected if it shows there, else the
+    /// first service in reading order.
+    pub fn arrange(&mut self, size: Rect) {
+        let (w, h) = canvas_size(size, self.view.panel);
+        let key = (w, h, self.view.fit);
+        if self.arranged != Some(key) {
+            let first = self.arranged.is_none();
+            (self.options, self.layout) = if self.view.fit {
+                fit(&self.graph, w, h)
+            } else {
+                let o = LayoutOptions::default();
+                (o, layout(&self.graph, &o))
+            };
+            self.arranged = Some(key);
+            if first {
+                self.offset = (0, 0);
+                if !self.shows(self.selected, (w, h)) {
+                    let order = self.layout.reading_order();
+                    let entry = order
+                        .iter()
+                        .copied()
+                        .find(|&i| self.graph.services[i].kind.as_deref() != Some("client"))
+                        .or(order.first().copied());
+                    if let Some(i) = entry {
+                        self.select(i);
+                    }
+                }
+            }
+        }
+        self.offset = (
+            self.offset.0.min(self.layout.width.saturating_sub(w)),
+            self.offset.1.min(self.layout.height.saturating_sub(h)),
+        );
+        self.scroll_into_view((w, h));
+    }
+
+    /// Whether node `i`'s box is wholly inside the view of `w` × `h` cells.
+    pub fn shows(&self, i: usize, (w, h): (usize, usize)) -> bool {
+        self.layout.boxes.get(i).is_some_and(|b| {
+            b.x >= self.offset.0
+                && b.y >= self.offset.1
+                && b.x + b.w <= self.offset.0 + w
+                && b.y + b.h <= self.offset.1 + h
+        })
+    }
+
+    /// How many nodes lie, wholly or partly, outside a view of `w` × `h` cells on each side:
+    /// `[left, right, above, below]` (a node off a corner counts on both sides).
+    pub fn outside(&self, (w, h): (usize, usize)) -> [usize; 4] {
+        let (x0, y0) = self.offset;
+        let mut n = [0; 4];
+        for b in &self.layout.boxes {
+            n[0] += usize::from(b.x < x0);
+            n[1] += usize::from(b.x + b.w > x0 + w);
+            n[2] += usize::from(b.y < y0);
+            n[3] += usize::from(b.y + b.h > y0 + h);
+        }
+        n
+    }
+
+    /// Goes back to the entry point: the first node in reading order, the view at the left.
+    pub fn home(&mut self) {
+        if let Some(&i) = self.layout.reading_order().first() {
+            self.select(i);
+        }
+        self.offset = (0, 0);
     }
 
     /// A map of a newer `graph` of the same traces, with the same node selected if it is
     /// still there.
     pub fn successor(&self, graph: ServiceGraph) -> MapState {
         let selected = self.node().map(node_name);
-        let mut next = MapState::new(graph, self.trace_id.clone());
+        let mut next = MapState::new(graph, self.trace_id.clone(), self.view);
+        // Already open: the view stays where it is (see `arrange`).
+        next.arranged = Some((usize::MAX, usize::MAX, self.view.fit));
+        next.offset = self.offset;
+        next.basis = self.basis.clone();
+        next.filter = self.filter.clone();
         if let Some(i) = selected.and_then(|name| {
             next.graph
                 .services
@@ -489,46 +642,76 @@ impl App {
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
 
-    /// The graph the service map shows, and the list filter it reflects: with no trace
-    /// documents the first graph read from a file; while the list is filtered, the graph of
-    /// the matching traces; a live source's graph as its source computed it (off the UI
-    /// thread); else the graph of every loaded trace.
-    pub(super) fn map_graph(&self) -> Option<(ServiceGraph, Option<String>)> {
+    /// The graph the service map shows, the list filter it reflects, and what it is drawn
+    /// from: with no trace documents the first graph read from a file (or given by the
+    /// service); while the list is filtered, the graph of the matching traces; a live source's
+    /// graph as its source computed it (off the UI thread); else the graph of every loaded
+    /// trace. Traces listed from their summaries alone have no documents to draw: the basis
+    /// counts them.
+    pub(super) fn map_graph(&self) -> Option<(ServiceGraph, Option<String>, Basis)> {
         let data = self.data.as_ref()?;
         let filter = self.list_filter_label();
-        let live = self.caps().live;
+        let caps = self.caps();
+        let given = if caps.traces_on_demand {
+            Basis::ServiceGraph
+        } else {
+            Basis::GraphFile
+        };
+        let all = Basis::Traces {
+            drawn: data.traces.len(),
+            listed: data.rows.len().max(data.traces.len()),
+        };
         Some(if data.traces.is_empty() {
-            (data.graphs.first().cloned().unwrap_or_default(), None)
+            (
+                data.graphs.first().cloned().unwrap_or_default(),
+                None,
+                given,
+            )
         } else if filter.is_some() {
-            let shown = self
+            let shown: Vec<usize> = self
                 .list
                 .visible
                 .iter()
                 .filter_map(|&i| data.rows.get(i))
-                .filter_map(|s| data.traces.position(&s.id));
-            (data.traces.graph(shown), filter)
-        } else if let (true, Some(g)) = (live, data.graphs.first()) {
-            (g.clone(), None)
+                .filter_map(|s| data.traces.position(&s.id))
+                .collect();
+            let basis = Basis::Traces {
+                drawn: shown.len(),
+                listed: self.list.visible.len(),
+            };
+            (data.traces.graph(shown), filter, basis)
+        } else if let (true, Some(g)) = (caps.live, data.graphs.first()) {
+            let basis = if caps.traces_on_demand { given } else { all };
+            (g.clone(), None, basis)
         } else {
-            (data.traces.graph_of_all(), None)
+            (data.traces.graph_of_all(), None, all)
         })
     }
 
     /// Opens the map of the traces the list shows: every loaded trace, or, while the list is
     /// filtered, the matching ones (with no trace documents, the first graph read from a file).
     pub(super) fn open_map(&mut self) {
-        let Some((graph, filter)) = self.map_graph() else {
+        let Some((graph, filter, basis)) = self.map_graph() else {
             return;
         };
         if graph.services.is_empty() {
+            let left_out = match basis.left_out() {
+                0 => String::new(),
+                n => format!(
+                    " ({} without documents)",
+                    crate::model::format::count(n, "summary", "summaries")
+                ),
+            };
             self.message = Some(match &filter {
-                Some(f) => format!("no services to map in the traces matching {f}"),
-                None => "no services to map".into(),
+                Some(f) => format!("no services to map in the traces matching {f}{left_out}"),
+                None => format!("no services to map{left_out}"),
             });
             return;
         }
-        let mut m = MapState::new(graph, None);
+        let mut m = MapState::new(graph, None, self.map_view);
         m.filter = filter;
+        m.basis = basis;
+        m.arrange(self.size);
         self.map = Some(m);
         self.mode = Mode::Map;
         self.message = None;
@@ -545,7 +728,9 @@ impl App {
             return;
         }
         let id = v.trace.id.clone();
-        self.map = Some(MapState::new(graph, Some(id.clone())));
+        let mut m = MapState::new(graph, Some(id.clone()), self.map_view);
+        m.arrange(self.size);
+        self.map = Some(m);
         self.mode = Mode::Map;
         // A source with its own map of the trace (AWS): it replaces the local one when it comes.
         if self.caps().trace_graph {
@@ -577,6 +762,23 @@ impl App {
             Action::NextTab => m.step(true),
             Action::PrevTab => m.step(false),
             Action::NextEdge => m.next_edge(),
+            Action::Top => m.home(),
+            Action::Fit => {
+                m.view.fit = !m.view.fit;
+                self.map_view.fit = m.view.fit;
+                let fit = m.view.fit;
+                m.arrange(self.size);
+                self.toast_info(if fit {
+                    "map fitted to the screen"
+                } else {
+                    "map at full size"
+                });
+                return;
+            }
+            Action::Panel => {
+                m.view.panel = !m.view.panel;
+                self.map_view.panel = m.view.panel;
+            }
             Action::NextProblem if !m.next_problem() => {
                 self.message = Some("no node with faults, errors or throttles".into());
             }
@@ -596,6 +798,8 @@ impl App {
             }
             _ => {}
         }
-        m.scroll_into_view(canvas_size(self.size));
+        if let Some(m) = self.map.as_mut() {
+            m.arrange(self.size);
+        }
     }
 }

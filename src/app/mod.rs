@@ -131,6 +131,9 @@ pub struct App {
     pub view: Option<TraceView>,
     /// The service map, while it shows.
     pub map: Option<map::MapState>,
+    /// How maps show (fitted or full size, with or without the panel), kept from one map to
+    /// the next.
+    pub map_view: map::MapView,
     /// The screen.
     pub mode: Mode,
     /// What is open over the screen (help, diagnostics, prompt, window editor, palette,
@@ -199,6 +202,7 @@ impl App {
             list: ListState::default(),
             view: None,
             map: None,
+            map_view: map::MapView::default(),
             mode: Mode::List,
             overlays: overlay::Overlays::default(),
             size,
@@ -801,7 +805,7 @@ impl App {
             v.offset = scroll_offset(v.offset, v.selected, h, v.rows.len());
         }
         if let Some(m) = self.map.as_mut() {
-            m.scroll_into_view(map::canvas_size(self.size));
+            m.arrange(self.size);
         }
     }
 

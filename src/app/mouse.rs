@@ -184,10 +184,10 @@ impl App {
     }
 
     fn mouse_map(&mut self, x: u16, y: u16, wheel: Option<isize>) {
-        let (canvas, _) = map::split(screen(self.size).body);
         let Some(m) = self.map.as_mut() else {
             return;
         };
+        let (canvas, _) = map::split(screen(self.size).body, m.view.panel);
         if !contains(canvas, x, y) {
             return;
         }

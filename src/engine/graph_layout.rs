@@ -53,6 +53,67 @@ impl Default for LayoutOptions {
     }
 }
 
+impl LayoutOptions {
+    /// Box widths from the roomiest to the most compact, for [`fit`]: `(min_inner, max_inner,
+    /// min_gap)`.
+    pub const WIDTHS: [(usize, usize, usize); 5] = [
+        (18, 22, 6),
+        (14, 18, 4),
+        (12, 14, 3),
+        (10, 12, 3),
+        (8, 10, 3),
+    ];
+    /// Box heights from the roomiest to the most compact, for [`fit`].
+    pub const HEIGHTS: [usize; 3] = [5, 4, 3];
+
+    /// Whether the boxes are smaller than the default ones (the drawing then shows less in
+    /// each: the name, and a key figure where there is room).
+    pub fn is_compact(&self) -> bool {
+        let d = LayoutOptions::default();
+        self.max_inner < d.max_inner || self.box_height < d.box_height
+    }
+}
+
+/// The roomiest layout of `graph` that fits `w` × `h` cells, and its options. Box widths shrink
+/// (from [`LayoutOptions::WIDTHS`]) until the drawing is narrow enough, then box heights (from
+/// [`LayoutOptions::HEIGHTS`]) until it is low enough; where even the most compact boxes do
+/// not fit, the most compact ones are used in that direction (the rest is scrolled to).
+pub fn fit(graph: &ServiceGraph, w: usize, h: usize) -> (LayoutOptions, MapLayout) {
+    let opts =
+        |(min_inner, max_inner, min_gap): (usize, usize, usize), box_height: usize| LayoutOptions {
+            min_inner,
+            max_inner,
+            box_height,
+            min_gap,
+            ..LayoutOptions::default()
+        };
+    let tallest = LayoutOptions::HEIGHTS[0];
+    let mut chosen = None;
+    for size in LayoutOptions::WIDTHS {
+        let o = opts(size, tallest);
+        let m = layout(graph, &o);
+        let fits = m.width <= w;
+        chosen = Some((size, o, m));
+        if fits {
+            break;
+        }
+    }
+    let Some((size, mut o, mut m)) = chosen else {
+        return (
+            LayoutOptions::default(),
+            layout(graph, &LayoutOptions::default()),
+        );
+    };
+    for &bh in &LayoutOptions::HEIGHTS[1..] {
+        if m.height <= h {
+            break;
+        }
+        o = opts(size, bh);
+        m = layout(graph, &o);
+    }
+    (o, m)
+}
+
 /// A node's box, borders included. Cells `x..x + w`, `y..y + h`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeBox {
@@ -826,6 +887,35 @@ mod tests {
         check(&g, &layout(&g, &LayoutOptions::default()));
     }
 
+    #[test]
+    fn fit_shrinks_boxes_until_the_drawing_fits() {
+        // A chain of eight: 8 x 20 + 7 x 6 = 202 cells wide at full size.
+        let g = graph(8, &[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7)]);
+        let full = layout(&g, &LayoutOptions::default());
+        let (o, m) = fit(&g, full.width, full.height);
+        assert_eq!(
+            (o, &m),
+            (LayoutOptions::default(), &full),
+            "room enough: full size"
+        );
+        assert!(!o.is_compact());
+        let (o, m) = fit(&g, 120, 40);
+        check(&g, &m);
+        assert!(m.width <= 120 && o.is_compact(), "{o:?} {}", m.width);
+        assert_eq!(o.box_height, 5, "only as small as needed");
+        // Nothing fits in 10 x 3: the most compact boxes, still a clean layout.
+        let (o, m) = fit(&g, 10, 3);
+        check(&g, &m);
+        assert_eq!(
+            o.box_height,
+            *LayoutOptions::HEIGHTS.last().expect("heights")
+        );
+        assert_eq!(
+            o.max_inner,
+            LayoutOptions::WIDTHS[LayoutOptions::WIDTHS.len() - 1].1
+        );
+    }
+
     fn dag() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
         (1usize..14).prop_flat_map(|n| {
             let pairs: Vec<(usize, usize)> = (0..n)
@@ -856,6 +946,8 @@ mod tests {
             let m = layout(&g, &o);
             check(&g, &m);
             prop_assert_eq!(&m, &layout(&g, &o), "deterministic");
+            let (_, fitted) = fit(&g, 60, 20);
+            check(&g, &fitted);
         }
 
         #[test]

@@ -109,6 +109,10 @@ pub enum Action {
     Right,
     /// Select the next outgoing edge of the selected map node.
     NextEdge,
+    /// Map: boxes fitted to the screen (compact where space is short), or full size.
+    Fit,
+    /// Map: show or hide the details panel (statistics and keys), giving the drawing its room.
+    Panel,
     /// Open the fuzzy palette (traces, URLs, services, users, annotations, commands).
     Palette,
     /// Open the groups list.
@@ -200,6 +204,8 @@ impl Action {
             Action::Left => "left",
             Action::Right => "right",
             Action::NextEdge => "next_edge",
+            Action::Fit => "fit",
+            Action::Panel => "panel",
             Action::Palette => "palette",
             Action::Groups => "groups",
             Action::Find => "find",

@@ -476,6 +476,24 @@ pub const DEFAULTS: &[Binding] = &[
         &[Key::plain(KeyCode::Enter)],
         "list the traces through the node or edge",
     ),
+    bind(
+        Action::Top,
+        Scope::Map,
+        &[Key::ch('g'), Key::plain(KeyCode::Home)],
+        "back to the entry point (first node)",
+    ),
+    bind(
+        Action::Fit,
+        Scope::Map,
+        &[Key::ch('z')],
+        "boxes fitted to the screen, or full size",
+    ),
+    bind(
+        Action::Panel,
+        Scope::Map,
+        &[Key::ch('p')],
+        "hide or show the details panel",
+    ),
     // The palette, the groups list and find in trace (src/app/{palette,groups,find}.rs).
     bind(
         Action::Palette,

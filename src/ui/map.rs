@@ -1,6 +1,8 @@
 //! The service map: the layout from `engine::graph_layout` painted into the visible window of a
 //! character canvas (edges as box-drawing lines with `▶` heads, nodes as boxes coloured by
-//! health), plus a footer or sidebar with the selected node's statistics.
+//! health; compact boxes show the name and a key figure), markers on the edges of the window
+//! where nodes lie outside it (`◀ 3`), plus a footer or sidebar with the selected node's
+//! statistics (hidden with `p`).
 
 use crate::model::format::{char_width, pad, truncate, width};
 use ratatui::Frame;
@@ -13,7 +15,9 @@ use super::bar;
 use super::theme;
 use super::theme::Styles;
 use crate::app::App;
-use crate::app::map::{Counts, Health, MapState, node_name, short_kind, split};
+use crate::app::map::{Basis, Counts, Health, MapState, node_name, short_kind, split};
+use crate::keys::{Action, Scope};
+use crate::model::format::count;
 use crate::model::time::format_duration;
 
 const UP: u8 = 1;
@@ -115,6 +119,23 @@ impl Canvas {
         }
     }
 
+    /// Writes `s` over whatever is drawn at column `col`, row `row` of the window (not of the
+    /// drawing), clearing the halves of wide characters it cuts.
+    fn overlay(&mut self, col: usize, row: usize, s: &str, style: Style) {
+        if row >= self.h || col >= self.w {
+            return;
+        }
+        let i = row * self.w + col;
+        if col > 0 && self.glyph[i] == Some(WIDE_REST) {
+            self.glyph[i - 1] = Some(' ');
+        }
+        let end = (col + width(s)).min(self.w);
+        if end < self.w && self.glyph[row * self.w + end] == Some(WIDE_REST) {
+            self.glyph[row * self.w + end] = Some(' ');
+        }
+        self.text(self.x0 + col, self.y0 + row, s, self.w - col, style);
+    }
+
     fn lines(self) -> Vec<Line<'static>> {
         (0..self.h)
             .map(|r| {
@@ -159,6 +180,72 @@ fn rates(c: &Counts) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// The figure a compact box shows under its name: requests, then the failure rates that fit
+/// (`384 req F4% E4%`, or `384 F4% E4% T6%` when that shows more), then the average response
+/// time on the right where there is room.
+fn figure(c: &Counts, iw: usize) -> String {
+    let fig = counts_figure(c, iw);
+    match c.avg().map(format_duration) {
+        Some(avg) if width(&fig) + 1 + width(&avg) <= iw => {
+            format!("{}{avg}", pad(&fig, iw - width(&avg)))
+        }
+        _ => fig,
+    }
+}
+
+/// Requests and failure rates in at most `iw` cells, for [`figure`].
+fn counts_figure(c: &Counts, iw: usize) -> String {
+    let rates: Vec<String> = [("F", c.faults), ("E", c.errors), ("T", c.throttles)]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k}{:.0}%", c.pct(*n).clamp(1.0, 100.0)))
+        .collect();
+    let mut best = String::new();
+    for unit in [" req", ""] {
+        let mut out = format!("{}{unit}", c.total);
+        let mut all = true;
+        for r in &rates {
+            if width(&out) + 1 + width(r) <= iw {
+                out.push(' ');
+                out.push_str(r);
+            } else {
+                all = false;
+                break;
+            }
+        }
+        if width(&out) <= iw && (all || unit.is_empty()) {
+            return out;
+        }
+        if best.is_empty() {
+            best = out;
+        }
+    }
+    truncate(&best, iw)
+}
+
+/// A name too long for one line of `iw` cells, over two: cut after a separator (`-`, `/`,
+/// `.`, `@`, `_`, `:`) in the second half of the first line when there is one; the second
+/// line ends in `…` when the name is longer still.
+fn wrap_name(name: &str, iw: usize) -> (String, String) {
+    let mut cut = 0; // byte index where the first line ends
+    let mut cells = 0;
+    let mut at_sep = None;
+    for (i, c) in name.char_indices() {
+        let w = char_width(c);
+        if cells + w > iw {
+            break;
+        }
+        cells += w;
+        cut = i + c.len_utf8();
+        if "-/.@_:".contains(c) && cells * 2 >= iw {
+            at_sep = Some(cut);
+        }
+    }
+    let cut = at_sep.filter(|&b| b < name.len()).unwrap_or(cut);
+    let (a, b) = name.split_at(cut);
+    (a.to_owned(), truncate(b, iw))
 }
 
 fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
@@ -250,6 +337,39 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
         }
         let iw = b.w.saturating_sub(2);
         let name_style = inner.fg(color).add_modifier(Modifier::BOLD);
+        let figure_style = inner.fg(if c.health() == Health::Ok {
+            t.secondary()
+        } else {
+            color
+        });
+        if m.options.is_compact() {
+            let name = node_name(s);
+            let kind = short_kind(s.kind.as_deref());
+            let fig = if c.total > 0 || s.summary_statistics.is_some() {
+                figure(&c, iw)
+            } else {
+                kind.clone()
+            };
+            let mut lines = vec![(truncate(&name, iw), name_style)];
+            match b.h.saturating_sub(2) {
+                0 | 1 => {}
+                2 => lines.push((fig, figure_style)),
+                _ => {
+                    if width(&name) > iw {
+                        let (a, rest) = wrap_name(&name, iw);
+                        lines[0].0 = a;
+                        lines.push((rest, name_style));
+                    } else {
+                        lines.push((truncate(&kind, iw), inner));
+                    }
+                    lines.push((fig, figure_style));
+                }
+            }
+            for (k, (text, style)) in lines.iter().enumerate() {
+                cv.text(b.x + 1, b.y + 1 + k, text, iw, *style);
+            }
+            continue;
+        }
         cv.text(
             b.x + 1,
             b.y + 1,
@@ -279,18 +399,35 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
             } else {
                 r
             };
-            cv.text(
-                b.x + 1,
-                b.y + 3,
-                &third,
-                iw,
-                inner.fg(if c.health() == Health::Ok {
-                    t.secondary()
-                } else {
-                    color
-                }),
-            );
+            cv.text(b.x + 1, b.y + 3, &third, iw, figure_style);
         }
+    }
+    // Markers where nodes lie outside the window: `◀ 3` at the left edge, `3 ▶` at the right,
+    // `▲ 2` and `▼ 5` on the top and bottom rows.
+    let [left, right, up, down] = m.outside((w, h));
+    let marker = Style::new()
+        .fg(t.accent())
+        .add_modifier(Modifier::BOLD | Modifier::REVERSED);
+    let mid_row = h / 2;
+    if left > 0 {
+        cv.overlay(0, mid_row, &format!("◀ {left}"), marker);
+    }
+    if right > 0 {
+        let s = format!("{right} ▶");
+        cv.overlay(w.saturating_sub(width(&s)), mid_row, &s, marker);
+    }
+    if up > 0 {
+        let s = format!("▲ {up}");
+        cv.overlay((w.saturating_sub(width(&s))) / 2, 0, &s, marker);
+    }
+    if down > 0 {
+        let s = format!("▼ {down}");
+        cv.overlay(
+            (w.saturating_sub(width(&s))) / 2,
+            h.saturating_sub(1),
+            &s,
+            marker,
+        );
     }
     cv.lines()
 }
@@ -408,17 +545,14 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         t.heading(),
     )];
     head.push(bar(t));
+    head.push(Span::raw(" "));
+    head.extend(basis_spans(t, m));
+    let nodes = count(m.graph.services.len(), "node", "nodes");
+    let nodes_at = head.len();
     head.push(Span::raw(format!(
-        " {} nodes, {} edges ",
-        m.graph.services.len(),
-        m.layout.edges.len()
+        "{nodes}, {} ",
+        count(m.layout.edges.len(), "edge", "edges")
     )));
-    if let Some(f) = &m.filter {
-        head.push(Span::styled(
-            format!("│ traces matching {f} "),
-            Style::new().fg(t.accent()),
-        ));
-    }
     head.push(bar(t));
     head.push(Span::raw(" "));
     match m.most_faults {
@@ -431,23 +565,50 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         )),
         None => head.push(Span::styled("no faults", Style::new().fg(t.ok()))),
     }
+    // Short of room, the edge count goes first.
+    let used: usize = head.iter().map(|s| width(&s.content)).sum();
+    if used > usize::from(header.width) {
+        head[nodes_at] = Span::raw(format!("{nodes} "));
+    }
+    let key = |a: Action| first_key(app, a);
+    if m.options.is_compact() {
+        head.push(Span::styled(
+            format!(" │ compact boxes ({}: full size)", key(Action::Fit)),
+            t.dim(),
+        ));
+    }
+    if !m.view.panel {
+        head.push(Span::styled(
+            format!(" │ {}: details", key(Action::Panel)),
+            t.dim(),
+        ));
+    }
     frame.render_widget(Paragraph::new(Line::from(head)), header);
 
-    let (canvas, info) = split(body);
+    let (canvas, info) = split(body, m.view.panel);
     frame.render_widget(Paragraph::new(draw_canvas(t, m, canvas)), canvas);
-    if canvas.height == body.height {
+    if info.height == 0 {
+        // The panel is hidden.
+    } else if canvas.height == body.height {
         // Sidebar: one fact per line.
         let mut lines = info_lines(t, m, usize::from(info.height).saturating_sub(4));
         lines.push(Line::raw(""));
-        for k in [
-            "←↓↑→ hjkl  nearest node",
-            "Tab        next node",
-            "e          next call out",
-            "n          next failing node",
-            "Enter      its traces",
-            "Esc        back",
+        let moves: String = [Action::Left, Action::Down, Action::Up, Action::Right]
+            .into_iter()
+            .map(key)
+            .collect();
+        lines.push(Line::styled(format!("{:<10} nearest node", moves), t.dim()));
+        for (a, what) in [
+            (Action::NextTab, "next node"),
+            (Action::NextEdge, "next call out"),
+            (Action::NextProblem, "next failing node"),
+            (Action::Open, "its traces"),
+            (Action::Top, "entry point"),
+            (Action::Fit, "fit / full size"),
+            (Action::Panel, "hide this panel"),
+            (Action::Back, "back"),
         ] {
-            lines.push(Line::styled(k, t.dim()));
+            lines.push(Line::styled(format!("{:<10} {what}", key(a)), t.dim()));
         }
         let block = Block::new().borders(Borders::LEFT).border_style(t.dim());
         frame.render_widget(
@@ -460,5 +621,95 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         let lines = info_lines(t, m, 3);
         let block = Block::new().borders(Borders::TOP).border_style(t.dim());
         frame.render_widget(Paragraph::new(lines).block(block), info);
+    }
+}
+
+/// What the map is drawn from, for the header: `from 387 traces: `, `from 1 of 388 traces
+/// (387 summaries only, not drawn): `, `from 12 traces matching …: `.
+fn basis_spans(t: &Styles, m: &MapState) -> Vec<Span<'static>> {
+    let mut v = Vec::new();
+    match &m.basis {
+        Basis::Trace => {}
+        Basis::GraphFile => v.push(Span::raw("from a service graph file: ")),
+        Basis::ServiceGraph => v.push(Span::raw("from X-Ray's graph of the window: ")),
+        Basis::Traces { drawn, listed } => {
+            let traces = if drawn == listed {
+                count(*drawn, "trace", "traces")
+            } else {
+                format!("{drawn} of {}", count(*listed, "trace", "traces"))
+            };
+            v.push(Span::raw(format!("from {traces}")));
+            if let Some(f) = &m.filter {
+                v.push(Span::styled(
+                    format!(" matching {f}"),
+                    Style::new().fg(t.accent()),
+                ));
+            }
+            let left_out = m.basis.left_out();
+            if left_out > 0 {
+                v.push(Span::styled(
+                    format!(
+                        " ({} only, not drawn)",
+                        count(left_out, "summary", "summaries")
+                    ),
+                    Style::new().fg(t.throttle()),
+                ));
+            }
+            v.push(Span::raw(": "));
+        }
+    }
+    v
+}
+
+/// The first key bound to `action` on the map (as the help writes it), or `-` when unbound.
+fn first_key(app: &App, action: Action) -> String {
+    let bound = |scope: Scope| {
+        app.keymap
+            .bindings()
+            .iter()
+            .find(|b| b.scope == scope && b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.label())
+    };
+    bound(Scope::Map)
+        .or_else(|| bound(Scope::Global))
+        .unwrap_or_else(|| "-".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_wrap_after_a_separator_and_wide_characters_count_two() {
+        let two = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        assert_eq!(
+            wrap_name("shop-catalog-feeds", 10),
+            two("shop-", "catalog-f…")
+        );
+        assert_eq!(
+            wrap_name("api.stripe.example", 10),
+            two("api.stripe", ".example")
+        );
+        assert_eq!(wrap_name("orderservice", 8), two("orderser", "vice"));
+        assert_eq!(wrap_name("注文サービス", 7), two("注文サ", "ービス"));
+        assert_eq!(wrap_name("ab", 8), two("ab", ""));
+    }
+
+    #[test]
+    fn a_compact_figure_keeps_the_rates_before_the_unit() {
+        let c = Counts {
+            total: 384,
+            ok: 330,
+            errors: 16,
+            throttles: 22,
+            faults: 14,
+            total_time: 384.0 * 0.114,
+        };
+        assert_eq!(figure(&c, 10), "384 F4%");
+        assert_eq!(figure(&c, 15), "384 F4% E4% T6%");
+        assert_eq!(figure(&c, 25), "384 req F4% E4% T6% 114ms");
+        assert_eq!(figure(&c, 24), "384 req F4% E4% T6%");
+        assert_eq!(figure(&Counts::default(), 10), "0 req");
     }
 }
