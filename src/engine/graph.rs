@@ -30,7 +30,10 @@
 //!   `OkCount + ErrorStatistics.TotalCount + FaultStatistics.TotalCount = TotalCount`.
 //! - **In progress.** X-Ray only counts completed work: in-progress entities create their nodes
 //!   and edges and widen the time window, but are not counted in statistics or histograms.
-//! - **Orphans.** Subsegments whose segment never arrived belong to no service: skipped.
+//! - **Orphans.** Subsegments whose segment never arrived belong to no service: skipped. A
+//!   segment they call (a Lambda function's call when the function's own segment was not
+//!   received) is called by a `client` node, as an entry request is, so every request into a
+//!   service arrives by an edge; it is not made a root.
 //! - **Histograms.** Durations rounded to the millisecond, sorted by value; counts sum to the
 //!   statistic's `TotalCount`. Nodes get the same histogram as `DurationHistogram` and
 //!   `ResponseTimeHistogram`, as in the published responses.
@@ -55,7 +58,7 @@ use crate::model::graph::{
     Edge, EdgeStatistics, ErrorStatistics, FaultStatistics, HistogramEntry, Service,
 };
 use crate::model::segment::{Flags, Outcome};
-use crate::model::{Segment, ServiceGraph, Trace};
+use crate::model::{NodeId, NodeKind, Segment, ServiceGraph, Trace};
 
 use super::service::{self, ServiceKey};
 
@@ -267,6 +270,21 @@ fn span(doc: &Segment) -> Span {
     }
 }
 
+/// Whether segment `id` hangs under subsegments that belong to no segment (an orphan's call):
+/// its caller never arrived. Walks up without recursion.
+fn called_by_an_orphan(trace: &Trace, id: NodeId) -> bool {
+    let mut up = trace.nodes[id].parent;
+    let mut any = false;
+    while let Some(p) = up {
+        if trace.nodes[p].kind == NodeKind::Segment {
+            return false;
+        }
+        any = true;
+        up = trace.nodes[p].parent;
+    }
+    any
+}
+
 /// One measurement of a fragment, in the order [`GraphBuilder`] applies them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
@@ -283,6 +301,11 @@ enum Op {
     /// The entry request: the service is a root, its client calls it (measured on the root
     /// segment). Only for a root segment that is not inferred.
     Root { key: u32, span: Span, bits: Bits },
+    /// A request from a caller that never arrived (the segment hangs under an orphan
+    /// subsegment, as a Lambda function's calls do when the function's own segment is not
+    /// received): a client calls the service, measured on its segment, and the service is not
+    /// made a root.
+    Unknown { key: u32, span: Span, bits: Bits },
 }
 
 /// One trace's whole contribution to the service graph, computed once from the assembled trace
@@ -353,6 +376,15 @@ impl Fragment {
                 span: span(doc),
                 bits: Bits::of(doc).with(Bits::INFERRED, call.inferred_target),
             });
+        }
+        for (id, node) in trace.segment_nodes() {
+            if !node.doc.is_inferred() && called_by_an_orphan(trace, id) {
+                ops.push(Op::Unknown {
+                    key: keys.intern(service::of_segment(&node.doc)),
+                    span: span(&node.doc),
+                    bits: Bits::of(&node.doc),
+                });
+            }
         }
         if let Some(r) = root {
             let doc = &trace.nodes[r].doc;
@@ -449,7 +481,9 @@ impl Fragment {
         let id = |k: u32| ids.get(k as usize).copied().unwrap_or(k);
         for op in self.ops.iter_mut() {
             match op {
-                Op::Segment { key, .. } | Op::Root { key, .. } => *key = id(*key),
+                Op::Segment { key, .. } | Op::Root { key, .. } | Op::Unknown { key, .. } => {
+                    *key = id(*key)
+                }
                 Op::Call { from, to, .. } => (*from, *to) = (id(*from), id(*to)),
             }
         }
@@ -648,9 +682,11 @@ impl GraphBuilder {
                         .or_default()
                         .record(span, bits);
                 }
-                Op::Root { key, span, bits } => {
+                Op::Root { key, span, bits } | Op::Unknown { key, span, bits } => {
                     let Some(key) = id(key) else { continue };
-                    self.services.entry(key).or_default().root = true;
+                    if matches!(op, Op::Root { .. }) {
+                        self.services.entry(key).or_default().root = true;
+                    }
                     let client = self.clients.entry(key).or_default();
                     client.window.see(span);
                     client.edges.entry(key).or_default().record(span, bits);
@@ -1217,13 +1253,79 @@ mod tests {
             .iter()
             .filter_map(|s| s.name.as_deref())
             .collect();
-        // The segment's caller is an orphan: no service calls it, and it is not an entry point.
-        assert_eq!(names, vec!["worker"], "no table, no client");
+        // The segment's caller is an orphan: a client calls it, and it is not an entry point.
+        assert_eq!(names, vec!["worker", "worker"], "no table; a client");
+        let client = find(&g, "worker", "client");
+        assert_eq!(client.edges.len(), 1);
+        assert_eq!(stats(&client.edges[0]).total_count, 1);
+        let worker = g
+            .services
+            .iter()
+            .find(|s| s.kind.as_deref() != Some("client"))
+            .expect("worker");
+        assert_eq!(worker.root, None, "not a root");
         assert!(
             g.services
                 .iter()
                 .all(|s| s.edges.iter().all(|e| g.node(e.reference_id).is_some()))
         );
+    }
+
+    /// A Lambda function's calls sent through a local daemon hang under the function's
+    /// segment, which Lambda itself sends (so it never arrives locally): the backend they call
+    /// still gets an edge for each of its requests.
+    #[test]
+    fn every_request_into_a_service_arrives_by_an_edge_even_from_an_orphan() {
+        let frontend = |n: &str| {
+            json!({"id": format!("f{n}"), "name": "web", "start_time": 1.0, "end_time": 2.0,
+                   "subsegments": [{"id": format!("c{n}"), "name": "backend",
+                   "namespace": "remote", "start_time": 1.1, "end_time": 1.9,
+                   "http": {"request": {"method": "GET", "url": "http://backend/x"}}}]})
+        };
+        let backend = |n: &str| {
+            json!({"id": format!("b{n}"), "name": "backend", "parent_id": format!("c{n}"),
+                   "start_time": 1.2, "end_time": 1.8})
+        };
+        let mut traces: Vec<Trace> = ["1", "2"]
+            .iter()
+            .map(|n| trace(vec![frontend(n), backend(n)]))
+            .collect();
+        // The facade: the SDK's subsegments name the function's segment (never received) as
+        // their parent; one of them calls the backend.
+        traces.push(trace(vec![
+            json!({"id": "c3", "name": "backend", "type": "subsegment",
+                   "parent_id": "0f1e2d3c4b5a6978", "namespace": "remote",
+                   "start_time": 1.0, "end_time": 1.5,
+                   "http": {"request": {"method": "GET", "url": "http://backend/x"}}}),
+            backend("3"),
+        ]));
+        let g = service_graph(&traces);
+        let b = g
+            .services
+            .iter()
+            .find(|s| s.name.as_deref() == Some("backend") && s.kind.as_deref() != Some("client"))
+            .expect("backend");
+        let requests = b.summary_statistics.as_ref().map(|s| s.total_count);
+        let incoming: u64 = g
+            .services
+            .iter()
+            .flat_map(|s| &s.edges)
+            .filter(|e| e.reference_id == b.reference_id)
+            .map(|e| stats(e).total_count)
+            .sum();
+        assert_eq!(requests, Some(3));
+        assert_eq!(
+            incoming, 3,
+            "2 from web, 1 from a client: the unknown caller"
+        );
+        assert_eq!(
+            edge(&g, find(&g, "backend", "client"), b)
+                .summary_statistics
+                .as_ref()
+                .map(|s| s.total_count),
+            Some(1)
+        );
+        assert_eq!(b.root, None);
     }
 
     #[test]
@@ -1529,6 +1631,26 @@ mod tests {
                         acc.stats.get_or_insert_with(Acc::default).record(doc);
                     }
                     self.edge(&call.from, NodeKey::Service(call.to), doc);
+                }
+                // A segment whose path up holds no other segment, under an orphan: a client.
+                for (id, node) in trace.segment_nodes() {
+                    let path = trace.path_to(id);
+                    let others = path
+                        .iter()
+                        .filter(|&&n| {
+                            n != id && trace.nodes[n].kind == crate::model::NodeKind::Segment
+                        })
+                        .count();
+                    if path.len() > 1 && others == 0 && !node.doc.is_inferred() {
+                        let key = service::of_segment(&node.doc);
+                        let client = self.nodes.entry(NodeKey::Client(key.clone())).or_default();
+                        client.window.see(&node.doc);
+                        client
+                            .edges
+                            .entry(NodeKey::Service(key))
+                            .or_default()
+                            .record(&node.doc);
+                    }
                 }
                 if let Some(r) = trace.root_segment() {
                     let doc = &trace.nodes[r].doc;
