@@ -377,7 +377,8 @@ fn filter_prompt_keeps_a_bad_expression_open() {
     assert_eq!(app.mode, Mode::List, "Esc closes the prompt only");
 }
 
-/// Tab completes from the loaded data; Up recalls the history.
+/// Tab completes from the loaded data (the first Tab shows the choices, the second inserts
+/// the highlighted one, closing the call); Up recalls the history.
 #[test]
 fn filter_prompt_completes_and_recalls_history() {
     let mut app = loaded_app(120, 40).with_history(vec!["fault".into(), "responsetime > 2".into()]);
@@ -391,11 +392,11 @@ fn filter_prompt_completes_and_recalls_history() {
     );
     answer::step(&mut app, code(KeyCode::Tab));
     let p = app.overlays.prompt().expect("open");
-    assert!(
-        p.input.text().starts_with("service(\"payments\""),
-        "{}",
-        p.input.text()
-    );
+    assert_eq!(p.input, "service(\"paym", "the first Tab inserts nothing");
+    assert_eq!(p.selected, Some(0));
+    answer::step(&mut app, code(KeyCode::Tab));
+    let p = app.overlays.prompt().expect("open");
+    assert_eq!(p.input, "service(\"payments\") ");
     answer::step(
         &mut app,
         Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
@@ -1279,6 +1280,9 @@ fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
         text.contains("/ fault"),
         "the prompt is drawn on top:\n{text}"
     );
+    // The first Esc closes the completion popup, the second the prompt.
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.overlays.prompt().is_some_and(|p| p.shown().is_none()));
     answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.prompt().is_none());
     assert!(app.overlays.diagnostics(), "Esc closed the prompt only");
