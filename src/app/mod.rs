@@ -668,7 +668,7 @@ impl App {
             p.uncounted(prompt::LiveCount::None);
             return;
         };
-        let Some(filter) = p.to_count(again) else {
+        let Some(filter) = p.next_count(again) else {
             return;
         };
         self.count_seq += 1;

@@ -102,7 +102,7 @@ pub struct Prompt {
     /// How many loaded traces the expression matches.
     pub count: LiveCount,
     /// The expression as parsed (a saved filter's, for `@name`), when it parses.
-    parsed: Option<Filter>,
+    parsed: Option<Box<Filter>>,
     /// The normalised expression last counted, so that a cursor move counts nothing again.
     counted: Option<String>,
     /// Position in the history while walking it with Up/Down (`None`: the text being typed).
@@ -142,7 +142,7 @@ impl Prompt {
                     0..self.input.text().len(),
                 )
             });
-            self.parsed = known.and_then(|(_, e)| filter::parse(e).ok());
+            self.parsed = known.and_then(|(_, e)| filter::parse(e).ok()).map(Box::new);
             let candidates: Vec<Candidate> = self
                 .saved
                 .iter()
@@ -164,7 +164,7 @@ impl Prompt {
         match filter::parse(self.input.text()) {
             Ok(f) => {
                 self.error = None;
-                self.parsed = Some(f);
+                self.parsed = Some(Box::new(f));
             }
             Err(e) => {
                 self.error = Some(e);
@@ -186,7 +186,7 @@ impl Prompt {
 
     /// The expression as parsed (a saved filter's for `@name`), when the text parses.
     pub fn parsed(&self) -> Option<&Filter> {
-        self.parsed.as_ref()
+        self.parsed.as_deref()
     }
 
     /// The candidates the popup shows, while it is open.
@@ -224,8 +224,8 @@ impl Prompt {
 
     /// Records what is being counted and returns the expression to count, or `None` when it
     /// was counted already (`again`: count even so, as after new data).
-    pub(crate) fn to_count(&mut self, again: bool) -> Option<Filter> {
-        let Some(f) = self.parsed.clone() else {
+    pub(crate) fn next_count(&mut self, again: bool) -> Option<Filter> {
+        let Some(f) = self.parsed.as_deref().cloned() else {
             self.counted = None;
             self.count = LiveCount::None;
             return None;

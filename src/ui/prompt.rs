@@ -127,17 +127,13 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
                 spans.push(Span::styled(count, Style::new().fg(t.label())));
                 spans.push(Span::styled(" · ", t.dim()));
             }
-            spans.push(Span::styled("Enter to apply", Style::new().fg(t.ok())));
-            if prompt.shown().is_some() {
-                spans.push(Span::styled(
-                    if prompt.picking() {
-                        " · Tab/Enter insert · ↑↓ choose · Esc close the list"
-                    } else {
-                        " · Tab choose · Esc close the list"
-                    },
-                    t.dim(),
-                ));
-            }
+            // With a candidate highlighted, Enter inserts it rather than applying.
+            let keys = match (prompt.shown().is_some(), prompt.picking()) {
+                (_, true) => "Tab/Enter insert · ↑↓ move · Esc close list",
+                (true, false) => "Enter apply · Tab choose · Esc close list",
+                (false, false) => "Enter apply",
+            };
+            spans.push(Span::styled(keys, Style::new().fg(t.ok())));
             Line::from(spans)
         }
     };
