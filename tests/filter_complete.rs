@@ -98,11 +98,62 @@ fn service_names_inside_service_quotes() {
     let c = at_end("service(");
     assert_eq!(
         texts(&c),
-        ["\"gateway\"", "\"orders\"", "\"orders-api\"", "id("],
-        "quoted names, or id("
+        ["\"gateway\"", "\"orders\"", "\"orders-api\"", "id(", ")"],
+        "quoted names, id(, or `)` for any node"
     );
     let c = at_end("service(\"");
     assert_eq!(texts(&c).len(), 3);
+}
+
+/// Issue 15 item 8: inside `service("pay` only service names fit, never a connective; each
+/// closes the call, unless the input closes it already.
+#[test]
+fn inside_an_unclosed_service_string_only_names_fit() {
+    let c = at_end("service(\"or");
+    assert_eq!(texts(&c), ["\"orders\"", "\"orders-api\""]);
+    assert!(c.candidates.iter().all(|x| x.append == ")"));
+    assert_eq!(c.candidates[0].insertion(), "\"orders\")");
+    let c = at_end("service(\"zzz");
+    assert!(c.candidates.is_empty(), "no name fits: nothing, not AND/OR");
+    // Names are matched by their start, then anywhere; not as scattered letters.
+    assert_eq!(texts(&at_end("service(\"api")), ["\"orders-api\""]);
+    assert!(texts(&at_end("service(\"oa")).is_empty());
+    // Completing inside a closed string replaces the whole literal and adds no second `)`.
+    let input = "service(\"ord\") { fault }";
+    let c = complete(input, 12, &vocab());
+    assert_eq!(c.replace, 8..13);
+    assert_eq!(texts(&c), ["\"orders\"", "\"orders-api\""]);
+    assert!(c.candidates.iter().all(|x| x.append.is_empty()));
+}
+
+/// After a complete argument only what ends it fits; after the call, a block or a connective.
+#[test]
+fn a_complete_argument_is_followed_by_what_closes_it() {
+    assert_eq!(texts(&at_end("service(\"orders\"")), [")"]);
+    assert_eq!(texts(&at_end("service(\"orders\" ")), [")"]);
+    assert_eq!(texts(&at_end("edge(\"gateway\"")), [","]);
+    assert_eq!(texts(&at_end("edge(\"gateway\", \"orders-api\"")), [")"]);
+    let c = at_end("edge(\"");
+    assert!(c.candidates.iter().all(|x| x.append == ", \""));
+    let t = texts(&at_end("service(\"orders\") "));
+    assert_eq!(&t[..3], ["{", "AND", "OR"]);
+    assert_eq!(texts(&at_end("service(id(name: \"gateway\"")), [",", ")"]);
+    assert_eq!(
+        texts(&at_end("service(id(name: \"gateway\", ")),
+        ["type:", "account.id:"],
+        "arguments not given yet"
+    );
+}
+
+/// A complete term inside a group or a block offers what closes it first.
+#[test]
+fn open_groups_and_blocks_offer_their_closer() {
+    let t = texts(&at_end("(fault "));
+    assert_eq!(&t[..5], ["=", "!=", ")", "AND", "OR"]);
+    let t = texts(&at_end("service(\"orders\") { root "));
+    assert!(t.contains(&"}") && !t.contains(&")"));
+    let t = texts(&at_end("service(\"orders\") { fault } "));
+    assert!(!t.contains(&"}"), "the block is closed");
 }
 
 #[test]

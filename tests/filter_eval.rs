@@ -727,3 +727,51 @@ fn check_groups_reports_unknown_groups_and_loops() {
         .expect_err("broken");
     assert!(e.message.contains("does not parse"), "{}", e.message);
 }
+
+/// Issue 15 item 8: a number annotation compared with a number. The AWS segment-document
+/// example (its published trailing comma and missing last brace repaired) holds a number (`customer_category: 124`,
+/// `zip_code: 98101`), a string and a boolean annotation; the literal decides which values a
+/// comparison meets, with the trace and from its summary alike.
+#[test]
+fn number_annotations_compare_with_numbers_on_the_docs_segment() {
+    let mut text =
+        fixture("awsdocs-aws-xray-developer-guide/xray-api-segmentdocuments.md.block07.txt")
+            .replacen("    },\n  },", "    }\n  },", 1);
+    if text.matches('{').count() > text.matches('}').count() {
+        text.push('}');
+    }
+    let doc: Segment = serde_json::from_str(&text).expect("repaired segment");
+    let id = doc.trace_id.clone().expect("trace id");
+    let t = assemble(&id, [doc]);
+    let s = summarize(&t);
+    let ctx = EvalContext { groups: &[] };
+    let cases = [
+        ("annotation.customer_category = 124", true),
+        ("annotation.customer_category > 100", true),
+        ("annotation.customer_category <= 123.5", false),
+        ("annotation.customer_category != 124", false),
+        ("annotation.customer_category = \"124\"", false),
+        ("annotation.zip_code >= 98101", true),
+        ("annotation.zip_code < 98101", false),
+        ("annotation[zip_code] = 98101", true),
+        ("annotation.country = \"United States\"", true),
+        ("annotation.country > 1", false),
+        ("annotation.internal = false", true),
+        ("annotation.internal = 0", false),
+        ("annotation.internal", false),
+        ("!annotation.internal", true),
+    ];
+    for (expr, expected) in cases {
+        let f = parse(expr).unwrap_or_else(|e| panic!("{expr}\n{}", e.render(expr)));
+        assert_eq!(
+            f.matches(&s, Some(&t), &ctx),
+            expected,
+            "{expr} with the trace"
+        );
+        assert_eq!(
+            f.matches(&s, None, &ctx),
+            expected,
+            "{expr} from the summary"
+        );
+    }
+}

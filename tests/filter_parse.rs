@@ -358,6 +358,48 @@ fn annotation_literal_types() {
     );
 }
 
+/// Issue 15 item 8: an annotation may hold a number, so a number after any comparison
+/// operator type-checks; a missing value names all three kinds, not only a quoted string.
+#[test]
+fn annotation_numbers_compare_with_numbers() {
+    for (input, op, n) in [
+        ("annotation.retries > 2", Op::Gt, 2.0),
+        ("annotation.retries = 3", Op::Eq, 3.0),
+        ("annotation.retries != -1.5", Op::Ne, -1.5),
+        ("annotation[retries] <= 10", Op::Le, 10.0),
+    ] {
+        let f = parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        match f.expr() {
+            Expr::Pred(Predicate::Annotation {
+                key,
+                test: Some((got_op, Value::Number(got))),
+            }) => assert_eq!((key.as_str(), *got_op, *got), ("retries", op, n), "{input}"),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+    for input in ["annotation.retries = ", "annotation.retries != AND ok"] {
+        let e = err(input);
+        assert!(
+            e.message
+                .contains("a quoted string, a number, true or false"),
+            "{input:?}: {}",
+            e.message
+        );
+    }
+    err_is(
+        "annotation.retries = ",
+        "expected a value after `=`",
+        20..20,
+        None,
+    );
+    err_is(
+        "annotation.retries > ",
+        "expected a number after `>`",
+        21..21,
+        None,
+    );
+}
+
 #[test]
 fn bare_word_value_is_accepted_with_a_warning_contested() {
     let f = parse("rootcause.fault.service { name = traces }").expect("parses");

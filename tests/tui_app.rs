@@ -449,7 +449,8 @@ fn filter_prompt_keeps_a_bad_expression_open() {
     assert_eq!(app.mode, Mode::List, "Esc closes the prompt only");
 }
 
-/// Tab completes from the loaded data; Up recalls the history.
+/// Tab completes from the loaded data (the first Tab shows the choices, the second inserts
+/// the highlighted one, closing the call); Up recalls the history.
 #[test]
 fn filter_prompt_completes_and_recalls_history() {
     let mut app = loaded_app(120, 40).with_history(vec!["fault".into(), "responsetime > 2".into()]);
@@ -463,11 +464,11 @@ fn filter_prompt_completes_and_recalls_history() {
     );
     answer::step(&mut app, code(KeyCode::Tab));
     let p = app.overlays.prompt().expect("open");
-    assert!(
-        p.input.text().starts_with("service(\"payments\""),
-        "{}",
-        p.input.text()
-    );
+    assert_eq!(p.input, "service(\"paym", "the first Tab inserts nothing");
+    assert_eq!(p.selected, Some(0));
+    answer::step(&mut app, code(KeyCode::Tab));
+    let p = app.overlays.prompt().expect("open");
+    assert_eq!(p.input, "service(\"payments\") ");
     answer::step(
         &mut app,
         Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
@@ -1345,6 +1346,9 @@ fn overlays_open_over_the_diagnostics_pane_and_close_back_to_it() {
         text.contains("/ fault"),
         "the prompt is drawn on top:\n{text}"
     );
+    // The first Esc closes the completion popup, the second the prompt.
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.overlays.prompt().is_some_and(|p| p.shown().is_none()));
     answer::step(&mut app, code(KeyCode::Esc));
     assert!(app.overlays.prompt().is_none());
     assert!(app.overlays.diagnostics(), "Esc closed the prompt only");
@@ -1980,4 +1984,223 @@ fn the_waterfall_names_what_each_call_did() {
     assert!(lines.len() >= 2, "{lines:?}");
     assert!(lines.iter().all(|l| l.contains("INSERT INTO")), "{lines:?}");
     assert_ne!(lines[0].trim(), lines[1].trim(), "the SQL tells them apart");
+}
+
+/// Esc with the completion popup open closes the popup only; the text stays
+/// and a second Esc closes the prompt.
+#[test]
+fn esc_closes_the_completion_popup_before_the_prompt() {
+    let mut app = loaded_app(120, 40);
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "service(\"pay");
+    let p = app.overlays.prompt().expect("open");
+    assert!(p.shown().is_some(), "the choices show as the text changes");
+    assert!(answer::step(&mut app, code(KeyCode::Esc)).is_empty());
+    let p = app.overlays.prompt().expect("still open");
+    assert!(p.shown().is_none(), "the popup closed");
+    assert_eq!(p.input, "service(\"pay", "nothing typed is lost");
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(
+        app.overlays.prompt().is_none(),
+        "the second Esc closes the prompt"
+    );
+    assert_eq!(app.list.expr, None);
+}
+
+/// Tab after `annotation.` shows the keys with the first highlighted and
+/// inserts nothing; Down moves the highlight, Enter inserts it (without applying), and Tab
+/// reopens a popup closed with Esc.
+#[test]
+fn tab_shows_the_choices_before_inserting_one() {
+    let mut app = loaded_app(120, 40);
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "annotation.");
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.overlays.prompt().expect("open").shown().is_none());
+    answer::step(&mut app, code(KeyCode::Tab));
+    let p = app.overlays.prompt().expect("open");
+    assert_eq!(p.input, "annotation.", "the first Tab inserts nothing");
+    let keys: Vec<String> = p
+        .shown()
+        .expect("the choices show")
+        .candidates
+        .iter()
+        .map(|c| c.text.clone())
+        .collect();
+    assert!(keys.len() > 1, "{keys:?}");
+    assert!(
+        keys.iter().all(|k| k.starts_with("annotation.")),
+        "{keys:?}"
+    );
+    assert_eq!(p.selected, Some(0));
+    answer::step(&mut app, code(KeyCode::Down));
+    assert_eq!(app.overlays.prompt().expect("open").selected, Some(1));
+    let cmds = answer::step(&mut app, code(KeyCode::Enter));
+    assert!(
+        cmds.is_empty(),
+        "Enter on a highlighted choice applies nothing"
+    );
+    let p = app.overlays.prompt().expect("still open");
+    assert_eq!(p.input.text(), format!("{} ", keys[1]));
+    assert_eq!(p.selected, None);
+    assert_eq!(app.list.expr, None);
+    // One candidate only: Tab inserts it at once.
+    answer::step(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    type_text(&mut app, "durat");
+    assert_eq!(
+        app.overlays
+            .prompt()
+            .expect("open")
+            .completions
+            .as_ref()
+            .map(|c| c.candidates.len()),
+        Some(1)
+    );
+    answer::step(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.overlays.prompt().expect("open").input, "duration ");
+}
+
+/// inside `service("pay` the popup offers service names only (never
+/// AND/OR), and the one chosen closes the call.
+#[test]
+fn inside_service_quotes_only_service_names_are_offered() {
+    let mut app = loaded_app(120, 40);
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "service(\"pay");
+    let p = app.overlays.prompt().expect("open");
+    let texts: Vec<&str> = p
+        .shown()
+        .expect("choices")
+        .candidates
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(texts, ["\"payments\"", "\"shop-payments\""]);
+    let services = &app.vocab.services;
+    assert!(
+        texts
+            .iter()
+            .all(|t| services.iter().any(|s| format!("\"{s}\"") == *t))
+    );
+    answer::step(&mut app, code(KeyCode::Tab));
+    answer::step(&mut app, code(KeyCode::Tab));
+    let p = app.overlays.prompt().expect("open");
+    assert_eq!(p.input, "service(\"payments\") ");
+    assert!(p.error.is_none());
+    // After the closed call: a block or a connective, not a service name.
+    let next: Vec<&str> = p
+        .completions
+        .as_ref()
+        .expect("candidates")
+        .candidates
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(&next[..3], ["{", "AND", "OR"]);
+}
+
+fn count_requests(cmds: &[Cmd]) -> Vec<u64> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Count(r) => Some(r.generation),
+            _ => None,
+        })
+        .collect()
+}
+
+/// while the expression parses the prompt asks for a count of the traces it
+/// matches (worked out off the UI thread); an answer to an older request is dropped, the
+/// latest one shows, and it is what applying then lists.
+#[test]
+fn the_live_count_takes_the_latest_answer_only() {
+    use xray_tui::app::prompt::LiveCount;
+    let mut app = loaded_app(120, 40);
+    app.update(key('/'));
+    let mut asked = Vec::new();
+    for c in "fault".chars() {
+        asked.extend(count_requests(&app.update(key(c))));
+    }
+    // `f`, `fa`, ... do not parse; `fault` does: one request.
+    let [first] = asked[..] else {
+        panic!("one count asked for: {asked:?}")
+    };
+    assert_eq!(
+        app.overlays.prompt().expect("open").count,
+        LiveCount::Counting(first)
+    );
+    // A cursor move changes nothing to count.
+    assert!(count_requests(&app.update(code(KeyCode::Left))).is_empty());
+    app.update(code(KeyCode::End));
+    let mut cmds = Vec::new();
+    for c in " AND ok".chars() {
+        cmds.extend(app.update(key(c)));
+    }
+    let second = *count_requests(&cmds).last().expect("counted again");
+    assert!(second > first);
+    let req = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Count(r) if r.generation == second => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the request");
+    let stale = xray_tui::app::prompt::Counted {
+        generation: first,
+        matches: 999,
+        of: 999,
+    };
+    app.update(Event::Counted(stale));
+    assert_eq!(
+        app.overlays.prompt().expect("open").count,
+        LiveCount::Counting(second),
+        "a stale answer is dropped"
+    );
+    let answer = xray_tui::runtime::count::count(&req, &|| false).expect("counted");
+    app.update(Event::Counted(answer));
+    let LiveCount::Counted { matches, of } = app.overlays.prompt().expect("open").count else {
+        panic!("the latest answer shows")
+    };
+    assert_eq!(of, app.data.as_ref().expect("data").rows.len());
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!("{matches} of {of} traces matching")),
+        "{text}"
+    );
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(
+        app.list.visible.len(),
+        matches,
+        "applying lists what was counted"
+    );
+}
+
+/// Closing the prompt while a count runs asks the runtime to stop it; a source that evaluates
+/// expressions itself (X-Ray) gets no count before the expression is applied.
+#[test]
+fn counts_stop_with_the_prompt_and_remote_sources_get_none() {
+    use xray_tui::app::prompt::LiveCount;
+    use xray_tui::source::SourceKind;
+    let mut app = loaded_app(120, 40);
+    app.update(key('/'));
+    for c in "fault".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.update(code(KeyCode::Esc)), vec![Cmd::StopCount]);
+
+    let mut aws = App::new("aws", Rect::new(0, 0, 120, 40)).with_source(SourceKind::Aws);
+    aws.update(key('/'));
+    let mut cmds = Vec::new();
+    for c in "fault".chars() {
+        cmds.extend(aws.update(key(c)));
+    }
+    assert!(count_requests(&cmds).is_empty());
+    assert_eq!(
+        aws.overlays.prompt().expect("open").count,
+        LiveCount::Remote
+    );
+    assert!(screen(&aws).contains("X-Ray counts once applied"));
 }

@@ -149,6 +149,21 @@ fn prompt_80x24_completing_a_service() {
     insta::assert_snapshot!(render(&a).backend());
 }
 
+/// The expression parses: the count of matching traces shows under it, and Tab has opened the
+/// choices for what may follow the closed call, the first highlighted.
+#[test]
+fn prompt_80x24_choices_and_live_count() {
+    let mut a = app(80, 24);
+    keys(&mut a, "/service(\"payments\") ");
+    answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    let text = format!("{}", render(&a).backend());
+    assert!(text.contains("matching"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn prompt_120x30_error_under_the_token() {
     let mut a = app(120, 30);
@@ -283,6 +298,14 @@ fn remaining_screens_160x48() {
     let mut a = app(160, 48);
     keys(&mut a, "/service(\"pa");
     insta::assert_snapshot!("prompt_160x48_completing_a_service", render(&a).backend());
+
+    let mut a = app(160, 48);
+    keys(&mut a, "/service(\"payments\") ");
+    answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    insta::assert_snapshot!("prompt_160x48_choices_and_live_count", render(&a).backend());
 
     let mut a = App::new("demo", Rect::new(0, 0, 160, 48));
     a.start_load();

@@ -56,6 +56,8 @@ pub enum Event {
     Notice(toast::Level, String),
     /// tmux did not take a copy (no tmux 3.2 here): put it on the clipboard with escapes.
     CopyFallback(String),
+    /// The count of traces matching the prompt's expression ([`Cmd::Count`]).
+    Counted(prompt::Counted),
 }
 
 /// Something the runtime should do.
@@ -78,6 +80,11 @@ pub enum Cmd {
     OpenUrl(String),
     /// Write an export file and answer with [`Event::Exported`].
     Export(share::Export),
+    /// Count the traces the prompt's expression matches off the UI thread and answer with
+    /// [`Event::Counted`]; a newer request supersedes it.
+    Count(Box<prompt::CountRequest>),
+    /// Stop counting: the prompt closed.
+    StopCount,
 }
 
 /// How many filter expressions the history keeps.
@@ -121,6 +128,8 @@ pub struct App {
     pub evaluating: Option<u64>,
     /// The last evaluation asked for.
     eval_seq: u64,
+    /// The last count of the prompt's matches asked for.
+    count_seq: u64,
     /// How far the running file load is (`None` before its first report).
     pub progress: Option<crate::source::LoadProgress>,
     /// The loaded data.
@@ -198,6 +207,7 @@ impl App {
             progress: None,
             evaluating: None,
             eval_seq: 0,
+            count_seq: 0,
             data: None,
             list: ListState::default(),
             view: None,
@@ -378,7 +388,11 @@ impl App {
                 Vec::new()
             }
             Event::Source(u) => {
+                let data = matches!(u, Update::Loaded(_) | Update::Snapshot(_));
                 self.apply_source(u);
+                if data {
+                    self.recount_prompt();
+                }
                 Vec::new()
             }
             Event::Tick => {
@@ -400,6 +414,14 @@ impl App {
                 Vec::new()
             }
             Event::CopyFallback(text) => vec![Cmd::CopyEscape(text)],
+            Event::Counted(c) => {
+                if let Some(Overlay::Prompt(p)) = self.overlays.top_mut() {
+                    if p.counted(c) {
+                        self.dirty = true;
+                    }
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -577,7 +599,8 @@ impl App {
                     .map(|(n, e)| (n.clone(), e.clone()))
                     .collect();
                 self.refresh_vocab();
-                let p = Prompt::new(&text, &self.vocab, saved);
+                let mut p = Prompt::new(&text, &self.vocab, saved);
+                self.count_prompt(&mut p, false);
                 self.overlays.push(Overlay::Prompt(p));
             }
             _ => {}
@@ -585,20 +608,30 @@ impl App {
     }
 
     /// A key while the prompt is open, with its action in the prompt's scope: a binding, else
-    /// the character is typed.
+    /// the character is typed. With a candidate highlighted, Enter inserts it and Up/Down move
+    /// the highlight; Esc closes the popup before the prompt.
     fn prompt_key(&mut self, mut p: Prompt, action: Option<Action>, key: &KeyEvent) -> Vec<Cmd> {
         let v = &self.vocab;
         match action {
+            Some(Action::PromptApply) if p.picking() => {
+                p.accept_candidate(v);
+            }
             Some(Action::PromptApply) => match self.apply_filter(p.input.text()) {
-                Ok(cmds) => return cmds,
+                Ok(mut cmds) => {
+                    cmds.extend(Self::stop_count(&p));
+                    return cmds;
+                }
                 Err(e) => p.error = Some(e),
             },
-            Some(Action::PromptCancel) => return Vec::new(),
+            Some(Action::PromptCancel) if p.close_popup() => {}
+            Some(Action::PromptCancel) => return Self::stop_count(&p),
             Some(Action::PromptComplete) => {
-                p.accept_candidate(v);
+                p.complete(v);
             }
             Some(Action::PromptNextCandidate) => p.cycle_candidate(1),
             Some(Action::PromptPrevCandidate) => p.cycle_candidate(-1),
+            Some(Action::PromptHistoryPrev) if p.picking() => p.cycle_candidate(-1),
+            Some(Action::PromptHistoryNext) if p.picking() => p.cycle_candidate(1),
             Some(Action::PromptHistoryPrev) => p.history_prev(&self.history, v),
             Some(Action::PromptHistoryNext) => p.history_next(&self.history, v),
             Some(a) if p.edit(a, v) => {}
@@ -608,8 +641,80 @@ impl App {
                 }
             }
         }
+        self.count_prompt(&mut p, false);
         self.overlays.push(Overlay::Prompt(p));
         Vec::new()
+    }
+
+    /// What closing the prompt asks of the runtime: to stop a count still running.
+    fn stop_count(p: &Prompt) -> Vec<Cmd> {
+        match p.count {
+            prompt::LiveCount::Counting(_) => vec![Cmd::StopCount],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Asks for a count of the traces the prompt's expression matches, when it parses and
+    /// was not counted yet (`again`: count even so, as after new data). A source that
+    /// evaluates expressions itself gets none: X-Ray counts once it is applied.
+    fn count_prompt(&mut self, p: &mut Prompt, again: bool) {
+        if self.caps().remote_query {
+            p.uncounted(prompt::LiveCount::Remote);
+            return;
+        }
+        if let Some(Err(e)) = p.parsed().map(|f| f.check_groups(&self.groups)) {
+            p.error = Some(e);
+            p.uncounted(prompt::LiveCount::None);
+            return;
+        }
+        let Some(data) = self.data.clone() else {
+            p.uncounted(prompt::LiveCount::None);
+            return;
+        };
+        let Some(filter) = p.next_count(again) else {
+            return;
+        };
+        self.count_seq += 1;
+        p.count = prompt::LiveCount::Counting(self.count_seq);
+        let rows = self.list_rows_besides_expr(&data);
+        self.pending.push(Cmd::Count(Box::new(prompt::CountRequest {
+            generation: self.count_seq,
+            data,
+            filter,
+            groups: self.groups.clone(),
+            rows,
+        })));
+    }
+
+    /// New data while the prompt is open: its expression is counted again.
+    fn recount_prompt(&mut self) {
+        if !matches!(self.overlays.top(), Some(Overlay::Prompt(_))) {
+            return;
+        }
+        if let Some(Overlay::Prompt(mut p)) = self.overlays.pop() {
+            self.count_prompt(&mut p, true);
+            self.overlays.push(Overlay::Prompt(p));
+        }
+    }
+
+    /// The rows the list would show whatever the expression (its quick filter, a map filter
+    /// and the time window applied); `None` when nothing else narrows it.
+    fn list_rows_besides_expr(&self, data: &Dataset) -> Option<Arc<[usize]>> {
+        let l = &self.list;
+        if l.filter == list::QuickFilter::All && l.only.is_none() && l.window.is_none() {
+            return None;
+        }
+        Some(
+            (0..data.rows.len())
+                .filter(|&i| {
+                    let r = &data.rows[i];
+                    l.filter.keeps(r)
+                        && l.only.as_ref().is_none_or(|o| o.ids.contains(&*r.id))
+                        && l.window
+                            .is_none_or(|(a, b)| r.start_time.is_none_or(|t| t >= a && t <= b))
+                })
+                .collect(),
+        )
     }
 
     /// Applies a filter expression to the list (empty text clears it). On success the prompt

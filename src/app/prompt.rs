@@ -1,18 +1,90 @@
 //! The filter prompt: an X-Ray filter expression being typed, checked on every keystroke.
 //!
-//! Editing is [`TextInput`]'s (a cursor kept on char boundaries). After each edit the expression is parsed (for the caret error shown under the input) and completed
-//! (candidates from the loaded data's vocabulary); both are cheap, pure, and done here so that
-//! drawing only reads the result.
+//! Editing is [`TextInput`]'s (a cursor kept on char boundaries). After each edit the
+//! expression is parsed (for the caret error shown under the input) and completed (candidates
+//! from the loaded data's vocabulary); both are cheap, pure, and done here so that drawing only
+//! reads the result.
+//!
+//! The candidates show in a popup that opens as the text changes, with nothing highlighted:
+//! Enter still applies the expression. Tab highlights the first candidate (or inserts the only
+//! one); then Tab or Enter inserts the highlighted one and the arrows move the highlight. Esc
+//! closes the popup first and the prompt only when no popup shows.
+//!
+//! While the expression parses, the app counts the loaded traces it matches off the UI thread
+//! ([`CountRequest`], answered with a [`Counted`] of the same generation); the prompt shows the
+//! count, or that it is being counted.
+
+use std::sync::Arc;
 
 use super::input::TextInput;
-use crate::filter::{self, Candidate, Completions, FilterError, Vocabulary};
+use crate::engine::dataset::Dataset;
+use crate::filter::{self, Candidate, Completions, Filter, FilterError, Vocabulary};
 use crate::keys::Action;
+use crate::model::Group;
 
 /// How many candidates the popup shows.
 pub const MAX_CANDIDATES: usize = 8;
 
 /// Where Ctrl-W stops besides whitespace: an expression's brackets and commas.
 const WORD_BREAKS: &str = "(){},";
+
+/// How many loaded traces the expression being typed matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LiveCount {
+    /// Nothing to count: the text is empty or does not parse, or nothing is loaded.
+    #[default]
+    None,
+    /// Being counted; the answer of this generation is awaited.
+    Counting(u64),
+    /// `matches` of the `of` traces the list would consider match.
+    Counted {
+        /// Traces matching.
+        matches: usize,
+        /// Traces considered (the loaded ones within the list's other filters).
+        of: usize,
+    },
+    /// The source evaluates expressions itself (X-Ray): nothing is counted before applying.
+    Remote,
+}
+
+/// What the runtime counts off the UI thread: the traces of `data` (those at `rows`, or all)
+/// that `filter` matches. Answered with [`Counted`] of the same `generation`.
+#[derive(Debug, Clone)]
+pub struct CountRequest {
+    /// Answers carry it; the app drops answers to older requests.
+    pub generation: u64,
+    /// The loaded data.
+    pub data: Arc<Dataset>,
+    /// The expression being typed, parsed.
+    pub filter: Filter,
+    /// The groups `group.name` refers to.
+    pub groups: Vec<Group>,
+    /// The rows to consider (the list's other filters applied); `None`: every row.
+    pub rows: Option<Arc<[usize]>>,
+}
+
+/// Two requests are the same when they ask the same of the same data.
+impl PartialEq for CountRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+            && Arc::ptr_eq(&self.data, &other.data)
+            && self.filter.to_string() == other.filter.to_string()
+            && self.rows == other.rows
+    }
+}
+
+impl Eq for CountRequest {}
+
+/// The answer to a [`CountRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// The request answered.
+    pub generation: u64,
+    /// Traces matching.
+    pub matches: usize,
+    /// Traces considered.
+    pub of: usize,
+}
 
 /// The prompt's state.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +95,16 @@ pub struct Prompt {
     pub error: Option<FilterError>,
     /// Completion candidates for the word at the cursor.
     pub completions: Option<Completions>,
-    /// The highlighted candidate.
-    pub selected: usize,
+    /// Whether the candidates show (they open as the text changes; Esc closes them).
+    pub popup: bool,
+    /// The highlighted candidate, once Tab or a move picked one (`None`: Enter applies).
+    pub selected: Option<usize>,
+    /// How many loaded traces the expression matches.
+    pub count: LiveCount,
+    /// The expression as parsed (a saved filter's, for `@name`), when it parses.
+    parsed: Option<Box<Filter>>,
+    /// The normalised expression last counted, so that a cursor move counts nothing again.
+    counted: Option<String>,
     /// Position in the history while walking it with Up/Down (`None`: the text being typed).
     history_pos: Option<usize>,
     /// The text being typed, kept while walking the history.
@@ -35,7 +115,8 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    /// A prompt holding `text`, cursor at the end, offering the saved filters.
+    /// A prompt holding `text`, cursor at the end, offering the saved filters. The popup opens
+    /// at once only on an empty prompt with saved filters to offer.
     pub fn new(text: &str, vocab: &Vocabulary, saved: Vec<(String, String)>) -> Self {
         let mut p = Prompt {
             input: TextInput::new(text).with_word_breaks(WORD_BREAKS),
@@ -43,23 +124,25 @@ impl Prompt {
             ..Prompt::default()
         };
         p.refresh(vocab);
+        p.popup = text.trim().is_empty() && p.completions.is_some();
         p
     }
 
-    /// Re-checks the text and recomputes the completions.
+    /// Re-checks the text and recomputes the completions (nothing highlighted).
     pub fn refresh(&mut self, vocab: &Vocabulary) {
-        self.selected = 0;
+        self.selected = None;
         let text = self.input.text().trim();
         if text.is_empty() || text.starts_with('@') {
             // Saved filters: all of them on an empty prompt, by name after `@`.
             let typed = text.trim_start_matches('@');
-            let known = self.saved.iter().any(|(n, _)| n == typed);
-            self.error = (text.starts_with('@') && !known).then(|| {
+            let known = self.saved.iter().find(|(n, _)| n == typed);
+            self.error = (text.starts_with('@') && known.is_none()).then(|| {
                 FilterError::new(
                     format!("no saved filter named `{typed}` (saved filters are in the config)"),
                     0..self.input.text().len(),
                 )
             });
+            self.parsed = known.and_then(|(_, e)| filter::parse(e).ok()).map(Box::new);
             let candidates: Vec<Candidate> = self
                 .saved
                 .iter()
@@ -67,6 +150,7 @@ impl Prompt {
                 .map(|(n, e)| Candidate {
                     text: format!("@{n}"),
                     description: e.clone(),
+                    append: String::new(),
                 })
                 .collect();
             let replace = 0..self.input.text().len();
@@ -74,13 +158,102 @@ impl Prompt {
                 replace,
                 candidates,
             });
+            self.close_if_empty();
             return;
         }
-        self.error = filter::parse(self.input.text()).err();
+        match filter::parse(self.input.text()) {
+            Ok(f) => {
+                self.error = None;
+                self.parsed = Some(Box::new(f));
+            }
+            Err(e) => {
+                self.error = Some(e);
+                self.parsed = None;
+            }
+        }
         let c = filter::complete(self.input.text(), self.input.cursor(), vocab);
         // Offer candidates only while a word is being typed, or right after an operator or
         // an opening bracket, not for an untouched empty prompt.
         self.completions = (!c.candidates.is_empty()).then_some(c);
+        self.close_if_empty();
+    }
+
+    fn close_if_empty(&mut self) {
+        if self.completions.is_none() {
+            self.popup = false;
+        }
+    }
+
+    /// The expression as parsed (a saved filter's for `@name`), when the text parses.
+    pub fn parsed(&self) -> Option<&Filter> {
+        self.parsed.as_deref()
+    }
+
+    /// The candidates the popup shows, while it is open.
+    pub fn shown(&self) -> Option<&Completions> {
+        self.completions.as_ref().filter(|_| self.popup)
+    }
+
+    /// A candidate is highlighted in the open popup: Enter and Tab insert it, the arrows move.
+    pub fn picking(&self) -> bool {
+        self.selected.is_some() && self.shown().is_some()
+    }
+
+    /// Closes the popup; `false` when none was open (Esc then closes the prompt).
+    pub fn close_popup(&mut self) -> bool {
+        let open = self.shown().is_some();
+        self.popup = false;
+        self.selected = None;
+        open
+    }
+
+    /// Tab: with a candidate highlighted, inserts it; with one candidate only, inserts it;
+    /// otherwise opens the popup with the first candidate highlighted, inserting nothing.
+    /// Returns whether anything changed.
+    pub fn complete(&mut self, vocab: &Vocabulary) -> bool {
+        let Some(c) = &self.completions else {
+            return false;
+        };
+        if self.picking() || c.candidates.len() == 1 {
+            return self.accept_candidate(vocab);
+        }
+        self.popup = true;
+        self.selected = Some(0);
+        true
+    }
+
+    /// Records what is being counted and returns the expression to count, or `None` when it
+    /// was counted already (`again`: count even so, as after new data).
+    pub(crate) fn next_count(&mut self, again: bool) -> Option<Filter> {
+        let Some(f) = self.parsed.as_deref().cloned() else {
+            self.counted = None;
+            self.count = LiveCount::None;
+            return None;
+        };
+        let key = f.to_string();
+        if !again && self.counted.as_deref() == Some(key.as_str()) {
+            return None;
+        }
+        self.counted = Some(key);
+        Some(f)
+    }
+
+    /// Clears what was counted (nothing to count after all).
+    pub(crate) fn uncounted(&mut self, count: LiveCount) {
+        self.counted = None;
+        self.count = count;
+    }
+
+    /// Takes a count's answer, if it is the one awaited.
+    pub fn counted(&mut self, c: Counted) -> bool {
+        if self.count != LiveCount::Counting(c.generation) {
+            return false;
+        }
+        self.count = LiveCount::Counted {
+            matches: c.matches,
+            of: c.of,
+        };
+        true
     }
 
     /// Inserts a character at the cursor.
@@ -91,7 +264,8 @@ impl Prompt {
 
     /// Applies an editing action (cursor moves, deletes, clear) and checks the text again;
     /// `false` when `action` is not one. An edit that changed nothing rechecks nothing, except
-    /// Ctrl-W, Ctrl-U, Home and End, which always do.
+    /// Ctrl-W, Ctrl-U, Home and End, which always do. A change of text opens the popup; a
+    /// cursor move leaves it as it was.
     pub fn edit(&mut self, action: Action, vocab: &Vocabulary) -> bool {
         let (len, cursor) = (self.input.text().len(), self.input.cursor());
         if !self.input.apply(action) {
@@ -134,28 +308,36 @@ impl Prompt {
         self.edit(Action::CursorHome, vocab);
     }
 
-    /// Highlights the next (`+1`) or previous (`-1`) candidate, wrapping.
+    /// Highlights the next (`+1`) or previous (`-1`) candidate, wrapping, and shows the popup;
+    /// with nothing highlighted yet, the first (or the last, going back).
     pub fn cycle_candidate(&mut self, delta: isize) {
-        if let Some(c) = &self.completions {
-            let n = c.candidates.len().min(MAX_CANDIDATES);
-            if n > 0 {
-                self.selected = (self.selected as isize + delta).rem_euclid(n as isize) as usize;
-            }
+        let Some(c) = &self.completions else {
+            return;
+        };
+        let n = c.candidates.len().min(MAX_CANDIDATES);
+        if n == 0 {
+            return;
         }
+        self.popup = true;
+        self.selected = Some(match self.selected {
+            None if delta >= 0 => 0,
+            None => n - 1,
+            Some(s) => (s as isize + delta).rem_euclid(n as isize) as usize,
+        });
     }
 
-    /// Replaces the word at the cursor with the highlighted candidate. Returns whether anything
-    /// was inserted.
+    /// Replaces the word at the cursor with the highlighted candidate (the first when none
+    /// is). Returns whether anything was inserted.
     pub fn accept_candidate(&mut self, vocab: &Vocabulary) -> bool {
         let Some(c) = &self.completions else {
             return false;
         };
-        let Some(cand) = c.candidates.get(self.selected) else {
+        let Some(cand) = c.candidates.get(self.selected.unwrap_or(0)) else {
             return false;
         };
         let len = self.input.text().len();
         let range = c.replace.start.min(len)..c.replace.end.min(len);
-        let text = cand.text.clone();
+        let text = cand.insertion();
         if !self.input.replace(range, &text) {
             return false;
         }
@@ -198,14 +380,17 @@ impl Prompt {
         }
     }
 
+    /// A recalled entry is complete: no popup over it.
     fn set_text(&mut self, text: &str, vocab: &Vocabulary) {
         self.input.set(text);
         self.refresh(vocab);
+        self.popup = false;
     }
 
     fn edited(&mut self, vocab: &Vocabulary) {
         self.history_pos = None;
         self.refresh(vocab);
+        self.popup = self.completions.is_some();
     }
 }
 

@@ -193,10 +193,20 @@ fn summary_literal(v: &SummaryAnnotationValue) -> Option<String> {
 /// One completion candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    /// Text to put in place of [`Completions::replace`].
+    /// Text to put in place of [`Completions::replace`], as the list shows it.
     pub text: String,
     /// A short description for the list.
     pub description: String,
+    /// Inserted after `text` but not shown: what closes the argument (`)` after a service
+    /// name, `, "` after an edge's caller) when the input does not close it already.
+    pub append: String,
+}
+
+impl Candidate {
+    /// What accepting the candidate inserts: its text and what closes it.
+    pub fn insertion(&self) -> String {
+        format!("{}{}", self.text, self.append)
+    }
 }
 
 /// What to offer at the cursor.
@@ -226,6 +236,7 @@ fn cand(text: impl Into<String>, description: impl Into<String>) -> Candidate {
     Candidate {
         text: text.into(),
         description: description.into(),
+        append: String::new(),
     }
 }
 
@@ -371,37 +382,6 @@ fn annotation_key_before(toks: &[Token]) -> Option<String> {
     None
 }
 
-/// The scope at the end of `toks`: inside which open block, if any.
-fn scope_at(toks: &[Token]) -> Scope {
-    let mut stack: Vec<Scope> = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        match t.kind {
-            TokenKind::LBrace => {
-                // The head of the block: a rootcause word right before, or a `)` of service/edge.
-                let head = i.checked_sub(1).and_then(|j| word_of(toks.get(j)));
-                let scope = match head.map(str::to_ascii_lowercase) {
-                    Some(h) if h.starts_with("rootcause.") => {
-                        let mut parts = h.split('.').skip(1);
-                        let cat = parts.next().and_then(super::ast::RcCategory::from_lower);
-                        let lvl = parts.next().and_then(super::ast::RcLevel::from_lower);
-                        match (cat, lvl) {
-                            (Some(c), Some(l)) => Scope::RootCause(c, l),
-                            _ => Scope::Node,
-                        }
-                    }
-                    _ => Scope::Node,
-                };
-                stack.push(scope);
-            }
-            TokenKind::RBrace => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    stack.last().copied().unwrap_or(Scope::Trace)
-}
-
 fn rank(mut cands: Vec<Candidate>, pattern: &str) -> Vec<Candidate> {
     if pattern.is_empty() {
         return cands;
@@ -417,6 +397,13 @@ fn rank(mut cands: Vec<Candidate>, pattern: &str) -> Vec<Candidate> {
 }
 
 /// Completions at byte `cursor` of `input` (clamped to the input).
+///
+/// What is offered follows the grammatical position of the cursor, worked out from the tokens
+/// before it and the brackets they leave open: inside `service("` only service names (each
+/// closing the call unless the input already does), after a complete argument only what
+/// closes it (`)`, or `,` between an edge's two services), after a complete term the
+/// connectives and what closes the open group or block, after a keyword its operators, after
+/// an operator the values that fit. A word or string under the cursor is replaced whole.
 pub fn complete(input: &str, cursor: usize, vocab: &Vocabulary) -> Completions {
     let mut cursor = cursor.min(input.len());
     while cursor > 0 && !input.is_char_boundary(cursor) {
@@ -424,39 +411,56 @@ pub fn complete(input: &str, cursor: usize, vocab: &Vocabulary) -> Completions {
     }
     let before = &input[..cursor];
     if let Some((start, partial)) = open_string(before) {
+        // A literal closed further on is replaced through its closing quote.
+        let end = cursor + closing_quote(&input[cursor..]).map_or(0, |i| i + 1);
         let toks = tokenize_lenient(&before[..start]).0;
-        let cands = string_candidates(&toks, vocab);
-        // Rank against the unquoted text, but replace the whole literal.
-        let m = SkimMatcherV2::default();
-        let mut scored: Vec<(i64, usize, Candidate)> = cands
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                if partial.is_empty() {
-                    return Some((0, i, c));
-                }
-                m.fuzzy_match(c.text.trim_matches('"'), &partial)
-                    .map(|s| (s, i, c))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let cands = string_candidates(&toks, vocab, &input[end..]);
         return Completions {
-            replace: start..cursor,
-            candidates: scored.into_iter().map(|(_, _, c)| c).collect(),
+            replace: start..end,
+            candidates: rank_strings(cands, &partial),
         };
     }
-    let b = before.as_bytes();
+    let b = input.as_bytes();
     let mut start = cursor;
     while start > 0 && (super::lexer::is_word_char(b[start - 1]) || b[start - 1] == b'.') {
         start -= 1;
     }
+    let mut end = cursor;
+    while end < b.len() && (super::lexer::is_word_char(b[end]) || b[end] == b'.') {
+        end += 1;
+    }
     let prefix = &before[start..];
     let toks = tokenize_lenient(&before[..start]).0;
-    let cands = word_candidates(&toks, prefix, vocab);
+    let cands = word_candidates(&toks, prefix, vocab, &input[end..]);
     Completions {
-        replace: start..cursor,
+        replace: start..end,
         candidates: rank(cands, prefix),
     }
+}
+
+/// Ranks quoted candidates against the unquoted text typed so far: those it starts, then those
+/// containing it (case-insensitive); the rest are left out.
+fn rank_strings(cands: Vec<Candidate>, partial: &str) -> Vec<Candidate> {
+    if partial.is_empty() {
+        return cands;
+    }
+    let typed = partial.to_lowercase();
+    let mut scored: Vec<(u8, usize, Candidate)> = cands
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let value = c.text.trim_matches('"').to_lowercase();
+            if value.starts_with(&typed) {
+                Some((0, i, c))
+            } else if value.contains(&typed) {
+                Some((1, i, c))
+            } else {
+                None
+            }
+        })
+        .collect();
+    scored.sort_by_key(|(tier, i, _)| (*tier, *i));
+    scored.into_iter().map(|(_, _, c)| c).collect()
 }
 
 /// If `before` ends inside a string literal: its start and the text typed so far.
@@ -483,70 +487,235 @@ fn open_string(before: &str) -> Option<(usize, String)> {
     in_str
 }
 
-fn string_candidates(toks: &[Token], vocab: &Vocabulary) -> Vec<Candidate> {
-    let n = toks.len();
-    let services = |desc: &str| -> Vec<Candidate> {
-        vocab
-            .services
-            .iter()
-            .map(|s| cand(literal(s), desc))
-            .collect()
-    };
-    let last = toks.last().map(|t| &t.kind);
-    // id(... name: "   /   type: "
-    if let (Some(TokenKind::Colon), Some(w)) =
-        (last, n.checked_sub(2).and_then(|i| word_of(toks.get(i))))
-    {
-        return match w.to_ascii_lowercase().as_str() {
-            "name" => services("service"),
-            "type" => vocab
-                .service_types
-                .iter()
-                .map(|t| cand(literal(t), "service type"))
-                .collect(),
-            _ => Vec::new(),
-        };
-    }
-    if let Some(TokenKind::LParen) = last {
-        return match word_of(n.checked_sub(2).and_then(|i| toks.get(i)))
-            .map(str::to_ascii_lowercase)
-        {
-            Some(w) if w == "service" => services("service"),
-            Some(w) if w == "edge" => {
-                let mut from: Vec<&String> = vocab.edges.iter().map(|(a, _)| a).collect();
-                from.dedup();
-                if from.is_empty() {
-                    services("caller")
-                } else {
-                    from.into_iter()
-                        .map(|s| cand(literal(s), "caller"))
-                        .collect()
-                }
+/// Where the string literal that `after` continues closes: the byte index of its quote.
+fn closing_quote(after: &str) -> Option<usize> {
+    let mut chars = after.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some(i),
+            '\\' => {
+                chars.next();
             }
-            _ => Vec::new(),
-        };
+            _ => {}
+        }
     }
-    if let Some(TokenKind::Comma) = last {
-        // edge("a", "
-        if n >= 4
-            && matches!(toks[n - 3].kind, TokenKind::LParen)
-            && word_of(toks.get(n - 4)).is_some_and(|w| w.eq_ignore_ascii_case("edge"))
-        {
-            if let TokenKind::String(from) = &toks[n - 2].kind {
-                let to: Vec<Candidate> = vocab
-                    .edges
-                    .iter()
-                    .filter(|(a, _)| a == from)
-                    .map(|(_, b)| cand(literal(b), format!("called by {from}")))
-                    .collect();
-                return if to.is_empty() {
-                    services("callee")
-                } else {
-                    to
-                };
+    None
+}
+
+/// A call whose parentheses hold service references or `id` arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Service,
+    Edge,
+    Id,
+}
+
+/// A bracket left open before the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `(` grouping terms.
+    Group,
+    /// `(` of a call, and how many of its arguments a comma has ended.
+    Call(Call, usize),
+    /// `{` of a block, and the scope inside it.
+    Block(Scope),
+}
+
+/// Where the tokens before the cursor leave it: the brackets still open (innermost last),
+/// and the call a final `)` closed, if it closed one.
+#[derive(Debug, Default)]
+struct Position {
+    open: Vec<Open>,
+    closed: Option<Call>,
+}
+
+impl Position {
+    fn of(toks: &[Token]) -> Self {
+        let mut p = Position::default();
+        for (i, t) in toks.iter().enumerate() {
+            p.closed = None;
+            match &t.kind {
+                TokenKind::LParen => {
+                    let head = i.checked_sub(1).and_then(|j| word_of(toks.get(j)));
+                    let call = match head.map(str::to_ascii_lowercase).as_deref() {
+                        Some("service") => Some(Call::Service),
+                        Some("edge") => Some(Call::Edge),
+                        Some("id") => Some(Call::Id),
+                        _ => None,
+                    };
+                    p.open.push(call.map_or(Open::Group, |c| Open::Call(c, 0)));
+                }
+                TokenKind::RParen => {
+                    if let Some(Open::Call(c, _)) = p.open.last() {
+                        p.closed = Some(*c);
+                    }
+                    if matches!(p.open.last(), Some(Open::Group | Open::Call(..))) {
+                        p.open.pop();
+                    }
+                }
+                TokenKind::Comma => {
+                    if let Some(Open::Call(_, n)) = p.open.last_mut() {
+                        *n += 1;
+                    }
+                }
+                TokenKind::LBrace => p.open.push(Open::Block(block_scope(toks, i))),
+                TokenKind::RBrace => {
+                    while let Some(o) = p.open.pop() {
+                        if matches!(o, Open::Block(_)) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        return Vec::new();
+        p
+    }
+
+    fn scope(&self) -> Scope {
+        self.open
+            .iter()
+            .rev()
+            .find_map(|o| match o {
+                Open::Block(s) => Some(*s),
+                _ => None,
+            })
+            .unwrap_or(Scope::Trace)
+    }
+
+    fn call(&self) -> Option<(Call, usize)> {
+        match self.open.last() {
+            Some(Open::Call(c, n)) => Some((*c, *n)),
+            _ => None,
+        }
+    }
+}
+
+/// The scope inside the `{` at `toks[i]`: a rootcause block's, or a service or edge block's.
+fn block_scope(toks: &[Token], i: usize) -> Scope {
+    let head = i.checked_sub(1).and_then(|j| word_of(toks.get(j)));
+    match head.map(str::to_ascii_lowercase) {
+        Some(h) if h.starts_with("rootcause.") => {
+            let mut parts = h.split('.').skip(1);
+            let cat = parts.next().and_then(super::ast::RcCategory::from_lower);
+            let lvl = parts.next().and_then(super::ast::RcLevel::from_lower);
+            match (cat, lvl) {
+                (Some(c), Some(l)) => Scope::RootCause(c, l),
+                _ => Scope::Node,
+            }
+        }
+        _ => Scope::Node,
+    }
+}
+
+/// `cands` each closed by `closer` unless `rest` (the input after the replaced text) starts
+/// with it already.
+fn closing(mut cands: Vec<Candidate>, closer: &str, rest: &str) -> Vec<Candidate> {
+    let first = closer.trim_start().chars().next();
+    if first.is_some_and(|c| rest.trim_start().starts_with(c)) {
+        return cands;
+    }
+    for c in &mut cands {
+        c.append = closer.to_owned();
+    }
+    cands
+}
+
+fn services(vocab: &Vocabulary, desc: &str) -> Vec<Candidate> {
+    vocab
+        .services
+        .iter()
+        .map(|s| cand(literal(s), desc))
+        .collect()
+}
+
+/// Quoted service names for a call's argument: `service(` names, `edge(` callers, then the
+/// callees of the caller given (`from`).
+fn node_names(vocab: &Vocabulary, call: Call, arg: usize, from: Option<&str>) -> Vec<Candidate> {
+    match (call, arg) {
+        (Call::Service, _) => services(vocab, "service"),
+        (Call::Edge, 0) => {
+            let mut callers: Vec<&String> = vocab.edges.iter().map(|(a, _)| a).collect();
+            callers.dedup();
+            if callers.is_empty() {
+                services(vocab, "caller")
+            } else {
+                callers
+                    .into_iter()
+                    .map(|s| cand(literal(s), "caller"))
+                    .collect()
+            }
+        }
+        (Call::Edge, _) => {
+            let to: Vec<Candidate> = from
+                .map(|from| {
+                    vocab
+                        .edges
+                        .iter()
+                        .filter(|(a, _)| a == from)
+                        .map(|(_, b)| cand(literal(b), format!("called by {from}")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if to.is_empty() {
+                services(vocab, "callee")
+            } else {
+                to
+            }
+        }
+        (Call::Id, _) => Vec::new(),
+    }
+}
+
+/// The first argument of the `edge(` call open at the end of `toks`, when it is a name.
+fn edge_caller(toks: &[Token]) -> Option<&str> {
+    let open = toks.iter().rposition(|t| t.kind == TokenKind::LParen)?;
+    match toks.get(open + 1).map(|t| &t.kind) {
+        Some(TokenKind::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// What closes a service reference at `arg` of `call`: `)`, or `, "` before an edge's callee.
+fn arg_closer(call: Call, arg: usize) -> &'static str {
+    match (call, arg) {
+        (Call::Edge, 0) => ", \"",
+        _ => ")",
+    }
+}
+
+/// Quoted values for the string literal being typed after `toks`.
+fn string_candidates(toks: &[Token], vocab: &Vocabulary, rest: &str) -> Vec<Candidate> {
+    let n = toks.len();
+    let pos = Position::of(toks);
+    let last = toks.last().map(|t| &t.kind);
+    match (pos.call(), last) {
+        // service("  edge("  edge("a", "
+        (
+            Some((call @ (Call::Service | Call::Edge), arg)),
+            Some(TokenKind::LParen | TokenKind::Comma),
+        ) => {
+            let names = node_names(vocab, call, arg, edge_caller(toks));
+            return closing(names, arg_closer(call, arg), rest);
+        }
+        // id(... name: "   /   type: "
+        (Some((Call::Id, _)), Some(TokenKind::Colon)) => {
+            return match n
+                .checked_sub(2)
+                .and_then(|i| word_of(toks.get(i)))
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("name") => services(vocab, "service"),
+                Some("type") => vocab
+                    .service_types
+                    .iter()
+                    .map(|t| cand(literal(t), "service type"))
+                    .collect(),
+                _ => Vec::new(),
+            };
+        }
+        _ => {}
     }
     if op_token(toks.last()).is_some() {
         let head = &toks[..n - 1];
@@ -564,7 +733,7 @@ fn string_candidates(toks: &[Token], vocab: &Vocabulary) -> Vec<Candidate> {
                 .iter()
                 .map(|g| cand(literal(g), "group"))
                 .collect(),
-            Some("name") => services("service"),
+            Some("name") => services(vocab, "service"),
             Some("type") => vocab
                 .service_types
                 .iter()
@@ -574,6 +743,68 @@ fn string_candidates(toks: &[Token], vocab: &Vocabulary) -> Vec<Candidate> {
         };
     }
     Vec::new()
+}
+
+/// What may come inside a call's parentheses after `toks` (which end inside it).
+fn call_candidates(
+    toks: &[Token],
+    call: Call,
+    arg: usize,
+    vocab: &Vocabulary,
+    rest: &str,
+) -> Vec<Candidate> {
+    let last = toks.last().map(|t| &t.kind);
+    let id = || cand("id(", "pick nodes by name:, type:, account.id:");
+    match (call, last) {
+        (Call::Service | Call::Edge, Some(TokenKind::LParen | TokenKind::Comma)) => {
+            let mut out = closing(
+                node_names(vocab, call, arg, edge_caller(toks)),
+                arg_closer(call, arg),
+                rest,
+            );
+            out.push(id());
+            if call == Call::Service && matches!(last, Some(TokenKind::LParen)) {
+                out.push(cand(")", "any node: service() { filter }"));
+            }
+            out
+        }
+        // After a complete reference: what ends it.
+        (Call::Service, Some(TokenKind::String(_) | TokenKind::RParen)) => {
+            vec![cand(")", "close service(...)")]
+        }
+        (Call::Edge, Some(TokenKind::String(_) | TokenKind::RParen)) if arg == 0 => {
+            vec![cand(",", "then the service called")]
+        }
+        (Call::Edge, Some(TokenKind::String(_) | TokenKind::RParen)) => {
+            vec![cand(")", "close edge(...)")]
+        }
+        (Call::Id, Some(TokenKind::LParen | TokenKind::Comma)) => {
+            let given: Vec<String> = toks
+                .iter()
+                .rev()
+                .take_while(|t| t.kind != TokenKind::LParen)
+                .filter_map(|t| word_of(Some(t)).map(str::to_ascii_lowercase))
+                .collect();
+            [
+                ("name:", "node name"),
+                ("type:", "node type"),
+                ("account.id:", "AWS account ID"),
+            ]
+            .into_iter()
+            .filter(|(a, _)| {
+                !given
+                    .iter()
+                    .any(|g| a.starts_with(g.as_str()) && a.len() == g.len() + 1)
+            })
+            .map(|(a, d)| cand(a, d))
+            .collect()
+        }
+        (Call::Id, Some(TokenKind::Colon)) => string_candidates(toks, vocab, rest),
+        (Call::Id, Some(TokenKind::String(_))) => {
+            vec![cand(",", "another argument"), cand(")", "close id(...)")]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn ops_for(ops: &[Op]) -> Vec<Candidate> {
@@ -599,9 +830,13 @@ fn connectives() -> Vec<Candidate> {
     vec![cand("AND", "both must hold"), cand("OR", "either may hold")]
 }
 
-fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Candidate> {
-    let scope = scope_at(toks);
+fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary, rest: &str) -> Vec<Candidate> {
+    let pos = Position::of(toks);
+    let scope = pos.scope();
     let lower = prefix.to_ascii_lowercase();
+    if let Some((call, arg)) = pos.call() {
+        return call_candidates(toks, call, arg, vocab, rest);
+    }
     if lower.starts_with("annotation.") && scope == Scope::Trace {
         return vocab
             .annotations
@@ -613,21 +848,6 @@ fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Cand
             .collect();
     }
     let n = toks.len();
-    // Inside `service(`, `edge(`, `edge("a",` or `id(... name:`: quoted names, or id(.
-    if let Some(TokenKind::LParen | TokenKind::Comma | TokenKind::Colon) =
-        toks.last().map(|t| &t.kind)
-    {
-        let mut out = string_candidates(toks, vocab);
-        let in_node_ref = n >= 2
-            && word_of(toks.get(n - 2)).is_some_and(|w| {
-                w.eq_ignore_ascii_case("service") || w.eq_ignore_ascii_case("edge")
-            })
-            || !out.is_empty() && !matches!(toks.last().map(|t| &t.kind), Some(TokenKind::Colon));
-        if in_node_ref {
-            out.push(cand("id(", "pick nodes by name:, type:, account.id:"));
-        }
-        return out;
-    }
     // After an operator: values.
     if let Some(op) = op_token(toks.last()) {
         let head = &toks[..n - 1];
@@ -637,6 +857,13 @@ fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Cand
         if let Some(Family::Bool) = word_of(head.last()).and_then(family) {
             return vec![cand("true", "boolean"), cand("false", "boolean")];
         }
+        return Vec::new();
+    }
+    // `id(... name:` outside a call is not a position anything fits.
+    if matches!(
+        toks.last().map(|t| &t.kind),
+        Some(TokenKind::Colon | TokenKind::Comma)
+    ) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -673,6 +900,20 @@ fn word_candidates(toks: &[Token], prefix: &str, vocab: &Vocabulary) -> Vec<Cand
         Some(Family::Num | Family::Group | Family::Json)
     );
     if complete_term && !must_operate {
+        // A service or edge just closed takes a block; a rootcause keyword too.
+        let opens_block = matches!(pos.closed, Some(Call::Service | Call::Edge))
+            || word_of(toks.last()).is_some_and(|w| {
+                w.to_ascii_lowercase().starts_with("rootcause.")
+                    && !w.eq_ignore_ascii_case("rootcause.json")
+            });
+        if opens_block && scope == Scope::Trace {
+            out.push(cand("{", "a filter on its segments: { fault }"));
+        }
+        match pos.open.last() {
+            Some(Open::Block(_)) => out.push(cand("}", "close the block")),
+            Some(Open::Group) => out.push(cand(")", "close the group")),
+            _ => {}
+        }
         out.extend(connectives());
     }
     if !must_operate {

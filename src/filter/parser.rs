@@ -744,7 +744,24 @@ impl Parser {
                             self.pos += 1;
                             Value::Bool(false)
                         }
-                        _ => Value::String(self.string_value(op)?),
+                        Some(TokenKind::String(_)) => Value::String(self.string_value(op)?),
+                        Some(TokenKind::Word(w))
+                            if !RESERVED.contains(&w.to_ascii_lowercase().as_str()) =>
+                        {
+                            Value::String(self.string_value(op)?)
+                        }
+                        // An annotation holds a string, a number or a boolean: any of the three
+                        // fits, and the literal decides which values it meets.
+                        _ => {
+                            let at = self.peek().map_or(self.after_prev(), |t| t.span.clone());
+                            return Err(FilterError::new(
+                                format!(
+                                    "expected a value after `{}`: a quoted string, a number, true or false",
+                                    op.as_str()
+                                ),
+                                at,
+                            ));
+                        }
                     }
                 };
                 Some((op, value))

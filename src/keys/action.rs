@@ -73,17 +73,19 @@ pub enum Action {
     FilterPrompt,
     /// Apply the expression in the prompt (an empty one clears the filter).
     PromptApply,
-    /// Close the prompt without changing the filter.
+    /// Close the completion list if it shows, else the prompt (the filter unchanged).
     PromptCancel,
-    /// Insert the highlighted completion.
+    /// Show the completions (highlighting the first), or insert the highlighted one.
     PromptComplete,
     /// Highlight the next completion.
     PromptNextCandidate,
     /// Highlight the previous completion.
     PromptPrevCandidate,
-    /// Recall the previous expression from the history.
+    /// Recall the previous expression from the history (the previous completion while one
+    /// is highlighted).
     PromptHistoryPrev,
-    /// Recall the next expression from the history.
+    /// Recall the next expression from the history (the next completion while one is
+    /// highlighted).
     PromptHistoryNext,
     /// Move the cursor left.
     CursorLeft,

@@ -327,13 +327,13 @@ pub const DEFAULTS: &[Binding] = &[
         Action::PromptCancel,
         Scope::Prompt,
         &[Key::plain(KeyCode::Esc)],
-        "close without changing the filter",
+        "close the choices, then the prompt",
     ),
     bind(
         Action::PromptComplete,
         Scope::Prompt,
         &[Key::plain(KeyCode::Tab)],
-        "insert the highlighted completion",
+        "show the choices, then insert one",
     ),
     bind(
         Action::PromptNextCandidate,
@@ -351,13 +351,13 @@ pub const DEFAULTS: &[Binding] = &[
         Action::PromptHistoryPrev,
         Scope::Prompt,
         &[Key::plain(KeyCode::Up)],
-        "older expression from the history",
+        "older expression, or previous choice",
     ),
     bind(
         Action::PromptHistoryNext,
         Scope::Prompt,
         &[Key::plain(KeyCode::Down)],
-        "newer expression from the history",
+        "newer expression, or next choice",
     ),
     bind(
         Action::CursorLeft,

@@ -14,6 +14,7 @@
 //! the process can exit with 128 + its number; SIGTSTP and SIGCONT stop and resume the app like
 //! Ctrl-Z.
 
+pub mod count;
 pub mod effects;
 pub mod history;
 pub mod logging;
@@ -158,6 +159,7 @@ fn run_loop(
     mut cmds: Vec<Cmd>,
 ) -> io::Result<Option<i32>> {
     let mut loads = logging::LoadLog::default();
+    let counter = count::Counter::default();
     loop {
         if let Some(signal) = watch.ending() {
             tracing::info!(signal, "ending on a signal");
@@ -171,8 +173,16 @@ fn run_loop(
             terminal::resume()?;
             redraw_all(term, app)?;
         }
-        for cmd in cmds.drain(..) {
+        // Of the counts asked for since the last pass, only the newest is worth starting.
+        let newest_count = cmds.iter().rposition(|c| matches!(c, Cmd::Count(_)));
+        for (i, cmd) in cmds.drain(..).enumerate() {
             match cmd {
+                Cmd::Count(request) => {
+                    if Some(i) == newest_count {
+                        counter.start(*request, tx.clone());
+                    }
+                }
+                Cmd::StopCount => counter.stop(),
                 Cmd::Quit => return Ok(None),
                 Cmd::Source(request) => {
                     if let Request::Load { generation } = &request {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::{Styles, Syntax};
-use crate::app::prompt::{MAX_CANDIDATES, Prompt};
+use crate::app::prompt::{LiveCount, MAX_CANDIDATES, Prompt};
 use crate::filter::lexer::{TokenKind, tokenize_lenient};
 use crate::model::format::{char_width, width as cells};
 
@@ -112,13 +112,36 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
             "  X-Ray filter expression, e.g. service(\"payments\") { fault }  ·  Enter apply (empty clears) · Esc cancel · Tab complete · ↑↓ history",
             t.dim(),
         ),
-        None => Line::styled("  ✓ Enter to apply", Style::new().fg(t.ok())),
+        None => {
+            let count = match prompt.count {
+                LiveCount::Counted { matches, of } => format!(
+                    "{matches} of {} matching",
+                    crate::model::format::count(of, "trace", "traces")
+                ),
+                LiveCount::Counting(_) => "… counting".to_owned(),
+                LiveCount::Remote => "X-Ray counts once applied".to_owned(),
+                LiveCount::None => String::new(),
+            };
+            let mut spans = vec![Span::styled("  ✓ ", Style::new().fg(t.ok()))];
+            if !count.is_empty() {
+                spans.push(Span::styled(count, Style::new().fg(t.label())));
+                spans.push(Span::styled(" · ", t.dim()));
+            }
+            // With a candidate highlighted, Enter inserts it rather than applying.
+            let keys = match (prompt.shown().is_some(), prompt.picking()) {
+                (_, true) => "Tab/Enter insert · ↑↓ move · Esc close list",
+                (true, false) => "Enter apply · Tab choose · Esc close list",
+                (false, false) => "Enter apply",
+            };
+            spans.push(Span::styled(keys, Style::new().fg(t.ok())));
+            Line::from(spans)
+        }
     };
     frame.render_widget(Paragraph::new(vec![Line::from(input_line), second]), area);
     let cursor_x = area.x + 2 + u16::try_from(col - skip).unwrap_or(0);
     frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
 
-    let Some(c) = &prompt.completions else {
+    let Some(c) = prompt.shown() else {
         return;
     };
     let n = c.candidates.len().min(MAX_CANDIDATES);
@@ -144,7 +167,7 @@ pub fn draw(frame: &mut Frame, t: &Styles, prompt: &Prompt, body: Rect) {
         .take(n)
         .enumerate()
         .map(|(i, cand)| {
-            let style = if i == prompt.selected {
+            let style = if Some(i) == prompt.selected {
                 t.selected()
             } else {
                 Style::new()

@@ -1,11 +1,12 @@
-//! Plays the file source for an app driven by a test: the filter verdicts the app asks for
-//! ([`Request::Evaluate`], rows whose traces must be parsed again) are worked out at once and
-//! handed back, as the source's thread would.
+//! Plays the file source and the runtime for an app driven by a test: the filter verdicts the
+//! app asks for ([`Request::Evaluate`], rows whose traces must be parsed again) and the prompt's
+//! live counts ([`Cmd::Count`]) are worked out at once and handed back, as their threads would.
 
 use xray_tui::app::{App, Cmd, Event};
 use xray_tui::source::{Request, Update};
 
-/// `app.update(e)`, with every evaluation it asks for answered; returns the other commands.
+/// `app.update(e)`, with every evaluation and count it asks for answered; returns the other
+/// commands (a count's `StopCount` among them).
 pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
     let mut rest = Vec::new();
     for c in app.update(e) {
@@ -13,6 +14,11 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
             Cmd::Source(Request::Evaluate(ev)) => {
                 let v = xray_tui::source::load::verdicts(&ev);
                 rest.extend(step(app, Event::Source(Update::Verdicts(v))));
+            }
+            Cmd::Count(req) => {
+                if let Some(c) = xray_tui::runtime::count::count(&req, &|| false) {
+                    rest.extend(step(app, Event::Counted(c)));
+                }
             }
             other => rest.push(other),
         }
