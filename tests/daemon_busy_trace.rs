@@ -63,7 +63,15 @@ fn send_paced(port: u16, n: u64, rate: u64, make: impl Fn(u64) -> Vec<u8>) {
     sock.connect(("127.0.0.1", port)).expect("connect");
     let t0 = Instant::now();
     for i in 0..n {
-        sock.send(&make(i)).expect("send");
+        let datagram = make(i);
+        // A loaded machine may refuse a send for a moment (no buffer space, or an ICMP error
+        // left by a datagram the kernel could not deliver): send it again, so `n` arrive.
+        let mut tries = 0;
+        while let Err(e) = sock.send(&datagram) {
+            tries += 1;
+            assert!(tries < 200, "send {i}: {e}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
         if i % 500 == 499 {
             let due = Duration::from_secs_f64((i + 1) as f64 / rate as f64);
             if let Some(wait) = due.checked_sub(t0.elapsed()) {
