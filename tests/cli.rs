@@ -535,3 +535,57 @@ fn trace_takes_a_tracing_header() {
         );
     }
 }
+
+/// `listen` receives segments: its help lists the AWS options it uses (for `--forward`) and
+/// not those for querying X-Ray, and giving one of those is an error that says why.
+#[test]
+fn listen_help_leaves_out_the_aws_query_options_and_refuses_them() {
+    let out = run(&["listen", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for used in [
+        "--region",
+        "--profile",
+        "--endpoint-url",
+        "--forward",
+        "--save",
+    ] {
+        assert!(help.contains(used), "{used} in {help}");
+    }
+    for unused in [
+        "--since",
+        "--start",
+        "--end",
+        "--time-range-type",
+        "--group",
+        "--follow",
+        "--follow-every",
+        "--summaries-only",
+    ] {
+        let shown = help
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .any(|w| w == unused);
+        assert!(!shown, "{unused} in {help}");
+        let mut args = vec!["listen", unused];
+        if !matches!(unused, "--follow" | "--summaries-only") {
+            args.push("1h");
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("`{unused}` is an option for querying AWS X-Ray")),
+            "{err}"
+        );
+    }
+    // The query commands keep them, before or after the command.
+    let top = run(&["query", "--help"]);
+    assert!(String::from_utf8_lossy(&top.stdout).contains("--since"));
+    for args in [
+        ["--demo", "query", "--since", "1h"],
+        ["--since", "1h", "--demo", "query"],
+    ] {
+        let out = run(&args);
+        assert!(out.status.success(), "{args:?}");
+    }
+}

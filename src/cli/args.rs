@@ -22,6 +22,75 @@ pub struct Cli {
     pub print_default_config: bool,
 }
 
+/// The AWS source's query options (`id`, `--flag`, takes a value), which `listen` does not
+/// use: it receives segments, it does not query X-Ray.
+const QUERY_ONLY: [(&str, &str, bool); 8] = [
+    ("since", "--since", true),
+    ("start", "--start", true),
+    ("end", "--end", true),
+    ("time_range_type", "--time-range-type", true),
+    ("group", "--group", true),
+    ("follow", "--follow", false),
+    ("follow_every", "--follow-every", true),
+    ("summaries_only", "--summaries-only", false),
+];
+
+impl Cli {
+    /// The command line's definition as the binary uses it: clap's, with the AWS query options
+    /// left out of `listen --help` (hidden copies of them stand in for the global ones there,
+    /// so that giving one to `listen` can be refused).
+    pub fn definition() -> clap::Command {
+        use clap::CommandFactory;
+        Cli::command().mut_subcommand("listen", |mut listen| {
+            for (id, flag, takes_value) in QUERY_ONLY {
+                let arg = clap::Arg::new(id)
+                    .long(flag.trim_start_matches("--"))
+                    .hide(true)
+                    .action(if takes_value {
+                        clap::ArgAction::Set
+                    } else {
+                        clap::ArgAction::SetTrue
+                    });
+                listen = listen.arg(arg);
+            }
+            listen
+        })
+    }
+
+    /// Parses the process's arguments with [`Cli::definition`]; prints help, the version or
+    /// an error (an AWS query option given to `listen` is one) and exits as clap does.
+    pub fn parse_args() -> Cli {
+        Cli::parse_args_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] of these arguments, the error returned.
+    pub fn parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::FromArgMatches;
+        let mut cmd = Cli::definition();
+        let matches = cmd.try_get_matches_from_mut(args)?;
+        if let Some(listen) = matches.subcommand_matches("listen") {
+            let given = QUERY_ONLY.iter().find(|(id, _, _)| {
+                listen.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            });
+            if let Some((_, flag, _)) = given {
+                let mut sub = cmd.find_subcommand("listen").cloned().unwrap_or(cmd);
+                return Err(sub.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "`{flag}` is an option for querying AWS X-Ray; `listen` receives \
+                         segments and does not use it"
+                    ),
+                ));
+            }
+        }
+        Cli::from_arg_matches(&matches)
+    }
+}
+
 /// Where data comes from: the bundled demo, files, or AWS (when neither is given).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
