@@ -2204,3 +2204,35 @@ fn counts_stop_with_the_prompt_and_remote_sources_get_none() {
     );
     assert!(screen(&aws).contains("X-Ray counts once applied"));
 }
+
+/// A header too long for the screen drops the time range, then shortens the expression in the
+/// middle, so the window label still shows whole at its end; the status line keeps both ends
+/// of a long message (a console URL) the same way.
+#[test]
+fn long_headers_and_messages_keep_both_ends() {
+    let mut app = loaded_app(160, 40);
+    answer::step(&mut app, key('/'));
+    let expr = "service(\"shop-api/prod\") { fault OR error } AND annotation.customer_tier = \"gold\" AND responsetime > 0.3 AND http.method = \"POST\"";
+    type_text(&mut app, expr);
+    answer::step(&mut app, code(KeyCode::Esc));
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert!(app.list.expr.is_some(), "{:?}", app.message);
+    app.message = Some(format!(
+        "console URL copied: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/{}",
+        "1-6b05549f-9855e6aaf147b35b2e0486ae"
+    ));
+    let terminal = drawn(&app, 160, 40);
+    let buf = terminal.backend().buffer();
+    let line = |y: u16| -> String { (0..160).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
+    let header = line(0);
+    assert!(header.contains('…'), "{header}");
+    assert!(header.contains("│ show all │ sort time▼"), "{header}");
+    assert!(
+        header.contains("\"POST\""),
+        "the expression's end: {header}"
+    );
+    let status = line(39);
+    assert!(status.contains("console URL copied: https://"), "{status}");
+    assert!(status.contains("b2e0486ae"), "the URL's end: {status}");
+    assert!(status.contains("? help"), "{status}");
+}

@@ -130,6 +130,44 @@ pub fn truncate(s: &str, max: usize) -> String {
     t
 }
 
+/// `s` in at most `max` cells, its middle replaced by `…` when it does not fit: both ends of
+/// a URL, a trace ID or an expression stay readable.
+pub fn shorten_middle(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let room = max - 1;
+    let head_room = room - room / 2;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = char_width(c);
+        if used + w > head_room {
+            break;
+        }
+        used += w;
+        head.push(c);
+    }
+    // The tail takes what the head left (a wide character may not have fitted there).
+    let tail_room = room - used;
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = char_width(c);
+        if used + w > tail_room {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    head.push('…');
+    head.extend(tail.into_iter().rev());
+    head
+}
+
 /// `s` followed by spaces up to `cells` cells (as it is when already that wide).
 pub fn pad(s: &str, cells: usize) -> String {
     let mut t = s.to_owned();
@@ -169,6 +207,17 @@ pub fn url_path(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shorten_middle_keeps_both_ends_in_cells() {
+        assert_eq!(shorten_middle("abcdef", 6), "abcdef");
+        assert_eq!(shorten_middle("abcdefgh", 5), "ab…gh");
+        assert_eq!(shorten_middle("abcdefgh", 6), "abc…gh");
+        assert_eq!(shorten_middle("注文サービス", 7), "注…ビス");
+        assert!(width(&shorten_middle("注文サービス", 6)) <= 6);
+        assert_eq!(shorten_middle("abc", 0), "");
+        assert_eq!(shorten_middle("abc", 1), "…");
+    }
 
     #[test]
     fn url_path_drops_scheme_and_host() {

@@ -11,14 +11,14 @@ use super::theme::Styles;
 use super::{bar, centered_message, spinner};
 use crate::app::list::SortColumn;
 use crate::app::{App, LoadState};
-use crate::model::format::{Flag, Flags, url_path};
+use crate::model::format::{Flag, Flags, shorten_middle, url_path, width};
 use crate::model::row::Row;
 use crate::model::time::{format_clock, format_duration, format_utc};
 
 /// Draws the header line and the table.
 pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     let t = &theme::of(app);
-    frame.render_widget(Paragraph::new(header_line(app)), header);
+    frame.render_widget(Paragraph::new(header_line(app, header.width)), header);
     let Some(data) = app.data.as_ref() else {
         let lines = match &app.load {
             LoadState::Failed(e) => vec![
@@ -160,9 +160,43 @@ fn progress_bar(t: &Styles, fraction: f64, width: usize) -> Line<'static> {
     ])
 }
 
-fn header_line(app: &App) -> Line<'static> {
+/// The list's header in `width` cells: when it does not fit, the time range goes first, then
+/// the expression and the window label are shortened in the middle (the expression's text is
+/// whole in the prompt and in what `y` copies).
+fn header_line(app: &App, width: u16) -> Line<'static> {
+    let width = usize::from(width);
+    let full = header_spans(app, HeaderFit::Full);
+    if Line::from(full.clone()).width() <= width {
+        return Line::from(full);
+    }
+    let no_span = header_spans(app, HeaderFit::NoTimeRange);
+    let over = Line::from(no_span.clone()).width();
+    if over <= width {
+        return Line::from(no_span);
+    }
+    let cut = over - width;
+    Line::from(header_spans(app, HeaderFit::Shorten(cut)))
+}
+
+/// How much of the header to draw.
+#[derive(Clone, Copy, PartialEq)]
+enum HeaderFit {
+    /// Everything.
+    Full,
+    /// Without the time range of the shown traces.
+    NoTimeRange,
+    /// Without the time range, the expression (then the window label) shortened by this many
+    /// cells in all.
+    Shorten(usize),
+}
+
+fn header_spans(app: &App, fit: HeaderFit) -> Vec<Span<'static>> {
     let t = &theme::of(app);
     let mut spans = vec![Span::styled(" X-Ray traces ", t.heading())];
+    let mut cut = match fit {
+        HeaderFit::Shorten(n) => n,
+        _ => 0,
+    };
     if app.data.is_some() {
         // Counted when the list was rebuilt: nothing here walks the traces.
         let st = &app.list.stats;
@@ -200,7 +234,14 @@ fn header_line(app: &App) -> Line<'static> {
             spans.push(bar(t));
             spans.push(Span::raw(" "));
             spans.push(Span::styled("/ ", Style::new().fg(t.accent())));
-            spans.extend(super::prompt::highlighted(t, &e));
+            if cut > 0 {
+                // Keep at least a few cells of the expression.
+                let keep = width(&e).saturating_sub(cut).max(12);
+                cut = cut.saturating_sub(width(&e).saturating_sub(keep));
+                spans.push(Span::raw(shorten_middle(&e, keep)));
+            } else {
+                spans.extend(super::prompt::highlighted(t, &e));
+            }
             spans.push(Span::raw(" "));
             if app.evaluating.is_some() {
                 spans.push(Span::styled(
@@ -220,19 +261,21 @@ fn header_line(app: &App) -> Line<'static> {
             )),
         ]);
         if !app.window.trim().is_empty() || app.caps().remote_query {
+            let label = app.window_label();
+            let keep = width(&label).saturating_sub(cut).max(8);
             spans.push(Span::styled(
-                format!("│ window {} ", app.window_label()),
+                format!("│ window {} ", shorten_middle(&label, keep)),
                 Style::new().fg(t.label()),
             ));
         }
-        if let Some((a, b)) = st.span {
+        if let (Some((a, b)), HeaderFit::Full) = (st.span, fit) {
             spans.push(Span::styled(
                 format!("│ {} – {} UTC", format_utc(a), format_clock(b)),
                 t.dim(),
             ));
         }
     }
-    Line::from(spans)
+    spans
 }
 
 fn flag_spans(t: &Styles, s: &Row) -> Line<'static> {

@@ -132,15 +132,22 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
         left.push(sep());
         left.extend(live);
     }
-    if let Some(m) = &app.message {
-        left.push(sep());
-        left.push(Span::styled(m.clone(), Style::new().fg(t.accent())));
-    }
     let hint = if area.width < 100 {
         "? help "
     } else {
         "? help  q quit "
     };
+    if let Some(m) = &app.message {
+        left.push(sep());
+        // A long message (a console URL) keeps both ends in the room left; `y`/`o` copied it
+        // whole.
+        let used = Line::from(left.clone()).width() + hint.len();
+        let room = usize::from(area.width).saturating_sub(used).max(12);
+        left.push(Span::styled(
+            crate::model::format::shorten_middle(m, room),
+            Style::new().fg(t.accent()),
+        ));
+    }
     let w = u16::try_from(hint.len()).unwrap_or(0);
     let [l, r] = ratatui::layout::Layout::horizontal([
         ratatui::layout::Constraint::Min(0),

@@ -9,6 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use crate::app::App;
 use crate::app::toast::Level;
+use crate::model::format::{char_width, width as cells};
 
 /// The widest a toast gets (cells, with its padding).
 const MAX_WIDTH: usize = 64;
@@ -53,21 +54,37 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).style(t.toast(false)), r);
 }
 
-/// `text` in pieces of at most `width` characters, broken at spaces where there is one.
+/// `text` in pieces of at most `width` cells, broken at spaces where there is one (a word
+/// longer than a line is cut).
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut out = Vec::new();
-    let mut rest: Vec<char> = text.chars().collect();
-    while rest.len() > width {
-        let cut = rest[..=width]
-            .iter()
-            .rposition(|c| *c == ' ')
-            .filter(|&i| i > 0)
-            .unwrap_or(width);
-        out.push(rest[..cut].iter().collect::<String>().trim_end().to_owned());
-        let skip = usize::from(rest.get(cut) == Some(&' '));
-        rest.drain(..cut + skip);
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = cells(word);
+        if used > 0 && used + 1 + w <= width {
+            line.push(' ');
+            line.push_str(word);
+            used += 1 + w;
+            continue;
+        }
+        if used > 0 {
+            out.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        // A word wider than the line is cut where the line ends.
+        for c in word.chars() {
+            let cw = char_width(c);
+            if used + cw > width && used > 0 {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
     }
-    out.push(rest.into_iter().collect());
+    out.push(line);
     out
 }
 
@@ -80,5 +97,10 @@ mod tests {
         assert_eq!(wrap("copied 1-abc", 40), vec!["copied 1-abc"]);
         assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        // Wide characters count two cells: no line is wider than asked.
+        for line in wrap("注文サービス が 在庫API を 呼びました", 8) {
+            assert!(cells(&line) <= 8, "{line}");
+        }
+        assert_eq!(wrap("a b", 1), vec!["a", "b"]);
     }
 }
