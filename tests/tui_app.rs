@@ -848,9 +848,23 @@ fn groups_apply_to_the_list_and_the_map() {
     answer::step(&mut app, code(KeyCode::Esc));
     answer::step(&mut app, ctrl('g'));
     assert!(app.overlays.groups().is_some());
-    assert_eq!(app.groups.len(), 2);
+    // The config's two and the demo's own two.
+    let names: Vec<String> = app.groups.iter().map(|g| g.group_name.clone()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for n in ["checkout-failures", "gold-slow", "payments-faults"] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    let at = names
+        .iter()
+        .position(|n| n == "payments-faults")
+        .expect("listed");
     answer::step(&mut app, key('j'));
-    answer::step(&mut app, key('k'));
+    for _ in 0..names.len() {
+        answer::step(&mut app, key('k'));
+    }
+    for _ in 0..at {
+        answer::step(&mut app, key('j'));
+    }
     answer::step(&mut app, code(KeyCode::Enter));
     assert!(app.overlays.groups().is_none());
     assert_eq!(
@@ -877,7 +891,21 @@ fn groups_apply_to_the_list_and_the_map() {
 /// With no groups, the list says how to add some, and Enter does nothing.
 #[test]
 fn groups_list_when_there_are_none() {
-    let mut app = loaded_app(100, 30);
+    // Segments captured from the Python SDK come with no groups (the demo has two).
+    let source = SourceArgs {
+        files: vec!["tests/fixtures/captured/python-sdk-aws.ndjson".into()],
+        ..Default::default()
+    };
+    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads"));
+    let mut app = App::new("python", Rect::new(0, 0, 100, 30));
+    app.start_load();
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(data),
+        })),
+    );
     answer::step(&mut app, ctrl('g'));
     assert!(answer::step(&mut app, code(KeyCode::Enter)).is_empty());
     assert!(app.overlays.groups().is_some());

@@ -270,7 +270,19 @@ fn groups_160x48_applied() {
 
 #[test]
 fn groups_80x24_empty() {
-    let mut a = app(80, 24);
+    // Segments captured from the Python SDK: no groups with them.
+    let source = SourceArgs {
+        files: vec!["tests/fixtures/captured/python-sdk-aws.ndjson".into()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
+    assert!(data.groups.is_empty());
+    let mut a = App::new("python-sdk-aws.ndjson", Rect::new(0, 0, 80, 24));
+    a.start_load();
+    a.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(Arc::new(data)),
+    })));
     ctrl(&mut a, 'g');
     insta::assert_snapshot!(render(&a).backend());
 }

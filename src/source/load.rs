@@ -16,6 +16,10 @@ use crate::engine::dataset::{Collector, Dataset};
 /// by the generator in `tests/support/demo.rs`).
 pub const DEMO_NDJSON: &str = include_str!("../../assets/demo.ndjson");
 
+/// The demo's X-Ray groups (`aws xray get-groups` output, `assets/demo-groups.json`): the
+/// groups screen (Ctrl-G) and `group.name = "..."` have something to show without AWS.
+pub const DEMO_GROUPS: &str = include_str!("../../assets/demo-groups.json");
+
 /// What to read: the demo and/or files (`-` is stdin).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Files {
@@ -103,7 +107,10 @@ pub fn load_reporting(
         file::load_owned("demo", DEMO_NDJSON.as_bytes().to_vec(), &mut |e| {
             collector.push(e)
         });
-        step.bytes += DEMO_NDJSON.len() as u64;
+        file::load_owned("demo groups", DEMO_GROUPS.as_bytes().to_vec(), &mut |e| {
+            collector.push(e)
+        });
+        step.bytes += (DEMO_NDJSON.len() + DEMO_GROUPS.len()) as u64;
     }
     let mut unreadable = Vec::new();
     for path in &files.paths {
@@ -164,7 +171,7 @@ pub fn load_reporting(
 /// All the inputs' bytes, when every one has a size (stdin has none).
 fn total_bytes(files: &Files) -> Option<u64> {
     let mut total = if files.demo {
-        DEMO_NDJSON.len() as u64
+        (DEMO_NDJSON.len() + DEMO_GROUPS.len()) as u64
     } else {
         0
     };
