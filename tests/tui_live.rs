@@ -333,14 +333,30 @@ fn feed() -> Feed {
             "no header line (40 B): {\"trace_id\":\"1-5f…".into(),
         ],
         save_error: None,
-        sampling: Some("X-Ray's default rule (1 a second, then 5%)".into()),
-        default_sampling: true,
-        sampling_counts: vec![xray_tui::source::feed::RuleCounts {
-            rule: "Default".into(),
-            requests: 20,
-            sampled: 4,
-            borrowed: 1,
-        }],
+        sampling: Some("2 rules".into()),
+        default_sampling: false,
+        sampling_counts: vec![
+            xray_tui::source::feed::RuleCounts {
+                rule: "checkout".into(),
+                priority: 10,
+                matches: "service checkout · POST /api/checkout*".into(),
+                reservoir: 2,
+                rate: 0.5,
+                requests: 12,
+                sampled: 7,
+                borrowed: 0,
+            },
+            xray_tui::source::feed::RuleCounts {
+                rule: "Default".into(),
+                priority: 10000,
+                matches: "every request".into(),
+                reservoir: 1,
+                rate: 0.05,
+                requests: 20,
+                sampled: 4,
+                borrowed: 1,
+            },
+        ],
     }))
 }
 
@@ -379,6 +395,11 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("Rejected datagrams: 17"), "{screen}");
     assert!(screen.contains("bad JSON (17 B)"), "{screen}");
+    // Every rule served, in priority order, with what the SDKs reported of it.
+    let checkout = screen.find("checkout    10 service checkout").expect("the checkout rule");
+    let default = screen.find("Default  10000 every request").expect("the default rule");
+    assert!(checkout < default, "{screen}");
+    assert!(screen.contains("1/s    5%       20        4        1"), "{screen}");
     insta::assert_snapshot!("diagnostics_100x30", screen);
     app.update(code(KeyCode::Esc));
     assert!(!app.overlays.diagnostics());

@@ -45,10 +45,19 @@ pub struct DaemonFeed {
 /// What the SDKs reported for one sampling rule through `SamplingTargets` since the daemon
 /// started: the requests they matched to it, and how many they sampled (from the reservoir or
 /// the fixed rate) and borrowed (sampled before they had a quota).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCounts {
     /// The rule's name.
     pub rule: String,
+    /// Its priority (X-Ray tries rules from the lowest number up).
+    pub priority: i64,
+    /// What it matches, for people: `every request`, or the fields that are not `*`
+    /// (`service checkout · POST /api/checkout*`).
+    pub matches: String,
+    /// Requests a second kept before the rate applies.
+    pub reservoir: u64,
+    /// The share of the rest kept (0 to 1).
+    pub rate: f64,
     /// Requests the SDKs matched to it.
     pub requests: u64,
     /// Of those, sampled.

@@ -108,7 +108,7 @@ pub fn draw_window_input(frame: &mut Frame, t: &Styles, input: &str, body: Rect)
 }
 
 /// The diagnostics pane's text.
-pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
+pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &theme::of(app);
     let mut out = Vec::new();
     let head = |text: &str| Line::styled(text.to_owned(), t.heading());
@@ -177,12 +177,7 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
                         t.dim(),
                     ));
                 }
-                for c in d.sampling_counts.iter().filter(|c| c.requests > 0) {
-                    out.push(Line::raw(format!(
-                        "    {}: {} requests, {} sampled, {} borrowed (as SDKs report)",
-                        c.rule, c.requests, c.sampled, c.borrowed
-                    )));
-                }
+                out.extend(sampling_table(t, &d.sampling_counts, width));
             }
             if s.sampling_requests + s.sampling_refused > 0 {
                 let mut line = format!("  sampling requests answered {}", s.sampling_requests);
@@ -253,13 +248,15 @@ pub fn diagnostics_lines(app: &App) -> Vec<Line<'static>> {
 
 /// Draws the diagnostics pane over `area`.
 pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
-    let text = diagnostics_lines(app);
+    let w = area.width.saturating_sub(4).min(110);
+    // Inside the borders.
+    let text = diagnostics_lines(app, usize::from(w.saturating_sub(2)));
     let h = area.height.saturating_sub(2).min(
         u16::try_from(text.len())
             .unwrap_or(u16::MAX)
             .saturating_add(2),
     );
-    let r = super::centered(area, area.width.saturating_sub(4).min(110), h);
+    let r = super::centered(area, w, h);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(text)
@@ -267,4 +264,62 @@ pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
             .block(theme::of(app).bordered().title(" Diagnostics (D closes) ")),
         r,
     );
+}
+
+/// The rules served, in the order X-Ray tries them, each with what it matches, its reservoir
+/// and rate, and what the SDKs report of it through `SamplingTargets` (requests seen, sampled,
+/// sampled by borrowing before a quota came).
+/// The table fits in `width` cells: the MATCHES column gives way.
+fn sampling_table(
+    t: &Styles,
+    rules: &[crate::source::feed::RuleCounts],
+    width: usize,
+) -> Vec<Line<'static>> {
+    use crate::model::format::{fit, pad_left, width as cells};
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let name_w = rules.iter().map(|r| cells(&r.rule)).max().unwrap_or(4).clamp(4, 24);
+    // Everything but the MATCHES column: the indent, the name and six columns with spaces.
+    let fixed = 4 + name_w + 6 + 1 + 10 + 6 + 9 + 9 + 9;
+    let match_w = rules
+        .iter()
+        .map(|r| cells(&r.matches))
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 36)
+        .min(width.saturating_sub(fixed).max(7));
+    let mut out = vec![Line::styled(
+        format!(
+            "    {} {} {} {} {} {} {} {}",
+            fit("RULE", name_w),
+            pad_left("PRIO", 5),
+            fit("MATCHES", match_w),
+            pad_left("RESERVOIR", 9),
+            pad_left("RATE", 5),
+            pad_left("REQUESTS", 8),
+            pad_left("SAMPLED", 8),
+            pad_left("BORROWED", 8),
+        ),
+        t.heading(),
+    )];
+    for r in rules {
+        let rate = format!("{}%", (r.rate * 1000.0).round() / 10.0);
+        out.push(Line::raw(format!(
+            "    {} {} {} {} {} {} {} {}",
+            fit(&r.rule, name_w),
+            pad_left(&r.priority.to_string(), 5),
+            fit(&r.matches, match_w),
+            pad_left(&format!("{}/s", r.reservoir), 9),
+            pad_left(&rate, 5),
+            pad_left(&r.requests.to_string(), 8),
+            pad_left(&r.sampled.to_string(), 8),
+            pad_left(&r.borrowed.to_string(), 8),
+        )));
+    }
+    out.push(Line::styled(
+        "    counts as the SDKs report them (about every 10 s)",
+        t.dim(),
+    ));
+    out
 }

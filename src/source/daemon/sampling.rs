@@ -209,6 +209,9 @@ const CLIENT_WINDOW: Duration = Duration::from_secs(3 * QUOTA_TTL / 2);
 struct RuleTarget {
     fixed_rate: Value,
     reservoir: u64,
+    /// The rule's priority and what it matches, for the diagnostics pane.
+    priority: i64,
+    matches: String,
     /// What the SDKs reported for the rule through `SamplingTargets`, summed.
     requests: AtomicU64,
     sampled: AtomicU64,
@@ -265,6 +268,39 @@ impl Reporters {
     }
 }
 
+/// What a `SamplingRule` matches, for people: the fields that are not `*`, or `every request`.
+fn rule_matches(rule: &Value) -> String {
+    let field = |k: &str| {
+        rule.get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty() && *v != "*")
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(v) = field("ServiceName") {
+        parts.push(format!("service {v}"));
+    }
+    if let Some(v) = field("ServiceType") {
+        parts.push(v.to_owned());
+    }
+    if let Some(v) = field("Host") {
+        parts.push(format!("host {v}"));
+    }
+    match (field("HTTPMethod"), field("URLPath")) {
+        (Some(m), Some(p)) => parts.push(format!("{m} {p}")),
+        (Some(m), None) => parts.push(m.to_owned()),
+        (None, Some(p)) => parts.push(p.to_owned()),
+        (None, None) => {}
+    }
+    if let Some(v) = field("ResourceARN") {
+        parts.push(v.to_owned());
+    }
+    if parts.is_empty() {
+        "every request".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 /// Shared state: the rules and which clients reported recently (to split reservoirs).
 #[derive(Debug)]
 pub struct Sampler {
@@ -287,6 +323,8 @@ impl Sampler {
                 .or_insert_with(|| RuleTarget {
                     fixed_rate: r.get("FixedRate").cloned().unwrap_or(json!(0.0)),
                     reservoir: r.get("ReservoirSize").and_then(Value::as_u64).unwrap_or(0),
+                    priority: r.get("Priority").and_then(Value::as_i64).unwrap_or(0),
+                    matches: rule_matches(r),
                     requests: AtomicU64::new(0),
                     sampled: AtomicU64::new(0),
                     borrowed: AtomicU64::new(0),
@@ -311,12 +349,17 @@ impl Sampler {
             .iter()
             .map(|(name, t)| RuleCounts {
                 rule: name.clone(),
+                priority: t.priority,
+                matches: t.matches.clone(),
+                reservoir: t.reservoir,
+                rate: t.fixed_rate.as_f64().unwrap_or(0.0),
                 requests: t.requests.load(Relaxed),
                 sampled: t.sampled.load(Relaxed),
                 borrowed: t.borrowed.load(Relaxed),
             })
             .collect();
-        out.sort_by(|a, b| a.rule.cmp(&b.rule));
+        // In the order X-Ray tries them.
+        out.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.rule.cmp(&b.rule)));
         out
     }
 
@@ -739,6 +782,10 @@ mod tests {
             s.rule_counts(),
             vec![RuleCounts {
                 rule: "Default".into(),
+                priority: 10000,
+                matches: "every request".into(),
+                reservoir: 1,
+                rate: 0.05,
                 requests: 30,
                 sampled: 5,
                 borrowed: 1
