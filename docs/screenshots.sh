@@ -35,7 +35,7 @@ shot() {
 }
 
 shot screen-trace-list f
-shot screen-trace-view f Enter n n n n n n n n 6
+shot screen-trace-view f T Enter ! 6
 shot screen-help '?'
 shot screen-service-map m
 shot screen-filter-prompt / s e r v i c e '(' '"' p a
