@@ -589,3 +589,66 @@ fn listen_help_leaves_out_the_aws_query_options_and_refuses_them() {
         assert!(out.status.success(), "{args:?}");
     }
 }
+
+/// `trace --critical-path`: a checkout of the demo whose payment call held everything up; its
+/// SQS consumer (inventory-worker) ran after the response and is not on the path, nor the
+/// parallel DynamoDB DeleteItem that finished before the SQS send.
+#[test]
+fn trace_critical_path_and_stats() {
+    let id = "1-6b055244-0d1a56a0ae3239581caccf02";
+    let out = run(&["trace", "--demo", id, "--critical-path"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("17 of 28 entities"), "{text}");
+    assert!(!text.contains("inventory-worker"), "{text}");
+    assert!(!text.contains("DeleteItem"), "{text}");
+    let stripe = text
+        .lines()
+        .find(|l| l.contains("api.stripe.example"))
+        .expect("the payment call");
+    assert!(stripe.contains("142ms  61.5%"), "{stripe}");
+
+    let out = run(&["trace", "--demo", id, "--critical-path", "--format", "json"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let path = v["Traces"][0]["path"].as_array().expect("path");
+    assert_eq!(path.len(), 17);
+    assert_eq!(path[0]["name"], "shop-api/prod");
+    // The path's time adds up to the entry segment's duration (the consumer ran after it).
+    let on_path: f64 = path
+        .iter()
+        .map(|s| s["self_time"].as_f64().unwrap_or(0.0))
+        .sum();
+    let entry = path[0]["end"].as_f64().unwrap_or(0.0) - path[0]["start"].as_f64().unwrap_or(0.0);
+    assert!((on_path - entry).abs() < 1e-6, "{on_path} vs {entry}");
+    // In order: each step starts no earlier than the one before.
+    for w in path.windows(2) {
+        assert!(w[0]["start"].as_f64() <= w[1]["start"].as_f64(), "{w:?}");
+    }
+
+    let out = run(&["trace", "--demo", id, "--stats", "--format", "json"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let t = &v["Traces"][0];
+    let sum = |k: &str| -> f64 {
+        t[k].as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["self_total"].as_f64().unwrap_or(0.0))
+            .sum()
+    };
+    assert!((sum("services") - sum("operations")).abs() < 1e-9);
+    let count: u64 = t["services"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(count, 28, "every entity counted once");
+    let top = &t["operations"][0];
+    assert_eq!(top["operation"], "POST /v1/charges", "{top}");
+    let text =
+        String::from_utf8_lossy(&run(&["trace", "--demo", id, "--stats"]).stdout).into_owned();
+    assert!(text.contains("SELF SHARE"), "{text}");
+    assert!(text.contains("inventory-worker"), "{text}");
+}

@@ -2264,3 +2264,57 @@ fn long_headers_and_messages_keep_both_ends() {
     assert!(status.contains("b2e0486ae"), "the URL's end: {status}");
     assert!(status.contains("? help"), "{status}");
 }
+
+/// The waterfall marks the critical path (`▐`) and shows each entity's self time; `p` keeps
+/// only the path (and says so), `p` again shows everything.
+#[test]
+fn p_shows_only_the_critical_path() {
+    let mut app = loaded_app(160, 48);
+    let data = app.data.clone().expect("data");
+    let id = "1-6b055244-0d1a56a0ae3239581caccf02";
+    app.list.selected = app
+        .list
+        .visible
+        .iter()
+        .position(|&i| &*data.rows[i].id == id)
+        .expect("the checkout trace");
+    answer::step(&mut app, code(KeyCode::Enter));
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.rows.len(), 28);
+    let marked = |app: &App| -> usize {
+        let terminal = drawn(app, 160, 48);
+        let buf = terminal.backend().buffer();
+        let (wf, on_screen) = waterfall_on_screen(app);
+        on_screen
+            .iter()
+            .filter(|&&(_, y)| (wf.x..wf.right()).any(|x| buf[(x, y)].symbol() == "▐"))
+            .count()
+    };
+    assert_eq!(marked(&app), 17, "the path's 17 entities are marked");
+    let header = {
+        let terminal = drawn(&app, 160, 48);
+        let buf = terminal.backend().buffer();
+        (0..160)
+            .map(|x| buf[(x, 1)].symbol().to_owned())
+            .collect::<String>()
+    };
+    assert!(header.contains("SELF"), "{header}");
+    answer::step(&mut app, key('p'));
+    let v = app.view.as_ref().expect("open");
+    assert!(v.path_only);
+    assert_eq!(v.rows.len(), 17);
+    let shown: Vec<&str> = v
+        .rows
+        .iter()
+        .map(|r| v.trace.nodes[r.node].doc.name.as_str())
+        .collect();
+    assert!(!shown.contains(&"inventory-worker"), "{shown:?}");
+    assert!(shown.contains(&"api.stripe.example"), "{shown:?}");
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains("critical path: 17 entities"))
+    );
+    answer::step(&mut app, key('p'));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), 28);
+}

@@ -339,3 +339,30 @@ fn remaining_screens_160x48() {
     assert!(text.contains("×2"), "{text}");
     insta::assert_snapshot!("list_160x48_with_toasts", text);
 }
+
+/// The critical path alone (`p`) on a checkout whose SQS consumer ran after the response.
+fn critical_path_of_a_checkout(w: u16, h: u16) -> App {
+    let mut a = app(w, h);
+    let data = a.data.clone().expect("loaded");
+    a.list.selected = a
+        .list
+        .visible
+        .iter()
+        .position(|&i| &*data.rows[i].id == "1-6b055244-0d1a56a0ae3239581caccf02")
+        .expect("the checkout trace");
+    keys(&mut a, "\n");
+    a
+}
+
+#[test]
+fn trace_80x24_critical_path_marked() {
+    let a = critical_path_of_a_checkout(80, 24);
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_critical_path_only() {
+    let mut a = critical_path_of_a_checkout(160, 48);
+    keys(&mut a, "p");
+    insta::assert_snapshot!(render(&a).backend());
+}

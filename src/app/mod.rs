@@ -852,6 +852,16 @@ impl App {
             Action::Top => v.move_by(isize::MIN),
             Action::Bottom => v.move_by(isize::MAX),
             Action::Toggle => v.toggle(),
+            Action::CriticalPath => {
+                v.toggle_path_only();
+                let shown = v.rows.len();
+                let on = v.path_only;
+                self.toast_info(if on {
+                    format!("critical path: {shown} entities (p shows all)")
+                } else {
+                    "all entities (▐ marks the critical path)".to_owned()
+                });
+            }
             Action::Left => v.collapse_or_parent(),
             Action::Right => v.expand_or_child(),
             Action::RootCause => match v.jump_root_cause() {

@@ -168,6 +168,12 @@ pub struct TraceView {
     pub details_scroll: u16,
     /// The find bar's query and matches, while a find is active.
     pub find: Option<super::find::FindState>,
+    /// Which entities are on the critical path (by node), worked out when the trace opens.
+    pub on_path: Vec<bool>,
+    /// Each entity's self time (by node): its duration minus its children's.
+    pub self_time: Vec<f64>,
+    /// Show only the critical path (and the entities it runs through).
+    pub path_only: bool,
     /// Cells the widest visible row's name column would take (indent, fold mark, name, marks
     /// and what it called), up to [`NAME_WIDTH_MAX`]: worked out when the rows change, so the
     /// waterfall gives names the room they need and the bars the rest.
@@ -217,7 +223,11 @@ impl TraceView {
             details_scroll: 0,
             find: None,
             name_width: 0,
+            on_path: Vec::new(),
+            self_time: Vec::new(),
+            path_only: false,
         };
+        v.measure();
         v.refresh(None);
         if let Some(root) = v.trace.root_segment() {
             if let Some(i) = v.rows.iter().position(|r| r.node == root) {
@@ -250,12 +260,45 @@ impl TraceView {
         self.window = waterfall::window(&trace);
         self.trace = trace;
         self.summary = summary;
+        self.measure();
+        self.refresh(keep);
+    }
+
+    /// Works out the critical path and the self times of the trace.
+    fn measure(&mut self) {
+        let path = crate::engine::critical::critical_path(&self.trace);
+        let mut mask = path.mask(self.trace.nodes.len());
+        // The entities the path runs through (its steps' ancestors) too, so the tree holds.
+        for s in &path.steps {
+            let mut up = self.trace.nodes.get(s.node).and_then(|n| n.parent);
+            while let Some(p) = up {
+                if mask[p] {
+                    break;
+                }
+                mask[p] = true;
+                up = self.trace.nodes[p].parent;
+            }
+        }
+        self.on_path = mask;
+        self.self_time = crate::engine::critical::self_times(&self.trace);
+    }
+
+    /// Shows only the critical path, or everything again; the selection stays on its entity
+    /// (or the nearest one shown).
+    pub fn toggle_path_only(&mut self) {
+        self.path_only = !self.path_only;
+        let keep = self.selected_row().map(|r| r.node);
         self.refresh(keep);
     }
 
     /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
     fn refresh(&mut self, keep: Option<NodeId>) {
         self.rows = waterfall::rows(&self.trace, &self.collapsed);
+        if self.path_only {
+            let on = &self.on_path;
+            self.rows
+                .retain(|r| on.get(r.node).copied().unwrap_or(false));
+        }
         self.name_width = wanted_name_width(&self.trace, &self.rows);
         if let Some(node) = keep {
             let path = self.trace.path_to(node);

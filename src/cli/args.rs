@@ -242,6 +242,15 @@ pub struct TraceArgs {
     /// Width of the timeline bars in `text` format.
     #[arg(long, default_value_t = 40, value_name = "COLUMNS")]
     pub bar_width: usize,
+    /// Print the critical path instead of the waterfall: the entities that determined the
+    /// trace's end-to-end time, each with the path's time in it (JSON: ids in order with
+    /// start, end and self time).
+    #[arg(long, conflicts_with = "stats")]
+    pub critical_path: bool,
+    /// Print statistics instead of the waterfall: per service and per operation (AWS
+    /// operation, SQL, URL path), count, total, self time, average, maximum, share.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// `trace --format`.

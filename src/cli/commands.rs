@@ -188,8 +188,33 @@ fn output(
                         if i > 0 {
                             writeln!(out)?;
                         }
-                        out.write_all(report::waterfall_text(tr, t.bar_width).as_bytes())?;
+                        let text = if t.critical_path {
+                            report::critical_path_text(tr)
+                        } else if t.stats {
+                            report::stats_text(tr)
+                        } else {
+                            report::waterfall_text(tr, t.bar_width)
+                        };
+                        out.write_all(text.as_bytes())?;
                     }
+                }
+                TraceFormat::Json if t.critical_path || t.stats => {
+                    let each: Vec<serde_json::Value> = found
+                        .iter()
+                        .map(|tr| {
+                            if t.critical_path {
+                                report::critical_path_json(tr)
+                            } else {
+                                report::stats_json(tr)
+                            }
+                        })
+                        .collect();
+                    let v = serde_json::json!({ "Traces": each });
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(&v).map_err(json_failure)?
+                    )?;
                 }
                 TraceFormat::Json => {
                     let refs: Vec<&Trace> = found.iter().map(|t| &**t).collect();

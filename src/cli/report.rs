@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::engine::{service, waterfall};
+use crate::engine::{critical, service, waterfall};
 use crate::model::format::{Flags, count, truncate, url_path, width};
 use std::sync::Arc;
 
@@ -212,6 +212,167 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
     out.push_str(&align(&table, &[0, 1]));
     out.push_str(&rootcause::failures_text(&crate::engine::summarize(trace)));
     out
+}
+
+/// The critical path as text: each entity on it, in the order the path reaches it, with the
+/// path's time in it and that time's share of the trace.
+pub fn critical_path_text(trace: &Trace) -> String {
+    let path = critical::critical_path(trace);
+    let (_, span) = waterfall::window(trace);
+    let mut out = format!(
+        "Critical path of trace {}  duration {}  {} of {} entities\n",
+        trace.id,
+        format_duration(span),
+        path.steps.len(),
+        trace.nodes.len()
+    );
+    let mut table: Vec<Vec<String>> = vec![vec![
+        "ON PATH".into(),
+        "SHARE".into(),
+        "OFFSET".into(),
+        "DURATION".into(),
+        "SERVICE".into(),
+        "NAME".into(),
+    ]];
+    for step in &path.steps {
+        let node = &trace.nodes[step.node];
+        table.push(vec![
+            format_duration(step.on_path),
+            share(step.on_path, span),
+            format!("{:.3}s", step.start),
+            if node.doc.is_in_progress() {
+                "…".into()
+            } else {
+                format_duration(step.end - step.start)
+            },
+            service_of(trace, step.node),
+            truncate(
+                &format!("{}{}", node.doc.name, call_of(trace, step.node)),
+                NAME_WIDTH,
+            ),
+        ]);
+    }
+    out.push_str(&align(&table, &[0, 1, 2, 3]));
+    out
+}
+
+/// The critical path as JSON: the entities in order, each with its start and end (epoch
+/// seconds, on the clock-skew-corrected timeline) and the path's time in it (`self_time`).
+pub fn critical_path_json(trace: &Trace) -> serde_json::Value {
+    let path = critical::critical_path(trace);
+    let (t0, span) = waterfall::window(trace);
+    serde_json::json!({
+        "trace_id": trace.id,
+        "duration": span,
+        "path": path.steps.iter().map(|s| {
+            let doc = &trace.nodes[s.node].doc;
+            serde_json::json!({
+                "id": doc.id,
+                "name": doc.name,
+                "service": service_of(trace, s.node),
+                "start": t0 + s.start,
+                "end": t0 + s.end,
+                "self_time": s.on_path,
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The trace's statistics as two tables: per service, then per operation.
+pub fn stats_text(trace: &Trace) -> String {
+    let st = critical::stats(trace);
+    let mut out = format!(
+        "Statistics of trace {}  duration {}  {} entities\n\n",
+        trace.id,
+        format_duration(st.length),
+        trace.nodes.len()
+    );
+    let table = |rows: &[critical::StatRow], by_op: bool| {
+        let mut head = vec!["SERVICE".to_owned()];
+        if by_op {
+            head.push("OPERATION".into());
+        }
+        head.extend(
+            ["COUNT", "TOTAL", "SELF", "AVG", "MAX", "SELF SHARE"]
+                .iter()
+                .map(|h| (*h).to_owned()),
+        );
+        let mut t = vec![head];
+        for r in rows {
+            let mut line = vec![r.service.clone()];
+            if by_op {
+                line.push(truncate(&r.operation, 60));
+            }
+            line.extend([
+                r.count.to_string(),
+                format_duration(r.total),
+                format_duration(r.self_total),
+                format_duration(r.avg()),
+                format_duration(r.max),
+                format!("{:.1}%", r.share * 100.0),
+            ]);
+            t.push(line);
+        }
+        let first_number = if by_op { 2 } else { 1 };
+        align(&t, &(first_number..first_number + 6).collect::<Vec<_>>())
+    };
+    out.push_str(&table(&st.services, false));
+    out.push('\n');
+    out.push_str(&table(&st.operations, true));
+    out
+}
+
+/// The trace's statistics as JSON (seconds; shares from 0 to 1).
+pub fn stats_json(trace: &Trace) -> serde_json::Value {
+    let st = critical::stats(trace);
+    let rows = |rows: &[critical::StatRow]| {
+        rows.iter()
+            .map(|r| {
+                let mut v = serde_json::json!({
+                    "service": r.service,
+                    "count": r.count,
+                    "total": r.total,
+                    "self_total": r.self_total,
+                    "avg": r.avg(),
+                    "max": r.max,
+                    "self_share": r.share,
+                });
+                if !r.operation.is_empty() {
+                    v["operation"] = serde_json::json!(r.operation);
+                }
+                v
+            })
+            .collect::<Vec<_>>()
+    };
+    serde_json::json!({
+        "trace_id": trace.id,
+        "duration": st.length,
+        "services": rows(&st.services),
+        "operations": rows(&st.operations),
+    })
+}
+
+fn share(part: f64, whole: f64) -> String {
+    if whole > 0.0 {
+        format!("{:.1}%", part / whole * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+/// The service an entity belongs to (its segment's), for reports.
+fn service_of(trace: &Trace, node: crate::model::NodeId) -> String {
+    trace.nodes[node]
+        .segment
+        .map(|s| service::of_segment(&trace.nodes[s].doc).name)
+        .unwrap_or_else(|| "(orphan)".into())
+}
+
+/// `  (what it called)` after a subsegment's name, or nothing.
+fn call_of(trace: &Trace, node: crate::model::NodeId) -> String {
+    waterfall::call(trace, node)
+        .map(|c| format!("  ({c})"))
+        .unwrap_or_default()
 }
 
 /// The widest a waterfall name (with its indentation and detail) may be, so bars stay visible.

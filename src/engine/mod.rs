@@ -2,6 +2,7 @@
 //! files and the local daemon. Pure functions over immutable data; no I/O, no UI.
 
 pub mod assemble;
+pub mod critical;
 pub mod dataset;
 pub mod export;
 pub mod find;

@@ -59,6 +59,8 @@ pub enum Action {
     PrevProblem,
     /// Select the next fault or error root cause (the deepest failing entity).
     RootCause,
+    /// Show only the critical path, or every entity again.
+    CriticalPath,
     /// Show the next details tab.
     NextTab,
     /// Show the previous details tab.
@@ -172,6 +174,7 @@ impl Action {
             Action::NextProblem => "next_problem",
             Action::PrevProblem => "prev_problem",
             Action::RootCause => "root_cause",
+            Action::CriticalPath => "critical_path",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::Tab(0) => "tab_1",

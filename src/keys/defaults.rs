@@ -244,6 +244,12 @@ pub const DEFAULTS: &[Binding] = &[
         "next fault or error root cause",
     ),
     bind(
+        Action::CriticalPath,
+        Scope::Trace,
+        &[Key::ch('p')],
+        "only the critical path (▐ marks it), or all",
+    ),
+    bind(
         Action::Left,
         Scope::Trace,
         &[Key::ch('h'), Key::plain(KeyCode::Left)],

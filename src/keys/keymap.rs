@@ -279,6 +279,7 @@ mod tests {
                 "next_problem",
                 "prev_problem",
                 "root_cause",
+                "critical_path",
                 "left",
                 "right",
                 "next_tab",

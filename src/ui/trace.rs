@@ -32,6 +32,13 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
 fn header_line(th: &Styles, v: &TraceView) -> Line<'static> {
     let t = &v.trace;
     let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), th.heading())];
+    // First, so a narrow screen cuts something else.
+    if v.path_only {
+        spans.push(Span::styled(
+            "│ critical path only (p: all) ",
+            Style::new().fg(th.accent()),
+        ));
+    }
     if let Some(h) = v.summary.as_ref().and_then(|s| s.http.as_ref()) {
         let call = [
             h.http_method.clone(),
@@ -80,14 +87,18 @@ struct Columns {
 }
 
 const DUR_W: usize = 8;
+/// The SELF column: the entity's duration minus its children's.
+const SELF_W: usize = 7;
 const CODE_W: usize = 3;
 
-/// The name column takes what the widest name asks for (`wanted`), up to three fifths of the width (at
-/// least 16 cells); the bars take the rest.
+/// The name column takes what the widest name asks for (`wanted`), up to three fifths of the
+/// width (half below 120 cells; at least 16 cells); the bars take the rest.
 fn columns(width: u16, wanted: usize) -> Columns {
     let w = usize::from(width);
-    let name = wanted.clamp(16, (w * 3 / 5).max(16)).min(w);
-    let fixed = name + 1 + DUR_W + 1 + CODE_W + 1 + 1 + 1;
+    // On a narrow pane the bars need their share more.
+    let most = if w >= 120 { w * 3 / 5 } else { w / 2 };
+    let name = wanted.clamp(16, most.max(16)).min(w);
+    let fixed = name + 1 + DUR_W + 1 + SELF_W + 1 + CODE_W + 1 + 1 + 1;
     Columns {
         name,
         bar: w.saturating_sub(fixed).max(1),
@@ -112,11 +123,13 @@ fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
     let end = format_duration(span);
     put(w.saturating_sub(width(&end)), &end);
     let lead = format!(
-        "{}{:>dw$} {:<cw$}   ",
+        "{}{:>dw$} {:>sw$} {:<cw$}   ",
         fit("NAME", cols.name + 1),
         "DURATION",
+        "SELF",
         "ST",
         dw = DUR_W,
+        sw = SELF_W,
         cw = CODE_W
     );
     Line::from(vec![
@@ -218,12 +231,27 @@ fn row_line(
         _ => " ".repeat(room),
     };
     spans.push(Span::styled(call, t.dim()));
+    let own = v
+        .self_time
+        .get(row.node)
+        .copied()
+        .filter(|_| row.duration.is_some())
+        .map(format_duration)
+        .unwrap_or_default();
+    // The critical path: a mark between the status and the bar.
+    let on_path = v.on_path.get(row.node).copied().unwrap_or(false);
     spans.extend([
         Span::raw(" "),
         Span::raw(format!("{dur:>DUR_W$} ")),
+        Span::styled(format!("{own:>SELF_W$} "), t.dim()),
         Span::styled(format!("{code:<CODE_W$} "), st),
         Span::styled(glyph, st.add_modifier(Modifier::BOLD)),
-        Span::raw(" ".repeat(1 + start)),
+        if on_path {
+            Span::styled("▐", Style::new().fg(t.accent()))
+        } else {
+            Span::raw(" ")
+        },
+        Span::raw(" ".repeat(start)),
         Span::styled(bar, Style::new().fg(bar_color)),
         Span::raw(" ".repeat(cols.bar.saturating_sub(end))),
     ]);
