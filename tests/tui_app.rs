@@ -2318,3 +2318,38 @@ fn p_shows_only_the_critical_path() {
     answer::step(&mut app, key('p'));
     assert_eq!(app.view.as_ref().expect("open").rows.len(), 28);
 }
+
+/// `S` in a trace shows its statistics instead of the waterfall (per service, then per
+/// operation, the largest self time first); they scroll, and Esc goes back to the waterfall,
+/// not to the list.
+#[test]
+fn capital_s_shows_the_trace_statistics() {
+    let mut app = oldest_fault_trace();
+    answer::step(&mut app, key('S'));
+    let v = app.view.as_ref().expect("open");
+    let st = v.stats.as_ref().expect("statistics shown");
+    assert_eq!(st.stats.operations[0].operation, "POST /v1/charges");
+    let screen = format!("{}", drawn(&app, 160, 48).backend());
+    assert!(
+        screen.contains("statistics (S or Esc: the waterfall)"),
+        "{screen}"
+    );
+    assert!(screen.contains("OPERATION"), "{screen}");
+    assert!(
+        !screen.contains("DURATION"),
+        "the waterfall is not drawn: {screen}"
+    );
+    answer::step(&mut app, key('j'));
+    assert_eq!(
+        app.view
+            .as_ref()
+            .and_then(|v| v.stats.as_ref())
+            .map(|s| s.scroll),
+        Some(1)
+    );
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Trace);
+    assert!(app.view.as_ref().expect("open").stats.is_none());
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::List);
+}

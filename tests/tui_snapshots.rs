@@ -366,3 +366,17 @@ fn trace_160x48_critical_path_only() {
     keys(&mut a, "p");
     insta::assert_snapshot!(render(&a).backend());
 }
+
+#[test]
+fn trace_80x24_statistics() {
+    let mut a = app(80, 24);
+    keys(&mut a, "fT\nS");
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_statistics() {
+    let mut a = critical_path_of_a_checkout(160, 48);
+    keys(&mut a, "S");
+    insta::assert_snapshot!(render(&a).backend());
+}

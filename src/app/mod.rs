@@ -840,7 +840,29 @@ impl App {
             self.mode = Mode::List;
             return;
         };
+        // The statistics take the screen's keys while they show: they scroll, and Esc or `S`
+        // goes back to the waterfall.
+        if let Some(st) = v.stats.as_mut() {
+            let lines = st.stats.services.len() + st.stats.operations.len() + 4;
+            let step = |by: isize| {
+                st.scroll
+                    .saturating_add_signed(by)
+                    .min(lines.saturating_sub(1))
+            };
+            match action {
+                Action::Up => st.scroll = step(-1),
+                Action::Down => st.scroll = step(1),
+                Action::PageUp => st.scroll = step(-page),
+                Action::PageDown => st.scroll = step(page),
+                Action::Top => st.scroll = 0,
+                Action::Bottom => st.scroll = step(isize::MAX),
+                Action::Back | Action::TraceStats => v.stats = None,
+                _ => {}
+            }
+            return;
+        }
         match action {
+            Action::TraceStats => v.toggle_stats(),
             Action::Back => {
                 self.view = None;
                 self.mode = Mode::List;

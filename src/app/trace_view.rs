@@ -174,10 +174,21 @@ pub struct TraceView {
     pub self_time: Vec<f64>,
     /// Show only the critical path (and the entities it runs through).
     pub path_only: bool,
+    /// The trace's statistics shown instead of the waterfall (`S`), and their scroll.
+    pub stats: Option<StatsView>,
     /// Cells the widest visible row's name column would take (indent, fold mark, name, marks
     /// and what it called), up to [`NAME_WIDTH_MAX`]: worked out when the rows change, so the
     /// waterfall gives names the room they need and the bars the rest.
     pub name_width: usize,
+}
+
+/// The trace's statistics as the trace view shows them (per service, then per operation).
+#[derive(Debug, Clone)]
+pub struct StatsView {
+    /// The tables.
+    pub stats: crate::engine::critical::TraceStats,
+    /// Lines scrolled.
+    pub scroll: usize,
 }
 
 /// The most a name column asks for.
@@ -226,6 +237,7 @@ impl TraceView {
             on_path: Vec::new(),
             self_time: Vec::new(),
             path_only: false,
+            stats: None,
         };
         v.measure();
         v.refresh(None);
@@ -281,6 +293,17 @@ impl TraceView {
         }
         self.on_path = mask;
         self.self_time = crate::engine::critical::self_times(&self.trace);
+    }
+
+    /// Shows the trace's statistics instead of the waterfall, or the waterfall again.
+    pub fn toggle_stats(&mut self) {
+        self.stats = match self.stats {
+            Some(_) => None,
+            None => Some(StatsView {
+                stats: crate::engine::critical::stats(&self.trace),
+                scroll: 0,
+            }),
+        };
     }
 
     /// Shows only the critical path, or everything again; the selection stays on its entity

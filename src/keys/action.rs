@@ -61,6 +61,8 @@ pub enum Action {
     RootCause,
     /// Show only the critical path, or every entity again.
     CriticalPath,
+    /// Show the trace's statistics (per service and per operation), or the waterfall again.
+    TraceStats,
     /// Show the next details tab.
     NextTab,
     /// Show the previous details tab.
@@ -175,6 +177,7 @@ impl Action {
             Action::PrevProblem => "prev_problem",
             Action::RootCause => "root_cause",
             Action::CriticalPath => "critical_path",
+            Action::TraceStats => "trace_stats",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::Tab(0) => "tab_1",

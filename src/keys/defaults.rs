@@ -250,6 +250,12 @@ pub const DEFAULTS: &[Binding] = &[
         "only the critical path (▐ marks it), or all",
     ),
     bind(
+        Action::TraceStats,
+        Scope::Trace,
+        &[Key::ch('S')],
+        "statistics per service and operation",
+    ),
+    bind(
         Action::Left,
         Scope::Trace,
         &[Key::ch('h'), Key::plain(KeyCode::Left)],

@@ -280,6 +280,7 @@ mod tests {
                 "prev_problem",
                 "root_cause",
                 "critical_path",
+                "trace_stats",
                 "left",
                 "right",
                 "next_tab",

@@ -24,6 +24,10 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     };
     let t = &theme::of(app);
     frame.render_widget(Paragraph::new(header_line(t, v)), header);
+    if let Some(st) = &v.stats {
+        frame.render_widget(Paragraph::new(stats_lines(t, st, body.width)), body);
+        return;
+    }
     let (wf, det) = trace_split(body);
     waterfall(frame, t, v, wf);
     details::draw(frame, t, v, det);
@@ -33,7 +37,12 @@ fn header_line(th: &Styles, v: &TraceView) -> Line<'static> {
     let t = &v.trace;
     let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), th.heading())];
     // First, so a narrow screen cuts something else.
-    if v.path_only {
+    if v.stats.is_some() {
+        spans.push(Span::styled(
+            "│ statistics (S or Esc: the waterfall) ",
+            Style::new().fg(th.accent()),
+        ));
+    } else if v.path_only {
         spans.push(Span::styled(
             "│ critical path only (p: all) ",
             Style::new().fg(th.accent()),
@@ -280,4 +289,73 @@ fn highlight_name(
         Span::styled(part(a..b), t.find_match()),
         Span::styled(part(b..chars.len()), style),
     ]
+}
+
+/// The trace's statistics, scrolled: per service, then per operation, largest self time
+/// first, in `width` cells (the service and operation columns give way).
+fn stats_lines(
+    t: &Styles,
+    st: &crate::app::trace_view::StatsView,
+    width: u16,
+) -> Vec<Line<'static>> {
+    use crate::engine::critical::StatRow;
+    use crate::model::format::pad_left;
+    let cols = usize::from(width);
+    // COUNT TOTAL SELF AVG MAX SHARE, with a space before each.
+    let numbers = 6 + 9 + 9 + 9 + 9 + 7;
+    let svc_w = st
+        .stats
+        .services
+        .iter()
+        .map(|r| crate::model::format::width(&r.service))
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 32);
+    let row = |r: &StatRow, op_w: usize| -> String {
+        let mut line = fit(&r.service, svc_w);
+        if op_w > 0 {
+            line.push(' ');
+            line.push_str(&fit(&r.operation, op_w));
+        }
+        for (cell, w) in [
+            (r.count.to_string(), 6),
+            (format_duration(r.total), 9),
+            (format_duration(r.self_total), 9),
+            (format_duration(r.avg()), 9),
+            (format_duration(r.max), 9),
+            (format!("{:.1}%", r.share * 100.0), 7),
+        ] {
+            line.push_str(&pad_left(&cell, w));
+        }
+        line
+    };
+    let head = |op_w: usize| -> String {
+        let mut h = fit("SERVICE", svc_w);
+        if op_w > 0 {
+            h.push(' ');
+            h.push_str(&fit("OPERATION", op_w));
+        }
+        for (cell, w) in [
+            ("COUNT", 6),
+            ("TOTAL", 9),
+            ("SELF", 9),
+            ("AVG", 9),
+            ("MAX", 9),
+            ("SHARE", 7),
+        ] {
+            h.push_str(&pad_left(cell, w));
+        }
+        h
+    };
+    let op_w = cols.saturating_sub(svc_w + 1 + numbers).clamp(12, 72);
+    let mut lines = vec![Line::styled(head(0), t.heading())];
+    lines.extend(st.stats.services.iter().map(|r| Line::raw(row(r, 0))));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(head(op_w), t.heading()));
+    lines.extend(st.stats.operations.iter().map(|r| Line::raw(row(r, op_w))));
+    lines.push(Line::styled(
+        "SELF: duration minus the children's (overlaps once); SHARE: SELF of the trace's length",
+        t.dim(),
+    ));
+    lines.into_iter().skip(st.scroll).collect()
 }

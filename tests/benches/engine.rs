@@ -141,3 +141,34 @@ fn assemble_50k(bencher: Bencher) {
         .counter(ItemsCount::new(t.nodes.len()))
         .bench(|| black_box(assemble(&t.id, docs.clone())));
 }
+
+/// The critical path of the 50,000-entity trace (5,000 sequential steps, each with 9 calls).
+#[divan::bench]
+fn critical_path_50k(bencher: Bencher) {
+    let t = huge_trace();
+    bencher
+        .counter(ItemsCount::new(t.nodes.len()))
+        .bench(|| black_box(xray_tui::engine::critical::critical_path(&t)));
+}
+
+/// Per-service and per-operation statistics (with self times) of the 50,000-entity trace.
+#[divan::bench]
+fn stats_50k(bencher: Bencher) {
+    let t = huge_trace();
+    bencher
+        .counter(ItemsCount::new(t.nodes.len()))
+        .bench(|| black_box(xray_tui::engine::critical::stats(&t)));
+}
+
+/// Opening the 50,000-entity trace in the app's trace view: rows, name widths, the critical
+/// path and self times.
+#[divan::bench]
+fn open_trace_view_50k(bencher: Bencher) {
+    let t = Arc::new(huge_trace());
+    bencher.counter(ItemsCount::new(t.nodes.len())).bench(|| {
+        black_box(xray_tui::app::trace_view::TraceView::new(
+            Arc::clone(&t),
+            None,
+        ))
+    });
+}
