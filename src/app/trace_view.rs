@@ -209,7 +209,10 @@ fn wanted_name_width(trace: &Trace, rows: &[Row]) -> usize {
     for r in rows {
         let indent = 2 * (r.depth as usize).min(NAME_WIDTH_MAX);
         let name = trace.nodes.get(r.node).map_or(0, |n| width(&n.doc.name));
-        let call = waterfall::call(trace, r.node).map_or(0, |c| 2 + width(&c));
+        let call = match waterfall::call_width(trace, r.node) {
+            0 => 0,
+            w => 2 + w,
+        };
         most = most.max(indent + 2 + name + width(row_marks(r)) + call);
         if most >= NAME_WIDTH_MAX {
             return NAME_WIDTH_MAX;
@@ -278,7 +281,7 @@ impl TraceView {
 
     /// Works out the critical path and the self times of the trace.
     fn measure(&mut self) {
-        let path = crate::engine::critical::critical_path(&self.trace);
+        let (path, own) = crate::engine::critical::analyse(&self.trace);
         let mut mask = path.mask(self.trace.nodes.len());
         // The entities the path runs through (its steps' ancestors) too, so the tree holds.
         for s in &path.steps {
@@ -292,7 +295,7 @@ impl TraceView {
             }
         }
         self.on_path = mask;
-        self.self_time = crate::engine::critical::self_times(&self.trace);
+        self.self_time = own;
     }
 
     /// Shows the trace's statistics instead of the waterfall, or the waterfall again.

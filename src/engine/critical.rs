@@ -79,16 +79,16 @@ impl CriticalPath {
 }
 
 /// Each node's `[start, end]`, seconds from the trace start, on the corrected timeline; an
-/// in-progress node ends with the trace.
+/// in-progress node ends with the trace ([`waterfall::intervals`]).
 pub fn intervals(trace: &Trace) -> Vec<(f64, f64)> {
-    let rows = waterfall::rows(trace, &Default::default());
-    let span = waterfall::window(trace).1;
-    let mut out = vec![(0.0, 0.0); trace.nodes.len()];
-    for r in rows {
-        let end = r.duration.map_or(span, |d| r.offset + d);
-        out[r.node] = (r.offset, end.max(r.offset));
-    }
-    out
+    waterfall::intervals(trace)
+}
+
+/// The critical path and every node's self time, worked out on one timeline (what the trace
+/// view needs when a trace opens).
+pub fn analyse(trace: &Trace) -> (CriticalPath, Vec<f64>) {
+    let iv = intervals(trace);
+    (critical_path_of(trace, &iv), self_times_of(trace, &iv))
 }
 
 /// Self time of every node: its duration minus the union of its children's intervals clipped
@@ -154,12 +154,16 @@ fn path_root(trace: &Trace, iv: &[(f64, f64)]) -> Option<NodeId> {
 
 /// The critical path of `trace` (empty for a trace without entities).
 pub fn critical_path(trace: &Trace) -> CriticalPath {
-    let iv = intervals(trace);
-    let Some(root) = path_root(trace, &iv) else {
+    critical_path_of(trace, &intervals(trace))
+}
+
+fn critical_path_of(trace: &Trace, iv: &[(f64, f64)]) -> CriticalPath {
+    let Some(root) = path_root(trace, iv) else {
         return CriticalPath::default();
     };
-    // Each visited node's synchronous children, latest end first (sorted once).
-    let mut sorted: BTreeMap<NodeId, Vec<NodeId>> = BTreeMap::new();
+    // Each visited node's synchronous children, latest end first (sorted once, when the walk
+    // first reaches the node).
+    let mut sorted: Vec<Option<Vec<NodeId>>> = vec![None; trace.nodes.len()];
     // (node, window start, cursor, next child index): the part of `node` from `lo` up to
     // `cursor` is still to walk back through.
     let mut stack: Vec<(NodeId, f64, f64, usize)> = vec![(root, iv[root].0, iv[root].1, 0)];
@@ -170,7 +174,7 @@ pub fn critical_path(trace: &Trace) -> CriticalPath {
         }
     };
     while let Some((node, lo, cursor, at)) = stack.pop() {
-        let kids = sorted.entry(node).or_insert_with(|| {
+        let kids = sorted[node].get_or_insert_with(|| {
             let mut k: Vec<NodeId> = trace.nodes[node]
                 .children
                 .iter()
@@ -220,9 +224,9 @@ pub fn critical_path(trace: &Trace) -> CriticalPath {
         }
     }
     let mut steps: Vec<Step> = Vec::new();
-    let mut index: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut index: Vec<Option<usize>> = vec![None; trace.nodes.len()];
     for s in &sections {
-        let i = *index.entry(s.node).or_insert_with(|| {
+        let i = *index[s.node].get_or_insert_with(|| {
             steps.push(Step {
                 node: s.node,
                 start: iv[s.node].0,

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use crate::engine::service;
-use crate::model::format::{truncate, url_path};
+use crate::model::format::{truncate, url_path, width};
 use crate::model::{NodeId, NodeKind, Trace};
 
 /// How an entity ended (the segment's [`Outcome`](crate::model::segment::Outcome)).
@@ -138,6 +138,23 @@ fn correct(trace: &Trace) -> Corrected {
     c
 }
 
+/// Each node's `[start, end]` in seconds from the trace's start, after skew correction; an
+/// in-progress node runs to the end of the trace (as its bar does).
+pub fn intervals(trace: &Trace) -> Vec<(f64, f64)> {
+    let c = correct(trace);
+    let (t0, span) = window_of(trace, &c);
+    trace
+        .nodes
+        .iter()
+        .zip(&c.start)
+        .map(|(n, &s)| {
+            let start = s - t0;
+            let end = n.doc.duration().map_or(span, |d| start + d.max(0.0));
+            (start, end.max(start))
+        })
+        .collect()
+}
+
 /// The trace's time window after skew correction: `(start, length)`, length never negative.
 pub fn window(trace: &Trace) -> (f64, f64) {
     window_of(trace, &correct(trace))
@@ -159,33 +176,73 @@ fn window_of(trace: &Trace, c: &Corrected) -> (f64, f64) {
 /// apart: the AWS operation, then the SQL query or the HTTP method and URL (`None` for
 /// segments and for calls that record none of these). Long parts are cut (`…`).
 pub fn call(trace: &Trace, node: NodeId) -> Option<String> {
-    let n = trace.nodes.get(node)?;
-    if n.kind != NodeKind::Subsegment {
-        return None;
-    }
-    let doc = &n.doc;
+    let c = call_parts(trace, node)?;
     let mut parts: Vec<String> = Vec::new();
-    if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.as_deref()) {
-        parts.push(op.to_owned());
-    }
-    if let Some(q) = doc.sql.as_ref().and_then(|s| s.sanitized_query.as_deref()) {
-        parts.push(truncate(q, 40));
-    } else if let Some(m) = doc.http.as_ref().and_then(|h| h.request.as_ref()) {
-        // A call named after the host it called shows the path only.
-        let url = m.url.as_deref().map(|u| match url_host(u) {
-            Some(host) if host == doc.name => url_path(u),
-            _ => u,
-        });
-        let call = [m.method.as_deref(), url]
+    parts.extend(c.operation.map(str::to_owned));
+    if let Some(q) = c.sql {
+        parts.push(truncate(q, SQL_CELLS));
+    } else {
+        let call = [c.method, c.url]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
         if !call.is_empty() {
-            parts.push(truncate(&call, 48));
+            parts.push(truncate(&call, HTTP_CELLS));
         }
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The cells [`call`] takes, worked out without building it (0 without one): the trace view
+/// sizes its name column by it on every entity.
+pub fn call_width(trace: &Trace, node: NodeId) -> usize {
+    let Some(c) = call_parts(trace, node) else {
+        return 0;
+    };
+    let op = c.operation.map_or(0, width);
+    let rest = match c.sql {
+        Some(q) => width(q).min(SQL_CELLS),
+        None => {
+            let (m, u) = (c.method.map_or(0, width), c.url.map_or(0, width));
+            let both = usize::from(m > 0 && u > 0);
+            (m + both + u).min(HTTP_CELLS)
+        }
+    };
+    op + rest + if op > 0 && rest > 0 { 2 } else { 0 }
+}
+
+/// The most of a SQL query and of an HTTP call [`call`] shows.
+const SQL_CELLS: usize = 40;
+const HTTP_CELLS: usize = 48;
+
+/// The borrowed pieces of what a subsegment called.
+struct CallParts<'a> {
+    operation: Option<&'a str>,
+    sql: Option<&'a str>,
+    method: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+fn call_parts(trace: &Trace, node: NodeId) -> Option<CallParts<'_>> {
+    let n = trace.nodes.get(node)?;
+    if n.kind != NodeKind::Subsegment {
+        return None;
+    }
+    let doc = &n.doc;
+    let request = doc.http.as_ref().and_then(|h| h.request.as_ref());
+    Some(CallParts {
+        operation: doc.aws.as_ref().and_then(|a| a.operation.as_deref()),
+        sql: doc.sql.as_ref().and_then(|s| s.sanitized_query.as_deref()),
+        method: request.and_then(|m| m.method.as_deref()),
+        // A call named after the host it called shows the path only.
+        url: request
+            .and_then(|m| m.url.as_deref())
+            .map(|u| match url_host(u) {
+                Some(host) if host == doc.name => url_path(u),
+                _ => u,
+            }),
+    })
 }
 
 /// The host of an absolute URL (`http://host:port/...` gives `host`).
@@ -263,6 +320,25 @@ pub fn segments_only(trace: &Trace) -> HashSet<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_width_is_the_width_of_the_call() {
+        let mut seen = 0;
+        let mut traces = crate::engine::test_support::fixture_traces(
+            "awsdocs-aws-xray-developer-guide/xray-api-gettingdata.md.block07.json",
+        );
+        traces.extend(crate::engine::test_support::fixture_traces(
+            "aws-cli-examples/batch-traces-get.rst.output01.json",
+        ));
+        for t in traces {
+            for id in 0..t.nodes.len() {
+                let want = call(&t, id).map_or(0, |c| width(&c));
+                assert_eq!(call_width(&t, id), want, "{:?}", call(&t, id));
+                seen += usize::from(want > 0);
+            }
+        }
+        assert!(seen > 0, "the fixtures have calls");
+    }
 
     #[test]
     fn bars_cover_their_time_and_stay_on_the_timeline() {
