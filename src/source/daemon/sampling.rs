@@ -359,7 +359,11 @@ impl Sampler {
             })
             .collect();
         // In the order X-Ray tries them.
-        out.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.rule.cmp(&b.rule)));
+        out.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
         out
     }
 

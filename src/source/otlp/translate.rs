@@ -131,8 +131,11 @@ pub fn translate_segments(request: &ExportTraceServiceRequest) -> Segments {
             let scope = ss.scope.as_ref();
             for (k, span) in ss.spans.iter().enumerate() {
                 out.spans += 1;
-                match segment(span, &resource, scope.map(|s| (s.name.as_str(), s.version.as_str())))
-                {
+                match segment(
+                    span,
+                    &resource,
+                    scope.map(|s| (s.name.as_str(), s.version.as_str())),
+                ) {
                     Ok(seg) => out.segments.push(seg),
                     Err(reason) => out.rejected.push(Rejected {
                         span: format!(
@@ -300,7 +303,11 @@ fn to_json(v: &any_value::Value, depth: usize) -> Value {
     if depth >= MAX_VALUE_DEPTH {
         return Value::String("(nested too deeply)".to_owned());
     }
-    let inner = |a: &AnyValue| a.value.as_ref().map_or(Value::Null, |v| to_json(v, depth + 1));
+    let inner = |a: &AnyValue| {
+        a.value
+            .as_ref()
+            .map_or(Value::Null, |v| to_json(v, depth + 1))
+    };
     match v {
         any_value::Value::StringValue(s) => Value::String(s.clone()),
         any_value::Value::BoolValue(b) => Value::Bool(*b),
@@ -352,9 +359,7 @@ fn annotation_key(key: &str) -> String {
 fn segment_name(name: &str) -> String {
     let kept: String = name
         .chars()
-        .filter(|&c| {
-            c.is_alphabetic() || c.is_ascii_digit() || " _.:/%&#=+\\-@".contains(c)
-        })
+        .filter(|&c| c.is_alphabetic() || c.is_ascii_digit() || " _.:/%&#=+\\-@".contains(c))
         .take(200)
         .collect();
     if kept.is_empty() {
@@ -557,7 +562,12 @@ fn segment(span: &Span, res: &Res, scope: Option<(&str, &str)>) -> Result<Segmen
     if name.is_none() && is_segment && !matches!(kind, SpanKind::Client | SpanKind::Producer) {
         name = res.str("service.name").map(str::to_owned);
     }
-    for key in ["rpc.service", "http.host", "net.peer.name", "server.address"] {
+    for key in [
+        "rpc.service",
+        "http.host",
+        "net.peer.name",
+        "server.address",
+    ] {
         if name.is_none() {
             name = attrs.text(key);
         }
@@ -570,7 +580,10 @@ fn segment(span: &Span, res: &Res, scope: Option<(&str, &str)>) -> Result<Segmen
     }
     if namespace.is_none()
         && !is_segment
-        && matches!(kind, SpanKind::Client | SpanKind::Producer | SpanKind::Consumer)
+        && matches!(
+            kind,
+            SpanKind::Client | SpanKind::Producer | SpanKind::Consumer
+        )
         && attrs.has("aws.remote.service")
     {
         namespace = Some("remote");
@@ -707,7 +720,10 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
     let mut has_url_parts = false;
     let mut has_peer_addr = false;
 
-    if let Some(m) = attrs.text("http.request.method").or_else(|| attrs.text("http.method")) {
+    if let Some(m) = attrs
+        .text("http.request.method")
+        .or_else(|| attrs.text("http.method"))
+    {
         req.method = Some(m);
         has_http = true;
     }
@@ -734,7 +750,9 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
         has_http = true;
         has_url_parts = true;
     }
-    let scheme = attrs.text("url.scheme").or_else(|| attrs.text("http.scheme"));
+    let scheme = attrs
+        .text("url.scheme")
+        .or_else(|| attrs.text("http.scheme"));
     has_http |= scheme.is_some();
     let target = attrs.text("http.target");
     let path = attrs.text("url.path");
@@ -749,7 +767,12 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
     if attrs.has("net.host.port") {
         has_http = true;
     }
-    for key in ["host.name", "net.host.name", "net.peer.name", "server.address"] {
+    for key in [
+        "host.name",
+        "net.host.name",
+        "net.peer.name",
+        "server.address",
+    ] {
         has_url_parts |= attrs.has(key);
     }
     if let Some(ip) = attrs.text("net.peer.ip") {
@@ -806,15 +829,28 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
             None => {
                 let scheme = scheme.unwrap_or_else(|| "http".to_owned());
                 let (host, port) = if kind == SpanKind::Server {
-                    let host = ["http.host", "http.server_name", "net.host.name", "host.name", "server.address"]
-                        .iter()
-                        .find_map(|k| attrs.text(k));
-                    let port = attrs.text("net.host.port").or_else(|| attrs.text("server.port"));
+                    let host = [
+                        "http.host",
+                        "http.server_name",
+                        "net.host.name",
+                        "host.name",
+                        "server.address",
+                    ]
+                    .iter()
+                    .find_map(|k| attrs.text(k));
+                    let port = attrs
+                        .text("net.host.port")
+                        .or_else(|| attrs.text("server.port"));
                     (host, port)
                 } else {
-                    let host = ["http.host", "net.peer.name", "net.peer.ip", "server.address"]
-                        .iter()
-                        .find_map(|k| attrs.text(k));
+                    let host = [
+                        "http.host",
+                        "net.peer.name",
+                        "net.peer.ip",
+                        "server.address",
+                    ]
+                    .iter()
+                    .find_map(|k| attrs.text(k));
                     let port = attrs
                         .text("net.peer.port")
                         .or_else(|| attrs.text("server.port"));
@@ -856,7 +892,9 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
                     .flatten()
             })
         });
-    resp.content_length = length.and_then(|l| u64::try_from(l).ok()).filter(|l| *l > 0);
+    resp.content_length = length
+        .and_then(|l| u64::try_from(l).ok())
+        .filter(|l| *l > 0);
     let req = (req != HttpRequest::default()).then_some(req);
     let resp = (resp != HttpResponse::default()).then_some(resp);
     Some(Http {
@@ -1087,11 +1125,10 @@ fn python_stack(
             .starts_with("During handling of the above exception, another exception occurred:")
         {
             // The cause's message ends two lines up; its frames are above that.
-            let Some(next_file) = (0..i).rev().find(|&j| {
-                lines
-                    .get(j)
-                    .is_some_and(|l| l.starts_with("  File "))
-            }) else {
+            let Some(next_file) = (0..i)
+                .rev()
+                .find(|&j| lines.get(j).is_some_and(|l| l.starts_with("  File ")))
+            else {
                 return;
             };
             let message = lines
@@ -1101,7 +1138,13 @@ fn python_stack(
             let Some((kind, msg)) = message.split_once(':') else {
                 return;
             };
-            push_cause(out, kind, msg.strip_prefix(' ').unwrap_or(msg).to_owned(), remote, id);
+            push_cause(
+                out,
+                kind,
+                msg.strip_prefix(' ').unwrap_or(msg).to_owned(),
+                remote,
+                id,
+            );
             i = next_file;
             continue;
         }
@@ -1194,7 +1237,9 @@ fn make_aws(attrs: &mut Attrs, res: &Res, is_segment: bool) -> Option<Aws> {
     if let Some(a) = attrs.text("aws.account_id") {
         aws.account_id = Some(a);
     }
-    aws.operation = attrs.text("aws.operation").or_else(|| attrs.text("rpc.method"));
+    aws.operation = attrs
+        .text("aws.operation")
+        .or_else(|| attrs.text("rpc.method"));
     aws.region = attrs.text("aws.region");
     aws.request_id = attrs
         .text("aws.request_id")
@@ -1311,7 +1356,8 @@ fn make_aws(attrs: &mut Attrs, res: &Res, is_segment: bool) -> Option<Aws> {
                 .collect()
         };
         if !logs.is_empty() {
-            aws.extra.insert("cloudwatch_logs".into(), Value::Array(logs));
+            aws.extra
+                .insert("cloudwatch_logs".into(), Value::Array(logs));
         }
         if let Some(sdk) = res.str("telemetry.sdk.name") {
             let sdk = match res.str("telemetry.sdk.language") {
@@ -1325,7 +1371,8 @@ fn make_aws(attrs: &mut Attrs, res: &Res, is_segment: bool) -> Option<Aws> {
                 sdk_version: r("telemetry.sdk.version"),
                 ..XraySdk::default()
             };
-            xray.extra.insert("auto_instrumentation".into(), auto.into());
+            xray.extra
+                .insert("auto_instrumentation".into(), auto.into());
             aws.xray = Some(xray);
         }
     }
@@ -1411,7 +1458,10 @@ fn make_links(span: &Span, start_secs: i64) -> Vec<Value> {
                     .attributes
                     .iter()
                     .filter_map(|kv| {
-                        Some((kv.key.clone(), to_json(kv.value.as_ref()?.value.as_ref()?, 0)))
+                        Some((
+                            kv.key.clone(),
+                            to_json(kv.value.as_ref()?.value.as_ref()?, 0),
+                        ))
                     })
                     .collect();
                 link.insert("attributes".into(), Value::Object(attributes));
@@ -1419,4 +1469,624 @@ fn make_links(span: &Span, start_secs: i64) -> Vec<Value> {
             Value::Object(link)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{assemble, service, service_graph};
+    use crate::model::Trace;
+    use serde_json::json;
+
+    /// 2024-01-01T00:00:00Z, and a trace ID that starts with it (an X-Ray ID in W3C form).
+    const T0: u64 = 1_704_067_200;
+    const TRACE: &str = "65920080a1b2c3d4e5f60718293a4b5c";
+    const XRAY: &str = "1-65920080-a1b2c3d4e5f60718293a4b5c";
+
+    fn nanos(secs: f64) -> String {
+        ((T0 as f64 + secs) * 1e9).round().to_string()
+    }
+
+    fn kv(attrs: &Value) -> Value {
+        let list: Vec<Value> = attrs
+            .as_object()
+            .expect("object")
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    Value::String(s) => json!({"stringValue": s}),
+                    Value::Bool(b) => json!({"boolValue": b}),
+                    Value::Number(n) if n.is_i64() => json!({"intValue": n.to_string()}),
+                    Value::Number(n) => json!({"doubleValue": n}),
+                    Value::Array(a) => json!({"arrayValue": {"values":
+                        a.iter().map(|s| json!({"stringValue": s})).collect::<Vec<_>>()}}),
+                    other => panic!("{other}"),
+                };
+                json!({"key": k, "value": value})
+            })
+            .collect();
+        Value::Array(list)
+    }
+
+    /// A span: id, parent ("" for none), kind, name, attributes; 0.1 s long.
+    fn span(id: &str, parent: &str, kind: i32, name: &str, attrs: Value) -> Value {
+        json!({
+            "traceId": TRACE, "spanId": id, "parentSpanId": parent, "name": name, "kind": kind,
+            "startTimeUnixNano": nanos(1.0), "endTimeUnixNano": nanos(1.1),
+            "attributes": kv(&attrs),
+        })
+    }
+
+    fn request(resource: Value, spans: Vec<Value>) -> ExportTraceServiceRequest {
+        let body = json!({"resourceSpans": [{
+            "resource": {"attributes": kv(&resource)},
+            "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}],
+        }]});
+        parse_json(body.to_string().as_bytes()).expect("OTLP/JSON")
+    }
+
+    /// Translates and reads every document back with the model, as a file would be read.
+    fn docs(req: &ExportTraceServiceRequest) -> Vec<Segment> {
+        let t = translate(req);
+        assert!(t.rejected.is_empty(), "{:?}", t.rejected);
+        t.documents
+            .iter()
+            .map(|d| parse::typed::<Segment>(&d.json, "").expect("parses as a segment"))
+            .collect()
+    }
+
+    fn one(resource: Value, s: Value) -> Segment {
+        docs(&request(resource, vec![s])).remove(0)
+    }
+
+    fn trace(segs: Vec<Segment>) -> Trace {
+        let id = segs[0].trace_id.clone().expect("trace id");
+        assemble(&id, segs)
+    }
+
+    const SERVER: i32 = 2;
+    const CLIENT: i32 = 3;
+    const PRODUCER: i32 = 4;
+    const INTERNAL: i32 = 1;
+
+    #[test]
+    fn server_span_is_a_segment_named_by_service_with_http_old_semconv() {
+        let s = one(
+            json!({"service.name": "orders"}),
+            span(
+                "00000000000000a1",
+                "",
+                SERVER,
+                "GET /orders/{id}",
+                json!({
+                    "http.method": "GET", "http.url": "https://api.example.com/orders/7",
+                    "http.status_code": 200, "http.user_agent": "curl/8", "http.client_ip": "10.0.0.9",
+                    "custom": "kept"
+                }),
+            ),
+        );
+        assert_eq!(s.name, "orders");
+        assert_eq!(s.id, "00000000000000a1");
+        assert_eq!(s.trace_id.as_deref(), Some(XRAY));
+        assert_eq!(s.kind, None);
+        assert_eq!(s.start_time, T0 as f64 + 1.0);
+        assert_eq!(s.end_time, Some(T0 as f64 + 1.1));
+        let http = s.http.as_deref().expect("http");
+        let req = http.request.as_ref().expect("request");
+        assert_eq!(req.method.as_deref(), Some("GET"));
+        assert_eq!(req.url.as_deref(), Some("https://api.example.com/orders/7"));
+        assert_eq!(req.user_agent.as_deref(), Some("curl/8"));
+        assert_eq!(req.client_ip.as_deref(), Some("10.0.0.9"));
+        assert_eq!(req.x_forwarded_for, Some(true));
+        assert_eq!(http.response.as_ref().and_then(|r| r.status), Some(200));
+        assert_eq!(s.outcome(), crate::model::segment::Outcome::Ok);
+        let meta = s.metadata.as_deref().expect("metadata");
+        assert_eq!(meta["default"]["custom"], "kept");
+        assert_eq!(meta["default"]["otel.resource.service.name"], "orders");
+        assert!(
+            meta["default"].get("http.method").is_none(),
+            "mapped, not repeated"
+        );
+        assert_eq!(meta["otel"]["span_kind"], "SERVER");
+    }
+
+    #[test]
+    fn http_new_semconv_and_status_flags() {
+        let server = |code: i64| {
+            one(
+                json!({"service.name": "api"}),
+                span(
+                    "00000000000000b1",
+                    "",
+                    SERVER,
+                    "POST",
+                    json!({
+                        "http.request.method": "POST", "url.scheme": "https",
+                        "server.address": "shop.example.com", "server.port": 8443,
+                        "url.path": "/cart", "url.query": "x=1",
+                        "http.response.status_code": code,
+                    }),
+                ),
+            )
+        };
+        let ok = server(201);
+        let http = ok.http.as_deref().expect("http");
+        let req = http.request.as_ref().expect("request");
+        assert_eq!(req.method.as_deref(), Some("POST"));
+        assert_eq!(
+            req.url.as_deref(),
+            Some("https://shop.example.com:8443/cart?x=1")
+        );
+        assert_eq!(http.response.as_ref().and_then(|r| r.status), Some(201));
+        assert_eq!((ok.fault, ok.error, ok.throttle), (None, None, None));
+        let f = server(500);
+        assert_eq!((f.fault, f.error, f.throttle), (Some(true), None, None));
+        let t = server(429);
+        assert_eq!(
+            (t.fault, t.error, t.throttle),
+            (None, Some(true), Some(true))
+        );
+        let e = server(404);
+        assert_eq!((e.fault, e.error, e.throttle), (None, Some(true), None));
+    }
+
+    #[test]
+    fn error_status_without_http_is_a_fault_with_the_message() {
+        let mut s = span("00000000000000c1", "", INTERNAL, "job", json!({}));
+        s["status"] = json!({"code": 2, "message": "disk full"});
+        let seg = one(json!({"service.name": "batch"}), s);
+        assert_eq!((seg.fault, seg.error), (Some(true), None));
+        let ex = seg.exceptions();
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex[0].message.as_deref(), Some("disk full"));
+        // Root INTERNAL span: a segment, named by the service.
+        assert_eq!(seg.name, "batch");
+        assert_eq!(
+            seg.metadata.as_deref().expect("meta")["otel"]["status_message"],
+            "disk full"
+        );
+    }
+
+    fn graph_nodes(t: &Trace) -> Vec<(String, String)> {
+        let g = service_graph([t]);
+        let mut v: Vec<(String, String)> = g
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone().unwrap_or_default(),
+                    s.kind.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn dynamodb_call_is_an_aws_subsegment_and_a_table_node() {
+        let segs = docs(&request(
+            json!({"service.name": "orders", "cloud.provider": "aws", "cloud.account.id": "123456789012"}),
+            vec![
+                span(
+                    "00000000000000d1",
+                    "",
+                    SERVER,
+                    "GET /",
+                    json!({"http.method": "GET"}),
+                ),
+                span(
+                    "00000000000000d2",
+                    "00000000000000d1",
+                    CLIENT,
+                    "DynamoDB.GetItem",
+                    json!({
+                        "rpc.system": "aws-api", "rpc.service": "DynamoDB", "rpc.method": "GetItem",
+                        "aws.dynamodb.table_names": ["orders-table"], "aws.request_id": "R1",
+                        "aws.region": "eu-west-1",
+                    }),
+                ),
+            ],
+        ));
+        let call = &segs[1];
+        assert_eq!(call.kind.as_deref(), Some("subsegment"));
+        assert_eq!(call.parent_id.as_deref(), Some("00000000000000d1"));
+        assert_eq!(call.trace_id.as_deref(), Some(XRAY));
+        assert_eq!(call.name, "DynamoDB");
+        assert_eq!(call.namespace.as_deref(), Some("aws"));
+        let aws = call.aws.as_deref().expect("aws");
+        assert_eq!(aws.table_name.as_deref(), Some("orders-table"));
+        assert_eq!(aws.operation.as_deref(), Some("GetItem"));
+        assert_eq!(aws.request_id.as_deref(), Some("R1"));
+        assert_eq!(aws.region.as_deref(), Some("eu-west-1"));
+        // The caller's account and resource blocks belong to its segment only.
+        assert_eq!(aws.account_id, None);
+        assert_eq!(call.origin, None);
+        let key = service::of_downstream(call).expect("a call");
+        assert_eq!(
+            (key.name.as_str(), key.kind.as_str()),
+            ("orders-table", "AWS::DynamoDB::Table")
+        );
+
+        let t = trace(segs);
+        assert_eq!(t.roots.len(), 1);
+        let root = &t.nodes[t.roots[0]];
+        assert_eq!(root.doc.name, "orders");
+        assert_eq!(root.children.len(), 1);
+        assert_eq!(t.nodes[root.children[0]].doc.name, "DynamoDB");
+        let nodes = graph_nodes(&t);
+        assert!(
+            nodes.contains(&("orders-table".to_owned(), "AWS::DynamoDB::Table".to_owned())),
+            "{nodes:?}"
+        );
+        assert!(nodes.iter().any(|(n, _)| n == "orders"), "{nodes:?}");
+    }
+
+    #[test]
+    fn sqs_queue_url_and_s3_bucket() {
+        let segs = docs(&request(
+            json!({"service.name": "orders"}),
+            vec![
+                span("00000000000000e1", "", SERVER, "POST /", json!({})),
+                span(
+                    "00000000000000e2",
+                    "00000000000000e1",
+                    PRODUCER,
+                    "SQS.SendMessage",
+                    json!({
+                        "rpc.system": "aws-api", "rpc.service": "SQS", "rpc.method": "SendMessage",
+                        "messaging.url": "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue",
+                    }),
+                ),
+                span(
+                    "00000000000000e3",
+                    "00000000000000e1",
+                    CLIENT,
+                    "S3.PutObject",
+                    json!({
+                        "rpc.system": "aws-api", "rpc.service": "S3", "rpc.method": "PutObject",
+                        "aws.s3.bucket": "invoices",
+                    }),
+                ),
+            ],
+        ));
+        assert_eq!(segs[1].name, "SQS");
+        assert_eq!(segs[1].namespace.as_deref(), Some("aws"));
+        assert_eq!(
+            segs[1].aws.as_deref().and_then(|a| a.queue_url.as_deref()),
+            Some("https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue")
+        );
+        assert_eq!(segs[2].name, "S3");
+        let nodes = graph_nodes(&trace(segs));
+        assert!(
+            nodes.contains(&("orders-queue".into(), "AWS::SQS::Queue".into())),
+            "{nodes:?}"
+        );
+        assert!(
+            nodes.contains(&("invoices".into(), "AWS::S3::Bucket".into())),
+            "{nodes:?}"
+        );
+    }
+
+    #[test]
+    fn db_attributes_become_sql_named_db_at_host() {
+        let s = &docs(&request(
+            json!({"service.name": "orders"}),
+            vec![
+                span("00000000000000f1", "", SERVER, "GET /", json!({})),
+                span(
+                    "00000000000000f2",
+                    "00000000000000f1",
+                    CLIENT,
+                    "SELECT orders",
+                    json!({
+                        "db.system": "postgresql", "db.name": "shop",
+                        "db.connection_string": "jdbc:postgresql://db.internal:5432",
+                        "db.user": "app", "db.statement": "SELECT * FROM orders WHERE id = ?",
+                    }),
+                ),
+            ],
+        ))[1];
+        assert_eq!(s.name, "shop@db.internal");
+        assert_eq!(s.namespace.as_deref(), Some("remote"));
+        let sql = s.sql.as_deref().expect("sql");
+        assert_eq!(sql.database_type.as_deref(), Some("postgresql"));
+        assert_eq!(sql.url.as_deref(), Some("SELECT orders"));
+        assert_eq!(
+            sql.connection_string.as_deref(),
+            Some("jdbc:postgresql://db.internal:5432/shop")
+        );
+        assert_eq!(sql.user.as_deref(), Some("app"));
+        assert_eq!(
+            sql.sanitized_query.as_deref(),
+            Some("SELECT * FROM orders WHERE id = ?")
+        );
+        let key = service::of_downstream(s).expect("a call");
+        assert_eq!(
+            (key.name.as_str(), key.kind.as_str()),
+            ("shop@db.internal", "Database::SQL")
+        );
+    }
+
+    #[test]
+    fn exception_events_become_causes_with_java_stacks() {
+        let mut s = span(
+            "0000000000000101",
+            "",
+            SERVER,
+            "GET /",
+            json!({"http.status_code": 500}),
+        );
+        s["events"] = json!([{
+            "name": "exception", "timeUnixNano": nanos(1.05),
+            "attributes": kv(&json!({
+                "exception.type": "java.lang.IllegalStateException",
+                "exception.message": "no stock",
+                "exception.stacktrace": "java.lang.IllegalStateException: no stock\n\tat com.shop.Orders.place(Orders.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:833)\nCaused by: java.io.IOException: timeout\n\tat com.shop.Db.query(Db.java:7)\n\t... 2 more",
+            })),
+        }]);
+        let seg = one(
+            json!({"service.name": "orders", "telemetry.sdk.language": "java"}),
+            s,
+        );
+        assert_eq!(seg.fault, Some(true));
+        let ex = seg.exceptions();
+        assert_eq!(ex.len(), 2, "{ex:?}");
+        assert_eq!(
+            ex[0].kind.as_deref(),
+            Some("java.lang.IllegalStateException")
+        );
+        assert_eq!(ex[0].message.as_deref(), Some("no stock"));
+        assert_eq!(ex[0].remote, Some(false));
+        assert_eq!(
+            ex[0].stack,
+            vec![
+                frame("Orders.java", 42, "com.shop.Orders.place"),
+                frame("Thread.java", 833, "java.lang.Thread.run"),
+            ]
+        );
+        assert_eq!(ex[0].cause, ex[1].id);
+        assert_eq!(ex[1].kind.as_deref(), Some("java.io.IOException"));
+        assert_eq!(ex[1].message.as_deref(), Some("timeout"));
+        assert_eq!(ex[1].stack, vec![frame("Db.java", 7, "com.shop.Db.query")]);
+        // The same span gives the same exception IDs every time.
+        let id = ex[0].id.clone();
+        assert_eq!(id.as_deref().map(str::len), Some(16));
+    }
+
+    #[test]
+    fn python_javascript_and_dotnet_stacks() {
+        let mut id = |i: u64| format!("{i:016x}");
+        let py = parse_exception(
+            "ValueError".into(),
+            "bad".into(),
+            "Traceback (most recent call last):\n  File \"app.py\", line 10, in handler\n    run()\n  File \"lib.py\", line 3, in run\n    raise ValueError('bad')\nValueError: bad",
+            false,
+            "python",
+            &mut id,
+        );
+        assert_eq!(
+            py[0].stack,
+            vec![frame("lib.py", 3, "run"), frame("app.py", 10, "handler")]
+        );
+        let js = parse_exception(
+            "Error".into(),
+            "boom".into(),
+            "Error: boom\n    at handler (/app/index.js:12:7)\n    at /app/server.js:40:3",
+            true,
+            "javascript",
+            &mut id,
+        );
+        assert_eq!(
+            js[0].stack,
+            vec![
+                frame("/app/index.js", 12, "handler"),
+                frame("/app/server.js", 40, "")
+            ]
+        );
+        assert_eq!(js[0].remote, Some(true));
+        let net = parse_exception(
+            "System.Exception".into(),
+            "x".into(),
+            "System.Exception: x\n   at Shop.Orders.Place() in /src/Orders.cs:line 21",
+            false,
+            "dotnet",
+            &mut id,
+        );
+        assert_eq!(
+            net[0].stack,
+            vec![frame("/src/Orders.cs", 21, "Shop.Orders.Place()")]
+        );
+        // Unknown language: the exception without a stack.
+        let go = parse_exception("E".into(), "m".into(), "whatever", false, "cobol", &mut id);
+        assert!(go[0].stack.is_empty());
+    }
+
+    #[test]
+    fn annotations_from_the_listed_keys_the_rest_metadata() {
+        let s = one(
+            json!({"service.name": "orders"}),
+            span(
+                "0000000000000111",
+                "",
+                SERVER,
+                "GET /",
+                json!({
+                    "aws.xray.annotations": ["customer.tier", "retries"],
+                    "customer.tier": "gold", "retries": 3, "note": "not indexed",
+                    "enduser.id": "alice",
+                }),
+            ),
+        );
+        let ann = s.annotations.as_ref().expect("annotations");
+        assert_eq!(
+            ann.get("customer.tier"),
+            Some(&AnnotationValue::String("gold".into()))
+        );
+        assert_eq!(ann.get("retries"), Some(&AnnotationValue::Number(3.into())));
+        assert_eq!(ann.len(), 2);
+        assert_eq!(s.user.as_deref(), Some("alice"));
+        let meta = s.metadata.as_deref().expect("metadata");
+        assert_eq!(meta["default"]["note"], "not indexed");
+        assert!(meta["default"].get("aws.xray.annotations").is_none());
+        assert!(meta["default"].get("customer.tier").is_none());
+    }
+
+    #[test]
+    fn resource_attributes_give_origin_and_aws_blocks() {
+        let origin = |platform: &str, extra: Value| {
+            let mut r =
+                json!({"service.name": "svc", "cloud.provider": "aws", "cloud.platform": platform});
+            if let (Some(r), Some(e)) = (r.as_object_mut(), extra.as_object()) {
+                r.extend(e.clone());
+            }
+            one(r, span("0000000000000121", "", SERVER, "op", json!({})))
+        };
+        let ecs = origin(
+            "aws_ecs",
+            json!({"container.name": "web", "container.id": "c1", "aws.ecs.task.arn": "arn:t"}),
+        );
+        assert_eq!(ecs.origin.as_deref(), Some("AWS::ECS::Container"));
+        let e = ecs
+            .aws
+            .as_deref()
+            .and_then(|a| a.ecs.as_ref())
+            .expect("ecs");
+        assert_eq!(
+            (e.container.as_deref(), e.container_id.as_deref()),
+            (Some("web"), Some("c1"))
+        );
+        assert_eq!(e.extra["task_arn"], "arn:t");
+        let fargate = origin("aws_ecs", json!({"aws.ecs.launchtype": "fargate"}));
+        assert_eq!(fargate.origin.as_deref(), Some("AWS::ECS::Fargate"));
+        let eks = origin(
+            "aws_eks",
+            json!({"k8s.cluster.name": "prod", "k8s.pod.name": "web-1"}),
+        );
+        assert_eq!(eks.origin.as_deref(), Some("AWS::EKS::Container"));
+        let k = eks
+            .aws
+            .as_deref()
+            .and_then(|a| a.eks.as_ref())
+            .expect("eks");
+        assert_eq!(
+            (k.cluster_name.as_deref(), k.pod.as_deref()),
+            (Some("prod"), Some("web-1"))
+        );
+        let ec2 = origin(
+            "aws_ec2",
+            json!({"host.id": "i-0abc", "host.type": "t3.micro", "cloud.availability_zone": "eu-west-1a"}),
+        );
+        assert_eq!(ec2.origin.as_deref(), Some("AWS::EC2::Instance"));
+        let i = ec2
+            .aws
+            .as_deref()
+            .and_then(|a| a.ec2.as_ref())
+            .expect("ec2");
+        assert_eq!(i.instance_id.as_deref(), Some("i-0abc"));
+        assert_eq!(i.availability_zone.as_deref(), Some("eu-west-1a"));
+        let lambda = origin(
+            "aws_lambda",
+            json!({"cloud.resource_id": "arn:aws:lambda:eu-west-1:1:function:f", "faas.version": "$LATEST", "aws.log.group.names": "/aws/lambda/f"}),
+        );
+        assert_eq!(lambda.origin.as_deref(), Some("AWS::Lambda::Function"));
+        let aws = lambda.aws.as_deref().expect("aws");
+        let l = aws.lambda.as_ref().expect("lambda");
+        assert_eq!(
+            l.function_arn.as_deref(),
+            Some("arn:aws:lambda:eu-west-1:1:function:f")
+        );
+        assert_eq!(
+            aws.extra["cloudwatch_logs"],
+            json!([{"log_group": "/aws/lambda/f"}])
+        );
+        let gcp = one(
+            json!({"service.name": "svc", "cloud.provider": "gcp", "cloud.platform": "gcp_compute_engine"}),
+            span("0000000000000121", "", SERVER, "op", json!({})),
+        );
+        assert!(gcp.origin.is_none() && gcp.aws.is_none());
+    }
+
+    #[test]
+    fn trace_ids_epoch_plausible_or_kept_as_w3c() {
+        let start = T0 as i64 + 1;
+        let bytes = |h: &str| {
+            (0..16)
+                .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex"))
+                .collect::<Vec<u8>>()
+        };
+        assert_eq!(trace_id(&bytes(TRACE), start), (XRAY.to_owned(), true));
+        // A random ID: its first 32 bits are no time near the span.
+        let random = "f3c9a1b27d4e5f60718293a4b5c6d7e8";
+        assert_eq!(trace_id(&bytes(random), start), (random.to_owned(), false));
+        // Older than 28 days before the span, or in its future: not an X-Ray ID.
+        let old = format!("{:08x}{}", T0 - 29 * 86_400, &TRACE[8..]);
+        assert!(!trace_id(&bytes(&old), start).1);
+        let ahead = format!("{:08x}{}", T0 + 3_600, &TRACE[8..]);
+        assert!(!trace_id(&bytes(&ahead), start).1);
+
+        let mut s = span("0000000000000131", "", SERVER, "op", json!({}));
+        s["traceId"] = json!(random);
+        let seg = one(json!({"service.name": "svc"}), s);
+        assert_eq!(seg.trace_id.as_deref(), Some(random));
+        let otel = &seg.metadata.as_deref().expect("meta")["otel"];
+        assert_eq!(otel["xray_trace_id"], false);
+        assert_eq!(otel["trace_id"], random);
+    }
+
+    #[test]
+    fn links_kept_and_in_progress() {
+        let mut s = span("0000000000000141", "", 5, "process", json!({}));
+        s["links"] = json!([{"traceId": TRACE, "spanId": "00000000000000aa",
+            "attributes": kv(&json!({"messaging.operation": "receive"}))}]);
+        s["endTimeUnixNano"] = json!("0");
+        let t = translate(&request(json!({"service.name": "worker"}), vec![s]));
+        assert!(t.documents[0].in_progress);
+        let seg = parse::typed::<Segment>(&t.documents[0].json, "").expect("parses");
+        assert_eq!(seg.in_progress, Some(true));
+        assert_eq!(seg.end_time, None);
+        assert_eq!(
+            seg.extra["links"],
+            json!([{"trace_id": XRAY, "id": "00000000000000aa",
+                "attributes": {"messaging.operation": "receive"}}])
+        );
+        // A CONSUMER span is its service's segment.
+        assert_eq!((seg.kind.as_deref(), seg.name.as_str()), (None, "worker"));
+    }
+
+    #[test]
+    fn bad_spans_are_rejected_with_a_reason() {
+        let mut bad = span("0000000000000000", "", SERVER, "zero", json!({}));
+        bad["spanId"] = json!("");
+        let good = span("0000000000000151", "", SERVER, "ok", json!({}));
+        let t = translate(&request(json!({}), vec![bad, good]));
+        assert_eq!((t.spans, t.documents.len(), t.rejected.len()), (2, 1, 1));
+        assert!(t.rejected[0].span.contains("spans[0]"), "{:?}", t.rejected);
+        assert!(t.rejected[0].reason.contains("span ID"), "{:?}", t.rejected);
+        // Without service.name a server span is named after the span.
+        assert!(t.documents[0].json.contains("\"name\":\"ok\""));
+    }
+
+    #[test]
+    fn parse_json_errors_are_located() {
+        let e = parse_json(
+            b"{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"traceId\": \"zz\"}]}]}]}",
+        )
+        .expect_err("bad hex");
+        assert!(e.starts_with("line 1, column"), "{e}");
+        assert!(
+            e.contains("resourceSpans[0].scopeSpans[0].spans[0].traceId"),
+            "{e}"
+        );
+        let e = parse_json(b"{\"resourceSpans\": [\n{\"x\": 1},\n]}").expect_err("trailing comma");
+        assert!(e.starts_with("line 3"), "{e}");
+        assert!(parse_json(b"\xff").is_err());
+    }
+
+    #[test]
+    fn span_names_lose_characters_xray_refuses() {
+        assert_eq!(segment_name("GET /orders/{id}"), "GET /orders/id");
+        assert_eq!(segment_name("!!!"), "span");
+        assert_eq!(segment_name(&"x".repeat(300)).len(), 200);
+    }
 }
