@@ -427,7 +427,7 @@ pub fn trace_id(bytes: &[u8], start: i64) -> (String, bool) {
         .map_or(0, |b| i64::from(u32::from_be_bytes(b)));
     let delta = start - epoch;
     match (hex.get(..8), hex.get(8..)) {
-        (Some(time), Some(id)) if bytes.len() == 16 && delta <= MAX_AGE && delta >= -MAX_SKEW => {
+        (Some(time), Some(id)) if bytes.len() == 16 && (-MAX_SKEW..=MAX_AGE).contains(&delta) => {
             (format!("1-{time}-{id}"), true)
         }
         _ => (hex, false),
@@ -857,11 +857,12 @@ fn make_http(span: &Span, kind: SpanKind, attrs: &mut Attrs) -> Option<Http> {
                     (host, port)
                 };
                 let mut url = format!("{scheme}://{}", host.unwrap_or_default());
-                if let Some(p) = port.filter(|p| {
-                    !p.is_empty()
-                        && !(scheme == "http" && p == "80")
-                        && !(scheme == "https" && p == "443")
-                }) {
+                let default_port = |p: &str| {
+                    p.is_empty()
+                        || (scheme == "http" && p == "80")
+                        || (scheme == "https" && p == "443")
+                };
+                if let Some(p) = port.filter(|p| !default_port(p)) {
                     url.push(':');
                     url.push_str(&p);
                 }
@@ -1104,10 +1105,7 @@ fn python_stack(
     if lines.len() < 2 {
         return;
     }
-    loop {
-        let Some(line) = lines.get(i).copied() else {
-            break;
-        };
+    while let Some(line) = lines.get(i).copied() {
         if let Some(rest) = line.strip_prefix("  File \"") {
             let parts: Vec<&str> = rest.split(',').collect();
             if let [file, number, label] = parts.as_slice() {
