@@ -867,3 +867,254 @@ fn python_sdk_aws_calls_make_xrays_nodes() {
     let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
     aws_nodes::check(&data);
 }
+
+// ---------------------------------------------------------------- OpenTelemetry JSON (OTLP)
+
+const OTLP: &str = "tests/fixtures/derived/otlp-checkout.ndjson";
+const CHECKOUT: &str = "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f";
+const RANDOM_W3C: &str = "c0ffee00d15ea5e5b0a710ad5eed1e55";
+
+/// Names of a node's children, in order.
+fn child_names(t: &xray_tui::model::Trace, id: usize) -> Vec<&str> {
+    t.nodes[id]
+        .children
+        .iter()
+        .map(|&c| t.nodes[c].doc.name.as_str())
+        .collect()
+}
+
+#[test]
+fn otlp_json_file_loads_as_a_trace_of_segments() {
+    assert_eq!(file::detect(read(OTLP).as_bytes()), Format::OtlpJson);
+    let got = load_file(OTLP);
+    assert!(got.warnings.is_empty(), "{:#?}", got.warnings);
+    assert_eq!(got.documents().len(), 8, "one document per span");
+
+    // Through --file, as the app and the headless commands load it.
+    let source = xray_tui::cli::SourceArgs {
+        files: vec![OTLP.into()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
+    assert_eq!(data.traces.len(), 2);
+    let t = data
+        .traces
+        .by_id(CHECKOUT)
+        .expect("the X-Ray form of the W3C ID");
+    // shop-api (server) -> call to orders.internal -> orders (server) -> DynamoDB, SQS, SQL;
+    // shop-api -> call to the payments API.
+    assert_eq!(t.roots.len(), 1, "one root, no orphans");
+    let root = t.roots[0];
+    assert_eq!(t.nodes[root].doc.name, "shop-api");
+    assert_eq!(
+        t.nodes[root].doc.origin.as_deref(),
+        Some("AWS::ECS::Fargate")
+    );
+    assert_eq!(
+        child_names(&t, root),
+        ["orders.internal", "api.payments.example.net"]
+    );
+    let call = t.nodes[root].children[0];
+    assert_eq!(child_names(&t, call), ["orders"]);
+    let orders = t.nodes[call].children[0];
+    assert_eq!(
+        child_names(&t, orders),
+        [
+            "DynamoDB",
+            "SQS",
+            "shop@shop-db.cluster-abc.eu-west-1.rds.amazonaws.com"
+        ]
+    );
+    let root_doc = &t.nodes[root].doc;
+    assert!(root_doc.is_fault());
+    assert_eq!(root_doc.user.as_deref(), Some("alice"));
+    let ex = root_doc.exceptions();
+    assert_eq!(ex.len(), 2, "the exception and its Java cause");
+    assert_eq!(ex[0].stack.len(), 2);
+    assert_eq!(
+        ex[1].kind.as_deref(),
+        Some("java.net.SocketTimeoutException")
+    );
+    let sql = &t.nodes[t.nodes[orders].children[2]].doc;
+    assert_eq!(
+        sql.exceptions()[0].stack[0].path.as_deref(),
+        Some("/app/orders/api.py"),
+        "Python frames, innermost last in the traceback, outermost last here"
+    );
+
+    // A random W3C trace ID is kept as it is, and the document says X-Ray would refuse it.
+    let w = data.traces.by_id(RANDOM_W3C).expect("kept in W3C form");
+    let consumer = &w.nodes[w.roots[0]].doc;
+    assert_eq!(consumer.name, "fulfilment");
+    assert_eq!(
+        consumer.metadata.as_ref().unwrap()["otel"]["xray_trace_id"],
+        false
+    );
+    assert_eq!(consumer.extra["links"][0]["trace_id"], CHECKOUT);
+
+    // Filters see what X-Ray would: the table node, the annotation, the fault.
+    for (expr, hits) in [
+        (r#"service("shop-orders")"#, 1),
+        (r#"service(id(type: "AWS::SQS::Queue"))"#, 1),
+        (r#"edge("orders", "shop-orders")"#, 1),
+        (r#"annotation[order.tier] = "gold""#, 1),
+        ("fault", 1),
+        (r#"service("DynamoDB")"#, 0),
+    ] {
+        let f = xray_tui::filter::parse(expr).expect(expr);
+        let n = (0..data.rows.len())
+            .filter(|&i| {
+                f.verdict_at(&data, i, &xray_tui::filter::EvalContext::default())
+                    == xray_tui::filter::Verdict::Match
+            })
+            .count();
+        assert_eq!(n, hits, "{expr}");
+    }
+}
+
+#[test]
+fn otlp_json_graph_names_nodes_as_xray_does() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xray-tui"))
+        .args(["graph", "--file", OTLP, "--format", "text"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let node = |name: &str, kind: &str| {
+        text.lines().any(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.first() == Some(&name) && cols.get(1) == Some(&kind)
+        })
+    };
+    for (name, kind) in [
+        ("shop-api", "AWS::ECS::Fargate"),
+        ("orders", "AWS::EKS::Container"),
+        ("shop-orders", "AWS::DynamoDB::Table"),
+        ("orders-events", "AWS::SQS::Queue"),
+        (
+            "shop@shop-db.cluster-abc.eu-west-1.rds.amazonaws.com",
+            "Database::SQL",
+        ),
+        ("api.payments.example.net", "remote"),
+        ("fulfilment", "AWS::Lambda::Function"),
+    ] {
+        assert!(node(name, kind), "no node {name} ({kind}) in\n{text}");
+    }
+    for generic in ["DynamoDB", "SQS", "orders.internal"] {
+        assert!(
+            !text.lines().any(|l| l.starts_with(&format!("{generic} "))),
+            "{generic} is no node of its own:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("-> orders (AWS::EKS::Container)"),
+        "the call to orders.internal reaches the orders service:\n{text}"
+    );
+}
+
+#[test]
+fn otlp_json_pretty_and_damaged_requests() {
+    // One pretty-printed request (what a person saves by hand) reads the same.
+    let first = read(OTLP).lines().next().unwrap().to_owned();
+    let value: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    assert_eq!(file::detect(pretty.as_bytes()), Format::OtlpJson);
+    let got = load_text("pretty.json", &pretty);
+    assert!(got.warnings.is_empty(), "{:#?}", got.warnings);
+    assert_eq!(
+        got.doc_names(),
+        ["shop-api", "orders.internal", "api.payments.example.net"]
+    );
+
+    // A request that does not parse is a located warning; the lines around it load.
+    let all = read(OTLP);
+    let lines: Vec<&str> = all.lines().collect();
+    let bad = lines[1].replacen("\"spanId\":\"2000000000000002\"", "\"spanId\":\"zz\"", 1);
+    assert_ne!(bad, lines[1]);
+    let text = format!("{}\n{bad}\n{}\n", lines[0], lines[2]);
+    let got = load_text("spans.json", &text);
+    let w = got.one_warning();
+    assert_eq!(w.location.line, Some(2), "{w}");
+    assert!(
+        w.message
+            .contains("resourceSpans[0].scopeSpans[0].spans[1].spanId"),
+        "{w}"
+    );
+    assert_eq!(got.documents().len(), 4, "lines 1 and 3 load");
+
+    // A span that cannot be a document is skipped with a located warning; its request's other
+    // spans load.
+    let zero = lines[1].replacen(
+        "\"spanId\":\"2000000000000002\"",
+        "\"spanId\":\"0000000000000000\"",
+        1,
+    );
+    let got = load_text("spans.json", &zero);
+    let w = got.one_warning();
+    assert_eq!(w.location.line, Some(1), "{w}");
+    assert!(
+        w.message.contains("spans[1]") && w.message.contains("span ID"),
+        "{w}"
+    );
+    assert_eq!(got.documents().len(), 3);
+}
+
+/// The Collector's own test data: the independent SQL subsegment its X-Ray receiver reads
+/// (`indepSubsegmentWithSql.txt`), written as the span OpenTelemetry instrumentation makes for
+/// that query, translates back to the same document: name, IDs, times, namespace, sql fields,
+/// and so the same graph node.
+#[test]
+fn otlp_translation_of_the_collectors_sql_subsegment() {
+    let want: Segment = serde_json::from_str(&read(&fixture(
+        "otel-collector-contrib/indepSubsegmentWithSql.txt",
+    )))
+    .unwrap();
+    let attr = |k: &str, v: &str| serde_json::json!({"key": k, "value": {"stringValue": v}});
+    let request = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "581cf771a006649127e371903a2de979",
+        "spanId": "3fd8634e78ca9560",
+        "parentSpanId": "defdfd9912dc5a56",
+        "name": "jdbc:postgresql://aawijb5u25wdoy.cpamxznpdoq8.us-west-2.rds.amazonaws.com:5432/ebdb?myInterceptor=foo",
+        "kind": 3,
+        "startTimeUnixNano": "1484872218696000000",
+        "endTimeUnixNano": "1484872218697000000",
+        "attributes": [
+            attr("db.system", "postgresql"),
+            attr("db.name", "ebdb"),
+            attr("db.connection_string", "jdbc:postgresql://aawijb5u25wdoy.cpamxznpdoq8.us-west-2.rds.amazonaws.com:5432"),
+            attr("db.user", "dbuser"),
+            attr("db.statement", "SELECT  *  FROM  customers  WHERE  customer_id=?;"),
+        ],
+    }]}]}]});
+    use xray_tui::source::otlp::translate;
+    let req = translate::parse_json(request.to_string().as_bytes()).unwrap();
+    let t = translate::translate(&req);
+    assert_eq!((t.spans, t.rejected.len()), (1, 0));
+    let got: Segment = serde_json::from_str(&t.documents[0].json).unwrap();
+    assert_eq!(got.name, want.name);
+    assert_eq!(got.id, want.id);
+    assert_eq!(got.parent_id, want.parent_id);
+    assert_eq!(got.kind, want.kind);
+    assert_eq!(got.namespace, want.namespace);
+    assert_eq!(got.start_time, want.start_time);
+    assert_eq!(got.end_time, want.end_time);
+    let (g, w) = (got.sql.as_ref().unwrap(), want.sql.as_ref().unwrap());
+    assert_eq!(g.url, w.url, "the exporter puts the span name in sql.url");
+    assert_eq!(g.user, w.user);
+    assert_eq!(g.sanitized_query, w.sanitized_query);
+    assert_eq!(
+        g.database_type.as_deref().map(str::to_lowercase),
+        w.database_type.as_deref().map(str::to_lowercase)
+    );
+    assert_eq!(
+        xray_tui::engine::service::of_downstream(&got),
+        xray_tui::engine::service::of_downstream(&want)
+    );
+    // The fixture's trace ID is 76 days older than its span: X-Ray refuses that (the exporter
+    // drops such spans), so the W3C form is kept.
+    assert_eq!(
+        got.trace_id.as_deref(),
+        Some("581cf771a006649127e371903a2de979")
+    );
+    assert_eq!(t.documents[0].trace_id, "581cf771a006649127e371903a2de979");
+}

@@ -99,7 +99,8 @@ pub struct SourceArgs {
     pub demo: bool,
     /// Read X-Ray data from a file (`-` for stdin); repeatable. Accepts AWS CLI outputs
     /// (get-trace-summaries, batch-get-traces, get-service-graph, get-groups), NDJSON or JSON
-    /// arrays of segment documents, and daemon captures.
+    /// arrays of segment documents, daemon captures, and OpenTelemetry JSON (OTLP, as the
+    /// Collector's file exporter writes it).
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
     pub files: Vec<String>,
     /// Files: the longest line read, in bytes (default 64 MiB). A longer line is left out with

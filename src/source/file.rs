@@ -32,6 +32,7 @@ use serde_json::value::RawValue;
 
 use std::sync::Arc;
 
+use super::otlp::translate;
 use super::read::{DEFAULT_MAX_LINE, read_bounded};
 use crate::model::graph::Service;
 use crate::model::input::{Origin, Stored};
@@ -57,6 +58,10 @@ pub enum Format {
     SegmentLines,
     /// One segment document.
     SingleSegment,
+    /// OpenTelemetry traces as OTLP/JSON (`{"resourceSpans": [...]}`, one export request per line
+    /// as the Collector's file exporter writes them, or one pretty object): translated to
+    /// segment documents by [`crate::source::otlp::translate`].
+    OtlpJson,
     /// None of the above.
     Unknown,
 }
@@ -71,6 +76,7 @@ impl fmt::Display for Format {
             Format::SegmentArray => "array of segment documents",
             Format::SegmentLines => "segment documents, one per line",
             Format::SingleSegment => "segment document",
+            Format::OtlpJson => "OpenTelemetry JSON (OTLP)",
             Format::Unknown => "unknown format",
         })
     }
@@ -220,7 +226,9 @@ pub fn detect(bytes: &[u8]) -> Format {
                 }
             }
             let head = rest.get(..rest.len().min(64 * 1024)).unwrap_or(rest);
-            if head.contains("\"TraceSummaries\"") {
+            if head.contains("\"resourceSpans\"") {
+                Format::OtlpJson
+            } else if head.contains("\"TraceSummaries\"") {
                 Format::TraceSummaries
             } else if head.contains("\"Traces\"") {
                 Format::BatchTraces
@@ -246,7 +254,9 @@ fn classify(raw: &str) -> Format {
             let Ok(p) = serde_json::from_str::<Probe>(raw) else {
                 return Format::Unknown;
             };
-            if p.summaries.is_some() {
+            if p.is_otlp() {
+                Format::OtlpJson
+            } else if p.summaries.is_some() {
                 Format::TraceSummaries
             } else if p.traces.is_some() {
                 Format::BatchTraces
@@ -297,8 +307,9 @@ fn kind_of(raw: &str) -> &'static str {
     }
 }
 
-const EXPECTED: &str = "expected a segment document or the JSON output of `aws xray` \
-    get-trace-summaries, batch-get-traces, get-service-graph or get-groups";
+const EXPECTED: &str = "expected a segment document, the JSON output of `aws xray` \
+    get-trace-summaries, batch-get-traces, get-service-graph or get-groups, or OpenTelemetry JSON \
+    (`{\"resourceSpans\": [...]}`)";
 
 /// Line starts of the text, built only when a location is first needed (clean input never pays).
 struct Lines {
@@ -672,7 +683,10 @@ impl<'t, 's> Reader<'t, 's> {
             return false;
         };
         let offset = self.offset_of(raw);
-        if p.is_cli() {
+        if p.is_otlp() {
+            self.otlp(raw, path, offset);
+            false
+        } else if p.is_cli() {
             if let Some(v) = p.summaries {
                 self.elements(v.get(), &join(path, "TraceSummaries"), Kind::Summary);
             }
@@ -889,6 +903,35 @@ impl<'t, 's> Reader<'t, 's> {
                     "daemon header with format {f} and version {v}: only {{\"format\":\"json\",\"version\":1}} is known; reading on"
                 ),
             );
+        }
+    }
+
+    /// An OTLP/JSON export request: its spans translated to segment documents. A request that
+    /// does not parse, and each span that cannot be a document, is a located warning.
+    fn otlp(&mut self, raw: &'t str, path: &str, offset: usize) {
+        let request = match translate::parse_str(raw) {
+            Ok(r) => r,
+            Err(f) => {
+                self.warn(
+                    offset + f.at,
+                    format!(
+                        "{}OpenTelemetry JSON (OTLP): {}; request skipped",
+                        lead(path),
+                        f.message
+                    ),
+                );
+                return;
+            }
+        };
+        let t = translate::translate_segments(&request);
+        for r in t.rejected {
+            self.warn(
+                offset,
+                format!("{}{}: {}; span skipped", lead(path), r.span, r.reason),
+            );
+        }
+        for seg in t.segments {
+            self.emit(Item::Document(seg));
         }
     }
 
@@ -1143,6 +1186,8 @@ struct Probe<'t> {
     group: Option<&'t RawValue>,
     format: Option<&'t RawValue>,
     version: Option<&'t RawValue>,
+    /// `resourceSpans`: an OTLP/JSON export request.
+    resource_spans: Option<&'t RawValue>,
     /// The `trace_id` member, when there is one.
     trace_id: Option<&'t RawValue>,
     /// Has a key only segment documents have (`id`, `name`, `start_time`, `trace_id`...).
@@ -1153,6 +1198,9 @@ struct Probe<'t> {
 }
 
 impl Probe<'_> {
+    fn is_otlp(&self) -> bool {
+        self.resource_spans.is_some() && !self.segment_like
+    }
     fn is_cli(&self) -> bool {
         self.summaries.is_some()
             || self.traces.is_some()
@@ -1186,6 +1234,7 @@ impl<'de> Deserialize<'de> for Probe<'de> {
                         "Group" => &mut p.group,
                         "format" => &mut p.format,
                         "version" => &mut p.version,
+                        "resourceSpans" => &mut p.resource_spans,
                         k => {
                             if k == "trace_id" {
                                 p.trace_id = Some(value);
@@ -1295,6 +1344,12 @@ mod tests {
             Format::SegmentLines
         );
         assert_eq!(detect(br#"{"Traces":[{"Id":"x""#), Format::BatchTraces);
+        assert_eq!(detect(br#"{"resourceSpans":[]}"#), Format::OtlpJson);
+        assert_eq!(
+            detect(b"{\"resourceSpans\":[]}\n{\"resourceSpans\":[]}\n"),
+            Format::OtlpJson
+        );
+        assert_eq!(detect(br#"{"resourceSpans":[{"#), Format::OtlpJson);
         assert_eq!(detect(br#"["a","b"]"#), Format::Unknown);
         assert_eq!(detect(br#"{"SamplingRuleRecords":[]}"#), Format::Unknown);
         assert_eq!(detect(b""), Format::Unknown);

@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod feed;
 pub mod file;
 pub mod load;
+pub mod otlp;
 pub mod parallel;
 pub mod read;
 
