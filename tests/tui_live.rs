@@ -396,10 +396,17 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     assert!(screen.contains("Rejected datagrams: 17"), "{screen}");
     assert!(screen.contains("bad JSON (17 B)"), "{screen}");
     // Every rule served, in priority order, with what the SDKs reported of it.
-    let checkout = screen.find("checkout    10 service checkout").expect("the checkout rule");
-    let default = screen.find("Default  10000 every request").expect("the default rule");
+    let checkout = screen
+        .find("checkout    10 service checkout")
+        .expect("the checkout rule");
+    let default = screen
+        .find("Default  10000 every request")
+        .expect("the default rule");
     assert!(checkout < default, "{screen}");
-    assert!(screen.contains("1/s    5%       20        4        1"), "{screen}");
+    assert!(
+        screen.contains("1/s    5%       20        4        1"),
+        "{screen}"
+    );
     insta::assert_snapshot!("diagnostics_100x30", screen);
     app.update(code(KeyCode::Esc));
     assert!(!app.overlays.diagnostics());

@@ -15,8 +15,10 @@ pub mod daemon;
 pub mod feed;
 pub mod file;
 pub mod load;
+pub mod otlp;
 pub mod parallel;
 pub mod read;
+pub(crate) mod serve;
 
 use std::sync::Arc;
 

@@ -279,7 +279,12 @@ fn sampling_table(
     if rules.is_empty() {
         return Vec::new();
     }
-    let name_w = rules.iter().map(|r| cells(&r.rule)).max().unwrap_or(4).clamp(4, 24);
+    let name_w = rules
+        .iter()
+        .map(|r| cells(&r.rule))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24);
     // Everything but the MATCHES column: the indent, the name and six columns with spaces.
     let fixed = 4 + name_w + 6 + 1 + 10 + 6 + 9 + 9 + 9;
     let match_w = rules

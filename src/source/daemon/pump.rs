@@ -91,6 +91,7 @@ fn spawn(
         daemon.recv_buffer_usable(),
     );
     let sampling = daemon.sampling_rules();
+    let (otlp_http, otlp_grpc) = (daemon.otlp_http().describe(), daemon.otlp_grpc().describe());
     let sampler = daemon.sampler();
     thread::Builder::new()
         .name("xray-daemon-pump".into())
@@ -125,6 +126,9 @@ fn spawn(
                         .as_ref()
                         .map(|s| s.rule_counts())
                         .unwrap_or_default(),
+                    otlp_http: otlp_http.clone(),
+                    otlp_grpc: otlp_grpc.clone(),
+                    otlp_problem: stats.otlp.last_problem(),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;
