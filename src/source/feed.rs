@@ -40,10 +40,12 @@ pub struct DaemonFeed {
     pub default_sampling: bool,
     /// What the SDKs reported per sampling rule, by rule name.
     pub sampling_counts: Vec<RuleCounts>,
-    /// Where OTLP/HTTP is received (`127.0.0.1:4318`), or why not; `None` when off.
+    /// Where OTLP/HTTP is received (`127.0.0.1:4318`); `None` when not.
     pub otlp_http: Option<String>,
-    /// Where OTLP/gRPC is received (`127.0.0.1:4317`), or why not; `None` when off.
+    /// Where OTLP/gRPC is received (`127.0.0.1:4317`); `None` when not.
     pub otlp_grpc: Option<String>,
+    /// OTLP protocols asked for that could not listen, and why.
+    pub otlp_unbound: Vec<String>,
     /// Why the last OTLP request was refused or spans of it left out.
     pub otlp_problem: Option<String>,
 }

@@ -136,6 +136,7 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, intake: Arc<Intake>
 }
 
 /// What becomes of a request that is not answered 200.
+#[derive(Debug)]
 struct Refused {
     status: StatusCode,
     why: String,

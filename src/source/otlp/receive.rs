@@ -293,15 +293,6 @@ impl Endpoint {
         }
     }
 
-    /// For people: the address, `cannot listen on ADDR: why`, or `None` when off.
-    pub fn describe(&self) -> Option<String> {
-        match self {
-            Endpoint::Off => None,
-            Endpoint::Listening(a) => Some(a.to_string()),
-            Endpoint::Failed { addr, error } => Some(format!("cannot listen on {addr}: {error}")),
-        }
-    }
-
     /// Binds `addr` (`None`: off); a failure is kept, not returned: the daemon goes on
     /// without this protocol.
     pub fn bind(addr: Option<SocketAddr>) -> (Endpoint, Option<std::net::TcpListener>) {
