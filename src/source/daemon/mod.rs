@@ -223,10 +223,15 @@ pub struct Daemon {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     sampling: Option<sampling::Server>,
-    /// Where OTLP is received, or why not.
-    otlp_http: Endpoint,
-    otlp_grpc: Endpoint,
-    otlp: Option<otlp::Receiver>,
+    /// Where OTLP is received, or why not, and the receiver (boxed: rarely read).
+    otlp: Box<OtlpSide>,
+}
+
+#[derive(Debug)]
+struct OtlpSide {
+    http: Endpoint,
+    grpc: Endpoint,
+    receiver: Option<otlp::Receiver>,
 }
 
 impl Daemon {
@@ -357,20 +362,22 @@ impl Daemon {
             stop,
             threads,
             sampling: server,
-            otlp_http,
-            otlp_grpc,
-            otlp: receiver,
+            otlp: Box::new(OtlpSide {
+                http: otlp_http,
+                grpc: otlp_grpc,
+                receiver,
+            }),
         })
     }
 
     /// Where OTLP/HTTP is received, or why not.
     pub fn otlp_http(&self) -> &Endpoint {
-        &self.otlp_http
+        &self.otlp.http
     }
 
     /// Where OTLP/gRPC is received, or why not.
     pub fn otlp_grpc(&self) -> &Endpoint {
-        &self.otlp_grpc
+        &self.otlp.grpc
     }
 
     /// The UDP address segments are received on.
@@ -442,7 +449,7 @@ impl Daemon {
         }
         // Its queue sender goes with it, so the parser sees the queue close once the receive
         // thread is gone too, after filing what was queued.
-        if let Some(r) = self.otlp {
+        if let Some(r) = self.otlp.receiver {
             r.stop();
         }
         for t in self.threads {

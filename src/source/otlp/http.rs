@@ -8,7 +8,7 @@
 //!
 //! Served by hyper (HTTP/1.1, keep-alive) with the limits of the sampling endpoint: bounded
 //! heads, bodies and the time they take, and a cap on held connections
-//! ([`crate::source::serve::Slots`]).
+//! (`source::serve`).
 
 use std::convert::Infallible;
 use std::io::Read;

@@ -1,6 +1,6 @@
-//! The OTLP receiver: OTLP/HTTP (`POST /v1/traces`, protobuf or JSON, gzip or not; [`http`](super::http))
-//! and OTLP/gRPC (`TraceService/Export`; [`grpc`](super::grpc)) on one thread of their own, handing the
-//! documents [`translate`](super::translate) makes of each request to the daemon.
+//! The OTLP receiver: OTLP/HTTP (`POST /v1/traces`, protobuf or JSON, gzip or not; [`http`])
+//! and OTLP/gRPC (`TraceService/Export`; [`grpc`]) on one thread of their own, handing the
+//! documents [`translate`] makes of each request to the daemon.
 //!
 //! ## Why it is built this way
 //!
