@@ -404,13 +404,19 @@ fn http_takes_json_and_gzip_and_answers_errors_as_the_spec_says() {
     );
     assert_eq!(a.status, 413, "{}", a.text());
 
+    // More spans than X-Ray's OTLP endpoint takes in one request.
+    let many = otlp_json("shop", TRACE, &vec![("70de5b6f19ff9a0a", ""); 10_001]);
+    let a = request(http, "POST", "/v1/traces", &json, many.as_bytes());
+    assert_eq!(a.status, 413, "{}", a.text());
+    assert!(a.text().contains("10001 spans"), "{}", a.text());
+
     let err = listen_support::stop(child);
     let line = stopped_line(&err);
     assert!(
         line.contains("otlp requests 4 spans 4 accepted 3 otlp-rejected 1"),
         "{line}"
     );
-    assert!(line.contains("otlp-refused 7"), "{line}");
+    assert!(line.contains("otlp-refused 8"), "{line}");
     let docs = saved_docs(&save);
     assert_eq!(docs.len(), 3, "{docs:#?}");
     assert_eq!(query_ids(&save), vec![xray_id(TRACE)]);

@@ -26,7 +26,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tonic::codec::CompressionEncoding;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::receive::{Intake, MAX_REQUEST_BYTES, RETRY_AFTER, Throttled};
+use super::receive::{Intake, MAX_REQUEST_BYTES, RETRY_AFTER, Throttled, too_many_spans};
 
 /// Connections held at once; past it a new connection is closed at once.
 pub const MAX_CONNECTIONS: usize = 32;
@@ -61,6 +61,10 @@ impl TraceService for Export {
             return Err(throttled());
         };
         let request = request.into_inner();
+        if let Some(why) = too_many_spans(&request) {
+            self.intake.stats.refuse(&why);
+            return Err(tonic::Status::invalid_argument(why));
+        }
         let intake = self.intake.clone();
         // Translating runs on the blocking pool; the permit bounds how many.
         let answer = tokio::task::spawn_blocking(move || intake.accept(&request))

@@ -2,7 +2,8 @@
 //! (`application/x-protobuf`) or JSON (`application/json`), plain or `Content-Encoding: gzip`,
 //! answered in the request's encoding as the OTLP specification says: 200 with an
 //! `ExportTraceServiceResponse` (a partial success names the spans left out), 400 for a body
-//! that does not decode, 404, 405, 413 past [`MAX_REQUEST_BYTES`] uncompressed, 415 for other
+//! that does not decode, 404, 405, 413 past [`MAX_REQUEST_BYTES`] uncompressed (or past
+//! [`MAX_SPANS`](super::receive::MAX_SPANS) spans), 415 for other
 //! types or encodings, and 429 with `Retry-After` when the daemon cannot take the request now.
 //! Errors carry a `google.rpc.Status`.
 //!
@@ -30,7 +31,9 @@ use prost::Message;
 use serde_json::json;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::receive::{Intake, MAX_REQUEST_BYTES, RETRY_AFTER as RETRY_DELAY, Throttled};
+use super::receive::{
+    Intake, MAX_REQUEST_BYTES, RETRY_AFTER as RETRY_DELAY, Throttled, too_many_spans,
+};
 use crate::source::serve::{Busy, Slots, linger};
 
 /// The path exporters post traces to.
@@ -245,6 +248,9 @@ async fn handle(
         let intake = intake.clone();
         move || {
             let request = decode(&body, gzip, encoding)?;
+            if let Some(why) = too_many_spans(&request) {
+                return Err(Refused::new(StatusCode::PAYLOAD_TOO_LARGE, why));
+            }
             intake
                 .accept(&request)
                 .map_err(|Throttled| Refused::new(StatusCode::TOO_MANY_REQUESTS, "busy"))

@@ -46,6 +46,21 @@ use super::{grpc, http};
 /// The largest request taken, uncompressed: X-Ray's OTLP endpoint takes 5 MB a request.
 pub const MAX_REQUEST_BYTES: usize = 5 * 1000 * 1000;
 
+/// The most spans one request may hold, as at X-Ray's OTLP endpoint (the SDKs' batches hold
+/// 512): with [`MAX_REQUEST_BYTES`], what one request's documents take stays bounded.
+pub const MAX_SPANS: usize = 10_000;
+
+/// Why a request holds too many spans ([`MAX_SPANS`]), if it does.
+pub(crate) fn too_many_spans(request: &ExportTraceServiceRequest) -> Option<String> {
+    let spans: usize = request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    (spans > MAX_SPANS).then(|| format!("{spans} spans in one request; at most {MAX_SPANS}"))
+}
+
 /// How long an exporter is asked to wait before sending a throttled request again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
