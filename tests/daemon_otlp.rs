@@ -521,3 +521,32 @@ fn a_full_queue_answers_retry_later_on_both_protocols() {
     assert_eq!(std::fs::read_to_string(&save).unwrap_or_default(), "");
     let _ = std::fs::remove_file(&save);
 }
+
+/// An OTLP port already taken (a Collector running, say) is a warning naming the flag to
+/// change, and `listen` goes on with UDP and the other protocol.
+#[test]
+fn a_taken_otlp_port_is_a_warning_and_listen_goes_on() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let grpc = tcp_port();
+    let args = [
+        "--otlp-http".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "--otlp-grpc".to_owned(),
+        format!("127.0.0.1:{grpc}"),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+    let child = listen_support::start_command(Command::new(BIN), free_port(), &args);
+    let err = listen_support::stop(child);
+    assert!(
+        err.contains(&format!(
+            "warning: OTLP/HTTP is off: cannot listen on 127.0.0.1:{port}"
+        )) && err.contains("--otlp-http ADDR"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("otlp: grpc 127.0.0.1:{grpc}")),
+        "{err}"
+    );
+    drop(taken);
+}

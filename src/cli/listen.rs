@@ -87,7 +87,12 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         }
     }
     if !otlp.is_empty() {
-        writeln!(err, "otlp: {}", otlp.join(" "))?;
+        let hint = daemon
+            .otlp_http()
+            .addr()
+            .map(|a| format!(" (OTEL_EXPORTER_OTLP_ENDPOINT=http://{a})"))
+            .unwrap_or_default();
+        writeln!(err, "otlp: {}{hint}", otlp.join(" "))?;
     }
     if let Some((rules, default)) = daemon.sampling_rules() {
         writeln!(
