@@ -42,7 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// The sources themselves: the app and the UI see sources only through the seam's vocabulary
 /// (`crate::source::{Request, Update, ...}`), never a source's own module.
-const SOURCE_INTERNALS: &[&str] = &["aws", "daemon", "file", "load"];
+const SOURCE_INTERNALS: &[&str] = &["aws", "daemon", "file", "load", "otlp"];
 
 /// What no-I/O modules must not touch (checked outside their `#[cfg(test)]` parts).
 const IO: &[&str] = &[

@@ -318,6 +318,9 @@ fn feed() -> Feed {
         traces: 240,
         dropped_queue_full: 0,
         sampling_requests: 12,
+        otlp_requests: 3,
+        otlp_spans: 12,
+        otlp_accepted: 12,
         ..DaemonStats::default()
     };
     stats.rejected[0] = 9;
@@ -357,6 +360,10 @@ fn feed() -> Feed {
                 borrowed: 1,
             },
         ],
+        otlp_http: Some("127.0.0.1:4318".into()),
+        otlp_grpc: Some("127.0.0.1:4317".into()),
+        otlp_unbound: Vec::new(),
+        otlp_problem: None,
     }))
 }
 

@@ -322,4 +322,19 @@ pub struct ListenArgs {
     /// Socket receive buffer to ask for, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub recv_buffer: usize,
+    /// Receive OpenTelemetry traces over OTLP/HTTP (`POST /v1/traces`, protobuf or JSON) at
+    /// this address: `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
+    pub otlp_http: std::net::SocketAddr,
+    /// Receive OpenTelemetry traces over OTLP/gRPC at this address (the gRPC exporters'
+    /// default, `http://localhost:4317`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4317")]
+    pub otlp_grpc: std::net::SocketAddr,
+    /// Do not receive OTLP (only X-Ray segments over UDP).
+    #[arg(long)]
+    pub no_otlp: bool,
+    /// OTLP requests waiting to be filed at once; past it they are answered with a retry
+    /// delay (429, `RESOURCE_EXHAUSTED`). For tests: 0 refuses every request.
+    #[arg(long, value_name = "N", default_value_t = crate::source::otlp::receive::QueueLimits::default().requests, hide = true)]
+    pub otlp_queue: usize,
 }

@@ -15,6 +15,7 @@ use crate::runtime::Launch;
 use crate::source::Options;
 use crate::source::daemon::Daemon;
 use crate::source::daemon::datagram::shorten;
+use crate::source::otlp::receive::Endpoint;
 
 /// `listen` on a terminal: the daemon with the app on top, in follow mode. Stops the daemon
 /// (flushing `--save`) on the way out, also when a signal ends the app, and prints its final
@@ -68,6 +69,31 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
             .map(|p| format!(", saving to {}", p.display()))
             .unwrap_or_default()
     )?;
+    let mut otlp = Vec::new();
+    for (protocol, flag, endpoint) in [
+        ("http", "--otlp-http", daemon.otlp_http()),
+        ("grpc", "--otlp-grpc", daemon.otlp_grpc()),
+    ] {
+        match endpoint {
+            Endpoint::Off => {}
+            Endpoint::Listening(a) => otlp.push(format!("{protocol} {a}")),
+            // The UDP daemon is still of use: say what to change, and go on.
+            Endpoint::Failed { addr, error } => writeln!(
+                err,
+                "warning: OTLP/{} is off: cannot listen on {addr} ({error}); choose another \
+                 address with {flag} ADDR, or leave OTLP off with --no-otlp",
+                protocol.to_uppercase().replace("GRPC", "gRPC")
+            )?,
+        }
+    }
+    if !otlp.is_empty() {
+        let hint = daemon
+            .otlp_http()
+            .addr()
+            .map(|a| format!(" (OTEL_EXPORTER_OTLP_ENDPOINT=http://{a})"))
+            .unwrap_or_default();
+        writeln!(err, "otlp: {}{hint}", otlp.join(" "))?;
+    }
     if let Some((rules, default)) = daemon.sampling_rules() {
         writeln!(
             err,

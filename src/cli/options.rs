@@ -9,8 +9,9 @@ use crate::source::aws::fetch::Ask;
 use crate::source::aws::live::{Connect, FetcherOptions, default_cache_dir};
 use crate::source::aws::{AwsError, AwsOptions, Window};
 use crate::source::daemon::store::TraceLimits;
-use crate::source::daemon::{DaemonOptions, SamplingRules, parse_address};
+use crate::source::daemon::{DaemonOptions, OtlpOptions, SamplingRules, parse_address};
 use crate::source::load::Files;
+use crate::source::otlp::receive::QueueLimits;
 use crate::source::{self, Options};
 
 /// AWS is the source when neither `--demo` nor `--file` is given.
@@ -131,6 +132,14 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
         save: args.save.clone(),
         forward: args.forward,
         sampling: Some(sampling),
+        otlp: (!args.no_otlp).then(|| OtlpOptions {
+            http: Some(args.otlp_http),
+            grpc: Some(args.otlp_grpc),
+            queue: QueueLimits {
+                requests: args.otlp_queue,
+                ..QueueLimits::default()
+            },
+        }),
         ..DaemonOptions::default()
     })
 }

@@ -40,6 +40,14 @@ pub struct DaemonFeed {
     pub default_sampling: bool,
     /// What the SDKs reported per sampling rule, by rule name.
     pub sampling_counts: Vec<RuleCounts>,
+    /// Where OTLP/HTTP is received (`127.0.0.1:4318`); `None` when not.
+    pub otlp_http: Option<String>,
+    /// Where OTLP/gRPC is received (`127.0.0.1:4317`); `None` when not.
+    pub otlp_grpc: Option<String>,
+    /// OTLP protocols asked for that could not listen, and why.
+    pub otlp_unbound: Vec<String>,
+    /// Why the last OTLP request was refused or spans of it left out.
+    pub otlp_problem: Option<String>,
 }
 
 /// What the SDKs reported for one sampling rule through `SamplingTargets` since the daemon
@@ -121,6 +129,20 @@ pub struct DaemonStats {
     pub forward_failed: u64,
     /// Documents `--forward` dropped because its queue was full.
     pub forward_dropped: u64,
+    /// OTLP export requests accepted (answered with success, partial or whole).
+    pub otlp_requests: u64,
+    /// Spans in them.
+    pub otlp_spans: u64,
+    /// Of those, spans filed as segment documents (into the store, `--save`, `--forward`).
+    pub otlp_accepted: u64,
+    /// Of those, spans the translation left out (answered as a partial success).
+    pub otlp_rejected: u64,
+    /// OTLP requests refused because the daemon could not take them now (HTTP 429, gRPC
+    /// `RESOURCE_EXHAUSTED`, with a retry delay): the exporter sends them again.
+    pub otlp_throttled: u64,
+    /// OTLP requests and connections refused as malformed or past a limit (404, 405, 413, 415,
+    /// a body that does not decode, too many connections).
+    pub otlp_refused: u64,
     /// Rejected datagrams, indexed like [`REJECT_REASONS`].
     pub rejected: [u64; REJECT_REASONS.len()],
 }
@@ -197,6 +219,22 @@ impl fmt::Display for DaemonStats {
         }
         if self.sampling_refused > 0 {
             write!(f, " sampling-refused {}", self.sampling_refused)?;
+        }
+        if self.otlp_requests + self.otlp_throttled + self.otlp_refused > 0 {
+            write!(
+                f,
+                " otlp requests {} spans {} accepted {}",
+                self.otlp_requests, self.otlp_spans, self.otlp_accepted
+            )?;
+            if self.otlp_rejected > 0 {
+                write!(f, " otlp-rejected {}", self.otlp_rejected)?;
+            }
+            if self.otlp_throttled > 0 {
+                write!(f, " otlp-throttled {}", self.otlp_throttled)?;
+            }
+            if self.otlp_refused > 0 {
+                write!(f, " otlp-refused {}", self.otlp_refused)?;
+            }
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub mod load;
 pub mod otlp;
 pub mod parallel;
 pub mod read;
+pub(crate) mod serve;
 
 use std::sync::Arc;
 

@@ -44,17 +44,25 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     };
     if app.list.visible.is_empty() {
         let lines = match (&app.feed, app.caps()) {
-            (crate::source::Feed::Daemon(d), _) if data.rows.is_empty() => vec![
-                Line::raw(format!("Listening for X-Ray segments on udp {}", d.udp)),
-                Line::raw(format!(
-                    "Point an X-Ray SDK here: AWS_XRAY_DAEMON_ADDRESS={}",
-                    d.udp
-                )),
-                Line::styled(
+            (crate::source::Feed::Daemon(d), _) if data.rows.is_empty() => {
+                let mut lines = vec![
+                    Line::raw(format!("Listening for X-Ray segments on udp {}", d.udp)),
+                    Line::raw(format!(
+                        "Point an X-Ray SDK here: AWS_XRAY_DAEMON_ADDRESS={}",
+                        d.udp
+                    )),
+                ];
+                if let Some(http) = &d.otlp_http {
+                    lines.push(Line::raw(format!(
+                        "or an OpenTelemetry SDK: OTEL_EXPORTER_OTLP_ENDPOINT=http://{http}"
+                    )));
+                }
+                lines.push(Line::styled(
                     "Traces appear as they arrive. D shows the counters.",
                     t.dim(),
-                ),
-            ],
+                ));
+                lines
+            }
             (crate::source::Feed::Aws(p), _) if data.rows.is_empty() && p.error.is_some() => {
                 let mut lines = vec![Line::styled(
                     p.error_heading().unwrap_or_default(),

@@ -43,6 +43,22 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             if s.trace_full > 0 {
                 out.push(Span::styled(format!("trace-full {} ", s.trace_full), warn));
             }
+            if s.otlp_requests > 0 {
+                out.push(Span::raw(format!("otlp {} ", s.otlp_accepted)));
+            }
+            if s.otlp_throttled > 0 {
+                // The exporters send these again: a sign of load, not of loss.
+                out.push(Span::styled(
+                    format!("otlp-throttled {} ", s.otlp_throttled),
+                    warn,
+                ));
+            }
+            if s.otlp_rejected + s.otlp_refused > 0 {
+                out.push(Span::styled(
+                    format!("otlp-bad {} ", s.otlp_rejected + s.otlp_refused),
+                    warn,
+                ));
+            }
             if d.default_sampling {
                 // Why 20 requests show 4 traces.
                 out.push(Span::styled("5% sampled ", t.dim()));
@@ -178,6 +194,36 @@ pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                     ));
                 }
                 out.extend(sampling_table(t, &d.sampling_counts, width));
+            }
+            if d.otlp_http.is_some() || d.otlp_grpc.is_some() || !d.otlp_unbound.is_empty() {
+                out.push(Line::raw(format!(
+                    "  otlp http {}   grpc {}",
+                    d.otlp_http.as_deref().unwrap_or("off"),
+                    d.otlp_grpc.as_deref().unwrap_or("off")
+                )));
+                out.push(Line::raw(format!(
+                    "  otlp requests {}   spans {}   accepted {}   rejected {}",
+                    s.otlp_requests, s.otlp_spans, s.otlp_accepted, s.otlp_rejected
+                )));
+                if s.otlp_throttled + s.otlp_refused > 0 {
+                    out.push(Line::styled(
+                        format!(
+                            "  otlp throttled {} (answered with a retry delay; sent again)   \
+                             refused {}",
+                            s.otlp_throttled, s.otlp_refused
+                        ),
+                        Style::new().fg(t.accent()),
+                    ));
+                }
+                for u in &d.otlp_unbound {
+                    out.push(Line::styled(format!("  {u}"), Style::new().fg(t.accent())));
+                }
+                if let Some(p) = &d.otlp_problem {
+                    out.push(Line::styled(
+                        format!("  last otlp problem: {p}"),
+                        Style::new().fg(t.accent()),
+                    ));
+                }
             }
             if s.sampling_requests + s.sampling_refused > 0 {
                 let mut line = format!("  sampling requests answered {}", s.sampling_requests);

@@ -24,11 +24,17 @@ pub fn start(port: u16, save: &Path) -> Child {
 }
 
 /// Starts `cmd` (the binary, with its environment already set) as
-/// `listen --headless --bind 127.0.0.1:PORT ARGS...`, and waits until both sockets are bound.
+/// `listen --headless --bind 127.0.0.1:PORT ARGS...` (with `--no-otlp` unless ARGS set an OTLP
+/// address), and waits until both sockets are bound.
 pub fn start_command(mut cmd: Command, port: u16, args: &[&std::ffi::OsStr]) -> Child {
+    // OTLP's well-known ports only when a test asks for OTLP (on ports of its own).
+    let otlp = args
+        .iter()
+        .any(|a| a.to_str().is_some_and(|a| a.starts_with("--otlp")));
     let child = cmd
         .args(["listen", "--headless", "--bind"])
         .arg(format!("127.0.0.1:{port}"))
+        .args(if otlp { None } else { Some("--no-otlp") })
         .args(args)
         .stderr(Stdio::piped())
         .spawn()

@@ -27,7 +27,14 @@ impl Session {
     /// Starts `listen --bind 127.0.0.1:0 --save SAVE` in the app and waits for it to show the
     /// UDP address it listens on, which it returns (`127.0.0.1:PORT`).
     pub fn start_listen(save: &str) -> (Session, String) {
-        let s = Session::start(&["listen", "--bind", "127.0.0.1:0", "--save", save]);
+        let s = Session::start(&[
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-otlp",
+            "--save",
+            save,
+        ]);
         s.wait_for("Listening for X-Ray segments on udp 127.0.0.1:");
         let screen = s.contents();
         let marker = "AWS_XRAY_DAEMON_ADDRESS=";

@@ -26,7 +26,11 @@
 //! - typed parsing and assembly (~10 µs a trace, several times the check) happen lazily, every
 //!   100 ms, and only once a second under heavy load, so a flood is received whole first;
 //! - sampling requests on TCP ([`sampling`]) are served by hyper on a small tokio runtime on
-//!   a thread of its own, with every input bounded, so no client can slow the UDP threads.
+//!   a thread of its own, with every input bounded, so no client can slow the UDP threads;
+//! - OTLP exports ([`crate::source::otlp`], on a runtime and thread of their own) come into the
+//!   parser's queue as a second kind of input: their documents are filed, saved and forwarded
+//!   by the same loop as datagrams. OTLP exporters retry, so when the queue cannot take a
+//!   request it is refused with a retry delay rather than dropped.
 //!
 //! A UI gets a [`Daemon`] from [`Daemon::start`] and reads [`Daemon::stats`] and
 //! [`Daemon::store`]; [`Daemon::stop`] stops every thread and flushes `--save`. The app does
@@ -54,6 +58,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::engine::dataset::Dataset;
+use crate::source::otlp::receive::{self as otlp, Endpoint};
 
 pub use crate::source::DaemonStats;
 pub use addr::{DaemonAddress, parse_address};
@@ -84,6 +89,30 @@ pub struct DaemonOptions {
     pub forward: bool,
     /// Only receive and count: no parsing, no store (the benchmark's bare loop).
     pub bare: bool,
+    /// The OTLP receiver; `None` (the default here) leaves it off.
+    pub otlp: Option<OtlpOptions>,
+}
+
+/// Where the OTLP receiver listens and what its requests may hold in the parser queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtlpOptions {
+    /// OTLP/HTTP (`None`: off).
+    pub http: Option<SocketAddr>,
+    /// OTLP/gRPC (`None`: off).
+    pub grpc: Option<SocketAddr>,
+    /// What waiting OTLP requests may hold; past it they are throttled.
+    pub queue: otlp::QueueLimits,
+}
+
+impl Default for OtlpOptions {
+    /// The OpenTelemetry exporters' defaults, on loopback.
+    fn default() -> Self {
+        Self {
+            http: Some(SocketAddr::from(([127, 0, 0, 1], 4318))),
+            grpc: Some(SocketAddr::from(([127, 0, 0, 1], 4317))),
+            queue: otlp::QueueLimits::default(),
+        }
+    }
 }
 
 impl Default for DaemonOptions {
@@ -97,6 +126,7 @@ impl Default for DaemonOptions {
             queue_batches: 256,
             forward: false,
             bare: false,
+            otlp: None,
         }
     }
 }
@@ -159,6 +189,15 @@ impl Batch {
     }
 }
 
+/// What the parser thread takes from its queue.
+#[derive(Debug)]
+enum Input {
+    /// Datagrams from the receive thread.
+    Datagrams(Batch),
+    /// One OTLP request's documents.
+    Otlp(otlp::Export),
+}
+
 /// The datagrams of a batch, in order.
 fn datagrams<'a>(data: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut start = 0;
@@ -184,6 +223,15 @@ pub struct Daemon {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     sampling: Option<sampling::Server>,
+    /// Where OTLP is received, or why not, and the receiver (boxed: rarely read).
+    otlp: Box<OtlpSide>,
+}
+
+#[derive(Debug)]
+struct OtlpSide {
+    http: Endpoint,
+    grpc: Endpoint,
+    receiver: Option<otlp::Receiver>,
 }
 
 impl Daemon {
@@ -263,7 +311,24 @@ impl Daemon {
         } else {
             None
         };
-        let (tx, rx) = mpsc::sync_channel::<Batch>(opts.queue_batches.max(1));
+        let (tx, rx) = mpsc::sync_channel::<Input>(opts.queue_batches.max(1));
+        // Bound before the threads start: a port in use is reported, and the daemon goes on.
+        let (otlp_http, http_listener) = Endpoint::bind(opts.otlp.and_then(|o| o.http));
+        let (otlp_grpc, grpc_listener) = Endpoint::bind(opts.otlp.and_then(|o| o.grpc));
+        let receiver = if http_listener.is_some() || grpc_listener.is_some() {
+            let tx = tx.clone();
+            let submit: otlp::Submit =
+                Arc::new(move |export| tx.try_send(Input::Otlp(export)).is_ok());
+            Some(otlp::Receiver::start(
+                http_listener,
+                grpc_listener,
+                opts.otlp.map(|o| o.queue).unwrap_or_default(),
+                submit,
+                stats.otlp.clone(),
+            )?)
+        } else {
+            None
+        };
         let (pool_tx, pool_rx) = mpsc::sync_channel::<Batch>(POOL_BUFFERS);
         {
             let (stats, stop) = (stats.clone(), stop.clone());
@@ -297,7 +362,22 @@ impl Daemon {
             stop,
             threads,
             sampling: server,
+            otlp: Box::new(OtlpSide {
+                http: otlp_http,
+                grpc: otlp_grpc,
+                receiver,
+            }),
         })
+    }
+
+    /// Where OTLP/HTTP is received, or why not.
+    pub fn otlp_http(&self) -> &Endpoint {
+        &self.otlp.http
+    }
+
+    /// Where OTLP/gRPC is received, or why not.
+    pub fn otlp_grpc(&self) -> &Endpoint {
+        &self.otlp.grpc
     }
 
     /// The UDP address segments are received on.
@@ -367,6 +447,11 @@ impl Daemon {
         if let Some(s) = self.sampling {
             s.stop();
         }
+        // Its queue sender goes with it, so the parser sees the queue close once the receive
+        // thread is gone too, after filing what was queued.
+        if let Some(r) = self.otlp.receiver {
+            r.stop();
+        }
         for t in self.threads {
             let _ = t.join();
         }
@@ -397,7 +482,7 @@ pub fn snapshot(store: &Mutex<LiveStore>) -> Option<Dataset> {
 /// The receive loop: socket → batches → bounded queue. No parsing, no locks, no waiting.
 fn receive(
     socket: UdpSocket,
-    tx: SyncSender<Batch>,
+    tx: SyncSender<Input>,
     pool: Receiver<Batch>,
     stats: &Stats,
     stop: &AtomicBool,
@@ -410,9 +495,9 @@ fn receive(
         stats.bytes.fetch_add(*bytes, Relaxed);
         (*received, *bytes) = (0, 0);
         let full = std::mem::replace(batch, Batch::new(&pool));
-        match tx.try_send(full) {
+        match tx.try_send(Input::Datagrams(full)) {
             Ok(()) => true,
-            Err(TrySendError::Full(b)) => {
+            Err(TrySendError::Full(Input::Datagrams(b))) => {
                 stats
                     .dropped_queue_full
                     .fetch_add(b.ends.len() as u64, Relaxed);
@@ -420,6 +505,7 @@ fn receive(
                 *batch = b.recycled();
                 true
             }
+            Err(TrySendError::Full(Input::Otlp(_))) => true,
             Err(TrySendError::Disconnected(_)) => false,
         }
     };
@@ -473,9 +559,74 @@ fn receive(
     }
 }
 
-/// The parser loop: batches → documents → `--save` and the store.
+/// Where the parser files documents: the store, `--save` and `--forward`.
+struct Outlets<'a> {
+    store: &'a Mutex<LiveStore>,
+    saver: Option<save::SaveThread>,
+    forwarder: Option<forward::Forwarder>,
+    stats: &'a Stats,
+}
+
+/// One document to file: its trace, its ID, whether it is in progress, and its text.
+struct ToFile<'a> {
+    trace_id: &'a str,
+    id: &'a str,
+    in_progress: bool,
+    text: bytes::Bytes,
+}
+
+impl Outlets<'_> {
+    /// Files documents under one hold of the store's lock, hands them to `--save` and
+    /// `--forward`, and counts what the store did; returns how many were filed.
+    fn file<'a>(&self, docs: impl ExactSizeIterator<Item = ToFile<'a>>) -> u64 {
+        let mut st = match self.store.lock() {
+            Ok(st) => st,
+            Err(p) => p.into_inner(),
+        };
+        let (mut accepted, mut evicted, mut replaced, mut full) = (0, 0, 0, 0);
+        let mut to_save = Vec::with_capacity(if self.saver.is_some() { docs.len() } else { 0 });
+        for d in docs {
+            if let Some(f) = &self.forwarder {
+                f.push(String::from_utf8_lossy(&d.text).into_owned());
+            }
+            if self.saver.is_some() {
+                to_save.push(d.text.clone());
+            }
+            let (filed, gone) = st.file(d.trace_id, d.id, d.in_progress, d.text);
+            match filed {
+                store::Filed::Added => {}
+                store::Filed::Replaced => replaced += 1,
+                store::Filed::TraceFull => full += 1,
+            }
+            evicted += gone;
+            accepted += 1;
+        }
+        let stats = self.stats;
+        stats.evicted.fetch_add(evicted, Relaxed);
+        stats.replaced.fetch_add(replaced, Relaxed);
+        stats.trace_full.fetch_add(full, Relaxed);
+        stats.traces.store(st.len() as u64, Relaxed);
+        drop(st);
+        if let Some(s) = &self.saver {
+            s.send(to_save);
+        }
+        accepted
+    }
+
+    /// Flushes `--save` and `--forward`.
+    fn finish(self) {
+        if let Some(s) = self.saver {
+            s.finish();
+        }
+        if let Some(f) = self.forwarder {
+            f.finish();
+        }
+    }
+}
+
+/// The parser loop: batches and OTLP exports → documents → `--save` and the store.
 fn parse(
-    rx: Receiver<Batch>,
+    rx: Receiver<Input>,
     pool: SyncSender<Batch>,
     saver: Option<save::SaveThread>,
     forwarder: Option<forward::Forwarder>,
@@ -483,22 +634,28 @@ fn parse(
     stats: &Stats,
     bare: bool,
 ) {
+    let outlets = Outlets {
+        store,
+        saver,
+        forwarder,
+        stats,
+    };
     let mut last_refresh = Instant::now();
-    // Datagrams handled since the last refresh, and when the last batch came: heavy load is
-    // many datagrams a second that are still coming.
+    // Documents handled since the last refresh, and when the last input came: heavy load is
+    // many documents a second that are still coming.
     let mut since_refresh = 0usize;
     let mut last_batch = Instant::now();
     // Traces are waiting to be assembled and nothing else is: assemble again at once.
     let mut catching_up = false;
-    // A batch taken off the queue to see whether more are waiting.
-    let mut ahead: Option<Batch> = None;
+    // An input taken off the queue to see whether more are waiting.
+    let mut ahead: Option<Input> = None;
     loop {
         let wait = if catching_up {
             Duration::ZERO
         } else {
             REFRESH_EVERY
         };
-        let batch = match ahead.take() {
+        let input = match ahead.take() {
             Some(b) => Some(b),
             None => match rx.recv_timeout(wait) {
                 Ok(b) => Some(b),
@@ -506,50 +663,51 @@ fn parse(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             },
         };
-        if let Some(batch) = batch {
-            let (data, ends) = (batch.buf.get(..batch.used).unwrap_or_default(), &batch.ends);
-            since_refresh += ends.len();
-            last_batch = Instant::now();
-            if !bare {
-                let checked = check_batch(data, ends, stats);
-                let mut st = match store.lock() {
-                    Ok(st) => st,
-                    Err(p) => p.into_inner(),
-                };
-                let (mut accepted, mut evicted, mut replaced, mut full) = (0, 0, 0, 0);
-                let mut to_save =
-                    Vec::with_capacity(if saver.is_some() { checked.len() } else { 0 });
-                for c in checked {
-                    if let Some(f) = &forwarder {
-                        f.push(c.doc.to_owned());
-                    }
+        match input {
+            Some(Input::Datagrams(batch)) => {
+                let (data, ends) = (batch.buf.get(..batch.used).unwrap_or_default(), &batch.ends);
+                since_refresh += ends.len();
+                last_batch = Instant::now();
+                if !bare {
+                    let checked = check_batch(data, ends, stats);
                     // A copy of its own (one allocation): the batch buffer goes back to the
                     // receive thread at once, not when the trace is evicted. The save thread
                     // shares it.
-                    let text = bytes::Bytes::copy_from_slice(c.doc.as_bytes());
-                    if saver.is_some() {
-                        to_save.push(text.clone());
-                    }
-                    let (filed, gone) = st.file(&c.trace_id, &c.id, c.in_progress, text);
-                    match filed {
-                        store::Filed::Added => {}
-                        store::Filed::Replaced => replaced += 1,
-                        store::Filed::TraceFull => full += 1,
-                    }
-                    evicted += gone;
-                    accepted += 1;
+                    let accepted = outlets.file(checked.iter().map(|c| ToFile {
+                        trace_id: &c.trace_id,
+                        id: &c.id,
+                        in_progress: c.in_progress,
+                        text: bytes::Bytes::copy_from_slice(c.doc.as_bytes()),
+                    }));
+                    stats.accepted.fetch_add(accepted, Relaxed);
                 }
-                stats.accepted.fetch_add(accepted, Relaxed);
-                stats.evicted.fetch_add(evicted, Relaxed);
-                stats.replaced.fetch_add(replaced, Relaxed);
-                stats.trace_full.fetch_add(full, Relaxed);
-                stats.traces.store(st.len() as u64, Relaxed);
-                drop(st);
-                if let Some(s) = &saver {
-                    s.send(to_save);
-                }
+                let _ = pool.try_send(batch.recycled());
             }
-            let _ = pool.try_send(batch.recycled());
+            Some(Input::Otlp(mut export)) => {
+                since_refresh += export.documents.len();
+                last_batch = Instant::now();
+                let spans = export.spans;
+                // The text moves into the store (no copy); the IDs are borrowed.
+                outlets.file(export.documents.iter_mut().map(|d| {
+                    let otlp::Document {
+                        json,
+                        trace_id,
+                        id,
+                        in_progress,
+                    } = d;
+                    let (trace_id, id): (&String, &String) = (trace_id, id);
+                    ToFile {
+                        trace_id,
+                        id,
+                        in_progress: *in_progress,
+                        text: bytes::Bytes::from(std::mem::take(json)),
+                    }
+                }));
+                stats.otlp.count_filed(spans);
+                // Its place in the queue's OTLP budget is given back here.
+                drop(export);
+            }
+            None => {}
         }
         let since = last_refresh.elapsed();
         if !bare && (since >= REFRESH_EVERY || catching_up) {
@@ -580,12 +738,7 @@ fn parse(
             }
         }
     }
-    if let Some(s) = saver {
-        s.finish();
-    }
-    if let Some(f) = forwarder {
-        f.finish();
-    }
+    outlets.finish();
     let _ = refresh(store, stats, None);
 }
 

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Daemon, DaemonOptions, datagram, snapshot, snapshot_interval};
+use crate::source::otlp::receive::Endpoint;
 use crate::source::{DaemonFeed, DaemonStats, Feed, Request, Sink, Snapshot, Update};
 
 /// How often the pump looks at the daemon.
@@ -91,6 +92,22 @@ fn spawn(
         daemon.recv_buffer_usable(),
     );
     let sampling = daemon.sampling_rules();
+    let (otlp_http, otlp_grpc) = (
+        daemon.otlp_http().addr().map(|a| a.to_string()),
+        daemon.otlp_grpc().addr().map(|a| a.to_string()),
+    );
+    let otlp_unbound: Vec<String> = [
+        ("OTLP/HTTP", "--otlp-http", daemon.otlp_http()),
+        ("OTLP/gRPC", "--otlp-grpc", daemon.otlp_grpc()),
+    ]
+    .iter()
+    .filter_map(|(protocol, flag, e)| match e {
+        Endpoint::Failed { addr, error } => Some(format!(
+            "{protocol} is off: cannot listen on {addr} ({error}); see {flag}"
+        )),
+        _ => None,
+    })
+    .collect();
     let sampler = daemon.sampler();
     thread::Builder::new()
         .name("xray-daemon-pump".into())
@@ -125,6 +142,10 @@ fn spawn(
                         .as_ref()
                         .map(|s| s.rule_counts())
                         .unwrap_or_default(),
+                    otlp_http: otlp_http.clone(),
+                    otlp_grpc: otlp_grpc.clone(),
+                    otlp_unbound: otlp_unbound.clone(),
+                    otlp_problem: stats.otlp.last_problem(),
                 }))));
                 let forced = resend.swap(false, Relaxed);
                 let due = forced || Instant::now() >= next_snapshot;

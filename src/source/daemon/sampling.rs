@@ -27,10 +27,10 @@
 //!
 //! Refused requests and connections are counted (`sampling-refused` in the status line).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -42,10 +42,11 @@ use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 use super::stats::Stats;
 pub use crate::source::feed::RuleCounts;
+use crate::source::serve::{Busy, Slots, linger};
 /// How long a reservoir quota lasts, and how often SDKs should report (seconds).
 const QUOTA_TTL: u64 = 10;
 
@@ -540,77 +541,9 @@ impl Drop for Server {
     }
 }
 
-/// One held connection: whether a request on it is being answered, and how to close it.
-#[derive(Debug)]
-struct Slot {
-    busy: Arc<AtomicBool>,
-    close: Arc<Notify>,
-}
-
-/// The connections held, oldest first (by number).
-#[derive(Debug, Default)]
-struct Slots {
-    next: AtomicU64,
-    open: Mutex<BTreeMap<u64, Slot>>,
-}
-
-impl Slots {
-    /// A place for a new connection: `(number, busy, close)`, or `None` if [`MAX_CONNECTIONS`]
-    /// are held and all are being answered. At the cap, the oldest connection not being
-    /// answered is told to close and its place taken.
-    fn admit(&self, stats: &Stats) -> Option<(u64, Arc<AtomicBool>, Arc<Notify>)> {
-        let mut open = match self.open.lock() {
-            Ok(o) => o,
-            Err(p) => p.into_inner(),
-        };
-        if open.len() >= MAX_CONNECTIONS {
-            let idle = open
-                .iter()
-                .find(|(_, s)| !s.busy.load(Relaxed))
-                .map(|(&n, _)| n)?;
-            if let Some(s) = open.remove(&idle) {
-                s.close.notify_one();
-                stats.sampling_refused.fetch_add(1, Relaxed);
-            }
-        }
-        let n = self.next.fetch_add(1, Relaxed);
-        let slot = Slot {
-            busy: Arc::new(AtomicBool::new(false)),
-            close: Arc::new(Notify::new()),
-        };
-        let handles = (n, slot.busy.clone(), slot.close.clone());
-        open.insert(n, slot);
-        Some(handles)
-    }
-
-    /// Connection `n` has closed.
-    fn release(&self, n: u64) {
-        match self.open.lock() {
-            Ok(mut o) => o.remove(&n),
-            Err(p) => p.into_inner().remove(&n),
-        };
-    }
-}
-
-/// Marks a connection busy while a request on it is answered (also if the answer is dropped).
-struct Busy(Arc<AtomicBool>);
-
-impl Busy {
-    fn new(flag: &Arc<AtomicBool>) -> Busy {
-        flag.store(true, Relaxed);
-        Busy(flag.clone())
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.store(false, Relaxed);
-    }
-}
-
 /// The accept loop: a task per admitted connection, on this one thread.
 async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats: Arc<Stats>) {
-    let slots = Arc::new(Slots::default());
+    let slots = Arc::new(Slots::new(MAX_CONNECTIONS));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -620,7 +553,7 @@ async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats:
                 continue;
             }
         };
-        let Some((n, busy, close)) = slots.admit(&stats) else {
+        let Some((n, busy, close)) = slots.admit(&stats.sampling_refused) else {
             stats.sampling_refused.fetch_add(1, Relaxed);
             // Best effort and never waiting: the socket's buffer is empty, so this fits.
             let _ = stream.try_write(&refusal(
@@ -666,35 +599,6 @@ async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats:
         });
     }
 }
-
-/// Closes a connection hyper is done with so that its last answer arrives. A socket closed
-/// with unread bytes in its receive buffer sends a reset, and a reset can reach the client
-/// before the answer does (a 413 sent before the body was read is lost that way). So the
-/// write side is shut first and what the client still sends is read and dropped, at most
-/// [`LINGER_BYTES`] and for at most [`LINGER_TIME`], as web servers do ("lingering close").
-async fn linger(mut stream: tokio::net::TcpStream) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    if stream.shutdown().await.is_err() {
-        return;
-    }
-    let drain = async {
-        let mut buf = vec![0u8; 4 * 1024];
-        let mut read = 0;
-        while read < LINGER_BYTES {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => read += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
-}
-
-/// The most a closing connection's unread input is drained, in bytes (see [`linger`]).
-const LINGER_BYTES: usize = 256 * 1024;
-
-/// The longest a closing connection is drained (see [`linger`]).
-const LINGER_TIME: Duration = Duration::from_secs(2);
 
 /// Reads one request's body within the limits and answers it.
 async fn answer(req: Request<Incoming>, sampler: &Sampler, stats: &Stats) -> Response<Full<Bytes>> {

@@ -1,6 +1,7 @@
 //! Counters the daemon keeps, shared lock-free between its threads, and the last few rejected
 //! datagrams for a diagnostics pane. Every datagram ends up in exactly one bucket: accepted,
-//! rejected (by reason), or dropped because the parser queue was full.
+//! rejected (by reason), or dropped because the parser queue was full. The OTLP receiver keeps
+//! its own ([`OtlpStats`](crate::source::otlp::receive::OtlpStats)), shown with these.
 
 use crate::source::DaemonStats;
 use std::collections::VecDeque;
@@ -62,6 +63,8 @@ pub struct Stats {
     pub(crate) save_error: Mutex<Option<String>>,
     /// `--forward` counters (zero when not forwarding).
     pub forward: std::sync::Arc<super::forward::ForwardStats>,
+    /// The OTLP receiver's counters (zero when it is off).
+    pub otlp: std::sync::Arc<crate::source::otlp::receive::OtlpStats>,
 }
 
 impl Stats {
@@ -141,6 +144,12 @@ impl Stats {
             forwarded: self.forward.sent.load(Relaxed),
             forward_failed: self.forward.failed.load(Relaxed),
             forward_dropped: self.forward.dropped.load(Relaxed),
+            otlp_requests: self.otlp.requests.load(Relaxed),
+            otlp_spans: self.otlp.spans.load(Relaxed),
+            otlp_accepted: self.otlp.accepted.load(Relaxed),
+            otlp_rejected: self.otlp.rejected.load(Relaxed),
+            otlp_throttled: self.otlp.throttled.load(Relaxed),
+            otlp_refused: self.otlp.refused.load(Relaxed),
             rejected: std::array::from_fn(|i| self.rejected.get(i).map_or(0, |c| c.load(Relaxed))),
         }
     }

@@ -1,0 +1,554 @@
+//! `xray-tui listen` receives OpenTelemetry traces over OTLP (issue 16): the real binary, with
+//! the real OpenTelemetry Python SDK exporting over OTLP/HTTP and OTLP/gRPC
+//! (`tests/daemon/otel_app.py`), and with plain HTTP/1.1 requests for what an SDK does not
+//! send: JSON, gzip, the error answers, a decompression bomb, and backpressure (429 with
+//! `Retry-After`, gRPC `RESOURCE_EXHAUSTED` with a `RetryInfo`).
+//!
+//! The Python interpreter is `$XRAY_TUI_PYTHON` (`tests/run.sh` points it at a venv with
+//! `tests/daemon/requirements.txt`), else `python3`. Without the SDK that test is skipped with a
+//! message, except under `CI=true`, where it fails.
+#![cfg(target_os = "linux")]
+
+#[path = "support/listen.rs"]
+mod listen_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use listen_support::{free_port, proc_status};
+
+const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
+
+fn tmp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("xray-tui-otlp-{}-{name}", std::process::id()))
+}
+
+/// A free TCP port on loopback.
+fn tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+/// `listen --headless` with OTLP on ports of its own; waits until both OTLP ports answer.
+/// Returns the child and the HTTP and gRPC ports.
+fn start(extra: &[&str]) -> (Child, u16, u16) {
+    let (http, grpc) = (tcp_port(), tcp_port());
+    let mut args = vec![
+        "--otlp-http".to_owned(),
+        format!("127.0.0.1:{http}"),
+        "--otlp-grpc".to_owned(),
+        format!("127.0.0.1:{grpc}"),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+    let child = listen_support::start_command(Command::new(BIN), free_port(), &args);
+    let t0 = Instant::now();
+    for port in [http, grpc] {
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "OTLP did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    (child, http, grpc)
+}
+
+/// The `stopped:` line of a stopped `listen`.
+fn stopped_line(err: &str) -> &str {
+    err.lines()
+        .find(|l| l.starts_with("stopped: "))
+        .unwrap_or_else(|| panic!("no stopped line in {err}"))
+}
+
+/// An answer: status, headers (lower-cased names), body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One HTTP/1.1 request on a connection of its own (`Connection: close`), read to its end.
+fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head += &format!("{k}: {v}\r\n");
+    }
+    head += "\r\n";
+    c.write_all(head.as_bytes()).expect("head");
+    // The server may answer (413) and close before the whole body is sent.
+    let _ = c.write_all(body);
+    read_answer(&mut c)
+}
+
+fn read_answer(c: &mut TcpStream) -> Answer {
+    let mut raw = Vec::new();
+    let _ = c.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no answer head: {}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+/// An OTLP/JSON request: one span per `(span id, parent id)` of trace `trace` (32 hex digits,
+/// or empty for a span no translation can take).
+fn otlp_json(service: &str, trace: &str, spans: &[(&str, &str)]) -> String {
+    let spans: Vec<serde_json::Value> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, (id, parent))| {
+            serde_json::json!({
+                "traceId": trace, "spanId": id, "parentSpanId": parent,
+                "name": format!("span-{i}"), "kind": if parent.is_empty() { 2 } else { 3 },
+                "startTimeUnixNano": "1700000000000000000",
+                "endTimeUnixNano": "1700000000250000000",
+            })
+        })
+        .collect();
+    serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+        "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}],
+    }]})
+    .to_string()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// The saved file's documents.
+fn saved_docs(save: &PathBuf) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(save)
+        .expect("saved")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+        .collect()
+}
+
+fn query_ids(save: &PathBuf) -> Vec<String> {
+    let out = Command::new(BIN)
+        .args(["query", "--format", "ids", "--file"])
+        .arg(save)
+        .output()
+        .expect("query");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// X-Ray's form of a 32-hex-digit trace ID.
+fn xray_id(hex: &str) -> String {
+    format!("1-{}-{}", &hex[..8], &hex[8..])
+}
+
+fn python() -> Option<String> {
+    let py = std::env::var("XRAY_TUI_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args([
+            "-c",
+            "import opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
+             opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(py);
+    }
+    let msg = format!(
+        "{py} with the OpenTelemetry SDK and OTLP exporters not found: run tests/run.sh, or \
+         `pip install -r tests/daemon/requirements.txt`"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg} (required when CI=true)");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+/// The OpenTelemetry Python SDK exports one trace over OTLP/HTTP (protobuf) and one over
+/// OTLP/gRPC; `--save` holds one segment document per span, and the capture reopens.
+#[test]
+fn the_python_sdk_exports_over_http_and_grpc() {
+    let Some(py) = python() else { return };
+    let save = tmp("sdk.ndjson");
+    let _ = std::fs::remove_file(&save);
+    let (child, http, grpc) = start(&["--save", save.to_str().expect("path")]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/daemon/otel_app.py");
+    let out = Command::new(&py)
+        .arg(script)
+        .env(
+            "OTLP_HTTP_ENDPOINT",
+            format!("http://127.0.0.1:{http}/v1/traces"),
+        )
+        .env("OTLP_GRPC_ENDPOINT", format!("http://127.0.0.1:{grpc}"))
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_SDK_DISABLED")
+        .output()
+        .expect("python");
+    let err = listen_support::stop(child);
+    assert!(
+        out.status.success(),
+        "otel_app.py failed:\n{}\n{err}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("otel_app prints JSON");
+    let line = stopped_line(&err);
+    assert!(
+        line.contains("otlp requests 2 spans 6 accepted 6"),
+        "one request per protocol, three spans each: {line}"
+    );
+    assert!(
+        !line.contains("otlp-"),
+        "nothing rejected, throttled or refused: {line}"
+    );
+    assert!(line.contains("saved 6"), "{line}");
+
+    let docs = saved_docs(&save);
+    assert_eq!(docs.len(), 6, "one document per span: {docs:#?}");
+    let mut traces = Vec::new();
+    for protocol in ["http", "grpc"] {
+        let trace = xray_id(sent[protocol]["trace"].as_str().expect("trace"));
+        let mut want: Vec<&str> = sent[protocol]["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .filter_map(|s| s.as_str())
+            .collect();
+        let mut got: Vec<&str> = docs
+            .iter()
+            .filter(|d| d["trace_id"] == trace.as_str())
+            .filter_map(|d| d["id"].as_str())
+            .collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want, "{protocol}: the documents of trace {trace}");
+        traces.push(trace);
+    }
+    for d in &docs {
+        for field in ["name", "id", "trace_id", "start_time"] {
+            assert!(!d[field].is_null(), "a segment document has {field}: {d}");
+        }
+    }
+    let mut ids = query_ids(&save);
+    ids.sort();
+    traces.sort();
+    assert_eq!(ids, traces, "the capture reopens with --file");
+    let _ = std::fs::remove_file(&save);
+}
+
+/// A W3C trace ID whose first 8 hex digits are its spans' start (1,700,000,000 s), so X-Ray
+/// takes it: it is shown and saved as `1-6553f100-…`.
+const TRACE: &str = "6553f1001a2b3c4d5e6f708192a3b4c5";
+
+/// OTLP/JSON and gzip, a partial success, and the error answers, from a plain HTTP client.
+#[test]
+fn http_takes_json_and_gzip_and_answers_errors_as_the_spec_says() {
+    let save = tmp("http.ndjson");
+    let _ = std::fs::remove_file(&save);
+    let (child, http, _) = start(&["--save", save.to_str().expect("path")]);
+    let json = [("Content-Type", "application/json")];
+
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &json,
+        otlp_json("shop", TRACE, &[("70de5b6f19ff9a0a", "")]).as_bytes(),
+    );
+    assert_eq!((a.status, a.text()), (200, "{}".to_owned()));
+    assert_eq!(a.header("content-type"), Some("application/json"));
+
+    let child_span = otlp_json("shop", TRACE, &[("0102030405060708", "70de5b6f19ff9a0a")]);
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &gzip(child_span.as_bytes()),
+    );
+    assert_eq!((a.status, a.text()), (200, "{}".to_owned()), "gzip");
+
+    // A span without IDs cannot become a document: a partial success that says so.
+    let half = otlp_json("shop", "", &[("", "")]);
+    let mut v: serde_json::Value = serde_json::from_str(&half).expect("json");
+    let mut good: serde_json::Value = serde_json::from_str(&otlp_json(
+        "shop",
+        TRACE,
+        &[("1112131415161718", "70de5b6f19ff9a0a")],
+    ))
+    .expect("json");
+    v["resourceSpans"]
+        .as_array_mut()
+        .expect("array")
+        .push(good["resourceSpans"][0].take());
+    let a = request(http, "POST", "/v1/traces", &json, v.to_string().as_bytes());
+    assert_eq!(a.status, 200, "{}", a.text());
+    let body: serde_json::Value = serde_json::from_slice(&a.body).expect("json answer");
+    assert_eq!(body["partialSuccess"]["rejectedSpans"], "1", "{body}");
+    assert!(
+        body["partialSuccess"]["errorMessage"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+
+    // The protobuf answer to a protobuf request.
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/x-protobuf")],
+        &[],
+    );
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("application/x-protobuf"));
+    assert!(a.body.is_empty(), "an empty ExportTraceServiceResponse");
+
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "text/plain")],
+        b"x",
+    );
+    assert_eq!(a.status, 415, "{}", a.text());
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "br"),
+        ],
+        b"x",
+    );
+    assert_eq!(a.status, 415, "{}", a.text());
+    let a = request(http, "POST", "/v1/metrics", &json, b"{}");
+    assert_eq!(a.status, 404, "{}", a.text());
+    let a = request(http, "GET", "/v1/traces", &[], b"");
+    assert_eq!(a.status, 405, "{}", a.text());
+    assert_eq!(a.header("allow"), Some("POST"));
+    let a = request(http, "POST", "/v1/traces", &json, b"{not json");
+    assert_eq!(a.status, 400, "{}", a.text());
+    // Past 5 MB: refused before the body is read, by its Content-Length...
+    let mut c = TcpStream::connect(("127.0.0.1", http)).expect("connect");
+    c.write_all(
+        b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 6000000\r\n\r\n{\"resourceSpans\": [",
+    )
+    .expect("head");
+    c.shutdown(std::net::Shutdown::Write).expect("shutdown");
+    let a = read_answer(&mut c);
+    assert_eq!(a.status, 413, "{}", a.text());
+    // ...or, inflated, once 5 MB of it are out.
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &gzip(&vec![b' '; 6_000_000]),
+    );
+    assert_eq!(a.status, 413, "{}", a.text());
+
+    // More spans than X-Ray's OTLP endpoint takes in one request.
+    let many = otlp_json("shop", TRACE, &vec![("70de5b6f19ff9a0a", ""); 10_001]);
+    let a = request(http, "POST", "/v1/traces", &json, many.as_bytes());
+    assert_eq!(a.status, 413, "{}", a.text());
+    assert!(a.text().contains("10001 spans"), "{}", a.text());
+
+    let err = listen_support::stop(child);
+    let line = stopped_line(&err);
+    assert!(
+        line.contains("otlp requests 4 spans 4 accepted 3 otlp-rejected 1"),
+        "{line}"
+    );
+    assert!(line.contains("otlp-refused 8"), "{line}");
+    let docs = saved_docs(&save);
+    assert_eq!(docs.len(), 3, "{docs:#?}");
+    assert_eq!(query_ids(&save), vec![xray_id(TRACE)]);
+    let _ = std::fs::remove_file(&save);
+}
+
+/// A gzip body that inflates to 256 MiB is refused (413) once 5 MB are out, with the
+/// process's peak memory a few MB over what it had.
+#[test]
+fn a_decompression_bomb_is_refused_within_the_limit() {
+    let (child, http, _) = start(&[]);
+    let pid = child.id();
+    // 256 MiB of zeros, gzipped (about 250 KB), made without holding them.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        e.write_all(&zeros).expect("gzip");
+    }
+    let bomb = e.finish().expect("gzip");
+    assert!(bomb.len() < 1_000_000, "{}", bomb.len());
+    let (_, before, _) = proc_status(pid);
+    for _ in 0..3 {
+        let a = request(
+            http,
+            "POST",
+            "/v1/traces",
+            &[
+                ("Content-Type", "application/x-protobuf"),
+                ("Content-Encoding", "gzip"),
+            ],
+            &bomb,
+        );
+        assert_eq!(a.status, 413, "{}", a.text());
+    }
+    let (_, peak, _) = proc_status(pid);
+    let err = listen_support::stop(child);
+    assert!(
+        peak < before + 48 * 1024,
+        "peak {peak} KiB from {before} KiB: the bomb was inflated past the limit"
+    );
+    assert!(stopped_line(&err).contains("otlp-refused 3"), "{err}");
+}
+
+/// When the daemon cannot take a request (here: room for none in its queue), HTTP answers 429
+/// with `Retry-After` and gRPC `RESOURCE_EXHAUSTED` with a `RetryInfo` delay; both counted,
+/// nothing filed.
+#[test]
+fn a_full_queue_answers_retry_later_on_both_protocols() {
+    let save = tmp("busy.ndjson");
+    let _ = std::fs::remove_file(&save);
+    let (child, http, grpc) = start(&["--otlp-queue", "0", "--save", save.to_str().expect("path")]);
+    let body = otlp_json("shop", TRACE, &[("70de5b6f19ff9a0a", "")]);
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    assert_eq!(a.status, 429, "{}", a.text());
+    assert_eq!(a.header("retry-after"), Some("1"));
+    let status: serde_json::Value = serde_json::from_slice(&a.body).expect("a Status");
+    assert_eq!(status["details"][0]["retryDelay"], "1s", "{status}");
+
+    let a = request(
+        http,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/x-protobuf")],
+        &[],
+    );
+    assert_eq!(a.status, 429);
+    assert_eq!(a.header("retry-after"), Some("1"));
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let status = rt.block_on(async {
+        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+        let mut client = TraceServiceClient::connect(format!("http://127.0.0.1:{grpc}"))
+            .await
+            .expect("connect");
+        client
+            .export(ExportTraceServiceRequest::default())
+            .await
+            .expect_err("throttled")
+    });
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    use tonic_types::StatusExt;
+    let retry = status.get_details_retry_info().expect("a RetryInfo");
+    assert_eq!(retry.retry_delay, Some(Duration::from_secs(1)));
+
+    let err = listen_support::stop(child);
+    let line = stopped_line(&err);
+    assert!(
+        line.contains("otlp requests 0 spans 0 accepted 0"),
+        "{line}"
+    );
+    assert!(line.contains("otlp-throttled 3"), "{line}");
+    assert_eq!(std::fs::read_to_string(&save).unwrap_or_default(), "");
+    let _ = std::fs::remove_file(&save);
+}
+
+/// An OTLP port already taken (a Collector running, say) is a warning naming the flag to
+/// change, and `listen` goes on with UDP and the other protocol.
+#[test]
+fn a_taken_otlp_port_is_a_warning_and_listen_goes_on() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let grpc = tcp_port();
+    let args = [
+        "--otlp-http".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "--otlp-grpc".to_owned(),
+        format!("127.0.0.1:{grpc}"),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+    let child = listen_support::start_command(Command::new(BIN), free_port(), &args);
+    let err = listen_support::stop(child);
+    assert!(
+        err.contains(&format!(
+            "warning: OTLP/HTTP is off: cannot listen on 127.0.0.1:{port}"
+        )) && err.contains("--otlp-http ADDR"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("otlp: grpc 127.0.0.1:{grpc}")),
+        "{err}"
+    );
+    drop(taken);
+}
