@@ -188,6 +188,10 @@ pub enum Command {
     /// Work with X-Ray filter expressions.
     #[command(subcommand)]
     Filter(FilterCommand),
+    /// Group traces by a dimension (root cause, URL, status, method, user, service, edge,
+    /// annotation): per group the count, share, faults, errors, throttles, response-time
+    /// percentiles, and the filter expression that selects exactly its traces.
+    Analyze(AnalyzeArgs),
     /// Stand in for the X-Ray daemon: receive segments from SDKs on UDP (and answer their
     /// sampling requests on TCP) at the same address.
     Listen(ListenArgs),
@@ -225,6 +229,34 @@ pub enum QueryFormat {
     Json,
     /// One trace ID a line, oldest first.
     Ids,
+}
+
+/// `analyze` options.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// An X-Ray filter expression: analyse only the traces it selects.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// What to group by: rootcause, fault-rootcause, error-rootcause, url, status, method,
+    /// user, service, edge, or annotation.KEY.
+    #[arg(long, value_name = "DIMENSION", value_parser = parse_dimension)]
+    pub by: crate::filter::analyze::Dimension,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
+    pub format: AnalyzeFormat,
+}
+
+fn parse_dimension(s: &str) -> Result<crate::filter::analyze::Dimension, String> {
+    s.parse()
+}
+
+/// `analyze --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    /// Aligned columns for people.
+    Table,
+    /// `{"by": ..., "traces": N, "groups": [...]}` (times in seconds, shares from 0 to 1).
+    Json,
 }
 
 /// `trace` options.

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::mem::ManuallyDrop;
 
 use super::{
-    Cli, Command, Failure, FilterCommand, GraphFormat, QueryFormat, SourceArgs, TraceFormat,
-    options, report,
+    AnalyzeArgs, AnalyzeFormat, Cli, Command, Failure, FilterCommand, GraphFormat, QueryArgs,
+    QueryFormat, SourceArgs, TraceFormat, options, report,
 };
 use crate::config::Config;
 use crate::engine::dataset::Dataset;
@@ -80,12 +80,13 @@ pub fn run_command(
     }
     // A saved filter's name (`@slow`) stands for its expression.
     let filter_text: Option<String> = match command {
-        Command::Query(q) => q
-            .filter
-            .as_deref()
-            .map(|e| config.expand(e).map(str::to_owned))
-            .transpose()
-            .map_err(Failure::Usage)?,
+        Command::Query(QueryArgs { filter, .. }) | Command::Analyze(AnalyzeArgs { filter, .. }) => {
+            filter
+                .as_deref()
+                .map(|e| config.expand(e).map(str::to_owned))
+                .transpose()
+                .map_err(Failure::Usage)?
+        }
         _ => None,
     };
     // A bad expression is reported before anything is loaded or asked of AWS.
@@ -97,7 +98,7 @@ pub fn run_command(
         // AWS source: the service evaluates the expression (passed unchanged after the local
         // check above); the output code below is shared.
         let need = match command {
-            Command::Query(_) => aws::Need::Query {
+            Command::Query(_) | Command::Analyze(_) => aws::Need::Query {
                 filter: filter_text.clone(),
             },
             Command::Trace(t) if t.all => aws::Need::AllTraces,
@@ -115,7 +116,7 @@ pub fn run_command(
     let mut data = ManuallyDrop::new(load(source, err)?);
     add_local_groups(&mut data, &config);
     let selected: Vec<usize> = match (&filter, command) {
-        (Some(f), Command::Query(_)) => {
+        (Some(f), Command::Query(_) | Command::Analyze(_)) => {
             let expr = filter_text.as_deref().unwrap_or_default();
             check_groups(f, expr, &data)?;
             select(f, &data, err)?
@@ -157,6 +158,22 @@ fn output(
             }
         },
         Command::Filter(_) => {}
+        Command::Analyze(a) => {
+            let groups = crate::filter::analyze::group_by(data, selected, &a.by);
+            match a.format {
+                AnalyzeFormat::Table => {
+                    out.write_all(report::groups_table(&groups, selected.len()).as_bytes())?
+                }
+                AnalyzeFormat::Json => {
+                    let v = report::groups_json(&a.by, &groups, selected.len());
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(&v).map_err(json_failure)?
+                    )?;
+                }
+            }
+        }
         Command::Trace(t) => {
             let mut found = Vec::new();
             let mut missing = Vec::new();

@@ -15,8 +15,8 @@ pub mod report;
 use std::io::{self, IsTerminal, Write};
 
 pub use args::{
-    Cli, Command, FilterCommand, GraphArgs, GraphFormat, ListenArgs, QueryArgs, QueryFormat,
-    SourceArgs, TraceArgs, TraceFormat,
+    AnalyzeArgs, AnalyzeFormat, Cli, Command, FilterCommand, GraphArgs, GraphFormat, ListenArgs,
+    QueryArgs, QueryFormat, SourceArgs, TraceArgs, TraceFormat,
 };
 pub use commands::{config, load, run_command};
 

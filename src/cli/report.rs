@@ -352,6 +352,73 @@ pub fn stats_json(trace: &Trace) -> serde_json::Value {
     })
 }
 
+/// The groups of `analyze` as a table: the key, counts, percentiles and the filter.
+pub fn groups_table(groups: &[crate::filter::analyze::Group], traces: usize) -> String {
+    let mut table: Vec<Vec<String>> = vec![
+        [
+            "GROUP",
+            "COUNT",
+            "SHARE",
+            "FAULTS",
+            "ERRORS",
+            "THROTTLES",
+            "P50",
+            "P90",
+            "P99",
+            "FILTER",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+    ];
+    let secs = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), format_duration);
+    for g in groups {
+        table.push(vec![
+            truncate(&g.key, 60),
+            g.count.to_string(),
+            format!("{:.1}%", g.share * 100.0),
+            g.faults.to_string(),
+            g.errors.to_string(),
+            g.throttles.to_string(),
+            secs(g.p50),
+            secs(g.p90),
+            secs(g.p99),
+            g.filter.clone(),
+        ]);
+    }
+    let mut out = format!(
+        "{} of {}\n",
+        count(groups.len(), "group", "groups"),
+        count(traces, "trace", "traces")
+    );
+    out.push_str(&align(&table, &[1, 2, 3, 4, 5, 6, 7, 8]));
+    out
+}
+
+/// The groups of `analyze` as JSON (seconds; shares from 0 to 1).
+pub fn groups_json(
+    by: &crate::filter::analyze::Dimension,
+    groups: &[crate::filter::analyze::Group],
+    traces: usize,
+) -> serde_json::Value {
+    serde_json::json!({
+        "by": format!("{by:?}"),
+        "traces": traces,
+        "groups": groups.iter().map(|g| serde_json::json!({
+            "key": g.key,
+            "count": g.count,
+            "share": g.share,
+            "faults": g.faults,
+            "errors": g.errors,
+            "throttles": g.throttles,
+            "p50": g.p50,
+            "p90": g.p90,
+            "p99": g.p99,
+            "filter": g.filter,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn share(part: f64, whole: f64) -> String {
     if whole > 0.0 {
         format!("{:.1}%", part / whole * 100.0)

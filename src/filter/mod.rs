@@ -9,6 +9,7 @@
 //! The specification followed is `research/filter-spec.md`; where AWS is silent the chosen
 //! reading is documented in [`eval`] and [`parser`] and each has a test named after it.
 
+pub mod analyze;
 pub mod ast;
 pub mod complete;
 pub mod error;
