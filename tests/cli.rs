@@ -652,3 +652,60 @@ fn trace_critical_path_and_stats() {
     assert!(text.contains("SELF SHARE"), "{text}");
     assert!(text.contains("inventory-worker"), "{text}");
 }
+
+/// `check`: PASS/FAIL per assertion with the traces that break it; exit 0 when all hold, 1
+/// when one fails, 2 for a bad expression or value.
+#[test]
+fn check_asserts_on_traces_with_ci_exit_codes() {
+    let ok = run(&[
+        "check",
+        "--demo",
+        "--filter",
+        "http.url CONTAINS \"/cart\"",
+        "--max-p99",
+        "1",
+        "--some",
+        "throttle",
+    ]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(text.contains("checking 124 traces"), "{text}");
+    assert!(text.contains("all 2 checks passed"), "{text}");
+
+    let bad = run(&[
+        "check",
+        "--demo",
+        "--none",
+        "fault",
+        "--max-fault-rate",
+        "0.05",
+        "--max-p95",
+        "0.1",
+    ]);
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert_eq!(bad.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL  none: fault (14 match)"), "{text}");
+    // The fault traces are listed under it, then how many more.
+    assert!(
+        text.contains("1-6b05549f-9855e6aaf147b35b2e0486ae"),
+        "{text}"
+    );
+    assert!(text.contains("… and 9 more"), "{text}");
+    assert!(
+        text.contains("PASS  fault rate 3.62% (14 of 387) <= 5.00%"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL  p95 response time"), "{text}");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("2 of 3 checks failed"));
+
+    for args in [
+        &["check", "--demo", "--none", "faul"][..],
+        &["check", "--demo", "--max-fault-rate", "5"],
+        &["check", "--demo", "--max-p95", "-1"],
+        &["check", "--demo"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "nothing checked: {args:?}");
+    }
+}

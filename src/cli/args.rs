@@ -192,6 +192,9 @@ pub enum Command {
     /// annotation): per group the count, share, faults, errors, throttles, response-time
     /// percentiles, and the filter expression that selects exactly its traces.
     Analyze(AnalyzeArgs),
+    /// Assert things about the traces, for CI: each assertion prints PASS or FAIL with the
+    /// traces that break it; exit 0 when all hold, 1 when one fails, 2 for bad usage.
+    Check(CheckArgs),
     /// Stand in for the X-Ray daemon: receive segments from SDKs on UDP (and answer their
     /// sampling requests on TCP) at the same address.
     Listen(ListenArgs),
@@ -229,6 +232,31 @@ pub enum QueryFormat {
     Json,
     /// One trace ID a line, oldest first.
     Ids,
+}
+
+/// `check` options: the assertions (each repeatable; at least one).
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("assertions").required(true).multiple(true)
+    .args(["none", "some", "max_p95", "max_p99", "max_fault_rate"])))]
+pub struct CheckArgs {
+    /// Check only the traces this X-Ray filter expression selects.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// No trace matches this expression (e.g. `fault`).
+    #[arg(long, value_name = "EXPR")]
+    pub none: Vec<String>,
+    /// At least one trace matches this expression.
+    #[arg(long, value_name = "EXPR")]
+    pub some: Vec<String>,
+    /// The 95th percentile of response times is at most this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_p95: Vec<f64>,
+    /// The 99th percentile of response times is at most this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_p99: Vec<f64>,
+    /// The share of traces with a fault is at most this (0 to 1).
+    #[arg(long, value_name = "RATE")]
+    pub max_fault_rate: Vec<f64>,
 }
 
 /// `analyze` options.

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::mem::ManuallyDrop;
 
 use super::{
-    AnalyzeArgs, AnalyzeFormat, Cli, Command, Failure, FilterCommand, GraphFormat, QueryArgs,
-    QueryFormat, SourceArgs, TraceFormat, options, report,
+    AnalyzeArgs, AnalyzeFormat, CheckArgs, Cli, Command, Failure, FilterCommand, GraphFormat,
+    QueryArgs, QueryFormat, SourceArgs, TraceFormat, check, options, report,
 };
 use crate::config::Config;
 use crate::engine::dataset::Dataset;
@@ -80,16 +80,20 @@ pub fn run_command(
     }
     // A saved filter's name (`@slow`) stands for its expression.
     let filter_text: Option<String> = match command {
-        Command::Query(QueryArgs { filter, .. }) | Command::Analyze(AnalyzeArgs { filter, .. }) => {
-            filter
-                .as_deref()
-                .map(|e| config.expand(e).map(str::to_owned))
-                .transpose()
-                .map_err(Failure::Usage)?
-        }
+        Command::Query(QueryArgs { filter, .. })
+        | Command::Analyze(AnalyzeArgs { filter, .. })
+        | Command::Check(CheckArgs { filter, .. }) => filter
+            .as_deref()
+            .map(|e| config.expand(e).map(str::to_owned))
+            .transpose()
+            .map_err(Failure::Usage)?,
         _ => None,
     };
     // A bad expression is reported before anything is loaded or asked of AWS.
+    let checks = match command {
+        Command::Check(c) => Some(check::Checks::parse(c, &config, err)?),
+        _ => None,
+    };
     let filter = filter_text
         .as_deref()
         .map(|e| parse_filter(e, err))
@@ -98,7 +102,7 @@ pub fn run_command(
         // AWS source: the service evaluates the expression (passed unchanged after the local
         // check above); the output code below is shared.
         let need = match command {
-            Command::Query(_) | Command::Analyze(_) => aws::Need::Query {
+            Command::Query(_) | Command::Analyze(_) | Command::Check(_) => aws::Need::Query {
                 filter: filter_text.clone(),
             },
             Command::Trace(t) if t.all => aws::Need::AllTraces,
@@ -109,6 +113,9 @@ pub fn run_command(
         let ask = options::ask(source).map_err(aws_failure)?;
         let data = ManuallyDrop::new(aws::load(&ask, need, err).map_err(aws_failure)?);
         let all: Vec<usize> = (0..data.rows.len()).collect();
+        if let Some(checks) = &checks {
+            return checks.run(&data, &all, out, err);
+        }
         return output(command, &data, &all, out, err);
     }
     // The process ends right after the output: tearing a large dataset down (millions of small
@@ -116,13 +123,16 @@ pub fn run_command(
     let mut data = ManuallyDrop::new(load(source, err)?);
     add_local_groups(&mut data, &config);
     let selected: Vec<usize> = match (&filter, command) {
-        (Some(f), Command::Query(_) | Command::Analyze(_)) => {
+        (Some(f), Command::Query(_) | Command::Analyze(_) | Command::Check(_)) => {
             let expr = filter_text.as_deref().unwrap_or_default();
             check_groups(f, expr, &data)?;
             select(f, &data, err)?
         }
         _ => (0..data.rows.len()).collect(),
     };
+    if let Some(checks) = &checks {
+        return checks.run(&data, &selected, out, err);
+    }
     output(command, &data, &selected, out, err)
 }
 
@@ -157,7 +167,7 @@ fn output(
                 }
             }
         },
-        Command::Filter(_) => {}
+        Command::Filter(_) | Command::Check(_) => {}
         Command::Analyze(a) => {
             let groups = crate::filter::analyze::group_by(data, selected, &a.by);
             match a.format {
@@ -284,7 +294,7 @@ fn output(
 
 /// Parses a filter expression; an error is shown under the expression (exit 2). Lint warnings
 /// (e.g. an unquoted value) go to `err` and the expression is used.
-fn parse_filter(expr: &str, err: &mut dyn Write) -> Result<Filter, Failure> {
+pub(super) fn parse_filter(expr: &str, err: &mut dyn Write) -> Result<Filter, Failure> {
     match filter::parse(expr) {
         Ok(f) => {
             for w in f.warnings() {
@@ -314,15 +324,25 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
 /// The summaries the filter selects, oldest first. Traces known only by their summary are
 /// evaluated on what the summary holds; those it cannot decide are left out, and counted.
 fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>, Failure> {
+    let rows: Vec<usize> = (0..data.rows.len()).collect();
+    select_in(f, data, &rows, err)
+}
+
+/// The rows among `rows` that `f` matches (a warning when some cannot be decided).
+pub(super) fn select_in(
+    f: &Filter,
+    data: &Dataset,
+    rows: &[usize],
+    err: &mut dyn Write,
+) -> Result<Vec<usize>, Failure> {
     let ctx = EvalContext {
         groups: &data.groups,
     };
     let mut undecided = 0usize;
     let mut out = Vec::new();
     // Rows whose traces must be parsed again are spread over the cores.
-    let rows: Vec<usize> = (0..data.rows.len()).collect();
-    let verdicts = crate::source::parallel::map(rows, &|i| f.verdict_at(data, i, &ctx));
-    for (i, v) in verdicts.into_iter().enumerate() {
+    let verdicts = crate::source::parallel::map(rows.to_vec(), &|i| f.verdict_at(data, i, &ctx));
+    for (&i, v) in rows.iter().zip(verdicts) {
         match v {
             Verdict::Match => out.push(i),
             Verdict::NoMatch => {}

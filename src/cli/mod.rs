@@ -7,6 +7,7 @@
 //! own options and can be driven by tests or another front end.
 
 pub mod args;
+pub mod check;
 pub mod commands;
 pub mod listen;
 pub mod options;
@@ -15,8 +16,8 @@ pub mod report;
 use std::io::{self, IsTerminal, Write};
 
 pub use args::{
-    AnalyzeArgs, AnalyzeFormat, Cli, Command, FilterCommand, GraphArgs, GraphFormat, ListenArgs,
-    QueryArgs, QueryFormat, SourceArgs, TraceArgs, TraceFormat,
+    AnalyzeArgs, AnalyzeFormat, CheckArgs, Cli, Command, FilterCommand, GraphArgs, GraphFormat,
+    ListenArgs, QueryArgs, QueryFormat, SourceArgs, TraceArgs, TraceFormat,
 };
 pub use commands::{config, load, run_command};
 
