@@ -257,6 +257,18 @@ pub struct CheckArgs {
     /// The share of traces with a fault is at most this (0 to 1).
     #[arg(long, value_name = "RATE")]
     pub max_fault_rate: Vec<f64>,
+    /// Receive the traces of COMMAND (after `--`) instead of reading a source: a local daemon
+    /// at ADDR (default 127.0.0.1:2000) that samples every request, and OTLP/HTTP on a free
+    /// port; COMMAND runs with AWS_XRAY_DAEMON_ADDRESS and OTEL_EXPORTER_OTLP_ENDPOINT pointing
+    /// at them, then the traces it sent are checked.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:2000")]
+    pub listen: Option<String>,
+    /// With --listen: how long to wait after COMMAND ends for its last traces to arrive.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub settle: f64,
+    /// With --listen: the command to run (after `--`), e.g. `-- pytest tests/`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// `analyze` options.

@@ -3,14 +3,16 @@
 //! expression or value is a usage error (exit 2) found before anything is loaded.
 //!
 //! Why: a test suite that passes can still fault somewhere downstream or get slower; the
-//! traces the suite produced say so. The same filter language as everywhere else decides what
+//! traces the suite produced say so. With `--listen`, `check` receives them itself: it runs the
+//! suite with the X-Ray SDKs (`AWS_XRAY_DAEMON_ADDRESS`) and OpenTelemetry
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT`) pointed at a local daemon that samples every request. The same filter language as everywhere else decides what
 //! "a fault" or "slow" means, and percentiles are nearest-rank over response times, as
 //! `analyze` reports them.
 
 use std::io::Write;
 
 use super::commands::{parse_filter, select_in};
-use super::{CheckArgs, Failure};
+use super::{CheckArgs, Cli, Command, Failure};
 use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::filter::Filter;
@@ -181,5 +183,117 @@ impl Checks {
         }
         writeln!(out, "all {total} checks passed")?;
         Ok(())
+    }
+}
+
+/// `check --listen [ADDR] [assertions] -- COMMAND`: a local daemon sampling every request,
+/// COMMAND run against it, then the assertions over the traces it sent. Fails (exit 1) when
+/// COMMAND fails too, said on its own line.
+pub fn run_listen(
+    cli: &Cli,
+    args: &CheckArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (Some(addr), Some((program, rest))) = (args.listen.as_deref(), args.command.split_first())
+    else {
+        return Err(Failure::Usage(
+            "--listen and a command go together: `check --listen [ADDR] ASSERTIONS -- COMMAND \
+             ARGS...`"
+                .into(),
+        ));
+    };
+    if !(args.settle.is_finite() && (0.0..=600.0).contains(&args.settle)) {
+        return Err(Failure::Usage(format!(
+            "--settle {}: seconds from 0 to 600",
+            args.settle
+        )));
+    }
+    let config = super::config(cli)?;
+    let checks = Checks::parse(args, &config, err)?;
+    let filter = args
+        .filter
+        .as_deref()
+        .map(|e| {
+            let text = config.expand(e).map_err(Failure::Usage)?;
+            parse_filter(text, err)
+        })
+        .transpose()?;
+    // The daemon's options as `listen` makes them: every request sampled, OTLP/HTTP and gRPC
+    // on free ports (a test suite's own ports stay free).
+    let listen = Cli::parse_args_from([
+        "xray-tui",
+        "listen",
+        "--headless",
+        "--sample-all",
+        "--bind",
+        addr,
+        "--otlp-http",
+        "127.0.0.1:0",
+        "--otlp-grpc",
+        "127.0.0.1:0",
+    ])
+    .map_err(|e| Failure::Usage(format!("--listen {addr}: {e}")))?;
+    let Some(Command::Listen(listen)) = listen.command else {
+        return Err(Failure::Usage(format!("--listen {addr}: not an address")));
+    };
+    let opts = super::options::daemon(&listen)?;
+    let daemon = crate::source::daemon::Daemon::start(opts)
+        .map_err(|e| Failure::Runtime(format!("--listen {addr}: {e}")))?;
+    let udp = daemon.udp_addr();
+    let mut env: Vec<(&str, String)> = vec![("AWS_XRAY_DAEMON_ADDRESS", udp.to_string())];
+    if let crate::source::otlp::receive::Endpoint::Listening(a) = daemon.otlp_http() {
+        env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{a}")));
+        env.push(("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()));
+    }
+    writeln!(
+        err,
+        "check: running `{}` with {}",
+        args.command.join(" "),
+        env.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )?;
+    let status = std::process::Command::new(program)
+        .args(rest)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .status();
+    std::thread::sleep(std::time::Duration::from_secs_f64(args.settle));
+    let store = std::sync::Arc::clone(daemon.store());
+    let stats = daemon.stop();
+    // Everything received is filed now: assemble what is still pending, then look.
+    if let Ok(mut st) = store.lock() {
+        st.refresh();
+    }
+    let data = crate::source::daemon::snapshot(&store).unwrap_or_default();
+    writeln!(
+        err,
+        "check: received {} datagrams, {} OTLP spans; {} traces",
+        stats.received,
+        stats.otlp_accepted,
+        data.rows.len()
+    )?;
+    let all: Vec<usize> = (0..data.rows.len()).collect();
+    let rows = match &filter {
+        Some(f) => select_in(f, &data, &all, err)?,
+        None => all,
+    };
+    let checked = checks.run(&data, &rows, out, err);
+    match status {
+        Ok(s) if s.success() => checked,
+        Ok(s) => {
+            writeln!(
+                out,
+                "FAIL  the command exited with {}",
+                s.code()
+                    .map_or_else(|| "a signal".to_owned(), |c| format!("status {c}"))
+            )?;
+            Err(Failure::Runtime(match checked {
+                Ok(()) => "the command failed (the checks passed)".to_owned(),
+                Err(e) => format!("the command failed, and {e}"),
+            }))
+        }
+        Err(e) => Err(Failure::Runtime(format!("cannot run `{program}`: {e}"))),
     }
 }

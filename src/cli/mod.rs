@@ -74,6 +74,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Fa
             listen::interactive(cli, args)
         }
         Some(Command::Listen(args)) => listen::run(args, err),
+        Some(Command::Check(args)) if args.listen.is_some() || !args.command.is_empty() => {
+            check::run_listen(cli, args, out, err)
+        }
         Some(command) => run_command(cli, command, out, err),
     }
 }
