@@ -134,3 +134,189 @@ fn analyze_prints_groups_with_their_filters() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("annotation.KEY"));
 }
+
+/// Ten crafted traces: response times of 1 to 10 s, started 30 s apart from a whole minute;
+/// the four slowest are faults (500) of bronze customers, the others gold and fine.
+fn crafted() -> (xray_tui::engine::dataset::Dataset, Vec<usize>) {
+    let t0 = 1_700_000_040.0_f64;
+    let mut text = String::new();
+    for k in 0..10u32 {
+        let start = t0 + 30.0 * f64::from(k);
+        let rt = f64::from(k + 1);
+        let bad = k >= 6;
+        let doc = serde_json::json!({
+            "trace_id": format!("1-6553f100-{:024x}", k + 1),
+            "id": format!("{:016x}", k + 1),
+            "name": "web",
+            "start_time": start,
+            "end_time": start + rt,
+            "http": {"request": {"method": "GET", "url": "http://shop/cart"},
+                     "response": {"status": if bad { 500 } else { 200 }}},
+            "fault": bad,
+            "annotations": {"tier": if bad { "bronze" } else { "gold" }},
+        });
+        text.push_str(&doc.to_string());
+        text.push('\n');
+    }
+    let path = std::env::temp_dir().join(format!("xray-tui-analyze-{}.ndjson", std::process::id()));
+    std::fs::write(&path, text).expect("write");
+    let source = SourceArgs {
+        files: vec![path.to_string_lossy().into_owned()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads");
+    let _ = std::fs::remove_file(&path);
+    let all = (0..data.rows.len()).collect();
+    (data, all)
+}
+
+/// Equal-width bins from the fastest to the slowest (the last includes its upper edge) and
+/// nearest-rank percentiles: of 1..10 s, p50 is the 5th value, p90 the 9th, p95 and p99 the
+/// 10th.
+#[test]
+fn histogram_bins_and_percentiles_are_hand_checked() {
+    use xray_tui::filter::analyze::{Measured, histogram};
+    let (data, all) = crafted();
+    let h = histogram(&data, &all, &Measured::Traces, 3);
+    assert_eq!(h.count, 10);
+    let bins: Vec<(f64, f64, u64)> = h.bins.iter().map(|b| (b.lo, b.hi, b.count)).collect();
+    assert_eq!(bins, vec![(1.0, 4.0, 3), (4.0, 7.0, 3), (7.0, 10.0, 4)]);
+    assert_eq!(
+        h.percentiles,
+        [
+            (50, Some(5.0)),
+            (90, Some(9.0)),
+            (95, Some(10.0)),
+            (99, Some(10.0))
+        ]
+    );
+    // The range clause, filled in, selects the traces of a bin.
+    let clause = h.range_filter.replace("{lo}", "4").replace("{hi}", "6.5");
+    let f = xray_tui::filter::parse(&clause).expect("parses");
+    let ctx = EvalContext { groups: &[] };
+    let n = all
+        .iter()
+        .filter(|&&i| f.verdict_at(&data, i, &ctx) == Verdict::Match)
+        .count();
+    assert_eq!(n, 3);
+}
+
+/// One interval a minute from the first whole minute: two traces each, the four faults in the
+/// last two; each interval's window is what `--start`/`--end` take.
+#[test]
+fn over_time_counts_each_interval() {
+    use xray_tui::filter::analyze::over_time;
+    let (data, all) = crafted();
+    let series = over_time(&data, &all, 60.0);
+    let counts: Vec<(usize, usize)> = series.iter().map(|i| (i.count, i.faults)).collect();
+    assert_eq!(counts, vec![(2, 0), (2, 0), (2, 0), (2, 2), (2, 2)]);
+    assert_eq!(series[0].start, 1_700_000_040.0);
+    assert_eq!(series[4].p90, Some(10.0));
+    assert_eq!(
+        series[0].window,
+        "2023-11-14T22:14:00.000Z..2023-11-14T22:15:00.000Z"
+    );
+}
+
+/// Compared with the rest, the faults are all bronze, all 500s and all `web`'s own root cause,
+/// never gold or 200: those five values lead with a score of 1; the URL they share scores 0.
+#[test]
+fn compare_finds_what_the_faults_have_in_common() {
+    use xray_tui::filter::analyze::compare;
+    let (data, all) = crafted();
+    let faults: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| data.rows[i].has_fault)
+        .collect();
+    let rest: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| !data.rows[i].has_fault)
+        .collect();
+    assert_eq!((faults.len(), rest.len()), (4, 6));
+    let diffs = compare(&data, &faults, &rest);
+    let top: Vec<(String, String)> = diffs
+        .iter()
+        .take(5)
+        .map(|d| (d.dimension.clone(), d.key.clone()))
+        .collect();
+    for want in [
+        ("annotation.tier", "bronze"),
+        ("annotation.tier", "gold"),
+        ("rootcause", "fault: web"),
+        ("status", "500"),
+        ("status", "200"),
+    ] {
+        assert!(
+            top.contains(&(want.0.to_owned(), want.1.to_owned())),
+            "{want:?} in {top:?}"
+        );
+    }
+    assert!(diffs.iter().take(5).all(|d| d.score() == 1.0));
+    assert!(diffs[5].score() < 1.0);
+    let bronze = diffs.iter().find(|d| d.key == "bronze").expect("bronze");
+    assert_eq!((bronze.selection, bronze.baseline), (1.0, 0.0));
+    assert_eq!(bronze.filter, "annotation.tier = \"bronze\"");
+    let url = diffs.iter().find(|d| d.dimension == "url").expect("url");
+    assert_eq!(url.score(), 0.0);
+}
+
+/// The other views through the binary: the series adds up to the traces, a comparison says
+/// what it compared, a bad edge is a usage error.
+#[test]
+fn histogram_over_time_and_compare_from_the_command_line() {
+    let bin = env!("CARGO_BIN_EXE_xray-tui");
+    let json = |args: &[&str]| -> Value {
+        let out = Command::new(bin).args(args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let v = json(&[
+        "analyze",
+        "--demo",
+        "--over-time",
+        "--interval",
+        "10m",
+        "--format",
+        "json",
+    ]);
+    let intervals = v["intervals"].as_array().expect("intervals");
+    assert_eq!(intervals.len(), 6, "an hour in 10-minute intervals");
+    let total: u64 = intervals
+        .iter()
+        .map(|i| i["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 387);
+    let v = json(&[
+        "analyze",
+        "--demo",
+        "--compare",
+        "fault",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        (v["selection"].as_u64(), v["baseline"].as_u64()),
+        (Some(14), Some(373))
+    );
+    let v = json(&[
+        "analyze",
+        "--demo",
+        "--histogram",
+        "--service",
+        "payments",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["count"], 63, "one response time per payments request");
+    let out = Command::new(bin)
+        .args(["analyze", "--demo", "--histogram", "--edge", "checkout"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}

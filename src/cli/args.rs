@@ -271,8 +271,10 @@ pub struct CheckArgs {
     pub command: Vec<String>,
 }
 
-/// `analyze` options.
+/// `analyze` options: one of `--by`, `--histogram`, `--over-time`, `--compare`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true)
+    .args(["by", "histogram", "over_time", "compare"])))]
 pub struct AnalyzeArgs {
     /// An X-Ray filter expression: analyse only the traces it selects.
     #[arg(long, value_name = "EXPR")]
@@ -280,7 +282,41 @@ pub struct AnalyzeArgs {
     /// What to group by: rootcause, fault-rootcause, error-rootcause, url, status, method,
     /// user, service, edge, or annotation.KEY.
     #[arg(long, value_name = "DIMENSION", value_parser = parse_dimension)]
-    pub by: crate::filter::analyze::Dimension,
+    pub by: Option<crate::filter::analyze::Dimension>,
+    /// The response-time distribution: bins and percentiles (of the traces, or of one
+    /// service node or edge).
+    #[arg(long)]
+    pub histogram: bool,
+    /// With --histogram: a service node's response times.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "histogram",
+        conflicts_with = "edge"
+    )]
+    pub service: Option<String>,
+    /// With --histogram: the calls from one service to another.
+    #[arg(long, value_name = "FROM,TO", requires = "histogram")]
+    pub edge: Option<String>,
+    /// With --histogram: how many bins.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub buckets: usize,
+    /// Requests per interval with faults, errors, throttles and p90.
+    #[arg(long)]
+    pub over_time: bool,
+    /// With --over-time: the interval, like 30s, 1m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub interval: String,
+    /// Compare the traces this expression selects with the rest (or with --baseline): every
+    /// dimension value ranked by how differently it is spread.
+    #[arg(long, value_name = "EXPR")]
+    pub compare: Option<String>,
+    /// With --compare: the traces to compare with (default: the others).
+    #[arg(long, value_name = "EXPR", requires = "compare")]
+    pub baseline: Option<String>,
+    /// With --compare: how many rows.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
     pub format: AnalyzeFormat,

@@ -168,22 +168,7 @@ fn output(
             }
         },
         Command::Filter(_) | Command::Check(_) => {}
-        Command::Analyze(a) => {
-            let groups = crate::filter::analyze::group_by(data, selected, &a.by);
-            match a.format {
-                AnalyzeFormat::Table => {
-                    out.write_all(report::groups_table(&groups, selected.len()).as_bytes())?
-                }
-                AnalyzeFormat::Json => {
-                    let v = report::groups_json(&a.by, &groups, selected.len());
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::to_string_pretty(&v).map_err(json_failure)?
-                    )?;
-                }
-            }
-        }
+        Command::Analyze(a) => analyze(a, data, selected, out, err)?,
         Command::Trace(t) => {
             let mut found = Vec::new();
             let mut missing = Vec::new();
@@ -326,6 +311,81 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
 fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>, Failure> {
     let rows: Vec<usize> = (0..data.rows.len()).collect();
     select_in(f, data, &rows, err)
+}
+
+/// `analyze`: groups, a histogram, a time series or a comparison of the `selected` rows.
+fn analyze(
+    a: &AnalyzeArgs,
+    data: &Dataset,
+    selected: &[usize],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::filter::analyze as an;
+    let json = a.format == AnalyzeFormat::Json;
+    let (text, value) = if let Some(by) = &a.by {
+        let groups = an::group_by(data, selected, by);
+        (
+            report::groups_table(&groups, selected.len()),
+            report::groups_json(by, &groups, selected.len()),
+        )
+    } else if a.histogram {
+        let what = match (&a.service, &a.edge) {
+            (Some(s), _) => an::Measured::Service(s.clone()),
+            (None, Some(e)) => match e.split_once(',') {
+                Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                    an::Measured::Edge(from.trim().to_owned(), to.trim().to_owned())
+                }
+                _ => {
+                    return Err(Failure::Usage(format!(
+                        "--edge {e}: two service names, FROM,TO"
+                    )));
+                }
+            },
+            (None, None) => an::Measured::Traces,
+        };
+        let h = an::histogram(data, selected, &what, a.buckets);
+        (report::histogram_text(&h), report::histogram_json(&h))
+    } else if a.over_time {
+        let secs = crate::model::window::parse_since(&a.interval)
+            .map_err(|e| Failure::Usage(format!("--interval {}: {e}", a.interval)))?;
+        let series = an::over_time(data, selected, secs);
+        (report::series_text(&series), report::series_json(&series))
+    } else if let Some(expr) = &a.compare {
+        let sel_filter = parse_filter(expr, err)?;
+        let selection = select_in(&sel_filter, data, selected, err)?;
+        let baseline = match &a.baseline {
+            Some(b) => select_in(&parse_filter(b, err)?, data, selected, err)?,
+            None => {
+                let chosen: std::collections::HashSet<usize> = selection.iter().copied().collect();
+                selected
+                    .iter()
+                    .copied()
+                    .filter(|i| !chosen.contains(i))
+                    .collect()
+            }
+        };
+        let diffs = an::compare(data, &selection, &baseline);
+        let top = &diffs[..diffs.len().min(a.top)];
+        (
+            report::compare_text(top, selection.len(), baseline.len()),
+            report::compare_json(top, selection.len(), baseline.len()),
+        )
+    } else {
+        return Err(Failure::Usage(
+            "analyze: one of --by, --histogram, --over-time, --compare".into(),
+        ));
+    };
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(json_failure)?
+        )?;
+    } else {
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The rows among `rows` that `f` matches (a warning when some cannot be decided).

@@ -419,6 +419,136 @@ pub fn groups_json(
     })
 }
 
+/// A histogram as text: one line per bin with a bar, then the percentiles and the clause
+/// that selects a range.
+pub fn histogram_text(h: &crate::filter::analyze::Histogram) -> String {
+    let mut out = format!("{} response times\n", h.count);
+    let most = h.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let mut table: Vec<Vec<String>> = vec![vec![
+        "FROM".into(),
+        "TO".into(),
+        "COUNT".into(),
+        String::new(),
+    ]];
+    for b in &h.bins {
+        let cells = usize::try_from(b.count * 40 / most).unwrap_or(40);
+        table.push(vec![
+            format_duration(b.lo),
+            format_duration(b.hi),
+            b.count.to_string(),
+            "█".repeat(if b.count > 0 { cells.max(1) } else { 0 }),
+        ]);
+    }
+    out.push_str(&align(&table, &[0, 1, 2]));
+    let ps: Vec<String> = h
+        .percentiles
+        .iter()
+        .map(|(p, v)| format!("p{p} {}", v.map_or_else(|| "-".to_owned(), format_duration)))
+        .collect();
+    out.push_str(&format!(
+        "{}\nrange filter: {}\n",
+        ps.join("  "),
+        h.range_filter
+    ));
+    out
+}
+
+/// A histogram as JSON (seconds).
+pub fn histogram_json(h: &crate::filter::analyze::Histogram) -> serde_json::Value {
+    serde_json::json!({
+        "count": h.count,
+        "bins": h.bins.iter().map(|b| serde_json::json!({"from": b.lo, "to": b.hi, "count": b.count})).collect::<Vec<_>>(),
+        "percentiles": h.percentiles.iter().map(|(p, v)| (format!("p{p}"), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        "range_filter": h.range_filter,
+    })
+}
+
+/// A time series as text: one line per interval.
+pub fn series_text(series: &[crate::filter::analyze::Interval]) -> String {
+    let mut table: Vec<Vec<String>> = vec![
+        [
+            "START",
+            "COUNT",
+            "FAULTS",
+            "ERRORS",
+            "THROTTLES",
+            "P90",
+            "WINDOW",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+    ];
+    for i in series {
+        table.push(vec![
+            format_utc(i.start),
+            i.count.to_string(),
+            i.faults.to_string(),
+            i.errors.to_string(),
+            i.throttles.to_string(),
+            i.p90.map_or_else(|| "-".to_owned(), format_duration),
+            i.window.clone(),
+        ]);
+    }
+    align(&table, &[1, 2, 3, 4, 5])
+}
+
+/// A time series as JSON (epoch seconds; p90 in seconds).
+pub fn series_json(series: &[crate::filter::analyze::Interval]) -> serde_json::Value {
+    serde_json::json!({
+        "intervals": series.iter().map(|i| serde_json::json!({
+            "start": i.start, "count": i.count, "faults": i.faults, "errors": i.errors,
+            "throttles": i.throttles, "p90": i.p90, "window": i.window,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A comparison as text: the dimension values spread most differently first.
+pub fn compare_text(
+    diffs: &[crate::filter::analyze::Difference],
+    selection: usize,
+    baseline: usize,
+) -> String {
+    let mut out = format!(
+        "{} against {}\n",
+        count(selection, "selected trace", "selected traces"),
+        count(baseline, "baseline trace", "baseline traces")
+    );
+    let mut table: Vec<Vec<String>> = vec![
+        ["DIMENSION", "VALUE", "SELECTION", "BASELINE", "FILTER"]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+    ];
+    for d in diffs {
+        table.push(vec![
+            d.dimension.clone(),
+            truncate(&d.key, 50),
+            format!("{:.1}%", d.selection * 100.0),
+            format!("{:.1}%", d.baseline * 100.0),
+            d.filter.clone(),
+        ]);
+    }
+    out.push_str(&align(&table, &[2, 3]));
+    out
+}
+
+/// A comparison as JSON (shares from 0 to 1).
+pub fn compare_json(
+    diffs: &[crate::filter::analyze::Difference],
+    selection: usize,
+    baseline: usize,
+) -> serde_json::Value {
+    serde_json::json!({
+        "selection": selection,
+        "baseline": baseline,
+        "dimensions": diffs.iter().map(|d| serde_json::json!({
+            "dimension": d.dimension, "value": d.key, "selection": d.selection,
+            "baseline": d.baseline, "filter": d.filter,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn share(part: f64, whole: f64) -> String {
     if whole > 0.0 {
         format!("{:.1}%", part / whole * 100.0)

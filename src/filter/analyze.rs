@@ -283,6 +283,302 @@ fn annotation_clause(key: &str, v: &SummaryAnnotationValue) -> Option<(String, S
     Some((text.clone(), format!("{kw} = {text}")))
 }
 
+/// Which response times a histogram counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measured {
+    /// The traces' response times.
+    Traces,
+    /// A service node's response times (its segments), by name.
+    Service(String),
+    /// The calls from one service to another, by name.
+    Edge(String, String),
+}
+
+/// One bin of a histogram: `[lo, hi)` seconds (the last bin includes `hi`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bin {
+    /// Lower edge (seconds).
+    pub lo: f64,
+    /// Upper edge (seconds).
+    pub hi: f64,
+    /// Values in it.
+    pub count: u64,
+}
+
+/// A response-time distribution: equal-width bins from the fastest to the slowest, and the
+/// nearest-rank percentiles.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Histogram {
+    /// Values counted.
+    pub count: u64,
+    /// The bins, fastest first.
+    pub bins: Vec<Bin>,
+    /// p50, p90, p95, p99 (seconds).
+    pub percentiles: [(u8, Option<f64>); 4],
+    /// The clause that selects the traces of a range `[lo, hi]` (with `{lo}` and `{hi}` in
+    /// it): the traces' `responsetime`, or the node's or edge's block form.
+    pub range_filter: String,
+}
+
+/// The response-time histogram of `rows` in `buckets` equal bins, for the traces, a service
+/// node or an edge (from the service graph of those traces: its millisecond histograms).
+pub fn histogram(data: &Dataset, rows: &[usize], what: &Measured, buckets: usize) -> Histogram {
+    let mut values: Vec<(f64, u64)> = Vec::new();
+    let range_filter = match what {
+        Measured::Traces => {
+            values.extend(rows.iter().filter_map(|&i| {
+                let r = data.rows.get(i)?;
+                Some((r.response_time.or(r.duration)?, 1))
+            }));
+            "responsetime >= {lo} AND responsetime <= {hi}".to_owned()
+        }
+        Measured::Service(name) | Measured::Edge(name, _) => {
+            let traces: Vec<usize> = rows
+                .iter()
+                .filter_map(|&i| data.traces.position(&data.rows.get(i)?.id))
+                .collect();
+            let g = data.traces.graph(traces);
+            // Every node of that name (X-Ray's `service("checkout")` means them all: a Lambda
+            // function's two nodes share it), and every edge between such nodes.
+            let named = |n: &crate::model::graph::Service, name: &str| {
+                n.name.as_deref() == Some(name) && n.kind.as_deref() != Some("client")
+            };
+            let mut hist: Vec<crate::model::graph::HistogramEntry> = Vec::new();
+            for node in g.services.iter().filter(|n| named(n, name)) {
+                match what {
+                    Measured::Edge(_, to) => {
+                        for e in &node.edges {
+                            if g.node(e.reference_id).is_some_and(|n| named(n, to)) {
+                                hist.extend(e.response_time_histogram.iter().cloned());
+                            }
+                        }
+                    }
+                    _ => hist.extend(node.response_time_histogram.iter().cloned()),
+                }
+            }
+            values.extend(hist.iter().map(|h| (h.value, h.count)));
+            match what {
+                Measured::Edge(a, b) => format!(
+                    "edge({}, {}) {{ responsetime >= {{lo}} AND responsetime <= {{hi}} }}",
+                    quoted(a),
+                    quoted(b)
+                ),
+                _ => format!(
+                    "service({}) {{ responsetime >= {{lo}} AND responsetime <= {{hi}} }}",
+                    quoted(name)
+                ),
+            }
+        }
+    };
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let count: u64 = values.iter().map(|v| v.1).sum();
+    // The sorted values, expanded for percentiles (counts are per millisecond value: bounded
+    // by the number of requests measured).
+    let flat: Vec<f64> = values
+        .iter()
+        .flat_map(|&(v, n)| std::iter::repeat_n(v, usize::try_from(n).unwrap_or(0)))
+        .collect();
+    let pick = |p: f64| percentile(&flat, p);
+    let percentiles = [
+        (50, pick(50.0)),
+        (90, pick(90.0)),
+        (95, pick(95.0)),
+        (99, pick(99.0)),
+    ];
+    let buckets = buckets.clamp(1, 200);
+    let bins = match (flat.first(), flat.last()) {
+        (Some(&lo), Some(&hi)) => {
+            let width = ((hi - lo) / buckets as f64).max(f64::EPSILON);
+            let mut bins: Vec<Bin> = (0..buckets)
+                .map(|b| Bin {
+                    lo: lo + width * b as f64,
+                    hi: if b + 1 == buckets {
+                        hi
+                    } else {
+                        lo + width * (b + 1) as f64
+                    },
+                    count: 0,
+                })
+                .collect();
+            for &(v, n) in &values {
+                let b = (((v - lo) / width) as usize).min(buckets - 1);
+                bins[b].count += n;
+            }
+            bins
+        }
+        _ => Vec::new(),
+    };
+    Histogram {
+        count,
+        bins,
+        percentiles,
+        range_filter,
+    }
+}
+
+/// One interval of a time series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    /// Start (epoch seconds).
+    pub start: f64,
+    /// Traces that started in it.
+    pub count: usize,
+    /// Of them, with a fault.
+    pub faults: usize,
+    /// With an error.
+    pub errors: usize,
+    /// Throttled.
+    pub throttles: usize,
+    /// The 90th percentile of their response times (seconds).
+    pub p90: Option<f64>,
+    /// The interval as a time window (`START..END`, what `--start`/`--end` and the app's `w`
+    /// take): time is the window's business, not the filter's.
+    pub window: String,
+}
+
+/// Requests per `interval` seconds across the traces' time span, with faults, errors,
+/// throttles and p90; empty intervals included, so the series has no holes.
+pub fn over_time(data: &Dataset, rows: &[usize], interval: f64) -> Vec<Interval> {
+    let interval = if interval.is_finite() && interval > 0.0 {
+        interval
+    } else {
+        60.0
+    };
+    let starts: Vec<(f64, usize)> = rows
+        .iter()
+        .filter_map(|&i| Some((data.rows.get(i)?.start_time?, i)))
+        .collect();
+    let Some(first) = starts.iter().map(|s| s.0).reduce(f64::min) else {
+        return Vec::new();
+    };
+    let last = starts.iter().map(|s| s.0).fold(first, f64::max);
+    let origin = (first / interval).floor() * interval;
+    // Bounded: at most 100,000 intervals (a coarser interval is asked for past that).
+    let n = (((last - origin) / interval).floor() as usize + 1).min(100_000);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(t, i) in &starts {
+        let k = (((t - origin) / interval) as usize).min(n - 1);
+        members[k].push(i);
+    }
+    members
+        .into_iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let start = origin + interval * k as f64;
+            let mut times: Vec<f64> = m
+                .iter()
+                .filter_map(|&i| {
+                    let r = data.rows.get(i)?;
+                    r.response_time.or(r.duration)
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            let count_of = |f: &dyn Fn(&crate::model::row::Row) -> bool| {
+                m.iter()
+                    .filter(|&&i| data.rows.get(i).is_some_and(f))
+                    .count()
+            };
+            Interval {
+                start,
+                count: m.len(),
+                faults: count_of(&|r| r.has_fault),
+                errors: count_of(&|r| r.has_error),
+                throttles: count_of(&|r| r.has_throttle),
+                p90: percentile(&times, 90.0),
+                window: format!(
+                    "{}..{}",
+                    crate::model::time::format_utc(start),
+                    crate::model::time::format_utc(start + interval)
+                ),
+            }
+        })
+        .collect()
+}
+
+/// One dimension value, as common in a selection as in its baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// The dimension (`service`, `url`, `annotation.tier`...).
+    pub dimension: String,
+    /// The value.
+    pub key: String,
+    /// The clause that selects the traces with it.
+    pub filter: String,
+    /// Share of the selection's traces with it (0 to 1).
+    pub selection: f64,
+    /// Share of the baseline's traces with it.
+    pub baseline: f64,
+}
+
+impl Difference {
+    /// How differently it is distributed: the difference of the two shares.
+    pub fn score(&self) -> f64 {
+        (self.selection - self.baseline).abs()
+    }
+}
+
+/// Every value of the usual dimensions (root-cause services, services, edges, URL, status,
+/// method, user, each annotation key of the selection) ranked by how differently it is spread
+/// over `selection` and `baseline`, largest difference first.
+pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<Difference> {
+    let mut dims: Vec<(String, Dimension)> = [
+        ("rootcause", Dimension::RootCause),
+        ("service", Dimension::Service),
+        ("edge", Dimension::Edge),
+        ("url", Dimension::Url),
+        ("status", Dimension::Status),
+        ("method", Dimension::Method),
+        ("user", Dimension::User),
+    ]
+    .into_iter()
+    .map(|(n, d)| (n.to_owned(), d))
+    .collect();
+    let mut keys: Vec<String> = selection
+        .iter()
+        .filter_map(|&i| data.summary(i))
+        .flat_map(|s| s.annotations.keys().cloned().collect::<Vec<_>>())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys.into_iter().take(50) {
+        dims.push((format!("annotation.{k}"), Dimension::Annotation(k)));
+    }
+    let mut out = Vec::new();
+    for (name, dim) in dims {
+        let sel: BTreeMap<String, Group> = group_by(data, selection, &dim)
+            .into_iter()
+            .map(|g| (g.key.clone(), g))
+            .collect();
+        let base: BTreeMap<String, Group> = group_by(data, baseline, &dim)
+            .into_iter()
+            .map(|g| (g.key.clone(), g))
+            .collect();
+        let mut all: Vec<&String> = sel.keys().chain(base.keys()).collect();
+        all.sort();
+        all.dedup();
+        for k in all {
+            let (s, b) = (sel.get(k), base.get(k));
+            let Some(filter) = s.or(b).map(|g| g.filter.clone()) else {
+                continue;
+            };
+            out.push(Difference {
+                dimension: name.clone(),
+                key: k.clone(),
+                filter,
+                selection: s.map_or(0.0, |g| g.share),
+                baseline: b.map_or(0.0, |g| g.share),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.score()
+            .total_cmp(&a.score())
+            .then_with(|| a.dimension.cmp(&b.dimension))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
