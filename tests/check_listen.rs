@@ -5,30 +5,17 @@
 
 #[path = "support/listen.rs"]
 mod listen_support;
+#[path = "support/python.rs"]
+mod python_support;
 
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
 
 fn python() -> Option<String> {
-    let py = std::env::var("XRAY_TUI_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args([
-            "-c",
-            "import aws_xray_sdk, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(py);
-    }
-    let msg =
-        format!("{py} with aws_xray_sdk and the OpenTelemetry SDK not found: run tests/run.sh");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg} (required when CI=true)");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
+    python_support::python(
+        "aws_xray_sdk, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http",
+    )
 }
 
 fn check(assertions: &[&str], command: &[&str]) -> Output {

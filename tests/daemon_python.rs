@@ -10,32 +10,17 @@
 mod aws_nodes;
 #[path = "support/listen.rs"]
 mod listen_support;
+#[path = "support/python.rs"]
+mod python_support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
 
 fn python() -> Option<String> {
-    let py = std::env::var("XRAY_TUI_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import aws_xray_sdk"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return Some(py);
-    }
-    let msg = format!(
-        "{py} with aws_xray_sdk not found: run .ci/run, or `pip install -r tests/daemon/requirements.txt`"
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg} (required when CI=true)");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
+    python_support::python("aws_xray_sdk")
 }
 
 use listen_support::free_port;

@@ -232,20 +232,7 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
     let mut out: Vec<Group> = groups
         .into_iter()
         .map(|(key, (filter, members))| {
-            let mut times: Vec<f64> = members
-                .iter()
-                .filter_map(|&i| {
-                    let r = data.rows.get(i)?;
-                    r.response_time.or(r.duration)
-                })
-                .collect();
-            times.sort_by(f64::total_cmp);
-            let count_of = |f: &dyn Fn(&crate::model::row::Row) -> bool| {
-                members
-                    .iter()
-                    .filter(|&&i| data.rows.get(i).is_some_and(f))
-                    .count()
-            };
+            let t = Tally::of(data, &members);
             Group {
                 filter,
                 count: members.len(),
@@ -254,18 +241,45 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                 } else {
                     members.len() as f64 / total as f64
                 },
-                faults: count_of(&|r| r.has_fault),
-                errors: count_of(&|r| r.has_error),
-                throttles: count_of(&|r| r.has_throttle),
-                p50: percentile(&times, 50.0),
-                p90: percentile(&times, 90.0),
-                p99: percentile(&times, 99.0),
+                faults: t.faults,
+                errors: t.errors,
+                throttles: t.throttles,
+                p50: percentile(&t.times, 50.0),
+                p90: percentile(&t.times, 90.0),
+                p99: percentile(&t.times, 99.0),
                 key,
             }
         })
         .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     out
+}
+
+/// What a set of traces adds up to: failures, and response times sorted for percentiles.
+struct Tally {
+    faults: usize,
+    errors: usize,
+    throttles: usize,
+    times: Vec<f64>,
+}
+
+impl Tally {
+    fn of(data: &Dataset, members: &[usize]) -> Tally {
+        let mut t = Tally {
+            faults: 0,
+            errors: 0,
+            throttles: 0,
+            times: Vec::with_capacity(members.len()),
+        };
+        for r in members.iter().filter_map(|&i| data.rows.get(i)) {
+            t.faults += usize::from(r.has_fault);
+            t.errors += usize::from(r.has_error);
+            t.throttles += usize::from(r.has_throttle);
+            t.times.extend(r.response_time.or(r.duration));
+        }
+        t.times.sort_by(f64::total_cmp);
+        t
+    }
 }
 
 /// `(shown value, clause)` for one annotation value.
@@ -465,26 +479,14 @@ pub fn over_time(data: &Dataset, rows: &[usize], interval: f64) -> Vec<Interval>
         .enumerate()
         .map(|(k, m)| {
             let start = origin + interval * k as f64;
-            let mut times: Vec<f64> = m
-                .iter()
-                .filter_map(|&i| {
-                    let r = data.rows.get(i)?;
-                    r.response_time.or(r.duration)
-                })
-                .collect();
-            times.sort_by(f64::total_cmp);
-            let count_of = |f: &dyn Fn(&crate::model::row::Row) -> bool| {
-                m.iter()
-                    .filter(|&&i| data.rows.get(i).is_some_and(f))
-                    .count()
-            };
+            let t = Tally::of(data, &m);
             Interval {
                 start,
                 count: m.len(),
-                faults: count_of(&|r| r.has_fault),
-                errors: count_of(&|r| r.has_error),
-                throttles: count_of(&|r| r.has_throttle),
-                p90: percentile(&times, 90.0),
+                faults: t.faults,
+                errors: t.errors,
+                throttles: t.throttles,
+                p90: percentile(&t.times, 90.0),
                 window: format!(
                     "{}..{}",
                     crate::model::time::format_utc(start),
