@@ -50,6 +50,7 @@ const TRACE_SPANS: u64 = 10;
 
 fn s(key: &str, v: &str) -> KeyValue {
     KeyValue {
+        key_strindex: 0,
         key: key.to_owned(),
         value: Some(AnyValue {
             value: Some(Value::StringValue(v.to_owned())),
@@ -59,6 +60,7 @@ fn s(key: &str, v: &str) -> KeyValue {
 
 fn i(key: &str, v: i64) -> KeyValue {
     KeyValue {
+        key_strindex: 0,
         key: key.to_owned(),
         value: Some(AnyValue {
             value: Some(Value::IntValue(v)),
@@ -68,6 +70,7 @@ fn i(key: &str, v: i64) -> KeyValue {
 
 fn strings(key: &str, vs: &[&str]) -> KeyValue {
     KeyValue {
+        key_strindex: 0,
         key: key.to_owned(),
         value: Some(AnyValue {
             value: Some(Value::ArrayValue(ArrayValue {
@@ -248,7 +251,7 @@ fn span(n: u64, nonce: u64, epoch_s: u64) -> (usize, Span) {
                     "Traceback (most recent call last):\n  File \"/app/orders/payments.py\", line 88, in charge\n    response.raise_for_status()\n  File \"/usr/local/lib/python3.12/site-packages/requests/models.py\", line 1024, in raise_for_status\n    raise HTTPError(http_error_msg, response=self)\nrequests.exceptions.HTTPError: 503 Server Error: Service Unavailable\n",
                 ),
             ],
-            dropped_attributes_count: 0,
+            ..Event::default()
         }]
     } else {
         Vec::new()
@@ -309,10 +312,10 @@ fn request(first: u64, batch: u64, nonce: u64, epoch_s: u64) -> ExportTraceServi
                         ..InstrumentationScope::default()
                     }),
                     spans,
-                    schema_url: String::new(),
+                    ..ScopeSpans::default()
                 })
                 .collect(),
-            schema_url: String::new(),
+            ..ResourceSpans::default()
         }],
     }
 }

@@ -250,7 +250,9 @@ def main():
     rel = os.path.join(args.target, "release")
     xray = os.path.join(rel, "xray-tui")
     gen, base, send, sink, osend, osink = (os.path.join(rel, "examples", e) for e in examples)
-    for b in (xray, gen, base, send, sink, osend, osink):
+    wanted = set(args.rows.split(",")) if args.rows else None
+    only_otlp = wanted == {"otlp-http"}
+    for b in (xray, osend, osink) if only_otlp else (xray, gen, base, send, sink, osend, osink):
         if not os.path.exists(b):
             sys.exit(f"missing {b}: run `{' '.join(build)}` (or pass --build)")
 
@@ -273,8 +275,6 @@ def main():
 
     def row(name, what, path, cmd):
         rows.append((name, what, path, cmd, [base, path]))
-
-    wanted = set(args.rows.split(",")) if args.rows else None
 
     def want(name):
         return wanted is None or name in wanted
