@@ -110,7 +110,11 @@ fn span(n: u64, nonce: u64, epoch_s: u64) -> (usize, Span) {
     trace_id.extend_from_slice(&(epoch_s as u32).to_be_bytes());
     trace_id.extend_from_slice(&mix(trace ^ nonce).to_be_bytes());
     trace_id.extend_from_slice(&(mix(trace.wrapping_add(nonce)) as u32).to_be_bytes());
-    let id = |p: u64| mix(trace * TRACE_SPANS + p ^ nonce.rotate_left(17)).to_be_bytes().to_vec();
+    let id = |p: u64| {
+        mix(trace * TRACE_SPANS + p ^ nonce.rotate_left(17))
+            .to_be_bytes()
+            .to_vec()
+    };
     let parent = match pos {
         0 => None,
         2 | 3 => Some(1),
@@ -183,7 +187,10 @@ fn span(n: u64, nonce: u64, epoch_s: u64) -> (usize, Span) {
                 s("db.system", "postgresql"),
                 s("db.namespace", "orders"),
                 s("db.user", "orders_app"),
-                s("server.address", "orders-db.cluster-c1x2y3.eu-west-1.rds.amazonaws.com"),
+                s(
+                    "server.address",
+                    "orders-db.cluster-c1x2y3.eu-west-1.rds.amazonaws.com",
+                ),
                 i("server.port", 5432),
                 s(
                     "db.query.text",
@@ -197,9 +204,17 @@ fn span(n: u64, nonce: u64, epoch_s: u64) -> (usize, Span) {
         ),
         6 | 9 => {
             let (method, url, host) = if pos == 6 {
-                ("POST", "https://payments.internal:8443/v1/charges", "payments.internal")
+                (
+                    "POST",
+                    "https://payments.internal:8443/v1/charges",
+                    "payments.internal",
+                )
             } else {
-                ("GET", "http://inventory.internal/stock/sku-4711", "inventory.internal")
+                (
+                    "GET",
+                    "http://inventory.internal/stock/sku-4711",
+                    "inventory.internal",
+                )
             };
             let status = if failed && pos == 6 { 503 } else { 200 };
             (
@@ -394,7 +409,10 @@ fn main() -> std::io::Result<()> {
             .transpose()
             .map(|v| v.unwrap_or(default))
     };
-    let to: SocketAddr = opt("--to").ok_or_else(usage)?.parse().map_err(|_| usage())?;
+    let to: SocketAddr = opt("--to")
+        .ok_or_else(usage)?
+        .parse()
+        .map_err(|_| usage())?;
     let connections = num("--connections", 4.0)? as usize;
     let batch = num("--batch", 512.0)? as u64;
     let seconds = num("--seconds", 5.0)?;
