@@ -111,7 +111,7 @@ fn span(n: u64, nonce: u64, epoch_s: u64) -> (usize, Span) {
     trace_id.extend_from_slice(&mix(trace ^ nonce).to_be_bytes());
     trace_id.extend_from_slice(&(mix(trace.wrapping_add(nonce)) as u32).to_be_bytes());
     let id = |p: u64| {
-        mix(trace * TRACE_SPANS + p ^ nonce.rotate_left(17))
+        mix((trace * TRACE_SPANS + p) ^ nonce.rotate_left(17))
             .to_be_bytes()
             .to_vec()
     };
