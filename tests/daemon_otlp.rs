@@ -1,6 +1,8 @@
 //! `xray-tui listen` receives OpenTelemetry traces over OTLP (issue 16): the real binary, with
 //! the real OpenTelemetry Python SDK exporting over OTLP/HTTP and OTLP/gRPC
-//! (`tests/daemon/otel_app.py`), and with plain HTTP/1.1 requests for what an SDK does not
+//! (`tests/daemon/otel_app.py`: a minimal trace, and a checkout service with boto3 under
+//! `opentelemetry-instrumentation-botocore` against moto, HTTP, SQL, an exception and an error
+//! status, checked through the capture's traces, graph, filter and summaries), and with plain HTTP/1.1 requests for what an SDK does not
 //! send: JSON, gzip, the error answers, a decompression bomb, and backpressure (429 with
 //! `Retry-After`, gRPC `RESOURCE_EXHAUSTED` with a `RetryInfo`).
 //!
@@ -188,13 +190,19 @@ fn xray_id(hex: &str) -> String {
 }
 
 fn python() -> Option<String> {
+    python_with(
+        "opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
+         opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+        "the OpenTelemetry SDK and OTLP exporters",
+    )
+}
+
+/// The Python interpreter if it imports `modules`; else `None` with a message (a failure under
+/// `CI=true`).
+fn python_with(modules: &str, what: &str) -> Option<String> {
     let py = std::env::var("XRAY_TUI_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
-        .args([
-            "-c",
-            "import opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
-             opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
-        ])
+        .args(["-c", &format!("import {modules}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -203,7 +211,7 @@ fn python() -> Option<String> {
         return Some(py);
     }
     let msg = format!(
-        "{py} with the OpenTelemetry SDK and OTLP exporters not found: run tests/run.sh, or \
+        "{py} with {what} not found: run tests/run.sh, or \
          `pip install -r tests/daemon/requirements.txt`"
     );
     if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -284,6 +292,335 @@ fn the_python_sdk_exports_over_http_and_grpc() {
     traces.sort();
     assert_eq!(ids, traces, "the capture reopens with --file");
     let _ = std::fs::remove_file(&save);
+}
+
+/// `xray-tui ARGS`'s standard output; fails the test if it fails.
+fn xray_tui(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(BIN).args(args).output().expect("xray-tui");
+    assert!(
+        out.status.success(),
+        "xray-tui {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// A checkout service as an app has it, instrumented with the real SDK
+/// (`tests/daemon/otel_app.py shop`): boto3 under `opentelemetry-instrumentation-botocore`
+/// against moto's in-process AWS, a payments API over HTTP, PostgreSQL, an exception and an
+/// ERROR status; `checkout-http` exports over OTLP/HTTP, `checkout-grpc` over OTLP/gRPC. The
+/// capture shows the traces with their faults and errors, the service graph (the DynamoDB
+/// table as its node, the remote API, the database, the edges from the service) and answers
+/// `service()`; and it reads back to the same summaries as the SDK's own encoding of the same
+/// spans loaded as OTLP/JSON with `--file`.
+#[test]
+fn a_checkout_service_instrumented_with_the_sdk_reads_as_in_x_ray() {
+    let Some(py) = python_with(
+        "opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
+         opentelemetry.exporter.otlp.proto.grpc.trace_exporter, \
+         opentelemetry.instrumentation.botocore, boto3, moto",
+        "the OpenTelemetry SDK, its OTLP exporters, opentelemetry-instrumentation-botocore, \
+         boto3 and moto",
+    ) else {
+        return;
+    };
+    let save = tmp("shop.ndjson");
+    let export = tmp("shop-otlp.json");
+    let _ = std::fs::remove_file(&save);
+    let (child, http, grpc) = start(&["--save", save.to_str().expect("path")]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/daemon/otel_app.py");
+    let out = Command::new(&py)
+        .args([script, "shop"])
+        .env(
+            "OTLP_HTTP_ENDPOINT",
+            format!("http://127.0.0.1:{http}/v1/traces"),
+        )
+        .env("OTLP_GRPC_ENDPOINT", format!("http://127.0.0.1:{grpc}"))
+        .env("OTLP_JSON_OUT", &export)
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_SDK_DISABLED")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("python");
+    let err = listen_support::stop(child);
+    assert!(
+        out.status.success(),
+        "otel_app.py shop failed:\n{}\n{err}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("otel_app prints JSON");
+    let line = stopped_line(&err);
+    assert!(
+        line.contains("otlp requests 2 spans 16 accepted 16"),
+        "one request per protocol, eight spans each: {line}"
+    );
+    assert!(!line.contains("otlp-"), "nothing refused: {line}");
+    assert!(line.contains("traces 4 saved 16"), "{line}");
+
+    // One document per span, under the trace the SDK made it in.
+    let docs = saved_docs(&save);
+    assert_eq!(docs.len(), 16, "{docs:#?}");
+    let mut all_traces = Vec::new();
+    for protocol in ["http", "grpc"] {
+        let spans = sent[protocol]["spans"].as_object().expect("spans");
+        assert_eq!(spans.len(), 2, "{protocol}: two traces");
+        for (trace, ids) in spans {
+            let trace = xray_id(trace);
+            let mut want: Vec<&str> = ids
+                .as_array()
+                .expect("ids")
+                .iter()
+                .filter_map(|s| s.as_str())
+                .collect();
+            let mut got: Vec<&str> = docs
+                .iter()
+                .filter(|d| d["trace_id"] == trace.as_str())
+                .filter_map(|d| d["id"].as_str())
+                .collect();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "{protocol}: the documents of {trace}");
+            all_traces.push(trace);
+        }
+    }
+    let trace =
+        |protocol: &str, which: &str| xray_id(sent[protocol][which].as_str().expect("a trace ID"));
+
+    // The botocore instrumentation's spans: `aws` subsegments named by the service, with the
+    // operation, the request ID and the table.
+    let dynamo: Vec<&serde_json::Value> = docs.iter().filter(|d| d["name"] == "DynamoDB").collect();
+    assert_eq!(dynamo.len(), 6, "PutItem, GetItem, PutItem per service");
+    for d in &dynamo {
+        assert_eq!(d["type"], "subsegment", "{d}");
+        assert_eq!(d["namespace"], "aws", "{d}");
+        assert_eq!(d["aws"]["table_name"], "orders", "{d}");
+        assert!(
+            ["PutItem", "GetItem"].contains(&d["aws"]["operation"].as_str().unwrap_or("")),
+            "{d}"
+        );
+        assert!(
+            d["aws"]["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
+            "moto's request ID: {d}"
+        );
+    }
+    let refused: Vec<_> = dynamo.iter().filter(|d| d["error"] == true).collect();
+    assert_eq!(
+        refused.len(),
+        2,
+        "the conditional PutItem, once per service"
+    );
+    for d in refused {
+        assert_eq!(d["http"]["response"]["status"], 400, "{d}");
+        assert!(d["fault"].is_null(), "a 400 is an error, not a fault: {d}");
+        assert!(
+            d["cause"]["exceptions"][0]["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("ConditionalCheckFailedException")),
+            "{d}"
+        );
+    }
+    for d in docs.iter().filter(|d| d["name"] == "payments.local") {
+        assert_eq!(d["namespace"], "remote", "{d}");
+        assert_eq!(
+            d["http"]["request"]["url"], "http://payments.local:8080/charge",
+            "{d}"
+        );
+    }
+    for d in docs
+        .iter()
+        .filter(|d| d["name"] == "orders@orders-db.internal")
+    {
+        assert_eq!(d["sql"]["database_type"], "postgresql", "{d}");
+        assert_eq!(
+            d["sql"]["sanitized_query"],
+            "SELECT id, total FROM orders WHERE customer = $1"
+        );
+    }
+    let raised: Vec<_> = docs
+        .iter()
+        .filter(|d| d["name"] == "render receipt")
+        .collect();
+    assert_eq!(raised.len(), 2);
+    for d in raised {
+        assert_eq!(d["fault"], true, "an ERROR status without HTTP status: {d}");
+        let e = &d["cause"]["exceptions"][0];
+        assert_eq!(
+            (&e["type"], &e["message"]),
+            (&"ValueError".into(), &"receipt template missing".into())
+        );
+        assert!(e["stack"].as_array().is_some_and(|s| !s.is_empty()), "{d}");
+    }
+
+    // The capture reads back to the same summaries as the SDK's encoding of the same spans.
+    let live = xray_tui(&[
+        "query".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--file".as_ref(),
+        save.as_ref(),
+    ]);
+    let from_export = xray_tui(&[
+        "query".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--file".as_ref(),
+        export.as_ref(),
+    ]);
+    assert_eq!(
+        live, from_export,
+        "the capture against the spans as OTLP/JSON"
+    );
+    let summaries: serde_json::Value = serde_json::from_str(&live).expect("JSON");
+    let summaries = summaries["TraceSummaries"].as_array().expect("summaries");
+    let mut ids: Vec<String> = summaries
+        .iter()
+        .filter_map(|s| s["Id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    all_traces.sort();
+    assert_eq!(ids, all_traces);
+    for protocol in ["http", "grpc"] {
+        let of = |id: String| {
+            summaries
+                .iter()
+                .find(|s| s["Id"] == id.as_str())
+                .unwrap_or_else(|| panic!("no summary of {id}"))
+        };
+        let ok = of(trace(protocol, "ok"));
+        let fault = of(trace(protocol, "fault"));
+        assert_eq!(
+            (&ok["HasFault"], &ok["HasError"], &ok["Http"]["HttpStatus"]),
+            (&false.into(), &false.into(), &200.into()),
+            "{ok}"
+        );
+        assert_eq!(
+            (
+                &fault["HasFault"],
+                &fault["HasError"],
+                &fault["Http"]["HttpStatus"]
+            ),
+            (&true.into(), &true.into(), &500.into()),
+            "{fault}"
+        );
+        for s in [ok, fault] {
+            assert_eq!(
+                s["EntryPoint"]["Name"],
+                format!("checkout-{protocol}"),
+                "{s}"
+            );
+            assert!(s["Duration"].as_f64().is_some_and(|d| d > 0.0), "{s}");
+            assert_eq!(s["Http"]["HttpURL"], "http://shop.local/checkout", "{s}");
+        }
+        let services: Vec<(&str, &str)> = ok["ServiceIds"]
+            .as_array()
+            .expect("ServiceIds")
+            .iter()
+            .map(|s| {
+                (
+                    s["Name"].as_str().unwrap_or(""),
+                    s["Type"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        for want in [
+            ("orders", "AWS::DynamoDB::Table"),
+            ("payments.local", "remote"),
+            ("orders@orders-db.internal", "Database::SQL"),
+        ] {
+            assert!(services.contains(&want), "{want:?} in {services:?}");
+        }
+    }
+
+    // The service graph: each service's node with its edges to the table, the API and the
+    // database; the failures on the table's node.
+    let graph = xray_tui(&[
+        "graph".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--file".as_ref(),
+        save.as_ref(),
+    ]);
+    let graph: serde_json::Value = serde_json::from_str(&graph).expect("JSON");
+    let nodes = graph["Services"].as_array().expect("Services");
+    let node = |name: &str, kind: Option<&str>| {
+        nodes
+            .iter()
+            .find(|n| n["Name"] == name && n["Type"].as_str() == kind)
+            .unwrap_or_else(|| panic!("no node {name} {kind:?} in {graph}"))
+    };
+    let reference = |n: &serde_json::Value| n["ReferenceId"].as_i64().expect("ReferenceId");
+    let table = node("orders", Some("AWS::DynamoDB::Table"));
+    assert_eq!(table["SummaryStatistics"]["TotalCount"], 6, "{table}");
+    assert_eq!(
+        table["SummaryStatistics"]["ErrorStatistics"]["OtherCount"], 2,
+        "{table}"
+    );
+    let targets = [
+        reference(table),
+        reference(node("payments.local", Some("remote"))),
+        reference(node("orders@orders-db.internal", Some("Database::SQL"))),
+    ];
+    for protocol in ["http", "grpc"] {
+        let service = node(&format!("checkout-{protocol}"), None);
+        assert_eq!(service["Root"], true, "{service}");
+        assert_eq!(
+            service["SummaryStatistics"]["FaultStatistics"]["TotalCount"], 1,
+            "{service}"
+        );
+        let mut edges: Vec<i64> = service["Edges"]
+            .as_array()
+            .expect("Edges")
+            .iter()
+            .filter_map(|e| e["ReferenceId"].as_i64())
+            .collect();
+        edges.sort_unstable();
+        let mut want = targets.to_vec();
+        want.sort_unstable();
+        assert_eq!(edges, want, "the edges of checkout-{protocol}");
+    }
+    assert_eq!(
+        nodes.len(),
+        7,
+        "two clients, two services, three downstream: {graph}"
+    );
+    let text = xray_tui(&[
+        "graph".as_ref(),
+        "--format".as_ref(),
+        "text".as_ref(),
+        "--file".as_ref(),
+        save.as_ref(),
+    ]);
+    assert!(text.contains("-> orders (AWS::DynamoDB::Table)"), "{text}");
+    assert!(text.contains("-> payments.local (remote)"), "{text}");
+    assert!(
+        text.contains("-> orders@orders-db.internal (Database::SQL)"),
+        "{text}"
+    );
+
+    // `service()` picks one service's traces.
+    for protocol in ["http", "grpc"] {
+        let filter = format!("service(\"checkout-{protocol}\")");
+        let ids = xray_tui(&[
+            "query".as_ref(),
+            "--filter".as_ref(),
+            filter.as_ref(),
+            "--format".as_ref(),
+            "ids".as_ref(),
+            "--file".as_ref(),
+            save.as_ref(),
+        ]);
+        let mut ids: Vec<&str> = ids.lines().collect();
+        ids.sort_unstable();
+        let mut want = [trace(protocol, "ok"), trace(protocol, "fault")];
+        want.sort();
+        assert_eq!(ids, want, "{filter}");
+    }
+    let _ = std::fs::remove_file(&save);
+    let _ = std::fs::remove_file(&export);
 }
 
 /// A W3C trace ID whose first 8 hex digits are its spans' start (1,700,000,000 s), so X-Ray

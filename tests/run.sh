@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! .venv/bin/python -c 'import moto.xray, flask, flask_cors, aws_xray_sdk, opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, opentelemetry.exporter.otlp.proto.grpc.trace_exporter' >/dev/null 2>&1; then
+if ! .venv/bin/python -c 'import moto.xray, flask, flask_cors, aws_xray_sdk, opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, opentelemetry.exporter.otlp.proto.grpc.trace_exporter, opentelemetry.instrumentation.botocore' >/dev/null 2>&1; then
   echo "== setting up .venv (pinned: tests/moto/requirements.txt, tests/daemon/requirements.txt)"
   PY="$(command -v python3 || command -v python)"
   "$PY" -m venv .venv

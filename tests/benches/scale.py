@@ -23,18 +23,31 @@ of handled/s (over the sender's time), command against baseline. Where listen lo
 comes from its `stopped:` line (`dropped`: its parser queue was full; `save-failed`) and the
 socket's drops (the receive buffer was full). One `#` line a run gives the details.
 
+The OTLP row (otlp-http, issue #16) measures how many spans a second `listen` accepts over
+OTLP/HTTP protobuf with zero loss: the sender `tests/benches/otlp_send.rs` (its own process:
+realistic spans, ten a trace, batches of 512, --otlp-connections keep-alive connections,
+unpaced, every throttled request sent again after its Retry-After) sends for --seconds to
+`xray-tui listen --headless --otlp-http 127.0.0.1:0 --save FILE`, and, alternately, to the bare
+receiver `tests/benches/otlp_sink.rs` (hyper, read the body, decode it, count its spans, answer
+200). Accepted spans/s is the sender's (spans in requests answered 200, over the time from its
+first request to its last answer); the ratio is of medians, command against baseline; loss is
+spans the sender had accepted against lines in the save file (and the `stopped:` line's
+`otlp ... accepted` and `saved`); peak RSS is VmHWM, as for the daemon rows.
+
 Needs the release binary and examples, built beforehand (or pass --build to let this script
 run the cargo command):
 
-    cargo build --release --bin xray-tui --example gen --example baseline_parse --example udp_send --example udp_sink
+    cargo build --release --bin xray-tui --example gen --example baseline_parse --example udp_send --example udp_sink --example otlp_send --example otlp_sink
     python3 tests/benches/scale.py            # 10k and 100k rows, daemon rows (a few minutes)
     python3 tests/benches/scale.py --big      # also 1M traces (~2.7 GB of NDJSON; slow)
     python3 tests/benches/scale.py --rows daemon-8k,daemon-1k --seconds 5
+    python3 tests/benches/scale.py --rows otlp-http --seconds 5
 
 Options: --runs N (default 3), --rows a,b (names below), --data DIR (reuse or keep generated
 files there; default: a fresh temp dir, deleted afterwards; the daemon rows' save files are
 written there and deleted once counted: up to ~0.8 GB a second of sending), --seconds S
-(daemon rows: sending time per run, default 5), --target DIR (cargo's target dir; default
+(daemon and OTLP rows: sending time per run, default 5), --otlp-connections N (default 4),
+--target DIR (cargo's target dir; default
 $CARGO_TARGET_DIR or ./target), --build. Data is generated with the default seed by
 `tests/benches/gen.rs`, never inside the repository. Python 3 standard library only.
 Results and how to read them: docs/benchmarks.md, "Scale (issue #13)".
@@ -227,16 +240,19 @@ def main():
     ap.add_argument("--seconds", type=float, default=5.0, help="daemon rows: seconds of sending per run")
     ap.add_argument("--target", default=os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")))
     ap.add_argument("--build", action="store_true", help="run cargo build --release first")
+    ap.add_argument("--otlp-connections", type=int, default=4, help="otlp-http: the sender's connections")
     args = ap.parse_args()
 
-    examples = ["gen", "baseline_parse", "udp_send", "udp_sink"]
+    examples = ["gen", "baseline_parse", "udp_send", "udp_sink", "otlp_send", "otlp_sink"]
     build = ["cargo", "build", "--release", "--bin", "xray-tui", *(a for e in examples for a in ("--example", e))]
     if args.build:
         subprocess.run(build, cwd=REPO, check=True)
     rel = os.path.join(args.target, "release")
     xray = os.path.join(rel, "xray-tui")
-    gen, base, send, sink = (os.path.join(rel, "examples", e) for e in examples)
-    for b in (xray, gen, base, send, sink):
+    gen, base, send, sink, osend, osink = (os.path.join(rel, "examples", e) for e in examples)
+    wanted = set(args.rows.split(",")) if args.rows else None
+    only_otlp = wanted == {"otlp-http"}
+    for b in (xray, osend, osink) if only_otlp else (xray, gen, base, send, sink, osend, osink):
         if not os.path.exists(b):
             sys.exit(f"missing {b}: run `{' '.join(build)}` (or pass --build)")
 
@@ -259,8 +275,6 @@ def main():
 
     def row(name, what, path, cmd):
         rows.append((name, what, path, cmd, [base, path]))
-
-    wanted = set(args.rows.split(",")) if args.rows else None
 
     def want(name):
         return wanted is None or name in wanted
@@ -302,6 +316,8 @@ def main():
         file_rows(rows, args.runs, errfile)
     if drows:
         daemon_rows(drows, args, xray, send, sink, data)
+    if want("otlp-http"):
+        otlp_rows(args, xray, osend, osink, data)
     if not args.data:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -386,6 +402,117 @@ def daemon_rows(drows, args, xray, send, sink, data):
             f"{mib(max(r['rss'] for r in cmd_runs)):.0f} MiB | {mib(max(r['rss'] for r in base_runs)):.0f} MiB |",
             flush=True,
         )
+
+
+def run_otlp(cmd, send_cmd, work, save=None):
+    """One OTLP-row run: starts the receiver `cmd` (which says "listening on http HOST:PORT" or,
+    `listen`, "otlp: http HOST:PORT" on stderr), runs the sender `send_cmd + ["--to", HOST:PORT]`,
+    waits until the save file stops growing (0.5 s), reads the receiver's VmHWM, stops it with
+    SIGTERM. Returns a dict of what happened."""
+    out_path, err_path = os.path.join(work, "receiver.out"), os.path.join(work, "receiver.err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+
+    def stderr_text():
+        with open(err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    deadline = time.monotonic() + 30
+    while not (m := re.search(r"(?:listening on|otlp:) http (\S+):(\d+)", stderr_text())):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            p.wait()
+            sys.exit(f"receiver did not start: {' '.join(cmd)}\n{stderr_text()}")
+        time.sleep(0.02)
+    sender = subprocess.run([*send_cmd, "--to", f"{m.group(1)}:{m.group(2)}"], capture_output=True, text=True)
+    sent_at = time.perf_counter()
+    if sender.returncode != 0:
+        p.kill()
+        p.wait()
+        sys.exit(f"sender failed: {sender.stderr}")
+    s = json.loads(sender.stdout)
+    last_change, last_size = sent_at, -1
+    while save:
+        now = time.perf_counter()
+        size = os.path.getsize(save) if os.path.exists(save) else 0
+        if p.poll() is not None:
+            sys.exit(f"receiver exited early: {' '.join(cmd)}\n{stderr_text()}")
+        if size != last_size:
+            last_change, last_size = now, size
+        elif now - last_change >= 0.5 or now - sent_at > 300:
+            break
+        time.sleep(0.02)
+    hwm = vm_hwm(p.pid)
+    p.send_signal(signal.SIGTERM)
+    _, status, ru = os.wait4(p.pid, 0)
+    err = stderr_text()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"receiver failed ({code}): {' '.join(cmd)}\n{err}")
+    with open(out_path) as f:
+        out = f.read()
+    r = {
+        "sender": s,
+        "drained_s": max(0.0, last_change - sent_at),
+        "rss": hwm if hwm is not None else ru.ru_maxrss * 1024,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "stderr": err,
+    }
+    if save:
+        stopped = re.search(r"^stopped: (.*)$", err, re.M)
+        if not stopped:
+            sys.exit(f"no `stopped:` line from {' '.join(cmd)}\n{err}")
+        line = stopped.group(1)
+        otlp = re.search(r"otlp requests (\d+) spans (\d+) accepted (\d+)", line)
+        r["stopped"] = line
+        r["otlp_accepted"] = int(otlp.group(3)) if otlp else 0
+        r["saved"] = int(m.group(1)) if (m := re.search(r"saved (\d+)", line)) else 0
+        r["handled"] = count_lines(save)
+        os.remove(save)
+    else:
+        r["handled"] = json.loads(out)["spans"]
+    return r
+
+
+def otlp_rows(args, xray, osend, osink, data):
+    name = "otlp-http"
+    send_cmd = [osend, "--seconds", f"{args.seconds:g}", "--connections", str(args.otlp_connections), "--batch", "512"]
+    save = os.path.join(data, f"{name}.save.ndjson")
+    cmd = [xray, "listen", "--headless", "--bind", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0",
+           "--otlp-grpc", "127.0.0.1:0", "--save", save]
+    bcmd = [osink, "--bind", "127.0.0.1:0"]
+    print(f"# otlp rows: {args.seconds:g} s of sending per run, {args.otlp_connections} connections, batches of 512 spans, unpaced")
+    print("| row | spans sent (median) | command: accepted spans/s min / median / max | baseline: spans/s min / median / max | "
+          "ratio to baseline | lost spans (all runs: sent - saved lines) | throttled requests (all runs) | "
+          "peak RSS min / median / max | baseline peak RSS (max) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    base_runs, cmd_runs = [], []
+    for i in range(args.runs):
+        for kind, c, runs, sv in (("baseline", bcmd, base_runs, None), ("command", cmd, cmd_runs, save)):
+            if sv and os.path.exists(sv):
+                os.remove(sv)
+            r = run_otlp(c, send_cmd, data, sv)
+            runs.append(r)
+            snd = r["sender"]
+            extra = f", saved lines {r['handled']}; stopped: {r['stopped']}" if sv else ""
+            print(f"#   {name} run {i + 1} {kind}: {snd['requests']} requests, {snd['spans']} spans sent in {snd['seconds']:.2f} s "
+                  f"({snd['achieved']:.0f}/s, {snd['bytes'] / max(snd['requests'], 1):.0f} B a request), throttled {snd['throttled']}, "
+                  f"errors {snd['errors']}, rejected {snd['rejected']}, handled {r['handled']}, drained {r['drained_s']:.2f} s after "
+                  f"the sender, CPU {r['cpu_s']:.2f} s, peak RSS {mib(r['rss']):.0f} MiB{extra}", flush=True)
+    rates = [r["sender"]["achieved"] for r in cmd_runs]
+    brates = [r["sender"]["achieved"] for r in base_runs]
+    lost = sum(r["sender"]["accepted"] - r["handled"] for r in cmd_runs)
+    throttled = sum(r["sender"]["throttled"] for r in cmd_runs)
+    rss = [mib(r["rss"]) for r in cmd_runs]
+    lo, med, hi = stats(rates)
+    blo, bmed, bhi = stats(brates)
+    rlo, rmed, rhi = stats(rss)
+    print(
+        f"| {name} | {statistics.median(r['sender']['spans'] for r in cmd_runs):.0f} | {lo:.0f} / {med:.0f} / {hi:.0f} | "
+        f"{blo:.0f} / {bmed:.0f} / {bhi:.0f} | **{med / max(bmed, 1e-9):.2f}x** | {lost} | {throttled} | "
+        f"{rlo:.0f} / {rmed:.0f} / {rhi:.0f} MiB | {mib(max(r['rss'] for r in base_runs)):.0f} MiB |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
