@@ -529,16 +529,36 @@ fn trace_takes_either_spelling_of_an_id() {
         "/tests/fixtures/derived/retrieved-traces-xray.json"
     );
     for (file, arg, want) in [
-        (otel, "666699803f1c9a0b7d2e4c6a8b0d1e2f", "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f"),
-        (otel, "666699803f1c9a0b", "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f"),
-        (otel, "c0ffee00d15ea5e5b0a710ad5eed1e55", "c0ffee00d15ea5e5b0a710ad5eed1e55"),
-        (otel, "1-c0ffee00-d15ea5e5b0a710ad5eed1e55", "c0ffee00d15ea5e5b0a710ad5eed1e55"),
+        (
+            otel,
+            "666699803f1c9a0b7d2e4c6a8b0d1e2f",
+            "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f",
+        ),
+        (
+            otel,
+            "666699803f1c9a0b",
+            "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f",
+        ),
+        (
+            otel,
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+        ),
+        (
+            otel,
+            "1-c0ffee00-d15ea5e5b0a710ad5eed1e55",
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+        ),
         (
             otel,
             "traceparent: 00-c0ffee00d15ea5e5b0a710ad5eed1e55-3000000000000001-01",
             "c0ffee00d15ea5e5b0a710ad5eed1e55",
         ),
-        (xray, "c0ffee00d15ea5e5b0a710ad5eed1e55", "1-c0ffee00-d15ea5e5b0a710ad5eed1e55"),
+        (
+            xray,
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+            "1-c0ffee00-d15ea5e5b0a710ad5eed1e55",
+        ),
         (
             xray,
             "00-c0ffee00d15ea5e5b0a710ad5eed1e55-3000000000000001-00",

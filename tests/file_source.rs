@@ -1143,7 +1143,12 @@ fn shape(t: &xray_tui::model::Trace) -> Vec<(String, String, bool, bool)> {
                 .parent
                 .map(|p| t.nodes[p].doc.name.clone())
                 .unwrap_or_default();
-            (n.doc.name.clone(), parent, n.doc.is_fault(), n.doc.is_error())
+            (
+                n.doc.name.clone(),
+                parent,
+                n.doc.is_fault(),
+                n.doc.is_error(),
+            )
         })
         .collect();
     out.sort();
@@ -1207,7 +1212,10 @@ fn retrieved_traces_in_xray_form_are_segment_documents() {
     assert_eq!(otel.find_trace(x).expect("X-Ray spelling").id, RANDOM_W3C);
     // The X-Ray documents carry their links as X-Ray writes them.
     let f = data.traces.by_id(x).unwrap();
-    assert_eq!(f.nodes[f.roots[0]].doc.extra["links"][0]["trace_id"], CHECKOUT);
+    assert_eq!(
+        f.nodes[f.roots[0]].doc.extra["links"][0]["trace_id"],
+        CHECKOUT
+    );
 }
 
 #[test]
@@ -1218,15 +1226,23 @@ fn retrieved_traces_without_their_format_and_with_bad_spans() {
     v.as_object_mut().unwrap().remove("TraceFormat");
     v["Traces"][0]["Spans"][1]["Document"] = "{\"traceId\": ".into();
     v["Traces"][0]["Spans"][2]["Document"] =
-        serde_json::json!({"traceId": "zz", "spanId": "01", "name": "bad"}).to_string().into();
+        serde_json::json!({"traceId": "zz", "spanId": "01", "name": "bad"})
+            .to_string()
+            .into();
     let text = serde_json::to_string_pretty(&v).unwrap();
     let got = load_text("retrieved.json", &text);
     assert_eq!(got.documents().len(), 6);
     let w = got.warning_texts();
     assert_eq!(w.len(), 2, "{w:#?}");
     assert!(w[0].contains("Traces[0].Spans[1].Document"), "{w:#?}");
-    assert!(w[1].contains("Traces[0].Spans[2].Document") && w[1].contains("span skipped"), "{w:#?}");
-    assert!(w.iter().all(|m| m.starts_with("retrieved.json:")), "located: {w:#?}");
+    assert!(
+        w[1].contains("Traces[0].Spans[2].Document") && w[1].contains("span skipped"),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter().all(|m| m.starts_with("retrieved.json:")),
+        "located: {w:#?}"
+    );
 
     // A retrieval still running has no traces yet: said so.
     let got = load_text(
@@ -1234,7 +1250,9 @@ fn retrieved_traces_without_their_format_and_with_bad_spans() {
         r#"{"RetrievalStatus": "RUNNING", "TraceFormat": "XRAY", "Traces": []}"#,
     );
     assert!(
-        got.one_warning().to_string().contains("RetrievalStatus is RUNNING"),
+        got.one_warning()
+            .to_string()
+            .contains("RetrievalStatus is RUNNING"),
         "{:?}",
         got.warnings
     );
