@@ -327,19 +327,19 @@ pub const DEFAULTS: &[Binding] = &[
         Action::FollowLink,
         Scope::Trace,
         &[Key::ch('L')],
-        "open the linked trace (Links tab's marked link)",
+        "open the marked link's trace (Links tab)",
     ),
     bind(
         Action::DetailsDown,
         Scope::Trace,
         &[Key::ch('J')],
-        "scroll the details down (Links tab: next link)",
+        "details down (Links tab: next link)",
     ),
     bind(
         Action::DetailsUp,
         Scope::Trace,
         &[Key::ch('K')],
-        "scroll the details up (Links tab: previous link)",
+        "details up (Links tab: previous link)",
     ),
     bind(
         Action::PromptApply,
@@ -741,13 +741,13 @@ pub const DEFAULTS: &[Binding] = &[
         Action::IdForm,
         Scope::List,
         &[Key::ch('W')],
-        "trace IDs in W3C form (32 hex) or X-Ray form (1-…)",
+        "trace IDs: W3C (32 hex) or X-Ray (1-…)",
     ),
     bind(
         Action::IdForm,
         Scope::Trace,
         &[Key::ch('W')],
-        "trace IDs in W3C form (32 hex) or X-Ray form (1-…)",
+        "trace IDs: W3C (32 hex) or X-Ray (1-…)",
     ),
     bind(
         Action::Copy,
