@@ -1035,7 +1035,9 @@ impl App {
             .any(|c| *c == v.trace.id);
         let span = link.span_id.clone().unwrap_or_default();
         if same {
-            if !v.reveal_doc(&span) {
+            if span.is_empty() {
+                self.toast_info("the link points to this trace");
+            } else if !v.reveal_doc(&span) {
                 self.toast_info(format!("the linked span {span} is not in this trace"));
             }
             return;

@@ -113,12 +113,14 @@ mod tests {
             " 666699803f1c9a0b7d2e4c6a8b0d1e2f",
             "00-666699803f1c9a0b7d2e4c6a8b0d1e2f-1000000000000001-01",
         ] {
-            let e = parse(text).err().expect("not an expression");
+            let Err(e) = parse(text) else {
+                panic!("{text}: not an expression")
+            };
             assert!(e.message.contains("palette"), "{text}: {}", e.message);
             assert_eq!(&text[e.span.clone()], text.trim());
         }
         // Other mistakes keep their own message.
-        let e = parse("1-2").err().expect("bad");
+        let Err(e) = parse("1-2") else { panic!("bad") };
         assert!(!e.message.contains("palette"));
     }
 }
