@@ -515,6 +515,66 @@ fn a_line_past_the_limit_is_left_out_and_the_rest_loads() {
     assert_eq!(o.status.code(), Some(0), "{err}");
 }
 
+/// `trace` finds a trace by either spelling of its ID (X-Ray `1-…` or 32-hex W3C, whole or a
+/// unique part), and a trace kept in W3C form (one X-Ray would not accept) by its W3C ID, its
+/// X-Ray spelling and a pasted `traceparent`.
+#[test]
+fn trace_takes_either_spelling_of_an_id() {
+    let otel = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/derived/retrieved-traces-otel.json"
+    );
+    let xray = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/derived/retrieved-traces-xray.json"
+    );
+    for (file, arg, want) in [
+        (
+            otel,
+            "666699803f1c9a0b7d2e4c6a8b0d1e2f",
+            "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f",
+        ),
+        (
+            otel,
+            "666699803f1c9a0b",
+            "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f",
+        ),
+        (
+            otel,
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+        ),
+        (
+            otel,
+            "1-c0ffee00-d15ea5e5b0a710ad5eed1e55",
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+        ),
+        (
+            otel,
+            "traceparent: 00-c0ffee00d15ea5e5b0a710ad5eed1e55-3000000000000001-01",
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+        ),
+        (
+            xray,
+            "c0ffee00d15ea5e5b0a710ad5eed1e55",
+            "1-c0ffee00-d15ea5e5b0a710ad5eed1e55",
+        ),
+        (
+            xray,
+            "00-c0ffee00d15ea5e5b0a710ad5eed1e55-3000000000000001-00",
+            "1-c0ffee00-d15ea5e5b0a710ad5eed1e55",
+        ),
+    ] {
+        let o = run(&["trace", arg, "--file", file]);
+        assert!(o.status.success(), "{arg}: {}", stderr(&o));
+        assert!(
+            stdout(&o).starts_with(&format!("Trace {want} ")),
+            "{arg}: {}",
+            stdout(&o)
+        );
+    }
+}
+
 /// `trace` takes a tracing header as pasted from a log: `X-Amzn-Trace-Id` or `traceparent`.
 #[test]
 fn trace_takes_a_tracing_header() {

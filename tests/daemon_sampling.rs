@@ -298,6 +298,65 @@ fn keep_alive_answers_requests_on_one_connection() {
     assert!(err.contains("sampling 3"), "{err}");
 }
 
+/// Adaptive sampling as current SDKs use it (ADOT Java 2.11.5+, Python 0.15.0+): rules with a
+/// `SamplingRateBoost` from a `--sampling-rules` file are served back as they are, and a
+/// `SamplingTargets` request with `SamplingBoostStatisticsDocuments` is answered 200 with the
+/// usual targets and no error.
+#[test]
+fn adaptive_sampling_additions_are_accepted() {
+    let rules = tmp("boost-rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"SamplingRuleRecords": [{"SamplingRule": {"RuleName": "checkout", "Priority": 1,
+            "FixedRate": 0.1, "ReservoirSize": 2, "ServiceName": "*", "ServiceType": "*",
+            "Host": "*", "HTTPMethod": "*", "URLPath": "*", "ResourceARN": "*", "Version": 1,
+            "SamplingRateBoost": {"MaxRate": 0.5, "CooldownWindowMinutes": 1}},
+            "CreatedAt": 1.7e9, "ModifiedAt": 1.7e9}]}"#,
+    )
+    .expect("rules");
+    let port = free_port();
+    let save = tmp("sampling-boost.ndjson");
+    let cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xray-tui"));
+    let child = listen_support::start_command(
+        cmd,
+        port,
+        &[
+            "--save".as_ref(),
+            save.as_os_str(),
+            "--sampling-rules".as_ref(),
+            rules.as_os_str(),
+        ],
+    );
+    let l = Listen { child, port, save };
+    let c = l.connect();
+    let mut w = c.try_clone().expect("clone");
+    let mut r = BufReader::new(c);
+    w.write_all(request("/GetSamplingRules", "{}", false).as_bytes())
+        .expect("write");
+    let (status, body) = read_response(&mut r).expect("rules");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(r#""SamplingRateBoost":{"MaxRate":0.5,"CooldownWindowMinutes":1}"#),
+        "{body}"
+    );
+    let targets = r#"{"SamplingStatisticsDocuments":[{"RuleName":"checkout","ClientID":"abc","Timestamp":1.7e9,"RequestCount":5,"SampledCount":1,"BorrowCount":0}],"SamplingBoostStatisticsDocuments":[{"RuleName":"checkout","ServiceName":"cart","Timestamp":1.7e9,"AnomalyCount":2,"TotalCount":5,"SampledAnomalyCount":1}]}"#;
+    w.write_all(request("/SamplingTargets", targets, false).as_bytes())
+        .expect("write");
+    let (status, body) = read_response(&mut r).expect("targets");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""RuleName":"checkout""#), "{body}");
+    assert!(body.contains(r#""ReservoirQuota":2"#), "{body}");
+    assert!(body.contains(r#""UnprocessedStatistics":[]"#), "{body}");
+    assert!(
+        body.contains(r#""UnprocessedBoostStatistics":[]"#),
+        "{body}"
+    );
+    assert!(!body.contains("Exception"), "{body}");
+    let err = l.stop();
+    let _ = std::fs::remove_file(&rules);
+    assert!(err.contains("sampling 2"), "{err}");
+}
+
 /// Everything at once, while segments keep coming: none is lost, memory and threads stay
 /// bounded, and SDK requests are still answered.
 #[test]

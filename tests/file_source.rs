@@ -1118,3 +1118,142 @@ fn otlp_translation_of_the_collectors_sql_subsegment() {
     );
     assert_eq!(t.documents[0].trace_id, "581cf771a006649127e371903a2de979");
 }
+
+// ------------------------------------------- list-retrieved-traces (Transaction Search)
+
+const RETRIEVED_OTEL: &str = "tests/fixtures/derived/retrieved-traces-otel.json";
+const RETRIEVED_XRAY: &str = "tests/fixtures/derived/retrieved-traces-xray.json";
+
+fn load_through_cli(path: &str) -> xray_tui::engine::dataset::Dataset {
+    let source = xray_tui::cli::SourceArgs {
+        files: vec![path.into()],
+        ..Default::default()
+    };
+    xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads")
+}
+
+/// What a trace is made of, independent of how its documents were cut: each entity's name,
+/// its parent's name, and its fault and error flags, sorted.
+fn shape(t: &xray_tui::model::Trace) -> Vec<(String, String, bool, bool)> {
+    let mut out: Vec<_> = t
+        .nodes
+        .iter()
+        .map(|n| {
+            let parent = n
+                .parent
+                .map(|p| t.nodes[p].doc.name.clone())
+                .unwrap_or_default();
+            (
+                n.doc.name.clone(),
+                parent,
+                n.doc.is_fault(),
+                n.doc.is_error(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn retrieved_traces_in_otel_form_are_translated_like_otlp() {
+    assert_eq!(
+        file::detect(read(RETRIEVED_OTEL).as_bytes()),
+        Format::RetrievedTraces
+    );
+    let got = load_file(RETRIEVED_OTEL);
+    assert!(got.warnings.is_empty(), "{:#?}", got.warnings);
+    assert_eq!(got.documents().len(), 8, "one document per span");
+
+    let data = load_through_cli(RETRIEVED_OTEL);
+    let otlp = load_through_cli(OTLP);
+    assert_eq!(data.traces.len(), 2);
+    for id in [CHECKOUT, RANDOM_W3C] {
+        let a = data.traces.by_id(id).expect("in the OTEL form");
+        let b = otlp.traces.by_id(id).expect("in the OTLP file");
+        assert_eq!(shape(&a), shape(&b), "{id}");
+    }
+    // Annotations, users and the exception's stack come through the flattened attributes.
+    let t = data.traces.by_id(CHECKOUT).unwrap();
+    let root = &t.nodes[t.roots[0]].doc;
+    assert_eq!(root.user.as_deref(), Some("alice"));
+    assert_eq!(root.exceptions().len(), 2);
+    assert!(root.annotations.as_ref().is_some_and(|a| !a.is_empty()));
+
+    // The W3C trace X-Ray would refuse is kept by its W3C ID; its link and its span event
+    // (not an exception) are on the document.
+    let w = data.traces.by_id(RANDOM_W3C).expect("kept in W3C form");
+    let consumer = &w.nodes[w.roots[0]].doc;
+    let otel = &consumer.metadata.as_ref().unwrap()["otel"];
+    assert_eq!(otel["xray_trace_id"], false);
+    assert_eq!(otel["events"][0]["name"], "order.allocated");
+    assert_eq!(otel["events"][0]["attributes"]["warehouse"], "DUB-2");
+    assert_eq!(consumer.extra["links"][0]["trace_id"], CHECKOUT);
+}
+
+#[test]
+fn retrieved_traces_in_xray_form_are_segment_documents() {
+    assert_eq!(
+        file::detect(read(RETRIEVED_XRAY).as_bytes()),
+        Format::RetrievedTraces
+    );
+    let got = load_file(RETRIEVED_XRAY);
+    assert!(got.warnings.is_empty(), "{:#?}", got.warnings);
+    let data = load_through_cli(RETRIEVED_XRAY);
+    assert_eq!(data.traces.len(), 2);
+    let otel = load_through_cli(RETRIEVED_OTEL);
+    let a = data.traces.by_id(CHECKOUT).expect("checkout");
+    assert_eq!(a.nodes.len(), 7);
+    assert_eq!(shape(&a), shape(&otel.traces.by_id(CHECKOUT).unwrap()));
+    // The same fulfilment trace, in X-Ray spelling here; found by either.
+    let x = "1-c0ffee00-d15ea5e5b0a710ad5eed1e55";
+    assert!(data.traces.by_id(x).is_some());
+    assert_eq!(data.find_trace(RANDOM_W3C).expect("W3C spelling").id, x);
+    assert_eq!(otel.find_trace(x).expect("X-Ray spelling").id, RANDOM_W3C);
+    // The X-Ray documents carry their links as X-Ray writes them.
+    let f = data.traces.by_id(x).unwrap();
+    assert_eq!(
+        f.nodes[f.roots[0]].doc.extra["links"][0]["trace_id"],
+        CHECKOUT
+    );
+}
+
+#[test]
+fn retrieved_traces_without_their_format_and_with_bad_spans() {
+    // `--query Traces` style output keeps the traces but not TraceFormat: each document is
+    // looked at. One span is damaged: a located warning, the rest loads.
+    let mut v: serde_json::Value = serde_json::from_str(&read(RETRIEVED_OTEL)).unwrap();
+    v.as_object_mut().unwrap().remove("TraceFormat");
+    v["Traces"][0]["Spans"][1]["Document"] = "{\"traceId\": ".into();
+    v["Traces"][0]["Spans"][2]["Document"] =
+        serde_json::json!({"traceId": "zz", "spanId": "01", "name": "bad"})
+            .to_string()
+            .into();
+    let text = serde_json::to_string_pretty(&v).unwrap();
+    let got = load_text("retrieved.json", &text);
+    assert_eq!(got.documents().len(), 6);
+    let w = got.warning_texts();
+    assert_eq!(w.len(), 2, "{w:#?}");
+    assert!(w[0].contains("Traces[0].Spans[1].Document"), "{w:#?}");
+    assert!(
+        w[1].contains("Traces[0].Spans[2].Document") && w[1].contains("span skipped"),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter().all(|m| m.starts_with("retrieved.json:")),
+        "located: {w:#?}"
+    );
+
+    // A retrieval still running has no traces yet: said so.
+    let got = load_text(
+        "running.json",
+        r#"{"RetrievalStatus": "RUNNING", "TraceFormat": "XRAY", "Traces": []}"#,
+    );
+    assert!(
+        got.one_warning()
+            .to_string()
+            .contains("RetrievalStatus is RUNNING"),
+        "{:?}",
+        got.warnings
+    );
+}

@@ -2353,3 +2353,213 @@ fn capital_s_shows_the_trace_statistics() {
     answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.mode, Mode::List);
 }
+
+// ------------------------------------------------ trace IDs in both spellings, span links
+
+const OTEL_FIXTURE: &str = "tests/fixtures/derived/retrieved-traces-otel.json";
+const CHECKOUT_XRAY: &str = "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f";
+const CHECKOUT_W3C: &str = "666699803f1c9a0b7d2e4c6a8b0d1e2f";
+/// Kept in W3C form: its first 8 digits are no time near the spans'.
+const FULFILMENT: &str = "c0ffee00d15ea5e5b0a710ad5eed1e55";
+
+/// An app with `files` loaded at `w` x `h`.
+fn app_with_files(files: &[&str], w: u16, h: u16) -> App {
+    let source = SourceArgs {
+        files: files.iter().map(|f| (*f).into()).collect(),
+        ..Default::default()
+    };
+    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("loads"));
+    let mut app = App::new("files", Rect::new(0, 0, w, h));
+    app.start_load();
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(data),
+        })),
+    );
+    app
+}
+
+/// The text of every row of the drawn screen.
+fn screen_lines(app: &App, w: u16, h: u16) -> Vec<String> {
+    let terminal = drawn(app, w, h);
+    let buf = terminal.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect())
+        .collect()
+}
+
+fn open_in_palette(app: &mut App, text: &str) {
+    answer::step(app, ctrl('p'));
+    type_text(app, text);
+    answer::step(app, code(KeyCode::Enter));
+}
+
+/// `W` shows trace IDs in W3C form and back, in the list, the trace header, the details and
+/// what `y` copies; a trace X-Ray would not accept is marked.
+#[test]
+fn w_toggles_the_form_trace_ids_are_shown_in() {
+    let mut app = app_with_files(&[OTEL_FIXTURE], 120, 40);
+    let list = screen_lines(&app, 120, 40);
+    assert!(list[1].contains("ID "), "{list:#?}");
+    answer::step(&mut app, key('W'));
+    assert!(app.w3c_ids);
+    assert!(toast_texts(&app).iter().any(|t| t.contains("W3C form")));
+    let list = screen_lines(&app, 120, 40);
+    assert!(list[1].contains("W3C ID"), "{list:#?}");
+
+    open_in_palette(&mut app, CHECKOUT_XRAY);
+    assert_eq!(app.mode, Mode::Trace);
+    let screen = screen_lines(&app, 120, 40);
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.contains(&format!("Trace {CHECKOUT_W3C} "))),
+        "{screen:#?}"
+    );
+    assert!(
+        !screen.iter().any(|l| l.contains("would not accept")),
+        "an X-Ray trace is not marked"
+    );
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.contains(&format!("Trace: {CHECKOUT_W3C}")))
+    );
+    assert_eq!(
+        answer::step(&mut app, key('y')),
+        vec![Cmd::Copy(CHECKOUT_W3C.into())]
+    );
+    answer::step(&mut app, key('W'));
+    assert!(!app.w3c_ids);
+    let screen = screen_lines(&app, 120, 40);
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.contains(&format!("Trace {CHECKOUT_XRAY} ")))
+    );
+    assert_eq!(
+        answer::step(&mut app, key('y')),
+        vec![Cmd::Copy(CHECKOUT_XRAY.into())]
+    );
+
+    // The trace kept by its W3C ID says X-Ray would not accept it, in either form.
+    answer::step(&mut app, key('q'));
+    open_in_palette(&mut app, FULFILMENT);
+    assert_eq!(app.view.as_ref().expect("open").trace.id, FULFILMENT);
+    let screen = screen_lines(&app, 120, 40);
+    assert!(
+        screen[0].contains("W3C ID: X-Ray would not accept it"),
+        "{}",
+        screen[0]
+    );
+}
+
+/// The palette opens a trace by either spelling of its ID, and by a pasted `traceparent` of a
+/// trace kept in W3C form (at the span it names).
+#[test]
+fn palette_finds_traces_by_either_spelling() {
+    let mut app = app_with_files(&[OTEL_FIXTURE], 120, 40);
+    for (typed, want) in [
+        (CHECKOUT_W3C, CHECKOUT_XRAY),
+        (CHECKOUT_XRAY, CHECKOUT_XRAY),
+        ("1-c0ffee00-d15ea5e5b0a710ad5eed1e55", FULFILMENT),
+        (FULFILMENT, FULFILMENT),
+    ] {
+        answer::step(&mut app, ctrl('p'));
+        type_text(&mut app, typed);
+        let p = app.overlays.palette().expect("open");
+        assert_eq!(p.results.len(), 1, "{typed}: the ID alone");
+        answer::step(&mut app, code(KeyCode::Enter));
+        assert_eq!(app.mode, Mode::Trace, "{typed}");
+        assert_eq!(app.view.as_ref().expect("open").trace.id, want, "{typed}");
+        answer::step(&mut app, key('q'));
+    }
+    open_in_palette(
+        &mut app,
+        &format!("traceparent: 00-{FULFILMENT}-3000000000000001-01"),
+    );
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.trace.id, FULFILMENT);
+    assert_eq!(
+        v.selected_row()
+            .map(|r| v.trace.nodes[r.node].doc.id.as_str()),
+        Some("3000000000000001")
+    );
+    // An ID that is not loaded says so.
+    answer::step(&mut app, key('q'));
+    open_in_palette(&mut app, "0123456789abcdef0123456789abcdef");
+    assert_eq!(app.mode, Mode::List);
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains("is not loaded")),
+        "{:?}",
+        toast_texts(&app)
+    );
+}
+
+/// `9` shows the Links tab (span links, then span events); `L` opens the marked link's trace
+/// at the linked span, or says the trace is not loaded.
+#[test]
+fn links_tab_lists_links_and_events_and_l_follows_a_link() {
+    use xray_tui::app::trace_view::DetailTab;
+    let mut app = app_with_files(&[OTEL_FIXTURE], 120, 40);
+    open_in_palette(&mut app, FULFILMENT);
+    answer::step(&mut app, key('9'));
+    assert_eq!(app.view.as_ref().expect("open").tab, DetailTab::Links);
+    let screen = screen_lines(&app, 120, 40).join("\n");
+    assert!(screen.contains("9 Links"), "{screen}");
+    assert!(screen.contains("1 link (L opens"), "{screen}");
+    assert!(
+        screen.contains(&format!("▸ trace {CHECKOUT_XRAY} span 2000000000000003")),
+        "{screen}"
+    );
+    assert!(screen.contains("messaging.operation=publish"), "{screen}");
+    assert!(screen.contains("order.allocated +150ms"), "{screen}");
+    assert!(screen.contains("warehouse: DUB-2"), "{screen}");
+    // J/K on this tab mark another link (there is one: it stays).
+    answer::step(&mut app, key('J'));
+    assert_eq!(app.view.as_ref().expect("open").links().1, 0);
+
+    answer::step(&mut app, key('L'));
+    let v = app.view.as_ref().expect("open");
+    assert_eq!(v.trace.id, CHECKOUT_XRAY, "the linked trace opened");
+    assert_eq!(
+        v.selected_row()
+            .map(|r| v.trace.nodes[r.node].doc.id.as_str()),
+        Some("2000000000000003"),
+        "at the linked span (the SQS send)"
+    );
+    // An entity without links says so.
+    answer::step(&mut app, key('L'));
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains("no span links")),
+        "{:?}",
+        toast_texts(&app)
+    );
+
+    // Only the consumer's trace loaded: its link points to a trace that is not.
+    let only = std::env::temp_dir().join(format!("xray-tui-{}-links.json", std::process::id()));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(OTEL_FIXTURE).expect("fixture"))
+            .expect("json");
+    v["Traces"].as_array_mut().expect("traces").remove(0);
+    std::fs::write(&only, v.to_string()).expect("write");
+    let mut app = app_with_files(&[only.to_str().expect("utf-8")], 120, 40);
+    let _ = std::fs::remove_file(&only);
+    open_in_palette(&mut app, FULFILMENT);
+    answer::step(&mut app, key('9'));
+    answer::step(&mut app, key('L'));
+    assert_eq!(app.view.as_ref().expect("open").trace.id, FULFILMENT);
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t.contains(&format!("linked trace {CHECKOUT_XRAY} is not loaded"))),
+        "{:?}",
+        toast_texts(&app)
+    );
+}

@@ -380,3 +380,35 @@ fn trace_160x48_statistics() {
     keys(&mut a, "S");
     insta::assert_snapshot!(render(&a).backend());
 }
+
+/// The OpenTelemetry checkout traces of `list-retrieved-traces --trace-format OTEL`, with the
+/// `fulfilment` consumer's trace (kept by its W3C ID) open on the Links tab.
+fn links_app(w: u16, h: u16) -> App {
+    let source = SourceArgs {
+        files: vec!["tests/fixtures/derived/retrieved-traces-otel.json".into()],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("fixture loads");
+    let mut app = App::new("retrieved-traces-otel.json", Rect::new(0, 0, w, h));
+    app.start_load();
+    app.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(Arc::new(data)),
+    })));
+    ctrl(&mut app, 'p');
+    keys(&mut app, "c0ffee00d15ea5e5b0a710ad5eed1e55\n9");
+    app
+}
+
+#[test]
+fn trace_80x24_links_tab() {
+    let a = links_app(80, 24);
+    insta::assert_snapshot!(render(&a).backend());
+}
+
+#[test]
+fn trace_160x48_links_tab_w3c_ids() {
+    let mut a = links_app(160, 48);
+    keys(&mut a, "W");
+    insta::assert_snapshot!(render(&a).backend());
+}

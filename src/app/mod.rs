@@ -195,6 +195,8 @@ pub struct App {
     pub can_open: bool,
     /// The keys: the built-in table with the config's overrides.
     pub keymap: Keymap,
+    /// Trace IDs are shown in W3C form (32 hex digits) rather than as kept (`W`).
+    pub w3c_ids: bool,
 }
 
 impl App {
@@ -238,6 +240,7 @@ impl App {
             region: None,
             can_open: false,
             keymap: Keymap::default(),
+            w3c_ids: false,
         }
     }
 
@@ -542,6 +545,14 @@ impl App {
             Action::Groups => self.open_groups(),
             Action::Copy | Action::OpenConsole | Action::Export => {
                 return self.share_action(action);
+            }
+            Action::IdForm if self.mode != Mode::Map => {
+                self.w3c_ids = !self.w3c_ids;
+                self.toast_info(if self.w3c_ids {
+                    "trace IDs in W3C form (32 hex digits; W: X-Ray form)"
+                } else {
+                    "trace IDs in X-Ray form (1-…; W: W3C form)"
+                });
             }
             _ => match self.mode {
                 Mode::List => self.list_action(action),
@@ -927,8 +938,11 @@ impl App {
                     v.details_scroll = 0;
                 }
             }
+            Action::DetailsDown | Action::DetailsUp
+                if v.tab == DetailTab::Links && v.move_link(action == Action::DetailsDown) => {}
             Action::DetailsDown => v.details_scroll = v.details_scroll.saturating_add(3),
             Action::DetailsUp => v.details_scroll = v.details_scroll.saturating_sub(3),
+            Action::FollowLink => self.follow_link(),
             Action::Map => self.open_trace_map(),
             _ => {}
         }
@@ -1004,6 +1018,52 @@ impl App {
         }
     }
 
+    /// Opens the trace the marked link of the selected entity points to, at the linked span:
+    /// the same trace just moves the selection; a trace that is not loaded is said so (a source
+    /// that fetches traces on demand is asked for it).
+    fn follow_link(&mut self) {
+        let Some(v) = self.view.as_mut() else {
+            return;
+        };
+        let (links, at) = v.links();
+        let Some(link) = links.into_iter().nth(at) else {
+            self.toast_info("no span links on this entity (9: the Links tab)");
+            return;
+        };
+        let same = crate::model::header::trace_id_candidates(&link.trace_id)
+            .iter()
+            .any(|c| *c == v.trace.id);
+        let span = link.span_id.clone().unwrap_or_default();
+        if same {
+            if span.is_empty() {
+                self.toast_info("the link points to this trace");
+            } else if !v.reveal_doc(&span) {
+                self.toast_info(format!("the linked span {span} is not in this trace"));
+            }
+            return;
+        }
+        let shown = crate::model::format::trace_id_in(&link.trace_id, self.w3c_ids).into_owned();
+        let loaded = self
+            .data
+            .as_ref()
+            .and_then(|d| d.resolve_id(&link.trace_id));
+        if loaded.is_none() && !self.caps().traces_on_demand {
+            self.toast_error(format!("linked trace {shown} is not loaded"));
+            return;
+        }
+        self.open_trace(&link.trace_id);
+        if let Some(v) = self.view.as_mut() {
+            let opened = crate::model::header::trace_id_candidates(&link.trace_id)
+                .iter()
+                .any(|c| *c == v.trace.id);
+            if opened && !span.is_empty() && !v.reveal_doc(&span) {
+                self.toast_info(format!(
+                    "opened {shown}; the linked span {span} is not in it"
+                ));
+            }
+        }
+    }
+
     fn open_selected(&mut self) {
         let id = self
             .list
@@ -1020,10 +1080,18 @@ impl App {
         let Some(data) = self.data.as_ref() else {
             return;
         };
+        let resolved = data.resolve_id(id);
+        let id = resolved.as_deref().unwrap_or(id);
         let Some(trace) = data.traces.by_id(id) else {
             if self.caps().traces_on_demand {
-                let cmds = self.open_remote(id);
+                // The service knows traces by their X-Ray spelling.
+                let id = crate::model::header::xray_form(id).unwrap_or_else(|| id.to_owned());
+                let cmds = self.open_remote(&id);
                 self.pending.extend(cmds);
+                return;
+            }
+            if resolved.is_none() {
+                self.toast_error(format!("trace {id} is not loaded"));
                 return;
             }
             self.toast_error(format!(

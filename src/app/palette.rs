@@ -25,6 +25,7 @@ use crate::filter::print::{annotation_keyword, write_string};
 use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
 use crate::model::format::url_path;
+use crate::model::header;
 
 /// What an entry is, for its tag in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +100,8 @@ pub struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct PaletteCache {
     source: Weak<Dataset>,
+    /// The trace IDs are spelled in W3C form.
+    w3c: bool,
     entries: Arc<Vec<Entry>>,
 }
 
@@ -234,6 +237,7 @@ pub fn data_entries(
     data: &Dataset,
     vocab: &crate::filter::Vocabulary,
     groups: &[Group],
+    w3c: bool,
 ) -> Vec<Entry> {
     let mut out = Vec::new();
     for s in &vocab.services {
@@ -306,7 +310,7 @@ pub fn data_entries(
         }
         out.push(Entry {
             kind: Kind::Trace,
-            text: s.id.to_string(),
+            text: crate::model::format::trace_id_in(&s.id, w3c).into_owned(),
             detail: detail.trim_end().to_owned(),
             run: Run::OpenTrace(s.id.to_string()),
         });
@@ -342,7 +346,7 @@ impl Palette {
     /// input lists every entry in order.
     pub fn rank(&mut self) {
         let pattern = self.input.text().trim();
-        self.header = crate::model::header::parse(pattern).map(|r| Entry {
+        self.header = header::parse(pattern).map(|r| Entry {
             kind: Kind::Trace,
             text: pattern.to_owned(),
             detail: match &r.parent {
@@ -354,6 +358,16 @@ impl Palette {
                 parent: r.parent,
             },
         });
+        if self.header.is_none() && (header::is_xray_id(pattern) || header::is_w3c_id(pattern)) {
+            // A whole trace ID, in either spelling: open the trace it names.
+            let other = header::other_form(pattern).unwrap_or_default();
+            self.header = Some(Entry {
+                kind: Kind::Trace,
+                text: pattern.to_owned(),
+                detail: format!("trace ID: open it (also spelled {other})"),
+                run: Run::OpenTrace(pattern.to_owned()),
+            });
+        }
         if self.header.is_some() {
             // A header is what was meant: it alone.
             self.results = vec![0];
@@ -412,11 +426,13 @@ impl App {
                     .palette_cache
                     .source
                     .upgrade()
-                    .is_some_and(|s| Arc::ptr_eq(&s, d));
+                    .is_some_and(|s| Arc::ptr_eq(&s, d))
+                    && self.palette_cache.w3c == self.w3c_ids;
                 if !fresh {
                     self.palette_cache = PaletteCache {
                         source: Arc::downgrade(d),
-                        entries: Arc::new(data_entries(d, &self.vocab, &self.groups)),
+                        w3c: self.w3c_ids,
+                        entries: Arc::new(data_entries(d, &self.vocab, &self.groups, self.w3c_ids)),
                     };
                 }
                 Arc::clone(&self.palette_cache.entries)

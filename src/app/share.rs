@@ -144,6 +144,8 @@ impl App {
             self.toast_error("no trace selected to copy");
             return Vec::new();
         };
+        // In the form shown (`W`).
+        let id = crate::model::format::trace_id_in(&id, self.w3c_ids).into_owned();
         self.toast_info(format!("copied {id}"));
         vec![Cmd::Copy(id)]
     }

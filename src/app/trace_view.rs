@@ -32,6 +32,9 @@ pub enum DetailTab {
     Sql,
     /// The whole document as pretty JSON.
     Raw,
+    /// Span links (OpenTelemetry's, and X-Ray's own `links`, e.g. SQS → Lambda batches) and
+    /// span events.
+    Links,
 }
 
 impl DetailTab {
@@ -49,8 +52,8 @@ impl DetailTab {
         }
     }
 
-    /// Every tab, in order (keys `1`..`8`).
-    pub const ALL: [DetailTab; 8] = [
+    /// Every tab, in order (keys `1`..`9`).
+    pub const ALL: [DetailTab; 9] = [
         DetailTab::Overview,
         DetailTab::Http,
         DetailTab::Resources,
@@ -59,6 +62,7 @@ impl DetailTab {
         DetailTab::Exceptions,
         DetailTab::Sql,
         DetailTab::Raw,
+        DetailTab::Links,
     ];
 
     /// Position in [`DetailTab::ALL`].
@@ -77,6 +81,7 @@ impl DetailTab {
             DetailTab::Exceptions => "Exceptions",
             DetailTab::Sql => "SQL",
             DetailTab::Raw => "Raw",
+            DetailTab::Links => "Links",
         }
     }
 
@@ -91,6 +96,7 @@ impl DetailTab {
             DetailTab::Exceptions => "Exc",
             DetailTab::Sql => "SQL",
             DetailTab::Raw => "Raw",
+            DetailTab::Links => "Lnk",
         }
     }
 
@@ -130,8 +136,101 @@ impl DetailTab {
             DetailTab::Metadata => doc.metadata.as_ref().is_some_and(|m| !m.is_empty()),
             DetailTab::Exceptions => doc.cause.is_some(),
             DetailTab::Sql => doc.sql.is_some(),
+            DetailTab::Links => !links_of(doc).is_empty() || !events_of(doc).is_empty(),
         }
     }
+}
+
+/// The most links and events the Links tab lists for one entity (X-Ray keeps at most 20
+/// links a segment; OpenTelemetry SDKs 128 links and 128 events a span).
+pub const MAX_LINKS: usize = 128;
+
+/// A link from an entity to a span of another trace (or of the same one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanLink {
+    /// The linked trace, as written (`1-…`, or 32 hex digits).
+    pub trace_id: String,
+    /// The linked span (segment or subsegment), if named.
+    pub span_id: Option<String>,
+    /// The link's attributes (OpenTelemetry), or X-Ray's `attributes` (`referenceType`).
+    pub attributes: Vec<(String, String)>,
+}
+
+/// A span event the translation kept (OpenTelemetry events other than exceptions, which are
+/// the Exceptions tab's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanEvent {
+    /// The event's name.
+    pub name: String,
+    /// When it happened (epoch seconds), if known.
+    pub time: Option<f64>,
+    /// Its attributes, as text.
+    pub attributes: Vec<(String, String)>,
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn attributes(v: Option<&serde_json::Value>) -> Vec<(String, String)> {
+    v.and_then(serde_json::Value::as_object)
+        .map(|m| {
+            m.iter()
+                .take(MAX_LINKS)
+                .map(|(k, v)| (k.clone(), value_text(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The links a document carries: its `links` (`[{"trace_id", "id", "attributes"}]`, the shape
+/// X-Ray's segment documents use for linked traces and the OpenTelemetry translation keeps span
+/// links in), at most [`MAX_LINKS`]; links without a trace ID are left out.
+pub fn links_of(doc: &Segment) -> Vec<SpanLink> {
+    let Some(list) = doc.extra.get("links").and_then(serde_json::Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|l| {
+            let trace_id = l.get("trace_id")?.as_str()?.trim();
+            (!trace_id.is_empty()).then(|| SpanLink {
+                trace_id: trace_id.to_owned(),
+                span_id: l
+                    .get("id")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+                attributes: attributes(l.get("attributes")),
+            })
+        })
+        .take(MAX_LINKS)
+        .collect()
+}
+
+/// The span events a document carries (`metadata.otel.events`, where the OpenTelemetry
+/// translation keeps the events that are not exceptions), at most [`MAX_LINKS`].
+pub fn events_of(doc: &Segment) -> Vec<SpanEvent> {
+    let list = doc
+        .metadata
+        .as_deref()
+        .and_then(|m| m.get("otel"))
+        .and_then(|o| o.get("events"))
+        .and_then(serde_json::Value::as_array);
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|e| {
+            Some(SpanEvent {
+                name: e.get("name")?.as_str()?.to_owned(),
+                time: e.get("time").and_then(serde_json::Value::as_f64),
+                attributes: attributes(e.get("attributes")),
+            })
+        })
+        .take(MAX_LINKS)
+        .collect()
 }
 
 /// Where [`TraceView::jump_problem`] went.
@@ -166,6 +265,9 @@ pub struct TraceView {
     pub tab: DetailTab,
     /// Details scroll (lines).
     pub details_scroll: u16,
+    /// The Links tab's marked link: (the entity it belongs to, its index among the entity's
+    /// links). Another entity selected means its first link.
+    pub link: (NodeId, usize),
     /// The find bar's query and matches, while a find is active.
     pub find: Option<super::find::FindState>,
     /// Which entities are on the critical path (by node), worked out when the trace opens.
@@ -235,6 +337,7 @@ impl TraceView {
             offset: 0,
             tab: DetailTab::Overview,
             details_scroll: 0,
+            link: (usize::MAX, 0),
             find: None,
             name_width: 0,
             on_path: Vec::new(),
@@ -255,6 +358,53 @@ impl TraceView {
     /// The selected row.
     pub fn selected_row(&self) -> Option<&Row> {
         self.rows.get(self.selected)
+    }
+
+    /// The selected entity's links, and the index of the marked one.
+    pub fn links(&self) -> (Vec<SpanLink>, usize) {
+        let Some(node) = self.selected_row().map(|r| r.node) else {
+            return (Vec::new(), 0);
+        };
+        let links = self
+            .trace
+            .nodes
+            .get(node)
+            .map(|n| links_of(&n.doc))
+            .unwrap_or_default();
+        let at = if self.link.0 == node { self.link.1 } else { 0 };
+        let at = at.min(links.len().saturating_sub(1));
+        (links, at)
+    }
+
+    /// Marks the next (`forward`) or previous link of the selected entity, wrapping round;
+    /// false if it has none.
+    pub fn move_link(&mut self, forward: bool) -> bool {
+        let (links, at) = self.links();
+        let Some(node) = self.selected_row().map(|r| r.node) else {
+            return false;
+        };
+        if links.is_empty() {
+            return false;
+        }
+        let n = links.len();
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
+        self.link = (node, next);
+        // The Links tab lists the links first, two lines each after its heading.
+        self.details_scroll = u16::try_from(next * 2).unwrap_or(u16::MAX);
+        true
+    }
+
+    /// Selects the entity with this document ID (expanding what hides it); false if the trace
+    /// has none.
+    pub fn reveal_doc(&mut self, id: &str) -> bool {
+        match self.trace.nodes.iter().position(|n| n.doc.id == id) {
+            Some(n) => self.reveal(n),
+            None => false,
+        }
     }
 
     /// Swaps in a newer version of the same trace (more documents arrived), keeping the

@@ -98,7 +98,8 @@ pub struct SourceArgs {
     #[arg(long, global = true)]
     pub demo: bool,
     /// Read X-Ray data from a file (`-` for stdin); repeatable. Accepts AWS CLI outputs
-    /// (get-trace-summaries, batch-get-traces, get-service-graph, get-groups), NDJSON or JSON
+    /// (get-trace-summaries, batch-get-traces, list-retrieved-traces in XRAY and OTEL form,
+    /// get-service-graph, get-groups), NDJSON or JSON
     /// arrays of segment documents, daemon captures, and OpenTelemetry JSON (OTLP, as the
     /// Collector's file exporter writes it).
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
@@ -338,8 +339,9 @@ pub enum AnalyzeFormat {
 /// `trace` options.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// Trace IDs (a unique prefix or suffix is enough), or tracing headers as pasted from a
-    /// log (`Root=1-...;Parent=...;Sampled=1`, a W3C `traceparent`).
+    /// Trace IDs in X-Ray (`1-...`) or W3C (32 hex digits) spelling (a unique prefix or suffix
+    /// is enough), or tracing headers as pasted from a log (`Root=1-...;Parent=...;Sampled=1`,
+    /// a W3C `traceparent`).
     #[arg(value_name = "TRACE_ID", required_unless_present = "all")]
     pub ids: Vec<String>,
     /// Every loaded trace.

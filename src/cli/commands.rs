@@ -136,10 +136,12 @@ pub fn run_command(
     output(command, &data, &selected, out, err)
 }
 
-/// The trace an argument of `trace` names: a trace ID (or a part of one), or a tracing header
-/// (`Root=1-...;Parent=...`, a W3C `traceparent`) pasted as it is.
+/// The trace an argument of `trace` names: a trace ID in either spelling (X-Ray `1-…` or 32
+/// hex digits, or a part of one), or a tracing header (`Root=1-...;Parent=...`, a W3C
+/// `traceparent`) pasted as it is. AWS is asked for the X-Ray spelling.
 fn trace_id_of(arg: &str) -> String {
-    crate::model::header::parse(arg).map_or_else(|| arg.to_owned(), |r| r.trace_id)
+    let id = crate::model::header::parse(arg).map_or_else(|| arg.trim().to_owned(), |r| r.trace_id);
+    crate::model::header::xray_form(&id).unwrap_or(id)
 }
 
 /// Prints a command's result: `selected` are the rows selected for `query`.
@@ -176,7 +178,6 @@ fn output(
                 found.extend(data.traces.iter());
             }
             for id in &t.ids {
-                let id = &trace_id_of(id);
                 match data.find_trace(id) {
                     Ok(tr) => found.push(tr),
                     Err(e) => {

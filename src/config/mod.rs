@@ -384,8 +384,8 @@ mod tests {
             let (scope, actions) = part.split_once(':').expect("scope: actions");
             let mut names = Vec::new();
             for a in actions.split(',').map(str::trim) {
-                if a == "tab_1 ... tab_8" {
-                    names.extend((1..=8).map(|i| format!("tab_{i}")));
+                if a == "tab_1 ... tab_9" {
+                    names.extend((1..=9).map(|i| format!("tab_{i}")));
                 } else {
                     names.push(a.to_owned());
                 }

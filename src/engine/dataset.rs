@@ -150,15 +150,37 @@ impl Dataset {
         self.rows.iter().position(|r| &*r.id == id)
     }
 
-    /// The trace with this ID; a unique prefix or suffix of the ID also matches.
+    /// The ID under which a trace named `text` is loaded: the ID itself, the ID a pasted
+    /// tracing header names, or the other spelling of either (X-Ray `1-…` ⇔ 32-digit W3C).
+    /// `None` when no loaded trace (assembled or summarised) has any of them.
+    pub fn resolve_id(&self, text: &str) -> Option<String> {
+        crate::model::header::trace_id_candidates(text)
+            .into_iter()
+            .find(|c| self.traces.position(c).is_some() || self.row_of(c).is_some())
+    }
+
+    /// The trace with this ID (either spelling, or a tracing header naming it); a unique
+    /// prefix or suffix of the ID in either spelling also matches.
     pub fn find_trace(&self, id: &str) -> Result<Arc<Trace>, FindError> {
-        let index = match self.traces.position(id) {
+        let exact = crate::model::header::trace_id_candidates(id)
+            .into_iter()
+            .find_map(|c| self.traces.position(&c));
+        let index = match exact {
             Some(i) => i,
             None => {
+                let id = id.trim();
+                let lower = id.to_ascii_lowercase();
                 let matches: Vec<usize> = (0..self.traces.len())
                     .filter(|&i| {
                         let t = self.traces.id(i).unwrap_or_default();
-                        !id.is_empty() && (t.starts_with(id) || t.ends_with(id))
+                        if id.is_empty() {
+                            return false;
+                        }
+                        if t.starts_with(id) || t.ends_with(id) {
+                            return true;
+                        }
+                        crate::model::header::other_form(t)
+                            .is_some_and(|o| o.starts_with(&lower) || o.ends_with(&lower))
                     })
                     .collect();
                 match matches.as_slice() {

@@ -37,12 +37,30 @@ pub struct Filter {
 
 /// Parses and type-checks a filter expression.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
-    let p = parser::parse_expr(input)?;
+    let p = parser::parse_expr(input).map_err(|e| trace_id_hint(input, e))?;
     Ok(Filter {
         expr: p.expr,
         warnings: p.warnings,
         fast: Default::default(),
     })
+}
+
+/// X-Ray's filter language has no trace ID keyword (`id(...)` names graph nodes): a trace ID
+/// (either spelling) or a tracing header given as an expression is told where IDs go.
+fn trace_id_hint(input: &str, e: FilterError) -> FilterError {
+    use crate::model::header;
+    let text = input.trim();
+    let is_id =
+        header::is_xray_id(text) || header::is_w3c_id(text) || header::parse(text).is_some();
+    if !is_id {
+        return e;
+    }
+    let start = input.len() - input.trim_start().len();
+    FilterError::new(
+        "a trace ID is not a filter expression (X-Ray filters have no trace ID keyword): open it \
+         with the palette (Ctrl-P) or `xray-tui trace ID`, in either spelling",
+        start..start + text.len(),
+    )
 }
 
 impl Filter {
@@ -82,5 +100,28 @@ impl FromStr for Filter {
     type Err = FilterError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trace_id_as_an_expression_says_where_ids_go() {
+        for text in [
+            "1-66669980-3f1c9a0b7d2e4c6a8b0d1e2f",
+            " 666699803f1c9a0b7d2e4c6a8b0d1e2f",
+            "00-666699803f1c9a0b7d2e4c6a8b0d1e2f-1000000000000001-01",
+        ] {
+            let Err(e) = parse(text) else {
+                panic!("{text}: not an expression")
+            };
+            assert!(e.message.contains("palette"), "{text}: {}", e.message);
+            assert_eq!(&text[e.span.clone()], text.trim());
+        }
+        // Other mistakes keep their own message.
+        let Err(e) = parse("1-2") else { panic!("bad") };
+        assert!(!e.message.contains("palette"));
     }
 }

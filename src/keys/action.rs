@@ -135,6 +135,10 @@ pub enum Action {
     OpenConsole,
     /// Export the open trace, or the listed summaries, to a JSON file.
     Export,
+    /// Show trace IDs in W3C form (32 hex digits) or in X-Ray form (`1-…`).
+    IdForm,
+    /// Open the trace the selected span link points to (the Links tab's highlighted link).
+    FollowLink,
 }
 
 impl Action {
@@ -188,7 +192,8 @@ impl Action {
             Action::Tab(5) => "tab_6",
             Action::Tab(6) => "tab_7",
             Action::Tab(7) => "tab_8",
-            // No binding has another tab (there are eight).
+            Action::Tab(8) => "tab_9",
+            // No binding has another tab (there are nine).
             Action::Tab(_) => "tab",
             Action::DetailsDown => "details_down",
             Action::DetailsUp => "details_up",
@@ -222,6 +227,8 @@ impl Action {
             Action::Copy => "copy",
             Action::OpenConsole => "open_console",
             Action::Export => "export",
+            Action::IdForm => "id_form",
+            Action::FollowLink => "follow_link",
         }
     }
 }

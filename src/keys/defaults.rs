@@ -318,16 +318,28 @@ pub const DEFAULTS: &[Binding] = &[
         "Raw JSON tab",
     ),
     bind(
+        Action::Tab(8),
+        Scope::Trace,
+        &[Key::ch('9')],
+        "Links tab: span links and events",
+    ),
+    bind(
+        Action::FollowLink,
+        Scope::Trace,
+        &[Key::ch('L')],
+        "open the marked link's trace (Links tab)",
+    ),
+    bind(
         Action::DetailsDown,
         Scope::Trace,
         &[Key::ch('J')],
-        "scroll the details down",
+        "details down (Links tab: next link)",
     ),
     bind(
         Action::DetailsUp,
         Scope::Trace,
         &[Key::ch('K')],
-        "scroll the details up",
+        "details up (Links tab: previous link)",
     ),
     bind(
         Action::PromptApply,
@@ -724,6 +736,18 @@ pub const DEFAULTS: &[Binding] = &[
         Scope::Trace,
         &[Key::ch('x')],
         "export the trace to a file",
+    ),
+    bind(
+        Action::IdForm,
+        Scope::List,
+        &[Key::ch('W')],
+        "trace IDs: W3C (32 hex) or X-Ray (1-…)",
+    ),
+    bind(
+        Action::IdForm,
+        Scope::Trace,
+        &[Key::ch('W')],
+        "trace IDs: W3C (32 hex) or X-Ray (1-…)",
     ),
     bind(
         Action::Copy,

@@ -267,6 +267,7 @@ mod tests {
                 "copy",
                 "open_console",
                 "export",
+                "id_form",
             ],
         ),
         (
@@ -293,6 +294,8 @@ mod tests {
                 "tab_6",
                 "tab_7",
                 "tab_8",
+                "tab_9",
+                "follow_link",
                 "details_down",
                 "details_up",
                 "map",
@@ -302,6 +305,7 @@ mod tests {
                 "copy",
                 "open_console",
                 "export",
+                "id_form",
             ],
         ),
         (

@@ -196,6 +196,15 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
     }
 }
 
+/// A trace ID as the screens show it: in W3C form (32 hex digits) when `w3c`, else as it is
+/// kept (X-Ray's `1-…`, or 32 hex digits for a trace X-Ray would not accept).
+pub fn trace_id_in(id: &str, w3c: bool) -> std::borrow::Cow<'_, str> {
+    match w3c.then(|| super::header::w3c_form(id)).flatten() {
+        Some(w) => std::borrow::Cow::Owned(w),
+        None => std::borrow::Cow::Borrowed(id),
+    }
+}
+
 /// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
 pub fn url_path(url: &str) -> &str {
     match url.split_once("://") {

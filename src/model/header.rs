@@ -91,6 +91,74 @@ fn traceparent(value: &str) -> Option<TraceRef> {
     })
 }
 
+/// Whether `id` is an X-Ray trace ID: `1-` then 8 and 24 hex digits.
+pub fn is_xray_id(id: &str) -> bool {
+    let mut parts = id.split('-');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("1"), Some(time), Some(rest), None) if is_hex(time, 8) && is_hex(rest, 24)
+    )
+}
+
+/// Whether `id` is a W3C trace ID: 32 hex digits.
+pub fn is_w3c_id(id: &str) -> bool {
+    is_hex(id, 32)
+}
+
+/// The W3C spelling of a trace ID (`1-5759e988-bd86…` → `5759e988bd86…`, lower case); a W3C ID
+/// as it is. `None` for anything else.
+pub fn w3c_form(id: &str) -> Option<String> {
+    if is_w3c_id(id) {
+        return Some(id.to_ascii_lowercase());
+    }
+    if !is_xray_id(id) {
+        return None;
+    }
+    let mut s = String::with_capacity(32);
+    s.push_str(id.get(2..10)?);
+    s.push_str(id.get(11..)?);
+    Some(s.to_ascii_lowercase())
+}
+
+/// The X-Ray spelling of a trace ID (`5759e988bd86…` → `1-5759e988-bd86…`); an X-Ray ID as it
+/// is. `None` for anything else. (Spelled so, a W3C ID whose first 8 digits are not a time
+/// is still not one X-Ray would accept.)
+pub fn xray_form(id: &str) -> Option<String> {
+    if is_xray_id(id) {
+        return Some(id.to_ascii_lowercase());
+    }
+    if !is_w3c_id(id) {
+        return None;
+    }
+    let id = id.to_ascii_lowercase();
+    Some(format!("1-{}-{}", id.get(..8)?, id.get(8..)?))
+}
+
+/// The other spelling of a trace ID (X-Ray ⇔ W3C), if it is one.
+pub fn other_form(id: &str) -> Option<String> {
+    if is_xray_id(id) {
+        w3c_form(id)
+    } else {
+        xray_form(id)
+    }
+}
+
+/// The trace IDs a piece of text may name, most likely first: the ID a tracing header names,
+/// or the text itself, then the other spelling of either. Whoever looks them up takes the
+/// first one it has: a trace kept in W3C form (one X-Ray would not accept) is found by its
+/// `traceparent`, an X-Ray trace by its 32-digit spelling.
+pub fn trace_id_candidates(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let first = parse(text).map_or_else(|| text.to_owned(), |r| r.trace_id);
+    let mut out = vec![first];
+    if let Some(other) = other_form(&out[0]) {
+        if other != out[0] {
+            out.push(other);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +197,34 @@ mod tests {
             parse("00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-00").map(|r| r.sampled),
             Some(Some(false))
         );
+    }
+
+    #[test]
+    fn ids_in_both_spellings() {
+        let x = "1-5f84c7a1-2b9c4e0f8a7d6c5b4a392817";
+        let w = "5f84c7a12b9c4e0f8a7d6c5b4a392817";
+        assert_eq!(w3c_form(x).as_deref(), Some(w));
+        assert_eq!(xray_form(w).as_deref(), Some(x));
+        assert_eq!(w3c_form(w).as_deref(), Some(w));
+        assert_eq!(xray_form(x).as_deref(), Some(x));
+        assert_eq!(other_form(x).as_deref(), Some(w));
+        assert_eq!(other_form(&w.to_ascii_uppercase()).as_deref(), Some(x));
+        for bad in [
+            "",
+            "1-5f84c7a1",
+            "5f84c7a1",
+            "2-5f84c7a1-2b9c4e0f8a7d6c5b4a392817",
+            "zz",
+        ] {
+            assert_eq!(other_form(bad), None, "{bad}");
+        }
+        assert!(is_xray_id(x) && !is_xray_id(w) && is_w3c_id(w) && !is_w3c_id(x));
+        assert_eq!(trace_id_candidates(w), vec![w.to_owned(), x.to_owned()]);
+        assert_eq!(
+            trace_id_candidates(&format!("00-{w}-53995c3f42cd8ad8-01")),
+            vec![x.to_owned(), w.to_owned()]
+        );
+        assert_eq!(trace_id_candidates(" 2b9c "), vec!["2b9c".to_owned()]);
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub enum Format {
     TraceSummaries,
     /// `aws xray batch-get-traces` output: `{"Traces": [{"Segments": [{"Document": "..."}]}]}`.
     BatchTraces,
+    /// `aws xray list-retrieved-traces` output (Transaction Search):
+    /// `{"RetrievalStatus", "TraceFormat", "Traces": [{"Spans": [{"Document": "..."}]}]}`, the
+    /// documents X-Ray segment documents (`--trace-format XRAY`) or OpenTelemetry spans
+    /// (`OTEL`, translated by [`crate::source::otlp::translate::span_document`]).
+    RetrievedTraces,
     /// `aws xray get-service-graph` output: `{"Services": [...]}`.
     ServiceGraph,
     /// `aws xray get-groups` (`{"Groups": [...]}`) or `get-group` (`{"Group": ...}`) output.
@@ -71,6 +76,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::TraceSummaries => "get-trace-summaries output",
             Format::BatchTraces => "batch-get-traces output",
+            Format::RetrievedTraces => "list-retrieved-traces output",
             Format::ServiceGraph => "get-service-graph output",
             Format::Groups => "get-groups output",
             Format::SegmentArray => "array of segment documents",
@@ -230,6 +236,8 @@ pub fn detect(bytes: &[u8]) -> Format {
                 Format::OtlpJson
             } else if head.contains("\"TraceSummaries\"") {
                 Format::TraceSummaries
+            } else if head.contains("\"Spans\"") || head.contains("\"RetrievalStatus\"") {
+                Format::RetrievedTraces
             } else if head.contains("\"Traces\"") {
                 Format::BatchTraces
             } else if head.contains("\"Services\"") {
@@ -258,6 +266,8 @@ fn classify(raw: &str) -> Format {
                 Format::OtlpJson
             } else if p.summaries.is_some() {
                 Format::TraceSummaries
+            } else if p.traces.is_some() && p.is_retrieved() {
+                Format::RetrievedTraces
             } else if p.traces.is_some() {
                 Format::BatchTraces
             } else if p.services.is_some() {
@@ -308,7 +318,8 @@ fn kind_of(raw: &str) -> &'static str {
 }
 
 const EXPECTED: &str = "expected a segment document, the JSON output of `aws xray` \
-    get-trace-summaries, batch-get-traces, get-service-graph or get-groups, or OpenTelemetry JSON \
+    get-trace-summaries, batch-get-traces, list-retrieved-traces, get-service-graph or \
+    get-groups, or OpenTelemetry JSON \
     (`{\"resourceSpans\": [...]}`)";
 
 /// Line starts of the text, built only when a location is first needed (clean input never pays).
@@ -364,6 +375,9 @@ struct Reader<'t, 's> {
     store: Option<Keep>,
     /// Told how far reading is, every [`PROGRESS_EVERY`] bytes.
     progress: Option<&'s mut dyn FnMut(usize)>,
+    /// What the `Spans` of the `list-retrieved-traces` output being read hold, as its
+    /// `TraceFormat` says (`None`: not said, each document is looked at).
+    otel_spans: Option<bool>,
 }
 
 /// How often (in bytes of input) a [`Reader`] reports its progress.
@@ -401,6 +415,7 @@ impl<'t, 's> Reader<'t, 's> {
             odd: None,
             store: None,
             progress: None,
+            otel_spans: None,
         }
     }
 
@@ -691,7 +706,25 @@ impl<'t, 's> Reader<'t, 's> {
                 self.elements(v.get(), &join(path, "TraceSummaries"), Kind::Summary);
             }
             if let Some(v) = p.traces {
-                self.elements(v.get(), &join(path, "Traces"), Kind::Trace);
+                self.otel_spans = p
+                    .trace_format
+                    .and_then(|f| serde_json::from_str::<String>(f.get()).ok())
+                    .map(|f| f.eq_ignore_ascii_case("OTEL"));
+                let n = self.elements(v.get(), &join(path, "Traces"), Kind::Trace);
+                self.otel_spans = None;
+                let status = p
+                    .retrieval_status
+                    .and_then(|f| serde_json::from_str::<String>(f.get()).ok());
+                if let Some(status) = status.filter(|s| n == 0 && s != "COMPLETE") {
+                    self.warn(
+                        offset,
+                        format!(
+                            "{}RetrievalStatus is {status}: list-retrieved-traces lists the \
+                             traces once it is COMPLETE",
+                            lead(path)
+                        ),
+                    );
+                }
             }
             if let Some(v) = p.unprocessed {
                 self.unprocessed(v.get(), &join(path, "UnprocessedTraceIds"));
@@ -978,8 +1011,16 @@ impl<'t, 's> Reader<'t, 's> {
             None
         };
         let mut documents = Vec::with_capacity(t.segments.len());
-        for (j, s) in t.segments.iter().enumerate() {
-            let sp = format!("{path}.Segments[{j}]");
+        let mut kept = 0;
+        let mut otel = Vec::new();
+        let segments = t
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (j, s, "Segments"));
+        let spans = t.spans.iter().enumerate().map(|(j, s)| (j, s, "Spans"));
+        for (j, s, list) in segments.chain(spans) {
+            let sp = format!("{path}.{list}[{j}]");
             let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
                 continue;
             };
@@ -994,13 +1035,25 @@ impl<'t, 's> Reader<'t, 's> {
                 Some(b'{') => Some(false),
                 _ => None,
             };
-            if let (Some(trace_id), Some(quoted)) = (&keep, quoted) {
+            if list == "Spans" && self.otel_spans.unwrap_or_else(|| looks_like_otel_span(doc)) {
+                self.otel_span(doc, &dp, &mut otel);
+            } else if let (Some(trace_id), Some(quoted)) = (&keep, quoted) {
                 if let Some(d) = self.stored(doc, quoted, trace_id.clone(), &dp) {
                     self.emit(Item::Stored(d));
+                    kept += 1;
                 }
             } else if let Some(seg) = self.batch_document(doc, &dp) {
                 documents.push(seg);
             }
+        }
+        // OpenTelemetry spans name their traces themselves (W3C IDs X-Ray would not accept are
+        // kept as they are), so they are filed by their own IDs.
+        let only_otel = !otel.is_empty() && documents.is_empty() && kept == 0;
+        for seg in otel {
+            self.emit(Item::Document(seg));
+        }
+        if only_otel {
+            return;
         }
         let id = id.or_else(|| documents.iter().find_map(|d| d.trace_id.clone()));
         let Some(id) = id else {
@@ -1018,6 +1071,43 @@ impl<'t, 's> Reader<'t, 's> {
             documents,
             limit_exceeded: t.limit_exceeded.unwrap_or(false),
         });
+    }
+
+    /// One OpenTelemetry span of `list-retrieved-traces --trace-format OTEL` (a JSON string
+    /// holding the span, or the span itself), translated into `out`; what cannot be read or
+    /// translated is a located warning.
+    fn otel_span(&mut self, raw: &'t str, path: &str, out: &mut Vec<Segment>) {
+        let offset = self.offset_of(raw);
+        let text: Cow<'_, str> = if raw.starts_with('"') {
+            match serde_json::from_str::<String>(raw) {
+                Ok(t) => Cow::Owned(t),
+                Err(e) => {
+                    self.warn(offset, format!("{path}: {}", bare_message(&e)));
+                    return;
+                }
+            }
+        } else {
+            Cow::Borrowed(raw)
+        };
+        let request = match translate::span_document(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                self.warn(
+                    offset,
+                    format!("{path}: OpenTelemetry span: {e}; span skipped"),
+                );
+                return;
+            }
+        };
+        let t = translate::translate_segments(&request);
+        for r in t.rejected {
+            let why = r.reason;
+            self.warn(
+                offset,
+                format!("{path}: OpenTelemetry span: {why}; span skipped"),
+            );
+        }
+        out.extend(t.segments);
     }
 
     /// A batch segment's `Document`: a JSON string holding the document (or, leniently, the
@@ -1188,6 +1278,10 @@ struct Probe<'t> {
     version: Option<&'t RawValue>,
     /// `resourceSpans`: an OTLP/JSON export request.
     resource_spans: Option<&'t RawValue>,
+    /// `TraceFormat` of `list-retrieved-traces` output (`XRAY` or `OTEL`).
+    trace_format: Option<&'t RawValue>,
+    /// `RetrievalStatus` of `list-retrieved-traces` output.
+    retrieval_status: Option<&'t RawValue>,
     /// The `trace_id` member, when there is one.
     trace_id: Option<&'t RawValue>,
     /// Has a key only segment documents have (`id`, `name`, `start_time`, `trace_id`...).
@@ -1207,6 +1301,9 @@ impl Probe<'_> {
             || self.services.is_some()
             || self.groups.is_some()
             || self.group.is_some()
+    }
+    fn is_retrieved(&self) -> bool {
+        self.trace_format.is_some() || self.retrieval_status.is_some()
     }
     fn is_header(&self) -> bool {
         self.format.is_some() && self.version.is_some() && !self.segment_like
@@ -1235,6 +1332,8 @@ impl<'de> Deserialize<'de> for Probe<'de> {
                         "format" => &mut p.format,
                         "version" => &mut p.version,
                         "resourceSpans" => &mut p.resource_spans,
+                        "TraceFormat" => &mut p.trace_format,
+                        "RetrievalStatus" => &mut p.retrieval_status,
                         k => {
                             if k == "trace_id" {
                                 p.trace_id = Some(value);
@@ -1291,6 +1390,16 @@ struct RawTrace<'t> {
     limit_exceeded: Option<bool>,
     #[serde(default, borrow)]
     segments: Vec<&'t RawValue>,
+    /// `list-retrieved-traces`: the trace's spans (segment documents or OpenTelemetry spans).
+    #[serde(default, borrow)]
+    spans: Vec<&'t RawValue>,
+}
+
+/// Whether a `list-retrieved-traces` span's `Document` (raw: a JSON string or an object) is an
+/// OpenTelemetry span rather than a segment document, when the output does not say
+/// (`TraceFormat` cut away by a `--query`): spans have `spanId`, documents `start_time`.
+fn looks_like_otel_span(raw: &str) -> bool {
+    raw.contains("spanId") && !raw.contains("start_time")
 }
 
 /// A segment of a `batch-get-traces` response, its document still raw.

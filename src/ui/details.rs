@@ -8,14 +8,17 @@ use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 
 use super::theme::Styles;
-use crate::app::trace_view::{DetailTab, SHORT_TABS_BELOW, TraceView};
+use crate::app::trace_view::{
+    DetailTab, SHORT_TABS_BELOW, SpanLink, TraceView, events_of, links_of,
+};
 use crate::engine::waterfall::Row;
 use crate::model::segment::Cause;
 use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Segment, Trace, TraceSummary};
 
-/// Draws the tab bar (in the border) and the selected tab's lines.
-pub fn draw(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
+/// Draws the tab bar (in the border) and the selected tab's lines; trace IDs in W3C form when
+/// `w3c`.
+pub fn draw(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect, w3c: bool) {
     let Some(row) = v.selected_row() else {
         frame.render_widget(t.bordered().title(" Details "), area);
         return;
@@ -35,7 +38,23 @@ pub fn draw(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
         tabs.push(Span::styled(label, style));
     }
     let block = t.bordered().title(Line::from(tabs));
-    let text = lines(t, &v.trace, v.summary.as_ref(), row, v.tab);
+    let text = if v.tab == DetailTab::Links {
+        let (links, at) = v.links();
+        links_lines(t, doc, &links, at, w3c)
+    } else {
+        let mut text = lines(t, &v.trace, v.summary.as_ref(), row, v.tab);
+        if v.tab == DetailTab::Overview && w3c {
+            let id = crate::model::format::trace_id_in(&v.trace.id, true).into_owned();
+            if let Some(l) = text.iter_mut().find(|l| {
+                l.spans
+                    .first()
+                    .is_some_and(|s| s.content.as_ref() == "Trace: ")
+            }) {
+                *l = kv(t, "Trace", id);
+            }
+        }
+        text
+    };
     frame.render_widget(
         Paragraph::new(text)
             .block(block)
@@ -124,7 +143,78 @@ pub fn lines(
             None => none(t, "SQL data"),
         },
         DetailTab::Raw => pretty(&serde_json::to_value(doc).unwrap_or(Value::Null)),
+        DetailTab::Links => links_lines(t, doc, &links_of(doc), 0, false),
     }
+}
+
+/// The Links tab: the entity's links (the marked one, `at`, with `▸`; `L` opens its trace), then
+/// its span events.
+fn links_lines(
+    t: &Styles,
+    doc: &Segment,
+    links: &[SpanLink],
+    at: usize,
+    w3c: bool,
+) -> Vec<Line<'static>> {
+    let events = events_of(doc);
+    if links.is_empty() && events.is_empty() {
+        return none(t, "span links or events");
+    }
+    let mut out = Vec::new();
+    if !links.is_empty() {
+        out.push(Line::styled(
+            format!(
+                "{} (L opens the marked one, J/K mark another)",
+                crate::model::format::count(links.len(), "link", "links")
+            ),
+            t.heading(),
+        ));
+    }
+    for (i, l) in links.iter().enumerate() {
+        let mark = if i == at { "▸ " } else { "  " };
+        let id = crate::model::format::trace_id_in(&l.trace_id, w3c).into_owned();
+        let mut head = vec![
+            Span::styled(mark, Style::new().fg(t.accent())),
+            Span::styled("trace ", t.dim()),
+            Span::styled(id, if i == at { t.selected() } else { Style::new() }),
+        ];
+        if let Some(s) = &l.span_id {
+            head.push(Span::styled(" span ", t.dim()));
+            head.push(Span::raw(s.clone()));
+        }
+        out.push(Line::from(head));
+        let attrs = l
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(Line::styled(format!("    {attrs}"), t.dim()));
+    }
+    if !events.is_empty() {
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(
+            crate::model::format::count(events.len(), "event", "events"),
+            t.heading(),
+        ));
+        let start = doc.start_time;
+        for e in &events {
+            let mut head = vec![Span::raw(format!("  {}", e.name))];
+            if let Some(time) = e.time {
+                head.push(Span::styled(
+                    format!(" +{}", format_duration((time - start).max(0.0))),
+                    t.dim(),
+                ));
+            }
+            out.push(Line::from(head));
+            for (k, v) in &e.attributes {
+                out.push(kv(t, &format!("    {k}"), v.clone()));
+            }
+        }
+    }
+    out
 }
 
 fn pretty(v: &Value) -> Vec<Line<'static>> {

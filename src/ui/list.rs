@@ -105,7 +105,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     };
     let mut head = vec![
         sort(SortColumn::Time, "TIME"),
-        sort(SortColumn::Id, "ID"),
+        sort(SortColumn::Id, if app.w3c_ids { "W3C ID" } else { "ID" }),
         sort(SortColumn::Method, "METHOD"),
         sort(SortColumn::Path, "PATH"),
         sort(SortColumn::Status, "ST"),
@@ -322,7 +322,13 @@ fn row(t: &Styles, s: &Row, wide: bool) -> widgets::Row<'static> {
     let dash = || "-".to_owned();
     let mut cells = vec![
         Cell::from(s.start_time.map(format_clock).unwrap_or_else(dash)),
-        Cell::from(short_id(&s.id)),
+        // The last 8 digits are the same in both spellings; an ID X-Ray would not accept
+        // (kept in W3C form) stands out.
+        if crate::model::header::is_xray_id(&s.id) {
+            Cell::from(short_id(&s.id))
+        } else {
+            Cell::from(short_id(&s.id)).style(Style::new().fg(t.accent()))
+        },
         Cell::from(s.http_method.as_deref().map_or_else(dash, str::to_owned)),
         Cell::from(s.http_url.as_deref().map_or("-", url_path).to_owned()),
         Cell::from(status.map(|c| c.to_string()).unwrap_or_else(dash)).style(status_style),

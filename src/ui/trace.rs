@@ -23,19 +23,27 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         return;
     };
     let t = &theme::of(app);
-    frame.render_widget(Paragraph::new(header_line(t, v)), header);
+    frame.render_widget(Paragraph::new(header_line(t, v, app.w3c_ids)), header);
     if let Some(st) = &v.stats {
         frame.render_widget(Paragraph::new(stats_lines(t, st, body.width)), body);
         return;
     }
     let (wf, det) = trace_split(body);
     waterfall(frame, t, v, wf);
-    details::draw(frame, t, v, det);
+    details::draw(frame, t, v, det, app.w3c_ids);
 }
 
-fn header_line(th: &Styles, v: &TraceView) -> Line<'static> {
+fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
     let t = &v.trace;
-    let mut spans = vec![Span::styled(format!(" Trace {} ", t.id), th.heading())];
+    let id = crate::model::format::trace_id_in(&t.id, w3c);
+    let mut spans = vec![Span::styled(format!(" Trace {id} "), th.heading())];
+    // A trace kept by its W3C ID, whose first 8 digits are not a time: X-Ray would refuse it.
+    if !crate::model::header::is_xray_id(&t.id) {
+        spans.push(Span::styled(
+            "│ W3C ID: X-Ray would not accept it ",
+            Style::new().fg(th.accent()),
+        ));
+    }
     // First, so a narrow screen cuts something else.
     if v.stats.is_some() {
         spans.push(Span::styled(

@@ -153,6 +153,18 @@ impl SamplingRules {
                     return Err(format!("SamplingRuleRecords[{i}].SamplingRule: no {k}"));
                 }
             }
+            // Adaptive sampling (2025): served back as it is, as X-Ray does; xray-tui itself
+            // never boosts.
+            if let Some(boost) = rule.get("SamplingRateBoost") {
+                let rate = boost.get("MaxRate").and_then(Value::as_f64);
+                let cooldown = boost.get("CooldownWindowMinutes").and_then(Value::as_u64);
+                if !rate.is_some_and(|r| (0.0..=1.0).contains(&r)) || cooldown.is_none() {
+                    return Err(format!(
+                        "SamplingRuleRecords[{i}].SamplingRule.SamplingRateBoost: expected \
+                         {{\"MaxRate\": a rate from 0 to 1, \"CooldownWindowMinutes\": minutes}}"
+                    ));
+                }
+            }
         }
         Ok(Self {
             records: records.clone(),
@@ -376,6 +388,11 @@ impl Sampler {
     /// The response to `POST /SamplingTargets` for a request body: a rule's reservoir is split
     /// between the clients that reported for it recently.
     ///
+    /// Adaptive sampling's `SamplingBoostStatisticsDocuments` (anomaly counts, which current
+    /// ADOT SDKs send alongside the statistics) are accepted and answered with no boost
+    /// (`UnprocessedBoostStatistics` empty, no `SamplingBoost` in the targets): rates stay the
+    /// rules' own.
+    ///
     /// Linear in the documents: the lock is held once, to note each document's client under its
     /// rule and read each rule's client count; the answer is built after it is released.
     pub fn sampling_targets(&self, body: &Value) -> Value {
@@ -455,6 +472,7 @@ impl Sampler {
             "SamplingTargetDocuments": targets,
             "LastRuleModification": self.rules.last_modification(),
             "UnprocessedStatistics": unprocessed,
+            "UnprocessedBoostStatistics": [],
         })
     }
 
@@ -747,6 +765,56 @@ mod tests {
         assert_eq!(v["UnprocessedStatistics"][0]["RuleName"], "Nope");
         assert_eq!(s.handle("GET", "/", b"").0, 404);
         assert_eq!(s.handle("POST", "/SamplingTargets", b"{").0, 400);
+    }
+
+    #[test]
+    fn boost_statistics_are_answered_with_the_usual_targets() {
+        // As ADOT Java 2.11.5+ / Python 0.15.0+ send it with adaptive sampling on.
+        let s = Sampler::new(SamplingRules::default());
+        let body = json!({
+            "SamplingStatisticsDocuments": [
+                {"RuleName": "Default", "ClientID": "abc", "Timestamp": 1.7e9,
+                 "RequestCount": 10, "SampledCount": 2, "BorrowCount": 1}
+            ],
+            "SamplingBoostStatisticsDocuments": [
+                {"RuleName": "Default", "ServiceName": "checkout", "Timestamp": 1.7e9,
+                 "AnomalyCount": 3, "TotalCount": 10, "SampledAnomalyCount": 1}
+            ]
+        });
+        let (status, v) = s.handle("POST", "/SamplingTargets", body.to_string().as_bytes());
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["SamplingTargetDocuments"][0]["RuleName"], "Default");
+        assert_eq!(v["SamplingTargetDocuments"][0]["FixedRate"], 0.05);
+        assert!(
+            v["SamplingTargetDocuments"][0]
+                .get("SamplingBoost")
+                .is_none()
+        );
+        assert_eq!(v["UnprocessedStatistics"], json!([]));
+        assert_eq!(v["UnprocessedBoostStatistics"], json!([]));
+        assert_eq!(s.rule_counts()[0].requests, 10);
+        // Boost documents alone (no statistics yet) are fine too.
+        let only = json!({"SamplingBoostStatisticsDocuments": [{"RuleName": "Default"}]});
+        let (status, v) = s.handle("POST", "/SamplingTargets", only.to_string().as_bytes());
+        assert_eq!((status, &v["SamplingTargetDocuments"]), (200, &json!([])));
+    }
+
+    #[test]
+    fn rules_with_a_rate_boost_are_served_back() {
+        let text = json!({"SamplingRuleRecords": [{"SamplingRule": {
+            "RuleName": "checkout", "Priority": 1, "FixedRate": 0.05, "ReservoirSize": 1,
+            "ServiceName": "*", "ServiceType": "*", "Host": "*", "HTTPMethod": "*",
+            "URLPath": "*", "ResourceARN": "*", "Version": 1,
+            "SamplingRateBoost": {"MaxRate": 0.25, "CooldownWindowMinutes": 1}
+        }}]})
+        .to_string();
+        let s = Sampler::new(SamplingRules::from_json(&text).expect("rules"));
+        let rules = s.get_sampling_rules();
+        let boost = &rules["SamplingRuleRecords"][0]["SamplingRule"]["SamplingRateBoost"];
+        assert_eq!(boost, &json!({"MaxRate": 0.25, "CooldownWindowMinutes": 1}));
+        let bad = text.replace("0.25", "2.5");
+        let e = SamplingRules::from_json(&bad).expect_err("a rate above 1");
+        assert!(e.contains("SamplingRateBoost"), "{e}");
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!   Java, Python, JavaScript and .NET) or the span status, **fault/error/throttle** from the HTTP
 //!   status (5xx fault, 429 throttle and error, 4xx error) or an ERROR status, **annotations**
 //!   from the keys listed in `aws.xray.annotations`, **metadata** for every other attribute
-//!   (resource attributes as `otel.resource.*` on segments), **links** kept.
+//!   (resource attributes as `otel.resource.*` on segments), **links** kept; span events other
+//!   than exceptions, which the exporter drops, kept as `metadata.otel.events`.
 //! - **Trace IDs.** A W3C trace ID whose first 8 hex digits are a time up to 28 days before the
 //!   span's start (or 5 minutes after) is an X-Ray ID in disguise: it becomes
 //!   `1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx`. Any other ID is kept as its 32 hex digits, and the
@@ -193,6 +194,211 @@ pub fn parse_str(text: &str) -> Result<ExportTraceServiceRequest, Failure> {
             })
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One span as `ListRetrievedTraces` gives it
+
+/// One OpenTelemetry span as `aws xray list-retrieved-traces --trace-format OTEL` gives it in a
+/// span's `Document`, as an export request of that one span, for [`translate`].
+///
+/// What the shape is: the API reference (`API_ListRetrievedTraces`, `API_Span`, and the SDKs'
+/// `RetrievedTrace`/`Span` models: `Traces[{Id, Duration, Spans[{Id, Document}]}]`) says only
+/// that `Document` is a string; the CloudWatch Transaction Search guide says spans are kept in
+/// the `aws/spans` log group "in the semantic convention format with W3C trace IDs", X-Ray
+/// segments converted to it. That format is one OTLP span flattened with its resource and
+/// scope: `{"resource": {"attributes": {...}}, "scope": {"name", "version"}, "traceId",
+/// "spanId", "parentSpanId", "name", "kind": "SERVER", "startTimeUnixNano",
+/// "endTimeUnixNano", "durationNano", "attributes": {...}, "status": {"code": "ERROR"},
+/// "events": [...], "links": [...]}`. Read leniently, since AWS does not publish a schema:
+/// attributes as a map or as OTLP's `[{"key", "value"}]` list, kinds and status codes as
+/// names (`SERVER`, `SPAN_KIND_SERVER`) or numbers, times as numbers or strings, the end time
+/// from the start and `durationNano` when it is missing.
+pub fn span_document(text: &str) -> Result<ExportTraceServiceRequest, String> {
+    use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+    use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status};
+
+    let doc: Value = serde_json::from_str(text).map_err(|e| parse::bare_message(&e))?;
+    let Value::Object(doc) = doc else {
+        return Err("expected an OpenTelemetry span object".into());
+    };
+    let get = |k: &str| doc.get(k);
+    let text_of = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = |v: Option<&Value>| unhex(v.and_then(Value::as_str).unwrap_or_default());
+    let start = get("startTimeUnixNano").and_then(nanos).unwrap_or(0);
+    let end = get("endTimeUnixNano")
+        .and_then(nanos)
+        .or_else(|| Some(start.saturating_add(get("durationNano").and_then(nanos)?)))
+        .unwrap_or(0);
+    let status = get("status").map(|st| Status {
+        code: st.get("code").map_or(0, |c| enum_code(c, STATUS_CODES)),
+        message: text_of(st.get("message")),
+    });
+    let events = get("events")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .take(MAX_EVENTS)
+                .map(|e| Event {
+                    time_unix_nano: e.get("timeUnixNano").and_then(nanos).unwrap_or(0),
+                    name: text_of(e.get("name")),
+                    attributes: key_values(e.get("attributes")),
+                    dropped_attributes_count: 0,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let links = get("links")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .take(MAX_EVENTS)
+                .map(|l| Link {
+                    trace_id: id(l.get("traceId")),
+                    span_id: id(l.get("spanId")),
+                    attributes: key_values(l.get("attributes")),
+                    ..Link::default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let span = Span {
+        trace_id: id(get("traceId")),
+        span_id: id(get("spanId")),
+        parent_span_id: id(get("parentSpanId")),
+        name: text_of(get("name")),
+        kind: get("kind").map_or(0, |k| enum_code(k, SPAN_KINDS)),
+        start_time_unix_nano: start,
+        end_time_unix_nano: end,
+        attributes: key_values(get("attributes")),
+        events,
+        links,
+        status,
+        ..Span::default()
+    };
+    let resource = get("resource").map(|r| Resource {
+        attributes: key_values(r.get("attributes")),
+        ..Resource::default()
+    });
+    let scope = get("scope").map(|sc| InstrumentationScope {
+        name: text_of(sc.get("name")),
+        version: text_of(sc.get("version")),
+        ..InstrumentationScope::default()
+    });
+    Ok(ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource,
+            scope_spans: vec![ScopeSpans {
+                scope,
+                spans: vec![span],
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    })
+}
+
+const SPAN_KINDS: &[&str] = &[
+    "UNSPECIFIED",
+    "INTERNAL",
+    "SERVER",
+    "CLIENT",
+    "PRODUCER",
+    "CONSUMER",
+];
+const STATUS_CODES: &[&str] = &["UNSET", "OK", "ERROR"];
+
+/// An enum written as its number or its name (`SERVER`, `SPAN_KIND_SERVER`, `STATUS_CODE_ERROR`,
+/// any case); 0 when unknown.
+fn enum_code(v: &Value, names: &[&str]) -> i32 {
+    if let Some(n) = v.as_i64() {
+        return i32::try_from(n).unwrap_or(0);
+    }
+    let name = v.as_str().unwrap_or_default().to_ascii_uppercase();
+    let name = name
+        .strip_prefix("SPAN_KIND_")
+        .or_else(|| name.strip_prefix("STATUS_CODE_"))
+        .unwrap_or(&name);
+    names
+        .iter()
+        .position(|n| *n == name)
+        .and_then(|i| i32::try_from(i).ok())
+        .unwrap_or(0)
+}
+
+/// Nanoseconds written as a number or a string.
+fn nanos(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && *f < 1.8e19)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Hex digits as bytes; empty when they are not hex (the span is then refused for its ID).
+fn unhex(s: &str) -> Vec<u8> {
+    let s = s.trim();
+    if s.len() % 2 != 0 || s.len() > 64 {
+        return Vec::new();
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .unwrap_or_default()
+}
+
+/// Attributes written as a map (`{"http.method": "GET"}`) or as OTLP/JSON's key-value list.
+fn key_values(v: Option<&Value>) -> Vec<KeyValue> {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: Some(json_any(v, 0)),
+                ..KeyValue::default()
+            })
+            .collect(),
+        Some(list @ Value::Array(_)) => {
+            serde_json::from_value::<Vec<KeyValue>>(list.clone()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A JSON value as an attribute value; past [`MAX_VALUE_DEPTH`] levels the rest is kept as its
+/// JSON text.
+fn json_any(v: &Value, depth: usize) -> AnyValue {
+    use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValueList};
+    let value = match v {
+        Value::String(s) => any_value::Value::StringValue(s.clone()),
+        Value::Bool(b) => any_value::Value::BoolValue(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => any_value::Value::IntValue(i),
+            None => any_value::Value::DoubleValue(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::Null => return AnyValue { value: None },
+        other if depth >= MAX_VALUE_DEPTH => any_value::Value::StringValue(other.to_string()),
+        Value::Array(a) => any_value::Value::ArrayValue(ArrayValue {
+            values: a.iter().map(|x| json_any(x, depth + 1)).collect(),
+        }),
+        Value::Object(m) => any_value::Value::KvlistValue(KeyValueList {
+            values: m
+                .iter()
+                .map(|(k, x)| KeyValue {
+                    key: k.clone(),
+                    value: Some(json_any(x, depth + 1)),
+                    ..KeyValue::default()
+                })
+                .collect(),
+        }),
+    };
+    AnyValue { value: Some(value) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,6 +850,10 @@ fn segment(span: &Span, res: &Res, scope: Option<(&str, &str)>) -> Result<Segmen
         if !status.message.is_empty() {
             otel.insert("status_message".into(), status.message.clone().into());
         }
+    }
+    let events = make_events(span);
+    if !events.is_empty() {
+        otel.insert("events".into(), Value::Array(events));
     }
     if let Some((scope_name, version)) = scope.filter(|(n, _)| !n.is_empty()) {
         otel.insert("scope".into(), scope_name.into());
@@ -1445,12 +1655,51 @@ fn make_sql(span: &Span, attrs: &mut Attrs) -> Option<Sql> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// events
+
+/// Span events kept on a document (OpenTelemetry SDKs keep at most 128 a span).
+pub const MAX_EVENTS: usize = 128;
+
+/// The span's events other than exceptions (those are the cause), as
+/// `metadata.otel.events: [{"name", "time", "attributes"}]`: the exporter drops them; a local
+/// viewer shows them (the details pane's Links tab).
+fn make_events(span: &Span) -> Vec<Value> {
+    span.events
+        .iter()
+        .filter(|e| e.name != "exception")
+        .take(MAX_EVENTS)
+        .map(|e| {
+            let mut event = Map::new();
+            event.insert("name".into(), e.name.clone().into());
+            if e.time_unix_nano > 0 {
+                event.insert("time".into(), seconds(e.time_unix_nano).into());
+            }
+            if !e.attributes.is_empty() {
+                let attributes: Map<String, Value> = e
+                    .attributes
+                    .iter()
+                    .filter_map(|kv| {
+                        Some((
+                            kv.key.clone(),
+                            to_json(kv.value.as_ref()?.value.as_ref()?, 0),
+                        ))
+                    })
+                    .collect();
+                event.insert("attributes".into(), Value::Object(attributes));
+            }
+            Value::Object(event)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
 // links
 
 fn make_links(span: &Span, start_secs: i64) -> Vec<Value> {
     span.links
         .iter()
         .filter(|l| valid_id(&l.trace_id, 16) && valid_id(&l.span_id, 8))
+        .take(MAX_EVENTS)
         .map(|l| {
             let (trace, _) = trace_id(&l.trace_id, start_secs);
             let mut link = Map::new();
@@ -2067,6 +2316,72 @@ mod tests {
         );
         // A CONSUMER span is its service's segment.
         assert_eq!((seg.kind.as_deref(), seg.name.as_str()), (None, "worker"));
+    }
+
+    #[test]
+    fn a_retrieved_span_document_translates_like_its_otlp_span() {
+        let doc = json!({
+            "resource": {"attributes": {"service.name": "worker", "cloud.platform": "aws_lambda"}},
+            "scope": {"name": "io.opentelemetry.aws-lambda", "version": "2.1.0"},
+            "traceId": TRACE, "spanId": "0000000000000161", "parentSpanId": "",
+            "name": "process", "kind": "CONSUMER",
+            "startTimeUnixNano": T0 * 1_000_000_000, "durationNano": 250_000_000,
+            "attributes": {"messaging.system": "aws_sqs", "retries": 2, "tags": ["a", {"b": 1}]},
+            "status": {"code": "STATUS_CODE_ERROR", "message": "boom"},
+            "events": [{"name": "cache.miss", "timeUnixNano": T0 * 1_000_000_000 + 5_000_000,
+                "attributes": {"key": "k1"}}],
+            "links": [{"traceId": TRACE, "spanId": "00000000000000aa",
+                "attributes": {"messaging.operation": "receive"}}]
+        });
+        let request = span_document(&doc.to_string()).expect("reads");
+        let t = translate_segments(&request);
+        assert!(t.rejected.is_empty(), "{:?}", t.rejected);
+        let seg = &t.segments[0];
+        assert_eq!(
+            (seg.name.as_str(), seg.trace_id.as_deref()),
+            ("worker", Some(XRAY))
+        );
+        assert_eq!(seg.end_time, Some(T0 as f64 + 0.25));
+        assert_eq!(seg.fault, Some(true));
+        assert_eq!(seg.origin.as_deref(), Some("AWS::Lambda::Function"));
+        assert_eq!(seg.extra["links"][0]["trace_id"], XRAY);
+        let meta = seg.metadata.as_deref().expect("meta");
+        assert_eq!(meta["otel"]["span_kind"], "CONSUMER");
+        assert_eq!(meta["otel"]["events"][0]["name"], "cache.miss");
+        assert_eq!(meta["otel"]["events"][0]["attributes"]["key"], "k1");
+        assert_eq!(meta["default"]["retries"], 2);
+        assert_eq!(meta["default"]["tags"], json!(["a", {"b": 1}]));
+        // OTLP/JSON's own spellings read too: numbered kinds and key-value lists.
+        let mut otlp = span("0000000000000162", "", SERVER, "op", json!({"a": "b"}));
+        otlp["resource"] = json!({"attributes": kv(&json!({"service.name": "svc"}))});
+        let t = translate_segments(&span_document(&otlp.to_string()).expect("reads"));
+        assert_eq!(t.segments[0].name, "svc");
+        for bad in ["[1]", "{", "\"span\""] {
+            assert!(span_document(bad).is_err(), "{bad}");
+        }
+        // An ID that is not hex is the translation's refusal, with its reason.
+        let t = translate_segments(
+            &span_document(&json!({"traceId": "zz", "spanId": "01"}).to_string()).expect("reads"),
+        );
+        assert_eq!(t.rejected.len(), 1);
+    }
+
+    #[test]
+    fn events_other_than_exceptions_are_kept() {
+        let mut s = span("0000000000000171", "", SERVER, "op", json!({}));
+        s["events"] = json!([
+            {"name": "exception", "timeUnixNano": "1704067200000000000",
+                "attributes": kv(&json!({"exception.type": "E"}))},
+            {"name": "retry", "timeUnixNano": "1704067200100000000",
+                "attributes": kv(&json!({"attempt": 2}))}
+        ]);
+        let seg = one(json!({"service.name": "svc"}), s);
+        let events = &seg.metadata.as_deref().expect("meta")["otel"]["events"];
+        assert_eq!(
+            events,
+            &json!([{"name": "retry", "time": T0 as f64 + 0.1,
+            "attributes": {"attempt": 2}}])
+        );
     }
 
     #[test]
