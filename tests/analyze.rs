@@ -158,7 +158,8 @@ fn crafted() -> (xray_tui::engine::dataset::Dataset, Vec<usize>) {
         text.push_str(&doc.to_string());
         text.push('\n');
     }
-    let path = std::env::temp_dir().join(format!("xray-tui-analyze-{}.ndjson", std::process::id()));
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-analyze-{}.ndjson", std::process::id()));
     std::fs::write(&path, text).expect("write");
     let source = SourceArgs {
         files: vec![path.to_string_lossy().into_owned()],

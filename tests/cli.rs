@@ -47,7 +47,7 @@ fn fixture(rel: &str) -> String {
 }
 
 fn tmp(name: &str, contents: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("xray-tui-cli-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).expect("temp dir");
     let p = dir.join(name);
     std::fs::write(&p, contents).expect("write temp file");

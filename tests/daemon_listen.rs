@@ -17,7 +17,8 @@ const T2: &str = "1-5f84c7a1-00000000000000000000000b";
 use listen_support::free_port;
 
 fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("xray-tui-{}-{name}", std::process::id()));
+    let p = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-{}-{name}", std::process::id()));
     let _ = std::fs::remove_file(&p);
     p
 }

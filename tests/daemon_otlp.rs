@@ -25,7 +25,8 @@ use listen_support::{free_port, proc_status};
 const BIN: &str = env!("CARGO_BIN_EXE_xray-tui");
 
 fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("xray-tui-otlp-{}-{name}", std::process::id()))
+    std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-otlp-{}-{name}", std::process::id()))
 }
 
 /// A free TCP port on loopback.

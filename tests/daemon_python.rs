@@ -70,7 +70,8 @@ fn xray(args: &[&str], file: &PathBuf) -> Output {
 fn python_sdk_traces_arrive_and_assemble() {
     let Some(py) = python() else { return };
     let port = free_port();
-    let save = std::env::temp_dir().join(format!("xray-tui-py-{}.ndjson", std::process::id()));
+    let save = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-py-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
     let daemon = listen_support::start(port, &save);
     let ids = app(&py, port, "traces");
@@ -155,7 +156,8 @@ fn python_sdk_traces_arrive_and_assemble() {
 fn python_sdk_centralized_sampling_talks_to_xray_tui() {
     let Some(py) = python() else { return };
     let port = free_port();
-    let save = std::env::temp_dir().join(format!("xray-tui-pys-{}.ndjson", std::process::id()));
+    let save = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-pys-{}.ndjson", std::process::id()));
     let daemon = listen_support::start(port, &save);
     let got = app(&py, port, "sampling");
     let err = stop_after_drain(daemon);
@@ -179,7 +181,8 @@ fn python_sdk_centralized_sampling_talks_to_xray_tui() {
 fn python_sdk_aws_calls_make_xrays_nodes_through_listen() {
     let Some(py) = python() else { return };
     let port = free_port();
-    let save = std::env::temp_dir().join(format!("xray-tui-py-aws-{}.ndjson", std::process::id()));
+    let save = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-py-aws-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
     let daemon = listen_support::start(port, &save);
     let ids = app(&py, port, "aws");

@@ -28,7 +28,8 @@ const RSS_LIMIT_WITH_TRACES_KB: u64 = 128 * 1024;
 const THREAD_LIMIT: u64 = 16;
 
 fn tmp(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("xray-tui-{}-{name}", std::process::id()));
+    let p = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-{}-{name}", std::process::id()));
     let _ = std::fs::remove_file(&p);
     p
 }

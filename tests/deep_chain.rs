@@ -19,7 +19,8 @@ const DEPTH: usize = 100_000;
 const TRACE_ID: &str = "1-5f000000-000000000000000000000001";
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("xray-tui-deep-{name}-{}", std::process::id()));
+    let d = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-deep-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d

@@ -20,8 +20,8 @@ struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(name: &str, bytes: &[u8]) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("xray-tui-scale-{}-{name}", std::process::id()));
+        let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("xray-tui-scale-{}-{name}", std::process::id()));
         std::fs::write(&path, bytes).expect("write temp file");
         Self(path)
     }

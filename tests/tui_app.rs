@@ -1057,7 +1057,8 @@ fn o_gives_the_console_url_in_the_known_region() {
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("xray-tui-{name}-{}", std::process::id()));
+    let d = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
@@ -2543,7 +2544,8 @@ fn links_tab_lists_links_and_events_and_l_follows_a_link() {
     );
 
     // Only the consumer's trace loaded: its link points to a trace that is not.
-    let only = std::env::temp_dir().join(format!("xray-tui-{}-links.json", std::process::id()));
+    let only = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-{}-links.json", std::process::id()));
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(OTEL_FIXTURE).expect("fixture"))
             .expect("json");

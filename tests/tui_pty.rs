@@ -41,7 +41,8 @@ fn demo_session_finds_a_fault_and_quits_cleanly() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
+        let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("xray-tui-pty-{}", std::process::id()));
         let log = std::fs::metadata(data.join("xray-tui.log")).expect("the session logged");
         assert_eq!(log.permissions().mode() & 0o777, 0o600);
     }
@@ -75,8 +76,8 @@ fn without_a_terminal_it_says_so_and_exits_2() {
 
 #[test]
 fn listen_opens_the_app_and_shows_segments_as_they_arrive() {
-    let save =
-        std::env::temp_dir().join(format!("xray-tui-pty-listen-{}.ndjson", std::process::id()));
+    let save = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-pty-listen-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
     let save_arg = save.to_string_lossy().into_owned();
     let (mut s, addr) = Session::start_listen(&save_arg);

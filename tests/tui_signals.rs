@@ -99,7 +99,8 @@ fn closing_the_terminal_exits_129() {
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_xray-tui"));
     cmd.arg("--demo");
     cmd.env("TERM", "xterm-256color");
-    let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
+    let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-pty-{}", std::process::id()));
     cmd.env("XRAY_TUI_DATA", &data);
     cmd.env("XRAY_TUI_CACHE", data.join("cache"));
     let mut child = pty.slave.spawn_command(cmd).expect("spawn");
@@ -253,8 +254,8 @@ fn sigtstp_without_job_control_is_ignored() {
 /// `listen --save` ended by SIGTERM: 143, and the documents received before are in the file.
 #[test]
 fn listen_sigterm_flushes_save_and_exits_143() {
-    let save =
-        std::env::temp_dir().join(format!("xray-tui-pty-signal-{}.ndjson", std::process::id()));
+    let save = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-pty-signal-{}.ndjson", std::process::id()));
     let _ = std::fs::remove_file(&save);
     let save_arg = save.to_string_lossy().into_owned();
     let (mut s, addr) = Session::start_listen(&save_arg);

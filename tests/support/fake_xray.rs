@@ -41,7 +41,8 @@ pub fn temp_path(tag: &str) -> PathBuf {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    std::env::temp_dir().join(format!("xray-tui-{tag}-{}-{nanos}", std::process::id()))
+    std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xray-tui-{tag}-{}-{nanos}", std::process::id()))
 }
 
 impl FakeXray {

@@ -65,7 +65,8 @@ impl Session {
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
-        let data = std::env::temp_dir().join(format!("xray-tui-pty-{}", std::process::id()));
+        let data = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("xray-tui-pty-{}", std::process::id()));
         cmd.env("XRAY_TUI_DATA", &data);
         cmd.env("XRAY_TUI_CACHE", data.join("cache"));
         for (k, v) in env {
