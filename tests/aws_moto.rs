@@ -845,3 +845,78 @@ fn listen_forward_uploads_what_it_receives_to_x_ray() {
     assert_eq!(names, ["back", "front"]);
     assert!(fake.log().contains("POST /TraceSegments"), "{}", fake.log());
 }
+
+/// OpenTelemetry spans received over OTLP/HTTP go up to X-Ray too, as the segment documents
+/// they became (`PutTraceSegments`), so `listen --forward` is a drop-in local collector.
+#[test]
+fn listen_forward_uploads_otlp_spans_as_segments() {
+    use std::io::{Read, Write};
+    let Some(fake) = FakeXray::start(&[]) else {
+        return;
+    };
+    let port = listen_support::free_port();
+    let otlp = listen_support::free_port();
+    let otlp_addr = format!("127.0.0.1:{otlp}");
+    let child = listen_support::start_command(
+        bin(&fake.endpoint),
+        port,
+        &[
+            "--forward".as_ref(),
+            "--otlp-http".as_ref(),
+            otlp_addr.as_ref(),
+            "--otlp-grpc".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ],
+    );
+    let t = now() as u64;
+    // A W3C trace ID that starts with its spans' time: X-Ray takes it as 1-xxxxxxxx-...
+    let w3c = format!("{t:08x}{:024x}", 0xf1f1);
+    let trace = format!("1-{}-{}", &w3c[..8], &w3c[8..]);
+    let nanos = |s: u64| (s * 1_000_000_000).to_string();
+    let body = serde_json::json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "orders"}}]},
+        "scopeSpans": [{"spans": [
+            {"traceId": w3c, "spanId": "00000000000000a1", "name": "GET /orders", "kind": 2,
+             "startTimeUnixNano": nanos(t - 2), "endTimeUnixNano": nanos(t - 1)},
+            {"traceId": w3c, "spanId": "00000000000000a2", "parentSpanId": "00000000000000a1",
+             "name": "SELECT", "kind": 3,
+             "startTimeUnixNano": nanos(t - 2), "endTimeUnixNano": nanos(t - 1)}
+        ]}]
+    }]})
+    .to_string();
+    // Wait for the OTLP port, then one plain HTTP/1.1 request.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut conn = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", otlp)) {
+            Ok(c) => break c,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("OTLP port: {e}"),
+        }
+    };
+    write!(
+        conn,
+        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    std::thread::sleep(Duration::from_millis(300));
+    let err = listen_support::stop(child);
+    assert!(err.contains("forwarded 2"), "{err}");
+    let x = xray(&fake, 1);
+    let mut names = Vec::new();
+    rt().block_on(x.traces(std::slice::from_ref(&trace), |e| {
+        if let Event::Item(Item::Trace { documents, .. }) = e {
+            names.extend(documents.into_iter().map(|d| d.name.clone()));
+        }
+    }))
+    .expect("BatchGetTraces");
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"orders".to_owned()), "{names:?}");
+}
