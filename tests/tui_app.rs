@@ -2565,3 +2565,43 @@ fn links_tab_lists_links_and_events_and_l_follows_a_link() {
         toast_texts(&app)
     );
 }
+
+/// `t` hides entities shorter than 1 ms, then 10 ms, then 100 ms, then none: the header says
+/// how many are hidden, roots and entities in progress always show.
+#[test]
+fn t_hides_short_entities_by_steps() {
+    let mut app = oldest_fault_trace();
+    let all = app.view.as_ref().expect("open").rows.len();
+    let mut shown = Vec::new();
+    for _ in 0..4 {
+        answer::step(&mut app, key('t'));
+        let v = app.view.as_ref().expect("open");
+        for r in &v.rows {
+            assert!(
+                r.depth == 0 || r.duration.is_none_or(|d| d >= v.hide_shorter),
+                "a row under the threshold: {r:?}"
+            );
+        }
+        assert_eq!(v.rows.len() + v.hidden, all);
+        shown.push((v.hide_shorter, v.rows.len()));
+    }
+    assert_eq!(
+        shown.iter().map(|s| s.0).collect::<Vec<_>>(),
+        vec![0.001, 0.01, 0.1, 0.0]
+    );
+    let counts: Vec<usize> = shown.iter().map(|s| s.1).collect();
+    assert!(
+        counts[0] >= counts[1] && counts[1] >= counts[2],
+        "{counts:?}"
+    );
+    assert!(counts[2] < all, "something is hidden at 100 ms: {counts:?}");
+    assert_eq!(counts[3], all, "t after the last step shows everything");
+    answer::step(&mut app, key('t'));
+    answer::step(&mut app, key('t'));
+    let screen = format!("{}", drawn(&app, 160, 48).backend());
+    let hidden = app.view.as_ref().expect("open").hidden;
+    assert!(
+        screen.contains(&format!("{hidden} under 10.0ms hidden (t)")),
+        "{screen}"
+    );
+}

@@ -895,6 +895,18 @@ impl App {
                     "all entities (▐ marks the critical path)".to_owned()
                 });
             }
+            Action::HideShort => {
+                let t = v.cycle_hide_shorter();
+                let hidden = v.hidden;
+                self.toast_info(if t > 0.0 {
+                    format!(
+                        "hiding entities shorter than {} ({hidden} hidden; t for more)",
+                        crate::model::time::format_duration(t)
+                    )
+                } else {
+                    "every entity shown".to_owned()
+                });
+            }
             Action::Left => v.collapse_or_parent(),
             Action::Right => v.expand_or_child(),
             Action::RootCause => match v.jump_root_cause() {

@@ -276,6 +276,11 @@ pub struct TraceView {
     pub self_time: Vec<f64>,
     /// Show only the critical path (and the entities it runs through).
     pub path_only: bool,
+    /// Entities shorter than this many seconds are hidden (0: none), cycled by `t` through
+    /// [`HIDE_SHORTER`].
+    pub hide_shorter: f64,
+    /// How many entities the threshold hides.
+    pub hidden: usize,
     /// The trace's statistics shown instead of the waterfall (`S`), and their scroll.
     pub stats: Option<StatsView>,
     /// Cells the widest visible row's name column would take (indent, fold mark, name, marks
@@ -292,6 +297,9 @@ pub struct StatsView {
     /// Lines scrolled.
     pub scroll: usize,
 }
+
+/// The thresholds `t` cycles through (seconds): 1 ms, 10 ms, 100 ms, then none.
+pub const HIDE_SHORTER: [f64; 3] = [0.001, 0.01, 0.1];
 
 /// The most a name column asks for.
 pub const NAME_WIDTH_MAX: usize = 120;
@@ -343,6 +351,8 @@ impl TraceView {
             on_path: Vec::new(),
             self_time: Vec::new(),
             path_only: false,
+            hide_shorter: 0.0,
+            hidden: 0,
             stats: None,
         };
         v.measure();
@@ -459,6 +469,20 @@ impl TraceView {
         };
     }
 
+    /// Hides entities shorter than the next threshold of [`HIDE_SHORTER`] (after the last:
+    /// none hidden); returns the threshold.
+    pub fn cycle_hide_shorter(&mut self) -> f64 {
+        let next = HIDE_SHORTER
+            .iter()
+            .copied()
+            .find(|&t| t > self.hide_shorter)
+            .unwrap_or(0.0);
+        self.hide_shorter = next;
+        let keep = self.selected_row().map(|r| r.node);
+        self.refresh(keep);
+        next
+    }
+
     /// Shows only the critical path, or everything again; the selection stays on its entity
     /// (or the nearest one shown).
     pub fn toggle_path_only(&mut self) {
@@ -474,6 +498,16 @@ impl TraceView {
             let on = &self.on_path;
             self.rows
                 .retain(|r| on.get(r.node).copied().unwrap_or(false));
+        }
+        if self.hide_shorter > 0.0 {
+            let before = self.rows.len();
+            let min = self.hide_shorter;
+            // A root always shows; an entity still in progress is not short.
+            self.rows
+                .retain(|r| r.depth == 0 || r.duration.is_none_or(|d| d >= min));
+            self.hidden = before - self.rows.len();
+        } else {
+            self.hidden = 0;
         }
         self.name_width = wanted_name_width(&self.trace, &self.rows);
         if let Some(node) = keep {

@@ -61,6 +61,8 @@ pub enum Action {
     RootCause,
     /// Show only the critical path, or every entity again.
     CriticalPath,
+    /// Hide entities shorter than 1 ms, 10 ms, 100 ms, or none (cycles).
+    HideShort,
     /// Show the trace's statistics (per service and per operation), or the waterfall again.
     TraceStats,
     /// Show the next details tab.
@@ -181,6 +183,7 @@ impl Action {
             Action::PrevProblem => "prev_problem",
             Action::RootCause => "root_cause",
             Action::CriticalPath => "critical_path",
+            Action::HideShort => "hide_short",
             Action::TraceStats => "trace_stats",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",

@@ -250,6 +250,12 @@ pub const DEFAULTS: &[Binding] = &[
         "only the critical path (▐ marks it), or all",
     ),
     bind(
+        Action::HideShort,
+        Scope::Trace,
+        &[Key::ch('t')],
+        "hide entities under 1, 10, 100 ms, none",
+    ),
+    bind(
         Action::TraceStats,
         Scope::Trace,
         &[Key::ch('S')],

@@ -281,6 +281,7 @@ mod tests {
                 "prev_problem",
                 "root_cause",
                 "critical_path",
+                "hide_short",
                 "trace_stats",
                 "left",
                 "right",

@@ -50,7 +50,17 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
             "│ statistics (S or Esc: the waterfall) ",
             Style::new().fg(th.accent()),
         ));
-    } else if v.path_only {
+    } else if v.hide_shorter > 0.0 {
+        spans.push(Span::styled(
+            format!(
+                "│ {} under {} hidden (t) ",
+                v.hidden,
+                format_duration(v.hide_shorter)
+            ),
+            Style::new().fg(th.accent()),
+        ));
+    }
+    if v.stats.is_none() && v.path_only {
         spans.push(Span::styled(
             "│ critical path only (p: all) ",
             Style::new().fg(th.accent()),
