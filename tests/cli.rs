@@ -769,3 +769,44 @@ fn check_asserts_on_traces_with_ci_exit_codes() {
         assert!(out.stdout.is_empty(), "nothing checked: {args:?}");
     }
 }
+
+/// `diff`: two checkouts of the demo; the second's payment call took 88 ms longer and it sent
+/// an SQS message the first did not.
+#[test]
+fn diff_aligns_two_traces_and_ranks_the_differences() {
+    let (a, b) = (
+        "1-6b05549f-9855e6aaf147b35b2e0486ae",
+        "1-6b055244-0d1a56a0ae3239581caccf02",
+    );
+    let out = run(&["diff", "--demo", a, b]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let biggest = text
+        .split("Biggest self-time differences:")
+        .nth(1)
+        .expect("the ranking");
+    let first = biggest
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .expect("a line");
+    assert!(
+        first.contains("+88.2ms  payments › api.stripe.example"),
+        "{first}"
+    );
+    assert!(text.contains("checkout › SQS  (only in B)"), "{text}");
+    let sqs = text
+        .lines()
+        .find(|l| l.trim_start().starts_with('+') && l.contains("SQS"))
+        .expect("SQS marked as only in B");
+    assert!(sqs.contains("10.3ms"), "{sqs}");
+    let out = run(&["diff", "--demo", a, b, "--format", "json"]);
+    let v = json(&out);
+    let rows = v["entities"].as_array().expect("entities");
+    assert_eq!(rows[0]["name"], "shop-api/prod");
+    assert!(
+        rows.iter()
+            .any(|r| r["a"]["id"].is_null() && r["name"] == "inventory-worker")
+    );
+    let missing = run(&["diff", "--demo", a, "1-00000000-000000000000000000000000"]);
+    assert_eq!(missing.status.code(), Some(1));
+}

@@ -196,6 +196,10 @@ pub enum Command {
     /// Assert things about the traces, for CI: each assertion prints PASS or FAIL with the
     /// traces that break it; exit 0 when all hold, 1 when one fails, 2 for bad usage.
     Check(CheckArgs),
+    /// Compare two traces: their trees aligned by service and name (repeated siblings in
+    /// order), each entity's duration and self time on both sides, what only one has, and the
+    /// biggest differences.
+    Diff(DiffArgs),
     /// Stand in for the X-Ray daemon: receive segments from SDKs on UDP (and answer their
     /// sampling requests on TCP) at the same address.
     Listen(ListenArgs),
@@ -270,6 +274,20 @@ pub struct CheckArgs {
     /// With --listen: the command to run (after `--`), e.g. `-- pytest tests/`.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `diff` options.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first trace (an ID, a unique part of one, or a tracing header).
+    #[arg(value_name = "TRACE_A")]
+    pub a: String,
+    /// The second trace.
+    #[arg(value_name = "TRACE_B")]
+    pub b: String,
+    /// Output format: `text` (the aligned trees and the biggest differences) or `json`.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
 }
 
 /// `analyze` options: one of `--by`, `--histogram`, `--over-time`, `--compare`.

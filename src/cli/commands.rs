@@ -107,6 +107,7 @@ pub fn run_command(
             },
             Command::Trace(t) if t.all => aws::Need::AllTraces,
             Command::Trace(t) => aws::Need::Traces(t.ids.iter().map(|i| trace_id_of(i)).collect()),
+            Command::Diff(d) => aws::Need::Traces(vec![trace_id_of(&d.a), trace_id_of(&d.b)]),
             Command::Graph(_) => aws::Need::Graph,
             Command::Filter(_) | Command::Listen(_) => return Ok(()),
         };
@@ -170,6 +171,23 @@ fn output(
             }
         },
         Command::Filter(_) | Command::Check(_) => {}
+        Command::Diff(d) => {
+            let find = |id: &str| {
+                data.find_trace(&trace_id_of(id))
+                    .map_err(|e| Failure::Runtime(format!("trace {id}: {e}")))
+            };
+            let (a, b) = (find(&d.a)?, find(&d.b)?);
+            let rows = crate::engine::diff::diff(&a, &b);
+            match d.format {
+                TraceFormat::Text => out.write_all(report::diff_text(&a, &b, &rows).as_bytes())?,
+                TraceFormat::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&report::diff_json(&a, &b, &rows))
+                        .map_err(json_failure)?
+                )?,
+            }
+        }
         Command::Analyze(a) => analyze(a, data, selected, out, err)?,
         Command::Trace(t) => {
             let mut found = Vec::new();

@@ -16,8 +16,8 @@ pub mod report;
 use std::io::{self, IsTerminal, Write};
 
 pub use args::{
-    AnalyzeArgs, AnalyzeFormat, CheckArgs, Cli, Command, FilterCommand, GraphArgs, GraphFormat,
-    ListenArgs, QueryArgs, QueryFormat, SourceArgs, TraceArgs, TraceFormat,
+    AnalyzeArgs, AnalyzeFormat, CheckArgs, Cli, Command, DiffArgs, FilterCommand, GraphArgs,
+    GraphFormat, ListenArgs, QueryArgs, QueryFormat, SourceArgs, TraceArgs, TraceFormat,
 };
 pub use commands::{config, load, run_command};
 

@@ -549,6 +549,89 @@ pub fn compare_json(
     })
 }
 
+/// Two traces compared, as text: the aligned trees (`-` only in A, `+` only in B) with both
+/// durations, the difference and both self times, then the biggest self-time differences.
+pub fn diff_text(a: &Trace, b: &Trace, rows: &[crate::engine::diff::DiffRow]) -> String {
+    let span = |t: &Trace| format_duration(waterfall::window(t).1);
+    let mut out = format!("A {} ({})\nB {} ({})\n", a.id, span(a), b.id, span(b));
+    let d = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), format_duration);
+    let signed = |v: f64| {
+        let sign = if v < 0.0 { "-" } else { "+" };
+        format!("{sign}{}", format_duration(v.abs()))
+    };
+    let mut table: Vec<Vec<String>> = vec![
+        [
+            "",
+            "NAME",
+            "A",
+            "B",
+            "DIFF",
+            "SELF A",
+            "SELF B",
+            "SELF DIFF",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+    ];
+    for r in rows {
+        let mark = match (r.a.is_some(), r.b.is_some()) {
+            (true, false) => "-",
+            (false, true) => "+",
+            _ => " ",
+        };
+        table.push(vec![
+            mark.to_owned(),
+            truncate(
+                &format!("{}{}", "  ".repeat(r.depth.min(NAME_WIDTH)), r.name),
+                NAME_WIDTH,
+            ),
+            d(r.duration.0),
+            d(r.duration.1),
+            r.delta().map_or_else(|| "-".to_owned(), signed),
+            d(r.self_time.0),
+            d(r.self_time.1),
+            signed(r.self_delta()),
+        ]);
+    }
+    out.push_str(&align(&table, &[2, 3, 4, 5, 6, 7]));
+    out.push_str("\nBiggest self-time differences:\n");
+    for r in crate::engine::diff::biggest(rows, 10) {
+        out.push_str(&format!(
+            "  {:>9}  {} › {}{}\n",
+            signed(r.self_delta()),
+            r.service,
+            r.name,
+            match (r.a.is_some(), r.b.is_some()) {
+                (true, false) => "  (only in A)",
+                (false, true) => "  (only in B)",
+                _ => "",
+            }
+        ));
+    }
+    out
+}
+
+/// Two traces compared, as JSON: every aligned entity with both sides' IDs, durations and
+/// self times (seconds), in tree order.
+pub fn diff_json(a: &Trace, b: &Trace, rows: &[crate::engine::diff::DiffRow]) -> serde_json::Value {
+    let id = |t: &Trace, n: Option<crate::model::NodeId>| n.map(|n| t.nodes[n].doc.id.clone());
+    serde_json::json!({
+        "a": a.id,
+        "b": b.id,
+        "entities": rows.iter().map(|r| serde_json::json!({
+            "depth": r.depth,
+            "service": r.service,
+            "name": r.name,
+            "occurrence": r.occurrence,
+            "a": {"id": id(a, r.a), "duration": r.duration.0, "self_time": r.self_time.0},
+            "b": {"id": id(b, r.b), "duration": r.duration.1, "self_time": r.self_time.1},
+            "duration_diff": r.delta(),
+            "self_time_diff": r.self_delta(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn share(part: f64, whole: f64) -> String {
     if whole > 0.0 {
         format!("{:.1}%", part / whole * 100.0)

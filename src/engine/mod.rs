@@ -4,6 +4,7 @@
 pub mod assemble;
 pub mod critical;
 pub mod dataset;
+pub mod diff;
 pub mod export;
 pub mod find;
 pub mod graph;
