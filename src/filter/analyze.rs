@@ -112,13 +112,23 @@ fn quoted(s: &str) -> String {
 
 /// The groups of the traces at `rows` (row indices of `data`), largest first.
 pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
-    // Key -> (filter, member rows).
-    let mut groups: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-    let mut add = |key: String, filter: String, row: usize| {
-        let g = groups.entry(key).or_insert_with(|| (filter, Vec::new()));
+    // Groups in the order first met, found by key without allocating: a key and its filter
+    // are built once, when the group is new.
+    let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut add = |key: &str, filter: &dyn Fn() -> String, row: usize| {
+        let at = match index.get(key) {
+            Some(&at) => at,
+            None => {
+                index.insert(key.to_owned(), groups.len());
+                groups.push((key.to_owned(), filter(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let members = &mut groups[at].2;
         // A trace counts once per group.
-        if g.1.last() != Some(&row) {
-            g.1.push(row);
+        if members.last() != Some(&row) {
+            members.push(row);
         }
     };
     for &i in rows {
@@ -126,22 +136,22 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
         match dim {
             Dimension::Url => {
                 if let Some(u) = r.http_url.as_deref() {
-                    add(u.to_owned(), format!("http.url = {}", quoted(u)), i);
+                    add(u, &|| format!("http.url = {}", quoted(u)), i);
                 }
             }
             Dimension::Status => {
                 if let Some(s) = r.http_status {
-                    add(s.to_string(), format!("http.status = {s}"), i);
+                    add(&s.to_string(), &|| format!("http.status = {s}"), i);
                 }
             }
             Dimension::Method => {
                 if let Some(m) = r.http_method.as_deref() {
-                    add(m.to_owned(), format!("http.method = {}", quoted(m)), i);
+                    add(m, &|| format!("http.method = {}", quoted(m)), i);
                 }
             }
             Dimension::User => {
                 for u in r.users.iter() {
-                    add(u.to_string(), format!("user = {}", quoted(u)), i);
+                    add(u, &|| format!("user = {}", quoted(u)), i);
                 }
             }
             Dimension::Service => {
@@ -149,7 +159,7 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                 names.sort_unstable();
                 names.dedup();
                 for n in names {
-                    add(n.to_owned(), format!("service({})", quoted(n)), i);
+                    add(n, &|| format!("service({})", quoted(n)), i);
                 }
             }
             Dimension::Edge => {
@@ -168,8 +178,8 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                 edges.dedup();
                 for (a, b) in edges {
                     add(
-                        format!("{a} -> {b}"),
-                        format!("edge({}, {})", quoted(a), quoted(b)),
+                        &format!("{a} -> {b}"),
+                        &|| format!("edge({}, {})", quoted(a), quoted(b)),
                         i,
                     );
                 }
@@ -186,7 +196,7 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                 seen.sort();
                 seen.dedup();
                 for (k, f) in seen {
-                    add(k, f, i);
+                    add(&k, &|| f.clone(), i);
                 }
             }
             Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
@@ -223,7 +233,7 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                 seen.sort();
                 seen.dedup();
                 for (k, f) in seen {
-                    add(k, f, i);
+                    add(&k, &|| f.clone(), i);
                 }
             }
         }
@@ -231,7 +241,7 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
     let total = rows.len();
     let mut out: Vec<Group> = groups
         .into_iter()
-        .map(|(key, (filter, members))| {
+        .map(|(key, filter, members)| {
             let t = Tally::of(data, &members);
             Group {
                 filter,

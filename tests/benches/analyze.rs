@@ -1,0 +1,62 @@
+//! Analysis benchmark: each `analyze` view over 100k generated traces, in process (the load
+//! is done once before timing): the groups by status, service and edge, the response-time
+//! histogram, the series per minute and the fault comparison over the row-level dimensions.
+//!
+//! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The dimensions that need
+//! each trace's full summary (root causes, annotations) assemble every trace again and are
+//! measured separately.
+//!
+//! Run: `cargo bench --bench analyze` (generating and loading 100k traces takes ~10 s before
+//! timing starts). Results: `docs/benchmarks.md`, "Analysis (issue #17)".
+
+#[path = "gen.rs"]
+#[allow(dead_code)]
+mod scale_gen;
+
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use xray_tui::engine::dataset::{Collector, Dataset};
+use xray_tui::filter::analyze::{Dimension, Measured, group_by, histogram, over_time};
+use xray_tui::source::file;
+
+fn main() {
+    divan::main();
+}
+
+/// 100k generated traces, loaded as the app loads them.
+fn data() -> &'static (Dataset, Vec<usize>) {
+    static DATA: OnceLock<(Dataset, Vec<usize>)> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let cfg = scale_gen::Config {
+            traces: 100_000,
+            ..scale_gen::Config::default()
+        };
+        let mut text = Vec::new();
+        scale_gen::write_ndjson(&cfg, &mut text).expect("generates");
+        let mut c = Collector::new();
+        file::load_owned("gen", text, &mut |e| c.push(e));
+        let d = c.finish_with(xray_tui::source::parallel::map);
+        let all = (0..d.rows.len()).collect();
+        (d, all)
+    })
+}
+
+#[divan::bench(args = ["status", "service", "edge", "url"])]
+fn group_100k(bencher: Bencher, by: &str) {
+    let (d, all) = data();
+    let dim: Dimension = by.parse().expect("dimension");
+    bencher.bench(|| divan::black_box(group_by(d, all, &dim)));
+}
+
+#[divan::bench]
+fn histogram_100k(bencher: Bencher) {
+    let (d, all) = data();
+    bencher.bench(|| divan::black_box(histogram(d, all, &Measured::Traces, 20)));
+}
+
+#[divan::bench]
+fn over_time_100k(bencher: Bencher) {
+    let (d, all) = data();
+    bencher.bench(|| divan::black_box(over_time(d, all, 60.0)));
+}
