@@ -131,6 +131,8 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
             members.push(row);
         }
     };
+    let mut edge_names: std::collections::HashMap<(u32, u32), (String, String)> =
+        std::collections::HashMap::new();
     for &i in rows {
         let Some(r) = data.rows.get(i) else { continue };
         match dim {
@@ -170,18 +172,19 @@ pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
                     continue;
                 };
                 let keys = data.traces.keys();
-                let mut edges: Vec<(&str, &str)> = frag
-                    .edges()
-                    .map(|(a, b)| (keys.get(a).name.as_str(), keys.get(b).name.as_str()))
-                    .collect();
+                let mut edges: Vec<(u32, u32)> = frag.edges().collect();
                 edges.sort_unstable();
                 edges.dedup();
                 for (a, b) in edges {
-                    add(
-                        &format!("{a} -> {b}"),
-                        &|| format!("edge({}, {})", quoted(a), quoted(b)),
-                        i,
-                    );
+                    // Names by node ids, worked out once per pair of ids.
+                    let (key, filter) = edge_names.entry((a, b)).or_insert_with(|| {
+                        let (a, b) = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
+                        (
+                            format!("{a} -> {b}"),
+                            format!("edge({}, {})", quoted(a), quoted(b)),
+                        )
+                    });
+                    add(key, &|| filter.clone(), i);
                 }
             }
             Dimension::Annotation(key) => {
