@@ -807,6 +807,20 @@ fn get_trace_graph_returns_the_services_map_of_a_trace() {
     assert!(fake.log().contains("POST /TraceGraph"), "{}", fake.log());
 }
 
+/// The names of the documents X-Ray holds for `trace` (`BatchGetTraces`), sorted.
+fn uploaded_names(fake: &FakeXray, trace: &str) -> Vec<String> {
+    let x = xray(fake, 1);
+    let mut names = Vec::new();
+    rt().block_on(x.traces(&[trace.to_owned()], |e| {
+        if let Event::Item(Item::Trace { documents, .. }) = e {
+            names.extend(documents.into_iter().map(|d| d.name.clone()));
+        }
+    }))
+    .expect("BatchGetTraces");
+    names.sort();
+    names
+}
+
 #[test]
 fn listen_forward_uploads_what_it_receives_to_x_ray() {
     let Some(fake) = FakeXray::start(&[]) else {
@@ -833,15 +847,7 @@ fn listen_forward_uploads_what_it_receives_to_x_ray() {
     // Stopping flushes the forward buffer.
     let err = listen_support::stop(child);
     assert!(err.contains("forwarded 2"), "{err}");
-    let x = xray(&fake, 1);
-    let mut names = Vec::new();
-    rt().block_on(x.traces(std::slice::from_ref(&trace), |e| {
-        if let Event::Item(Item::Trace { documents, .. }) = e {
-            names.extend(documents.into_iter().map(|d| d.name.clone()));
-        }
-    }))
-    .expect("BatchGetTraces");
-    names.sort();
+    let names = uploaded_names(&fake, &trace);
     assert_eq!(names, ["back", "front"]);
     assert!(fake.log().contains("POST /TraceSegments"), "{}", fake.log());
 }
@@ -908,15 +914,7 @@ fn listen_forward_uploads_otlp_spans_as_segments() {
     std::thread::sleep(Duration::from_millis(300));
     let err = listen_support::stop(child);
     assert!(err.contains("forwarded 2"), "{err}");
-    let x = xray(&fake, 1);
-    let mut names = Vec::new();
-    rt().block_on(x.traces(std::slice::from_ref(&trace), |e| {
-        if let Event::Item(Item::Trace { documents, .. }) = e {
-            names.extend(documents.into_iter().map(|d| d.name.clone()));
-        }
-    }))
-    .expect("BatchGetTraces");
-    names.sort();
+    let names = uploaded_names(&fake, &trace);
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"orders".to_owned()), "{names:?}");
 }

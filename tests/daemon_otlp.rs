@@ -13,11 +13,13 @@
 
 #[path = "support/listen.rs"]
 mod listen_support;
+#[path = "support/python.rs"]
+mod python_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use listen_support::{free_port, proc_status};
@@ -190,36 +192,12 @@ fn xray_id(hex: &str) -> String {
     format!("1-{}-{}", &hex[..8], &hex[8..])
 }
 
+/// The interpreter with the OpenTelemetry SDK and its OTLP exporters.
 fn python() -> Option<String> {
-    python_with(
+    python_support::python(
         "opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
          opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
-        "the OpenTelemetry SDK and OTLP exporters",
     )
-}
-
-/// The Python interpreter if it imports `modules`; else `None` with a message (a failure under
-/// `CI=true`).
-fn python_with(modules: &str, what: &str) -> Option<String> {
-    let py = std::env::var("XRAY_TUI_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", &format!("import {modules}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return Some(py);
-    }
-    let msg = format!(
-        "{py} with {what} not found: run tests/run.sh, or \
-         `pip install -r tests/daemon/requirements.txt`"
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg} (required when CI=true)");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
 }
 
 /// The OpenTelemetry Python SDK exports one trace over OTLP/HTTP (protobuf) and one over
@@ -316,12 +294,10 @@ fn xray_tui(args: &[&std::ffi::OsStr]) -> String {
 /// spans loaded as OTLP/JSON with `--file`.
 #[test]
 fn a_checkout_service_instrumented_with_the_sdk_reads_as_in_x_ray() {
-    let Some(py) = python_with(
+    let Some(py) = python_support::python(
         "opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter, \
          opentelemetry.exporter.otlp.proto.grpc.trace_exporter, \
          opentelemetry.instrumentation.botocore, boto3, moto",
-        "the OpenTelemetry SDK, its OTLP exporters, opentelemetry-instrumentation-botocore, \
-         boto3 and moto",
     ) else {
         return;
     };
