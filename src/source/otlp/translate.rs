@@ -1675,21 +1675,26 @@ fn make_events(span: &Span) -> Vec<Value> {
                 event.insert("time".into(), seconds(e.time_unix_nano).into());
             }
             if !e.attributes.is_empty() {
-                let attributes: Map<String, Value> = e
-                    .attributes
-                    .iter()
-                    .filter_map(|kv| {
-                        Some((
-                            kv.key.clone(),
-                            to_json(kv.value.as_ref()?.value.as_ref()?, 0),
-                        ))
-                    })
-                    .collect();
-                event.insert("attributes".into(), Value::Object(attributes));
+                event.insert("attributes".into(), attributes_json(&e.attributes));
             }
             Value::Object(event)
         })
         .collect()
+}
+
+/// An event's or a link's attributes as a JSON object (values bounded as metadata's are).
+fn attributes_json(attributes: &[KeyValue]) -> Value {
+    Value::Object(
+        attributes
+            .iter()
+            .filter_map(|kv| {
+                Some((
+                    kv.key.clone(),
+                    to_json(kv.value.as_ref()?.value.as_ref()?, 0),
+                ))
+            })
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1706,17 +1711,7 @@ fn make_links(span: &Span, start_secs: i64) -> Vec<Value> {
             link.insert("trace_id".into(), trace.into());
             link.insert("id".into(), hex(&l.span_id).into());
             if !l.attributes.is_empty() {
-                let attributes: Map<String, Value> = l
-                    .attributes
-                    .iter()
-                    .filter_map(|kv| {
-                        Some((
-                            kv.key.clone(),
-                            to_json(kv.value.as_ref()?.value.as_ref()?, 0),
-                        ))
-                    })
-                    .collect();
-                link.insert("attributes".into(), Value::Object(attributes));
+                link.insert("attributes".into(), attributes_json(&l.attributes));
             }
             Value::Object(link)
         })
