@@ -119,11 +119,11 @@ const SELF_W: usize = 7;
 const CODE_W: usize = 3;
 
 /// The name column takes what the widest name asks for (`wanted`), up to three fifths of the
-/// width (half below 120 cells; at least 16 cells); the bars take the rest.
+/// width (half below 90 cells; at least 16 cells); the bars take the rest.
 fn columns(width: u16, wanted: usize) -> Columns {
     let w = usize::from(width);
     // On a narrow pane the bars need their share more.
-    let most = if w >= 120 { w * 3 / 5 } else { w / 2 };
+    let most = if w >= 90 { w * 3 / 5 } else { w / 2 };
     let name = wanted.clamp(16, most.max(16)).min(w);
     let fixed = name + 1 + DUR_W + 1 + SELF_W + 1 + CODE_W + 1 + 1 + 1;
     Columns {
