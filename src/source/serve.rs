@@ -74,10 +74,10 @@ impl Slots {
 }
 
 /// Marks a connection busy while a request on it is answered (also if the answer is dropped).
-pub(crate) struct Busy(Arc<AtomicBool>);
+struct Busy(Arc<AtomicBool>);
 
 impl Busy {
-    pub(crate) fn new(flag: &Arc<AtomicBool>) -> Busy {
+    fn new(flag: &Arc<AtomicBool>) -> Busy {
         flag.store(true, Relaxed);
         Busy(flag.clone())
     }
@@ -94,7 +94,7 @@ impl Drop for Busy {
 /// before the answer does (a 413 sent before the body was read is lost that way). So the
 /// write side is shut first and what the client still sends is read and dropped, at most
 /// [`LINGER_BYTES`] and for at most [`LINGER_TIME`], as web servers do ("lingering close").
-pub(crate) async fn linger(mut stream: tokio::net::TcpStream) {
+async fn linger(mut stream: tokio::net::TcpStream) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     if stream.shutdown().await.is_err() {
         return;
@@ -117,3 +117,57 @@ const LINGER_BYTES: usize = 256 * 1024;
 
 /// The longest a closing connection is drained (see [`linger`]).
 const LINGER_TIME: Duration = Duration::from_secs(2);
+
+/// How one HTTP/1.1 connection is held: the largest request head and how long the next head
+/// may take (from the opening or the previous answer: idle keep-alive connections end).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The longest head (request line and headers), in bytes.
+    pub(crate) max_head: usize,
+    /// How long a head may take to arrive.
+    pub(crate) head_timeout: Duration,
+}
+
+/// Serves one admitted HTTP/1.1 connection with keep-alive within `limits`, `answer`ing each
+/// request while the connection counts as busy. It ends when the client is done (then it
+/// lingers, so the client reads the last answer), when hyper refuses a malformed or oversized
+/// head itself (400, 431: `on_bad_head` is called), or when `close` is notified (its place was
+/// given to a new client).
+pub(crate) async fn serve_http1<F, Fut>(
+    stream: tokio::net::TcpStream,
+    busy: Arc<AtomicBool>,
+    close: &Notify,
+    limits: Limits,
+    answer: F,
+    on_bad_head: impl FnOnce(),
+) where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send,
+    Fut: std::future::Future<Output = hyper::Response<http_body_util::Full<bytes::Bytes>>> + Send,
+{
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |req| {
+        let busy = Busy::new(&busy);
+        let answer = answer(req);
+        async move {
+            let answer = answer.await;
+            drop(busy);
+            Ok::<_, std::convert::Infallible>(answer)
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
+        .max_buf_size(limits.max_head)
+        .keep_alive(true)
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::select! {
+        r = conn.without_shutdown() => match r {
+            // Boxed: the drain's state is only allocated for a connection that gets there.
+            Ok(parts) => Box::pin(linger(parts.io.into_inner())).await,
+            // hyper answered a bad or oversized head itself (400, 431).
+            Err(e) if e.is_parse() => on_bad_head(),
+            Err(_) => {}
+        },
+        () = close.notified() => {}
+    }
+}

@@ -28,7 +28,6 @@
 //! Refused requests and connections are counted (`sampling-refused` in the status line).
 
 use std::collections::{HashMap, HashSet};
-use std::convert::Infallible;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -40,13 +39,12 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::stats::Stats;
 pub use crate::source::feed::RuleCounts;
-use crate::source::serve::{Busy, Slots, linger};
+use crate::source::serve::{Limits, Slots, serve_http1};
 /// How long a reservoir quota lasts, and how often SDKs should report (seconds).
 const QUOTA_TTL: u64 = 10;
 
@@ -582,37 +580,18 @@ async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats:
         };
         let (sampler, stats, slots) = (sampler.clone(), stats.clone(), slots.clone());
         tokio::spawn(async move {
-            let _ = stream.set_nodelay(true);
-            let service = {
-                let stats = stats.clone();
-                hyper::service::service_fn(move |req| {
-                    let busy = Busy::new(&busy);
-                    let (sampler, stats) = (sampler.clone(), stats.clone());
-                    async move {
-                        let answer = answer(req, &sampler, &stats).await;
-                        drop(busy);
-                        Ok::<_, Infallible>(answer)
-                    }
-                })
+            let limits = Limits {
+                max_head: MAX_HEAD_BYTES,
+                head_timeout: HEADER_TIMEOUT,
             };
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .max_buf_size(MAX_HEAD_BYTES)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                r = conn.without_shutdown() => match r {
-                    // Boxed: the drain's state is only allocated for a connection that gets there.
-                    Ok(parts) => Box::pin(linger(parts.io.into_inner())).await,
-                    // hyper answered a bad or oversized head itself (400, 431).
-                    Err(e) if e.is_parse() => {
-                        stats.sampling_refused.fetch_add(1, Relaxed);
-                    }
-                    Err(_) => {}
-                },
-                () = close.notified() => {}
-            }
+            let answer = |req| {
+                let (sampler, stats) = (sampler.clone(), stats.clone());
+                async move { answer(req, &sampler, &stats).await }
+            };
+            serve_http1(stream, busy, &close, limits, answer, || {
+                stats.sampling_refused.fetch_add(1, Relaxed);
+            })
+            .await;
             slots.release(n);
         });
     }

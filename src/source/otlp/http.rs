@@ -11,7 +11,6 @@
 //! heads, bodies and the time they take, and a cap on held connections
 //! (`source::serve`).
 
-use std::convert::Infallible;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +22,6 @@ use hyper::header::{
     ALLOW, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER,
 };
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -34,7 +32,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::receive::{
     Intake, MAX_REQUEST_BYTES, RETRY_AFTER as RETRY_DELAY, Throttled, too_many_spans,
 };
-use crate::source::serve::{Busy, Slots, linger};
+use crate::source::serve::{Limits, Slots, serve_http1};
 
 /// The path exporters post traces to.
 pub const PATH: &str = "/v1/traces";
@@ -105,34 +103,15 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, intake: Arc<Intake>
         };
         let (intake, slots) = (intake.clone(), slots.clone());
         tokio::spawn(async move {
-            let _ = stream.set_nodelay(true);
-            let service = {
-                let intake = intake.clone();
-                hyper::service::service_fn(move |req| {
-                    let busy = Busy::new(&busy);
-                    let intake = intake.clone();
-                    async move {
-                        let answer = answer(req, intake).await;
-                        drop(busy);
-                        Ok::<_, Infallible>(answer)
-                    }
-                })
+            let limits = Limits {
+                max_head: MAX_HEAD_BYTES,
+                head_timeout: HEADER_TIMEOUT,
             };
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .max_buf_size(MAX_HEAD_BYTES)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                r = conn.without_shutdown() => match r {
-                    Ok(parts) => Box::pin(linger(parts.io.into_inner())).await,
-                    // hyper answered a bad or oversized head itself (400, 431).
-                    Err(e) if e.is_parse() => intake.stats.refuse("a malformed request head"),
-                    Err(_) => {}
-                },
-                () = close.notified() => {}
-            }
+            let answer = |req| answer(req, intake.clone());
+            serve_http1(stream, busy, &close, limits, answer, || {
+                intake.stats.refuse("a malformed request head")
+            })
+            .await;
             slots.release(n);
         });
     }
