@@ -235,3 +235,41 @@ fn the_streamed_summaries_export_is_byte_identical() {
         export::summaries_json(&[]).unwrap()
     );
 }
+
+/// A preview built from the traces a load finds, part by part ([`Collector::preview`],
+/// [`Dataset::append`]), holds every trace once, each the same as the whole load's once all
+/// its documents are read, and gives the same service graph.
+#[test]
+fn a_preview_built_in_parts_is_the_whole_load() {
+    let text = xray_tui::source::load::DEMO_NDJSON;
+    let mut c = Collector::new();
+    file::load_owned("demo", text.as_bytes().to_vec(), &mut |e| c.push(e));
+    let found = c.trace_count();
+    let mut preview = Dataset::default();
+    for part in [0..1, 1..found / 4, found / 4..found / 2, found / 2..found] {
+        preview.append(c.preview(part).finish());
+    }
+    let whole = c.finish();
+    assert_eq!(preview.rows.len(), whole.rows.len());
+    assert_eq!(preview.traces.len(), whole.traces.len());
+    for i in 0..whole.traces.len() {
+        let id = whole.traces.id(i).unwrap();
+        let j = preview.traces.position(id).expect("every trace");
+        assert_eq!(preview.traces.get(j), whole.traces.get(i), "{id}");
+        let row = preview.row_of(id).unwrap();
+        assert_eq!(
+            preview.summary(row),
+            whole.summary(whole.row_of(id).unwrap())
+        );
+    }
+    assert_eq!(preview.traces.graph_of_all(), whole.traces.graph_of_all());
+    // A part of a trace whose other documents come later is shown with what it has.
+    let mut partial = Collector::new();
+    let first_doc = text.lines().next().unwrap();
+    file::load_owned("demo", format!("{first_doc}\n").into_bytes(), &mut |e| {
+        partial.push(e)
+    });
+    let p = partial.preview(0..1).finish();
+    assert_eq!(p.traces.len(), 1);
+    assert!(!p.traces.get(0).unwrap().nodes.is_empty());
+}

@@ -1496,31 +1496,47 @@ fn a_long_load_shows_its_progress() {
     assert!(!screen(&app).contains("assembling"));
 }
 
-/// A large file's first traces show at once (a preview), the load going on with its progress;
-/// the full data then replaces them, the selected trace still selected.
+/// A large file's first traces show at once (a preview) and more stream in while the load goes
+/// on with its progress; the full data then replaces them in place: the selected trace still
+/// selected, the open map still open, and no "reloaded" toast (it is the first load).
 #[test]
-fn a_preview_shows_while_the_load_goes_on() {
+fn a_preview_grows_while_the_load_goes_on() {
     let full = demo();
-    let mut c = xray_tui::engine::dataset::Collector::new();
     let text = xray_tui::source::load::DEMO_NDJSON;
-    let head: String = text.lines().take(200).map(|l| format!("{l}\n")).collect();
-    xray_tui::source::file::load_owned("demo", head.into_bytes(), &mut |e| c.push(e));
-    let preview = Arc::new(c.finish());
-    assert!(preview.rows.len() > 20 && preview.rows.len() < full.rows.len());
+    let mut c = xray_tui::engine::dataset::Collector::new();
+    xray_tui::source::file::load_owned("demo", text.as_bytes().to_vec(), &mut |e| c.push(e));
+    // What the load found first, then what it found next, as the preview adds them.
+    let found = c.trace_count();
+    let mut preview = c.preview(0..found / 3).finish();
+    let first = preview.rows.len();
+    assert!(first > 10 && first < full.rows.len());
     let mut app = App::new("demo", Rect::new(0, 0, 100, 30));
     let generation = app.start_load().len() as u64;
-    answer::step(
-        &mut app,
+    let snapshot = |data: &xray_tui::engine::dataset::Dataset| {
         Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
             generation,
-            data: preview.clone(),
-        })),
-    );
+            data: Arc::new(data.clone()),
+        }))
+    };
+    answer::step(&mut app, snapshot(&preview));
     assert_eq!(app.load, LoadState::Loading, "the load goes on");
-    assert_eq!(app.list.visible.len(), preview.rows.len());
+    assert_eq!(app.list.visible.len(), first);
     answer::step(&mut app, key('j'));
     answer::step(&mut app, key('j'));
     let chosen = app.selected_summary().expect("a row").id.to_string();
+    preview.append(c.preview(found / 3..found).finish());
+    assert_eq!(preview.rows.len(), full.rows.len(), "every trace once");
+    answer::step(&mut app, snapshot(&preview));
+    assert_eq!(
+        app.list.visible.len(),
+        full.rows.len(),
+        "more rows streamed in"
+    );
+    assert_eq!(
+        app.selected_summary().expect("a row").id.to_string(),
+        chosen,
+        "rows arrive around the selection"
+    );
     answer::step(
         &mut app,
         Event::Source(Update::Progress(xray_tui::source::LoadProgress {
@@ -1533,6 +1549,8 @@ fn a_preview_shows_while_the_load_goes_on() {
         })),
     );
     assert!(screen(&app).contains("assembling 10 of 20 traces"));
+    answer::step(&mut app, key('m'));
+    assert_eq!(app.mode, Mode::Map);
     answer::step(
         &mut app,
         Event::Source(Update::Loaded(Loaded {
@@ -1541,10 +1559,35 @@ fn a_preview_shows_while_the_load_goes_on() {
         })),
     );
     assert_eq!(app.load, LoadState::Loaded);
+    assert_eq!(app.mode, Mode::Map, "the map stays open");
+    assert!(toast_texts(&app).is_empty(), "{:?}", toast_texts(&app));
+    answer::step(&mut app, key('q'));
     assert_eq!(app.list.visible.len(), full.rows.len());
     assert_eq!(
         app.selected_summary().expect("a row").id.to_string(),
         chosen
+    );
+    // A reload (`r`) with a preview still says what it found, against what was shown before.
+    assert_eq!(app.start_load().len(), 1);
+    let generation = app.generation;
+    answer::step(
+        &mut app,
+        Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
+            generation,
+            data: Arc::new(c.preview(0..3).finish()),
+        })),
+    );
+    answer::step(
+        &mut app,
+        Event::Source(Update::Loaded(Loaded {
+            generation,
+            result: Ok(full.clone()),
+        })),
+    );
+    let toasts = toast_texts(&app);
+    assert!(
+        toasts.iter().any(|t| t.contains("(no change)")),
+        "{toasts:?}"
     );
 }
 

@@ -45,6 +45,8 @@ impl App {
         // A file load's preview: the load goes on (its progress shown) until it answers.
         if self.caps().live || self.load != LoadState::Loading {
             self.load = LoadState::Loaded;
+        } else {
+            self.previewed = Some(u.generation);
         }
         if first {
             self.list.selected = 0;

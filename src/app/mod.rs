@@ -132,6 +132,12 @@ pub struct App {
     count_seq: u64,
     /// How far the running file load is (`None` before its first report).
     pub progress: Option<crate::source::LoadProgress>,
+    /// The load whose preview the list shows (a large file's traces found so far): its
+    /// answer is applied as a newer snapshot, keeping the selection and the open screens.
+    previewed: Option<u64>,
+    /// Rows shown when the running load was asked for (`None` for the first load): what a
+    /// reload's toast compares with.
+    rows_before_load: Option<usize>,
     /// The loaded data.
     pub data: Option<Arc<Dataset>>,
     /// The trace list.
@@ -207,6 +213,8 @@ impl App {
             generation: 0,
             load: LoadState::Idle,
             progress: None,
+            previewed: None,
+            rows_before_load: None,
             evaluating: None,
             eval_seq: 0,
             count_seq: 0,
@@ -284,6 +292,7 @@ impl App {
         self.generation += 1;
         self.load = LoadState::Loading;
         self.progress = None;
+        self.rows_before_load = self.data.as_ref().map(|d| d.rows.len());
         self.dirty = true;
         vec![Cmd::Source(Request::Load {
             generation: self.generation,
@@ -314,11 +323,21 @@ impl App {
             return;
         }
         self.dirty = true;
-        let before = self.data.as_ref().map(|d| d.rows.len());
+        let before = self.rows_before_load.take();
+        let previewed = self.previewed.take() == Some(d.generation);
         match d.result {
             Ok(data) => {
                 let now = data.rows.len();
-                self.set_data(data);
+                if previewed {
+                    // The list already shows part of it: the whole replaces the part in place.
+                    self.load = LoadState::Loaded;
+                    self.apply_update(crate::source::Snapshot {
+                        generation: d.generation,
+                        data,
+                    });
+                } else {
+                    self.set_data(data);
+                }
                 // A reload (`r`) says what it found, even when nothing changed.
                 if let Some(before) = before {
                     let change = match now.cmp(&before) {

@@ -16,6 +16,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
+
 use crate::engine::graph::{Fragment, GraphBuilder, ServiceKeys};
 use crate::engine::{assemble, summarize};
 use crate::model::input::{LineIndex, Origin, Stored};
@@ -100,6 +102,83 @@ impl Dataset {
             d.full.push(Some(s));
         }
         d
+    }
+
+    /// A dataset of a live source's traces, ordered by start (ties by ID): nothing is parsed
+    /// or assembled; each trace's summary and fragment are shared or copied.
+    pub fn from_live(live: Vec<Arc<LiveTrace>>) -> Self {
+        let mut live = live;
+        live.sort_by(|a, b| a.start.total_cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        let mut d = Dataset::default();
+        let t = &mut d.traces;
+        t.entries.reserve_exact(live.len());
+        t.frags.reserve_exact(live.len());
+        for l in live {
+            let mut frag = l.frag.clone();
+            frag.rekey(&l.keys, &mut t.keys);
+            t.push(
+                Entry {
+                    id: l.id.clone(),
+                    limit_exceeded: l.limit_exceeded,
+                    body: l.body.clone(),
+                },
+                frag,
+            );
+            d.rows.push(Row::of(&l.summary, &mut d.strings));
+            d.full.push(Some(l.summary.clone()));
+        }
+        d
+    }
+
+    /// Adds the traces and rows of `other` after this dataset's (no trace may be in both):
+    /// how a preview of a large load grows while the load goes on. Rows are no longer in start
+    /// order (the list sorts them itself); groups, graphs read from files and warnings of
+    /// `other` are left out.
+    pub fn append(&mut self, other: Dataset) {
+        let Dataset {
+            traces,
+            rows,
+            full,
+            samples,
+            ..
+        } = other;
+        let t = &mut self.traces;
+        // Texts shared by both are kept once.
+        let texts: Vec<u32> = traces
+            .texts
+            .iter()
+            .map(
+                |text| match t.texts.iter().position(|x| Arc::ptr_eq(x, text)) {
+                    Some(i) => i as u32,
+                    None => {
+                        t.texts.push(text.clone());
+                        (t.texts.len() - 1) as u32
+                    }
+                },
+            )
+            .collect();
+        let docs_before = t.docs.len() as u32;
+        t.docs.extend(traces.docs.iter().map(|d| DocRef {
+            text: texts.get(d.text as usize).copied().unwrap_or(d.text),
+            ..*d
+        }));
+        for (mut e, mut frag) in traces.entries.into_iter().zip(traces.frags) {
+            if let Body::Stored { first, .. } = &mut e.body {
+                *first += docs_before;
+            }
+            frag.rekey(&traces.keys, &mut t.keys);
+            t.push(e, frag);
+        }
+        self.rows.extend(rows);
+        self.full.extend(full);
+        for (key, values) in samples {
+            let list = self.samples.entry(key).or_default();
+            for v in values {
+                if list.len() < SAMPLES && !list.contains(&v) {
+                    list.push(v);
+                }
+            }
+        }
     }
 
     /// How many rows have only a summary (no documents), counted now (the list counts it
@@ -236,6 +315,9 @@ enum Body {
     Built(Arc<Trace>),
     /// Its documents, as spans (`docs[range]`), assembled when asked for.
     Stored { first: u32, count: u32 },
+    /// Its documents, each a buffer of its own (what a live source keeps: documents arrive
+    /// one datagram or request at a time), assembled when asked for.
+    Texts(Arc<[Bytes]>),
 }
 
 #[derive(Debug, Clone)]
@@ -342,10 +424,9 @@ impl Traces {
     /// assembled; the last few are cached).
     pub fn get(&self, index: usize) -> Option<Arc<Trace>> {
         let e = self.entries.get(index)?;
-        let (first, count) = match &e.body {
-            Body::Built(t) => return Some(t.clone()),
-            Body::Stored { first, count } => (*first as usize, *count as usize),
-        };
+        if let Body::Built(t) = &e.body {
+            return Some(t.clone());
+        }
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(pos) = cache.iter().position(|(i, _)| *i == index) {
             let hit = cache.remove(pos);
@@ -354,7 +435,7 @@ impl Traces {
             return Some(t);
         }
         drop(cache);
-        let t = Arc::new(self.assemble(e, first, count));
+        let t = Arc::new(self.assemble(e));
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= CACHE {
             cache.remove(0);
@@ -369,9 +450,7 @@ impl Traces {
         let e = self.entries.get(index)?;
         Some(match &e.body {
             Body::Built(t) => t.clone(),
-            Body::Stored { first, count } => {
-                Arc::new(self.assemble(e, *first as usize, *count as usize))
-            }
+            Body::Stored { .. } | Body::Texts(_) => Arc::new(self.assemble(e)),
         })
     }
 
@@ -379,7 +458,7 @@ impl Traces {
     pub fn is_stored(&self, index: usize) -> bool {
         self.entries
             .get(index)
-            .is_some_and(|e| matches!(e.body, Body::Stored { .. }))
+            .is_some_and(|e| !matches!(e.body, Body::Built(_)))
     }
 
     /// The trace with this ID.
@@ -392,16 +471,90 @@ impl Traces {
         (0..self.entries.len()).filter_map(|i| self.build(i))
     }
 
-    /// Parses and assembles a stored trace (its documents parsed when it was loaded).
-    fn assemble(&self, e: &Entry, first: usize, count: usize) -> Trace {
-        let docs = self.docs.get(first..first + count).unwrap_or_default();
-        let mut t = assemble(
-            &e.id,
-            docs.iter()
-                .filter_map(|d| parse_doc(&self.texts, d, "").ok()),
-        );
+    /// Parses and assembles a trace kept as text (its documents parsed when it was loaded or
+    /// received, so the ones that fail were left out then).
+    fn assemble(&self, e: &Entry) -> Trace {
+        let mut t = match &e.body {
+            Body::Built(t) => return Trace::clone(t),
+            Body::Stored { first, count } => {
+                let (first, count) = (*first as usize, *count as usize);
+                let docs = self.docs.get(first..first + count).unwrap_or_default();
+                assemble(
+                    &e.id,
+                    docs.iter()
+                        .filter_map(|d| parse_doc(&self.texts, d, "").ok()),
+                )
+            }
+            Body::Texts(texts) => assemble(&e.id, parse_texts(texts).filter_map(Result::ok)),
+        };
         t.limit_exceeded = e.limit_exceeded;
         t
+    }
+}
+
+/// Each of `texts` parsed as a segment document (a live source checked them for UTF-8 and
+/// well-formed JSON when they arrived).
+pub fn parse_texts(texts: &[Bytes]) -> impl Iterator<Item = Result<Segment, parse::Failure>> + '_ {
+    texts.iter().map(|b| {
+        let text = std::str::from_utf8(b).map_err(|e| parse::Failure {
+            at: e.valid_up_to(),
+            message: "not UTF-8".to_owned(),
+        })?;
+        parse::typed::<Segment>(text, "")
+    })
+}
+
+/// One trace as a live source keeps it between snapshots: its documents' text (what it is
+/// assembled from when someone opens it), its summary and its service-graph fragment,
+/// computed once when its documents last changed. The same as a file's traces keep (text, a
+/// summary, a fragment), so a live store holds no typed copy of a trace either, except of
+/// one too large to parse again quickly.
+#[derive(Debug)]
+pub struct LiveTrace {
+    id: Arc<str>,
+    limit_exceeded: bool,
+    body: Body,
+    summary: Arc<TraceSummary>,
+    /// The fragment, its services numbered in its own table (so a store's memory does not
+    /// grow with the services of traces it has evicted).
+    frag: Fragment,
+    keys: ServiceKeys,
+    start: f64,
+}
+
+impl LiveTrace {
+    /// `trace`, assembled from `texts` (the documents that parsed, in any order), summarised
+    /// and reduced to its fragment; kept assembled only when it is large.
+    pub fn new(trace: Trace, texts: Vec<Bytes>) -> LiveTrace {
+        let summary = Arc::new(summarize(&trace));
+        let mut keys = ServiceKeys::new();
+        let frag = Fragment::of(&trace, &mut keys);
+        let start = trace.start_time().unwrap_or(0.0);
+        let (id, limit_exceeded) = (Arc::from(trace.id.as_str()), trace.limit_exceeded);
+        let body = if trace.nodes.len() >= KEEP_ASSEMBLED {
+            Body::Built(Arc::new(trace))
+        } else {
+            Body::Texts(texts.into())
+        };
+        LiveTrace {
+            id,
+            limit_exceeded,
+            body,
+            summary,
+            frag,
+            keys,
+            start,
+        }
+    }
+
+    /// Its summary.
+    pub fn summary(&self) -> &Arc<TraceSummary> {
+        &self.summary
+    }
+
+    /// It is kept assembled (a large trace), not as text.
+    pub fn is_built(&self) -> bool {
+        matches!(self.body, Body::Built(_))
     }
 }
 
@@ -414,6 +567,56 @@ fn parse_doc(texts: &[Arc<String>], d: &DocRef, path: &str) -> Result<Segment, p
         parse::quoted_document(raw, path)
     } else {
         parse::typed::<Segment>(raw, path)
+    }
+}
+
+/// The traces [`Collector::finish_showing`] has finished so far.
+pub struct Partial<'a> {
+    traces: &'a Traces,
+    rows: &'a [Row],
+    full: &'a [Option<Arc<TraceSummary>>],
+    shared: &'a Mutex<(Interner, ServiceKeys, Samples)>,
+}
+
+impl Partial<'_> {
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// None yet.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// A copy of them as a dataset (in the order found, not by start; the groups, graphs and
+    /// warnings of the load come with the finished one).
+    pub fn dataset(&self) -> Dataset {
+        let (keys, samples) = {
+            let guard = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            (guard.1.clone(), guard.2.clone())
+        };
+        let t = self.traces;
+        Dataset {
+            traces: Traces {
+                entries: t.entries.clone(),
+                frags: t.frags.clone(),
+                keys,
+                docs: t.docs.clone(),
+                texts: t.texts.clone(),
+                index: t
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.id.clone(), i))
+                    .collect(),
+                cache: Arc::default(),
+            },
+            rows: self.rows.to_vec(),
+            full: self.full.to_vec(),
+            samples,
+            ..Dataset::default()
+        }
     }
 }
 
@@ -577,6 +780,42 @@ impl Collector {
         n
     }
 
+    /// A collector of the traces found in this range (in order found), with the stored documents they
+    /// have so far (typed documents and everything else are left out): the work of a preview
+    /// of a load still being read (see [`Dataset::append`]). Cheap: documents are spans of
+    /// texts shared with this collector. Its warnings are this collector's business.
+    pub fn preview(&self, traces: std::ops::Range<usize>) -> Collector {
+        let mut c = Collector {
+            texts: self.texts.clone(),
+            origins: vec![Origin::default()],
+            ..Collector::default()
+        };
+        for slot in self.slots.get(traces).unwrap_or_default() {
+            if slot.stored.is_empty() {
+                continue;
+            }
+            let first = c.pending.len() as u32;
+            c.pending.extend(
+                slot.stored
+                    .iter()
+                    .filter_map(|&n| self.pending.get(n as usize))
+                    .map(|p| Pending {
+                        at: p.at,
+                        origin: 0,
+                        warnings_before: 0,
+                    }),
+            );
+            c.index.insert(slot.id.clone(), c.slots.len());
+            c.slots.push(Slot {
+                id: slot.id.clone(),
+                typed: Vec::new(),
+                stored: (first..c.pending.len() as u32).collect(),
+                limit_exceeded: slot.limit_exceeded,
+            });
+        }
+        c
+    }
+
     /// How many traces have documents so far.
     pub fn trace_count(&self) -> usize {
         self.slots.len()
@@ -592,7 +831,17 @@ impl Collector {
     /// none).
     pub fn finish_with(
         self,
+        map: impl FnMut(Vec<Job>, &(dyn Fn(Job) -> Done + Sync)) -> Vec<Done>,
+    ) -> Dataset {
+        self.finish_showing(map, &mut |_| {})
+    }
+
+    /// Same, calling `show` after each batch with the traces finished so far (in the order
+    /// they were found), so that a caller can show them while the rest is worked on.
+    pub fn finish_showing(
+        self,
         mut map: impl FnMut(Vec<Job>, &(dyn Fn(Job) -> Done + Sync)) -> Vec<Done>,
+        show: &mut dyn FnMut(&Partial<'_>),
     ) -> Dataset {
         let Collector {
             slots,
@@ -622,8 +871,9 @@ impl Collector {
         let mut failed: Vec<(u32, parse::Failure)> = Vec::new();
         // In batches: each batch's results go straight into the dataset, so the work in
         // flight, not the whole input's, is what is held besides it.
-        // Taken from the end (the order is set by sorting below), giving the slots' memory back
-        // as they go.
+        // In the order found (the final order is set by sorting below), taken from the end of
+        // the reversed slots, giving their memory back as they go.
+        slots.reverse();
         while !slots.is_empty() {
             let batch: Vec<Job> = slots
                 .drain(slots.len().saturating_sub(BATCH)..)
@@ -632,6 +882,8 @@ impl Collector {
             if slots.capacity() > 4 * slots.len() + 4 * BATCH {
                 slots.shrink_to_fit();
             }
+            // Reversed back: in the order found within the batch too.
+            let batch: Vec<Job> = batch.into_iter().rev().collect();
             let done = map(batch, &|job| {
                 process(job, &pending, &origins, &traces.texts, &shared)
             });
@@ -664,6 +916,12 @@ impl Collector {
                 rows.push(d.row);
                 full.push(d.full);
             }
+            show(&Partial {
+                traces: &traces,
+                rows: &rows,
+                full: &full,
+                shared: &shared,
+            });
         }
         let (mut strings, keys, samples) =
             shared.into_inner().unwrap_or_else(PoisonError::into_inner);

@@ -5,12 +5,13 @@
 
 use std::io::{self, Write};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use std::time::{Duration, Instant};
 
 use super::read::DEFAULT_MAX_LINE;
 use super::{Evaluation, LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, Verdicts, file};
-use crate::engine::dataset::{Collector, Dataset};
+use crate::engine::dataset::{Collector, Dataset, Partial};
 
 /// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
 /// by the generator in `tests/support/demo.rs`).
@@ -95,6 +96,27 @@ pub fn load_reporting(
     warn: &mut dyn Write,
     report: &mut dyn FnMut(Step),
 ) -> Result<Dataset, LoadError> {
+    load_tapped(files, warn, report, &mut |_| {})
+}
+
+/// What a load shows of itself to a preview ([`load_tapped`]).
+enum Found<'a, 'b> {
+    /// Every few thousand documents read: the traces found so far.
+    Reading(&'a Collector),
+    /// Everything is read; the traces are assembled next.
+    ReadingOver,
+    /// After each batch assembled: the traces finished so far.
+    Assembled(&'a Partial<'b>),
+}
+
+/// [`load_reporting`], telling `tap` what it has found as it goes: how a preview follows the
+/// load.
+fn load_tapped(
+    files: &Files,
+    warn: &mut dyn Write,
+    report: &mut dyn FnMut(Step),
+    tap: &mut dyn FnMut(Found<'_, '_>),
+) -> Result<Dataset, LoadError> {
     let mut step = Step {
         phase: LoadPhase::Reading,
         bytes: 0,
@@ -126,10 +148,17 @@ pub fn load_reporting(
             at.set(s);
             (report.borrow_mut())(s);
         };
+        let mut pushed = 0u32;
         let result = file::load_path_reporting(
             path,
             files.max_line.unwrap_or(DEFAULT_MAX_LINE),
-            &mut |e| collector.push(e),
+            &mut |e| {
+                collector.push(e);
+                pushed = pushed.wrapping_add(1);
+                if pushed % TAP_EVERY == 0 {
+                    tap(Found::Reading(&collector));
+                }
+            },
             &mut |n| tell(LoadPhase::Reading, n),
             &mut |n| tell(LoadPhase::Indexing, n),
         );
@@ -143,15 +172,19 @@ pub fn load_reporting(
             }
         }
     }
+    tap(Found::ReadingOver);
     step.phase = LoadPhase::Assembling;
     step.total_traces = collector.trace_count() as u64;
     report(step);
-    let data = collector.finish_with(|jobs, run| {
-        let done = super::parallel::map(jobs, run);
-        step.traces += done.len() as u64;
-        report(step);
-        done
-    });
+    let data = collector.finish_showing(
+        |jobs, run| {
+            let done = super::parallel::map(jobs, run);
+            step.traces += done.len() as u64;
+            report(step);
+            done
+        },
+        &mut |p| tap(Found::Assembled(p)),
+    );
     for w in &data.warnings {
         writeln!(warn, "warning: {w}")?;
     }
@@ -205,14 +238,28 @@ pub fn verdicts(e: &Evaluation) -> Verdicts {
 /// Inputs smaller than this load fast enough to show at once: no preview.
 const PREVIEW_FROM: u64 = 16 << 20;
 
-/// How much of the first input a preview reads.
+/// How much of the first input the first preview reads.
 const PREVIEW_BYTES: u64 = 2 << 20;
+
+/// Documents read between two looks at what a preview could take.
+const TAP_EVERY: u32 = 4096;
+
+/// Traces found while reading go to the preview at most this often...
+const PREVIEW_EVERY: Duration = Duration::from_millis(200);
+
+/// ...in parts of at most this many (each part is a few tens of milliseconds of work, so the
+/// preview stops soon when the load needs both cores)...
+const PREVIEW_PART: usize = 4096;
+
+/// ...and the app gets a newer preview at most this often, and never more often than ten times
+/// what copying it for the app took (so previews cost at most a tenth of a core).
+const PREVIEW_SEND_EVERY: Duration = Duration::from_millis(300);
 
 /// The first traces of a large load, to show while the rest loads: the start of the first
 /// file (up to its last complete line in [`PREVIEW_BYTES`]) read on its own. Its traces may
 /// lack documents further on (the full load brings them); its warnings are the full load's
 /// business. `None` for small inputs, stdin, or when the start holds no trace.
-fn preview(files: &Files) -> Option<Dataset> {
+fn head_preview(files: &Files) -> Option<Dataset> {
     use std::io::Read;
     if total_bytes(files).is_none_or(|t| t < PREVIEW_FROM) {
         return None;
@@ -232,21 +279,157 @@ fn preview(files: &Files) -> Option<Dataset> {
     (!data.rows.is_empty()).then_some(data)
 }
 
+/// A preview that follows a large load (on a thread of its own, on the core that the load's
+/// single-threaded reading leaves idle): first the start of the input ([`head_preview`]),
+/// then the traces the reading finds, in parts, each parsed, assembled and summarised with the
+/// documents it has so far and added to what the app already shows ([`Dataset::append`]).
+/// The app gets a copy every [`PREVIEW_SEND_EVERY`] or so as an [`Update::Snapshot`]; the
+/// finished load replaces it. Stops as soon as the reading is over.
+struct Preview {
+    /// Parts of newly found traces; `None` once the reading is over.
+    parts: std::sync::mpsc::SyncSender<Option<Collector>>,
+    /// Traces handed over so far (in the order found).
+    handed: usize,
+    /// When the reading was last looked at.
+    looked: Instant,
+    /// Set when the reading is over: parts still queued are not worked on.
+    stop: Arc<AtomicBool>,
+    /// The preview's thread, until it has stopped.
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Where the load's own snapshots go once the assembled traces outnumber the preview's.
+    sink: Sink,
+    generation: u64,
+    /// The next of those is not sent before this.
+    next: Instant,
+}
+
+impl Preview {
+    /// Starts the preview of `files` for the load of `generation`.
+    fn start(files: &Files, generation: u64, sink: Sink) -> Option<Preview> {
+        total_bytes(files).filter(|&t| t >= PREVIEW_FROM)?;
+        let files = files.clone();
+        let (parts, rx) = std::sync::mpsc::sync_channel::<Option<Collector>>(2);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let to_app = sink.clone();
+        let thread = std::thread::spawn(move || {
+            let send = |data: &Dataset| {
+                let began = Instant::now();
+                sink(Update::Snapshot(Snapshot {
+                    generation,
+                    data: Arc::new(data.clone()),
+                }));
+                began.elapsed()
+            };
+            // The start of the input at once; replaced by the first part found by the load.
+            let mut shown: Option<Dataset> = head_preview(&files);
+            let mut head = true;
+            let mut next = Instant::now() + PREVIEW_SEND_EVERY;
+            if let Some(d) = &shown {
+                next = Instant::now() + PREVIEW_SEND_EVERY.max(send(d) * 10);
+            }
+            let mut unsent = false;
+            while let Ok(Some(part)) = rx.recv() {
+                if stopped.load(Relaxed) {
+                    break;
+                }
+                let part = part.finish();
+                match shown.as_mut() {
+                    Some(d) if !head => d.append(part),
+                    _ => shown = Some(part),
+                }
+                head = false;
+                unsent = true;
+                if let Some(d) = shown.as_ref().filter(|_| Instant::now() >= next) {
+                    next = Instant::now() + PREVIEW_SEND_EVERY.max(send(d) * 10);
+                    unsent = false;
+                }
+            }
+            // What the last parts added, shown while the load assembles.
+            if let Some(d) = shown.as_ref().filter(|_| unsent) {
+                send(d);
+            }
+        });
+        Some(Preview {
+            parts,
+            handed: 0,
+            looked: Instant::now(),
+            stop,
+            thread: Some(thread),
+            sink: to_app,
+            generation,
+            next: Instant::now(),
+        })
+    }
+
+    /// Hands the traces found since the last time to the preview, when it is ready for them
+    /// (a busy preview skips ahead later: nothing queues up behind it).
+    fn look(&mut self, collector: &Collector) {
+        let now = Instant::now();
+        if now - self.looked < PREVIEW_EVERY {
+            return;
+        }
+        self.looked = now;
+        let found = collector.trace_count();
+        while self.handed < found {
+            let end = found.min(self.handed + PREVIEW_PART);
+            match self
+                .parts
+                .try_send(Some(collector.preview(self.handed..end)))
+            {
+                Ok(()) => self.handed = end,
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// The reading is over: the preview stops after the part it is working on.
+    fn stop(&mut self) {
+        self.stop.store(true, Relaxed);
+        let _ = self.parts.try_send(None);
+    }
+
+    /// Traces are being assembled: once the finished ones outnumber what the preview was
+    /// given, the app is shown those instead (every [`PREVIEW_SEND_EVERY`], and at most a
+    /// tenth of the time: each copy stalls the assembly while it is made).
+    fn assembled(&mut self, p: &Partial<'_>) {
+        if p.len() < self.handed || Instant::now() < self.next {
+            return;
+        }
+        // The preview's last word comes first.
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let began = Instant::now();
+        let data = Arc::new(p.dataset());
+        (self.sink)(Update::Snapshot(Snapshot {
+            generation: self.generation,
+            data,
+        }));
+        self.next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * 10);
+    }
+}
+
 /// How often the app is told of a load's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Loads on a thread, telling the app how far it is ([`Update::Progress`], at most every
-/// 100 ms), and answers with [`Update::Loaded`] of `generation`.
+/// 100 ms) and showing what it has found so far ([`Preview`]), and answers with
+/// [`Update::Loaded`] of `generation`.
 pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
     std::thread::spawn(move || {
         let started = Instant::now();
-        // First rows at once: a large load shows the start of its input while the rest loads.
-        if let Some(data) = preview(&files) {
-            sink(Update::Snapshot(Snapshot {
-                generation,
-                data: Arc::new(data),
-            }));
-        }
+        let mut preview = Preview::start(&files, generation, sink.clone());
+        let mut tap = |found: Found<'_, '_>| {
+            let Some(p) = preview.as_mut() else {
+                return;
+            };
+            match found {
+                Found::Reading(c) => p.look(c),
+                Found::ReadingOver => p.stop(),
+                Found::Assembled(partial) => p.assembled(partial),
+            }
+        };
         let mut last: Option<Instant> = None;
         let mut report = |s: Step| {
             let now = Instant::now();
@@ -265,7 +448,7 @@ pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
             }));
         };
         // Located warnings are also kept in the dataset; the text copy is not needed here.
-        let result = load_reporting(&files, &mut io::sink(), &mut report)
+        let result = load_tapped(&files, &mut io::sink(), &mut report, &mut tap)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         sink(Update::Loaded(Loaded { generation, result }));
@@ -289,7 +472,7 @@ mod tests {
             paths: vec![big.to_string_lossy().into_owned()],
             ..Files::default()
         };
-        let p = preview(&files).expect("a preview");
+        let p = head_preview(&files).expect("a preview");
         assert!(!p.rows.is_empty());
         let demo_rows = load(
             &Files {
@@ -307,7 +490,7 @@ mod tests {
         let small = dir.join("small.ndjson");
         std::fs::write(&small, DEMO_NDJSON).unwrap();
         assert!(
-            preview(&Files {
+            head_preview(&Files {
                 demo: false,
                 paths: vec![small.to_string_lossy().into_owned()],
                 ..Files::default()
@@ -315,7 +498,7 @@ mod tests {
             .is_none()
         );
         assert!(
-            preview(&Files {
+            head_preview(&Files {
                 demo: false,
                 paths: vec!["-".into()],
                 ..Files::default()

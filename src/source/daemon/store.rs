@@ -29,9 +29,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::engine::dataset::{Dataset, Traces};
-use crate::engine::{assemble, summarize};
-use crate::model::{Trace, TraceSummary, parse};
+use crate::engine::assemble;
+use crate::engine::dataset::{Dataset, LiveTrace, parse_texts};
 
 /// The default trace limit.
 pub const DEFAULT_TRACE_LIMIT: usize = 10_000;
@@ -89,9 +88,10 @@ struct Entry {
     bytes: usize,
     /// Documents were dropped at the trace's limits.
     limit_exceeded: bool,
-    trace: Option<Arc<Trace>>,
-    // Shared: entries stay small, and a UI's snapshot copies a pointer under the lock.
-    summary: Option<Arc<TraceSummary>>,
+    /// What the last refresh made of the documents: text, summary and graph fragment, as a
+    /// file's traces are kept (no typed copy). Shared: a UI's snapshot copies a pointer under
+    /// the lock.
+    kept: Option<Arc<LiveTrace>>,
     dirty: bool,
     /// Not assembled again before this (a costly trace; see the module comment).
     not_before: Option<Instant>,
@@ -318,12 +318,14 @@ impl LiveStore {
             let began = Instant::now();
             let mut segs = Vec::with_capacity(e.docs.len());
             let mut bad = Vec::new();
-            for (i, d) in e.docs.iter().enumerate() {
-                let text = std::str::from_utf8(&d.text).unwrap_or_default();
-                match parse::typed(text, "") {
+            let texts: Vec<Bytes> = e.docs.iter().map(|d| d.text.clone()).collect();
+            for (i, parsed) in parse_texts(&texts).enumerate() {
+                match parsed {
                     Ok(seg) => segs.push(seg),
                     Err(f) => {
-                        out.bad.push((text.to_owned(), f.message));
+                        let text = texts.get(i).map(|t| String::from_utf8_lossy(t));
+                        out.bad
+                            .push((text.unwrap_or_default().into_owned(), f.message));
                         bad.push(i);
                     }
                 }
@@ -331,10 +333,10 @@ impl LiveStore {
             if !bad.is_empty() {
                 e.forget(&bad);
             }
+            let texts = e.docs.iter().map(|d| d.text.clone()).collect();
             let mut t = assemble(&id, segs);
             t.limit_exceeded = e.limit_exceeded;
-            e.summary = Some(Arc::new(summarize(&t)));
-            e.trace = Some(Arc::new(t));
+            e.kept = Some(Arc::new(LiveTrace::new(t, texts)));
             e.dirty = false;
             let cost = began.elapsed();
             e.not_before = (cost >= CHEAP_ASSEMBLY).then(|| began + cost * 10);
@@ -402,10 +404,10 @@ impl LiveStore {
 }
 
 /// The assembled traces of a [`LiveStore`] as shared pointers: cheap to take under the store's
-/// lock (no summary is copied there); [`Assembled::into_dataset`] does the copying and sorting
+/// lock (nothing is copied there); [`Assembled::into_dataset`] does the copying and sorting
 /// after the lock is released.
 #[derive(Debug, Default)]
-pub struct Assembled(Vec<(Arc<Trace>, Arc<TraceSummary>)>);
+pub struct Assembled(Vec<Arc<LiveTrace>>);
 
 impl From<&LiveStore> for Assembled {
     fn from(store: &LiveStore) -> Self {
@@ -413,8 +415,7 @@ impl From<&LiveStore> for Assembled {
             store
                 .order
                 .iter()
-                .filter_map(|id| store.traces.get(id))
-                .filter_map(|e| Some((e.trace.clone()?, e.summary.clone()?)))
+                .filter_map(|id| store.traces.get(id)?.kept.clone())
                 .collect(),
         )
     }
@@ -423,15 +424,7 @@ impl From<&LiveStore> for Assembled {
 impl Assembled {
     /// The traces and their summaries, ordered by start time.
     pub fn into_dataset(self) -> Dataset {
-        let mut pairs = self.0;
-        pairs.sort_by(|a, b| {
-            a.0.start_time()
-                .unwrap_or(0.0)
-                .total_cmp(&b.0.start_time().unwrap_or(0.0))
-                .then_with(|| a.0.id.cmp(&b.0.id))
-        });
-        let (traces, summaries): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
-        Dataset::from_summaries(Traces::built(traces), summaries)
+        Dataset::from_live(self.0)
     }
 }
 
@@ -645,6 +638,53 @@ mod tests {
         let r = s.refresh();
         assert!(r.bad.is_empty(), "{r:?}");
         assert_eq!(s.dataset().traces.get(0).unwrap().nodes.len(), 2);
+    }
+
+    #[test]
+    fn a_snapshot_keeps_text_and_gives_what_typed_traces_give() {
+        // The demo's documents, filed as the parser thread files them.
+        let mut s = LiveStore::new(100_000);
+        let mut by_trace: std::collections::BTreeMap<String, Vec<crate::model::Segment>> =
+            Default::default();
+        for line in crate::source::load::DEMO_NDJSON.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let (Some(t), Some(id)) = (v["trace_id"].as_str(), v["id"].as_str()) else {
+                continue;
+            };
+            let ip = v["in_progress"] == true;
+            s.file(t, id, ip, line.to_owned());
+            by_trace
+                .entry(t.to_owned())
+                .or_default()
+                .push(serde_json::from_str(line).unwrap());
+        }
+        let live = s.dataset();
+        // The old way: every trace assembled, typed and kept.
+        let mut traces: Vec<Arc<crate::model::Trace>> = by_trace
+            .into_iter()
+            .map(|(id, docs)| Arc::new(assemble(&id, docs)))
+            .collect();
+        traces.sort_by(|a, b| {
+            a.start_time()
+                .unwrap_or(0.0)
+                .total_cmp(&b.start_time().unwrap_or(0.0))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let summaries = traces
+            .iter()
+            .map(|t| Arc::new(crate::engine::summarize(t)))
+            .collect();
+        let typed =
+            Dataset::from_summaries(crate::engine::dataset::Traces::built(traces), summaries);
+        assert!(live.traces.len() > 30, "{}", live.traces.len());
+        assert_eq!(live.traces.len(), typed.traces.len());
+        for i in 0..live.traces.len() {
+            assert!(live.traces.is_stored(i), "kept as text, not typed");
+            assert_eq!(live.traces.get(i), typed.traces.get(i), "trace {i}");
+            assert_eq!(live.summary(i), typed.summary(i), "summary {i}");
+            assert_eq!(live.rows[i], typed.rows[i], "row {i}");
+        }
+        assert_eq!(live.traces.graph_of_all(), typed.traces.graph_of_all());
     }
 
     #[test]
