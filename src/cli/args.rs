@@ -450,6 +450,11 @@ pub struct ListenArgs {
     /// Socket receive buffer to ask for, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub recv_buffer: usize,
+    /// Memory for datagrams waiting to be parsed, in MB (minimum 3; default: 1% of the host's
+    /// memory, as the X-Ray daemon's `--buffer-memory`). A burst larger than this and the
+    /// socket's buffer together is dropped and counted.
+    #[arg(short = 'm', long, value_name = "MB", value_parser = clap::value_parser!(u64).range(3..))]
+    pub buffer_memory: Option<u64>,
     /// Receive OpenTelemetry traces over OTLP/HTTP (`POST /v1/traces`, protobuf or JSON) at
     /// this address: `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318`.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]

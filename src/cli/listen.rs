@@ -52,7 +52,7 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let granted = daemon.recv_buffer_usable();
     writeln!(
         err,
-        "listening on udp {} tcp {} (receive buffer {} KiB granted of {} KiB asked{}){}",
+        "listening on udp {} tcp {} (receive buffer {} KiB granted of {} KiB asked{}; {} MB for datagrams waiting to be parsed){}",
         daemon.udp_addr(),
         daemon
             .tcp_addr()
@@ -60,10 +60,11 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         granted / 1024,
         opts.recv_buffer / 1024,
         if granted < opts.recv_buffer {
-            "; raise net.core.rmem_max for more"
+            ", raise net.core.rmem_max for more"
         } else {
             ""
         },
+        opts.buffer_memory / (1000 * 1000),
         opts.save
             .as_ref()
             .map(|p| format!(", saving to {}", p.display()))

@@ -124,6 +124,10 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
     Ok(DaemonOptions {
         address,
         recv_buffer: args.recv_buffer,
+        buffer_memory: match args.buffer_memory {
+            Some(mb) => usize::try_from(mb.saturating_mul(1000 * 1000)).unwrap_or(usize::MAX),
+            None => crate::source::daemon::default_buffer_memory(),
+        },
         limits: TraceLimits {
             traces: args.trace_limit,
             documents: args.trace_max_documents,
@@ -184,5 +188,47 @@ mod tests {
             launch(&args(&["--region", "eu-west-1", "--since", "5y"])),
             Err(Failure::Usage(_))
         ));
+    }
+
+    fn listen(line: &[&str]) -> Result<DaemonOptions, String> {
+        let mut v = vec!["xray-tui", "listen"];
+        v.extend_from_slice(line);
+        match super::super::Cli::try_parse_from(v)
+            .map_err(|e| e.to_string())?
+            .command
+        {
+            Some(super::super::args::Command::Listen(a)) => {
+                daemon(&a).map_err(|e| format!("{e:?}"))
+            }
+            _ => Err("not listen".into()),
+        }
+    }
+
+    #[test]
+    fn the_parse_queue_holds_buffer_memory_as_the_x_ray_daemon_sizes_it() {
+        let default = listen(&[]).expect("defaults").buffer_memory;
+        assert_eq!(default, crate::source::daemon::default_buffer_memory());
+        // 1% of the machine's memory: more than the 64 MiB it was, on any machine of 6.4 GB.
+        assert!(default >= crate::source::daemon::MIN_BUFFER_MEMORY);
+        assert_eq!(
+            listen(&["-m", "512"]).expect("-m").buffer_memory,
+            512_000_000
+        );
+        assert_eq!(
+            listen(&["--buffer-memory", "3"])
+                .expect("minimum")
+                .buffer_memory,
+            3_000_000
+        );
+        let err = listen(&["--buffer-memory", "2"]).expect_err("below the minimum");
+        assert!(err.contains("--buffer-memory"), "{err}");
+        // The queue holds that many bytes of batch buffers, at least one.
+        let batches = crate::source::daemon::queue_batches(512_000_000);
+        assert!((1500..=2000).contains(&batches), "{batches}");
+        assert_eq!(
+            crate::source::daemon::queue_batches(0),
+            crate::source::daemon::queue_batches(3_000_000)
+        );
+        assert!(crate::source::daemon::queue_batches(3_000_000) >= 1);
     }
 }

@@ -83,8 +83,10 @@ pub struct DaemonOptions {
     pub save: Option<PathBuf>,
     /// Rules served to SDKs; `None` disables the TCP sampling endpoint.
     pub sampling: Option<SamplingRules>,
-    /// Batches the parser queue holds before dropping (each up to [`BATCH_BYTES`]).
-    pub queue_batches: usize,
+    /// Memory for datagrams waiting to be parsed, in bytes: the parser queue holds this much
+    /// (in batches of [`BATCH_BUFFER`]) before the receive thread drops. Like the X-Ray
+    /// daemon's `--buffer-memory`, it absorbs a burst the parser cannot keep up with at once.
+    pub buffer_memory: usize,
     /// Also upload accepted documents to AWS X-Ray (`PutTraceSegments`).
     pub forward: bool,
     /// Only receive and count: no parsing, no store (the benchmark's bare loop).
@@ -123,12 +125,35 @@ impl Default for DaemonOptions {
             limits: store::TraceLimits::default(),
             save: None,
             sampling: Some(SamplingRules::default()),
-            queue_batches: 256,
+            buffer_memory: default_buffer_memory(),
             forward: false,
             bare: false,
             otlp: None,
         }
     }
+}
+
+/// The least `--buffer-memory` (the X-Ray daemon's minimum, 3 MB).
+pub const MIN_BUFFER_MEMORY: usize = 3 * 1000 * 1000;
+
+/// What the parser queue holds by default: as the X-Ray daemon, 1% of the host's memory
+/// (64 MiB where it cannot be read), at least [`MIN_BUFFER_MEMORY`].
+pub fn default_buffer_memory() -> usize {
+    #[cfg(target_os = "linux")]
+    let total = {
+        let info = rustix::system::sysinfo();
+        usize::try_from(u64::from(info.totalram).saturating_mul(u64::from(info.mem_unit)))
+            .unwrap_or(usize::MAX)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let total = 6400 * 1024 * 1024;
+    (total / 100).max(MIN_BUFFER_MEMORY)
+}
+
+/// Batches the parser queue holds for `buffer_memory` bytes (each batch buffer is
+/// [`BATCH_BUFFER`] bytes, however full).
+pub fn queue_batches(buffer_memory: usize) -> usize {
+    (buffer_memory.max(MIN_BUFFER_MEMORY) / BATCH_BUFFER).max(1)
 }
 
 /// A batch is handed to the parser at this many bytes...
@@ -311,7 +336,7 @@ impl Daemon {
         } else {
             None
         };
-        let (tx, rx) = mpsc::sync_channel::<Input>(opts.queue_batches.max(1));
+        let (tx, rx) = mpsc::sync_channel::<Input>(queue_batches(opts.buffer_memory));
         // Bound before the threads start: a port in use is reported, and the daemon goes on.
         let (otlp_http, http_listener) = Endpoint::bind(opts.otlp.and_then(|o| o.http));
         let (otlp_grpc, grpc_listener) = Endpoint::bind(opts.otlp.and_then(|o| o.grpc));
