@@ -140,6 +140,8 @@ pub const MIN_BUFFER_MEMORY: usize = 3 * 1000 * 1000;
 /// (64 MiB where it cannot be read), at least [`MIN_BUFFER_MEMORY`].
 pub fn default_buffer_memory() -> usize {
     #[cfg(target_os = "linux")]
+    // `totalram` is a C `unsigned long`: 32 bits on some targets.
+    #[allow(clippy::useless_conversion)]
     let total = {
         let info = rustix::system::sysinfo();
         usize::try_from(u64::from(info.totalram).saturating_mul(u64::from(info.mem_unit)))
