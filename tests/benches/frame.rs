@@ -7,6 +7,8 @@
 //! `App` that received `Update::Loaded`), into a ratatui `TestBackend` instead of a terminal,
 //! with data from the scale generator (`tests/benches/gen.rs`, default seed).
 //!
+//! Also what taking a newer snapshot costs the UI task (`apply_snapshot`).
+//!
 //! Run: `cargo bench --bench frame` (loading 100k traces takes ~10 s before timing starts).
 //! Results: `docs/benchmarks.md`, "Scale (issue #13)".
 
@@ -68,5 +70,22 @@ fn list_frame(bencher: Bencher, traces: u64) {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("test terminal");
     bencher.bench_local(|| {
         term.draw(|f| xray_tui::ui::draw(f, &app)).expect("draw");
+    });
+}
+
+/// What the UI task spends taking a newer snapshot of `traces` traces in place (a live source's
+/// update, or a large load's growing preview): the list is filtered and sorted again, the
+/// selection kept. Paced by the sources (at most every 0.3–0.5 s, and ten times its cost), so
+/// this is how long keys wait at worst while data streams in.
+#[divan::bench(args = sizes(), sample_count = 20)]
+fn apply_snapshot(bencher: Bencher, traces: u64) {
+    let mut app = loaded_app(traces);
+    let data = app.data.clone().expect("data");
+    let generation = app.generation;
+    bencher.bench_local(|| {
+        app.update(Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
+            generation,
+            data: data.clone(),
+        })));
     });
 }
