@@ -294,6 +294,8 @@ struct Preview {
     looked: Instant,
     /// Set when the reading is over: parts still queued are not worked on.
     stop: Arc<AtomicBool>,
+    /// The input is known to be large (stdin is previewed only once it has proved so).
+    large: bool,
     /// The preview's thread, until it has stopped.
     thread: Option<std::thread::JoinHandle<()>>,
     /// Where the load's own snapshots go once the assembled traces outnumber the preview's.
@@ -306,7 +308,12 @@ struct Preview {
 impl Preview {
     /// Starts the preview of `files` for the load of `generation`.
     fn start(files: &Files, generation: u64, sink: Sink) -> Option<Preview> {
-        total_bytes(files).filter(|&t| t >= PREVIEW_FROM)?;
+        // Stdin has no size: it may be large.
+        let total = total_bytes(files);
+        if total.is_some_and(|t| t < PREVIEW_FROM) {
+            return None;
+        }
+        let large = total.is_some();
         let files = files.clone();
         let (parts, rx) = std::sync::mpsc::sync_channel::<Option<Collector>>(2);
         let stop = Arc::new(AtomicBool::new(false));
@@ -355,6 +362,7 @@ impl Preview {
             handed: 0,
             looked: Instant::now(),
             stop,
+            large,
             thread: Some(thread),
             sink: to_app,
             generation,
@@ -393,7 +401,8 @@ impl Preview {
     /// given, the app is shown those instead (every [`PREVIEW_SEND_EVERY`], and at most a
     /// tenth of the time: each copy stalls the assembly while it is made).
     fn assembled(&mut self, p: &Partial<'_>) {
-        if p.len() < self.handed || Instant::now() < self.next {
+        let proved = self.large || self.handed > 0;
+        if !proved || p.len() < self.handed || Instant::now() < self.next {
             return;
         }
         // The preview's last word comes first.
