@@ -41,6 +41,9 @@ pub struct Row {
     pub skew: Option<f64>,
     /// A subsegment whose parent never arrived.
     pub orphan: bool,
+    /// A run of same-name siblings this row stands for (`name ×N`), if folded
+    /// ([`fold_runs`](crate::engine::fold::fold_runs)).
+    pub run: Option<crate::engine::fold::Run>,
 }
 
 /// The cells of a timeline a row's bar covers: `[start, end)`, and whether it is open-ended
@@ -283,6 +286,7 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
             collapsed: is_collapsed,
             skew: c.skew[id],
             orphan: node.is_orphan(),
+            run: None,
         });
         if !is_collapsed {
             stack.extend(node.children.iter().rev());

@@ -65,6 +65,14 @@ pub enum Action {
     HideShort,
     /// Show the trace's statistics (per service and per operation), or the waterfall again.
     TraceStats,
+    /// Fold runs of three or more same-name siblings into one `×N` row, or show them all.
+    FoldRuns,
+    /// Fold each service (segment) to one row, its subsegments hidden, or show them all.
+    FoldServices,
+    /// Zoom: mark where the time range starts; again, zoom the bars to the marked rows' range.
+    Zoom,
+    /// Zoom out to the whole trace.
+    ZoomReset,
     /// Show the next details tab.
     NextTab,
     /// Show the previous details tab.
@@ -185,6 +193,10 @@ impl Action {
             Action::CriticalPath => "critical_path",
             Action::HideShort => "hide_short",
             Action::TraceStats => "trace_stats",
+            Action::FoldRuns => "fold_runs",
+            Action::FoldServices => "fold_services",
+            Action::Zoom => "zoom",
+            Action::ZoomReset => "zoom_reset",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::Tab(0) => "tab_1",
