@@ -265,3 +265,42 @@ fn zoom_80x24_and_160x48() {
         assert!(!screen(&a).contains("zoom "), "Z zooms out");
     }
 }
+
+#[test]
+fn related_logs_of_the_selected_service() {
+    let mut a = repeated_calls(160, 48);
+    let cmds = answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
+    );
+    let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    // The root's log group; the window is the trace's 209 ms and five minutes either side.
+    assert!(
+        text.starts_with(
+            "aws logs filter-log-events --log-group-name '/ecs/注文API' --start-time \
+             1764147400000 --end-time 1764148000209 --filter-pattern \
+             '\"1-6b055300-0a1b2c3d4e5f60718293a4c6\"'\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("#logsV2:logs-insights$3FqueryDetail$3D"),
+        "{text}"
+    );
+    // The payment service is a Lambda function: its log group.
+    chars(&mut a, "C");
+    press(&mut a, KeyCode::Char('j'));
+    let cmds = answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
+    );
+    let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert!(
+        text.contains("--log-group-name '/aws/lambda/決済サービス'"),
+        "{text}"
+    );
+}

@@ -1004,6 +1004,10 @@ impl App {
             Action::DetailsDown => v.details_scroll = v.details_scroll.saturating_add(3),
             Action::DetailsUp => v.details_scroll = v.details_scroll.saturating_sub(3),
             Action::FollowLink => self.follow_link(),
+            Action::RelatedLogs => {
+                let cmds = self.share_action(action);
+                self.pending.extend(cmds);
+            }
             Action::Map => self.open_trace_map(),
             _ => {}
         }

@@ -149,6 +149,9 @@ pub enum Action {
     IdForm,
     /// Open the trace the selected span link points to (the Links tab's highlighted link).
     FollowLink,
+    /// Copy the `aws logs filter-log-events` commands and the Logs Insights URL that find the
+    /// open trace's log lines (the selected segment's log groups, or its Lambda function's).
+    RelatedLogs,
 }
 
 impl Action {
@@ -244,6 +247,7 @@ impl Action {
             Action::Export => "export",
             Action::IdForm => "id_form",
             Action::FollowLink => "follow_link",
+            Action::RelatedLogs => "related_logs",
         }
     }
 }

@@ -360,6 +360,12 @@ pub const DEFAULTS: &[Binding] = &[
         "open the marked link's trace (Links tab)",
     ),
     bind(
+        Action::RelatedLogs,
+        Scope::Trace,
+        &[Key::ch('O')],
+        "copy the logs query (filter-log-events, Insights)",
+    ),
+    bind(
         Action::DetailsDown,
         Scope::Trace,
         &[Key::ch('J')],

@@ -301,6 +301,7 @@ mod tests {
                 "tab_8",
                 "tab_9",
                 "follow_link",
+                "related_logs",
                 "details_down",
                 "details_up",
                 "map",
