@@ -304,3 +304,34 @@ fn related_logs_of_the_selected_service() {
         "{text}"
     );
 }
+
+#[test]
+fn trace_map_with_a_dashed_link_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = repeated_calls(w, h);
+        chars(&mut a, "m");
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains('┄') || s.contains('┆'), "{s}");
+        insta::assert_snapshot!(format!("trace_map_link_{w}x{h}"), s);
+    }
+    // Enter on the linked trace's node opens it, or says it is not loaded.
+    let mut a = repeated_calls(160, 48);
+    chars(&mut a, "m");
+    for _ in 0..8 {
+        let kind = a
+            .map
+            .as_ref()
+            .and_then(|m| m.node())
+            .and_then(|s| s.kind.clone());
+        if kind.as_deref() == Some(xray_tui::app::map::LINKED_TRACE) {
+            break;
+        }
+        press(&mut a, KeyCode::Tab);
+    }
+    let node = a.map.as_ref().and_then(|m| m.node()).expect("a node");
+    assert_eq!(node.names, ["1-6b0552ff-0a1b2c3d4e5f60718293a4c7"]);
+    press(&mut a, KeyCode::Enter);
+    let toasts = format!("{:?}", a.toasts);
+    assert!(toasts.contains("is not loaded"), "{toasts}");
+}
