@@ -539,13 +539,23 @@ impl TraceView {
         let selected = self
             .selected_row()
             .and_then(|r| doc_id(&self.trace, r.node));
-        let collapsed: HashSet<String> = self
-            .collapsed
-            .iter()
-            .filter_map(|&n| doc_id(&self.trace, n))
-            .collect();
+        // Node IDs of the older version, by document ID in the newer one.
+        let ids = |set: &HashSet<NodeId>| -> Vec<String> {
+            set.iter().filter_map(|&n| doc_id(&self.trace, n)).collect()
+        };
+        let (collapsed, runs, services) = (
+            ids(&self.collapsed),
+            ids(&self.open_runs),
+            ids(&self.open_services),
+        );
+        let mark = self.zoom_mark.and_then(|n| doc_id(&self.trace, n));
         let by_id = |id: &str| trace.nodes.iter().position(|x| x.doc.id == id);
-        self.collapsed = collapsed.iter().filter_map(|id| by_id(id)).collect();
+        let nodes =
+            |v: Vec<String>| -> HashSet<NodeId> { v.iter().filter_map(|id| by_id(id)).collect() };
+        self.collapsed = nodes(collapsed);
+        self.open_runs = nodes(runs);
+        self.open_services = nodes(services);
+        self.zoom_mark = mark.as_deref().and_then(by_id);
         let keep = selected.as_deref().and_then(by_id);
         self.window = waterfall::window(&trace);
         self.trace = trace;
