@@ -235,9 +235,7 @@ pub fn with_links(mut graph: ServiceGraph, trace: &Trace) -> ServiceGraph {
             continue;
         };
         for l in links {
-            let same = crate::model::header::trace_id_candidates(&l.trace_id)
-                .iter()
-                .any(|c| *c == trace.id);
+            let same = crate::model::header::trace_id_candidates(&l.trace_id).contains(&trace.id);
             if same {
                 continue;
             }

@@ -951,11 +951,7 @@ impl App {
                 }
                 trace_view::ZoomStep::Nothing => self.toast_info("nothing to zoom to"),
             },
-            Action::ZoomReset => {
-                if v.zoom_reset() {
-                    self.toast_info("the whole trace");
-                }
-            }
+            Action::ZoomReset if v.zoom_reset() => self.toast_info("the whole trace"),
             Action::Left => v.collapse_or_parent(),
             Action::Right => v.expand_or_child(),
             Action::RootCause => match v.jump_root_cause() {

@@ -198,10 +198,7 @@ pub fn clip(offset: f64, duration: Option<f64>, lo: f64, hi: f64) -> Clip {
     let cut_right = end > hi;
     Clip::Inside {
         offset: start - lo,
-        duration: match duration {
-            None => None,
-            Some(_) => Some((end.min(hi) - start).max(0.0)),
-        },
+        duration: duration.map(|_| (end.min(hi) - start).max(0.0)),
         cut_left: offset < lo,
         cut_right,
     }
