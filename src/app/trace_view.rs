@@ -380,6 +380,13 @@ pub struct TraceView {
     /// How many entities run in each of [`DENSITY_BINS`](crate::engine::fold::DENSITY_BINS)
     /// slices of the trace, for the overview strip (empty until measured).
     pub density: Vec<u32>,
+    /// How many segments the trace has (for the header, counted once).
+    pub segments: usize,
+    /// The rows with only the collapsed set applied, kept until it changes (empty: to work
+    /// out), so the tools' keys refilter them instead of walking the tree again.
+    base: Vec<Row>,
+    /// Each node's name cells with what it called , measured once.
+    name_cells: Vec<u32>,
 }
 
 /// The trace's statistics as the trace view shows them (per service, then per operation).
@@ -418,21 +425,31 @@ pub fn run_mark(row: &Row) -> String {
     })
 }
 
-fn wanted_name_width(trace: &Trace, rows: &[Row]) -> usize {
+/// The name cells of each node: its name, and what it called after two spaces.
+fn name_cells(trace: &Trace) -> Vec<u32> {
+    (0..trace.nodes.len())
+        .map(|n| {
+            let name = width(&trace.nodes[n].doc.name);
+            let call = match waterfall::call_width(trace, n) {
+                0 => 0,
+                w => 2 + w,
+            };
+            u32::try_from(name + call).unwrap_or(u32::MAX)
+        })
+        .collect()
+}
+
+fn wanted_name_width(cells: &[u32], rows: &[Row]) -> usize {
     let mut most = 0;
     for r in rows {
         let indent = 2 * (r.depth as usize).min(NAME_WIDTH_MAX);
-        let name = trace.nodes.get(r.node).map_or(0, |n| width(&n.doc.name));
-        let call = match waterfall::call_width(trace, r.node) {
-            0 => 0,
-            w => 2 + w,
-        };
+        let own = cells.get(r.node).map_or(0, |&c| c as usize);
         let run = if r.run.is_some() {
             width(&run_mark(r))
         } else {
             0
         };
-        most = most.max(indent + 2 + name + run + width(row_marks(r)) + call);
+        most = most.max(indent + 2 + own + run + width(row_marks(r)));
         if most >= NAME_WIDTH_MAX {
             return NAME_WIDTH_MAX;
         }
@@ -470,7 +487,11 @@ impl TraceView {
             zoom: None,
             zoom_mark: None,
             density: Vec::new(),
+            segments: 0,
+            base: Vec::new(),
+            name_cells: Vec::new(),
         };
+        v.measure_names();
         v.refresh(None);
         if let Some(root) = v.trace.root_segment() {
             if let Some(i) = v.rows.iter().position(|r| r.node == root) {
@@ -560,11 +581,19 @@ impl TraceView {
         self.window = waterfall::window(&trace);
         self.trace = trace;
         self.summary = summary;
+        self.measure_names();
         // The older version's analysis does not fit: the newer one's is asked for.
         self.on_path.clear();
         self.self_time.clear();
         self.density.clear();
         self.refresh(keep);
+    }
+
+    /// Counts the segments and measures every node's name (once a version of the trace).
+    fn measure_names(&mut self) {
+        self.segments = self.trace.segment_nodes().count();
+        self.name_cells = name_cells(&self.trace);
+        self.base.clear();
     }
 
     /// Takes in the trace's [`Analysis`] (worked out off the UI thread); it must be of this
@@ -623,7 +652,10 @@ impl TraceView {
 
     /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
     fn refresh(&mut self, keep: Option<NodeId>) {
-        self.rows = waterfall::rows(&self.trace, &self.collapsed);
+        if self.base.is_empty() {
+            self.base = waterfall::rows(&self.trace, &self.collapsed);
+        }
+        self.rows = self.base.clone();
         if self.path_only && self.analysed() {
             let on = &self.on_path;
             self.rows
@@ -653,7 +685,7 @@ impl TraceView {
             let rows = std::mem::take(&mut self.rows);
             self.rows = fold::fold_services(&self.trace, rows, &self.open_services);
         }
-        self.name_width = wanted_name_width(&self.trace, &self.rows);
+        self.name_width = wanted_name_width(&self.name_cells, &self.rows);
         if let Some(node) = keep {
             let path = self.trace.path_to(node);
             let found = path
@@ -683,6 +715,7 @@ impl TraceView {
         if !self.collapsed.remove(&node) {
             self.collapsed.insert(node);
         }
+        self.base.clear();
         self.refresh(Some(node));
     }
 
@@ -690,6 +723,7 @@ impl TraceView {
     pub fn set_collapsed(&mut self, collapsed: HashSet<NodeId>) {
         let keep = self.selected_row().map(|r| r.node);
         self.collapsed = collapsed;
+        self.base.clear();
         self.refresh(keep);
     }
 
@@ -731,6 +765,7 @@ impl TraceView {
         let node = row.node;
         if row.has_children && !self.collapsed.contains(&node) {
             self.collapsed.insert(node);
+            self.base.clear();
             self.refresh(Some(node));
             return;
         }
@@ -754,6 +789,7 @@ impl TraceView {
         }
         let node = row.node;
         if self.collapsed.remove(&node) {
+            self.base.clear();
             self.refresh(Some(node));
         } else {
             self.move_by(1);
@@ -798,6 +834,7 @@ impl TraceView {
         if !hidden.is_empty() || folded {
             for p in hidden {
                 self.collapsed.remove(&p);
+                self.base.clear();
             }
             self.refresh(None);
         }

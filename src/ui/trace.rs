@@ -115,7 +115,7 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
                 ""
             },
             format_utc(v.window.0),
-            t.segment_nodes().count(),
+            v.segments,
             t.nodes.len()
         ),
         th.dim(),
