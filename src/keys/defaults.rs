@@ -363,7 +363,7 @@ pub const DEFAULTS: &[Binding] = &[
         Action::RelatedLogs,
         Scope::Trace,
         &[Key::ch('O')],
-        "copy the logs query (filter-log-events, Insights)",
+        "copy the logs command and Insights URL",
     ),
     bind(
         Action::DetailsDown,
