@@ -45,6 +45,12 @@ fn drawn(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
 fn waterfall_on_screen(app: &App) -> (Rect, Vec<(usize, u16)>) {
     let v = app.view.as_ref().expect("a trace is open");
     let (wf, _) = xray_tui::app::layout::trace_split(xray_tui::app::layout::screen(app.size).body);
+    // Below the overview strip: the time axis, then the rows.
+    let wf = Rect {
+        y: wf.y + 1,
+        height: wf.height.saturating_sub(1),
+        ..wf
+    };
     let shown = (v.offset..v.rows.len())
         .take(usize::from(wf.height) - 1)
         .map(|i| (i, wf.y + 1 + u16::try_from(i - v.offset).expect("fits")))
@@ -955,8 +961,9 @@ fn mouse_in_the_trace_view() {
     use xray_tui::app::trace_view::DetailTab;
     let mut app = loaded_app(80, 24);
     answer::step(&mut app, code(KeyCode::Enter));
-    // 80x24: the waterfall's axis is on row 1, its rows from row 2; the details start at 12.
-    answer::step(&mut app, click(5, 4));
+    // 80x24: the overview strip is on row 1, the waterfall's axis on row 2, its rows from row
+    // 3; the details start at 12.
+    answer::step(&mut app, click(5, 5));
     assert_eq!(app.view.as_ref().expect("open").selected, 2);
     answer::step(&mut app, wheel(true, 5, 15));
     assert_eq!(app.view.as_ref().expect("open").details_scroll, 3);
@@ -2339,7 +2346,7 @@ fn p_shows_only_the_critical_path() {
         let terminal = drawn(&app, 160, 48);
         let buf = terminal.backend().buffer();
         (0..160)
-            .map(|x| buf[(x, 1)].symbol().to_owned())
+            .map(|x| buf[(x, 2)].symbol().to_owned())
             .collect::<String>()
     };
     assert!(header.contains("SELF"), "{header}");

@@ -200,9 +200,14 @@ fn aws_opens_traces_on_demand_and_asks_the_service_to_filter() {
     })));
     assert_eq!(app.mode, Mode::Trace);
     assert_eq!(app.view.as_ref().expect("open").trace.id, id);
-    // Opening it again needs no fetch.
     app.update(code(KeyCode::Esc));
-    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    // Opening it again needs no fetch (only its analysis, off the UI thread).
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(
+        cmds.iter()
+            .all(|c| matches!(c, xray_tui::app::Cmd::Analyse(_))),
+        "{cmds:?}"
+    );
     assert_eq!(app.mode, Mode::Trace);
     app.update(code(KeyCode::Esc));
 

@@ -171,3 +171,167 @@ fn headless_trace_and_graph_align_in_cells() {
     assert!(types.windows(2).all(|p| p[0] == p[1]), "{types:?}\n{graph}");
     insta::assert_snapshot!("wide_graph_text", graph);
 }
+
+/// A checkout that repeats its calls (`tests/fixtures/derived/repeated-calls.ndjson`), for the
+/// large-trace tools: runs folded `×N` (`s`), one row per service (`C`), zoom (`z`, `Z`) and
+/// the overview strip above the waterfall.
+fn repeated_calls(w: u16, h: u16) -> App {
+    let source = SourceArgs {
+        files: vec![
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/derived/repeated-calls.ndjson"
+            )
+            .into(),
+        ],
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("fixture loads");
+    let mut app = App::new("repeated", Rect::new(0, 0, w, h));
+    app.start_load();
+    app.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(Arc::new(data)),
+    })));
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+fn chars(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn runs_folded_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = repeated_calls(w, h);
+        chars(&mut a, "s");
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        for run in ["在庫DB 📦 ×6", "顧客DB ×3", "DynamoDB ×4", "runs folded"] {
+            assert!(s.contains(run), "{run}\n{s}");
+        }
+        // A pair stays two rows; the overview strip sits above the axis.
+        assert_eq!(s.matches("cache").count(), 2, "{s}");
+        assert!(s.contains("OVERVIEW"), "{s}");
+        insta::assert_snapshot!(format!("runs_folded_{w}x{h}"), s);
+    }
+    // Enter on a run shows its members.
+    let mut a = repeated_calls(160, 48);
+    chars(&mut a, "sj");
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a);
+    assert!(!s.contains("×6"), "{s}");
+    let members = s.lines().filter(|l| l.starts_with("    在庫DB 📦  SELECT"));
+    assert_eq!(members.count(), 6, "{s}");
+    assert!(s.contains("×4"), "{s}");
+}
+
+#[test]
+fn by_service_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = repeated_calls(w, h);
+        chars(&mut a, "C");
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains("by service"), "{s}");
+        assert!(!s.contains("cache"), "{s}");
+        insta::assert_snapshot!(format!("by_service_{w}x{h}"), s);
+    }
+    // Enter opens one service: its subsegments show, the other stays folded.
+    let mut a = repeated_calls(160, 48);
+    chars(&mut a, "Cj");
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a);
+    assert_eq!(s.matches("顧客DB").count(), 3, "{s}");
+    assert!(!s.contains("cache"), "{s}");
+}
+
+#[test]
+fn zoom_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = repeated_calls(w, h);
+        // Runs folded; from the call to 決済 to the run of 顧客DB under it.
+        chars(&mut a, "sjjjjzjjz");
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains("zoom 95.0ms–175ms of "), "{s}");
+        // The queries before the window and the writes after it are marked at the edges.
+        assert!(s.contains('◂') && s.contains('▸'), "{s}");
+        insta::assert_snapshot!(format!("zoom_{w}x{h}"), s);
+        chars(&mut a, "Z");
+        assert!(!screen(&a).contains("zoom "), "Z zooms out");
+    }
+}
+
+#[test]
+fn related_logs_of_the_selected_service() {
+    let mut a = repeated_calls(160, 48);
+    let cmds = answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
+    );
+    let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    // The root's log group; the window is the trace's 209 ms and five minutes either side.
+    assert!(
+        text.starts_with(
+            "aws logs filter-log-events --log-group-name '/ecs/注文API' --start-time \
+             1764147400000 --end-time 1764148000209 --filter-pattern \
+             '\"1-6b055300-0a1b2c3d4e5f60718293a4c6\"'\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("#logsV2:logs-insights$3FqueryDetail$3D"),
+        "{text}"
+    );
+    // The payment service is a Lambda function: its log group.
+    chars(&mut a, "C");
+    press(&mut a, KeyCode::Char('j'));
+    let cmds = answer::step(
+        &mut a,
+        Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
+    );
+    let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert!(
+        text.contains("--log-group-name '/aws/lambda/決済サービス'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn trace_map_with_a_dashed_link_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = repeated_calls(w, h);
+        chars(&mut a, "m");
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains('┄') || s.contains('┆'), "{s}");
+        insta::assert_snapshot!(format!("trace_map_link_{w}x{h}"), s);
+    }
+    // Enter on the linked trace's node opens it, or says it is not loaded.
+    let mut a = repeated_calls(160, 48);
+    chars(&mut a, "m");
+    for _ in 0..8 {
+        let kind = a
+            .map
+            .as_ref()
+            .and_then(|m| m.node())
+            .and_then(|s| s.kind.clone());
+        if kind.as_deref() == Some(xray_tui::app::map::LINKED_TRACE) {
+            break;
+        }
+        press(&mut a, KeyCode::Tab);
+    }
+    let node = a.map.as_ref().and_then(|m| m.node()).expect("a node");
+    assert_eq!(node.names, ["1-6b0552ff-0a1b2c3d4e5f60718293a4c7"]);
+    press(&mut a, KeyCode::Enter);
+    let toasts = format!("{:?}", a.toasts);
+    assert!(toasts.contains("is not loaded"), "{toasts}");
+}

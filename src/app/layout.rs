@@ -51,8 +51,8 @@ pub fn trace_split(body: Rect) -> (Rect, Rect) {
     }
 }
 
-/// Waterfall rows that fit (its area minus the time axis line).
+/// Waterfall rows that fit (its area minus the overview strip and the time axis line).
 pub fn waterfall_rows(area: Rect) -> usize {
     let (w, _) = trace_split(screen(area).body);
-    usize::from(w.height.saturating_sub(1))
+    usize::from(w.height.saturating_sub(2))
 }

@@ -97,7 +97,8 @@ impl App {
             return;
         }
         let summary = data.summary_of(&newer).map(Arc::unwrap_or_clone);
-        v.replace(newer, summary);
+        v.replace(Arc::clone(&newer), summary);
+        self.analyse(newer);
     }
 
     /// The service's map of a trace arrived: it replaces the locally computed map of that trace
@@ -194,6 +195,17 @@ impl App {
         vec![Cmd::Source(Request::Trace(id.to_owned()))]
     }
 
+    /// Asks for the open trace's critical path, self times and density (off the UI thread);
+    /// any older request's answer is left out.
+    fn analyse(&mut self, trace: Arc<Trace>) {
+        self.analyse_seq += 1;
+        self.pending
+            .push(Cmd::Analyse(super::trace_view::AnalyseRequest {
+                generation: self.analyse_seq,
+                trace,
+            }));
+    }
+
     /// Opens `trace` in the trace view, with its summary for the header.
     pub(super) fn show_trace(&mut self, trace: Arc<Trace>) {
         let summary = self
@@ -201,7 +213,11 @@ impl App {
             .as_ref()
             .and_then(|d| d.summary_of(&trace))
             .map(Arc::unwrap_or_clone);
-        self.view = Some(super::trace_view::TraceView::new(trace, summary));
+        self.view = Some(super::trace_view::TraceView::new(
+            Arc::clone(&trace),
+            summary,
+        ));
+        self.analyse(trace);
         self.mode = Mode::Trace;
         self.message = None;
         self.scroll();

@@ -197,6 +197,77 @@ pub enum Health {
     Unknown,
 }
 
+/// The type of a map node that stands for a linked trace (drawn with dashed edges).
+pub const LINKED_TRACE: &str = "linked trace";
+
+/// The edge type of a span link on the map.
+pub const LINK_EDGE: &str = "link";
+
+/// Whether a map edge is a span link to another trace.
+pub fn is_link(e: &crate::model::graph::Edge) -> bool {
+    e.edge_type.as_deref() == Some(LINK_EDGE)
+}
+
+/// The trace map with the trace's links to other traces: a node for each linked trace (type
+/// [`LINKED_TRACE`], named `→ trace 1-…`, its ID as its one other name) and an edge of type
+/// [`LINK_EDGE`] to it from the service of each entity that links there.
+pub fn with_links(mut graph: ServiceGraph, trace: &Trace) -> ServiceGraph {
+    let mut next = graph
+        .services
+        .iter()
+        .map(|s| s.reference_id)
+        .max()
+        .unwrap_or(0);
+    for node in &trace.nodes {
+        let links = super::trace_view::links_of(&node.doc);
+        if links.is_empty() {
+            continue;
+        }
+        let Some(seg) = node.segment.and_then(|s| trace.nodes.get(s)) else {
+            continue;
+        };
+        let key = service::of_segment(&seg.doc);
+        let Some(from) = graph
+            .services
+            .iter()
+            .position(|s| s.name.as_deref() == Some(key.name.as_str()))
+        else {
+            continue;
+        };
+        for l in links {
+            let same = crate::model::header::trace_id_candidates(&l.trace_id).contains(&trace.id);
+            if same {
+                continue;
+            }
+            let to = match graph.services.iter().find(|s| {
+                s.kind.as_deref() == Some(LINKED_TRACE) && s.names == [l.trace_id.clone()]
+            }) {
+                Some(s) => s.reference_id,
+                None => {
+                    next += 1;
+                    graph.services.push(Service {
+                        reference_id: next,
+                        name: Some(format!("→ trace {}", l.trace_id)),
+                        names: vec![l.trace_id.clone()],
+                        kind: Some(LINKED_TRACE.to_owned()),
+                        ..Service::default()
+                    });
+                    next
+                }
+            };
+            let edges = &mut graph.services[from].edges;
+            if !edges.iter().any(|e| e.reference_id == to) {
+                edges.push(crate::model::graph::Edge {
+                    reference_id: to,
+                    edge_type: Some(LINK_EDGE.to_owned()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    graph
+}
+
 /// The display name of a node.
 pub fn node_name(s: &Service) -> String {
     s.name
@@ -722,7 +793,7 @@ impl App {
         let Some(v) = self.view.as_ref() else {
             return;
         };
-        let graph = crate::engine::service_graph([&*v.trace]);
+        let graph = with_links(crate::engine::service_graph([&*v.trace]), &v.trace);
         if graph.services.is_empty() {
             self.message = Some("no services to map in this trace".into());
             return;
@@ -781,6 +852,23 @@ impl App {
             }
             Action::NextProblem if !m.next_problem() => {
                 self.message = Some("no node with faults, errors or throttles".into());
+            }
+            Action::Open
+                if m.edge.is_none()
+                    && m.node()
+                        .is_some_and(|s| s.kind.as_deref() == Some(LINKED_TRACE)) =>
+            {
+                let Some(id) = m.node().and_then(|s| s.names.first().cloned()) else {
+                    return;
+                };
+                let loaded = self.data.as_ref().and_then(|d| d.resolve_id(&id));
+                if loaded.is_none() && !self.caps().traces_on_demand {
+                    self.toast_error(format!("linked trace {id} is not loaded"));
+                    return;
+                }
+                self.map = None;
+                self.open_trace(&id);
+                return;
             }
             Action::Open => {
                 let (Some(t), Some(data)) = (m.target(), self.data.as_ref()) else {

@@ -58,6 +58,8 @@ pub enum Event {
     CopyFallback(String),
     /// The count of traces matching the prompt's expression ([`Cmd::Count`]).
     Counted(prompt::Counted),
+    /// The open trace's critical path, self times and density ([`Cmd::Analyse`]).
+    Analysed(Box<trace_view::Analysed>),
 }
 
 /// Something the runtime should do.
@@ -85,6 +87,9 @@ pub enum Cmd {
     Count(Box<prompt::CountRequest>),
     /// Stop counting: the prompt closed.
     StopCount,
+    /// Work out the open trace's critical path, self times and density off the UI thread and
+    /// answer with [`Event::Analysed`]; a newer request supersedes it.
+    Analyse(trace_view::AnalyseRequest),
 }
 
 /// How many filter expressions the history keeps.
@@ -130,6 +135,8 @@ pub struct App {
     eval_seq: u64,
     /// The last count of the prompt's matches asked for.
     count_seq: u64,
+    /// The last analysis of an open trace asked for.
+    analyse_seq: u64,
     /// How far the running file load is (`None` before its first report).
     pub progress: Option<crate::source::LoadProgress>,
     /// The load whose preview the list shows (a large file's traces found so far): its
@@ -218,6 +225,7 @@ impl App {
             evaluating: None,
             eval_seq: 0,
             count_seq: 0,
+            analyse_seq: 0,
             data: None,
             list: ListState::default(),
             view: None,
@@ -436,6 +444,15 @@ impl App {
                 Vec::new()
             }
             Event::CopyFallback(text) => vec![Cmd::CopyEscape(text)],
+            Event::Analysed(a) => {
+                if a.generation == self.analyse_seq {
+                    if let Some(v) = self.view.as_mut() {
+                        v.set_analysis(a.analysis);
+                        self.dirty = true;
+                    }
+                }
+                Vec::new()
+            }
             Event::Counted(c) => {
                 if let Some(Overlay::Prompt(p)) = self.overlays.top_mut() {
                     if p.counted(c) {
@@ -926,6 +943,34 @@ impl App {
                     "every entity shown".to_owned()
                 });
             }
+            Action::FoldRuns => {
+                let on = v.toggle_fold_runs();
+                let runs = v.rows.iter().filter(|r| r.run.is_some()).count();
+                self.toast_info(if on {
+                    format!("{runs} runs of same-name siblings folded (Enter opens one; s: all)")
+                } else {
+                    "every sibling shown".to_owned()
+                });
+            }
+            Action::FoldServices => {
+                let on = v.toggle_by_service();
+                self.toast_info(if on {
+                    "one row per service (Enter opens one; C: all)"
+                } else {
+                    "every entity shown"
+                });
+            }
+            Action::Zoom => match v.zoom_step() {
+                trace_view::ZoomStep::Marked => {
+                    self.toast_info("zoom: move to the last row of the range, then z");
+                }
+                trace_view::ZoomStep::Zoomed((lo, hi)) => {
+                    let f = crate::model::time::format_duration;
+                    self.toast_info(format!("zoomed to {}–{} (Z: whole trace)", f(lo), f(hi)));
+                }
+                trace_view::ZoomStep::Nothing => self.toast_info("nothing to zoom to"),
+            },
+            Action::ZoomReset if v.zoom_reset() => self.toast_info("the whole trace"),
             Action::Left => v.collapse_or_parent(),
             Action::Right => v.expand_or_child(),
             Action::RootCause => match v.jump_root_cause() {
@@ -974,6 +1019,10 @@ impl App {
             Action::DetailsDown => v.details_scroll = v.details_scroll.saturating_add(3),
             Action::DetailsUp => v.details_scroll = v.details_scroll.saturating_sub(3),
             Action::FollowLink => self.follow_link(),
+            Action::RelatedLogs => {
+                let cmds = self.share_action(action);
+                self.pending.extend(cmds);
+            }
             Action::Map => self.open_trace_map(),
             _ => {}
         }

@@ -162,16 +162,16 @@ impl App {
         if !contains(wf, x, y) {
             return;
         }
-        let height = usize::from(wf.height.saturating_sub(1));
+        let height = usize::from(wf.height.saturating_sub(2));
         let before = v.selected;
         match wheel {
             Some(d) => {
                 (v.offset, v.selected) =
                     scroll_window(v.offset, v.selected, d, height, v.rows.len());
             }
-            // The first waterfall row is the time axis.
-            None if y > wf.y => {
-                let i = v.offset + usize::from(y - wf.y - 1);
+            // The first waterfall rows are the overview strip and the time axis.
+            None if y > wf.y + 1 => {
+                let i = v.offset + usize::from(y - wf.y - 2);
                 if i < v.rows.len() {
                     v.selected = i;
                 }

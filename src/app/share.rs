@@ -82,6 +82,139 @@ fn url_escape(s: &str) -> String {
     out
 }
 
+/// How far before the trace's start and after its end the related logs are looked for (seconds).
+pub const LOGS_MARGIN: f64 = 300.0;
+
+/// The log groups of a segment: its `aws.cloudwatch_logs` (`[{"log_group": …}]`), else, for a
+/// Lambda function (`origin` `AWS::Lambda::Function`, or an `aws.lambda.function_arn`), its
+/// `/aws/lambda/NAME`.
+pub fn log_groups_of(doc: &crate::model::Segment) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let aws = doc.aws.as_ref();
+    if let Some(list) = aws
+        .and_then(|a| a.extra.get("cloudwatch_logs"))
+        .and_then(serde_json::Value::as_array)
+    {
+        for g in list {
+            if let Some(name) = g.get("log_group").and_then(serde_json::Value::as_str) {
+                let name = name.trim();
+                if !name.is_empty() && !out.iter().any(|x| x == name) {
+                    out.push(name.to_owned());
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+        let from_arn = aws
+            .and_then(|a| a.lambda.as_ref())
+            .and_then(|l| l.function_arn.as_deref())
+            .and_then(|arn| arn.split(':').nth(6))
+            .filter(|n| !n.is_empty());
+        let is_function = doc.origin.as_deref() == Some("AWS::Lambda::Function");
+        let name = from_arn.or((is_function && !doc.name.is_empty()).then_some(&*doc.name));
+        if let Some(n) = name {
+            out.push(format!("/aws/lambda/{n}"));
+        }
+    }
+    out
+}
+
+/// The log groups related to `node`: its segment's ([`log_groups_of`]), else every segment's
+/// in the trace.
+pub fn related_log_groups(trace: &Trace, node: crate::model::NodeId) -> Vec<String> {
+    let own = trace
+        .nodes
+        .get(node)
+        .and_then(|n| n.segment)
+        .and_then(|s| trace.nodes.get(s))
+        .map(|s| log_groups_of(&s.doc))
+        .unwrap_or_default();
+    if !own.is_empty() {
+        return own;
+    }
+    let mut all: Vec<String> = Vec::new();
+    for (_, s) in trace.segment_nodes() {
+        for g in log_groups_of(&s.doc) {
+            if !all.contains(&g) {
+                all.push(g);
+            }
+        }
+    }
+    all
+}
+
+/// `s` in single quotes for a POSIX shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The `aws logs filter-log-events` command that finds the lines naming `trace_id` in `group`
+/// between `start` and `end` (epoch seconds).
+pub fn filter_log_events_command(
+    group: &str,
+    trace_id: &str,
+    (start, end): (f64, f64),
+    region: Option<&str>,
+) -> String {
+    let ms = |t: f64| (t * 1000.0).round() as i64;
+    let region = region.map_or_else(String::new, |r| format!(" --region {}", shell_quote(r)));
+    format!(
+        "aws logs filter-log-events{region} --log-group-name {} --start-time {} --end-time {} \
+         --filter-pattern {}",
+        shell_quote(group),
+        ms(start),
+        ms(end),
+        shell_quote(&format!("\"{trace_id}\"")),
+    )
+}
+
+/// A value inside the Logs Insights console's `queryDetail`: every byte but `A-Z a-z 0-9 - _ .`
+/// as `*XX`.
+fn insights_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("*{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The CloudWatch Logs Insights console URL that queries `groups` for the lines naming
+/// `trace_id` between `start` and `end` (epoch seconds, absolute, UTC).
+pub fn insights_url(
+    region: &str,
+    groups: &[String],
+    trace_id: &str,
+    (start, end): (f64, f64),
+) -> String {
+    use crate::model::time::format_utc;
+    let query = format!(
+        "fields @timestamp, @log, @message\n| filter @message like \"{trace_id}\"\n| sort @timestamp asc"
+    );
+    let sources: String = groups
+        .iter()
+        .map(|g| format!("~'{}", insights_value(g)))
+        .collect();
+    let detail = format!(
+        "~(end~'{}~start~'{}~timeType~'ABSOLUTE~tz~'UTC~editorString~'{}~source~({}))",
+        insights_value(&format_utc(end)),
+        insights_value(&format_utc(start)),
+        insights_value(&query),
+        sources
+    );
+    // The fragment's own escaping: `%XX` written `$XX`.
+    let fragment = url_escape(&detail).replace('%', "$");
+    let region = url_escape(region);
+    format!(
+        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}\
+         #logsV2:logs-insights$3FqueryDetail$3D{fragment}"
+    )
+}
+
 /// `s` with everything but `A-Z a-z 0-9 - _ .` replaced by `_`, for a file name.
 fn file_safe(s: &str) -> String {
     s.chars()
@@ -135,6 +268,7 @@ impl App {
             Action::Copy => self.copy_id(),
             Action::OpenConsole => self.console(),
             Action::Export => self.export(),
+            Action::RelatedLogs => self.related_logs(),
             _ => Vec::new(),
         }
     }
@@ -175,6 +309,44 @@ impl App {
             self.message = Some(url);
         }
         cmds
+    }
+
+    /// Copies the commands that find the open trace's log lines (`aws logs filter-log-events`,
+    /// one per log group of the selected entity's segment, or of every segment) and the Logs
+    /// Insights console URL, for the trace's time window widened by [`LOGS_MARGIN`].
+    fn related_logs(&mut self) -> Vec<Cmd> {
+        let Some(v) = self.view.as_ref() else {
+            self.toast_error("open a trace to find its logs");
+            return Vec::new();
+        };
+        let node = v.selected_row().map_or(0, |r| r.node);
+        let groups = related_log_groups(&v.trace, node);
+        if groups.is_empty() {
+            self.toast_error("no log group: no aws.cloudwatch_logs and no Lambda function here");
+            return Vec::new();
+        }
+        // Log lines carry the X-Ray form.
+        let id = crate::model::format::trace_id_in(&v.trace.id, false).into_owned();
+        let (start, len) = v.window;
+        let span = (start - LOGS_MARGIN, start + len + LOGS_MARGIN);
+        let region = self.region.clone();
+        let mut text: Vec<String> = groups
+            .iter()
+            .map(|g| filter_log_events_command(g, &id, span, region.as_deref()))
+            .collect();
+        let url = insights_url(
+            region.as_deref().unwrap_or(FALLBACK_REGION),
+            &groups,
+            &id,
+            span,
+        );
+        text.push(url.clone());
+        self.toast_info(format!(
+            "copied filter-log-events for {} and the Logs Insights URL",
+            groups.join(", ")
+        ));
+        self.message = Some(url);
+        vec![Cmd::Copy(text.join("\n"))]
     }
 
     fn export(&mut self) -> Vec<Cmd> {
@@ -242,6 +414,66 @@ mod tests {
         );
         // Odd IDs from files cannot add to the URL.
         assert!(console_url("us-east-1", "a b&c#d").ends_with("#xray:traces/a%20b%26c%23d"));
+    }
+
+    #[test]
+    fn related_logs_commands_and_url() {
+        let cmd = filter_log_events_command(
+            "/aws/lambda/it's",
+            "1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a",
+            (1_700_000_000.0, 1_700_000_600.5),
+            Some("eu-west-1"),
+        );
+        assert_eq!(
+            cmd,
+            "aws logs filter-log-events --region 'eu-west-1' --log-group-name \
+             '/aws/lambda/it'\\''s' --start-time 1700000000000 --end-time 1700000600500 \
+             --filter-pattern '\"1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a\"'"
+        );
+        let url = insights_url(
+            "eu-west-1",
+            &["/ecs/a b".to_owned(), "/aws/lambda/f".to_owned()],
+            "1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a",
+            (1_700_000_000.0, 1_700_000_600.0),
+        );
+        assert!(url.starts_with(
+            "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1\
+             #logsV2:logs-insights$3FqueryDetail$3D$7E$28end$7E$27"
+        ));
+        // 2023-11-14T22:23:20.000Z, `:` as `*3a`, then `*` as `$2A`.
+        assert!(url.contains("2023-11-14T22$2A3a23$2A3a20.000Z"), "{url}");
+        // The groups, `/` as `*2f`, a space as `*20`.
+        assert!(
+            url.contains("$7E$27$2A2fecs$2A2fa$2A20b$7E$27$2A2faws"),
+            "{url}"
+        );
+        assert!(url.ends_with("$29$29"), "{url}");
+        assert!(url.contains("1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a"), "{url}");
+    }
+
+    #[test]
+    fn log_groups_from_the_segment_or_the_function() {
+        let doc = |v: serde_json::Value| -> crate::model::Segment {
+            serde_json::from_value(v).expect("a document")
+        };
+        let ecs = doc(
+            serde_json::json!({"id": "a", "name": "api", "start_time": 1.0,
+            "aws": {"cloudwatch_logs": [{"log_group": "/ecs/api"}, {"log_group": "/ecs/api"},
+                {"log_group": "/ecs/side"}]}}),
+        );
+        assert_eq!(log_groups_of(&ecs), ["/ecs/api", "/ecs/side"]);
+        let lambda = doc(
+            serde_json::json!({"id": "b", "name": "orders", "start_time": 1.0,
+            "origin": "AWS::Lambda::Function"}),
+        );
+        assert_eq!(log_groups_of(&lambda), ["/aws/lambda/orders"]);
+        let arn = doc(
+            serde_json::json!({"id": "c", "name": "x", "start_time": 1.0,
+            "aws": {"lambda": {"function_arn": "arn:aws:lambda:eu-west-1:123456789012:function:pay:live"}}}),
+        );
+        assert_eq!(log_groups_of(&arn), ["/aws/lambda/pay"]);
+        let none = doc(serde_json::json!({"id": "d", "name": "x", "start_time": 1.0}));
+        assert!(log_groups_of(&none).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::engine::find::Field;
+use crate::engine::fold;
 use crate::engine::waterfall::{self, Row, Status};
 use crate::model::format::width;
 use crate::model::{NodeId, Segment, Trace, TraceSummary};
@@ -244,6 +245,81 @@ pub enum Jump {
     None,
 }
 
+/// What the trace view needs worked out for a trace that takes time on a big one (~70 ms at
+/// 100,000 entities), so it is worked out off the UI thread ([`analyse`]) and handed back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// Which entities are on the critical path, or on the way to it (by node).
+    pub on_path: Vec<bool>,
+    /// Each entity's self time (by node).
+    pub self_time: Vec<f64>,
+    /// Entities running in each of [`DENSITY_BINS`](crate::engine::fold::DENSITY_BINS) slices.
+    pub density: Vec<u32>,
+}
+
+/// Asks for a trace's [`Analysis`]; the newest request supersedes the ones before.
+#[derive(Debug, Clone)]
+pub struct AnalyseRequest {
+    /// Which request this is.
+    pub generation: u64,
+    /// The trace.
+    pub trace: Arc<Trace>,
+}
+
+/// Two requests are the same when they ask about the same trace value.
+impl PartialEq for AnalyseRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation && Arc::ptr_eq(&self.trace, &other.trace)
+    }
+}
+
+impl Eq for AnalyseRequest {}
+
+/// The answer to an [`AnalyseRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysed {
+    /// The request's generation.
+    pub generation: u64,
+    /// What was worked out.
+    pub analysis: Analysis,
+}
+
+/// Works out the critical path (with the entities it runs through), the self times and the
+/// density of a trace.
+pub fn analyse(trace: &Trace) -> Analysis {
+    let (path, own) = crate::engine::critical::analyse(trace);
+    let mut mask = path.mask(trace.nodes.len());
+    // The entities the path runs through (its steps' ancestors) too, so the tree holds.
+    for s in &path.steps {
+        let mut up = trace.nodes.get(s.node).and_then(|n| n.parent);
+        while let Some(p) = up {
+            if mask[p] {
+                break;
+            }
+            mask[p] = true;
+            up = trace.nodes[p].parent;
+        }
+    }
+    let iv = waterfall::intervals(trace);
+    let span = waterfall::window(trace).1;
+    Analysis {
+        on_path: mask,
+        self_time: own,
+        density: fold::density(&iv, span, fold::DENSITY_BINS),
+    }
+}
+
+/// What a `z` did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ZoomStep {
+    /// Marked the start of a selection.
+    Marked,
+    /// Zoomed to this window (seconds from the trace's start).
+    Zoomed((f64, f64)),
+    /// Nothing to zoom to (no rows, or a window of no length).
+    Nothing,
+}
+
 /// An open trace.
 #[derive(Debug, Clone)]
 pub struct TraceView {
@@ -270,7 +346,8 @@ pub struct TraceView {
     pub link: (NodeId, usize),
     /// The find bar's query and matches, while a find is active.
     pub find: Option<super::find::FindState>,
-    /// Which entities are on the critical path (by node), worked out when the trace opens.
+    /// Which entities are on the critical path (by node), worked out off the UI thread when
+    /// the trace opens (empty until then).
     pub on_path: Vec<bool>,
     /// Each entity's self time (by node): its duration minus its children's.
     pub self_time: Vec<f64>,
@@ -287,6 +364,29 @@ pub struct TraceView {
     /// and what it called), up to [`NAME_WIDTH_MAX`]: worked out when the rows change, so the
     /// waterfall gives names the room they need and the bars the rest.
     pub name_width: usize,
+    /// Runs of at least [`RUN_MIN`](crate::engine::fold::RUN_MIN) same-name siblings show as
+    /// one `×N` row (`s`).
+    pub fold_runs: bool,
+    /// The runs expanded again (by their first member).
+    pub open_runs: HashSet<NodeId>,
+    /// Each service (segment) shows as one row, its subsegments hidden (`C`).
+    pub by_service: bool,
+    /// The segments whose subsegments show while [`TraceView::by_service`] is on.
+    pub open_services: HashSet<NodeId>,
+    /// The time window the bars are drawn for (seconds from the trace's start), if zoomed.
+    pub zoom: Option<(f64, f64)>,
+    /// Where a zoom selection started (`z`), until `z` again sets the window.
+    pub zoom_mark: Option<NodeId>,
+    /// How many entities run in each of [`DENSITY_BINS`](crate::engine::fold::DENSITY_BINS)
+    /// slices of the trace, for the overview strip (empty until measured).
+    pub density: Vec<u32>,
+    /// How many segments the trace has (for the header, counted once).
+    pub segments: usize,
+    /// The rows with only the collapsed set applied, kept until it changes (empty: to work
+    /// out), so the tools' keys refilter them instead of walking the tree again.
+    base: Vec<Row>,
+    /// Each node's name cells with what it called , measured once.
+    name_cells: Vec<u32>,
 }
 
 /// The trace's statistics as the trace view shows them (per service, then per operation).
@@ -314,16 +414,42 @@ pub fn row_marks(row: &Row) -> &'static str {
     }
 }
 
-fn wanted_name_width(trace: &Trace, rows: &[Row]) -> usize {
+/// The mark after a folded run's name: ` ×N Σ total` (empty for other rows).
+pub fn run_mark(row: &Row) -> String {
+    row.run.map_or_else(String::new, |r| {
+        format!(
+            " ×{} Σ{}",
+            r.count,
+            crate::model::time::format_duration(r.total)
+        )
+    })
+}
+
+/// The name cells of each node: its name, and what it called after two spaces.
+fn name_cells(trace: &Trace) -> Vec<u32> {
+    (0..trace.nodes.len())
+        .map(|n| {
+            let name = width(&trace.nodes[n].doc.name);
+            let call = match waterfall::call_width(trace, n) {
+                0 => 0,
+                w => 2 + w,
+            };
+            u32::try_from(name + call).unwrap_or(u32::MAX)
+        })
+        .collect()
+}
+
+fn wanted_name_width(cells: &[u32], rows: &[Row]) -> usize {
     let mut most = 0;
     for r in rows {
         let indent = 2 * (r.depth as usize).min(NAME_WIDTH_MAX);
-        let name = trace.nodes.get(r.node).map_or(0, |n| width(&n.doc.name));
-        let call = match waterfall::call_width(trace, r.node) {
-            0 => 0,
-            w => 2 + w,
+        let own = cells.get(r.node).map_or(0, |&c| c as usize);
+        let run = if r.run.is_some() {
+            width(&run_mark(r))
+        } else {
+            0
         };
-        most = most.max(indent + 2 + name + width(row_marks(r)) + call);
+        most = most.max(indent + 2 + own + run + width(row_marks(r)));
         if most >= NAME_WIDTH_MAX {
             return NAME_WIDTH_MAX;
         }
@@ -354,8 +480,18 @@ impl TraceView {
             hide_shorter: 0.0,
             hidden: 0,
             stats: None,
+            fold_runs: false,
+            open_runs: HashSet::new(),
+            by_service: false,
+            open_services: HashSet::new(),
+            zoom: None,
+            zoom_mark: None,
+            density: Vec::new(),
+            segments: 0,
+            base: Vec::new(),
+            name_cells: Vec::new(),
         };
-        v.measure();
+        v.measure_names();
         v.refresh(None);
         if let Some(root) = v.trace.root_segment() {
             if let Some(i) = v.rows.iter().position(|r| r.node == root) {
@@ -424,38 +560,61 @@ impl TraceView {
         let selected = self
             .selected_row()
             .and_then(|r| doc_id(&self.trace, r.node));
-        let collapsed: HashSet<String> = self
-            .collapsed
-            .iter()
-            .filter_map(|&n| doc_id(&self.trace, n))
-            .collect();
+        // Node IDs of the older version, by document ID in the newer one.
+        let ids = |set: &HashSet<NodeId>| -> Vec<String> {
+            set.iter().filter_map(|&n| doc_id(&self.trace, n)).collect()
+        };
+        let (collapsed, runs, services) = (
+            ids(&self.collapsed),
+            ids(&self.open_runs),
+            ids(&self.open_services),
+        );
+        let mark = self.zoom_mark.and_then(|n| doc_id(&self.trace, n));
         let by_id = |id: &str| trace.nodes.iter().position(|x| x.doc.id == id);
-        self.collapsed = collapsed.iter().filter_map(|id| by_id(id)).collect();
+        let nodes =
+            |v: Vec<String>| -> HashSet<NodeId> { v.iter().filter_map(|id| by_id(id)).collect() };
+        self.collapsed = nodes(collapsed);
+        self.open_runs = nodes(runs);
+        self.open_services = nodes(services);
+        self.zoom_mark = mark.as_deref().and_then(by_id);
         let keep = selected.as_deref().and_then(by_id);
         self.window = waterfall::window(&trace);
         self.trace = trace;
         self.summary = summary;
-        self.measure();
+        self.measure_names();
+        // The older version's analysis does not fit: the newer one's is asked for.
+        self.on_path.clear();
+        self.self_time.clear();
+        self.density.clear();
         self.refresh(keep);
     }
 
-    /// Works out the critical path and the self times of the trace.
-    fn measure(&mut self) {
-        let (path, own) = crate::engine::critical::analyse(&self.trace);
-        let mut mask = path.mask(self.trace.nodes.len());
-        // The entities the path runs through (its steps' ancestors) too, so the tree holds.
-        for s in &path.steps {
-            let mut up = self.trace.nodes.get(s.node).and_then(|n| n.parent);
-            while let Some(p) = up {
-                if mask[p] {
-                    break;
-                }
-                mask[p] = true;
-                up = self.trace.nodes[p].parent;
-            }
+    /// Counts the segments and measures every node's name (once a version of the trace).
+    fn measure_names(&mut self) {
+        self.segments = self.trace.segment_nodes().count();
+        self.name_cells = name_cells(&self.trace);
+        self.base.clear();
+    }
+
+    /// Takes in the trace's [`Analysis`] (worked out off the UI thread); it must be of this
+    /// trace (as many nodes), else it is left out.
+    pub fn set_analysis(&mut self, a: Analysis) {
+        let n = self.trace.nodes.len();
+        if a.on_path.len() != n || a.self_time.len() != n {
+            return;
         }
-        self.on_path = mask;
-        self.self_time = own;
+        self.on_path = a.on_path;
+        self.self_time = a.self_time;
+        self.density = a.density;
+        if self.path_only {
+            let keep = self.selected_row().map(|r| r.node);
+            self.refresh(keep);
+        }
+    }
+
+    /// Whether the critical path and self times are here yet.
+    pub fn analysed(&self) -> bool {
+        self.on_path.len() == self.trace.nodes.len()
     }
 
     /// Shows the trace's statistics instead of the waterfall, or the waterfall again.
@@ -493,8 +652,11 @@ impl TraceView {
 
     /// Recomputes the rows, keeping `keep` selected (or the nearest visible ancestor).
     fn refresh(&mut self, keep: Option<NodeId>) {
-        self.rows = waterfall::rows(&self.trace, &self.collapsed);
-        if self.path_only {
+        if self.base.is_empty() {
+            self.base = waterfall::rows(&self.trace, &self.collapsed);
+        }
+        self.rows = self.base.clone();
+        if self.path_only && self.analysed() {
             let on = &self.on_path;
             self.rows
                 .retain(|r| on.get(r.node).copied().unwrap_or(false));
@@ -509,7 +671,21 @@ impl TraceView {
         } else {
             self.hidden = 0;
         }
-        self.name_width = wanted_name_width(&self.trace, &self.rows);
+        if self.fold_runs {
+            let rows = std::mem::take(&mut self.rows);
+            self.rows = fold::fold_runs(
+                &self.trace,
+                rows,
+                fold::RUN_MIN,
+                &self.open_runs,
+                self.window.1,
+            );
+        }
+        if self.by_service {
+            let rows = std::mem::take(&mut self.rows);
+            self.rows = fold::fold_services(&self.trace, rows, &self.open_services);
+        }
+        self.name_width = wanted_name_width(&self.name_cells, &self.rows);
         if let Some(node) = keep {
             let path = self.trace.path_to(node);
             let found = path
@@ -523,6 +699,12 @@ impl TraceView {
 
     /// Collapses or expands the selected row.
     pub fn toggle(&mut self) {
+        if self.open_folded() {
+            return;
+        }
+        if self.by_service && self.close_service() {
+            return;
+        }
         let Some(row) = self.selected_row() else {
             return;
         };
@@ -533,6 +715,7 @@ impl TraceView {
         if !self.collapsed.remove(&node) {
             self.collapsed.insert(node);
         }
+        self.base.clear();
         self.refresh(Some(node));
     }
 
@@ -540,6 +723,7 @@ impl TraceView {
     pub fn set_collapsed(&mut self, collapsed: HashSet<NodeId>) {
         let keep = self.selected_row().map(|r| r.node);
         self.collapsed = collapsed;
+        self.base.clear();
         self.refresh(keep);
     }
 
@@ -572,12 +756,16 @@ impl TraceView {
 
     /// `←`: collapses the selected row when it is open, else selects its parent's row.
     pub fn collapse_or_parent(&mut self) {
+        if self.by_service && self.close_service() {
+            return;
+        }
         let Some(row) = self.selected_row() else {
             return;
         };
         let node = row.node;
         if row.has_children && !self.collapsed.contains(&node) {
             self.collapsed.insert(node);
+            self.base.clear();
             self.refresh(Some(node));
             return;
         }
@@ -590,6 +778,9 @@ impl TraceView {
 
     /// `→`: expands the selected row when it is collapsed, else moves to its first child.
     pub fn expand_or_child(&mut self) {
+        if self.open_folded() {
+            return;
+        }
         let Some(row) = self.selected_row() else {
             return;
         };
@@ -598,6 +789,7 @@ impl TraceView {
         }
         let node = row.node;
         if self.collapsed.remove(&node) {
+            self.base.clear();
             self.refresh(Some(node));
         } else {
             self.move_by(1);
@@ -638,9 +830,11 @@ impl TraceView {
             .into_iter()
             .filter(|&p| p != target && self.collapsed.contains(&p))
             .collect();
-        if !hidden.is_empty() {
+        let folded = self.unfold_for(target);
+        if !hidden.is_empty() || folded {
             for p in hidden {
                 self.collapsed.remove(&p);
+                self.base.clear();
             }
             self.refresh(None);
         }
@@ -652,6 +846,134 @@ impl TraceView {
             }
             None => false,
         }
+    }
+
+    /// Expands the selected `×N` row, or (by service) the selected folded service; false when
+    /// it is neither.
+    fn open_folded(&mut self) -> bool {
+        let Some(row) = self.selected_row() else {
+            return false;
+        };
+        let node = row.node;
+        if row.run.is_some() {
+            self.open_runs.insert(node);
+        } else if self.by_service && row.kind == crate::model::NodeKind::Segment && row.collapsed {
+            self.open_services.insert(node);
+        } else {
+            return false;
+        }
+        self.refresh(Some(node));
+        true
+    }
+
+    /// Folds the selected service again (by service); false when it is not an open one.
+    fn close_service(&mut self) -> bool {
+        let Some(row) = self.selected_row() else {
+            return false;
+        };
+        let node = row.node;
+        if row.kind != crate::model::NodeKind::Segment || !self.open_services.remove(&node) {
+            return false;
+        }
+        self.refresh(Some(node));
+        true
+    }
+
+    /// Opens the runs and the services that would hide `target` (and its ancestors); whether
+    /// anything changed.
+    fn unfold_for(&mut self, target: NodeId) -> bool {
+        let mut changed = false;
+        let path = self.trace.path_to(target);
+        if self.by_service {
+            for &p in &path {
+                if let Some(s) = self.trace.nodes.get(p).and_then(|n| n.segment) {
+                    changed |= self.open_services.insert(s);
+                }
+            }
+        }
+        if self.fold_runs {
+            for &p in &path {
+                if let Some(first) = self.run_start(p) {
+                    changed |= self.open_runs.insert(first);
+                }
+            }
+        }
+        changed
+    }
+
+    /// The first of the same-name siblings running up to `node` (itself when its previous
+    /// sibling has another name).
+    fn run_start(&self, node: NodeId) -> Option<NodeId> {
+        let n = self.trace.nodes.get(node)?;
+        let siblings: &[NodeId] = match n.parent {
+            Some(p) => &self.trace.nodes.get(p)?.children,
+            None => &self.trace.roots,
+        };
+        let at = siblings.iter().position(|&s| s == node)?;
+        let name = &n.doc.name;
+        let first = siblings[..at]
+            .iter()
+            .rev()
+            .take_while(|&&s| self.trace.nodes.get(s).is_some_and(|x| &x.doc.name == name))
+            .last()
+            .copied();
+        Some(first.unwrap_or(node))
+    }
+
+    /// Folds runs of same-name siblings into `×N` rows, or shows every row again; returns
+    /// whether they are folded now.
+    pub fn toggle_fold_runs(&mut self) -> bool {
+        self.fold_runs = !self.fold_runs;
+        self.open_runs.clear();
+        let keep = self.selected_row().map(|r| r.node);
+        self.refresh(keep);
+        self.fold_runs
+    }
+
+    /// Folds each service to one row, or shows every row again; returns whether they are
+    /// folded now.
+    pub fn toggle_by_service(&mut self) -> bool {
+        self.by_service = !self.by_service;
+        self.open_services.clear();
+        let keep = self.selected_row().map(|r| r.node);
+        self.refresh(keep);
+        self.by_service
+    }
+
+    /// `z`: the first press marks the selected row; the second zooms the bars to the window
+    /// the rows from the mark to the selection cover. What happened.
+    pub fn zoom_step(&mut self) -> ZoomStep {
+        let Some(here) = self.selected_row().map(|r| r.node) else {
+            return ZoomStep::Nothing;
+        };
+        let Some(mark) = self.zoom_mark.take() else {
+            self.zoom_mark = Some(here);
+            return ZoomStep::Marked;
+        };
+        let from = self
+            .rows
+            .iter()
+            .position(|r| r.node == mark)
+            .unwrap_or(self.selected);
+        match fold::window_of_rows(&self.rows, from, self.selected, self.window.1) {
+            Some(w) => {
+                self.zoom = Some(w);
+                ZoomStep::Zoomed(w)
+            }
+            None => ZoomStep::Nothing,
+        }
+    }
+
+    /// `Z`: the whole trace again (and no zoom selection).
+    pub fn zoom_reset(&mut self) -> bool {
+        self.zoom_mark = None;
+        self.zoom.take().is_some()
+    }
+
+    /// The time window the bars are drawn for: the zoom, or the whole trace (seconds from its
+    /// start).
+    pub fn view_window(&self) -> (f64, f64) {
+        self.zoom.unwrap_or((0.0, self.window.1))
     }
 
     /// Moves the selection, clamped.

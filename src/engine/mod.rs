@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod diff;
 pub mod export;
 pub mod find;
+pub mod fold;
 pub mod graph;
 pub mod graph_layout;
 pub mod graph_text;

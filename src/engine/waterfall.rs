@@ -29,8 +29,9 @@ pub struct Row {
     pub duration: Option<f64>,
     /// How it ended.
     pub status: Status,
-    /// The service it belongs to (its segment's name); empty for orphans.
-    pub service: String,
+    /// The service it belongs to (its segment's name); empty for orphans. Shared by the rows
+    /// of one segment.
+    pub service: std::sync::Arc<str>,
     /// Segment or subsegment.
     pub kind: NodeKind,
     /// It has children.
@@ -41,6 +42,9 @@ pub struct Row {
     pub skew: Option<f64>,
     /// A subsegment whose parent never arrived.
     pub orphan: bool,
+    /// A run of same-name siblings this row stands for (`name ×N`), if folded
+    /// ([`fold_runs`](crate::engine::fold::fold_runs)).
+    pub run: Option<crate::engine::fold::Run>,
 }
 
 /// The cells of a timeline a row's bar covers: `[start, end)`, and whether it is open-ended
@@ -259,10 +263,10 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
     let (t0, _) = window_of(trace, &c);
     let mut out = Vec::with_capacity(trace.nodes.len());
     // Service names per segment, computed once (most rows are subsegments of a few segments).
-    let names: Vec<Option<String>> = trace
+    let names: Vec<Option<std::sync::Arc<str>>> = trace
         .nodes
         .iter()
-        .map(|n| (n.kind == NodeKind::Segment).then(|| service::of_segment(&n.doc).name))
+        .map(|n| (n.kind == NodeKind::Segment).then(|| service::of_segment(&n.doc).name.into()))
         .collect();
     let mut stack: Vec<NodeId> = trace.roots.iter().rev().copied().collect();
     while let Some(id) = stack.pop() {
@@ -283,6 +287,7 @@ pub fn rows(trace: &Trace, collapsed: &HashSet<NodeId>) -> Vec<Row> {
             collapsed: is_collapsed,
             skew: c.skew[id],
             orphan: node.is_orphan(),
+            run: None,
         });
         if !is_collapsed {
             stack.extend(node.children.iter().rev());

@@ -65,6 +65,14 @@ pub enum Action {
     HideShort,
     /// Show the trace's statistics (per service and per operation), or the waterfall again.
     TraceStats,
+    /// Fold runs of three or more same-name siblings into one `×N` row, or show them all.
+    FoldRuns,
+    /// Fold each service (segment) to one row, its subsegments hidden, or show them all.
+    FoldServices,
+    /// Zoom: mark where the time range starts; again, zoom the bars to the marked rows' range.
+    Zoom,
+    /// Zoom out to the whole trace.
+    ZoomReset,
     /// Show the next details tab.
     NextTab,
     /// Show the previous details tab.
@@ -141,6 +149,9 @@ pub enum Action {
     IdForm,
     /// Open the trace the selected span link points to (the Links tab's highlighted link).
     FollowLink,
+    /// Copy the `aws logs filter-log-events` commands and the Logs Insights URL that find the
+    /// open trace's log lines (the selected segment's log groups, or its Lambda function's).
+    RelatedLogs,
 }
 
 impl Action {
@@ -185,6 +196,10 @@ impl Action {
             Action::CriticalPath => "critical_path",
             Action::HideShort => "hide_short",
             Action::TraceStats => "trace_stats",
+            Action::FoldRuns => "fold_runs",
+            Action::FoldServices => "fold_services",
+            Action::Zoom => "zoom",
+            Action::ZoomReset => "zoom_reset",
             Action::NextTab => "next_tab",
             Action::PrevTab => "prev_tab",
             Action::Tab(0) => "tab_1",
@@ -232,6 +247,7 @@ impl Action {
             Action::Export => "export",
             Action::IdForm => "id_form",
             Action::FollowLink => "follow_link",
+            Action::RelatedLogs => "related_logs",
         }
     }
 }

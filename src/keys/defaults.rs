@@ -262,6 +262,30 @@ pub const DEFAULTS: &[Binding] = &[
         "statistics per service and operation",
     ),
     bind(
+        Action::FoldRuns,
+        Scope::Trace,
+        &[Key::ch('s')],
+        "fold runs of 3+ same-name siblings (×N)",
+    ),
+    bind(
+        Action::FoldServices,
+        Scope::Trace,
+        &[Key::ch('C')],
+        "one row per service (Enter opens one)",
+    ),
+    bind(
+        Action::Zoom,
+        Scope::Trace,
+        &[Key::ch('z')],
+        "zoom: mark a row, move, z: zoom to the rows",
+    ),
+    bind(
+        Action::ZoomReset,
+        Scope::Trace,
+        &[Key::ch('Z')],
+        "zoom out to the whole trace",
+    ),
+    bind(
         Action::Left,
         Scope::Trace,
         &[Key::ch('h'), Key::plain(KeyCode::Left)],
@@ -334,6 +358,12 @@ pub const DEFAULTS: &[Binding] = &[
         Scope::Trace,
         &[Key::ch('L')],
         "open the marked link's trace (Links tab)",
+    ),
+    bind(
+        Action::RelatedLogs,
+        Scope::Trace,
+        &[Key::ch('O')],
+        "copy the logs command and Insights URL",
     ),
     bind(
         Action::DetailsDown,

@@ -14,6 +14,7 @@
 //! the process can exit with 128 + its number; SIGTSTP and SIGCONT stop and resume the app like
 //! Ctrl-Z.
 
+pub mod analyse;
 pub mod count;
 pub mod effects;
 pub mod history;
@@ -160,6 +161,7 @@ fn run_loop(
 ) -> io::Result<Option<i32>> {
     let mut loads = logging::LoadLog::default();
     let counter = count::Counter::default();
+    let analyser = analyse::Analyser::default();
     loop {
         if let Some(signal) = watch.ending() {
             tracing::info!(signal, "ending on a signal");
@@ -183,6 +185,7 @@ fn run_loop(
                     }
                 }
                 Cmd::StopCount => counter.stop(),
+                Cmd::Analyse(request) => analyser.start(request, tx.clone()),
                 Cmd::Quit => return Ok(None),
                 Cmd::Source(request) => {
                     if let Request::Load { generation } = &request {

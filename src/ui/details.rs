@@ -300,7 +300,7 @@ fn overview(t: &Styles, trace: &Trace, row: &Row, doc: &Segment) -> Vec<Line<'st
         out.push(kv(t, "HTTP status", status.join(" ")));
     }
     if !row.service.is_empty() {
-        out.push(kv(t, "Service", row.service.clone()));
+        out.push(kv(t, "Service", row.service.to_string()));
     }
     if let Some(o) = &doc.origin {
         out.push(kv(t, "Origin", o.clone()));

@@ -63,6 +63,10 @@ struct Canvas {
     w: usize,
     h: usize,
     bits: Vec<u8>,
+    /// Cells of a dashed line (a span link to another trace).
+    dashed: Vec<bool>,
+    /// Cells a call (not a link) runs through.
+    solid: Vec<bool>,
     glyph: Vec<Option<char>>,
     style: Vec<Style>,
 }
@@ -75,6 +79,8 @@ impl Canvas {
             w,
             h,
             bits: vec![0; w * h],
+            dashed: vec![false; w * h],
+            solid: vec![false; w * h],
             glyph: vec![None; w * h],
             style: vec![Style::new(); w * h],
         }
@@ -144,7 +150,13 @@ impl Canvas {
                 let mut cur_style = Style::new();
                 for c in 0..self.w {
                     let i = r * self.w + c;
-                    let ch = self.glyph[i].unwrap_or_else(|| line_char(self.bits[i]));
+                    let ch = self.glyph[i].unwrap_or_else(|| {
+                        match (line_char(self.bits[i]), self.dashed[i]) {
+                            ('─', true) => '┄',
+                            ('│', true) => '┆',
+                            (c, _) => c,
+                        }
+                    });
                     if ch == WIDE_REST {
                         // The right half of the wide character before it.
                         continue;
@@ -262,6 +274,12 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
             continue;
         };
         let selected = m.edge == Some(r);
+        let dashed = m
+            .graph
+            .services
+            .get(route.from)
+            .and_then(|s| s.edges.get(route.edge))
+            .is_some_and(crate::app::map::is_link);
         let c = m.edge_counts(r);
         let style = if selected {
             Style::new().fg(t.accent()).add_modifier(Modifier::BOLD)
@@ -296,6 +314,11 @@ fn draw_canvas(t: &Styles, m: &MapState, area: Rect) -> Vec<Line<'static>> {
                 bits |= if route.reversed { RIGHT } else { LEFT };
             }
             cv.line(x, y, bits, style);
+            // A cell a call also runs through stays solid.
+            if let Some(i) = cv.at(x, y) {
+                cv.solid[i] |= !dashed;
+                cv.dashed[i] = !cv.solid[i];
+            }
         }
         if let Some(&(x, y)) = cells.last() {
             cv.put(x, y, if route.reversed { '◀' } else { '▶' }, style);

@@ -12,7 +12,7 @@ use super::theme::Styles;
 use super::{bar, details};
 use crate::app::App;
 use crate::app::layout::trace_split;
-use crate::app::trace_view::{TraceView, row_marks};
+use crate::app::trace_view::{TraceView, row_marks, run_mark};
 use crate::engine::waterfall::{self, Row};
 use crate::model::format::{fit, truncate, width};
 use crate::model::time::{format_duration, format_utc};
@@ -60,6 +60,28 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
             Style::new().fg(th.accent()),
         ));
     }
+    if v.stats.is_none() {
+        for (on, text) in [
+            (v.zoom_mark.is_some(), "│ zoom: move, then z ".to_owned()),
+            (
+                v.zoom.is_some(),
+                v.zoom.map_or_else(String::new, |(lo, hi)| {
+                    format!(
+                        "│ zoom {}–{} of {} (Z) ",
+                        format_duration(lo),
+                        format_duration(hi),
+                        format_duration(v.window.1)
+                    )
+                }),
+            ),
+            (v.by_service, "│ by service (C: all) ".to_owned()),
+            (v.fold_runs, "│ runs folded ×N (s: all) ".to_owned()),
+        ] {
+            if on {
+                spans.push(Span::styled(text, Style::new().fg(th.accent())));
+            }
+        }
+    }
     if v.stats.is_none() && v.path_only {
         spans.push(Span::styled(
             "│ critical path only (p: all) ",
@@ -93,7 +115,7 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
                 ""
             },
             format_utc(v.window.0),
-            t.segment_nodes().count(),
+            v.segments,
             t.nodes.len()
         ),
         th.dim(),
@@ -132,7 +154,8 @@ fn columns(width: u16, wanted: usize) -> Columns {
     }
 }
 
-fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
+fn axis(t: &Styles, cols: &Columns, (lo, hi): (f64, f64)) -> Line<'static> {
+    let span = hi - lo;
     let w = cols.bar;
     let mut cells: Vec<char> = vec!['─'; w];
     let mut put = |pos: usize, label: &str| {
@@ -142,12 +165,19 @@ fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
             }
         }
     };
-    put(0, "0");
-    let mid = format_duration(span / 2.0);
+    put(
+        0,
+        &if lo > 0.0 {
+            format_duration(lo)
+        } else {
+            "0".to_owned()
+        },
+    );
+    let mid = format_duration(lo + span / 2.0);
     if w > 24 {
         put((w / 2).saturating_sub(width(&mid) / 2), &mid);
     }
-    let end = format_duration(span);
+    let end = format_duration(hi);
     put(w.saturating_sub(width(&end)), &end);
     let lead = format!(
         "{}{:>dw$} {:>sw$} {:<cw$}   ",
@@ -165,10 +195,92 @@ fn axis(t: &Styles, cols: &Columns, span: f64) -> Line<'static> {
     ])
 }
 
-/// The cells `[start, end)` a row's bar covers, and whether it is open-ended.
-fn bar_cells(row: &Row, span: f64, width: usize) -> (usize, usize, bool) {
-    let c = waterfall::bar_cells(row.offset, row.duration, span, width);
-    (c.start, c.end, c.open)
+/// A row's bar on a timeline of `width` cells for the window `(lo, hi)`: the cells `[start,
+/// end)` it covers and the glyph of each (`█`; `→` ends one in progress; `◂` and `▸` mark
+/// where it runs on outside the window, or where a row wholly outside it lies).
+fn bar_of(row: &Row, (lo, hi): (f64, f64), width: usize) -> (usize, String) {
+    use crate::engine::fold::{Clip, clip};
+    let last = width.saturating_sub(1);
+    match clip(row.offset, row.duration, lo, hi) {
+        Clip::Before => (0, "◂".to_owned()),
+        Clip::After => (last, "▸".to_owned()),
+        Clip::Inside {
+            offset,
+            duration,
+            cut_left,
+            cut_right,
+        } => {
+            let c = waterfall::bar_cells(offset, duration, hi - lo, width);
+            let mut bar = String::with_capacity((c.end - c.start) * 3);
+            for i in c.start..c.end {
+                bar.push(if c.open && i + 1 == c.end {
+                    '→'
+                } else if cut_left && i == c.start {
+                    '◂'
+                } else if cut_right && i + 1 == c.end {
+                    '▸'
+                } else {
+                    '█'
+                });
+            }
+            (c.start, bar)
+        }
+    }
+}
+
+/// The overview strip: how many entities run along the whole trace (`▁`..`█`), the time window
+/// the waterfall shows (the zoom, else the span of the rows on screen) highlighted.
+fn overview(t: &Styles, v: &TraceView, cols: &Columns, shown: (f64, f64)) -> Line<'static> {
+    const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let w = cols.bar;
+    let bins = v.density.len();
+    let most = v.density.iter().copied().max().unwrap_or(0).max(1);
+    let span = v.window.1;
+    let cell_of = |x: f64| {
+        if span > 0.0 && x.is_finite() {
+            ((x / span * w as f64).floor().max(0.0) as usize).min(w.saturating_sub(1))
+        } else {
+            0
+        }
+    };
+    let (a, b) = (cell_of(shown.0), cell_of(shown.1));
+    let mut before = String::new();
+    let mut inside = String::new();
+    let mut after = String::new();
+    for i in 0..w {
+        let c = if bins == 0 {
+            '─'
+        } else {
+            let (from, to) = (i * bins / w, ((i + 1) * bins / w).max(i * bins / w + 1));
+            let n = v.density[from.min(bins - 1)..to.min(bins)]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0);
+            let level = (u64::from(n) * 8).div_ceil(u64::from(most));
+            LEVELS[usize::try_from(level).unwrap_or(8).min(8)]
+        };
+        if i < a {
+            before.push(c);
+        } else if i <= b {
+            inside.push(c);
+        } else {
+            after.push(c);
+        }
+    }
+    let label = format!(
+        "{}   ",
+        fit("OVERVIEW", cols.name + 1 + DUR_W + 1 + SELF_W + 1 + CODE_W)
+    );
+    Line::from(vec![
+        Span::styled(label, t.dim()),
+        Span::styled(before, t.dim()),
+        Span::styled(
+            inside,
+            Style::new().fg(t.accent()).add_modifier(Modifier::REVERSED),
+        ),
+        Span::styled(after, t.dim()),
+    ])
 }
 
 fn waterfall(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
@@ -176,11 +288,19 @@ fn waterfall(frame: &mut Frame, t: &Styles, v: &TraceView, area: Rect) {
         return;
     }
     let cols = columns(area.width, v.name_width);
-    let span = v.window.1;
-    let mut lines = vec![axis(t, &cols, span)];
-    let height = usize::from(area.height.saturating_sub(1));
+    let win = v.view_window();
+    let height = usize::from(area.height.saturating_sub(2));
+    let on_screen = v.rows.iter().skip(v.offset).take(height);
+    // The span the rows on screen cover (the zoom when zoomed).
+    let shown = v.zoom.unwrap_or_else(|| {
+        on_screen.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+            let end = r.duration.map_or(v.window.1, |d| r.offset + d);
+            (lo.min(r.offset), hi.max(end))
+        })
+    });
+    let mut lines = vec![overview(t, v, &cols, shown), axis(t, &cols, win)];
     for (i, row) in v.rows.iter().enumerate().skip(v.offset).take(height) {
-        lines.push(row_line(t, v, row, &cols, span, i == v.selected));
+        lines.push(row_line(t, v, row, &cols, win, i == v.selected));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -190,7 +310,7 @@ fn row_line(
     v: &TraceView,
     row: &Row,
     cols: &Columns,
-    span: f64,
+    win: (f64, f64),
     selected: bool,
 ) -> Line<'static> {
     let doc = &v.trace.nodes[row.node].doc;
@@ -204,9 +324,10 @@ fn row_line(
     // deep costs no more than a shallow one.
     let indent = (row.depth as usize).min(cols.name);
     let name = format!(
-        "{}{fold}{}{}",
+        "{}{fold}{}{}{}",
         "  ".repeat(indent),
         doc.name,
+        run_mark(row),
         row_marks(row)
     );
     let mut name_style = Style::new();
@@ -223,12 +344,9 @@ fn row_line(
     let code = doc.http_status().map(|c| c.to_string()).unwrap_or_default();
     let glyph = row.status.letter().unwrap_or(' ').to_string();
     let st = status_color.map_or(Style::new(), |c| Style::new().fg(c));
-    let (start, end, open) = bar_cells(row, span, cols.bar);
+    let (start, bar) = bar_of(row, win, cols.bar);
+    let end = start + bar.chars().count();
     let bar_color = status_color.unwrap_or_else(|| t.service(&row.service));
-    let mut bar = String::with_capacity(cols.bar * 3);
-    for i in start..end {
-        bar.push(if open && i + 1 == end { '→' } else { '█' });
-    }
     if row.skew.is_some() && !selected && status_color.is_none() {
         name_style = name_style.fg(t.accent());
     }
@@ -262,7 +380,7 @@ fn row_line(
         .self_time
         .get(row.node)
         .copied()
-        .filter(|_| row.duration.is_some())
+        .filter(|_| row.duration.is_some() && row.run.is_none())
         .map(format_duration)
         .unwrap_or_default();
     // The critical path: a mark between the status and the bar.

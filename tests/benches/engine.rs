@@ -97,9 +97,14 @@ fn service_graph_demo_x20(bencher: Bencher) {
 
 /// One trace of 1 segment + 50,000 subsegments (10 calls deep in places).
 fn huge_trace() -> Trace {
+    huge_trace_of(5_000)
+}
+
+/// One segment + `steps` × 10 subsegments: each step calls DynamoDB 9 times in a row.
+fn huge_trace_of(steps: u64) -> Trace {
     let tid = "1-6b055217-f83b86d84f9ae698c37f1c99";
     let mut subs = Vec::new();
-    for i in 0..5_000u64 {
+    for i in 0..steps {
         let start = 1.0 + i as f64 * 0.001;
         let mut inner = Vec::new();
         for j in 0..9u64 {
@@ -112,8 +117,9 @@ fn huge_trace() -> Trace {
             "start_time": start, "end_time": start + 0.0009, "subsegments": inner}),
         );
     }
+    let end = 2.0 + steps as f64 * 0.001;
     let doc = serde_json::json!({"id": "ffffffffffffffff", "name": "batch-job", "trace_id": tid,
-        "start_time": 1.0, "end_time": 7.0, "subsegments": subs});
+        "start_time": 1.0, "end_time": end, "subsegments": subs});
     let seg: Segment = serde_json::from_value(doc).expect("valid");
     assemble(tid, [seg])
 }
@@ -160,8 +166,8 @@ fn stats_50k(bencher: Bencher) {
         .bench(|| black_box(xray_tui::engine::critical::stats(&t)));
 }
 
-/// Opening the 50,000-entity trace in the app's trace view: rows, name widths, the critical
-/// path and self times.
+/// Opening the 50,000-entity trace in the app's trace view: rows and name widths (the critical
+/// path and self times are worked out off the UI thread since: `analyse_100k`).
 #[divan::bench]
 fn open_trace_view_50k(bencher: Bencher) {
     let t = Arc::new(huge_trace());
@@ -170,5 +176,103 @@ fn open_trace_view_50k(bencher: Bencher) {
             Arc::clone(&t),
             None,
         ))
+    });
+}
+
+/// The 100,000-entity trace (10,000 steps of 9 DynamoDB calls) open in the trace view, its
+/// analysis in.
+fn view_100k() -> xray_tui::app::trace_view::TraceView {
+    use xray_tui::app::trace_view::{TraceView, analyse};
+    let t = Arc::new(huge_trace_of(10_000));
+    let mut v = TraceView::new(Arc::clone(&t), None);
+    v.set_analysis(analyse(&t));
+    v
+}
+
+/// Opening the 100,000-entity trace in the trace view (what the UI thread does: rows and the
+/// name column's width).
+#[divan::bench]
+fn open_trace_view_100k(bencher: Bencher) {
+    let t = Arc::new(huge_trace_of(10_000));
+    bencher.counter(ItemsCount::new(t.nodes.len())).bench(|| {
+        black_box(xray_tui::app::trace_view::TraceView::new(
+            Arc::clone(&t),
+            None,
+        ))
+    });
+}
+
+/// The analysis of the 100,000-entity trace (critical path, self times, the overview's
+/// density), worked out off the UI thread.
+#[divan::bench]
+fn analyse_100k(bencher: Bencher) {
+    let t = huge_trace_of(10_000);
+    bencher
+        .counter(ItemsCount::new(t.nodes.len()))
+        .bench(|| black_box(xray_tui::app::trace_view::analyse(&t)));
+}
+
+/// The large-trace tools on the 100,000-entity trace, each key press as the trace view answers
+/// it: `s` (fold the 10,000 runs of 9 DynamoDB calls into ×9 rows), `C` (one row per service),
+/// `t` (hide entities under 1 ms), `z` twice (zoom to the first 5,000 rows' range) and `p`
+/// (the critical path only). Each sample presses the key twice (on and off, or a zoom and a
+/// zoom out), so one answer is half the time.
+#[divan::bench(args = ["fold_runs", "fold_services", "hide_short", "zoom", "path_only"])]
+fn tools_100k(bencher: Bencher, tool: &str) {
+    let mut v = view_100k();
+    let n = v.trace.nodes.len();
+    bencher
+        .counter(ItemsCount::new(n))
+        .bench_local(|| match tool {
+            "fold_runs" => {
+                v.toggle_fold_runs();
+                v.toggle_fold_runs();
+            }
+            "fold_services" => {
+                v.toggle_by_service();
+                v.toggle_by_service();
+            }
+            "hide_short" => {
+                // 1 ms hides every call; three more presses step back to none.
+                for _ in 0..4 {
+                    v.cycle_hide_shorter();
+                }
+            }
+            "zoom" => {
+                v.move_by(isize::MIN);
+                v.zoom_step();
+                v.move_by(5_000);
+                v.zoom_step();
+                black_box(v.zoom);
+                v.zoom_reset();
+            }
+            _ => {
+                v.toggle_path_only();
+                v.toggle_path_only();
+            }
+        });
+}
+
+/// One frame of the trace view at 200x50 on the 100,000-entity trace (runs folded and zoomed,
+/// the overview strip drawn from the density).
+#[divan::bench(args = ["plain", "folded_zoomed"])]
+fn trace_frame_100k(bencher: Bencher, mode: &str) {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+    let mut v = view_100k();
+    if mode == "folded_zoomed" {
+        v.toggle_fold_runs();
+        v.move_by(100);
+        v.zoom_step();
+        v.move_by(2_000);
+        v.zoom_step();
+    }
+    let mut app = xray_tui::app::App::new("bench", Rect::new(0, 0, 200, 50));
+    app.view = Some(v);
+    app.mode = xray_tui::app::Mode::Trace;
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    bencher.bench_local(|| {
+        term.draw(|f| xray_tui::ui::draw(f, &app)).expect("draw");
     });
 }

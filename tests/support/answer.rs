@@ -1,6 +1,7 @@
 //! Plays the file source and the runtime for an app driven by a test: the filter verdicts the
 //! app asks for ([`Request::Evaluate`], rows whose traces must be parsed again) and the prompt's
-//! live counts ([`Cmd::Count`]) are worked out at once and handed back, as their threads would.
+//! live counts ([`Cmd::Count`]) and the open trace's analysis ([`Cmd::Analyse`]) are worked out
+//! at once and handed back, as their threads would.
 
 use xray_tui::app::{App, Cmd, Event};
 use xray_tui::source::{Request, Update};
@@ -19,6 +20,14 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
                 if let Some(c) = xray_tui::runtime::count::count(&req, &|| false) {
                     rest.extend(step(app, Event::Counted(c)));
                 }
+            }
+            Cmd::Analyse(req) => {
+                let analysis = xray_tui::app::trace_view::analyse(&req.trace);
+                let done = xray_tui::app::trace_view::Analysed {
+                    generation: req.generation,
+                    analysis,
+                };
+                rest.extend(step(app, Event::Analysed(Box::new(done))));
             }
             other => rest.push(other),
         }
