@@ -5,6 +5,7 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
+pub mod analysis;
 pub mod find;
 pub mod groups;
 pub mod input;
@@ -58,6 +59,8 @@ pub enum Event {
     CopyFallback(String),
     /// The count of traces matching the prompt's expression ([`Cmd::Count`]).
     Counted(prompt::Counted),
+    /// The Analysis screen's numbers ([`Cmd::Analyze`]).
+    Analyzed(Box<analysis::Analyzed>),
 }
 
 /// Something the runtime should do.
@@ -85,6 +88,11 @@ pub enum Cmd {
     Count(Box<prompt::CountRequest>),
     /// Stop counting: the prompt closed.
     StopCount,
+    /// Work out the Analysis screen's numbers off the UI thread and answer with
+    /// [`Event::Analyzed`]; a newer request supersedes it.
+    Analyze(Box<analysis::AnalysisRequest>),
+    /// Stop working them out: the Analysis screen closed.
+    StopAnalysis,
 }
 
 /// How many filter expressions the history keeps.
@@ -112,6 +120,8 @@ pub enum Mode {
     Trace,
     /// The service map (of every trace, or of the open trace).
     Map,
+    /// The Analysis screen (of the listed traces).
+    Analysis,
 }
 
 /// All UI state.
@@ -140,6 +150,10 @@ pub struct App {
     pub view: Option<TraceView>,
     /// The service map, while it shows.
     pub map: Option<map::MapState>,
+    /// The Analysis screen, while it shows.
+    pub analysis: Option<analysis::AnalysisState>,
+    /// The last Analysis question asked.
+    analysis_seq: u64,
     /// How maps show (fitted or full size, with or without the panel), kept from one map to
     /// the next.
     pub map_view: map::MapView,
@@ -214,6 +228,8 @@ impl App {
             list: ListState::default(),
             view: None,
             map: None,
+            analysis: None,
+            analysis_seq: 0,
             map_view: map::MapView::default(),
             mode: Mode::List,
             overlays: overlay::Overlays::default(),
@@ -346,6 +362,7 @@ impl App {
             Mode::List => Scope::List,
             Mode::Trace => Scope::Trace,
             Mode::Map => Scope::Map,
+            Mode::Analysis => Scope::Analysis,
         }
     }
 
@@ -353,6 +370,9 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Cmd> {
         let mut cmds = self.handle(event);
         cmds.append(&mut self.pending);
+        // The listed traces changed while the Analysis screen shows: its numbers are asked
+        // for again (once per event, whatever changed them).
+        cmds.extend(self.ask_analysis());
         cmds
     }
 
@@ -417,6 +437,10 @@ impl App {
                 Vec::new()
             }
             Event::CopyFallback(text) => vec![Cmd::CopyEscape(text)],
+            Event::Analyzed(a) => {
+                self.analyzed(*a);
+                Vec::new()
+            }
             Event::Counted(c) => {
                 if let Some(Overlay::Prompt(p)) = self.overlays.top_mut() {
                     if p.counted(c) {
@@ -561,10 +585,12 @@ impl App {
                         self.trace_action(action);
                     }
                 }
+                Mode::Map if action == Action::Analysis => self.open_analysis(),
                 Mode::Map => {
                     self.map_action(action);
                     return Vec::new();
                 }
+                Mode::Analysis => return self.analysis_action(action),
             },
         }
         self.scroll();
@@ -595,6 +621,7 @@ impl App {
                 self.list.offset = 0;
             }
             Action::Map => self.open_map(),
+            Action::Analysis => self.open_analysis(),
             Action::Filter => {
                 self.list.filter = self.list.filter.next();
                 self.list.rebuild(summaries);
@@ -843,6 +870,7 @@ impl App {
         if let Some(d) = &self.data {
             self.list.rebuild(&d.rows);
         }
+        self.analysis_outdated();
     }
 
     fn trace_action(&mut self, action: Action) {
@@ -981,7 +1009,12 @@ impl App {
         self.load = LoadState::Loaded;
         self.view = None;
         self.map = None;
-        self.mode = Mode::List;
+        // The Analysis screen stays, over the new data.
+        self.mode = if self.analysis.is_some() {
+            Mode::Analysis
+        } else {
+            Mode::List
+        };
         if let Some(id) = reopen {
             self.open_trace(&id);
         }

@@ -1,6 +1,7 @@
 //! Plays the file source and the runtime for an app driven by a test: the filter verdicts the
 //! app asks for ([`Request::Evaluate`], rows whose traces must be parsed again) and the prompt's
-//! live counts ([`Cmd::Count`]) are worked out at once and handed back, as their threads would.
+//! live counts ([`Cmd::Count`]) and the Analysis screen's numbers ([`Cmd::Analyze`]) are worked
+//! out at once and handed back, as their threads would.
 
 use xray_tui::app::{App, Cmd, Event};
 use xray_tui::source::{Request, Update};
@@ -18,6 +19,11 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
             Cmd::Count(req) => {
                 if let Some(c) = xray_tui::runtime::count::count(&req, &|| false) {
                     rest.extend(step(app, Event::Counted(c)));
+                }
+            }
+            Cmd::Analyze(req) => {
+                if let Some(a) = xray_tui::runtime::count::analyse(&req, &|| false) {
+                    rest.extend(step(app, Event::Analyzed(a)));
                 }
             }
             other => rest.push(other),
