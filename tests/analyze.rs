@@ -83,7 +83,11 @@ fn every_root_cause_filter_selects_exactly_its_traces() {
         .iter()
         .map(|c| xray_tui::filter::analyze::kind_word(c.kind))
         .collect();
-    assert_eq!(kinds.len(), 3, "faults, errors and response times: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        3,
+        "faults, errors and response times: {kinds:?}"
+    );
     assert!(causes.iter().any(|c| c.exception.is_some()));
     for c in &causes {
         let f = xray_tui::filter::parse(&c.group.filter)
@@ -92,7 +96,11 @@ fn every_root_cause_filter_selects_exactly_its_traces() {
             .iter()
             .filter(|&&i| f.verdict_at(&data, i, &ctx) == Verdict::Match)
             .count();
-        assert_eq!(matched, c.group.count, "{}: {}", c.group.key, c.group.filter);
+        assert_eq!(
+            matched, c.group.count,
+            "{}: {}",
+            c.group.key, c.group.filter
+        );
     }
 }
 
@@ -113,7 +121,10 @@ fn operations_and_sdks_are_grouped_without_a_filter() {
     }
     let ops = group_by(&data, &all, &Dimension::Operation);
     assert!(ops.iter().any(|g| g.key.contains("DynamoDB ")), "{ops:?}");
-    assert!(ops.iter().any(|g| g.key.contains(": GET /") || g.key.contains(": POST /")));
+    assert!(
+        ops.iter()
+            .any(|g| g.key.contains(": GET /") || g.key.contains(": POST /"))
+    );
     let bin = env!("CARGO_BIN_EXE_xray-tui");
     let out = Command::new(bin)
         .args(["analyze", "--demo", "--by", "operation"])
@@ -346,7 +357,11 @@ fn root_causes_are_grouped_by_service_entity_and_exception() {
         .find(|c| c.kind == RootCauseKind::Fault)
         .expect("a fault root cause");
     assert_eq!(
-        (fault.service.as_str(), fault.entity.as_str(), &fault.exception),
+        (
+            fault.service.as_str(),
+            fault.entity.as_str(),
+            &fault.exception
+        ),
         ("web", "web", &None)
     );
     assert_eq!(fault.group.count, 4);
@@ -367,10 +382,7 @@ fn root_causes_are_grouped_by_service_entity_and_exception() {
 fn red_tables_are_hand_checked() {
     use xray_tui::filter::analyze::{auto_interval, red, span};
     let (data, all) = crafted();
-    assert_eq!(
-        span(&data, &all),
-        Some((1_700_000_040.0, 1_700_000_310.0))
-    );
+    assert_eq!(span(&data, &all), Some((1_700_000_040.0, 1_700_000_310.0)));
     assert_eq!(auto_interval(270.0), 5.0);
     let t = red(&data, &all, 60.0);
     assert_eq!(t.services.len(), 1);

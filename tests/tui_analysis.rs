@@ -55,8 +55,9 @@ fn wide(w: u16, h: u16) -> App {
         let stretch = 1.0 + f64::from(k % 5) * 0.5;
         for line in text.lines() {
             let line = line
-                .replace("-0a1b2c3d", &format!("-{:02x}1b2c3d", 2 * k))
+                // The second trace first: an odd number never reads as the first's `0a`.
                 .replace("-1a1b2c3d", &format!("-{:02x}1b2c3d", 2 * k + 1))
+                .replace("-0a1b2c3d", &format!("-{:02x}1b2c3d", 2 * k))
                 .replace("2b3c4d5e6f70", &format!("{k:012x}"));
             let mut v: serde_json::Value = serde_json::from_str(&line).expect("json");
             retime(&mut v, &|t| base + shift + (t - base) * stretch);
@@ -70,8 +71,10 @@ fn wide(w: u16, h: u16) -> App {
             out.push('\n');
         }
     }
-    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("xray-tui-wide-analysis-{}.ndjson", std::process::id()));
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "xray-tui-wide-analysis-{}.ndjson",
+        std::process::id()
+    ));
     std::fs::write(&path, out).expect("write");
     let source = SourceArgs {
         files: vec![path.to_string_lossy().into_owned()],
@@ -208,7 +211,11 @@ fn a_histogram_range_filters_by_response_time() {
     let expr = app.list.expr_text().expect("a filter");
     let ms = |v: f64, down: bool| {
         let x = v * 1000.0;
-        (if down { (x + 1e-6).floor() } else { (x - 1e-6).ceil() }) / 1000.0
+        (if down {
+            (x + 1e-6).floor()
+        } else {
+            (x - 1e-6).ceil()
+        }) / 1000.0
     };
     assert_eq!(
         expr,
@@ -244,7 +251,10 @@ fn the_histogram_measures_a_service_node_with_left_and_right() {
     assert!(h.range_filter.starts_with(&format!("service(\"{name}\")")));
     keys(&mut app, "\n");
     let expr = app.list.expr_text().expect("filter");
-    assert!(expr.starts_with(&format!("service(\"{name}\") {{")), "{expr}");
+    assert!(
+        expr.starts_with(&format!("service(\"{name}\") {{")),
+        "{expr}"
+    );
 }
 
 #[test]

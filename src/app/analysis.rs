@@ -507,7 +507,12 @@ fn cycle<T: Clone + PartialEq>(all: &[T], current: &T, forward: bool) -> T {
     let Some(at) = all.iter().position(|x| x == current) else {
         return all.first().cloned().unwrap_or_else(|| current.clone());
     };
-    all[if forward { (at + 1) % n } else { (at + n - 1) % n }].clone()
+    all[if forward {
+        (at + 1) % n
+    } else {
+        (at + n - 1) % n
+    }]
+    .clone()
 }
 
 /// `Err("")` for a missing row (nothing to say).

@@ -117,11 +117,7 @@ impl App {
             Mode::Analysis => {
                 // The wheel moves the selection; clicks do nothing here.
                 if let Some(d) = wheel {
-                    let _ = self.analysis_action(if d < 0 {
-                        Action::Up
-                    } else {
-                        Action::Down
-                    });
+                    let _ = self.analysis_action(if d < 0 { Action::Up } else { Action::Down });
                 }
             }
         }

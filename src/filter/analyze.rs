@@ -214,7 +214,10 @@ fn failure_kinds(dim: &Dimension) -> &'static [(RootCauseKind, &'static str)] {
     match dim {
         Dimension::FaultRootCause => &[(RootCauseKind::Fault, "fault")],
         Dimension::ErrorRootCause => &[(RootCauseKind::Error, "error")],
-        _ => &[(RootCauseKind::Fault, "fault"), (RootCauseKind::Error, "error")],
+        _ => &[
+            (RootCauseKind::Fault, "fault"),
+            (RootCauseKind::Error, "error"),
+        ],
     }
 }
 
@@ -455,7 +458,12 @@ pub const fn kind_word(kind: RootCauseKind) -> &'static str {
 /// several root causes of a kind.
 pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
     /// A cause: kind, service, entity (may be empty), exception (name, message).
-    type Cause = (RootCauseKind, String, String, Option<(String, Option<String>)>);
+    type Cause = (
+        RootCauseKind,
+        String,
+        String,
+        Option<(String, Option<String>)>,
+    );
     let kinds = [
         RootCauseKind::Fault,
         RootCauseKind::Error,
@@ -574,7 +582,14 @@ struct Ends {
 
 /// A cause as people read it (and as its group is found): `fault: payments > charge >
 /// Timeout: gave up`.
-fn cause_key(c: &(RootCauseKind, String, String, Option<(String, Option<String>)>)) -> String {
+fn cause_key(
+    c: &(
+        RootCauseKind,
+        String,
+        String,
+        Option<(String, Option<String>)>,
+    ),
+) -> String {
     let (kind, service, entity, exception) = c;
     let mut key = format!("{}: {service}", kind_word(*kind));
     if !entity.is_empty() {
@@ -593,7 +608,14 @@ fn cause_key(c: &(RootCauseKind, String, String, Option<(String, Option<String>)
 }
 
 /// The clause that selects a cause's traces.
-fn cause_filter(c: &(RootCauseKind, String, String, Option<(String, Option<String>)>)) -> String {
+fn cause_filter(
+    c: &(
+        RootCauseKind,
+        String,
+        String,
+        Option<(String, Option<String>)>,
+    ),
+) -> String {
     let (kind, service, entity, exception) = c;
     let word = kind_word(*kind);
     let mut clauses = vec![format!(
@@ -1055,7 +1077,11 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
                 e.1 += st.error_statistics.total_count;
                 e.2 += st.fault_statistics.total_count;
             }
-            e.3.extend(node.response_time_histogram.iter().map(|h| (h.value, h.count)));
+            e.3.extend(
+                node.response_time_histogram
+                    .iter()
+                    .map(|h| (h.value, h.count)),
+            );
         }
         m
     };
@@ -1171,7 +1197,11 @@ impl Selection {
             Selection::Errors => "the errors".into(),
             Selection::Throttles => "the throttled".into(),
             Selection::ResponseTime(a, b) => {
-                format!("response time {} to {}", format_duration(a), format_duration(b))
+                format!(
+                    "response time {} to {}",
+                    format_duration(a),
+                    format_duration(b)
+                )
             }
             Selection::Started(a, _) => format!("the interval from {}", format_utc(a)),
         }
@@ -1190,7 +1220,9 @@ pub fn split(
         let chosen: std::collections::HashSet<usize> = rows.iter().copied().collect();
         let baseline = match context {
             Some(c) => c.iter().copied().filter(|i| !chosen.contains(i)).collect(),
-            None => (0..data.rows.len()).filter(|i| !chosen.contains(i)).collect(),
+            None => (0..data.rows.len())
+                .filter(|i| !chosen.contains(i))
+                .collect(),
         };
         return (rows.to_vec(), baseline);
     }

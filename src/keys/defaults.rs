@@ -562,7 +562,12 @@ pub const DEFAULTS: &[Binding] = &[
         &[Key::ch('1')],
         "Root causes tab",
     ),
-    bind(Action::Tab(1), Scope::Analysis, &[Key::ch('2')], "Compare tab"),
+    bind(
+        Action::Tab(1),
+        Scope::Analysis,
+        &[Key::ch('2')],
+        "Compare tab",
+    ),
     bind(
         Action::Tab(2),
         Scope::Analysis,

@@ -335,19 +335,8 @@ mod tests {
         (
             "analysis",
             &[
-                "back",
-                "analysis",
-                "next_tab",
-                "prev_tab",
-                "tab_1",
-                "tab_2",
-                "tab_3",
-                "tab_4",
-                "tab_5",
-                "open",
-                "left",
-                "right",
-                "toggle",
+                "back", "analysis", "next_tab", "prev_tab", "tab_1", "tab_2", "tab_3", "tab_4",
+                "tab_5", "open", "left", "right", "toggle",
             ],
         ),
         (
@@ -553,7 +542,10 @@ prompt_apply = \"enter\"\n"
     fn unknown_names_and_clashes_name_the_table_and_key() {
         let e = keymap("[keys.lists]\nopen = \"o\"\n").expect_err("scope");
         assert!(e.contains("[keys.lists]"), "{e}");
-        assert!(e.contains("global, list, trace, map, analysis, prompt, find"), "{e}");
+        assert!(
+            e.contains("global, list, trace, map, analysis, prompt, find"),
+            "{e}"
+        );
         let e = keymap("[keys.list]\nopen = [\"o\", \"ctrl-\"]\n").expect_err("key");
         assert!(e.contains("[keys.list] open"), "{e}");
         assert!(e.contains("ctrl-"), "{e}");

@@ -104,6 +104,12 @@ fn tab_bar(t: &Styles, st: &AnalysisState, w: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// `11-26 09:00:30`: an interval's start without the year and the milliseconds.
+fn short_time(epoch: f64) -> String {
+    let full = format_utc(epoch);
+    full.get(5..19).unwrap_or(&full).replacen('T', " ", 1)
+}
+
 fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_owned(), format_duration)
 }
@@ -168,7 +174,7 @@ fn table(t: &Styles, st: &AnalysisState, w: usize) -> (Line<'static>, Vec<Line<'
         Tab::RootCauses => {
             let h = head(format!(
                 " {} {} {} {} {} CAUSE (service > entity > exception)",
-                pad("KIND", 12),
+                pad("KIND", 13),
                 pad_left("TRACES", 6),
                 pad_left("SHARE", 6),
                 pad_left("P50", 8),
@@ -201,7 +207,7 @@ fn table(t: &Styles, st: &AnalysisState, w: usize) -> (Line<'static>, Vec<Line<'
                         pad_left(&secs(g.p50), 8),
                         pad_left(&secs(g.p99), 8)
                     );
-                    let kind = format!(" {}", pad(c.kind.label(), 12));
+                    let kind = format!(" {}", pad(c.kind.label(), 13));
                     let room = w.saturating_sub(width(&kind) + width(&nums));
                     Line::from(vec![
                         Span::styled(kind, Style::new().fg(colour)),
@@ -269,9 +275,7 @@ fn table(t: &Styles, st: &AnalysisState, w: usize) -> (Line<'static>, Vec<Line<'
                         .percentiles
                         .iter()
                         .filter(|(_, v)| {
-                            v.is_some_and(|v| {
-                                v >= b.lo && (v < b.hi || i + 1 == hist.bins.len())
-                            })
+                            v.is_some_and(|v| v >= b.lo && (v < b.hi || i + 1 == hist.bins.len()))
                         })
                         .map(|(p, _)| format!("p{p}"))
                         .collect();
@@ -310,7 +314,7 @@ fn table(t: &Styles, st: &AnalysisState, w: usize) -> (Line<'static>, Vec<Line<'
         Tab::OverTime => {
             let h = head(format!(
                 " {} {} {} {} {} {} REQUESTS (faults, errors, throttles)",
-                pad("START (UTC)", 19),
+                pad("START (UTC)", 14),
                 pad_left("COUNT", 6),
                 pad_left("FAULT", 5),
                 pad_left("ERROR", 5),
@@ -327,7 +331,7 @@ fn table(t: &Styles, st: &AnalysisState, w: usize) -> (Line<'static>, Vec<Line<'
                 .map(|iv| {
                     let left = format!(
                         " {} {} {} {} {} {} ",
-                        pad(&format_utc(iv.start), 19),
+                        pad(&short_time(iv.start), 14),
                         pad_left(&iv.count.to_string(), 6),
                         pad_left(&iv.faults.to_string(), 5),
                         pad_left(&iv.errors.to_string(), 5),
