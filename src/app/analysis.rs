@@ -132,8 +132,13 @@ impl AnalysisState {
 
     /// Rows in the current tab.
     pub fn len(&self) -> usize {
+        self.len_of(self.tab)
+    }
+
+    /// Rows in `tab`.
+    pub fn len_of(&self, tab: Tab) -> usize {
         let a = &self.answers;
-        match self.tab {
+        match tab {
             Tab::RootCauses => a.causes.as_ref().map_or(0, Vec::len),
             Tab::Compare => a.compare.as_ref().map_or(0, |c| c.differences.len()),
             Tab::Histogram => a.histogram.as_ref().map_or(0, |h| h.0.bins.len()),
@@ -283,8 +288,8 @@ impl App {
             time: parts.time || p.time,
         };
         st.pending = parts;
-        if parts.histogram && parts.causes {
-            // New traces: the marked range means other traces now.
+        if parts == Parts::ALL {
+            // Other traces: a marked range of the old histogram's bins means nothing now.
             st.anchor = None;
         }
         vec![Cmd::Analyze(Box::new(AnalysisRequest {
@@ -324,12 +329,10 @@ impl App {
             st.answers.time = Some(t);
         }
         st.pending = Parts::NONE;
-        for (i, _) in Tab::ALL.iter().enumerate() {
-            let tab = st.tab;
-            st.tab = Tab::ALL[i];
-            let n = st.len();
+        // Fewer rows than before: each tab's selection stays on one.
+        for (i, tab) in Tab::ALL.into_iter().enumerate() {
+            let n = st.len_of(tab);
             st.selected[i] = st.selected[i].min(n.saturating_sub(1));
-            st.tab = tab;
         }
         self.dirty = true;
     }

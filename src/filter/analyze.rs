@@ -457,13 +457,6 @@ pub const fn kind_word(kind: RootCauseKind) -> &'static str {
 /// answered from the sets of its paths' ends), which keeps each filter exact for traces with
 /// several root causes of a kind.
 pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
-    /// A cause: kind, service, entity (may be empty), exception (name, message).
-    type Cause = (
-        RootCauseKind,
-        String,
-        String,
-        Option<(String, Option<String>)>,
-    );
     let kinds = [
         RootCauseKind::Fault,
         RootCauseKind::Error,
@@ -570,6 +563,14 @@ pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
     out
 }
 
+/// A root cause: kind, service, entity (may be empty), exception (name, message).
+type Cause = (
+    RootCauseKind,
+    String,
+    String,
+    Option<(String, Option<String>)>,
+);
+
 /// The ends of one trace's root-cause paths of one kind.
 #[derive(Default)]
 struct Ends {
@@ -582,14 +583,7 @@ struct Ends {
 
 /// A cause as people read it (and as its group is found): `fault: payments > charge >
 /// Timeout: gave up`.
-fn cause_key(
-    c: &(
-        RootCauseKind,
-        String,
-        String,
-        Option<(String, Option<String>)>,
-    ),
-) -> String {
+fn cause_key(c: &Cause) -> String {
     let (kind, service, entity, exception) = c;
     let mut key = format!("{}: {service}", kind_word(*kind));
     if !entity.is_empty() {
@@ -608,14 +602,7 @@ fn cause_key(
 }
 
 /// The clause that selects a cause's traces.
-fn cause_filter(
-    c: &(
-        RootCauseKind,
-        String,
-        String,
-        Option<(String, Option<String>)>,
-    ),
-) -> String {
+fn cause_filter(c: &Cause) -> String {
     let (kind, service, entity, exception) = c;
     let word = kind_word(*kind);
     let mut clauses = vec![format!(
@@ -1034,6 +1021,16 @@ pub fn span(data: &Dataset, rows: &[usize]) -> Option<(f64, f64)> {
         })
 }
 
+/// A service node's requests, errors, faults and response times (value, count), added up
+/// over the nodes of its name.
+#[derive(Default)]
+struct Totals {
+    count: u64,
+    errors: u64,
+    faults: u64,
+    times: Vec<(f64, u64)>,
+}
+
 /// The RED tables of the traces at `rows`, with sparklines of `interval` seconds (aligned as
 /// [`over_time`] aligns its intervals).
 pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
@@ -1063,7 +1060,7 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
         }
     }
     let named = |g: &crate::model::ServiceGraph| {
-        let mut m: BTreeMap<String, (u64, u64, u64, Vec<(f64, u64)>)> = BTreeMap::new();
+        let mut m: BTreeMap<String, Totals> = BTreeMap::new();
         for node in &g.services {
             let Some(name) = node.name.as_deref() else {
                 continue;
@@ -1073,11 +1070,11 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
             }
             let e = m.entry(name.to_owned()).or_default();
             if let Some(st) = &node.summary_statistics {
-                e.0 += st.total_count;
-                e.1 += st.error_statistics.total_count;
-                e.2 += st.fault_statistics.total_count;
+                e.count += st.total_count;
+                e.errors += st.error_statistics.total_count;
+                e.faults += st.fault_statistics.total_count;
             }
-            e.3.extend(
+            e.times.extend(
                 node.response_time_histogram
                     .iter()
                     .map(|h| (h.value, h.count)),
@@ -1086,7 +1083,7 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
         m
     };
     let whole = named(&data.traces.graph(all));
-    let slots: Vec<BTreeMap<String, (u64, u64, u64, Vec<(f64, u64)>)>> = by_slot
+    let slots: Vec<BTreeMap<String, Totals>> = by_slot
         .into_iter()
         .map(|ts| {
             if ts.is_empty() {
@@ -1098,7 +1095,13 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
         .collect();
     let mut services: Vec<Red> = whole
         .into_iter()
-        .map(|(name, (count, errors, faults, mut hist))| {
+        .map(|(name, t)| {
+            let Totals {
+                count,
+                errors,
+                faults,
+                times: mut hist,
+            } = t;
             hist.sort_by(|a, b| a.0.total_cmp(&b.0));
             let flat: Vec<f64> = hist
                 .iter()
@@ -1108,7 +1111,7 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
                 filter: format!("service({})", quoted(&name)),
                 spark: slots
                     .iter()
-                    .map(|m| m.get(&name).map_or(0, |e| e.0))
+                    .map(|m| m.get(&name).map_or(0, |e| e.count))
                     .collect(),
                 name,
                 count,

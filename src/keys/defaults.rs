@@ -529,7 +529,7 @@ pub const DEFAULTS: &[Binding] = &[
         Action::Analysis,
         Scope::List,
         &[Key::ch('A')],
-        "analysis: root causes, compare, histogram, RED",
+        "analysis: root causes, compare, RED",
     ),
     bind(
         Action::Analysis,
@@ -585,7 +585,7 @@ pub const DEFAULTS: &[Binding] = &[
         Action::Open,
         Scope::Analysis,
         &[Key::plain(KeyCode::Enter)],
-        "filter by the row (an interval: the window)",
+        "filter by the row (an interval: window)",
     ),
     bind(
         Action::Left,

@@ -40,12 +40,12 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     }
     let w = usize::from(body.width);
     let tabs = tab_bar(t, st, w);
-    let about = about_line(t, app, st, w);
+    let about = about_line(t, st, w);
     let (columns, rows) = table(t, st, w);
     let mut lines = vec![tabs, about, columns];
     let room = usize::from(body.height) - 3;
     if rows.is_empty() {
-        let text = if st.computing() || st.pending.causes {
+        let text = if st.computing() {
             format!("{} working it out…", spinner(app))
         } else {
             empty_text(st.tab).to_owned()
@@ -126,7 +126,7 @@ fn measured_label(m: &Measured) -> String {
     }
 }
 
-fn about_line(t: &Styles, app: &App, st: &AnalysisState, w: usize) -> Line<'static> {
+fn about_line(t: &Styles, st: &AnalysisState, w: usize) -> Line<'static> {
     let a = &st.answers;
     let text = match st.tab {
         Tab::RootCauses => "Enter: list the traces with the root cause".to_owned(),
@@ -162,7 +162,6 @@ fn about_line(t: &Styles, app: &App, st: &AnalysisState, w: usize) -> Line<'stat
         },
         Tab::Red => "Enter: the service's traces (operations cannot be filtered)".to_owned(),
     };
-    let _ = app;
     Line::styled(fit(&format!(" {text}"), w), t.dim())
 }
 
