@@ -3,7 +3,7 @@
 //!
 //! The numbers come from [`crate::filter::analyze`], worked out off the UI thread: the screen
 //! asks with [`Cmd::Analyze`] and a generation, and the runtime answers with
-//! [`Event::Analyzed`]; an answer to an older question is dropped. They are asked for again
+//! [`Event::Analyzed`](super::Event::Analyzed); an answer to an older question is dropped. They are asked for again
 //! when the listed traces change (new data, another filter or window), never per frame.
 //! `Enter` on a row adds its clause to the filter (or, on an interval, narrows the window) and
 //! goes back to the list.
