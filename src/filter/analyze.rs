@@ -201,11 +201,11 @@ fn largest_first(groups: &mut [Group]) {
 }
 
 /// `(key, clause)` pairs of one trace, sorted and without repeats, added to `into`.
-fn add_all(into: &mut Grouper, mut seen: Vec<(String, String)>, row: usize) {
+fn add_all(into: &mut Grouper, seen: &mut Vec<(String, String)>, row: usize) {
     seen.sort();
     seen.dedup();
-    for (k, f) in seen {
-        into.add(&k, &|| f.clone(), row);
+    for (k, f) in seen.iter() {
+        into.add(k, &|| f.clone(), row);
     }
 }
 
@@ -221,161 +221,194 @@ fn failure_kinds(dim: &Dimension) -> &'static [(RootCauseKind, &'static str)] {
     }
 }
 
-/// The groups of the traces at `rows` (row indices of `data`), largest first.
-pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
-    let mut groups = Grouper::default();
-    let mut edge_names: HashMap<(u32, u32), (String, String)> = HashMap::new();
-    for &i in rows {
-        let Some(r) = data.rows.get(i) else { continue };
-        match dim {
-            Dimension::Url => {
-                if let Some(u) = r.http_url.as_deref() {
-                    groups.add(u, &|| format!("http.url = {}", quoted(u)), i);
-                }
+/// One trace as the dimensions see it: its row, and its summary and assembled trace, each
+/// worked out once, when a dimension first needs it.
+struct Seen<'a> {
+    data: &'a Dataset,
+    row: usize,
+    summary: std::cell::OnceCell<Option<std::sync::Arc<crate::model::TraceSummary>>>,
+    trace: std::cell::OnceCell<Option<std::sync::Arc<Trace>>>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(data: &'a Dataset, row: usize) -> Self {
+        Seen {
+            data,
+            row,
+            summary: std::cell::OnceCell::new(),
+            trace: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn summary(&self) -> Option<&crate::model::TraceSummary> {
+        self.summary
+            .get_or_init(|| self.data.summary(self.row))
+            .as_deref()
+    }
+
+    fn trace(&self) -> Option<&Trace> {
+        self.trace
+            .get_or_init(|| {
+                let r = self.data.rows.get(self.row)?;
+                self.data
+                    .traces
+                    .position(&r.id)
+                    .and_then(|t| self.data.traces.get(t))
+            })
+            .as_deref()
+    }
+}
+
+/// Names of edges by node ids, worked out once per pair of ids: `(key, filter)`.
+type EdgeNames = HashMap<(u32, u32), (String, String)>;
+
+/// The `(key, clause)` pairs of one trace for `dim`, added to `out` (repeats allowed).
+fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(String, String)>) {
+    let data = seen.data;
+    let Some(r) = data.rows.get(seen.row) else {
+        return;
+    };
+    match dim {
+        Dimension::Url => {
+            if let Some(u) = r.http_url.as_deref() {
+                out.push((u.to_owned(), format!("http.url = {}", quoted(u))));
             }
-            Dimension::Status => {
-                if let Some(s) = r.http_status {
-                    groups.add(&s.to_string(), &|| format!("http.status = {s}"), i);
-                }
+        }
+        Dimension::Status => {
+            if let Some(s) = r.http_status {
+                out.push((s.to_string(), format!("http.status = {s}")));
             }
-            Dimension::Method => {
-                if let Some(m) = r.http_method.as_deref() {
-                    groups.add(m, &|| format!("http.method = {}", quoted(m)), i);
-                }
+        }
+        Dimension::Method => {
+            if let Some(m) = r.http_method.as_deref() {
+                out.push((m.to_owned(), format!("http.method = {}", quoted(m))));
             }
-            Dimension::User => {
-                for u in r.users.iter() {
-                    groups.add(u, &|| format!("user = {}", quoted(u)), i);
-                }
+        }
+        Dimension::User => {
+            for u in r.users.iter() {
+                out.push((u.to_string(), format!("user = {}", quoted(u))));
             }
-            Dimension::Service => {
-                let mut names: Vec<&str> = r.services.iter().map(|s| &**s).collect();
-                names.sort_unstable();
-                names.dedup();
-                for n in names {
-                    groups.add(n, &|| format!("service({})", quoted(n)), i);
-                }
+        }
+        Dimension::Service => {
+            for n in r.services.iter() {
+                out.push((n.to_string(), format!("service({})", quoted(n))));
             }
-            Dimension::Edge => {
-                let Some(t) = data.traces.position(&r.id) else {
-                    continue;
-                };
-                let Some(frag) = data.traces.fragment(t) else {
-                    continue;
-                };
-                let keys = data.traces.keys();
-                let mut edges: Vec<(u32, u32)> = frag.edges().collect();
-                edges.sort_unstable();
-                edges.dedup();
-                for (a, b) in edges {
-                    // Names by node ids, worked out once per pair of ids.
-                    let (key, filter) = edge_names.entry((a, b)).or_insert_with(|| {
-                        let (a, b) = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
-                        (
-                            format!("{a} -> {b}"),
-                            format!("edge({}, {})", quoted(a), quoted(b)),
-                        )
-                    });
-                    groups.add(key, &|| filter.clone(), i);
-                }
+        }
+        Dimension::Edge => {
+            let Some(t) = data.traces.position(&r.id) else {
+                return;
+            };
+            let Some(frag) = data.traces.fragment(t) else {
+                return;
+            };
+            let keys = data.traces.keys();
+            for (a, b) in frag.edges() {
+                let (key, filter) = edges.entry((a, b)).or_insert_with(|| {
+                    let (a, b) = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
+                    (
+                        format!("{a} -> {b}"),
+                        format!("edge({}, {})", quoted(a), quoted(b)),
+                    )
+                });
+                out.push((key.clone(), filter.clone()));
             }
-            Dimension::Annotation(key) => {
-                let Some(s) = data.summary(i) else { continue };
-                let Some(values) = s.annotations.get(key) else {
-                    continue;
-                };
-                let seen = values
+        }
+        Dimension::Annotation(key) => {
+            let Some(values) = seen.summary().and_then(|s| s.annotations.get(key)) else {
+                return;
+            };
+            out.extend(
+                values
                     .iter()
-                    .filter_map(|v| annotation_clause(key, &v.annotation_value))
-                    .collect();
-                add_all(&mut groups, seen, i);
-            }
-            Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
-                let Some(s) = data.summary(i) else { continue };
-                let kinds = failure_kinds(dim);
-                let mut seen: Vec<(String, String)> = Vec::new();
-                for &(kind, word) in kinds {
-                    // The root cause is the last service of each path (the first ones are
-                    // the callers it went through).
-                    for p in RootCausePath::of(&s, kind) {
-                        let Some(name) = p.services.last().and_then(|s| s.name) else {
-                            continue;
-                        };
-                        let key = if kinds.len() > 1 {
-                            format!("{word}: {name}")
-                        } else {
-                            name.to_owned()
-                        };
-                        let filter = format!(
-                            "rootcause.{word}.service {{ name = {} AND last }}",
-                            quoted(name)
-                        );
-                        seen.push((key, filter));
-                    }
+                    .filter_map(|v| annotation_clause(key, &v.annotation_value)),
+            );
+        }
+        Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
+            let Some(s) = seen.summary() else { return };
+            let kinds = failure_kinds(dim);
+            for &(kind, word) in kinds {
+                // The root cause is the last service of each path (the first ones are the
+                // callers it went through).
+                for p in RootCausePath::of(s, kind) {
+                    let Some(name) = p.services.last().and_then(|s| s.name) else {
+                        continue;
+                    };
+                    let key = if kinds.len() > 1 {
+                        format!("{word}: {name}")
+                    } else {
+                        name.to_owned()
+                    };
+                    let filter = format!(
+                        "rootcause.{word}.service {{ name = {} AND last }}",
+                        quoted(name)
+                    );
+                    out.push((key, filter));
                 }
-                add_all(&mut groups, seen, i);
             }
-            Dimension::RootCauseEntity | Dimension::Exception => {
-                let Some(s) = data.summary(i) else { continue };
-                let mut seen: Vec<(String, String)> = Vec::new();
-                for &(kind, word) in failure_kinds(dim) {
-                    for p in RootCausePath::of(&s, kind) {
-                        if *dim == Dimension::Exception {
-                            for (_, x) in p.exceptions() {
-                                let Some(name) = x.name.as_deref() else {
-                                    continue;
-                                };
-                                seen.push((
-                                    format!("{word}: {name}"),
-                                    format!(
-                                        "rootcause.{word}.exception {{ name = {} }}",
-                                        quoted(name)
-                                    ),
-                                ));
-                            }
-                            continue;
-                        }
-                        let last = p.services.iter().flat_map(|s| &s.entities).next_back();
-                        if let Some(name) = last.and_then(|e| e.name) {
-                            seen.push((
+        }
+        Dimension::RootCauseEntity | Dimension::Exception => {
+            let Some(s) = seen.summary() else { return };
+            for &(kind, word) in failure_kinds(dim) {
+                for p in RootCausePath::of(s, kind) {
+                    if *dim == Dimension::Exception {
+                        for (_, x) in p.exceptions() {
+                            let Some(name) = x.name.as_deref() else {
+                                continue;
+                            };
+                            out.push((
                                 format!("{word}: {name}"),
-                                format!(
-                                    "rootcause.{word}.entity {{ name = {} AND last }}",
-                                    quoted(name)
-                                ),
+                                format!("rootcause.{word}.exception {{ name = {} }}", quoted(name)),
                             ));
                         }
+                        continue;
+                    }
+                    let last = p.services.iter().flat_map(|s| &s.entities).next_back();
+                    if let Some(name) = last.and_then(|e| e.name) {
+                        out.push((
+                            format!("{word}: {name}"),
+                            format!(
+                                "rootcause.{word}.entity {{ name = {} AND last }}",
+                                quoted(name)
+                            ),
+                        ));
                     }
                 }
-                add_all(&mut groups, seen, i);
             }
-            Dimension::ResourceArn => {
-                let Some(s) = data.summary(i) else { continue };
-                let seen = s
-                    .resource_arns
+        }
+        Dimension::ResourceArn => {
+            let Some(s) = seen.summary() else { return };
+            out.extend(
+                s.resource_arns
                     .iter()
                     .filter_map(|a| a.arn.as_deref())
-                    .map(|a| (a.to_owned(), format!("resource.arn = {}", quoted(a))))
-                    .collect();
-                add_all(&mut groups, seen, i);
-            }
-            Dimension::Operation | Dimension::Sdk => {
-                let Some(trace) = data.traces.position(&r.id).and_then(|t| data.traces.get(t))
-                else {
-                    continue;
-                };
-                let seen = (0..trace.nodes.len())
+                    .map(|a| (a.to_owned(), format!("resource.arn = {}", quoted(a)))),
+            );
+        }
+        Dimension::Operation | Dimension::Sdk => {
+            let Some(trace) = seen.trace() else { return };
+            out.extend(
+                (0..trace.nodes.len())
                     .filter_map(|n| match dim {
                         Dimension::Operation => {
-                            operation_of(&trace, n).map(|(svc, op)| format!("{svc}: {op}"))
+                            operation_of(trace, n).map(|(svc, op)| format!("{svc}: {op}"))
                         }
                         _ => sdk_of(&trace.nodes[n].doc),
                     })
-                    .map(|k| (k, String::new()))
-                    .collect();
-                add_all(&mut groups, seen, i);
-            }
+                    .map(|k| (k, String::new())),
+            );
         }
+    }
+}
+
+/// The groups of the traces at `rows` (row indices of `data`), largest first.
+pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
+    let mut groups = Grouper::default();
+    let mut edges = EdgeNames::new();
+    let mut keys = Vec::new();
+    for &i in rows {
+        keys.clear();
+        keys_of(&Seen::new(data, i), dim, &mut edges, &mut keys);
+        add_all(&mut groups, &mut keys, i);
     }
     let mut out: Vec<Group> = groups
         .finish(data, rows.len())
@@ -535,7 +568,7 @@ pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
                 }
             }
         }
-        add_all(&mut groups, seen, i);
+        add_all(&mut groups, &mut seen, i);
     }
     let mut out: Vec<CauseGroup> = groups
         .finish(data, rows.len())
@@ -899,8 +932,11 @@ impl Difference {
 /// services, edges, URL, status, method, user, resource ARN, SDK, each annotation key of the
 /// selection) ranked by how differently it is spread over `selection` and `baseline`, largest
 /// difference first. SDK values have no filter (X-Ray's language cannot select them).
+///
+/// One pass over the traces: each one's summary and assembled trace are worked out once for
+/// all the dimensions.
 pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<Difference> {
-    let mut dims: Vec<(String, Dimension)> = [
+    let dims: Vec<(String, Dimension)> = [
         ("rootcause", Dimension::RootCause),
         ("rootcause-entity", Dimension::RootCauseEntity),
         ("exception", Dimension::Exception),
@@ -916,40 +952,72 @@ pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<D
     .into_iter()
     .map(|(n, d)| (n.to_owned(), d))
     .collect();
-    let mut keys: Vec<String> = selection
-        .iter()
-        .filter_map(|&i| data.summary(i))
-        .flat_map(|s| s.annotations.keys().cloned().collect::<Vec<_>>())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys.into_iter().take(50) {
-        dims.push((format!("annotation.{k}"), Dimension::Annotation(k)));
+    // Per dimension, the groups of each side; annotation keys as they are met.
+    let mut sides: Vec<[Grouper; 2]> = dims.iter().map(|_| Default::default()).collect();
+    let mut notes: BTreeMap<String, [Grouper; 2]> = BTreeMap::new();
+    let mut in_selection: std::collections::HashSet<String> = Default::default();
+    let mut edges = EdgeNames::new();
+    let mut keys = Vec::new();
+    for (side, rows) in [selection, baseline].into_iter().enumerate() {
+        for &i in rows {
+            let seen = Seen::new(data, i);
+            for ((_, dim), groups) in dims.iter().zip(sides.iter_mut()) {
+                keys.clear();
+                keys_of(&seen, dim, &mut edges, &mut keys);
+                add_all(&mut groups[side], &mut keys, i);
+            }
+            let Some(s) = seen.summary() else { continue };
+            for (k, values) in &s.annotations {
+                keys.clear();
+                keys.extend(
+                    values
+                        .iter()
+                        .filter_map(|v| annotation_clause(k, &v.annotation_value)),
+                );
+                add_all(&mut notes.entry(k.clone()).or_default()[side], &mut keys, i);
+                if side == 0 {
+                    in_selection.insert(k.clone());
+                }
+            }
+        }
     }
+    // The annotation keys of the selection, the first 50 by name.
+    let notes = notes
+        .into_iter()
+        .filter(|(k, _)| in_selection.contains(k))
+        .take(50)
+        .map(|(k, g)| (format!("annotation.{k}"), g));
+    let totals = [selection.len(), baseline.len()];
     let mut out = Vec::new();
-    for (name, dim) in dims {
-        let sel: BTreeMap<String, Group> = group_by(data, selection, &dim)
-            .into_iter()
-            .map(|g| (g.key.clone(), g))
-            .collect();
-        let base: BTreeMap<String, Group> = group_by(data, baseline, &dim)
-            .into_iter()
-            .map(|g| (g.key.clone(), g))
-            .collect();
+    for (name, [sel, base]) in dims.into_iter().map(|(n, _)| n).zip(sides).chain(notes) {
+        let share = |g: Grouper, total: usize| -> BTreeMap<String, (String, f64)> {
+            g.groups
+                .into_iter()
+                .map(|(key, filter, members)| {
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        members.len() as f64 / total as f64
+                    };
+                    (key, (filter, share))
+                })
+                .collect()
+        };
+        let (sel, base) = (share(sel, totals[0]), share(base, totals[1]));
         let mut all: Vec<&String> = sel.keys().chain(base.keys()).collect();
         all.sort();
         all.dedup();
         for k in all {
             let (s, b) = (sel.get(k), base.get(k));
-            let Some(filter) = s.or(b).map(|g| g.filter.clone()) else {
+            let Some(filter) = s.or(b).map(|g| g.0.clone()) else {
                 continue;
             };
             out.push(Difference {
                 dimension: name.clone(),
                 key: k.clone(),
                 filter,
-                selection: s.map_or(0.0, |g| g.share),
-                baseline: b.map_or(0.0, |g| g.share),
+                selection: s.map_or(0.0, |g| g.1),
+                baseline: b.map_or(0.0, |g| g.1),
             });
         }
     }
