@@ -336,6 +336,31 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
         _ => None,
     });
     assert!(asked.is_some_and(|g| g > generation), "{cmds:?}");
+    // New data while an answer is being worked out: asked again once it arrives, not before.
+    let asked = asked.expect("asked");
+    let data = app.data.clone().expect("data");
+    let cmds = app.update(Event::Source(Update::Loaded(Loaded {
+        generation: app.generation,
+        result: Ok(data),
+    })));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Analyze(_))),
+        "{cmds:?}"
+    );
+    let cmds = app.update(Event::Analyzed(Box::new(Analyzed {
+        generation: asked,
+        answers: Default::default(),
+    })));
+    let again = cmds.iter().find_map(|c| match c {
+        Cmd::Analyze(r) => Some(r.clone()),
+        _ => None,
+    });
+    let again = again.expect("asked again");
+    assert!(again.generation > asked);
+    answer::step(
+        &mut app,
+        Event::Analyzed(xray_tui::runtime::count::analyse(&again, &|| false).expect("answer")),
+    );
     // A key that changes nothing asks nothing.
     let cmds = key(&mut app, KeyCode::Char('j'));
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::Analyze(_))));

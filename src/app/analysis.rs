@@ -244,12 +244,14 @@ impl App {
         }
     }
 
-    /// Asks for the parts the screen needs (everything when the listed traces changed).
+    /// Asks for everything again when the listed traces changed. While an answer is being
+    /// worked out it waits for it (asking again as soon as it arrives): a live source's
+    /// updates, twice a second, would otherwise supersede every answer before it is done.
     pub(super) fn ask_analysis(&mut self) -> Vec<Cmd> {
         let Some(st) = self.analysis.as_ref() else {
             return Vec::new();
         };
-        if self.mode != Mode::Analysis || !st.stale {
+        if self.mode != Mode::Analysis || !st.stale || st.pending != Parts::NONE {
             return Vec::new();
         }
         self.ask_parts(Parts::ALL)
