@@ -240,9 +240,13 @@ impl<'a> Seen<'a> {
         }
     }
 
+    /// The kept summary, or one worked out from [`Seen::trace`] (assembled once for both).
     fn summary(&self) -> Option<&crate::model::TraceSummary> {
         self.summary
-            .get_or_init(|| self.data.summary(self.row))
+            .get_or_init(|| match self.data.kept_summary(self.row) {
+                Some(s) => Some(s.clone()),
+                None => self.data.summary_of(self.trace()?),
+            })
             .as_deref()
     }
 
@@ -250,10 +254,12 @@ impl<'a> Seen<'a> {
         self.trace
             .get_or_init(|| {
                 let r = self.data.rows.get(self.row)?;
+                // Built without the cache: a pass over many traces would only push out the
+                // ones a person opened.
                 self.data
                     .traces
                     .position(&r.id)
-                    .and_then(|t| self.data.traces.get(t))
+                    .and_then(|t| self.data.traces.build(t))
             })
             .as_deref()
     }
@@ -262,8 +268,12 @@ impl<'a> Seen<'a> {
 /// Names of edges by node ids, worked out once per pair of ids: `(key, filter)`.
 type EdgeNames = HashMap<(u32, u32), (String, String)>;
 
-/// The `(key, clause)` pairs of one trace for `dim`, added to `out` (repeats allowed).
-fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(String, String)>) {
+/// What a dimension hands each key of a trace: the key, and its clause, built only when the
+/// key is new (`""`: none selects it). A key may come more than once for one trace.
+type Add<'a> = dyn FnMut(&str, &dyn Fn() -> String) + 'a;
+
+/// The keys of one trace for `dim`, each handed to `add` with its clause.
+fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
     let data = seen.data;
     let Some(r) = data.rows.get(seen.row) else {
         return;
@@ -271,27 +281,27 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(S
     match dim {
         Dimension::Url => {
             if let Some(u) = r.http_url.as_deref() {
-                out.push((u.to_owned(), format!("http.url = {}", quoted(u))));
+                add(u, &|| format!("http.url = {}", quoted(u)));
             }
         }
         Dimension::Status => {
             if let Some(s) = r.http_status {
-                out.push((s.to_string(), format!("http.status = {s}")));
+                add(&s.to_string(), &|| format!("http.status = {s}"));
             }
         }
         Dimension::Method => {
             if let Some(m) = r.http_method.as_deref() {
-                out.push((m.to_owned(), format!("http.method = {}", quoted(m))));
+                add(m, &|| format!("http.method = {}", quoted(m)));
             }
         }
         Dimension::User => {
             for u in r.users.iter() {
-                out.push((u.to_string(), format!("user = {}", quoted(u))));
+                add(u, &|| format!("user = {}", quoted(u)));
             }
         }
         Dimension::Service => {
             for n in r.services.iter() {
-                out.push((n.to_string(), format!("service({})", quoted(n))));
+                add(n, &|| format!("service({})", quoted(n)));
             }
         }
         Dimension::Edge => {
@@ -310,18 +320,19 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(S
                         format!("edge({}, {})", quoted(a), quoted(b)),
                     )
                 });
-                out.push((key.clone(), filter.clone()));
+                add(key, &|| filter.clone());
             }
         }
         Dimension::Annotation(key) => {
             let Some(values) = seen.summary().and_then(|s| s.annotations.get(key)) else {
                 return;
             };
-            out.extend(
-                values
-                    .iter()
-                    .filter_map(|v| annotation_clause(key, &v.annotation_value)),
-            );
+            for (k, f) in values
+                .iter()
+                .filter_map(|v| annotation_clause(key, &v.annotation_value))
+            {
+                add(&k, &|| f.clone());
+            }
         }
         Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
             let Some(s) = seen.summary() else { return };
@@ -338,11 +349,12 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(S
                     } else {
                         name.to_owned()
                     };
-                    let filter = format!(
-                        "rootcause.{word}.service {{ name = {} AND last }}",
-                        quoted(name)
-                    );
-                    out.push((key, filter));
+                    add(&key, &|| {
+                        format!(
+                            "rootcause.{word}.service {{ name = {} AND last }}",
+                            quoted(name)
+                        )
+                    });
                 }
             }
         }
@@ -355,47 +367,43 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(S
                             let Some(name) = x.name.as_deref() else {
                                 continue;
                             };
-                            out.push((
-                                format!("{word}: {name}"),
-                                format!("rootcause.{word}.exception {{ name = {} }}", quoted(name)),
-                            ));
+                            add(&format!("{word}: {name}"), &|| {
+                                format!("rootcause.{word}.exception {{ name = {} }}", quoted(name))
+                            });
                         }
                         continue;
                     }
                     let last = p.services.iter().flat_map(|s| &s.entities).next_back();
                     if let Some(name) = last.and_then(|e| e.name) {
-                        out.push((
-                            format!("{word}: {name}"),
+                        add(&format!("{word}: {name}"), &|| {
                             format!(
                                 "rootcause.{word}.entity {{ name = {} AND last }}",
                                 quoted(name)
-                            ),
-                        ));
+                            )
+                        });
                     }
                 }
             }
         }
         Dimension::ResourceArn => {
             let Some(s) = seen.summary() else { return };
-            out.extend(
-                s.resource_arns
-                    .iter()
-                    .filter_map(|a| a.arn.as_deref())
-                    .map(|a| (a.to_owned(), format!("resource.arn = {}", quoted(a)))),
-            );
+            for a in s.resource_arns.iter().filter_map(|a| a.arn.as_deref()) {
+                add(a, &|| format!("resource.arn = {}", quoted(a)));
+            }
         }
         Dimension::Operation | Dimension::Sdk => {
             let Some(trace) = seen.trace() else { return };
-            out.extend(
-                (0..trace.nodes.len())
-                    .filter_map(|n| match dim {
-                        Dimension::Operation => {
-                            operation_of(trace, n).map(|(svc, op)| format!("{svc}: {op}"))
-                        }
-                        _ => sdk_of(&trace.nodes[n].doc),
-                    })
-                    .map(|k| (k, String::new())),
-            );
+            for n in 0..trace.nodes.len() {
+                let key = match dim {
+                    Dimension::Operation => {
+                        operation_of(trace, n).map(|(svc, op)| format!("{svc}: {op}"))
+                    }
+                    _ => sdk_of(&trace.nodes[n].doc),
+                };
+                if let Some(k) = key {
+                    add(&k, &String::new);
+                }
+            }
         }
     }
 }
@@ -404,11 +412,11 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, out: &mut Vec<(S
 pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
     let mut groups = Grouper::default();
     let mut edges = EdgeNames::new();
-    let mut keys = Vec::new();
     for &i in rows {
-        keys.clear();
-        keys_of(&Seen::new(data, i), dim, &mut edges, &mut keys);
-        add_all(&mut groups, &mut keys, i);
+        // A group counts a trace once however often its key comes (`Grouper::add`).
+        keys_of(&Seen::new(data, i), dim, &mut edges, &mut |k, f| {
+            groups.add(k, f, i);
+        });
     }
     let mut out: Vec<Group> = groups
         .finish(data, rows.len())
@@ -499,7 +507,8 @@ pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
     let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
     let mut ends: Vec<(usize, Vec<Ends>)> = Vec::new();
     for &i in rows {
-        let Some(s) = data.summary(i) else { continue };
+        let seen = Seen::new(data, i);
+        let Some(s) = seen.summary() else { continue };
         let mut per_kind = Vec::new();
         for kind in kinds {
             let mut e = Ends::default();
@@ -957,24 +966,23 @@ pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<D
     let mut notes: BTreeMap<String, [Grouper; 2]> = BTreeMap::new();
     let mut in_selection: std::collections::HashSet<String> = Default::default();
     let mut edges = EdgeNames::new();
-    let mut keys = Vec::new();
     for (side, rows) in [selection, baseline].into_iter().enumerate() {
         for &i in rows {
             let seen = Seen::new(data, i);
             for ((_, dim), groups) in dims.iter().zip(sides.iter_mut()) {
-                keys.clear();
-                keys_of(&seen, dim, &mut edges, &mut keys);
-                add_all(&mut groups[side], &mut keys, i);
+                keys_of(&seen, dim, &mut edges, &mut |k, f| {
+                    groups[side].add(k, f, i);
+                });
             }
             let Some(s) = seen.summary() else { continue };
             for (k, values) in &s.annotations {
-                keys.clear();
-                keys.extend(
-                    values
-                        .iter()
-                        .filter_map(|v| annotation_clause(k, &v.annotation_value)),
-                );
-                add_all(&mut notes.entry(k.clone()).or_default()[side], &mut keys, i);
+                let groups = &mut notes.entry(k.clone()).or_default()[side];
+                for (v, f) in values
+                    .iter()
+                    .filter_map(|v| annotation_clause(k, &v.annotation_value))
+                {
+                    groups.add(&v, &|| f.clone(), i);
+                }
                 if side == 0 {
                     in_selection.insert(k.clone());
                 }
@@ -1195,7 +1203,11 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
     let mut ops: BTreeMap<String, (u64, u64, Vec<f64>, Vec<u64>)> = BTreeMap::new();
     for &i in rows {
         let Some(r) = data.rows.get(i) else { continue };
-        let Some(trace) = data.traces.position(&r.id).and_then(|t| data.traces.get(t)) else {
+        let Some(trace) = data
+            .traces
+            .position(&r.id)
+            .and_then(|t| data.traces.build(t))
+        else {
             continue;
         };
         for (id, node) in trace.nodes.iter().enumerate() {
