@@ -245,7 +245,9 @@ impl<'a> Seen<'a> {
         self.summary
             .get_or_init(|| match self.data.kept_summary(self.row) {
                 Some(s) => Some(s.clone()),
-                None => self.data.summary_of(self.trace()?),
+                // From the trace (not `Dataset::summary_of`, which finds the row again by a
+                // scan of every row).
+                None => Some(std::sync::Arc::new(crate::engine::summarize(self.trace()?))),
             })
             .as_deref()
     }
