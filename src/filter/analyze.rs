@@ -514,7 +514,7 @@ pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
         let mut per_kind = Vec::new();
         for kind in kinds {
             let mut e = Ends::default();
-            for p in RootCausePath::of(&s, kind) {
+            for p in RootCausePath::of(s, kind) {
                 let Some(service) = p.services.last().and_then(|s| s.name) else {
                     continue;
                 };
