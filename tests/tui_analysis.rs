@@ -311,7 +311,7 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
     keys(&mut app, "A");
     let generation = app.analysis.as_ref().expect("open").generation;
     let before = app.analysis.as_ref().and_then(|s| s.answers.causes.clone());
-    app.update(Event::Analyzed(Box::new(Analyzed {
+    app.update(Event::TracesAnalysed(Box::new(Analyzed {
         generation: generation - 1,
         answers: Default::default(),
     })));
@@ -332,7 +332,7 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
     })));
     assert_eq!(app.mode, Mode::Analysis);
     let asked = cmds.iter().find_map(|c| match c {
-        Cmd::Analyze(r) => Some(r.generation),
+        Cmd::AnalyseTraces(r) => Some(r.generation),
         _ => None,
     });
     assert!(asked.is_some_and(|g| g > generation), "{cmds:?}");
@@ -344,26 +344,28 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
         result: Ok(data),
     })));
     assert!(
-        !cmds.iter().any(|c| matches!(c, Cmd::Analyze(_))),
+        !cmds.iter().any(|c| matches!(c, Cmd::AnalyseTraces(_))),
         "{cmds:?}"
     );
-    let cmds = app.update(Event::Analyzed(Box::new(Analyzed {
+    let cmds = app.update(Event::TracesAnalysed(Box::new(Analyzed {
         generation: asked,
         answers: Default::default(),
     })));
     let again = cmds.iter().find_map(|c| match c {
-        Cmd::Analyze(r) => Some(r.clone()),
+        Cmd::AnalyseTraces(r) => Some(r.clone()),
         _ => None,
     });
     let again = again.expect("asked again");
     assert!(again.generation > asked);
     answer::step(
         &mut app,
-        Event::Analyzed(xray_tui::runtime::count::analyse(&again, &|| false).expect("answer")),
+        Event::TracesAnalysed(
+            xray_tui::runtime::count::analyse(&again, &|| false).expect("answer"),
+        ),
     );
     // A key that changes nothing asks nothing.
     let cmds = key(&mut app, KeyCode::Char('j'));
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Analyze(_))));
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::AnalyseTraces(_))));
     // Back closes it and stops the work.
     let cmds = key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode, Mode::List);

@@ -2,8 +2,8 @@
 //! compared against a baseline, as a response-time histogram, and over time with RED tables.
 //!
 //! The numbers come from [`crate::filter::analyze`], worked out off the UI thread: the screen
-//! asks with [`Cmd::Analyze`] and a generation, and the runtime answers with
-//! [`Event::Analyzed`](super::Event::Analyzed); an answer to an older question is dropped. They are asked for again
+//! asks with [`Cmd::AnalyseTraces`] and a generation, and the runtime answers with
+//! [`Event::TracesAnalysed`](super::Event::TracesAnalysed); an answer to an older question is dropped. They are asked for again
 //! when the listed traces change (new data, another filter or window), never per frame.
 //! `Enter` on a row adds its clause to the filter (or, on an interval, narrows the window) and
 //! goes back to the list.
@@ -294,7 +294,7 @@ impl App {
             // Other traces: a marked range of the old histogram's bins means nothing now.
             st.anchor = None;
         }
-        vec![Cmd::Analyze(Box::new(AnalysisRequest {
+        vec![Cmd::AnalyseTraces(Box::new(AnalysisRequest {
             generation,
             data,
             question: Question {

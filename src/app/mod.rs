@@ -59,8 +59,8 @@ pub enum Event {
     CopyFallback(String),
     /// The count of traces matching the prompt's expression ([`Cmd::Count`]).
     Counted(prompt::Counted),
-    /// The Analysis screen's numbers ([`Cmd::Analyze`]).
-    Analyzed(Box<analysis::Analyzed>),
+    /// The Analysis screen's numbers ([`Cmd::AnalyseTraces`]).
+    TracesAnalysed(Box<analysis::Analyzed>),
 }
 
 /// Something the runtime should do.
@@ -89,8 +89,8 @@ pub enum Cmd {
     /// Stop counting: the prompt closed.
     StopCount,
     /// Work out the Analysis screen's numbers off the UI thread and answer with
-    /// [`Event::Analyzed`]; a newer request supersedes it.
-    Analyze(Box<analysis::AnalysisRequest>),
+    /// [`Event::TracesAnalysed`]; a newer request supersedes it.
+    AnalyseTraces(Box<analysis::AnalysisRequest>),
     /// Stop working them out: the Analysis screen closed.
     StopAnalysis,
 }
@@ -437,7 +437,7 @@ impl App {
                 Vec::new()
             }
             Event::CopyFallback(text) => vec![Cmd::CopyEscape(text)],
-            Event::Analyzed(a) => {
+            Event::TracesAnalysed(a) => {
                 self.analyzed(*a);
                 Vec::new()
             }

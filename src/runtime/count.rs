@@ -30,13 +30,16 @@ pub struct Latest {
     wanted: Arc<AtomicU64>,
 }
 
+/// The prompt's live count runs on one of these.
+pub type Counter = Latest;
+
 /// A job: given a way to ask whether it is still wanted, the event to send, if any.
 pub type Job = Box<dyn FnOnce(&(dyn Fn() -> bool + Sync)) -> Option<Event> + Send>;
 
 impl Latest {
-    /// Starts `job` of `generation` on a thread (superseding any job running) and sends its
+    /// Runs `job` of `generation` on a thread (superseding any job running) and sends its
     /// event to `tx` if it is still the newest when done.
-    pub fn start(&self, generation: u64, tx: Sender<Event>, job: Job) {
+    pub fn run(&self, generation: u64, tx: Sender<Event>, job: Job) {
         self.wanted.store(generation, Ordering::Relaxed);
         let wanted = Arc::clone(&self.wanted);
         std::thread::spawn(move || {
@@ -55,9 +58,9 @@ impl Latest {
     }
 
     /// Starts counting for `request` (answered with [`Event::Counted`]).
-    pub fn count(&self, request: CountRequest, tx: Sender<Event>) {
+    pub fn start(&self, request: CountRequest, tx: Sender<Event>) {
         let generation = request.generation;
-        self.start(
+        self.run(
             generation,
             tx,
             Box::new(move |stale| count(&request, stale).map(Event::Counted)),
@@ -65,13 +68,13 @@ impl Latest {
     }
 
     /// Starts working out the Analysis screen's numbers for `request` (answered with
-    /// [`Event::Analyzed`]).
+    /// [`Event::TracesAnalysed`]).
     pub fn analyse(&self, request: AnalysisRequest, tx: Sender<Event>) {
         let generation = request.generation;
-        self.start(
+        self.run(
             generation,
             tx,
-            Box::new(move |stale| analyse(&request, stale).map(Event::Analyzed)),
+            Box::new(move |stale| analyse(&request, stale).map(Event::TracesAnalysed)),
         );
     }
 }

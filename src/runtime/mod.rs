@@ -159,7 +159,7 @@ fn run_loop(
     mut cmds: Vec<Cmd>,
 ) -> io::Result<Option<i32>> {
     let mut loads = logging::LoadLog::default();
-    let counter = count::Latest::default();
+    let counter = count::Counter::default();
     let analyst = count::Latest::default();
     loop {
         if let Some(signal) = watch.ending() {
@@ -176,16 +176,18 @@ fn run_loop(
         }
         // Of the counts asked for since the last pass, only the newest is worth starting.
         let newest_count = cmds.iter().rposition(|c| matches!(c, Cmd::Count(_)));
-        let newest_analysis = cmds.iter().rposition(|c| matches!(c, Cmd::Analyze(_)));
+        let newest_analysis = cmds
+            .iter()
+            .rposition(|c| matches!(c, Cmd::AnalyseTraces(_)));
         for (i, cmd) in cmds.drain(..).enumerate() {
             match cmd {
                 Cmd::Count(request) => {
                     if Some(i) == newest_count {
-                        counter.count(*request, tx.clone());
+                        counter.start(*request, tx.clone());
                     }
                 }
                 Cmd::StopCount => counter.stop(),
-                Cmd::Analyze(request) => {
+                Cmd::AnalyseTraces(request) => {
                     if Some(i) == newest_analysis {
                         analyst.analyse(*request, tx.clone());
                     }

@@ -1,6 +1,6 @@
 //! Plays the file source and the runtime for an app driven by a test: the filter verdicts the
 //! app asks for ([`Request::Evaluate`], rows whose traces must be parsed again) and the prompt's
-//! live counts ([`Cmd::Count`]) and the Analysis screen's numbers ([`Cmd::Analyze`]) are worked
+//! live counts ([`Cmd::Count`]) and the Analysis screen's numbers ([`Cmd::AnalyseTraces`]) are worked
 //! out at once and handed back, as their threads would.
 
 use xray_tui::app::{App, Cmd, Event};
@@ -21,9 +21,9 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
                     rest.extend(step(app, Event::Counted(c)));
                 }
             }
-            Cmd::Analyze(req) => {
+            Cmd::AnalyseTraces(req) => {
                 if let Some(a) = xray_tui::runtime::count::analyse(&req, &|| false) {
-                    rest.extend(step(app, Event::Analyzed(a)));
+                    rest.extend(step(app, Event::TracesAnalysed(a)));
                 }
             }
             other => rest.push(other),
