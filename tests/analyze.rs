@@ -35,6 +35,9 @@ fn every_group_filter_selects_exactly_its_traces() {
         "annotation.customer_tier",
         "annotation.cart_items",
         "annotation.is_retry",
+        "rootcause-entity",
+        "exception",
+        "resource-arn",
     ];
     for d in dims {
         let dim: Dimension = d.parse().expect("a dimension");
@@ -60,6 +63,82 @@ fn every_group_filter_selects_exactly_its_traces() {
             assert_eq!(faults, g.faults, "{d}: {}", g.filter);
         }
     }
+}
+
+/// Every root cause group (fault, error, response time: service, entity, exception) of the
+/// demo: its filter selects exactly its traces.
+#[test]
+fn every_root_cause_filter_selects_exactly_its_traces() {
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo");
+    let all: Vec<usize> = (0..data.rows.len()).collect();
+    let ctx = EvalContext {
+        groups: &data.groups,
+    };
+    let causes = xray_tui::filter::analyze::root_causes(&data, &all);
+    let kinds: std::collections::HashSet<&str> = causes
+        .iter()
+        .map(|c| xray_tui::filter::analyze::kind_word(c.kind))
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        3,
+        "faults, errors and response times: {kinds:?}"
+    );
+    assert!(causes.iter().any(|c| c.exception.is_some()));
+    for c in &causes {
+        let f = xray_tui::filter::parse(&c.group.filter)
+            .unwrap_or_else(|e| panic!("`{}` does not parse: {e:?}", c.group.filter));
+        let matched = all
+            .iter()
+            .filter(|&&i| f.verdict_at(&data, i, &ctx) == Verdict::Match)
+            .count();
+        assert_eq!(
+            matched, c.group.count,
+            "{}: {}",
+            c.group.key, c.group.filter
+        );
+    }
+}
+
+/// Operations and SDKs have groups but no filter: X-Ray's language cannot select them.
+#[test]
+fn operations_and_sdks_are_grouped_without_a_filter() {
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo");
+    let all: Vec<usize> = (0..data.rows.len()).collect();
+    for d in [Dimension::Operation, Dimension::Sdk] {
+        assert!(!d.filterable());
+        let groups = group_by(&data, &all, &d);
+        assert!(!groups.is_empty(), "{d:?}");
+        assert!(groups.iter().all(|g| g.filter.is_empty()), "{d:?}");
+    }
+    let ops = group_by(&data, &all, &Dimension::Operation);
+    assert!(ops.iter().any(|g| g.key.contains("DynamoDB ")), "{ops:?}");
+    assert!(
+        ops.iter()
+            .any(|g| g.key.contains(": GET /") || g.key.contains(": POST /"))
+    );
+    let bin = env!("CARGO_BIN_EXE_xray-tui");
+    let out = Command::new(bin)
+        .args(["analyze", "--demo", "--by", "operation"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(no X-Ray filter selects it)"), "{text}");
+    let out = Command::new(bin)
+        .args(["analyze", "--demo", "--by", "operation", "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v["groups"][0]["filter"].is_null());
 }
 
 /// The command: a table by default, JSON on request, `--filter` narrows what is analysed, and
@@ -239,13 +318,14 @@ fn compare_finds_what_the_faults_have_in_common() {
     let diffs = compare(&data, &faults, &rest);
     let top: Vec<(String, String)> = diffs
         .iter()
-        .take(5)
+        .take(6)
         .map(|d| (d.dimension.clone(), d.key.clone()))
         .collect();
     for want in [
         ("annotation.tier", "bronze"),
         ("annotation.tier", "gold"),
         ("rootcause", "fault: web"),
+        ("rootcause-entity", "fault: web"),
         ("status", "500"),
         ("status", "200"),
     ] {
@@ -254,13 +334,87 @@ fn compare_finds_what_the_faults_have_in_common() {
             "{want:?} in {top:?}"
         );
     }
-    assert!(diffs.iter().take(5).all(|d| d.score() == 1.0));
-    assert!(diffs[5].score() < 1.0);
+    assert!(diffs.iter().take(6).all(|d| d.score() == 1.0));
+    assert!(diffs[6].score() < 1.0);
     let bronze = diffs.iter().find(|d| d.key == "bronze").expect("bronze");
     assert_eq!((bronze.selection, bronze.baseline), (1.0, 0.0));
     assert_eq!(bronze.filter, "annotation.tier = \"bronze\"");
     let url = diffs.iter().find(|d| d.dimension == "url").expect("url");
     assert_eq!(url.score(), 0.0);
+}
+
+/// The crafted traces' root causes: the four faults are `web`'s own (no exception recorded),
+/// 40% of the traces, response times 7 to 10 s: nearest-rank p50 is the 2nd of four (8 s),
+/// p99 the 4th (10 s).
+#[test]
+fn root_causes_are_grouped_by_service_entity_and_exception() {
+    use xray_tui::filter::analyze::root_causes;
+    use xray_tui::model::rootcause::RootCauseKind;
+    let (data, all) = crafted();
+    let causes = root_causes(&data, &all);
+    let fault = causes
+        .iter()
+        .find(|c| c.kind == RootCauseKind::Fault)
+        .expect("a fault root cause");
+    assert_eq!(
+        (
+            fault.service.as_str(),
+            fault.entity.as_str(),
+            &fault.exception
+        ),
+        ("web", "web", &None)
+    );
+    assert_eq!(fault.group.count, 4);
+    assert_eq!(fault.group.share, 0.4);
+    assert_eq!((fault.group.p50, fault.group.p99), (Some(8.0), Some(10.0)));
+    assert_eq!(
+        fault.group.filter,
+        "rootcause.fault.service { name = \"web\" AND last } AND \
+         rootcause.fault.entity { name = \"web\" AND last } AND !rootcause.fault.exception"
+    );
+    assert!(causes.iter().all(|c| c.kind != RootCauseKind::Error));
+}
+
+/// RED over the crafted traces with one-minute sparklines: ten requests of `web` over five
+/// minutes (1/30 per second), four faults, p50 5 s, p99 10 s, two requests a minute; the one
+/// operation, `web: GET /cart`, the same.
+#[test]
+fn red_tables_are_hand_checked() {
+    use xray_tui::filter::analyze::{auto_interval, red, span};
+    let (data, all) = crafted();
+    assert_eq!(span(&data, &all), Some((1_700_000_040.0, 1_700_000_310.0)));
+    assert_eq!(auto_interval(270.0), 5.0);
+    let t = red(&data, &all, 60.0);
+    assert_eq!(t.services.len(), 1);
+    assert_eq!(t.operations.len(), 1);
+    for (r, name, filter) in [
+        (&t.services[0], "web", "service(\"web\")"),
+        (&t.operations[0], "web: GET /cart", ""),
+    ] {
+        assert_eq!((r.name.as_str(), r.filter.as_str()), (name, filter));
+        assert_eq!((r.count, r.errors, r.faults), (10, 0, 4));
+        assert!((r.rate - 10.0 / 300.0).abs() < 1e-12, "{}", r.rate);
+        assert_eq!((r.p50, r.p99), (Some(5.0), Some(10.0)));
+        assert_eq!(r.spark, vec![2, 2, 2, 2, 2]);
+    }
+}
+
+/// A selection and its baseline: the faults (4 and 6), a response-time range of 2 to 4 s (3
+/// and 7), the first minute (2 and 8), the filtered traces against the rest of a context.
+#[test]
+fn selections_split_the_traces() {
+    use xray_tui::filter::analyze::{Selection, split};
+    let (data, all) = crafted();
+    let sizes = |s: Selection, ctx: Option<&[usize]>, rows: &[usize]| {
+        let (a, b) = split(&data, rows, ctx, s);
+        (a.len(), b.len())
+    };
+    assert_eq!(sizes(Selection::Faults, None, &all), (4, 6));
+    assert_eq!(sizes(Selection::ResponseTime(2.0, 4.0), None, &all), (3, 7));
+    let t0 = 1_700_000_040.0;
+    assert_eq!(sizes(Selection::Started(t0, t0 + 60.0), None, &all), (2, 8));
+    assert_eq!(sizes(Selection::Filter, None, &all[..3]), (3, 7));
+    assert_eq!(sizes(Selection::Filter, Some(&all[..5]), &all[..3]), (3, 2));
 }
 
 /// The other views through the binary: the series adds up to the traces, a comparison says

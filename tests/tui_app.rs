@@ -184,10 +184,10 @@ fn ctrl_c_quits_from_anywhere() {
 #[test]
 fn help_lists_every_bound_key() {
     // Tall enough for every section (the overlay scrolls on smaller screens).
-    let mut app = loaded_app(100, 150);
+    let mut app = loaded_app(100, 200);
     answer::step(&mut app, key('?'));
     assert!(app.overlays.help().is_some());
-    let terminal = drawn(&app, 100, 150);
+    let terminal = drawn(&app, 100, 200);
     let text = format!("{}", terminal.backend());
     for b in Keymap::default().bindings() {
         let label = b.keys_label();

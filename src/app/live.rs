@@ -312,7 +312,7 @@ impl App {
 
     /// Applies a typed time window (empty: everything, or the default with AWS). A bad one
     /// keeps the editor open with the reason.
-    fn set_window(&mut self, text: &str) -> Vec<Cmd> {
+    pub(super) fn set_window(&mut self, text: &str) -> Vec<Cmd> {
         let text = text.trim();
         if !text.is_empty() {
             if let Err(e) = WindowSpec::parse(text) {

@@ -5,6 +5,7 @@
 //! no I/O and reads no clock, so the whole UI can be driven and checked in tests by feeding
 //! events; drawing (`crate::ui`) only reads the state.
 
+pub mod analysis;
 pub mod find;
 pub mod groups;
 pub mod input;
@@ -60,6 +61,8 @@ pub enum Event {
     Counted(prompt::Counted),
     /// The open trace's critical path, self times and density ([`Cmd::Analyse`]).
     Analysed(Box<trace_view::Analysed>),
+    /// The Analysis screen's numbers ([`Cmd::AnalyseTraces`]).
+    TracesAnalysed(Box<analysis::Analyzed>),
 }
 
 /// Something the runtime should do.
@@ -90,6 +93,11 @@ pub enum Cmd {
     /// Work out the open trace's critical path, self times and density off the UI thread and
     /// answer with [`Event::Analysed`]; a newer request supersedes it.
     Analyse(trace_view::AnalyseRequest),
+    /// Work out the Analysis screen's numbers off the UI thread and answer with
+    /// [`Event::TracesAnalysed`]; a newer request supersedes it.
+    AnalyseTraces(Box<analysis::AnalysisRequest>),
+    /// Stop working them out: the Analysis screen closed.
+    StopAnalysis,
 }
 
 /// How many filter expressions the history keeps.
@@ -117,6 +125,8 @@ pub enum Mode {
     Trace,
     /// The service map (of every trace, or of the open trace).
     Map,
+    /// The Analysis screen (of the listed traces).
+    Analysis,
 }
 
 /// All UI state.
@@ -153,6 +163,10 @@ pub struct App {
     pub view: Option<TraceView>,
     /// The service map, while it shows.
     pub map: Option<map::MapState>,
+    /// The Analysis screen, while it shows.
+    pub analysis: Option<analysis::AnalysisState>,
+    /// The last Analysis question asked.
+    analysis_seq: u64,
     /// How maps show (fitted or full size, with or without the panel), kept from one map to
     /// the next.
     pub map_view: map::MapView,
@@ -230,6 +244,8 @@ impl App {
             list: ListState::default(),
             view: None,
             map: None,
+            analysis: None,
+            analysis_seq: 0,
             map_view: map::MapView::default(),
             mode: Mode::List,
             overlays: overlay::Overlays::default(),
@@ -373,6 +389,7 @@ impl App {
             Mode::List => Scope::List,
             Mode::Trace => Scope::Trace,
             Mode::Map => Scope::Map,
+            Mode::Analysis => Scope::Analysis,
         }
     }
 
@@ -380,6 +397,9 @@ impl App {
     pub fn update(&mut self, event: Event) -> Vec<Cmd> {
         let mut cmds = self.handle(event);
         cmds.append(&mut self.pending);
+        // The listed traces changed while the Analysis screen shows: its numbers are asked
+        // for again (once per event, whatever changed them).
+        cmds.extend(self.ask_analysis());
         cmds
     }
 
@@ -451,6 +471,10 @@ impl App {
                         self.dirty = true;
                     }
                 }
+                Vec::new()
+            }
+            Event::TracesAnalysed(a) => {
+                self.analyzed(*a);
                 Vec::new()
             }
             Event::Counted(c) => {
@@ -597,10 +621,12 @@ impl App {
                         self.trace_action(action);
                     }
                 }
+                Mode::Map if action == Action::Analysis => self.open_analysis(),
                 Mode::Map => {
                     self.map_action(action);
                     return Vec::new();
                 }
+                Mode::Analysis => return self.analysis_action(action),
             },
         }
         self.scroll();
@@ -631,6 +657,7 @@ impl App {
                 self.list.offset = 0;
             }
             Action::Map => self.open_map(),
+            Action::Analysis => self.open_analysis(),
             Action::Filter => {
                 self.list.filter = self.list.filter.next();
                 self.list.rebuild(summaries);
@@ -879,6 +906,7 @@ impl App {
         if let Some(d) = &self.data {
             self.list.rebuild(&d.rows);
         }
+        self.analysis_outdated();
     }
 
     fn trace_action(&mut self, action: Action) {
@@ -1049,7 +1077,12 @@ impl App {
         self.load = LoadState::Loaded;
         self.view = None;
         self.map = None;
-        self.mode = Mode::List;
+        // The Analysis screen stays, over the new data.
+        self.mode = if self.analysis.is_some() {
+            Mode::Analysis
+        } else {
+            Mode::List
+        };
         if let Some(id) = reopen {
             self.open_trace(&id);
         }

@@ -14,6 +14,7 @@ use super::list::scroll_offset;
 use super::overlay::Overlay;
 use super::trace_view::DetailTab;
 use super::{App, Mode, map, palette};
+use crate::keys::Action;
 
 /// Rows one wheel step scrolls.
 pub const WHEEL_ROWS: usize = 3;
@@ -113,6 +114,12 @@ impl App {
             Mode::List => self.mouse_list(x, y, wheel),
             Mode::Trace => self.mouse_trace(x, y, wheel),
             Mode::Map => self.mouse_map(x, y, wheel),
+            Mode::Analysis => {
+                // The wheel moves the selection; clicks do nothing here.
+                if let Some(d) = wheel {
+                    let _ = self.analysis_action(if d < 0 { Action::Up } else { Action::Down });
+                }
+            }
         }
     }
 

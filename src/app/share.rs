@@ -259,6 +259,7 @@ impl App {
             Mode::List => self.selected_summary().map(|s| s.id.to_string()),
             // The map of one trace stands for that trace; the map of all traces for none.
             Mode::Map => self.map.as_ref().and_then(|m| m.trace_id.clone()),
+            Mode::Analysis => None,
         }
     }
 
@@ -374,6 +375,7 @@ impl App {
                     file_name: trace_file_name(&v.trace.id),
                     data: ExportData::Trace(Arc::clone(&v.trace)),
                 }),
+            Mode::Analysis => None,
         };
         match export {
             Some(e) => vec![Cmd::Export(e)],

@@ -298,8 +298,10 @@ pub struct AnalyzeArgs {
     /// An X-Ray filter expression: analyse only the traces it selects.
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
-    /// What to group by: rootcause, fault-rootcause, error-rootcause, url, status, method,
-    /// user, service, edge, or annotation.KEY.
+    /// What to group by: rootcause, fault-rootcause, error-rootcause, rootcause-entity,
+    /// exception, url, status, method, user, service, edge, resource-arn, annotation.KEY, or
+    /// operation (URL path of a segment, aws.operation of an AWS call) and sdk, which no
+    /// X-Ray filter can select.
     #[arg(long, value_name = "DIMENSION", value_parser = parse_dimension)]
     pub by: Option<crate::filter::analyze::Dimension>,
     /// The response-time distribution: bins and percentiles (of the traces, or of one

@@ -352,6 +352,15 @@ pub fn stats_json(trace: &Trace) -> serde_json::Value {
     })
 }
 
+/// A group's filter, or what a group without one says in its place.
+fn filter_or_none(filter: &str) -> String {
+    if filter.is_empty() {
+        crate::filter::analyze::NO_FILTER.to_owned()
+    } else {
+        filter.to_owned()
+    }
+}
+
 /// The groups of `analyze` as a table: the key, counts, percentiles and the filter.
 pub fn groups_table(groups: &[crate::filter::analyze::Group], traces: usize) -> String {
     let mut table: Vec<Vec<String>> = vec![
@@ -383,7 +392,7 @@ pub fn groups_table(groups: &[crate::filter::analyze::Group], traces: usize) -> 
             secs(g.p50),
             secs(g.p90),
             secs(g.p99),
-            g.filter.clone(),
+            filter_or_none(&g.filter),
         ]);
     }
     let mut out = format!(
@@ -414,7 +423,7 @@ pub fn groups_json(
             "p50": g.p50,
             "p90": g.p90,
             "p99": g.p99,
-            "filter": g.filter,
+            "filter": (!g.filter.is_empty()).then_some(&g.filter),
         })).collect::<Vec<_>>(),
     })
 }
@@ -526,7 +535,7 @@ pub fn compare_text(
             truncate(&d.key, 50),
             format!("{:.1}%", d.selection * 100.0),
             format!("{:.1}%", d.baseline * 100.0),
-            d.filter.clone(),
+            filter_or_none(&d.filter),
         ]);
     }
     out.push_str(&align(&table, &[2, 3]));
@@ -544,7 +553,7 @@ pub fn compare_json(
         "baseline": baseline,
         "dimensions": diffs.iter().map(|d| serde_json::json!({
             "dimension": d.dimension, "value": d.key, "selection": d.selection,
-            "baseline": d.baseline, "filter": d.filter,
+            "baseline": d.baseline, "filter": (!d.filter.is_empty()).then_some(&d.filter),
         })).collect::<Vec<_>>(),
     })
 }

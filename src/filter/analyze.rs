@@ -9,12 +9,15 @@
 //! Percentiles are nearest-rank over the traces' response times (the entry segment's duration;
 //! a trace still in progress counts with its duration so far).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
+use crate::model::format::url_path;
+use crate::model::rootcause::{RootCauseKind, RootCausePath};
 use crate::model::summary::SummaryAnnotationValue;
+use crate::model::trace::{NodeId, NodeKind, Trace};
 
 /// What traces are grouped by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +42,30 @@ pub enum Dimension {
     Edge,
     /// Each value of one annotation.
     Annotation(String),
+    /// Each operation: the URL path of a segment's request, the `aws.operation` of an AWS call
+    /// (`checkout: GET /api/cart`, `checkout: DynamoDB GetItem`). X-Ray's filter language
+    /// cannot select an operation, so these groups have no filter.
+    Operation,
+    /// The entity at the end of each fault and error root-cause path.
+    RootCauseEntity,
+    /// Each exception type on a fault or error root-cause path.
+    Exception,
+    /// Each resource ARN of the trace's segments.
+    ResourceArn,
+    /// Each X-Ray SDK (name and version) that recorded a segment; no filter selects it.
+    Sdk,
 }
+
+impl Dimension {
+    /// Whether X-Ray's filter language can select this dimension's groups (every group then
+    /// has a filter; otherwise none has).
+    pub const fn filterable(&self) -> bool {
+        !matches!(self, Dimension::Operation | Dimension::Sdk)
+    }
+}
+
+/// What a group without a filter says in its filter's place.
+pub const NO_FILTER: &str = "(no X-Ray filter selects it)";
 
 impl std::str::FromStr for Dimension {
     type Err = String;
@@ -55,12 +81,18 @@ impl std::str::FromStr for Dimension {
             "user" => Dimension::User,
             "service" => Dimension::Service,
             "edge" => Dimension::Edge,
+            "operation" => Dimension::Operation,
+            "rootcause-entity" => Dimension::RootCauseEntity,
+            "exception" => Dimension::Exception,
+            "resource-arn" => Dimension::ResourceArn,
+            "sdk" => Dimension::Sdk,
             _ => match s.strip_prefix("annotation.") {
                 Some(key) if !key.is_empty() => Dimension::Annotation(key.to_owned()),
                 _ => {
                     return Err(format!(
-                        "`{s}`: group by rootcause, fault-rootcause, error-rootcause, url, \
-                         status, method, user, service, edge or annotation.KEY"
+                        "`{s}`: group by rootcause, fault-rootcause, error-rootcause, \
+                         rootcause-entity, exception, url, status, method, user, service, edge, \
+                         operation, resource-arn, sdk or annotation.KEY"
                     ));
                 }
             },
@@ -73,7 +105,8 @@ impl std::str::FromStr for Dimension {
 pub struct Group {
     /// What the traces share (`/api/cart`, `503`, `checkout -> payments`).
     pub key: String,
-    /// The filter expression that selects exactly these traces.
+    /// The filter expression that selects exactly these traces; empty when X-Ray's filter
+    /// language cannot select them ([`Dimension::filterable`]).
     pub filter: String,
     /// Traces in the group.
     pub count: usize,
@@ -110,162 +143,536 @@ fn quoted(s: &str) -> String {
     out
 }
 
-/// The groups of the traces at `rows` (row indices of `data`), largest first.
-pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
-    // Groups in the order first met, found by key without allocating: a key and its filter
-    // are built once, when the group is new.
-    let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut add = |key: &str, filter: &dyn Fn() -> String, row: usize| {
-        let at = match index.get(key) {
+/// Groups in the order first met, found by key without allocating: a key and its filter are
+/// built once, when the group is new. Each trace counts once per group.
+#[derive(Default)]
+struct Grouper {
+    groups: Vec<(String, String, Vec<usize>)>,
+    index: HashMap<String, usize>,
+}
+
+impl Grouper {
+    fn add(&mut self, key: &str, filter: &dyn Fn() -> String, row: usize) {
+        let at = match self.index.get(key) {
             Some(&at) => at,
             None => {
-                index.insert(key.to_owned(), groups.len());
-                groups.push((key.to_owned(), filter(), Vec::new()));
-                groups.len() - 1
+                self.index.insert(key.to_owned(), self.groups.len());
+                self.groups.push((key.to_owned(), filter(), Vec::new()));
+                self.groups.len() - 1
             }
         };
-        let members = &mut groups[at].2;
-        // A trace counts once per group.
+        let members = &mut self.groups[at].2;
         if members.last() != Some(&row) {
             members.push(row);
         }
+    }
+
+    /// The groups with their tallies (shares of `total` traces), in the order first met.
+    fn finish(self, data: &Dataset, total: usize) -> Vec<(Group, Vec<usize>)> {
+        self.groups
+            .into_iter()
+            .map(|(key, filter, members)| {
+                let t = Tally::of(data, &members);
+                let g = Group {
+                    filter,
+                    count: members.len(),
+                    share: if total == 0 {
+                        0.0
+                    } else {
+                        members.len() as f64 / total as f64
+                    },
+                    faults: t.faults,
+                    errors: t.errors,
+                    throttles: t.throttles,
+                    p50: percentile(&t.times, 50.0),
+                    p90: percentile(&t.times, 90.0),
+                    p99: percentile(&t.times, 99.0),
+                    key,
+                };
+                (g, members)
+            })
+            .collect()
+    }
+}
+
+/// Largest first, then by key.
+fn largest_first(groups: &mut [Group]) {
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+}
+
+/// `(key, clause)` pairs of one trace, sorted and without repeats, added to `into`.
+fn add_all(into: &mut Grouper, seen: &mut Vec<(String, String)>, row: usize) {
+    seen.sort();
+    seen.dedup();
+    for (k, f) in seen.iter() {
+        into.add(k, &|| f.clone(), row);
+    }
+}
+
+/// The root-cause kinds of a dimension, with their filter words.
+fn failure_kinds(dim: &Dimension) -> &'static [(RootCauseKind, &'static str)] {
+    match dim {
+        Dimension::FaultRootCause => &[(RootCauseKind::Fault, "fault")],
+        Dimension::ErrorRootCause => &[(RootCauseKind::Error, "error")],
+        _ => &[
+            (RootCauseKind::Fault, "fault"),
+            (RootCauseKind::Error, "error"),
+        ],
+    }
+}
+
+/// One trace as the dimensions see it: its row, and its summary and assembled trace, each
+/// worked out once, when a dimension first needs it.
+struct Seen<'a> {
+    data: &'a Dataset,
+    row: usize,
+    summary: std::cell::OnceCell<Option<std::sync::Arc<crate::model::TraceSummary>>>,
+    trace: std::cell::OnceCell<Option<std::sync::Arc<Trace>>>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(data: &'a Dataset, row: usize) -> Self {
+        Seen {
+            data,
+            row,
+            summary: std::cell::OnceCell::new(),
+            trace: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The kept summary, or one worked out from [`Seen::trace`] (assembled once for both).
+    fn summary(&self) -> Option<&crate::model::TraceSummary> {
+        self.summary
+            .get_or_init(|| match self.data.kept_summary(self.row) {
+                Some(s) => Some(s.clone()),
+                // From the trace (not `Dataset::summary_of`, which finds the row again by a
+                // scan of every row).
+                None => Some(std::sync::Arc::new(crate::engine::summarize(self.trace()?))),
+            })
+            .as_deref()
+    }
+
+    fn trace(&self) -> Option<&Trace> {
+        self.trace
+            .get_or_init(|| {
+                let r = self.data.rows.get(self.row)?;
+                // Built without the cache: a pass over many traces would only push out the
+                // ones a person opened.
+                self.data
+                    .traces
+                    .position(&r.id)
+                    .and_then(|t| self.data.traces.build(t))
+            })
+            .as_deref()
+    }
+}
+
+/// Names of edges by node ids, worked out once per pair of ids: `(key, filter)`.
+type EdgeNames = HashMap<(u32, u32), (String, String)>;
+
+/// What a dimension hands each key of a trace: the key, and its clause, built only when the
+/// key is new (`""`: none selects it). A key may come more than once for one trace.
+type Add<'a> = dyn FnMut(&str, &dyn Fn() -> String) + 'a;
+
+/// The keys of one trace for `dim`, each handed to `add` with its clause.
+fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
+    let data = seen.data;
+    let Some(r) = data.rows.get(seen.row) else {
+        return;
     };
-    let mut edge_names: std::collections::HashMap<(u32, u32), (String, String)> =
-        std::collections::HashMap::new();
-    for &i in rows {
-        let Some(r) = data.rows.get(i) else { continue };
-        match dim {
-            Dimension::Url => {
-                if let Some(u) = r.http_url.as_deref() {
-                    add(u, &|| format!("http.url = {}", quoted(u)), i);
-                }
+    match dim {
+        Dimension::Url => {
+            if let Some(u) = r.http_url.as_deref() {
+                add(u, &|| format!("http.url = {}", quoted(u)));
             }
-            Dimension::Status => {
-                if let Some(s) = r.http_status {
-                    add(&s.to_string(), &|| format!("http.status = {s}"), i);
-                }
+        }
+        Dimension::Status => {
+            if let Some(s) = r.http_status {
+                add(&s.to_string(), &|| format!("http.status = {s}"));
             }
-            Dimension::Method => {
-                if let Some(m) = r.http_method.as_deref() {
-                    add(m, &|| format!("http.method = {}", quoted(m)), i);
-                }
+        }
+        Dimension::Method => {
+            if let Some(m) = r.http_method.as_deref() {
+                add(m, &|| format!("http.method = {}", quoted(m)));
             }
-            Dimension::User => {
-                for u in r.users.iter() {
-                    add(u, &|| format!("user = {}", quoted(u)), i);
-                }
+        }
+        Dimension::User => {
+            for u in r.users.iter() {
+                add(u, &|| format!("user = {}", quoted(u)));
             }
-            Dimension::Service => {
-                let mut names: Vec<&str> = r.services.iter().map(|s| &**s).collect();
-                names.sort_unstable();
-                names.dedup();
-                for n in names {
-                    add(n, &|| format!("service({})", quoted(n)), i);
-                }
+        }
+        Dimension::Service => {
+            for n in r.services.iter() {
+                add(n, &|| format!("service({})", quoted(n)));
             }
-            Dimension::Edge => {
-                let Some(t) = data.traces.position(&r.id) else {
-                    continue;
-                };
-                let Some(frag) = data.traces.fragment(t) else {
-                    continue;
-                };
-                let keys = data.traces.keys();
-                let mut edges: Vec<(u32, u32)> = frag.edges().collect();
-                edges.sort_unstable();
-                edges.dedup();
-                for (a, b) in edges {
-                    // Names by node ids, worked out once per pair of ids.
-                    let (key, filter) = edge_names.entry((a, b)).or_insert_with(|| {
-                        let (a, b) = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
-                        (
-                            format!("{a} -> {b}"),
-                            format!("edge({}, {})", quoted(a), quoted(b)),
+        }
+        Dimension::Edge => {
+            let Some(t) = data.traces.position(&r.id) else {
+                return;
+            };
+            let Some(frag) = data.traces.fragment(t) else {
+                return;
+            };
+            let keys = data.traces.keys();
+            for (a, b) in frag.edges() {
+                let (key, filter) = edges.entry((a, b)).or_insert_with(|| {
+                    let (a, b) = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
+                    (
+                        format!("{a} -> {b}"),
+                        format!("edge({}, {})", quoted(a), quoted(b)),
+                    )
+                });
+                add(key, &|| filter.clone());
+            }
+        }
+        Dimension::Annotation(key) => {
+            let Some(values) = seen.summary().and_then(|s| s.annotations.get(key)) else {
+                return;
+            };
+            for (k, f) in values
+                .iter()
+                .filter_map(|v| annotation_clause(key, &v.annotation_value))
+            {
+                add(&k, &|| f.clone());
+            }
+        }
+        Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
+            let Some(s) = seen.summary() else { return };
+            let kinds = failure_kinds(dim);
+            for &(kind, word) in kinds {
+                // The root cause is the last service of each path (the first ones are the
+                // callers it went through).
+                for p in RootCausePath::of(s, kind) {
+                    let Some(name) = p.services.last().and_then(|s| s.name) else {
+                        continue;
+                    };
+                    let key = if kinds.len() > 1 {
+                        format!("{word}: {name}")
+                    } else {
+                        name.to_owned()
+                    };
+                    add(&key, &|| {
+                        format!(
+                            "rootcause.{word}.service {{ name = {} AND last }}",
+                            quoted(name)
                         )
                     });
-                    add(key, &|| filter.clone(), i);
                 }
             }
-            Dimension::Annotation(key) => {
-                let Some(s) = data.summary(i) else { continue };
-                let Some(values) = s.annotations.get(key) else {
-                    continue;
-                };
-                let mut seen: Vec<(String, String)> = values
-                    .iter()
-                    .filter_map(|v| annotation_clause(key, &v.annotation_value))
-                    .collect();
-                seen.sort();
-                seen.dedup();
-                for (k, f) in seen {
-                    add(&k, &|| f.clone(), i);
-                }
-            }
-            Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
-                let Some(s) = data.summary(i) else { continue };
-                let mut seen: Vec<(String, String)> = Vec::new();
-                let kinds: &[(&str, bool)] = match dim {
-                    Dimension::FaultRootCause => &[("fault", true)],
-                    Dimension::ErrorRootCause => &[("error", false)],
-                    _ => &[("fault", true), ("error", false)],
-                };
-                for &(kind, fault) in kinds {
-                    let causes = if fault {
-                        &s.fault_root_causes
-                    } else {
-                        &s.error_root_causes
-                    };
-                    // The root cause is the last service of each path (the first ones are
-                    // the callers it went through).
-                    for svc in causes.iter().filter_map(|c| c.services.last()) {
-                        if let Some(name) = svc.name.as_deref() {
-                            let key = if kinds.len() > 1 {
-                                format!("{kind}: {name}")
-                            } else {
-                                name.to_owned()
+        }
+        Dimension::RootCauseEntity | Dimension::Exception => {
+            let Some(s) = seen.summary() else { return };
+            for &(kind, word) in failure_kinds(dim) {
+                for p in RootCausePath::of(s, kind) {
+                    if *dim == Dimension::Exception {
+                        for (_, x) in p.exceptions() {
+                            let Some(name) = x.name.as_deref() else {
+                                continue;
                             };
-                            let filter = format!(
-                                "rootcause.{kind}.service {{ name = {} AND last }}",
-                                quoted(name)
-                            );
-                            seen.push((key, filter));
+                            add(&format!("{word}: {name}"), &|| {
+                                format!("rootcause.{word}.exception {{ name = {} }}", quoted(name))
+                            });
                         }
+                        continue;
+                    }
+                    let last = p.services.iter().flat_map(|s| &s.entities).next_back();
+                    if let Some(name) = last.and_then(|e| e.name) {
+                        add(&format!("{word}: {name}"), &|| {
+                            format!(
+                                "rootcause.{word}.entity {{ name = {} AND last }}",
+                                quoted(name)
+                            )
+                        });
                     }
                 }
-                seen.sort();
-                seen.dedup();
-                for (k, f) in seen {
-                    add(&k, &|| f.clone(), i);
+            }
+        }
+        Dimension::ResourceArn => {
+            let Some(s) = seen.summary() else { return };
+            for a in s.resource_arns.iter().filter_map(|a| a.arn.as_deref()) {
+                add(a, &|| format!("resource.arn = {}", quoted(a)));
+            }
+        }
+        Dimension::Operation | Dimension::Sdk => {
+            let Some(trace) = seen.trace() else { return };
+            for n in 0..trace.nodes.len() {
+                let key = match dim {
+                    Dimension::Operation => {
+                        operation_of(trace, n).map(|(svc, op)| format!("{svc}: {op}"))
+                    }
+                    _ => sdk_of(&trace.nodes[n].doc),
+                };
+                if let Some(k) = key {
+                    add(&k, &String::new);
                 }
             }
         }
     }
-    let total = rows.len();
+}
+
+/// The groups of the traces at `rows` (row indices of `data`), largest first.
+pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
+    let mut groups = Grouper::default();
+    let mut edges = EdgeNames::new();
+    for &i in rows {
+        // A group counts a trace once however often its key comes (`Grouper::add`).
+        keys_of(&Seen::new(data, i), dim, &mut edges, &mut |k, f| {
+            groups.add(k, f, i);
+        });
+    }
     let mut out: Vec<Group> = groups
+        .finish(data, rows.len())
         .into_iter()
-        .map(|(key, filter, members)| {
-            let t = Tally::of(data, &members);
-            Group {
-                filter,
-                count: members.len(),
-                share: if total == 0 {
-                    0.0
+        .map(|(g, _)| g)
+        .collect();
+    largest_first(&mut out);
+    out
+}
+
+/// The operation an entity stands for, with the service it belongs to (its segment's name):
+/// an AWS call's `aws.operation` (`DynamoDB GetItem`, any entity), a segment's request
+/// (`GET /api/cart`, the URL's path without its query). Other entities have none.
+pub fn operation_of(trace: &Trace, node: NodeId) -> Option<(String, String)> {
+    let n = trace.nodes.get(node)?;
+    let service = &trace.nodes.get(n.segment?)?.doc.name;
+    let doc = &n.doc;
+    if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.as_deref()) {
+        return Some((service.clone(), format!("{} {op}", doc.name)));
+    }
+    if n.kind != NodeKind::Segment {
+        return None;
+    }
+    let req = doc.http.as_ref()?.request.as_ref()?;
+    let path = url_path(req.url.as_deref()?);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let path = if path.is_empty() { "/" } else { path };
+    let op = match req.method.as_deref() {
+        Some(m) => format!("{m} {path}"),
+        None => path.to_owned(),
+    };
+    Some((service.clone(), op))
+}
+
+/// The X-Ray SDK that recorded a document (`X-Ray for Go 1.8.3`), if it says.
+fn sdk_of(doc: &crate::model::segment::Segment) -> Option<String> {
+    let x = doc.aws.as_ref()?.xray.as_ref()?;
+    let name = x.sdk.as_deref()?;
+    Some(match x.sdk_version.as_deref() {
+        Some(v) => format!("{name} {v}"),
+        None => name.to_owned(),
+    })
+}
+
+/// Traces grouped by root cause as X-Ray reports it: the kind (fault, error, response time),
+/// the service at the end of the path, the entity nearest the cause, and (faults and errors)
+/// the last exception recorded on the path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CauseGroup {
+    /// Fault, error or response time.
+    pub kind: RootCauseKind,
+    /// The service at the end of the path.
+    pub service: String,
+    /// The entity nearest the cause (empty when the path names none).
+    pub entity: String,
+    /// The last exception on the path: `type: message` (faults and errors only).
+    pub exception: Option<String>,
+    /// The traces, with the clause that selects exactly them (`rootcause.*` blocks).
+    pub group: Group,
+}
+
+/// The word `rootcause.<word>.*` uses for a kind.
+pub const fn kind_word(kind: RootCauseKind) -> &'static str {
+    match kind {
+        RootCauseKind::Fault => "fault",
+        RootCauseKind::Error => "error",
+        RootCauseKind::ResponseTime => "responsetime",
+    }
+}
+
+/// The fault, error and response-time root causes of the traces at `rows`, largest first.
+///
+/// A group is what one root-cause path ends in: its last service, its last entity and
+/// (faults and errors) its last exception. Its filter ANDs `rootcause.<kind>.service { name =
+/// ... AND last }`, `rootcause.<kind>.entity { name = ... AND last }` and
+/// `rootcause.<kind>.exception { name = ... AND message = ... AND last }` (or, for a path
+/// without an exception, `!rootcause.<kind>.exception`). Each block may be met by another of
+/// the trace's paths, so a trace is counted in every group whose filter it meets (the blocks
+/// answered from the sets of its paths' ends), which keeps each filter exact for traces with
+/// several root causes of a kind.
+pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
+    let kinds = [
+        RootCauseKind::Fault,
+        RootCauseKind::Error,
+        RootCauseKind::ResponseTime,
+    ];
+    // Pass 1: the causes single paths end in, and each trace's ends per kind.
+    let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
+    let mut ends: Vec<(usize, Vec<Ends>)> = Vec::new();
+    for &i in rows {
+        let seen = Seen::new(data, i);
+        let Some(s) = seen.summary() else { continue };
+        let mut per_kind = Vec::new();
+        for kind in kinds {
+            let mut e = Ends::default();
+            for p in RootCausePath::of(s, kind) {
+                let Some(service) = p.services.last().and_then(|s| s.name) else {
+                    continue;
+                };
+                let entity = p
+                    .services
+                    .iter()
+                    .flat_map(|s| &s.entities)
+                    .next_back()
+                    .and_then(|e| e.name)
+                    .unwrap_or("");
+                let exception = if kind == RootCauseKind::ResponseTime {
+                    None
                 } else {
-                    members.len() as f64 / total as f64
-                },
-                faults: t.faults,
-                errors: t.errors,
-                throttles: t.throttles,
-                p50: percentile(&t.times, 50.0),
-                p90: percentile(&t.times, 90.0),
-                p99: percentile(&t.times, 99.0),
-                key,
+                    p.exceptions()
+                        .last()
+                        .and_then(|(_, x)| Some((x.name.clone()?, x.message.clone())))
+                };
+                e.services.push(service.to_owned());
+                if !entity.is_empty() {
+                    e.entities.push(entity.to_owned());
+                }
+                if kind != RootCauseKind::ResponseTime && p.exceptions().next().is_some() {
+                    e.any_exception = true;
+                }
+                if let Some((n, m)) = &exception {
+                    e.exceptions.push((n.clone(), m.clone()));
+                    if m.is_some() {
+                        e.exceptions.push((n.clone(), None));
+                    }
+                }
+                let cause: Cause = (kind, service.to_owned(), entity.to_owned(), exception);
+                causes.entry(cause_key(&cause)).or_insert(cause);
             }
+            per_kind.push(e);
+        }
+        ends.push((i, per_kind));
+    }
+    // Pass 2: each trace in every group whose blocks its paths' ends meet.
+    let mut groups = Grouper::default();
+    for (i, per_kind) in ends {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (kind, e) in kinds.into_iter().zip(per_kind) {
+            if e.services.is_empty() {
+                continue;
+            }
+            let entities = e.entities.iter().map(String::as_str).chain([""]);
+            let exceptions: Vec<Option<(String, Option<String>)>> =
+                if kind == RootCauseKind::ResponseTime || !e.any_exception {
+                    vec![None]
+                } else {
+                    e.exceptions.iter().cloned().map(Some).collect()
+                };
+            for svc in &e.services {
+                for entity in entities.clone() {
+                    for x in &exceptions {
+                        let cause: Cause = (kind, svc.clone(), entity.to_owned(), x.clone());
+                        let key = cause_key(&cause);
+                        if let Some(c) = causes.get(&key) {
+                            seen.push((key, cause_filter(c)));
+                        }
+                    }
+                }
+            }
+        }
+        add_all(&mut groups, &mut seen, i);
+    }
+    let mut out: Vec<CauseGroup> = groups
+        .finish(data, rows.len())
+        .into_iter()
+        .filter_map(|(group, _)| {
+            let (kind, service, entity, exception) = causes.get(&group.key)?.clone();
+            Some(CauseGroup {
+                kind,
+                service,
+                entity,
+                exception: exception.map(|(n, m)| match m {
+                    Some(m) if !m.is_empty() => format!("{n}: {m}"),
+                    _ => n,
+                }),
+                group,
+            })
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    out.sort_by(|a, b| {
+        b.group
+            .count
+            .cmp(&a.group.count)
+            .then_with(|| a.group.key.cmp(&b.group.key))
+    });
     out
+}
+
+/// A root cause: kind, service, entity (may be empty), exception (name, message).
+type Cause = (
+    RootCauseKind,
+    String,
+    String,
+    Option<(String, Option<String>)>,
+);
+
+/// The ends of one trace's root-cause paths of one kind.
+#[derive(Default)]
+struct Ends {
+    services: Vec<String>,
+    entities: Vec<String>,
+    /// Last exceptions, each also without its message (a cause recorded without one).
+    exceptions: Vec<(String, Option<String>)>,
+    any_exception: bool,
+}
+
+/// A cause as people read it (and as its group is found): `fault: payments > charge >
+/// Timeout: gave up`.
+fn cause_key(c: &Cause) -> String {
+    let (kind, service, entity, exception) = c;
+    let mut key = format!("{}: {service}", kind_word(*kind));
+    if !entity.is_empty() {
+        let _ = write!(key, " > {entity}");
+    }
+    match exception {
+        Some((n, Some(m))) => {
+            let _ = write!(key, " > {n}: {m}");
+        }
+        Some((n, None)) => {
+            let _ = write!(key, " > {n}");
+        }
+        None => {}
+    }
+    key
+}
+
+/// The clause that selects a cause's traces.
+fn cause_filter(c: &Cause) -> String {
+    let (kind, service, entity, exception) = c;
+    let word = kind_word(*kind);
+    let mut clauses = vec![format!(
+        "rootcause.{word}.service {{ name = {} AND last }}",
+        quoted(service)
+    )];
+    if !entity.is_empty() {
+        clauses.push(format!(
+            "rootcause.{word}.entity {{ name = {} AND last }}",
+            quoted(entity)
+        ));
+    }
+    if *kind != RootCauseKind::ResponseTime {
+        match exception {
+            Some((n, m)) => {
+                let mut c = format!("rootcause.{word}.exception {{ name = {}", quoted(n));
+                if let Some(m) = m {
+                    let _ = write!(c, " AND message = {}", quoted(m));
+                }
+                c.push_str(" AND last }");
+                clauses.push(c);
+            }
+            None => clauses.push(format!("!rootcause.{word}.exception")),
+        }
+    }
+    clauses.join(" AND ")
 }
 
 /// What a set of traces adds up to: failures, and response times sorted for percentiles.
@@ -532,56 +939,95 @@ impl Difference {
     }
 }
 
-/// Every value of the usual dimensions (root-cause services, services, edges, URL, status,
-/// method, user, each annotation key of the selection) ranked by how differently it is spread
-/// over `selection` and `baseline`, largest difference first.
+/// Every value of the usual dimensions (root-cause services and entities, exception types,
+/// services, edges, URL, status, method, user, resource ARN, SDK, each annotation key of the
+/// selection) ranked by how differently it is spread over `selection` and `baseline`, largest
+/// difference first. SDK values have no filter (X-Ray's language cannot select them).
+///
+/// One pass over the traces: each one's summary and assembled trace are worked out once for
+/// all the dimensions.
 pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<Difference> {
-    let mut dims: Vec<(String, Dimension)> = [
+    let dims: Vec<(String, Dimension)> = [
         ("rootcause", Dimension::RootCause),
+        ("rootcause-entity", Dimension::RootCauseEntity),
+        ("exception", Dimension::Exception),
         ("service", Dimension::Service),
         ("edge", Dimension::Edge),
         ("url", Dimension::Url),
         ("status", Dimension::Status),
         ("method", Dimension::Method),
         ("user", Dimension::User),
+        ("resource-arn", Dimension::ResourceArn),
+        ("sdk", Dimension::Sdk),
     ]
     .into_iter()
     .map(|(n, d)| (n.to_owned(), d))
     .collect();
-    let mut keys: Vec<String> = selection
-        .iter()
-        .filter_map(|&i| data.summary(i))
-        .flat_map(|s| s.annotations.keys().cloned().collect::<Vec<_>>())
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys.into_iter().take(50) {
-        dims.push((format!("annotation.{k}"), Dimension::Annotation(k)));
+    // Per dimension, the groups of each side; annotation keys as they are met.
+    let mut sides: Vec<[Grouper; 2]> = dims.iter().map(|_| Default::default()).collect();
+    let mut notes: BTreeMap<String, [Grouper; 2]> = BTreeMap::new();
+    let mut in_selection: std::collections::HashSet<String> = Default::default();
+    let mut edges = EdgeNames::new();
+    for (side, rows) in [selection, baseline].into_iter().enumerate() {
+        for &i in rows {
+            let seen = Seen::new(data, i);
+            for ((_, dim), groups) in dims.iter().zip(sides.iter_mut()) {
+                keys_of(&seen, dim, &mut edges, &mut |k, f| {
+                    groups[side].add(k, f, i);
+                });
+            }
+            let Some(s) = seen.summary() else { continue };
+            for (k, values) in &s.annotations {
+                let groups = &mut notes.entry(k.clone()).or_default()[side];
+                for (v, f) in values
+                    .iter()
+                    .filter_map(|v| annotation_clause(k, &v.annotation_value))
+                {
+                    groups.add(&v, &|| f.clone(), i);
+                }
+                if side == 0 {
+                    in_selection.insert(k.clone());
+                }
+            }
+        }
     }
+    // The annotation keys of the selection, the first 50 by name.
+    let notes = notes
+        .into_iter()
+        .filter(|(k, _)| in_selection.contains(k))
+        .take(50)
+        .map(|(k, g)| (format!("annotation.{k}"), g));
+    let totals = [selection.len(), baseline.len()];
     let mut out = Vec::new();
-    for (name, dim) in dims {
-        let sel: BTreeMap<String, Group> = group_by(data, selection, &dim)
-            .into_iter()
-            .map(|g| (g.key.clone(), g))
-            .collect();
-        let base: BTreeMap<String, Group> = group_by(data, baseline, &dim)
-            .into_iter()
-            .map(|g| (g.key.clone(), g))
-            .collect();
+    for (name, [sel, base]) in dims.into_iter().map(|(n, _)| n).zip(sides).chain(notes) {
+        let share = |g: Grouper, total: usize| -> BTreeMap<String, (String, f64)> {
+            g.groups
+                .into_iter()
+                .map(|(key, filter, members)| {
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        members.len() as f64 / total as f64
+                    };
+                    (key, (filter, share))
+                })
+                .collect()
+        };
+        let (sel, base) = (share(sel, totals[0]), share(base, totals[1]));
         let mut all: Vec<&String> = sel.keys().chain(base.keys()).collect();
         all.sort();
         all.dedup();
         for k in all {
             let (s, b) = (sel.get(k), base.get(k));
-            let Some(filter) = s.or(b).map(|g| g.filter.clone()) else {
+            let Some(filter) = s.or(b).map(|g| g.0.clone()) else {
                 continue;
             };
             out.push(Difference {
                 dimension: name.clone(),
                 key: k.clone(),
                 filter,
-                selection: s.map_or(0.0, |g| g.share),
-                baseline: b.map_or(0.0, |g| g.share),
+                selection: s.map_or(0.0, |g| g.1),
+                baseline: b.map_or(0.0, |g| g.1),
             });
         }
     }
@@ -592,6 +1038,464 @@ pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<D
             .then_with(|| a.key.cmp(&b.key))
     });
     out
+}
+
+/// One line of a RED table (rate, errors, duration): a service node, or an operation of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Red {
+    /// The service (`checkout`), or the service and the operation (`checkout: GET /cart`).
+    pub name: String,
+    /// The clause that selects the traces through it: `service("checkout")` for a service,
+    /// empty for an operation (X-Ray's filter language cannot select one).
+    pub filter: String,
+    /// Requests (a service's segments and the calls to an inferred node; an operation's
+    /// entities).
+    pub count: u64,
+    /// Requests per second over the analysed span.
+    pub rate: f64,
+    /// Of them, errors (4xx).
+    pub errors: u64,
+    /// Faults (5xx).
+    pub faults: u64,
+    /// Response-time percentiles (seconds), nearest-rank.
+    pub p50: Option<f64>,
+    /// See `p50`.
+    pub p99: Option<f64>,
+    /// Requests per interval of the span, for a sparkline.
+    pub spark: Vec<u64>,
+}
+
+/// The RED tables of a set of traces: per service node, from the service graph of those
+/// traces (as the map shows them), and per operation ([`operation_of`]), from the traces'
+/// entities.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RedTables {
+    /// Per service, busiest first.
+    pub services: Vec<Red>,
+    /// Per service and operation, busiest first.
+    pub operations: Vec<Red>,
+}
+
+/// An interval that splits `span` seconds into at most about 60 steps: 1 s, 5 s, 10 s, 30 s,
+/// 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h or 1 day.
+pub fn auto_interval(span: f64) -> f64 {
+    const STEPS: [f64; 13] = [
+        1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0,
+        86400.0,
+    ];
+    STEPS
+        .into_iter()
+        .find(|s| span / s <= 60.0)
+        .unwrap_or(86400.0)
+}
+
+/// The span (first and last start, epoch seconds) of the traces at `rows`.
+pub fn span(data: &Dataset, rows: &[usize]) -> Option<(f64, f64)> {
+    rows.iter()
+        .filter_map(|&i| data.rows.get(i)?.start_time)
+        .fold(None, |acc, t| match acc {
+            None => Some((t, t)),
+            Some((a, b)) => Some((f64::min(a, t), f64::max(b, t))),
+        })
+}
+
+/// A service node's requests, errors, faults and response times (value, count), added up
+/// over the nodes of its name.
+#[derive(Default)]
+struct Totals {
+    count: u64,
+    errors: u64,
+    faults: u64,
+    times: Vec<(f64, u64)>,
+}
+
+/// The RED tables of the traces at `rows`, with sparklines of `interval` seconds (aligned as
+/// [`over_time`] aligns its intervals).
+pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
+    let Some((first, last)) = span(data, rows) else {
+        return RedTables::default();
+    };
+    let interval = if interval.is_finite() && interval > 0.0 {
+        interval
+    } else {
+        60.0
+    };
+    let origin = (first / interval).floor() * interval;
+    let n = (((last - origin) / interval).floor() as usize + 1).min(100_000);
+    let seconds = n as f64 * interval;
+    let slot = |t: f64| (((t - origin) / interval).max(0.0) as usize).min(n - 1);
+    // Services: the service graph of all the traces, and of each interval's.
+    let mut by_slot: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut all = Vec::new();
+    for &i in rows {
+        let Some(r) = data.rows.get(i) else { continue };
+        let Some(t) = data.traces.position(&r.id) else {
+            continue;
+        };
+        all.push(t);
+        if let Some(start) = r.start_time {
+            by_slot[slot(start)].push(t);
+        }
+    }
+    let named = |g: &crate::model::ServiceGraph| {
+        let mut m: BTreeMap<String, Totals> = BTreeMap::new();
+        for node in &g.services {
+            let Some(name) = node.name.as_deref() else {
+                continue;
+            };
+            if node.kind.as_deref() == Some("client") {
+                continue;
+            }
+            let e = m.entry(name.to_owned()).or_default();
+            if let Some(st) = &node.summary_statistics {
+                e.count += st.total_count;
+                e.errors += st.error_statistics.total_count;
+                e.faults += st.fault_statistics.total_count;
+            }
+            e.times.extend(
+                node.response_time_histogram
+                    .iter()
+                    .map(|h| (h.value, h.count)),
+            );
+        }
+        m
+    };
+    let whole = named(&data.traces.graph(all));
+    let slots: Vec<BTreeMap<String, Totals>> = by_slot
+        .into_iter()
+        .map(|ts| {
+            if ts.is_empty() {
+                BTreeMap::new()
+            } else {
+                named(&data.traces.graph(ts))
+            }
+        })
+        .collect();
+    let mut services: Vec<Red> = whole
+        .into_iter()
+        .map(|(name, t)| {
+            let Totals {
+                count,
+                errors,
+                faults,
+                times: mut hist,
+            } = t;
+            hist.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let flat: Vec<f64> = hist
+                .iter()
+                .flat_map(|&(v, n)| std::iter::repeat_n(v, usize::try_from(n).unwrap_or(0)))
+                .collect();
+            Red {
+                filter: format!("service({})", quoted(&name)),
+                spark: slots
+                    .iter()
+                    .map(|m| m.get(&name).map_or(0, |e| e.count))
+                    .collect(),
+                name,
+                count,
+                rate: count as f64 / seconds,
+                errors,
+                faults,
+                p50: percentile(&flat, 50.0),
+                p99: percentile(&flat, 99.0),
+            }
+        })
+        .collect();
+    // Operations: every entity that is one, trace by trace.
+    let mut ops: BTreeMap<String, (u64, u64, Vec<f64>, Vec<u64>)> = BTreeMap::new();
+    for &i in rows {
+        let Some(r) = data.rows.get(i) else { continue };
+        let Some(trace) = data
+            .traces
+            .position(&r.id)
+            .and_then(|t| data.traces.build(t))
+        else {
+            continue;
+        };
+        for (id, node) in trace.nodes.iter().enumerate() {
+            let Some((svc, op)) = operation_of(&trace, id) else {
+                continue;
+            };
+            let e = ops
+                .entry(format!("{svc}: {op}"))
+                .or_insert_with(|| (0, 0, Vec::new(), vec![0; n]));
+            let d = &node.doc;
+            e.0 += u64::from(d.error == Some(true));
+            e.1 += u64::from(d.fault == Some(true));
+            if let Some(end) = d.end_time {
+                e.2.push((end - d.start_time).max(0.0));
+            }
+            e.3[slot(d.start_time)] += 1;
+        }
+    }
+    let mut operations: Vec<Red> = ops
+        .into_iter()
+        .map(|(name, (errors, faults, mut times, spark))| {
+            times.sort_by(f64::total_cmp);
+            let count: u64 = spark.iter().sum();
+            Red {
+                name,
+                filter: String::new(),
+                count,
+                rate: count as f64 / seconds,
+                errors,
+                faults,
+                p50: percentile(&times, 50.0),
+                p99: percentile(&times, 99.0),
+                spark,
+            }
+        })
+        .collect();
+    for t in [&mut services, &mut operations] {
+        t.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    }
+    RedTables {
+        services,
+        operations,
+    }
+}
+
+/// What the Compare tab sets against the rest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    /// The traces the filter lets through, against the others of the window.
+    Filter,
+    /// The traces with a fault, against the others.
+    Faults,
+    /// With an error.
+    Errors,
+    /// Throttled.
+    Throttles,
+    /// With a response time from `.0` to `.1` seconds (a histogram range).
+    ResponseTime(f64, f64),
+    /// Started from `.0` to before `.1` (epoch seconds: a time interval).
+    Started(f64, f64),
+}
+
+impl Selection {
+    /// What it selects, for people (`the faults`, `response time 0.1 s to 0.3 s`).
+    pub fn label(&self) -> String {
+        use crate::model::time::{format_duration, format_utc};
+        match *self {
+            Selection::Filter => "the filtered traces".into(),
+            Selection::Faults => "the faults".into(),
+            Selection::Errors => "the errors".into(),
+            Selection::Throttles => "the throttled".into(),
+            Selection::ResponseTime(a, b) => {
+                format!(
+                    "response time {} to {}",
+                    format_duration(a),
+                    format_duration(b)
+                )
+            }
+            Selection::Started(a, _) => format!("the interval from {}", format_utc(a)),
+        }
+    }
+}
+
+/// `rows` split into a selection and its baseline. For [`Selection::Filter`], `rows` are the
+/// filtered traces and the baseline is the rest of `context` (every row when `None`).
+pub fn split(
+    data: &Dataset,
+    rows: &[usize],
+    context: Option<&[usize]>,
+    selection: Selection,
+) -> (Vec<usize>, Vec<usize>) {
+    if selection == Selection::Filter {
+        let chosen: std::collections::HashSet<usize> = rows.iter().copied().collect();
+        let baseline = match context {
+            Some(c) => c.iter().copied().filter(|i| !chosen.contains(i)).collect(),
+            None => (0..data.rows.len())
+                .filter(|i| !chosen.contains(i))
+                .collect(),
+        };
+        return (rows.to_vec(), baseline);
+    }
+    rows.iter().partition(|&&i| {
+        let Some(r) = data.rows.get(i) else {
+            return false;
+        };
+        match selection {
+            Selection::Faults => r.has_fault,
+            Selection::Errors => r.has_error,
+            Selection::Throttles => r.has_throttle,
+            Selection::ResponseTime(a, b) => r
+                .response_time
+                .or(r.duration)
+                .is_some_and(|t| t >= a && t <= b),
+            Selection::Started(a, b) => r.start_time.is_some_and(|t| t >= a && t < b),
+            Selection::Filter => false,
+        }
+    })
+}
+
+/// The service nodes and edges of the traces at `rows` a histogram can measure, by name.
+pub fn measurable(data: &Dataset, rows: &[usize]) -> Vec<Measured> {
+    let traces: Vec<usize> = rows
+        .iter()
+        .filter_map(|&i| data.traces.position(&data.rows.get(i)?.id))
+        .collect();
+    let g = data.traces.graph(traces);
+    let name = |n: &crate::model::graph::Service| {
+        n.name
+            .clone()
+            .filter(|_| n.kind.as_deref() != Some("client"))
+    };
+    let mut services = Vec::new();
+    let mut edges = Vec::new();
+    for node in &g.services {
+        let Some(a) = name(node) else { continue };
+        for e in &node.edges {
+            if let Some(b) = g.node(e.reference_id).and_then(name) {
+                edges.push(Measured::Edge(a.clone(), b));
+            }
+        }
+        services.push(Measured::Service(a));
+    }
+    let key = |m: &Measured| match m {
+        Measured::Service(a) => (a.clone(), String::new()),
+        Measured::Edge(a, b) => (a.clone(), b.clone()),
+        Measured::Traces => (String::new(), String::new()),
+    };
+    for v in [&mut services, &mut edges] {
+        v.sort_by_key(key);
+        v.dedup();
+    }
+    services.extend(edges);
+    services
+}
+
+/// Which parts of the Analysis screen to work out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// Root causes.
+    pub causes: bool,
+    /// The comparison.
+    pub compare: bool,
+    /// The histogram and what it can measure.
+    pub histogram: bool,
+    /// The time series and the RED tables.
+    pub time: bool,
+}
+
+impl Parts {
+    /// Everything.
+    pub const ALL: Parts = Parts {
+        causes: true,
+        compare: true,
+        histogram: true,
+        time: true,
+    };
+    /// Nothing.
+    pub const NONE: Parts = Parts {
+        causes: false,
+        compare: false,
+        histogram: false,
+        time: false,
+    };
+}
+
+/// What the Analysis screen asks about a set of traces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// The traces (row indices): what the list shows.
+    pub rows: Vec<usize>,
+    /// The rows the list would show without its filter expression, for the baseline of
+    /// [`Selection::Filter`] (every row when `None`).
+    pub context: Option<Vec<usize>>,
+    /// The Compare tab's selection.
+    pub selection: Selection,
+    /// What the histogram measures.
+    pub measured: Measured,
+    /// Histogram bins.
+    pub buckets: usize,
+    /// The parts wanted.
+    pub parts: Parts,
+}
+
+/// The Compare tab's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// What was selected.
+    pub selection: Selection,
+    /// Traces selected.
+    pub selected: usize,
+    /// Traces in the baseline.
+    pub baseline: usize,
+    /// The differences, largest first.
+    pub differences: Vec<Difference>,
+}
+
+/// The Over time tab's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// The interval (seconds).
+    pub interval: f64,
+    /// Requests per interval.
+    pub series: Vec<Interval>,
+    /// Per service and per operation.
+    pub red: RedTables,
+}
+
+/// The answers to a [`Question`]: the parts asked for.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answers {
+    /// Traces analysed.
+    pub traces: usize,
+    /// Root causes.
+    pub causes: Option<Vec<CauseGroup>>,
+    /// The comparison.
+    pub compare: Option<Comparison>,
+    /// The histogram, and what else it can measure.
+    pub histogram: Option<(Histogram, Vec<Measured>)>,
+    /// The time series and the RED tables.
+    pub time: Option<Timeline>,
+}
+
+/// Works out the parts `q` asks for; `None` as soon as `stale()` says (between parts) that the
+/// answer is no longer wanted.
+pub fn answer(data: &Dataset, q: &Question, stale: &dyn Fn() -> bool) -> Option<Answers> {
+    let rows = &q.rows;
+    let mut a = Answers {
+        traces: rows.len(),
+        ..Answers::default()
+    };
+    if q.parts.causes {
+        a.causes = Some(root_causes(data, rows));
+    }
+    if stale() {
+        return None;
+    }
+    if q.parts.histogram {
+        a.histogram = Some((
+            histogram(data, rows, &q.measured, q.buckets),
+            measurable(data, rows),
+        ));
+    }
+    if stale() {
+        return None;
+    }
+    if q.parts.time {
+        let interval = span(data, rows).map_or(60.0, |(a, b)| auto_interval(b - a));
+        a.time = Some(Timeline {
+            interval,
+            series: over_time(data, rows, interval),
+            red: red(data, rows, interval),
+        });
+    }
+    if stale() {
+        return None;
+    }
+    if q.parts.compare {
+        let (sel, base) = split(data, rows, q.context.as_deref(), q.selection);
+        a.compare = Some(Comparison {
+            selection: q.selection,
+            selected: sel.len(),
+            baseline: base.len(),
+            differences: compare(data, &sel, &base),
+        });
+    }
+    Some(a)
 }
 
 #[cfg(test)]

@@ -152,6 +152,9 @@ pub enum Action {
     /// Copy the `aws logs filter-log-events` commands and the Logs Insights URL that find the
     /// open trace's log lines (the selected segment's log groups, or its Lambda function's).
     RelatedLogs,
+    /// Open the Analysis screen of the listed traces (root causes, compare, histogram, over
+    /// time, RED), or close it.
+    Analysis,
 }
 
 impl Action {
@@ -248,6 +251,7 @@ impl Action {
             Action::IdForm => "id_form",
             Action::FollowLink => "follow_link",
             Action::RelatedLogs => "related_logs",
+            Action::Analysis => "analysis",
         }
     }
 }
@@ -263,6 +267,8 @@ pub enum Scope {
     Trace,
     /// The service map.
     Map,
+    /// The Analysis screen.
+    Analysis,
     /// The filter prompt (its keys only: every other key types text).
     Prompt,
     /// The trace view's find bar while typing (its keys only: every other key types text).
@@ -280,11 +286,12 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the help's order.
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Global,
         Scope::List,
         Scope::Trace,
         Scope::Map,
+        Scope::Analysis,
         Scope::Prompt,
         Scope::Find,
         Scope::Palette,
@@ -300,6 +307,7 @@ impl Scope {
             Scope::List => "list",
             Scope::Trace => "trace",
             Scope::Map => "map",
+            Scope::Analysis => "analysis",
             Scope::Prompt => "prompt",
             Scope::Find => "find",
             Scope::Palette => "palette",
@@ -317,7 +325,10 @@ impl Scope {
     /// Whether this scope is a screen, whose keys fall back to the global ones (an open input
     /// or list takes only its own keys, so every other key can type text).
     pub const fn is_screen(self) -> bool {
-        matches!(self, Scope::List | Scope::Trace | Scope::Map)
+        matches!(
+            self,
+            Scope::List | Scope::Trace | Scope::Map | Scope::Analysis
+        )
     }
 
     /// The heading in the help overlay.
@@ -327,6 +338,7 @@ impl Scope {
             Scope::List => "Trace list",
             Scope::Trace => "Trace view",
             Scope::Map => "Service map",
+            Scope::Analysis => "Analysis (A)",
             Scope::Prompt => "Filter prompt (/)",
             Scope::Find => "Find in trace (/ in a trace)",
             Scope::Palette => "Palette (Ctrl-P)",

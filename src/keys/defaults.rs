@@ -554,6 +554,87 @@ pub const DEFAULTS: &[Binding] = &[
         &[Key::ch('p')],
         "hide or show the details panel",
     ),
+    // The Analysis screen (src/app/analysis.rs).
+    bind(
+        Action::Analysis,
+        Scope::List,
+        &[Key::ch('A')],
+        "analysis: root causes, compare, RED",
+    ),
+    bind(
+        Action::Analysis,
+        Scope::Map,
+        &[Key::ch('A')],
+        "analysis of the listed traces",
+    ),
+    bind(Action::Back, Scope::Analysis, &[Key::ch('q')], "back"),
+    bind(
+        Action::Analysis,
+        Scope::Analysis,
+        &[Key::ch('A')],
+        "close the analysis",
+    ),
+    bind(
+        Action::NextTab,
+        Scope::Analysis,
+        &[Key::plain(KeyCode::Tab)],
+        "next tab",
+    ),
+    bind(
+        Action::PrevTab,
+        Scope::Analysis,
+        &[Key::plain(KeyCode::BackTab)],
+        "previous tab",
+    ),
+    bind(
+        Action::Tab(0),
+        Scope::Analysis,
+        &[Key::ch('1')],
+        "Root causes tab",
+    ),
+    bind(
+        Action::Tab(1),
+        Scope::Analysis,
+        &[Key::ch('2')],
+        "Compare tab",
+    ),
+    bind(
+        Action::Tab(2),
+        Scope::Analysis,
+        &[Key::ch('3')],
+        "Histogram tab",
+    ),
+    bind(
+        Action::Tab(3),
+        Scope::Analysis,
+        &[Key::ch('4')],
+        "Over time tab",
+    ),
+    bind(Action::Tab(4), Scope::Analysis, &[Key::ch('5')], "RED tab"),
+    bind(
+        Action::Open,
+        Scope::Analysis,
+        &[Key::plain(KeyCode::Enter)],
+        "filter by the row (an interval: window)",
+    ),
+    bind(
+        Action::Left,
+        Scope::Analysis,
+        &[Key::ch('h'), Key::plain(KeyCode::Left)],
+        "previous selection or histogram target",
+    ),
+    bind(
+        Action::Right,
+        Scope::Analysis,
+        &[Key::ch('l'), Key::plain(KeyCode::Right)],
+        "next selection or histogram target",
+    ),
+    bind(
+        Action::Toggle,
+        Scope::Analysis,
+        &[Key::ch(' ')],
+        "histogram: mark where a range starts",
+    ),
     // The palette, the groups list and find in trace (src/app/{palette,groups,find}.rs).
     bind(
         Action::Palette,

@@ -264,6 +264,7 @@ mod tests {
                 "filter",
                 "filter_prompt",
                 "map",
+                "analysis",
                 "copy",
                 "open_console",
                 "export",
@@ -330,9 +331,17 @@ mod tests {
                 "top",
                 "fit",
                 "panel",
+                "analysis",
                 "copy",
                 "open_console",
                 "export",
+            ],
+        ),
+        (
+            "analysis",
+            &[
+                "back", "analysis", "next_tab", "prev_tab", "tab_1", "tab_2", "tab_3", "tab_4",
+                "tab_5", "open", "left", "right", "toggle",
             ],
         ),
         (
@@ -538,7 +547,10 @@ prompt_apply = \"enter\"\n"
     fn unknown_names_and_clashes_name_the_table_and_key() {
         let e = keymap("[keys.lists]\nopen = \"o\"\n").expect_err("scope");
         assert!(e.contains("[keys.lists]"), "{e}");
-        assert!(e.contains("global, list, trace, map, prompt, find"), "{e}");
+        assert!(
+            e.contains("global, list, trace, map, analysis, prompt, find"),
+            "{e}"
+        );
         let e = keymap("[keys.list]\nopen = [\"o\", \"ctrl-\"]\n").expect_err("key");
         assert!(e.contains("[keys.list] open"), "{e}");
         assert!(e.contains("ctrl-"), "{e}");

@@ -1,9 +1,10 @@
-//! The filter prompt's live count: how many loaded traces the expression being typed matches,
-//! worked out on a thread of its own so typing never waits for it.
+//! Work the app asks for with a generation, done on a thread of its own so the UI never waits
+//! for it, the newest request only ([`Latest`]): the filter prompt's live count (how many
+//! loaded traces the expression being typed matches) and the Analysis screen's numbers.
 //!
-//! Each [`CountRequest`] carries a generation; starting one supersedes the one before, which
-//! notices between chunks of rows and stops without answering (the app would drop its answer
-//! anyway). The verdicts are the applied filter's ([`crate::filter::Filter::verdict_at`]: the
+//! Each [`CountRequest`] (and [`AnalysisRequest`]) carries a generation; starting one
+//! supersedes the one before, which notices between chunks of rows (parts of the analysis)
+//! and stops without answering (the app would drop its answer anyway). The verdicts are the applied filter's ([`crate::filter::Filter::verdict_at`]: the
 //! fast path over rows and fragments, the trace assembled where it must be), spread over the
 //! cores.
 
@@ -14,38 +15,81 @@ use std::sync::mpsc::Sender;
 use rayon::prelude::*;
 
 use crate::app::Event;
+use crate::app::analysis::{AnalysisRequest, Analyzed};
 use crate::app::prompt::{CountRequest, Counted};
 use crate::filter::{EvalContext, Verdict};
 
 /// Rows decided between two looks at whether the count is still wanted.
 const CHUNK: usize = 4096;
 
-/// Runs counts, the newest only.
+/// Runs one kind of job, the newest only: a job of an older generation is told it is stale
+/// (it stops where it next looks) and its answer, if any, is not sent.
 #[derive(Debug, Default)]
-pub struct Counter {
-    /// The generation of the count wanted (0: none).
+pub struct Latest {
+    /// The generation of the job wanted (0: none).
     wanted: Arc<AtomicU64>,
 }
 
-impl Counter {
-    /// Starts counting for `request` on a thread (superseding any count running) and sends
-    /// [`Event::Counted`] to `tx` when done.
-    pub fn start(&self, request: CountRequest, tx: Sender<Event>) {
-        let generation = request.generation;
+/// The prompt's live count runs on one of these.
+pub type Counter = Latest;
+
+/// A job: given a way to ask whether it is still wanted, the event to send, if any.
+pub type Job = Box<dyn FnOnce(&(dyn Fn() -> bool + Sync)) -> Option<Event> + Send>;
+
+impl Latest {
+    /// Runs `job` of `generation` on a thread (superseding any job running) and sends its
+    /// event to `tx` if it is still the newest when done.
+    pub fn run(&self, generation: u64, tx: Sender<Event>, job: Job) {
         self.wanted.store(generation, Ordering::Relaxed);
         let wanted = Arc::clone(&self.wanted);
         std::thread::spawn(move || {
             let stale = || wanted.load(Ordering::Relaxed) != generation;
-            if let Some(c) = count(&request, &stale) {
-                let _ = tx.send(Event::Counted(c));
+            if let Some(e) = job(&stale) {
+                if !stale() {
+                    let _ = tx.send(e);
+                }
             }
         });
     }
 
-    /// Stops the count running, if any.
+    /// Stops the job running, if any.
     pub fn stop(&self) {
         self.wanted.store(0, Ordering::Relaxed);
     }
+
+    /// Starts counting for `request` (answered with [`Event::Counted`]).
+    pub fn start(&self, request: CountRequest, tx: Sender<Event>) {
+        let generation = request.generation;
+        self.run(
+            generation,
+            tx,
+            Box::new(move |stale| count(&request, stale).map(Event::Counted)),
+        );
+    }
+
+    /// Starts working out the Analysis screen's numbers for `request` (answered with
+    /// [`Event::TracesAnalysed`]).
+    pub fn analyse(&self, request: AnalysisRequest, tx: Sender<Event>) {
+        let generation = request.generation;
+        self.run(
+            generation,
+            tx,
+            Box::new(move |stale| analyse(&request, stale).map(Event::TracesAnalysed)),
+        );
+    }
+}
+
+/// The Analysis screen's numbers for `request`; `None` as soon as `stale()` says (between
+/// parts) that they are no longer wanted.
+pub fn analyse(
+    request: &AnalysisRequest,
+    stale: &(dyn Fn() -> bool + Sync),
+) -> Option<Box<Analyzed>> {
+    let answers = crate::filter::analyze::answer(&request.data, &request.question, &stale)?;
+    Some(Box::new(Analyzed {
+        generation: request.generation,
+        answers,
+    }))
 }
 
 /// Counts what `request` asks, chunk by chunk; `None` as soon as `stale()` says the answer is no

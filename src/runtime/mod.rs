@@ -162,6 +162,7 @@ fn run_loop(
     let mut loads = logging::LoadLog::default();
     let counter = count::Counter::default();
     let analyser = analyse::Analyser::default();
+    let analyst = count::Latest::default();
     loop {
         if let Some(signal) = watch.ending() {
             tracing::info!(signal, "ending on a signal");
@@ -177,6 +178,9 @@ fn run_loop(
         }
         // Of the counts asked for since the last pass, only the newest is worth starting.
         let newest_count = cmds.iter().rposition(|c| matches!(c, Cmd::Count(_)));
+        let newest_analysis = cmds
+            .iter()
+            .rposition(|c| matches!(c, Cmd::AnalyseTraces(_)));
         for (i, cmd) in cmds.drain(..).enumerate() {
             match cmd {
                 Cmd::Count(request) => {
@@ -186,6 +190,12 @@ fn run_loop(
                 }
                 Cmd::StopCount => counter.stop(),
                 Cmd::Analyse(request) => analyser.start(request, tx.clone()),
+                Cmd::AnalyseTraces(request) => {
+                    if Some(i) == newest_analysis {
+                        analyst.analyse(*request, tx.clone());
+                    }
+                }
+                Cmd::StopAnalysis => analyst.stop(),
                 Cmd::Quit => return Ok(None),
                 Cmd::Source(request) => {
                     if let Request::Load { generation } = &request {

@@ -2,6 +2,7 @@
 //! list draws only the rows that fit on screen. Colours come from the app's theme
 //! ([`theme::Styles`], built from the config's `[theme]` by [`theme::of`]), asked for by role where each thing is drawn.
 
+pub mod analysis;
 pub mod details;
 pub mod find;
 pub mod groups;
@@ -36,6 +37,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.mode {
         Mode::Trace if app.view.is_some() => trace::draw(frame, app, s.header, s.body),
         Mode::Map if app.map.is_some() => map::draw(frame, app, s.header, s.body),
+        Mode::Analysis if app.analysis.is_some() => {
+            analysis::draw(frame, app, s.header, s.body);
+        }
         _ => list::draw(frame, app, s.header, s.body),
     }
     status_line(frame, app, s.status);

@@ -1,6 +1,7 @@
 //! Analysis benchmark: each `analyze` view over 100k generated traces, in process (the load
 //! is done once before timing): the groups by status, service and edge, the response-time
-//! histogram, the series per minute and the fault comparison over the row-level dimensions.
+//! histogram, the series per minute and the fault comparison over the row-level dimensions;
+//! and the Analysis screen: its root causes, its RED tables and all it asks when it opens.
 //!
 //! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The dimensions that need
 //! each trace's full summary (root causes, annotations) assemble every trace again and are
@@ -59,4 +60,35 @@ fn histogram_100k(bencher: Bencher) {
 fn over_time_100k(bencher: Bencher) {
     let (d, all) = data();
     bencher.bench(|| divan::black_box(over_time(d, all, 60.0)));
+}
+
+/// The Analysis screen's root causes: every trace's full summary (assembled again).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn root_causes_100k(bencher: Bencher) {
+    let (d, all) = data();
+    bencher.bench(|| divan::black_box(xray_tui::filter::analyze::root_causes(d, all)));
+}
+
+/// The RED tables: the service graph of all traces and of each interval, and every trace's
+/// entities for the operations (assembled again).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn red_100k(bencher: Bencher) {
+    let (d, all) = data();
+    bencher.bench(|| divan::black_box(xray_tui::filter::analyze::red(d, all, 60.0)));
+}
+
+/// Everything the Analysis screen asks when it opens (faults against the rest in Compare).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn screen_100k(bencher: Bencher) {
+    use xray_tui::filter::analyze::{Parts, Question, Selection, answer};
+    let (d, all) = data();
+    let q = Question {
+        rows: all.clone(),
+        context: None,
+        selection: Selection::Faults,
+        measured: Measured::Traces,
+        buckets: 20,
+        parts: Parts::ALL,
+    };
+    bencher.bench(|| divan::black_box(answer(d, &q, &|| false)));
 }

@@ -1,7 +1,8 @@
 //! Plays the file source and the runtime for an app driven by a test: the filter verdicts the
 //! app asks for ([`Request::Evaluate`], rows whose traces must be parsed again) and the prompt's
-//! live counts ([`Cmd::Count`]) and the open trace's analysis ([`Cmd::Analyse`]) are worked out
-//! at once and handed back, as their threads would.
+//! live counts ([`Cmd::Count`]), the open trace's analysis ([`Cmd::Analyse`]) and the
+//! Analysis screen's numbers ([`Cmd::AnalyseTraces`]) are worked out at once and handed back,
+//! as their threads would.
 
 use xray_tui::app::{App, Cmd, Event};
 use xray_tui::source::{Request, Update};
@@ -28,6 +29,11 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
                     analysis,
                 };
                 rest.extend(step(app, Event::Analysed(Box::new(done))));
+            }
+            Cmd::AnalyseTraces(req) => {
+                if let Some(a) = xray_tui::runtime::count::analyse(&req, &|| false) {
+                    rest.extend(step(app, Event::TracesAnalysed(a)));
+                }
             }
             other => rest.push(other),
         }
