@@ -399,7 +399,8 @@ impl Preview {
 
     /// Traces are being assembled: once the finished ones outnumber what the preview was
     /// given, the app is shown those instead (every [`PREVIEW_SEND_EVERY`], and at most a
-    /// tenth of the time: each copy stalls the assembly while it is made).
+    /// [`ASSEMBLED_PACE`]th of the time: each copy stalls the assembly on both cores while it
+    /// is made).
     fn assembled(&mut self, p: &Partial<'_>) {
         let proved = self.large || self.handed > 0;
         if !proved || p.len() < self.handed || Instant::now() < self.next {
@@ -415,9 +416,13 @@ impl Preview {
             generation: self.generation,
             data,
         }));
-        self.next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * 10);
+        self.next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * ASSEMBLED_PACE);
     }
 }
+
+/// While traces are assembled, a copy for the app is made at most once in this many times
+/// what the last copy took (the assembly waits for it).
+const ASSEMBLED_PACE: u32 = 20;
 
 /// How often the app is told of a load's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
