@@ -83,9 +83,11 @@ fn apply_snapshot(bencher: Bencher, traces: u64) {
     let data = app.data.clone().expect("data");
     let generation = app.generation;
     bencher.bench_local(|| {
-        app.update(Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
-            generation,
-            data: data.clone(),
-        })));
+        app.update(Event::Source(Update::Snapshot(
+            xray_tui::source::Snapshot {
+                generation,
+                data: data.clone(),
+            },
+        )));
     });
 }

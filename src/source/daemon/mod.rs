@@ -84,7 +84,7 @@ pub struct DaemonOptions {
     /// Rules served to SDKs; `None` disables the TCP sampling endpoint.
     pub sampling: Option<SamplingRules>,
     /// Memory for datagrams waiting to be parsed, in bytes: the parser queue holds this much
-    /// (in batches of [`BATCH_BUFFER`]) before the receive thread drops. Like the X-Ray
+    /// (in batch buffers of about 320 KiB) before the receive thread drops. Like the X-Ray
     /// daemon's `--buffer-memory`, it absorbs a burst the parser cannot keep up with at once.
     pub buffer_memory: usize,
     /// Also upload accepted documents to AWS X-Ray (`PutTraceSegments`).
@@ -153,7 +153,7 @@ pub fn default_buffer_memory() -> usize {
 }
 
 /// Batches the parser queue holds for `buffer_memory` bytes (each batch buffer is
-/// [`BATCH_BUFFER`] bytes, however full).
+/// the receive batch limit plus room for one more datagram, however full).
 pub fn queue_batches(buffer_memory: usize) -> usize {
     (buffer_memory.max(MIN_BUFFER_MEMORY) / BATCH_BUFFER).max(1)
 }
