@@ -224,8 +224,15 @@ impl Dataset {
         (0..self.rows.len()).filter_map(|i| self.summary(i))
     }
 
-    /// The row of the trace with this ID.
+    /// The row of the trace with this ID: where its trace is when rows and traces are in the
+    /// same order (no summary-only rows among them: the usual case, found at once), else found
+    /// by a scan.
     pub fn row_of(&self, id: &str) -> Option<usize> {
+        if let Some(i) = self.traces.position(id) {
+            if self.rows.get(i).is_some_and(|r| &*r.id == id) {
+                return Some(i);
+            }
+        }
         self.rows.iter().position(|r| &*r.id == id)
     }
 
@@ -1149,5 +1156,40 @@ mod permute_tests {
             let want: Vec<String> = order.iter().map(|&k| old[k as usize].clone()).collect();
             assert_eq!(v, want, "n = {n}");
         }
+    }
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    fn trace(id: &str) -> Arc<Trace> {
+        let doc = format!(
+            r#"{{"trace_id":"{id}","id":"a{}","name":"svc","start_time":1,"end_time":2}}"#,
+            id.len()
+        );
+        let seg: Segment = serde_json::from_str(&doc).expect("a document");
+        Arc::new(assemble(id, vec![seg]))
+    }
+
+    #[test]
+    fn row_of_finds_rows_in_and_out_of_the_traces_order() {
+        let with_docs = trace("1-b");
+        let summary_only = TraceSummary {
+            id: "1-a".into(),
+            ..TraceSummary::default()
+        };
+        let d = Dataset::from_summaries(
+            Traces::built(vec![with_docs.clone()]),
+            vec![Arc::new(summary_only), Arc::new(summarize(&with_docs))],
+        );
+        // The trace is first among traces, second among rows: found anyway.
+        assert_eq!(d.traces.position("1-b"), Some(0));
+        assert_eq!(d.row_of("1-b"), Some(1));
+        assert_eq!(d.row_of("1-a"), Some(0));
+        assert_eq!(d.row_of("1-c"), None);
+        // Same order: found where the trace is.
+        let same = Dataset::from_live(Vec::new());
+        assert_eq!(same.row_of("1-b"), None);
     }
 }
