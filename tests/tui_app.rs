@@ -2616,6 +2616,68 @@ fn links_tab_lists_links_and_events_and_l_follows_a_link() {
     );
 }
 
+/// `T` types the threshold: `50ms` hides what is shorter than 50 ms (the header says how many),
+/// a bad duration keeps the input open and says why, Esc leaves the threshold as it was, and an
+/// empty one shows everything again.
+#[test]
+fn capital_t_types_the_threshold() {
+    let mut app = oldest_fault_trace();
+    let all = app.view.as_ref().expect("open").rows.len();
+    answer::step(&mut app, key('T'));
+    type_text(&mut app, "50ms");
+    answer::step(&mut app, code(KeyCode::Enter));
+    let v = app.view.as_ref().expect("open");
+    assert!((v.hide_shorter - 0.05).abs() < 1e-12, "{}", v.hide_shorter);
+    assert!(
+        v.hidden > 0 && v.rows.len() + v.hidden == all,
+        "{} of {all}",
+        v.hidden
+    );
+    for r in &v.rows {
+        assert!(
+            r.depth == 0 || r.duration.is_none_or(|d| d >= 0.05),
+            "{r:?}"
+        );
+    }
+    let hidden = v.hidden;
+    let screen = format!("{}", drawn(&app, 160, 48).backend());
+    assert!(
+        screen.contains(&format!("{hidden} under 50.0ms hidden")),
+        "{screen}"
+    );
+    // A bad duration: the input stays, with the reason.
+    answer::step(&mut app, key('T'));
+    let screen = format!("{}", drawn(&app, 160, 48).backend());
+    assert!(
+        screen.contains("hide shorter than: 50.0ms"),
+        "prefilled: {screen}"
+    );
+    for _ in 0.."50.0ms".len() {
+        answer::step(&mut app, code(KeyCode::Backspace));
+    }
+    type_text(&mut app, "5 parsecs");
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert!(app.overlays.top().is_some(), "still open");
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown unit"),
+        "{:?}",
+        app.message
+    );
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.overlays.top().is_none());
+    assert!((app.view.as_ref().expect("open").hide_shorter - 0.05).abs() < 1e-12);
+    // Empty: everything again.
+    answer::step(&mut app, key('T'));
+    for _ in 0.."50.0ms".len() {
+        answer::step(&mut app, code(KeyCode::Backspace));
+    }
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.view.as_ref().expect("open").rows.len(), all);
+}
+
 /// `t` hides entities shorter than 1 ms, then 10 ms, then 100 ms, then none: the header says
 /// how many are hidden, roots and entities in progress always show.
 #[test]

@@ -517,6 +517,7 @@ impl App {
         Some(match top {
             Overlay::Prompt(p) => self.prompt_key(p, action, key),
             Overlay::Window(input) => self.window_key(input, action, key),
+            Overlay::Threshold(input) => self.threshold_key(input, action, key),
             Overlay::Palette(p) => self.palette_key(p, action, key),
             Overlay::Groups(g) => self.groups_key(g, action),
             // Taken care of above.
@@ -525,6 +526,54 @@ impl App {
                 Vec::new()
             }
         })
+    }
+
+    /// Says what hiding entities shorter than `t` hid (`more`: how to hide more).
+    fn said_hidden(&mut self, t: f64, more: &str) {
+        let hidden = self.view.as_ref().map_or(0, |v| v.hidden);
+        self.toast_info(if t > 0.0 {
+            format!(
+                "hiding entities shorter than {} ({hidden} hidden; {more})",
+                crate::model::time::format_duration(t)
+            )
+        } else {
+            "every entity shown".to_owned()
+        });
+    }
+
+    /// A key while the hide-shorter-than input is open (the time window's editing keys).
+    fn threshold_key(
+        &mut self,
+        mut input: input::TextInput,
+        action: Option<Action>,
+        key: &crossterm::event::KeyEvent,
+    ) -> Vec<Cmd> {
+        match action {
+            Some(Action::PromptCancel) => return Vec::new(),
+            Some(Action::PromptApply) => {
+                match parse_threshold(input.text()) {
+                    Ok(t) => {
+                        if let Some(v) = self.view.as_mut() {
+                            v.set_hide_shorter(t);
+                        }
+                        self.said_hidden(t, "T to change");
+                    }
+                    Err(e) => {
+                        self.message = Some(format!("hide shorter than: {e}"));
+                        self.overlays.push(Overlay::Threshold(input));
+                    }
+                }
+                return Vec::new();
+            }
+            Some(a) if input.apply(a) => {}
+            _ => {
+                if let Some(c) = input::typed_char(key) {
+                    input.insert(c);
+                }
+            }
+        }
+        self.overlays.push(Overlay::Threshold(input));
+        Vec::new()
     }
 
     /// Leaves the app.
@@ -961,15 +1010,15 @@ impl App {
             }
             Action::HideShort => {
                 let t = v.cycle_hide_shorter();
-                let hidden = v.hidden;
-                self.toast_info(if t > 0.0 {
-                    format!(
-                        "hiding entities shorter than {} ({hidden} hidden; t for more)",
-                        crate::model::time::format_duration(t)
-                    )
-                } else {
-                    "every entity shown".to_owned()
-                });
+                self.said_hidden(t, "t for more");
+            }
+            Action::HideShorterThan => {
+                let text = match v.hide_shorter {
+                    t if t > 0.0 => crate::model::time::format_duration(t),
+                    _ => String::new(),
+                };
+                self.overlays
+                    .push(Overlay::Threshold(input::TextInput::new(&text)));
             }
             Action::FoldRuns => {
                 let on = v.toggle_fold_runs();
@@ -1219,5 +1268,54 @@ impl App {
     pub fn selected_summary(&self) -> Option<&crate::model::row::Row> {
         let i = *self.list.visible.get(self.list.selected)?;
         self.data.as_ref()?.rows.get(i)
+    }
+}
+
+/// A typed duration under which entities are hidden, in seconds: `5ms`, `250us` (or `µs`),
+/// `1.5s`, `2m`; a bare number is milliseconds; empty or 0 hides nothing.
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(0.0);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (5ms, 250us, 1.5s)"))?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        other => return Err(format!("unknown unit {other:?} (us, ms, s, m)")),
+    };
+    let t = n * scale;
+    if !t.is_finite() || t < 0.0 {
+        return Err(format!("{text:?} is not a duration (5ms, 250us, 1.5s)"));
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod threshold_tests {
+    use super::parse_threshold;
+
+    #[test]
+    fn typed_thresholds_read_as_seconds() {
+        assert_eq!(parse_threshold(""), Ok(0.0));
+        assert_eq!(parse_threshold(" 0 "), Ok(0.0));
+        assert_eq!(parse_threshold("5"), Ok(0.005), "a bare number is ms");
+        assert_eq!(parse_threshold("5ms"), Ok(0.005));
+        assert_eq!(parse_threshold("250us"), Ok(0.00025));
+        assert_eq!(parse_threshold("250µs"), Ok(0.00025));
+        assert_eq!(parse_threshold("1.5s"), Ok(1.5));
+        assert_eq!(parse_threshold("2m"), Ok(120.0));
+        assert!(parse_threshold("5 parsecs").is_err());
+        assert!(parse_threshold("ms").is_err());
+        assert!(parse_threshold("1.2.3ms").is_err());
+        assert!(parse_threshold("-5ms").is_err());
     }
 }

@@ -108,7 +108,7 @@ impl App {
                 return;
             }
             Some(Overlay::Prompt(_)) => return,
-            Some(Overlay::Window(_) | Overlay::Diagnostics) | None => {}
+            Some(Overlay::Window(_) | Overlay::Threshold(_) | Overlay::Diagnostics) | None => {}
         }
         match self.mode {
             Mode::List => self.mouse_list(x, y, wheel),

@@ -38,6 +38,8 @@ pub enum Overlay {
     Prompt(Prompt),
     /// The time window editor.
     Window(TextInput),
+    /// The duration under which the trace view hides entities, being typed (`T`).
+    Threshold(TextInput),
     /// The fuzzy palette.
     Palette(Palette),
     /// The groups list.
@@ -52,7 +54,8 @@ impl Overlay {
             Overlay::Help { .. } => Some(Scope::Help),
             Overlay::Diagnostics => None,
             Overlay::Prompt(_) => Some(Scope::Prompt),
-            Overlay::Window(_) => Some(Scope::Window),
+            // Edited with the time window's keys (Enter applies, Esc cancels).
+            Overlay::Window(_) | Overlay::Threshold(_) => Some(Scope::Window),
             Overlay::Palette(_) => Some(Scope::Palette),
             Overlay::Groups(_) => Some(Scope::Groups),
         }

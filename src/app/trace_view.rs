@@ -642,6 +642,13 @@ impl TraceView {
         next
     }
 
+    /// Hides entities shorter than `t` seconds (0: none hidden), the selection kept.
+    pub fn set_hide_shorter(&mut self, t: f64) {
+        self.hide_shorter = t.max(0.0);
+        let keep = self.selected_row().map(|r| r.node);
+        self.refresh(keep);
+    }
+
     /// Shows only the critical path, or everything again; the selection stays on its entity
     /// (or the nearest one shown).
     pub fn toggle_path_only(&mut self) {

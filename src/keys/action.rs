@@ -63,6 +63,8 @@ pub enum Action {
     CriticalPath,
     /// Hide entities shorter than 1 ms, 10 ms, 100 ms, or none (cycles).
     HideShort,
+    /// Type the duration under which entities are hidden.
+    HideShorterThan,
     /// Show the trace's statistics (per service and per operation), or the waterfall again.
     TraceStats,
     /// Fold runs of three or more same-name siblings into one `×N` row, or show them all.
@@ -198,6 +200,7 @@ impl Action {
             Action::RootCause => "root_cause",
             Action::CriticalPath => "critical_path",
             Action::HideShort => "hide_short",
+            Action::HideShorterThan => "hide_shorter_than",
             Action::TraceStats => "trace_stats",
             Action::FoldRuns => "fold_runs",
             Action::FoldServices => "fold_services",

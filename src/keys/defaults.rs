@@ -256,6 +256,12 @@ pub const DEFAULTS: &[Binding] = &[
         "hide entities under 1, 10, 100 ms, none",
     ),
     bind(
+        Action::HideShorterThan,
+        Scope::Trace,
+        &[Key::ch('T')],
+        "hide entities under a typed duration",
+    ),
+    bind(
         Action::TraceStats,
         Scope::Trace,
         &[Key::ch('S')],

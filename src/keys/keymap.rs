@@ -283,6 +283,7 @@ mod tests {
                 "root_cause",
                 "critical_path",
                 "hide_short",
+                "hide_shorter_than",
                 "trace_stats",
                 "fold_runs",
                 "fold_services",

@@ -106,19 +106,33 @@ fn first_line(s: &str) -> &str {
 
 /// The time window editor, in the last row of `body`.
 pub fn draw_window_input(frame: &mut Frame, t: &Styles, input: &str, body: Rect) {
+    draw_input_line(
+        frame,
+        t,
+        (" window: ", input),
+        "   15m, 3h, 1d, or START..END (RFC 3339 or epoch); empty: all · Enter applies, Esc cancels",
+        body,
+    );
+}
+
+/// A one-line input on the body's last line: `(label, text)`, a cursor, then `hint`.
+pub fn draw_input_line(
+    frame: &mut Frame,
+    t: &Styles,
+    (label, input): (&str, &str),
+    hint: &str,
+    body: Rect,
+) {
     if body.height == 0 {
         return;
     }
     let r = Rect::new(body.x, body.y + body.height - 1, body.width, 1);
     frame.render_widget(Clear, r);
     let line = Line::from(vec![
-        Span::styled(" window: ", Style::new().fg(t.label())),
+        Span::styled(label.to_owned(), Style::new().fg(t.label())),
         Span::raw(input.to_owned()),
         Span::styled("█", t.dim()),
-        Span::styled(
-            "   15m, 3h, 1d, or START..END (RFC 3339 or epoch); empty: all · Enter applies, Esc cancels",
-            t.dim(),
-        ),
+        Span::styled(hint.to_owned(), t.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), r);
 }

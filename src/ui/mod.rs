@@ -61,6 +61,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Overlay::Prompt(p) if app.mode == Mode::List => prompt::draw(frame, t, p, s.body),
             Overlay::Prompt(_) => {}
             Overlay::Window(input) => live::draw_window_input(frame, t, input.text(), s.body),
+            Overlay::Threshold(input) => live::draw_input_line(
+                frame,
+                t,
+                (" hide shorter than: ", input.text()),
+                "   5ms, 250us, 1.5s (a bare number is ms); 0 or empty: show all · Enter applies, Esc cancels",
+                s.body,
+            ),
             Overlay::Groups(g) => groups::draw(frame, app, g, area),
             Overlay::Palette(p) => palette::draw(frame, t, p, area),
         }
