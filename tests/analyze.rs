@@ -9,15 +9,20 @@ use xray_tui::cli::SourceArgs;
 use xray_tui::filter::analyze::{Dimension, group_by};
 use xray_tui::filter::{EvalContext, Verdict};
 
-/// For every group of every dimension, the group's filter selects exactly `count` traces of
-/// the demo (and they are the group's own: faults, errors and throttles agree).
-#[test]
-fn every_group_filter_selects_exactly_its_traces() {
+/// The demo, as the commands load it.
+fn demo() -> xray_tui::engine::dataset::Dataset {
     let source = SourceArgs {
         demo: true,
         ..Default::default()
     };
-    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo");
+    xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo")
+}
+
+/// For every group of every dimension, the group's filter selects exactly `count` traces of
+/// the demo (and they are the group's own: faults, errors and throttles agree).
+#[test]
+fn every_group_filter_selects_exactly_its_traces() {
+    let data = demo();
     let all: Vec<usize> = (0..data.rows.len()).collect();
     let ctx = EvalContext {
         groups: &data.groups,
@@ -69,11 +74,7 @@ fn every_group_filter_selects_exactly_its_traces() {
 /// demo: its filter selects exactly its traces.
 #[test]
 fn every_root_cause_filter_selects_exactly_its_traces() {
-    let source = SourceArgs {
-        demo: true,
-        ..Default::default()
-    };
-    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo");
+    let data = demo();
     let all: Vec<usize> = (0..data.rows.len()).collect();
     let ctx = EvalContext {
         groups: &data.groups,

@@ -266,16 +266,22 @@ fn zoom_80x24_and_160x48() {
     }
 }
 
-#[test]
-fn related_logs_of_the_selected_service() {
-    let mut a = repeated_calls(160, 48);
+/// What `O` copies.
+fn related_logs(a: &mut App) -> String {
     let cmds = answer::step(
-        &mut a,
+        a,
         Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
     );
     let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
+    text.clone()
+}
+
+#[test]
+fn related_logs_of_the_selected_service() {
+    let mut a = repeated_calls(160, 48);
+    let text = related_logs(&mut a);
     // The root's log group; the window is the trace's 209 ms and five minutes either side.
     assert!(
         text.starts_with(
@@ -292,13 +298,7 @@ fn related_logs_of_the_selected_service() {
     // The payment service is a Lambda function: its log group.
     chars(&mut a, "C");
     press(&mut a, KeyCode::Char('j'));
-    let cmds = answer::step(
-        &mut a,
-        Event::Key(KeyEvent::new(KeyCode::Char('O'), KeyModifiers::NONE)),
-    );
-    let [xray_tui::app::Cmd::Copy(text)] = cmds.as_slice() else {
-        panic!("{cmds:?}");
-    };
+    let text = related_logs(&mut a);
     assert!(
         text.contains("--log-group-name '/aws/lambda/決済サービス'"),
         "{text}"
