@@ -1001,8 +1001,23 @@ impl<'t, 's> Reader<'t, 's> {
     /// as it is met, and the trace itself still follows (its flag, and its place when no
     /// document is usable).
     fn trace(&mut self, raw: &'t str, path: &str) {
-        let Some(t) = self.parse_at::<RawTrace<'t>>(raw, path) else {
-            return;
+        // One pass down to the documents in the usual, well-formed case; otherwise part by
+        // part, so that what is wrong gets a located warning.
+        let fast = serde_json::from_str::<RawTraceDocs<'t>>(raw)
+            .ok()
+            .filter(|t| t.segments.iter().all(|s| s.document.is_some()));
+        let t = match fast {
+            Some(t) => RawTrace {
+                id: t.id,
+                limit_exceeded: t.limit_exceeded,
+                segments: Vec::new(),
+                spans: t.spans,
+                documents: t.segments.into_iter().filter_map(|s| s.document).collect(),
+            },
+            None => match self.parse_at::<RawTrace<'t>>(raw, path) {
+                Some(t) => t,
+                None => return,
+            },
         };
         let id = t.id.filter(|i| !i.is_empty());
         let keep = if self.store.is_some() {
@@ -1010,24 +1025,39 @@ impl<'t, 's> Reader<'t, 's> {
         } else {
             None
         };
-        let mut documents = Vec::with_capacity(t.segments.len());
+        let mut documents = Vec::with_capacity(t.segments.len() + t.documents.len());
         let mut kept = 0;
         let mut otel = Vec::new();
+        let read = t
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(j, d)| (j, Part::Document(d), "Segments"));
         let segments = t
             .segments
             .iter()
             .enumerate()
-            .map(|(j, s)| (j, s, "Segments"));
-        let spans = t.spans.iter().enumerate().map(|(j, s)| (j, s, "Spans"));
-        for (j, s, list) in segments.chain(spans) {
+            .map(|(j, s)| (j, Part::Segment(s), "Segments"));
+        let spans = t
+            .spans
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (j, Part::Segment(s), "Spans"));
+        for (j, part, list) in read.chain(segments).chain(spans) {
             let sp = format!("{path}.{list}[{j}]");
-            let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
-                continue;
-            };
-            let Some(doc) = bs.document else {
-                let offset = self.offset_of(s.get());
-                self.warn(offset, format!("{sp}: missing field `Document`"));
-                continue;
+            let doc = match part {
+                Part::Document(d) => *d,
+                Part::Segment(s) => {
+                    let Some(bs) = self.parse_at::<RawBatchSegment<'t>>(s.get(), &sp) else {
+                        continue;
+                    };
+                    let Some(doc) = bs.document else {
+                        let offset = self.offset_of(s.get());
+                        self.warn(offset, format!("{sp}: missing field `Document`"));
+                        continue;
+                    };
+                    doc
+                }
             };
             let (doc, dp) = (doc.get(), format!("{sp}.Document"));
             let quoted = match doc.as_bytes().first() {
@@ -1393,6 +1423,31 @@ struct RawTrace<'t> {
     /// `list-retrieved-traces`: the trace's spans (segment documents or OpenTelemetry spans).
     #[serde(default, borrow)]
     spans: Vec<&'t RawValue>,
+    /// The segments' documents when [`RawTraceDocs`] read them already (then `segments` is
+    /// empty).
+    #[serde(skip)]
+    documents: Vec<&'t RawValue>,
+}
+
+/// The same read in one pass down to each segment's `Document` (skipping a document's text
+/// once, not once per level: the documents are most of a `batch-get-traces` output).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTraceDocs<'t> {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    limit_exceeded: Option<bool>,
+    #[serde(default, borrow)]
+    segments: Vec<RawBatchSegment<'t>>,
+    #[serde(default, borrow)]
+    spans: Vec<&'t RawValue>,
+}
+
+/// A part of a trace: a segment's document already read, or a segment still to read.
+enum Part<'a, 't> {
+    Document(&'a &'t RawValue),
+    Segment(&'a &'t RawValue),
 }
 
 /// Whether a `list-retrieved-traces` span's `Document` (raw: a JSON string or an object) is an
@@ -1498,6 +1553,53 @@ mod tests {
             w.message
                 .starts_with("Traces[0].Segments: invalid type: integer `5`"),
             "{w}"
+        );
+    }
+
+    /// A trace whose segments are all well formed is read in one pass; one that has a bad
+    /// segment is read part by part: the good documents are kept, each bad segment is a
+    /// located warning.
+    #[test]
+    fn bad_segments_of_a_batch_trace_are_located_and_the_rest_kept() {
+        let doc = r#"{\"id\":\"a\",\"name\":\"svc\",\"trace_id\":\"1-t\",\"start_time\":1,\"end_time\":2}"#;
+        let good = format!(r#"{{"Id": "a", "Document": "{doc}"}}"#);
+        let all_good = format!(r#"{{"Traces": [{{"Id": "1-t", "Segments": [{good}]}}]}}"#);
+        let ev = load(&all_good);
+        assert!(
+            matches!(ev.as_slice(), [Event::Item(Item::Trace { id, documents, .. })] if id == "1-t" && documents.len() == 1),
+            "{ev:?}"
+        );
+        let mixed = format!(
+            "{{\"Traces\": [{{\"Id\": \"1-t\", \"Segments\": [\n{good},\n{{\"Id\": \"b\"}},\n7]}}]}}"
+        );
+        let ev = load(&mixed);
+        let warnings: Vec<&Warning> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Warning(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(warnings.len(), 2, "{ev:?}");
+        assert_eq!(warnings[0].location.line, Some(3));
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("Traces[0].Segments[1]: missing field `Document`"),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(warnings[1].location.line, Some(4));
+        assert!(
+            warnings[1].message.starts_with("Traces[0].Segments[2]"),
+            "{}",
+            warnings[1]
+        );
+        assert!(
+            ev.iter().any(
+                |e| matches!(e, Event::Item(Item::Trace { documents, .. }) if documents.len() == 1)
+            ),
+            "{ev:?}"
         );
     }
 
