@@ -80,12 +80,34 @@ impl Latest {
 }
 
 /// The Analysis screen's numbers for `request`; `None` as soon as `stale()` says (between
-/// parts) that they are no longer wanted.
+/// parts) that they are no longer wanted. The parts go in two halves, one a core (the root
+/// causes and the histogram; the time series, RED and the comparison): each half reads every
+/// trace, so two cores answer in about half the time.
 pub fn analyse(
     request: &AnalysisRequest,
     stale: &(dyn Fn() -> bool + Sync),
 ) -> Option<Box<Analyzed>> {
-    let answers = crate::filter::analyze::answer(&request.data, &request.question, &stale)?;
+    use crate::filter::analyze::{Parts, Question, answer};
+    let q = &request.question;
+    let half = |parts: Parts| Question { parts, ..q.clone() };
+    let first = half(Parts {
+        compare: false,
+        time: false,
+        ..q.parts
+    });
+    let second = half(Parts {
+        causes: false,
+        histogram: false,
+        ..q.parts
+    });
+    let data = &request.data;
+    let (a, b) = rayon::join(
+        || answer(data, &first, &stale),
+        || answer(data, &second, &stale),
+    );
+    let (mut answers, b) = (a?, b?);
+    answers.compare = b.compare;
+    answers.time = b.time;
     Some(Box::new(Analyzed {
         generation: request.generation,
         answers,
@@ -166,5 +188,31 @@ mod tests {
     fn a_superseded_count_gives_no_answer() {
         let r = request("fault", None);
         assert_eq!(count(&r, &|| true), None);
+    }
+
+    #[test]
+    fn the_analysis_in_two_halves_is_the_analysis_in_one() {
+        use crate::filter::analyze::{Measured, Parts, Question, Selection, answer};
+        let data = request("fault", None).data;
+        let question = Question {
+            rows: (0..data.rows.len()).collect(),
+            context: None,
+            selection: Selection::Faults,
+            measured: Measured::Traces,
+            buckets: 20,
+            parts: Parts::ALL,
+        };
+        let whole = answer(&data, &question, &|| false).expect("answered");
+        assert!(whole.causes.as_ref().is_some_and(|c| !c.is_empty()));
+        assert!(whole.compare.is_some() && whole.time.is_some() && whole.histogram.is_some());
+        let r = AnalysisRequest {
+            generation: 3,
+            data,
+            question,
+        };
+        let halves = analyse(&r, &|| false).expect("answered");
+        assert_eq!(halves.generation, 3);
+        assert_eq!(halves.answers, whole);
+        assert!(analyse(&r, &|| true).is_none(), "superseded");
     }
 }

@@ -1,7 +1,8 @@
 //! Analysis benchmark: each `analyze` view over 100k generated traces, in process (the load
 //! is done once before timing): the groups by status, service and edge, the response-time
 //! histogram, the series per minute and the fault comparison over the row-level dimensions;
-//! and the Analysis screen: its root causes, its RED tables and all it asks when it opens.
+//! and the Analysis screen: its root causes, its RED tables and all it asks when it opens (in
+//! one thread, and as the app works it out, in two halves on two cores).
 //!
 //! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The dimensions that need
 //! each trace's full summary (root causes, annotations) assemble every trace again and are
@@ -91,4 +92,26 @@ fn screen_100k(bencher: Bencher) {
         parts: Parts::ALL,
     };
     bencher.bench(|| divan::black_box(answer(d, &q, &|| false)));
+}
+
+/// The same as the app works it out (`runtime::count::analyse`: the parts in two halves, one
+/// a core).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn screen_worker_100k(bencher: Bencher) {
+    use xray_tui::app::analysis::AnalysisRequest;
+    use xray_tui::filter::analyze::{Parts, Question, Selection};
+    let (d, all) = data();
+    let request = AnalysisRequest {
+        generation: 1,
+        data: std::sync::Arc::new(d.clone()),
+        question: Question {
+            rows: all.clone(),
+            context: None,
+            selection: Selection::Faults,
+            measured: Measured::Traces,
+            buckets: 20,
+            parts: Parts::ALL,
+        },
+    };
+    bencher.bench(|| divan::black_box(xray_tui::runtime::count::analyse(&request, &|| false)));
 }
