@@ -128,6 +128,17 @@ pub(crate) struct Limits {
     pub(crate) head_timeout: Duration,
 }
 
+/// The next connection on `listener`. An accept that fails (out of file descriptors, say) is
+/// tried again after a pause, so connections being served can close meanwhile.
+pub(crate) async fn accept(listener: &tokio::net::TcpListener) -> tokio::net::TcpStream {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => return stream,
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 /// Serves one admitted HTTP/1.1 connection with keep-alive within `limits`, `answer`ing each
 /// request while the connection counts as busy. It ends when the client is done (then it
 /// lingers, so the client reads the last answer), when hyper refuses a malformed or oversized

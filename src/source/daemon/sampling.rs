@@ -561,14 +561,7 @@ impl Drop for Server {
 async fn accept(listener: tokio::net::TcpListener, sampler: Arc<Sampler>, stats: Arc<Stats>) {
     let slots = Arc::new(Slots::new(MAX_CONNECTIONS));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // e.g. out of file descriptors: let connections close, then try again.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+        let stream = crate::source::serve::accept(&listener).await;
         let Some((n, busy, close)) = slots.admit(&stats.sampling_refused) else {
             stats.sampling_refused.fetch_add(1, Relaxed);
             // Best effort and never waiting: the socket's buffer is empty, so this fits.

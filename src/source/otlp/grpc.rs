@@ -147,13 +147,7 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, intake: Arc<Intake>
         let intake = intake.clone();
         async move {
             loop {
-                let stream = match listener.accept().await {
-                    Ok((stream, _)) => stream,
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
+                let stream = crate::source::serve::accept(&listener).await;
                 let Ok(place) = places.clone().try_acquire_owned() else {
                     intake.stats.refuse("too many gRPC connections");
                     continue;

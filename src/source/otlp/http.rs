@@ -88,14 +88,7 @@ impl Encoding {
 pub(crate) async fn serve(listener: tokio::net::TcpListener, intake: Arc<Intake>) {
     let slots = Arc::new(Slots::new(MAX_CONNECTIONS));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // e.g. out of file descriptors: let connections close, then try again.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+        let stream = crate::source::serve::accept(&listener).await;
         let Some((n, busy, close)) = slots.admit(&intake.stats.refused) else {
             intake.stats.refuse("too many connections");
             let _ = stream.try_write(&refusal());
