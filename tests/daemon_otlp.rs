@@ -200,6 +200,41 @@ fn python() -> Option<String> {
     )
 }
 
+/// Runs `tests/daemon/otel_app.py ARGS` (with `env`) against the listener's OTLP ports, stops
+/// the listener, and returns what the script says it sent and the listener's stderr.
+fn run_otel_app(
+    py: &str,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    child: std::process::Child,
+    (http, grpc): (u16, u16),
+) -> (serde_json::Value, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/daemon/otel_app.py");
+    let out = Command::new(py)
+        .arg(script)
+        .args(args)
+        .env(
+            "OTLP_HTTP_ENDPOINT",
+            format!("http://127.0.0.1:{http}/v1/traces"),
+        )
+        .env("OTLP_GRPC_ENDPOINT", format!("http://127.0.0.1:{grpc}"))
+        .envs(env.iter().copied())
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_SDK_DISABLED")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("python");
+    let err = listen_support::stop(child);
+    assert!(
+        out.status.success(),
+        "otel_app.py {args:?} failed:\n{}\n{err}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = serde_json::from_slice(&out.stdout).expect("otel_app prints JSON");
+    (sent, err)
+}
+
 /// The OpenTelemetry Python SDK exports one trace over OTLP/HTTP (protobuf) and one over
 /// OTLP/gRPC; `--save` holds one segment document per span, and the capture reopens.
 #[test]
@@ -208,27 +243,7 @@ fn the_python_sdk_exports_over_http_and_grpc() {
     let save = tmp("sdk.ndjson");
     let _ = std::fs::remove_file(&save);
     let (child, http, grpc) = start(&["--save", save.to_str().expect("path")]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/daemon/otel_app.py");
-    let out = Command::new(&py)
-        .arg(script)
-        .env(
-            "OTLP_HTTP_ENDPOINT",
-            format!("http://127.0.0.1:{http}/v1/traces"),
-        )
-        .env("OTLP_GRPC_ENDPOINT", format!("http://127.0.0.1:{grpc}"))
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("OTEL_SDK_DISABLED")
-        .output()
-        .expect("python");
-    let err = listen_support::stop(child);
-    assert!(
-        out.status.success(),
-        "otel_app.py failed:\n{}\n{err}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sent: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("otel_app prints JSON");
+    let (sent, err) = run_otel_app(&py, &[], &[], child, (http, grpc));
     let line = stopped_line(&err);
     assert!(
         line.contains("otlp requests 2 spans 6 accepted 6"),
@@ -305,29 +320,13 @@ fn a_checkout_service_instrumented_with_the_sdk_reads_as_in_x_ray() {
     let export = tmp("shop-otlp.json");
     let _ = std::fs::remove_file(&save);
     let (child, http, grpc) = start(&["--save", save.to_str().expect("path")]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/daemon/otel_app.py");
-    let out = Command::new(&py)
-        .args([script, "shop"])
-        .env(
-            "OTLP_HTTP_ENDPOINT",
-            format!("http://127.0.0.1:{http}/v1/traces"),
-        )
-        .env("OTLP_GRPC_ENDPOINT", format!("http://127.0.0.1:{grpc}"))
-        .env("OTLP_JSON_OUT", &export)
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("OTEL_SDK_DISABLED")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("python");
-    let err = listen_support::stop(child);
-    assert!(
-        out.status.success(),
-        "otel_app.py shop failed:\n{}\n{err}",
-        String::from_utf8_lossy(&out.stderr)
+    let (sent, err) = run_otel_app(
+        &py,
+        &["shop"],
+        &[("OTLP_JSON_OUT", export.as_os_str())],
+        child,
+        (http, grpc),
     );
-    let sent: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("otel_app prints JSON");
     let line = stopped_line(&err);
     assert!(
         line.contains("otlp requests 2 spans 16 accepted 16"),
