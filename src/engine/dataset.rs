@@ -14,6 +14,7 @@
 //! summary wins when both exist.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -53,6 +54,10 @@ fn sample(samples: &mut Samples, s: &TraceSummary) {
         }
     }
 }
+
+/// What every trace's work adds to, under one lock: the rows' strings, the fragments' service
+/// keys, the annotation samples.
+type Shared = (Interner, ServiceKeys, Samples);
 
 /// How many traces [`Collector::finish_with`] hands out at a time.
 const BATCH: usize = 2_048;
@@ -582,7 +587,7 @@ pub struct Partial<'a> {
     traces: &'a Traces,
     rows: &'a [Row],
     full: &'a [Option<Arc<TraceSummary>>],
-    shared: &'a Mutex<(Interner, ServiceKeys, Samples)>,
+    shared: &'a Mutex<Shared>,
 }
 
 impl Partial<'_> {
@@ -659,6 +664,179 @@ pub struct Collector {
     graphs: Vec<ServiceGraph>,
     groups: Vec<Group>,
     warnings: Vec<Warning>,
+    /// The tables the traces' work adds to (shared with [`Early`] parts still at work).
+    shared: Arc<Mutex<Shared>>,
+    /// Traces worked on while the input was still being read ([`Collector::settle`]), by slot:
+    /// kept when the trace got no more documents since.
+    early: HashMap<u32, Worked>,
+}
+
+/// A trace worked on early: how many stored documents it had then, its flag, the result.
+struct Worked {
+    count: u32,
+    limit_exceeded: bool,
+    done: Done,
+}
+
+impl fmt::Debug for Worked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worked")
+            .field("count", &self.count)
+            .field("limit_exceeded", &self.limit_exceeded)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Traces handed out while the input is still being read ([`Collector::early`]), with their
+/// stored documents so far: parsed, assembled and summarised on another thread
+/// ([`Early::run`]), the results taken back with [`Collector::settle`]. The reading goes on
+/// meanwhile, so the work of a load is spread over both cores from its start; a trace that
+/// gets more documents afterwards is worked on again at the end.
+pub struct Early {
+    /// The traces, their documents numbered `0..` in `part.pending`.
+    part: Collector,
+    /// For each of them: its slot in the collector, stored documents, flag.
+    slots: Vec<(u32, u32, bool)>,
+    /// The collector's number of each document of `part.pending`.
+    numbers: Vec<u32>,
+}
+
+/// What [`Early::run`] worked out, for [`Collector::settle`].
+pub struct Settled {
+    worked: Vec<(u32, Worked)>,
+    /// The same traces as a dataset of their own, in the order found, when [`Early::run`] was
+    /// asked for it (what a preview of the load shows).
+    pub shown: Option<Dataset>,
+}
+
+impl Early {
+    /// How many traces.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// None.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Works on each trace in turn (on the calling thread); with `show`, also makes a dataset
+    /// of them.
+    pub fn run(self, show: bool) -> Settled {
+        let Early {
+            part,
+            slots,
+            numbers,
+        } = self;
+        let mut shown = show.then(|| Built::new(part.texts.clone()));
+        let mut worked = Vec::with_capacity(slots.len());
+        for (slot, (at, count, limit_exceeded)) in part.slots.into_iter().zip(slots) {
+            let mut done = process(
+                Job(slot),
+                &part.pending,
+                &part.origins,
+                &part.texts,
+                &part.shared,
+            );
+            if let Some(b) = shown.as_mut() {
+                b.add(done.copy(), &part.pending);
+            }
+            let number = |n: &mut u32| *n = numbers.get(*n as usize).copied().unwrap_or(u32::MAX);
+            done.parsed.iter_mut().for_each(number);
+            done.failed.iter_mut().for_each(|(n, _)| number(n));
+            worked.push((
+                at,
+                Worked {
+                    count,
+                    limit_exceeded,
+                    done,
+                },
+            ));
+        }
+        let shown = shown.map(|b| {
+            let (keys, samples) = {
+                let guard = part.shared.lock().unwrap_or_else(PoisonError::into_inner);
+                (guard.1.clone(), guard.2.clone())
+            };
+            b.dataset(keys, samples)
+        });
+        Settled { worked, shown }
+    }
+}
+
+/// Traces as they are finished, in the order found: what a dataset is made of.
+struct Built {
+    traces: Traces,
+    rows: Vec<Row>,
+    full: Vec<Option<Arc<TraceSummary>>>,
+    starts: Vec<f64>,
+    failed: Vec<(u32, parse::Failure)>,
+}
+
+impl Built {
+    fn new(texts: Vec<Arc<String>>) -> Self {
+        Built {
+            traces: Traces {
+                texts,
+                ..Traces::default()
+            },
+            rows: Vec::new(),
+            full: Vec::new(),
+            starts: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+
+    /// Files one finished trace (none when no document of it parsed).
+    fn add(&mut self, d: Done, pending: &[Pending]) {
+        self.failed.extend(d.failed);
+        let body = match d.body {
+            Some(t) => Body::Built(t),
+            None if d.parsed.is_empty() => return,
+            None => {
+                let docs = &mut self.traces.docs;
+                let first = docs.len() as u32;
+                docs.extend(
+                    d.parsed
+                        .iter()
+                        .filter_map(|&n| pending.get(n as usize))
+                        .map(|p| p.at),
+                );
+                Body::Stored {
+                    first,
+                    count: docs.len() as u32 - first,
+                }
+            }
+        };
+        self.traces.entries.push(Entry {
+            id: d.row.id.clone(),
+            limit_exceeded: d.limit_exceeded,
+            body,
+        });
+        self.traces.frags.push(d.frag.unwrap_or_default());
+        self.starts.push(d.start.unwrap_or(0.0));
+        self.rows.push(d.row);
+        self.full.push(d.full);
+    }
+
+    /// A dataset of them, in the order found.
+    fn dataset(self, keys: ServiceKeys, samples: Samples) -> Dataset {
+        let mut traces = self.traces;
+        traces.keys = keys;
+        traces.index = traces
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Dataset {
+            traces,
+            rows: self.rows,
+            full: self.full,
+            samples,
+            ..Dataset::default()
+        }
+    }
 }
 
 /// One trace's work for [`Collector::finish_with`]: its documents, to parse and assemble.
@@ -679,6 +857,22 @@ pub struct Done {
     frag: Option<Fragment>,
     /// Documents that did not parse, with why.
     failed: Vec<(u32, parse::Failure)>,
+}
+
+impl Done {
+    /// A copy to show (without its failures, which are the load's to report).
+    fn copy(&self) -> Done {
+        Done {
+            limit_exceeded: self.limit_exceeded,
+            start: self.start,
+            row: self.row.clone(),
+            full: self.full.clone(),
+            body: self.body.clone(),
+            parsed: self.parsed.clone(),
+            frag: self.frag.clone(),
+            failed: Vec::new(),
+        }
+    }
 }
 
 impl Collector {
@@ -823,6 +1017,69 @@ impl Collector {
         c
     }
 
+    /// The traces of this range (in the order found) that have only stored documents so far,
+    /// to be worked on while reading goes on (see [`Early`]). Cheap: documents are spans of
+    /// texts shared with this collector.
+    pub fn early(&self, traces: std::ops::Range<usize>) -> Early {
+        let mut part = Collector {
+            texts: self.texts.clone(),
+            shared: self.shared.clone(),
+            ..Collector::default()
+        };
+        let (mut slots, mut numbers) = (Vec::new(), Vec::new());
+        let first = traces.start;
+        for (i, slot) in self
+            .slots
+            .get(traces)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if slot.stored.is_empty() || !slot.typed.is_empty() {
+                continue;
+            }
+            let from = part.pending.len() as u32;
+            for &n in &slot.stored {
+                let Some(p) = self.pending.get(n as usize) else {
+                    continue;
+                };
+                let origin = self
+                    .origins
+                    .get(p.origin as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                let origin = part.origin(origin);
+                part.pending.push(Pending {
+                    at: p.at,
+                    origin,
+                    warnings_before: 0,
+                });
+                numbers.push(n);
+            }
+            part.slots.push(Slot {
+                id: slot.id.clone(),
+                typed: Vec::new(),
+                stored: (from..part.pending.len() as u32).collect(),
+                limit_exceeded: slot.limit_exceeded,
+            });
+            slots.push((
+                (first + i) as u32,
+                slot.stored.len() as u32,
+                slot.limit_exceeded,
+            ));
+        }
+        Early {
+            part,
+            slots,
+            numbers,
+        }
+    }
+
+    /// Takes back what an [`Early`] part worked out.
+    pub fn settle(&mut self, s: Settled) {
+        self.early.extend(s.worked);
+    }
+
     /// How many traces have documents so far.
     pub fn trace_count(&self) -> usize {
         self.slots.len()
@@ -860,78 +1117,85 @@ impl Collector {
             mut warnings,
             index,
             origins,
+            shared,
+            mut early,
         } = self;
         // Not needed past this point; a large load should not carry it through the work.
         drop(index);
-        let shared = Mutex::new((Interner::default(), ServiceKeys::new(), Samples::new()));
-        let mut traces = Traces {
-            texts,
-            ..Traces::default()
-        };
-        let mut rows: Vec<Row> = Vec::with_capacity(slots.len() + read_summaries.len());
+        let mut built = Built::new(texts);
+        built.rows = Vec::with_capacity(slots.len() + read_summaries.len());
+        built.full.reserve_exact(built.rows.capacity());
+        built.starts.reserve_exact(slots.len());
+        built.traces.entries.reserve_exact(slots.len());
+        built.traces.frags.reserve_exact(slots.len());
+        built.traces.docs.reserve_exact(pending.len());
         let mut slots = slots;
-        let mut full: Vec<Option<Arc<TraceSummary>>> = Vec::with_capacity(rows.capacity());
-        let mut starts: Vec<f64> = Vec::with_capacity(slots.len());
-        traces.entries.reserve_exact(slots.len());
-        traces.frags.reserve_exact(slots.len());
-        traces.docs.reserve_exact(pending.len());
-        let mut failed: Vec<(u32, parse::Failure)> = Vec::new();
         // In batches: each batch's results go straight into the dataset, so the work in
         // flight, not the whole input's, is what is held besides it.
         // In the order found (the final order is set by sorting below), taken from the end of
         // the reversed slots, giving their memory back as they go.
+        let mut next = 0u32;
         slots.reverse();
         while !slots.is_empty() {
-            let batch: Vec<Job> = slots
-                .drain(slots.len().saturating_sub(BATCH)..)
-                .map(Job)
-                .collect();
+            let batch: Vec<Slot> = slots.drain(slots.len().saturating_sub(BATCH)..).collect();
             if slots.capacity() > 4 * slots.len() + 4 * BATCH {
                 slots.shrink_to_fit();
             }
-            // Reversed back: in the order found within the batch too.
-            let batch: Vec<Job> = batch.into_iter().rev().collect();
-            let done = map(batch, &|job| {
-                process(job, &pending, &origins, &traces.texts, &shared)
-            });
-            for d in done {
-                failed.extend(d.failed);
-                let body = match d.body {
-                    Some(t) => Body::Built(t),
-                    None if d.parsed.is_empty() => continue,
-                    None => {
-                        let first = traces.docs.len() as u32;
-                        traces.docs.extend(
-                            d.parsed
-                                .iter()
-                                .filter_map(|&n| pending.get(n as usize))
-                                .map(|p| p.at),
-                        );
-                        Body::Stored {
-                            first,
-                            count: traces.docs.len() as u32 - first,
-                        }
+            // Reversed back: in the order found within the batch too. A trace worked on while
+            // reading, with no document since, is taken as it was worked out.
+            let mut ready: Vec<Option<Done>> = Vec::with_capacity(batch.len());
+            let mut jobs = Vec::new();
+            for slot in batch.into_iter().rev() {
+                let at = next;
+                next += 1;
+                match early.remove(&at) {
+                    Some(w)
+                        if w.count as usize == slot.stored.len()
+                            && w.limit_exceeded == slot.limit_exceeded
+                            && slot.typed.is_empty() =>
+                    {
+                        ready.push(Some(w.done));
                     }
-                };
-                traces.entries.push(Entry {
-                    id: d.row.id.clone(),
-                    limit_exceeded: d.limit_exceeded,
-                    body,
-                });
-                traces.frags.push(d.frag.unwrap_or_default());
-                starts.push(d.start.unwrap_or(0.0));
-                rows.push(d.row);
-                full.push(d.full);
+                    _ => {
+                        ready.push(None);
+                        jobs.push(Job(slot));
+                    }
+                }
+            }
+            let mut done = if jobs.is_empty() {
+                Vec::new()
+            } else {
+                map(jobs, &|job| {
+                    process(job, &pending, &origins, &built.traces.texts, &shared)
+                })
+            }
+            .into_iter();
+            for d in ready {
+                if let Some(d) = d.or_else(|| done.next()) {
+                    built.add(d, &pending);
+                }
             }
             show(&Partial {
-                traces: &traces,
-                rows: &rows,
-                full: &full,
+                traces: &built.traces,
+                rows: &built.rows,
+                full: &built.full,
                 shared: &shared,
             });
         }
-        let (mut strings, keys, samples) =
-            shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        drop(early);
+        // Early parts have all been settled (their threads hold no copy now); should one not
+        // have been, its tables are copied.
+        let (mut strings, keys, samples) = match Arc::try_unwrap(shared) {
+            Ok(m) => m.into_inner().unwrap_or_else(PoisonError::into_inner),
+            Err(arc) => arc.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+        };
+        let Built {
+            mut traces,
+            mut rows,
+            mut full,
+            starts,
+            mut failed,
+        } = built;
         traces.keys = keys;
 
         // Documents that did not parse: located warnings, in input order.
@@ -1071,7 +1335,7 @@ fn process(
     pending: &[Pending],
     origins: &[Origin],
     texts: &[Arc<String>],
-    shared: &Mutex<(Interner, ServiceKeys, Samples)>,
+    shared: &Mutex<Shared>,
 ) -> Done {
     let Slot {
         id,

@@ -390,7 +390,7 @@ struct Keep {
 }
 
 /// What an array's elements are.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Summary,
     Trace,
@@ -578,7 +578,8 @@ impl<'t, 's> Reader<'t, 's> {
                 break;
             };
             any = true;
-            if let Some(end) = self.plain_document(rest, pos) {
+            if let Some((end, header)) = self.top_object(rest, pos) {
+                after_header = header;
                 pos = end;
                 continue;
             }
@@ -623,25 +624,19 @@ impl<'t, 's> Reader<'t, 's> {
         }
     }
 
-    /// Stored mode's fast path for the common case, a top-level segment document: one pass
-    /// finds its end and its `trace_id`. Anything else (or any problem) returns `None`, and the
-    /// general path reads the value again and words what is wrong.
-    fn plain_document(&mut self, rest: &'t str, pos: usize) -> Option<usize> {
-        if self.store.is_none() || !rest.starts_with('{') {
+    /// The common case, a top-level object (a segment document, a CLI page): one pass finds
+    /// its end and its shape, and it is read from there. A value that does not parse returns
+    /// `None`, and the general path reads it again and words what is wrong. Returns where it
+    /// ends and whether it was a daemon header.
+    fn top_object(&mut self, rest: &'t str, pos: usize) -> Option<(usize, bool)> {
+        if !rest.starts_with('{') {
             return None;
         }
         let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Probe<'t>>();
         let p = stream.next()?.ok()?;
-        if !p.segment_like || p.is_cli() || p.is_header() {
-            return None;
-        }
         let raw = rest.get(..stream.byte_offset()).filter(|r| !r.is_empty())?;
-        let trace_id = p
-            .trace_id
-            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
-            .filter(|t| !t.is_empty())?;
-        self.document(raw, "", Some(trace_id));
-        Some(pos + raw.len())
+        let header = self.probed(p, raw, "");
+        Some((pos + raw.len(), header))
     }
 
     /// Where to go on after a damaged value that started at `pos`: the next line that starts
@@ -694,9 +689,14 @@ impl<'t, 's> Reader<'t, 's> {
 
     /// One complete JSON object: a CLI page, a daemon header, or a segment document.
     fn object(&mut self, raw: &'t str, path: &str) -> bool {
-        let Some(p) = self.parse_at::<Probe<'t>>(raw, path) else {
-            return false;
-        };
+        match self.parse_at::<Probe<'t>>(raw, path) {
+            Some(p) => self.probed(p, raw, path),
+            None => false,
+        }
+    }
+
+    /// [`Reader::object`] once its shape is known.
+    fn probed(&mut self, p: Probe<'t>, raw: &'t str, path: &str) -> bool {
         let offset = self.offset_of(raw);
         if p.is_otlp() {
             self.otlp(raw, path, offset);
@@ -784,13 +784,28 @@ impl<'t, 's> Reader<'t, 's> {
 
     /// Walks an array element by element (without collecting it); returns how many there were.
     fn elements(&mut self, raw: &'t str, path: &str, kind: Kind) -> usize {
+        let mut count = 0;
+        if kind == Kind::Trace {
+            // Traces read in one pass down to their documents while they are well formed;
+            // from the first that is not, element by element, so what is wrong is located.
+            let mut de = serde_json::Deserializer::from_str(raw);
+            let fast = WellFormed {
+                reader: self,
+                path,
+                count: &mut count,
+            }
+            .deserialize(&mut de);
+            if fast.is_ok() {
+                return count;
+            }
+        }
         let base = self.offset_of(raw);
         let mut de = serde_json::Deserializer::from_str(raw);
-        let mut count = 0;
         let result = Elements {
             reader: self,
             kind,
             path,
+            skip: count,
             count: &mut count,
         }
         .deserialize(&mut de);
@@ -1001,24 +1016,14 @@ impl<'t, 's> Reader<'t, 's> {
     /// as it is met, and the trace itself still follows (its flag, and its place when no
     /// document is usable).
     fn trace(&mut self, raw: &'t str, path: &str) {
-        // One pass down to the documents in the usual, well-formed case; otherwise part by
-        // part, so that what is wrong gets a located warning.
-        let fast = serde_json::from_str::<RawTraceDocs<'t>>(raw)
-            .ok()
-            .filter(|t| t.segments.iter().all(|s| s.document.is_some()));
-        let t = match fast {
-            Some(t) => RawTrace {
-                id: t.id,
-                limit_exceeded: t.limit_exceeded,
-                segments: Vec::new(),
-                spans: t.spans,
-                documents: t.segments.into_iter().filter_map(|s| s.document).collect(),
-            },
-            None => match self.parse_at::<RawTrace<'t>>(raw, path) {
-                Some(t) => t,
-                None => return,
-            },
-        };
+        if let Some(t) = self.parse_at::<RawTrace<'t>>(raw, path) {
+            self.trace_read(t, raw, path);
+        }
+    }
+
+    /// [`Reader::trace`] once its parts are read (`raw`, the trace's text, locates a missing
+    /// `Id`).
+    fn trace_read(&mut self, t: RawTrace<'t>, raw: &'t str, path: &str) {
         let id = t.id.filter(|i| !i.is_empty());
         let keep = if self.store.is_some() {
             id.clone()
@@ -1172,6 +1177,8 @@ struct Elements<'r, 't, 's, 'p> {
     reader: &'r mut Reader<'t, 's>,
     kind: Kind,
     path: &'p str,
+    /// The first `skip` elements were read already.
+    skip: usize,
     count: &'p mut usize,
 }
 
@@ -1188,8 +1195,60 @@ impl<'t> Visitor<'t> for Elements<'_, 't, '_, '_> {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        for _ in 0..self.skip {
+            if seq.next_element::<de::IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+        }
         while let Some(raw) = seq.next_element::<&'t RawValue>()? {
             self.reader.element(self.kind, raw, self.path, *self.count);
+            *self.count += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Walks an array of `batch-get-traces` traces reading each in one pass down to its
+/// segments' documents ([`RawTraceDocs`]), as long as each is well formed (an `Id`, and a
+/// `Document` in every segment). Stops with an error before the first that is not (or does
+/// not read), having counted those it handed on.
+struct WellFormed<'r, 't, 's, 'p> {
+    reader: &'r mut Reader<'t, 's>,
+    path: &'p str,
+    count: &'p mut usize,
+}
+
+impl<'t> DeserializeSeed<'t> for WellFormed<'_, 't, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'t> Visitor<'t> for WellFormed<'_, 't, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of traces")
+    }
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(t) = seq.next_element::<RawTraceDocs<'t>>()? {
+            let ok = t.id.as_deref().is_some_and(|i| !i.is_empty())
+                && t.segments.iter().all(|s| s.document.is_some());
+            if !ok {
+                return Err(de::Error::custom("not well formed"));
+            }
+            let path = format!("{}[{}]", self.path, *self.count);
+            self.reader.trace_read(
+                RawTrace {
+                    id: t.id,
+                    limit_exceeded: t.limit_exceeded,
+                    segments: Vec::new(),
+                    spans: t.spans,
+                    documents: t.segments.into_iter().filter_map(|s| s.document).collect(),
+                },
+                "",
+                &path,
+            );
             *self.count += 1;
         }
         Ok(())
@@ -1245,6 +1304,7 @@ impl<'t> Visitor<'t> for Salvage<'_, 't, '_> {
                 reader: &mut *self.reader,
                 kind,
                 path,
+                skip: 0,
                 count: &mut count,
             })?;
         }
@@ -1601,6 +1661,63 @@ mod tests {
             ),
             "{ev:?}"
         );
+    }
+
+    #[test]
+    fn traces_after_a_badly_formed_one_are_read_once_and_it_is_located() {
+        let doc = |t: &str| {
+            format!(
+                r#"{{\"id\":\"s{t}\",\"name\":\"svc\",\"trace_id\":\"{t}\",\"start_time\":1,\"end_time\":2}}"#
+            )
+        };
+        let trace = |t: &str| {
+            format!(
+                r#"{{"Id": "{t}", "Segments": [{{"Id": "s", "Document": "{}"}}]}}"#,
+                doc(t)
+            )
+        };
+        // Well formed, then one with a segment lacking its document, then well formed again.
+        let text = format!(
+            "{{\"Traces\": [\n{},\n{},\n{{\"Id\": \"1-b\", \"Segments\": [{{\"Id\": \"x\"}}]}},\n{}\n]}}",
+            trace("1-a"),
+            trace("1-c"),
+            trace("1-d")
+        );
+        for stored in [false, true] {
+            let mut ev = Vec::new();
+            if stored {
+                load_owned("t.json", text.clone().into_bytes(), &mut |e| ev.push(e));
+            } else {
+                load_bytes("t.json", text.as_bytes(), &mut |e| ev.push(e));
+            }
+            let mut ids: Vec<String> = ev
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Item(Item::Trace { id, .. }) => Some(id.clone()),
+                    Event::Item(Item::Stored(d)) => Some(d.trace_id.clone()),
+                    _ => None,
+                })
+                .filter(|id| id != "1-b")
+                .collect();
+            ids.dedup();
+            assert_eq!(ids, ["1-a", "1-c", "1-d"], "stored: {stored}: {ev:?}");
+            let warnings: Vec<&Warning> = ev
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Warning(w) => Some(w),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(warnings.len(), 1, "stored: {stored}: {ev:?}");
+            assert_eq!(warnings[0].location.line, Some(4));
+            assert!(
+                warnings[0]
+                    .message
+                    .starts_with("Traces[2].Segments[0]: missing field `Document`"),
+                "{}",
+                warnings[0]
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::read::DEFAULT_MAX_LINE;
 use super::{Evaluation, LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, Verdicts, file};
-use crate::engine::dataset::{Collector, Dataset, Partial};
+use crate::engine::dataset::{Collector, Dataset, Early, Partial, Settled};
 
 /// The demo dataset as committed: one hour of a small shop's traces (`assets/demo.ndjson`, made
 /// by the generator in `tests/support/demo.rs`).
@@ -96,26 +96,16 @@ pub fn load_reporting(
     warn: &mut dyn Write,
     report: &mut dyn FnMut(Step),
 ) -> Result<Dataset, LoadError> {
-    load_tapped(files, warn, report, &mut |_| {})
+    load_tapped(files, warn, report, None)
 }
 
-/// What a load shows of itself to a preview ([`load_tapped`]).
-enum Found<'a, 'b> {
-    /// Every few thousand documents read: the traces found so far.
-    Reading(&'a Collector),
-    /// Everything is read; the traces are assembled next.
-    ReadingOver,
-    /// After each batch assembled: the traces finished so far.
-    Assembled(&'a Partial<'b>),
-}
-
-/// [`load_reporting`], telling `tap` what it has found as it goes: how a preview follows the
-/// load.
+/// [`load_reporting`], showing the app what it has found as it goes when `show` says where
+/// (see [`Preview`]).
 fn load_tapped(
     files: &Files,
     warn: &mut dyn Write,
     report: &mut dyn FnMut(Step),
-    tap: &mut dyn FnMut(Found<'_, '_>),
+    show: Option<Preview>,
 ) -> Result<Dataset, LoadError> {
     let mut step = Step {
         phase: LoadPhase::Reading,
@@ -134,6 +124,7 @@ fn load_tapped(
         });
         step.bytes += (DEMO_NDJSON.len() + DEMO_GROUPS.len()) as u64;
     }
+    let mut worker = Worker::new(files, show.clone());
     let mut unreadable = Vec::new();
     for path in &files.paths {
         let base = step.bytes;
@@ -156,7 +147,7 @@ fn load_tapped(
                 collector.push(e);
                 pushed = pushed.wrapping_add(1);
                 if pushed % TAP_EVERY == 0 {
-                    tap(Found::Reading(&collector));
+                    worker.look(&mut collector);
                 }
             },
             &mut |n| tell(LoadPhase::Reading, n),
@@ -172,19 +163,18 @@ fn load_tapped(
             }
         }
     }
-    tap(Found::ReadingOver);
+    let handed = worker.finish(&mut collector);
     step.phase = LoadPhase::Assembling;
     step.total_traces = collector.trace_count() as u64;
     report(step);
-    let data = collector.finish_showing(
-        |jobs, run| {
-            let done = super::parallel::map(jobs, run);
-            step.traces += done.len() as u64;
-            report(step);
-            done
-        },
-        &mut |p| tap(Found::Assembled(p)),
-    );
+    let mut next = Instant::now();
+    let data = collector.finish_showing(super::parallel::map, &mut |p| {
+        step.traces = p.len() as u64;
+        report(step);
+        if let Some(show) = &show {
+            show.assembled(p, handed, &mut next);
+        }
+    });
     for w in &data.warnings {
         writeln!(warn, "warning: {w}")?;
     }
@@ -241,17 +231,18 @@ const PREVIEW_FROM: u64 = 16 << 20;
 /// How much of the first input the first preview reads.
 const PREVIEW_BYTES: u64 = 2 << 20;
 
-/// Documents read between two looks at what a preview could take.
+/// Documents read between two looks at what the [`Worker`] could take.
 const TAP_EVERY: u32 = 4096;
 
-/// Traces found while reading go to the preview at most this often...
-const PREVIEW_EVERY: Duration = Duration::from_millis(200);
+/// The traces found last are not handed to the [`Worker`] (more of their documents may
+/// follow: a trace that gets more after it was worked on is worked on again at the end)...
+const EARLY_MARGIN: usize = 1024;
 
-/// ...in parts of at most this many (each part is a few tens of milliseconds of work, so the
-/// preview stops soon when the load needs both cores)...
-const PREVIEW_PART: usize = 4096;
+/// ...and those before them go in parts of at most this many (each part is a few tens of
+/// milliseconds of work, so the worker is done soon after the reading).
+const EARLY_PART: usize = 1024;
 
-/// ...and the app gets a newer preview at most this often, and never more often than ten times
+/// The app gets a newer preview at most this often, and never more often than ten times
 /// what copying it for the app took (so previews cost at most a tenth of a core).
 const PREVIEW_SEND_EVERY: Duration = Duration::from_millis(300);
 
@@ -279,144 +270,186 @@ fn head_preview(files: &Files) -> Option<Dataset> {
     (!data.rows.is_empty()).then_some(data)
 }
 
-/// A preview that follows a large load (on a thread of its own, on the core that the load's
-/// single-threaded reading leaves idle): first the start of the input ([`head_preview`]),
-/// then the traces the reading finds, in parts, each parsed, assembled and summarised with the
-/// documents it has so far and added to what the app already shows ([`Dataset::append`]).
-/// The app gets a copy every [`PREVIEW_SEND_EVERY`] or so as an [`Update::Snapshot`]; the
-/// finished load replaces it. Stops as soon as the reading is over.
+/// Where a load in the app shows what it has found so far: first the start of the input
+/// ([`head_preview`]), then the traces the [`Worker`] has worked out while reading, then
+/// those assembled at the end ([`Partial`]), each as an [`Update::Snapshot`] of the load's
+/// generation. The finished load replaces them.
+#[derive(Clone)]
 struct Preview {
-    /// Parts of newly found traces; `None` once the reading is over.
-    parts: std::sync::mpsc::SyncSender<Option<Collector>>,
-    /// Traces handed over so far (in the order found).
-    handed: usize,
-    /// When the reading was last looked at.
-    looked: Instant,
-    /// Set when the reading is over: parts still queued are not worked on.
-    stop: Arc<AtomicBool>,
-    /// The input is known to be large (stdin is previewed only once it has proved so).
-    large: bool,
-    /// The preview's thread, until it has stopped.
-    thread: Option<std::thread::JoinHandle<()>>,
-    /// Where the load's own snapshots go once the assembled traces outnumber the preview's.
     sink: Sink,
     generation: u64,
-    /// The next of those is not sent before this.
-    next: Instant,
+    /// The input is known to be large (stdin is previewed only once it has proved so).
+    large: bool,
 }
 
 impl Preview {
-    /// Starts the preview of `files` for the load of `generation`.
-    fn start(files: &Files, generation: u64, sink: Sink) -> Option<Preview> {
+    /// The preview of a load of `files` in the app, if they are large (or stdin).
+    fn of(files: &Files, generation: u64, sink: Sink) -> Option<Preview> {
         // Stdin has no size: it may be large.
         let total = total_bytes(files);
         if total.is_some_and(|t| t < PREVIEW_FROM) {
             return None;
         }
-        let large = total.is_some();
-        let files = files.clone();
-        let (parts, rx) = std::sync::mpsc::sync_channel::<Option<Collector>>(2);
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let to_app = sink.clone();
-        let thread = std::thread::spawn(move || {
-            let send = |data: &Dataset| {
-                let began = Instant::now();
-                sink(Update::Snapshot(Snapshot {
-                    generation,
-                    data: Arc::new(data.clone()),
-                }));
-                began.elapsed()
-            };
-            // The start of the input at once; replaced by the first part found by the load.
-            let mut shown: Option<Dataset> = head_preview(&files);
-            let mut head = true;
-            let mut next = Instant::now() + PREVIEW_SEND_EVERY;
-            if let Some(d) = &shown {
-                next = Instant::now() + PREVIEW_SEND_EVERY.max(send(d) * 10);
-            }
-            let mut unsent = false;
-            while let Ok(Some(part)) = rx.recv() {
-                if stopped.load(Relaxed) {
-                    break;
-                }
-                let part = part.finish();
-                match shown.as_mut() {
-                    Some(d) if !head => d.append(part),
-                    _ => shown = Some(part),
-                }
-                head = false;
-                unsent = true;
-                if let Some(d) = shown.as_ref().filter(|_| Instant::now() >= next) {
-                    next = Instant::now() + PREVIEW_SEND_EVERY.max(send(d) * 10);
-                    unsent = false;
-                }
-            }
-            // What the last parts added, shown while the load assembles.
-            if let Some(d) = shown.as_ref().filter(|_| unsent) {
-                send(d);
-            }
-        });
         Some(Preview {
-            parts,
-            handed: 0,
-            looked: Instant::now(),
-            stop,
-            large,
-            thread: Some(thread),
-            sink: to_app,
+            sink,
             generation,
-            next: Instant::now(),
+            large: total.is_some(),
         })
     }
 
-    /// Hands the traces found since the last time to the preview, when it is ready for them
-    /// (a busy preview skips ahead later: nothing queues up behind it).
-    fn look(&mut self, collector: &Collector) {
-        let now = Instant::now();
-        if now - self.looked < PREVIEW_EVERY {
+    /// Sends `data`; says how long that took.
+    fn send(&self, data: &Dataset) -> Duration {
+        let began = Instant::now();
+        (self.sink)(Update::Snapshot(Snapshot {
+            generation: self.generation,
+            data: Arc::new(data.clone()),
+        }));
+        began.elapsed()
+    }
+
+    /// Traces are being assembled: once the finished ones outnumber what the worker was
+    /// given, the app is shown those instead (every [`PREVIEW_SEND_EVERY`], and at most a
+    /// [`ASSEMBLED_PACE`]th of the time: each copy stalls the assembly on both cores while it
+    /// is made).
+    fn assembled(&self, p: &Partial<'_>, handed: usize, next: &mut Instant) {
+        let proved = self.large || handed > 0;
+        if !proved || p.len() < handed || Instant::now() < *next {
             return;
         }
-        self.looked = now;
-        let found = collector.trace_count();
-        while self.handed < found {
-            let end = found.min(self.handed + PREVIEW_PART);
-            match self
-                .parts
-                .try_send(Some(collector.preview(self.handed..end)))
-            {
+        let began = Instant::now();
+        (self.sink)(Update::Snapshot(Snapshot {
+            generation: self.generation,
+            data: Arc::new(p.dataset()),
+        }));
+        *next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * ASSEMBLED_PACE);
+    }
+}
+
+/// Works on the traces found while the input is still being read, on a thread of its own
+/// (the core that the single-threaded reading leaves idle): each part of traces found is
+/// parsed, assembled and summarised with the documents it has so far ([`Early`]), and the
+/// results go back to the collector, which keeps those whose traces get no more documents.
+/// In the app, it also shows them ([`Preview`]). Started at the first part.
+struct Worker {
+    /// Parts to work on; `None` once the reading is over.
+    parts: Option<std::sync::mpsc::SyncSender<Early>>,
+    results: Option<std::sync::mpsc::Receiver<Settled>>,
+    /// Traces handed over so far (in the order found).
+    handed: usize,
+    /// Set when the reading is over: parts still queued are not worked on.
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Where it shows what it has, with the start of the input to show first.
+    preview: Option<(Preview, Files)>,
+}
+
+impl Worker {
+    /// A worker for a load of `files`, showing what it has if `preview` says where. A preview
+    /// starts at once (with the start of the input); otherwise the thread starts with the
+    /// first part.
+    fn new(files: &Files, preview: Option<Preview>) -> Worker {
+        let mut w = Worker {
+            parts: None,
+            results: None,
+            handed: 0,
+            stop: Arc::new(AtomicBool::new(false)),
+            thread: None,
+            preview: preview.map(|p| (p, files.clone())),
+        };
+        if w.preview.is_some() {
+            w.start();
+        }
+        w
+    }
+
+    fn start(&mut self) {
+        let (parts, rx) = std::sync::mpsc::sync_channel::<Early>(4);
+        let (tx, results) = std::sync::mpsc::channel::<Settled>();
+        let stopped = self.stop.clone();
+        let preview = self.preview.take();
+        self.thread = Some(std::thread::spawn(move || {
+            // The start of the input at once; replaced by the first part worked out.
+            let mut shown: Option<Dataset> = None;
+            let mut head = false;
+            let mut next = Instant::now();
+            let mut unsent = false;
+            if let Some((p, files)) = &preview {
+                shown = head_preview(files);
+                head = shown.is_some();
+                if let Some(d) = &shown {
+                    next = Instant::now() + PREVIEW_SEND_EVERY.max(p.send(d) * 10);
+                }
+            }
+            while let Ok(part) = rx.recv() {
+                if stopped.load(Relaxed) {
+                    break;
+                }
+                let mut settled = part.run(preview.is_some());
+                if let (Some((p, _)), Some(part)) = (&preview, settled.shown.take()) {
+                    match shown.as_mut() {
+                        Some(d) if !head => d.append(part),
+                        _ => shown = Some(part),
+                    }
+                    head = false;
+                    unsent = true;
+                    if let Some(d) = shown.as_ref().filter(|_| Instant::now() >= next) {
+                        next = Instant::now() + PREVIEW_SEND_EVERY.max(p.send(d) * 10);
+                        unsent = false;
+                    }
+                }
+                if tx.send(settled).is_err() {
+                    break;
+                }
+            }
+            // What the last parts added, shown while the load assembles.
+            if let (Some((p, _)), Some(d)) = (&preview, shown.as_ref().filter(|_| unsent)) {
+                p.send(d);
+            }
+        }));
+        self.parts = Some(parts);
+        self.results = Some(results);
+    }
+
+    /// Takes back what the worker has finished, and hands it the traces found since the last
+    /// time (all but the last [`EARLY_MARGIN`]) when it is ready for them: a busy worker skips
+    /// ahead later, nothing queues up behind it.
+    fn look(&mut self, collector: &mut Collector) {
+        self.settle(collector);
+        let ready = collector.trace_count().saturating_sub(EARLY_MARGIN);
+        if self.handed >= ready {
+            return;
+        }
+        if self.thread.is_none() {
+            self.start();
+        }
+        let Some(parts) = &self.parts else { return };
+        while self.handed < ready {
+            let end = ready.min(self.handed + EARLY_PART);
+            match parts.try_send(collector.early(self.handed..end)) {
                 Ok(()) => self.handed = end,
                 Err(_) => break,
             }
         }
     }
 
-    /// The reading is over: the preview stops after the part it is working on.
-    fn stop(&mut self) {
-        self.stop.store(true, Relaxed);
-        let _ = self.parts.try_send(None);
+    fn settle(&mut self, collector: &mut Collector) {
+        if let Some(results) = &self.results {
+            while let Ok(s) = results.try_recv() {
+                collector.settle(s);
+            }
+        }
     }
 
-    /// Traces are being assembled: once the finished ones outnumber what the preview was
-    /// given, the app is shown those instead (every [`PREVIEW_SEND_EVERY`], and at most a
-    /// [`ASSEMBLED_PACE`]th of the time: each copy stalls the assembly on both cores while it
-    /// is made).
-    fn assembled(&mut self, p: &Partial<'_>) {
-        let proved = self.large || self.handed > 0;
-        if !proved || p.len() < self.handed || Instant::now() < self.next {
-            return;
-        }
-        // The preview's last word comes first.
+    /// The reading is over: the worker stops after the part it is working on, which is
+    /// taken back. Says how many traces it was handed.
+    fn finish(&mut self, collector: &mut Collector) -> usize {
+        self.stop.store(true, Relaxed);
+        self.parts = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let began = Instant::now();
-        let data = Arc::new(p.dataset());
-        (self.sink)(Update::Snapshot(Snapshot {
-            generation: self.generation,
-            data,
-        }));
-        self.next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * ASSEMBLED_PACE);
+        self.settle(collector);
+        self.handed
     }
 }
 
@@ -433,17 +466,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
     std::thread::spawn(move || {
         let started = Instant::now();
-        let mut preview = Preview::start(&files, generation, sink.clone());
-        let mut tap = |found: Found<'_, '_>| {
-            let Some(p) = preview.as_mut() else {
-                return;
-            };
-            match found {
-                Found::Reading(c) => p.look(c),
-                Found::ReadingOver => p.stop(),
-                Found::Assembled(partial) => p.assembled(partial),
-            }
-        };
+        let preview = Preview::of(&files, generation, sink.clone());
         let mut last: Option<Instant> = None;
         let mut report = |s: Step| {
             let now = Instant::now();
@@ -462,7 +485,7 @@ pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
             }));
         };
         // Located warnings are also kept in the dataset; the text copy is not needed here.
-        let result = load_tapped(&files, &mut io::sink(), &mut report, &mut tap)
+        let result = load_tapped(&files, &mut io::sink(), &mut report, preview)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         sink(Update::Loaded(Loaded { generation, result }));
@@ -520,6 +543,49 @@ mod tests {
             .is_none()
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Everything a load answers with, to compare two loads.
+    fn answers(d: &Dataset) -> (Vec<Option<Arc<crate::model::TraceSummary>>>, String, usize) {
+        let summaries = (0..d.rows.len()).map(|i| d.summary(i)).collect();
+        let graph = serde_json::to_string(&d.traces.graph_of_all()).unwrap();
+        (summaries, graph, d.warnings.len())
+    }
+
+    #[test]
+    fn traces_worked_on_while_reading_match_those_worked_on_at_the_end() {
+        // The demo's documents in two halves: traces found in the first half are worked on
+        // early; those with documents in the second half too must be worked on again.
+        let lines: Vec<&str> = DEMO_NDJSON.lines().collect();
+        let (first, second) = lines.split_at(lines.len() / 2);
+        let (first, second) = (first.join("\n") + "\n", second.join("\n") + "\n");
+        let plain = {
+            let mut c = Collector::new();
+            file::load_owned("a", first.clone().into_bytes(), &mut |e| c.push(e));
+            file::load_owned("b", second.clone().into_bytes(), &mut |e| c.push(e));
+            c.finish()
+        };
+        let mut c = Collector::new();
+        file::load_owned("a", first.into_bytes(), &mut |e| c.push(e));
+        let found = c.trace_count();
+        let early = c.early(0..found);
+        assert_eq!(early.len(), found);
+        c.settle(early.run(false));
+        file::load_owned("b", second.into_bytes(), &mut |e| c.push(e));
+        let worked = c.finish();
+        assert!(plain.rows.len() > 300);
+        assert_eq!(answers(&worked), answers(&plain));
+        // Some traces of the first half do get documents in the second (so both cases were
+        // met: kept as worked out early, and worked on again).
+        let ids = |part: &[&str]| -> std::collections::HashSet<String> {
+            part.iter()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|v| Some(v.get("trace_id")?.as_str()?.to_owned()))
+                .collect()
+        };
+        let (a, b) = lines.split_at(lines.len() / 2);
+        let both = ids(a).intersection(&ids(b)).count();
+        assert!(both > 0 && both < found, "{both} of {found}");
     }
 
     #[test]
