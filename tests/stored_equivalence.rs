@@ -236,7 +236,7 @@ fn the_streamed_summaries_export_is_byte_identical() {
     );
 }
 
-/// A preview built from the traces a load finds, part by part ([`Collector::preview`],
+/// A preview built from the traces a load finds, part by part ([`Collector::early`],
 /// [`Dataset::append`]), holds every trace once, each the same as the whole load's once all
 /// its documents are read, and gives the same service graph.
 #[test]
@@ -247,7 +247,7 @@ fn a_preview_built_in_parts_is_the_whole_load() {
     let found = c.trace_count();
     let mut preview = Dataset::default();
     for part in [0..1, 1..found / 4, found / 4..found / 2, found / 2..found] {
-        preview.append(c.preview(part).finish());
+        preview.append(c.early(part).run(true).shown.unwrap());
     }
     let whole = c.finish();
     assert_eq!(preview.rows.len(), whole.rows.len());
@@ -269,7 +269,7 @@ fn a_preview_built_in_parts_is_the_whole_load() {
     file::load_owned("demo", format!("{first_doc}\n").into_bytes(), &mut |e| {
         partial.push(e)
     });
-    let p = partial.preview(0..1).finish();
+    let p = partial.early(0..1).run(true).shown.unwrap();
     assert_eq!(p.traces.len(), 1);
     assert!(!p.traces.get(0).unwrap().nodes.is_empty());
 }

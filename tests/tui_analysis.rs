@@ -42,6 +42,9 @@ fn demo(w: u16, h: u16) -> App {
 /// Thirty copies of `tests/fixtures/derived/wide-names.ndjson`'s two traces (services
 /// `注文サービス`, `在庫API 📦`, `決済🙂`), 40 s apart and 1 to 3 times as slow; every third
 /// keeps its fault, every fifth has an error instead.
+/// Numbers the files [`wide`] writes (tests run in parallel in one process).
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn wide(w: u16, h: u16) -> App {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -72,8 +75,9 @@ fn wide(w: u16, h: u16) -> App {
         }
     }
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "xray-tui-wide-analysis-{}.ndjson",
-        std::process::id()
+        "xray-tui-wide-analysis-{}-{}.ndjson",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     std::fs::write(&path, out).expect("write");
     let source = SourceArgs {

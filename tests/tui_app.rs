@@ -1514,7 +1514,7 @@ fn a_preview_grows_while_the_load_goes_on() {
     xray_tui::source::file::load_owned("demo", text.as_bytes().to_vec(), &mut |e| c.push(e));
     // What the load found first, then what it found next, as the preview adds them.
     let found = c.trace_count();
-    let mut preview = c.preview(0..found / 3).finish();
+    let mut preview = c.early(0..found / 3).run(true).shown.unwrap();
     let first = preview.rows.len();
     assert!(first > 10 && first < full.rows.len());
     let mut app = App::new("demo", Rect::new(0, 0, 100, 30));
@@ -1531,7 +1531,7 @@ fn a_preview_grows_while_the_load_goes_on() {
     answer::step(&mut app, key('j'));
     answer::step(&mut app, key('j'));
     let chosen = app.selected_summary().expect("a row").id.to_string();
-    preview.append(c.preview(found / 3..found).finish());
+    preview.append(c.early(found / 3..found).run(true).shown.unwrap());
     assert_eq!(preview.rows.len(), full.rows.len(), "every trace once");
     answer::step(&mut app, snapshot(&preview));
     assert_eq!(
@@ -1581,7 +1581,7 @@ fn a_preview_grows_while_the_load_goes_on() {
         &mut app,
         Event::Source(Update::Snapshot(xray_tui::source::Snapshot {
             generation,
-            data: Arc::new(c.preview(0..3).finish()),
+            data: Arc::new(c.early(0..3).run(true).shown.unwrap()),
         })),
     );
     answer::step(

@@ -981,42 +981,6 @@ impl Collector {
         n
     }
 
-    /// A collector of the traces found in this range (in order found), with the stored documents they
-    /// have so far (typed documents and everything else are left out): the work of a preview
-    /// of a load still being read (see [`Dataset::append`]). Cheap: documents are spans of
-    /// texts shared with this collector. Its warnings are this collector's business.
-    pub fn preview(&self, traces: std::ops::Range<usize>) -> Collector {
-        let mut c = Collector {
-            texts: self.texts.clone(),
-            origins: vec![Origin::default()],
-            ..Collector::default()
-        };
-        for slot in self.slots.get(traces).unwrap_or_default() {
-            if slot.stored.is_empty() {
-                continue;
-            }
-            let first = c.pending.len() as u32;
-            c.pending.extend(
-                slot.stored
-                    .iter()
-                    .filter_map(|&n| self.pending.get(n as usize))
-                    .map(|p| Pending {
-                        at: p.at,
-                        origin: 0,
-                        warnings_before: 0,
-                    }),
-            );
-            c.index.insert(slot.id.clone(), c.slots.len());
-            c.slots.push(Slot {
-                id: slot.id.clone(),
-                typed: Vec::new(),
-                stored: (first..c.pending.len() as u32).collect(),
-                limit_exceeded: slot.limit_exceeded,
-            });
-        }
-        c
-    }
-
     /// The traces of this range (in the order found) that have only stored documents so far,
     /// to be worked on while reading goes on (see [`Early`]). Cheap: documents are spans of
     /// texts shared with this collector.

@@ -588,6 +588,65 @@ mod tests {
         assert!(both > 0 && both < found, "{both} of {found}");
     }
 
+    /// A large input loaded as the app loads it: previews stream in while it is read (from the
+    /// load's worker), and what it answers with at the end is what a plain load gives.
+    #[test]
+    fn a_large_load_in_the_app_previews_and_ends_as_a_plain_load() {
+        let dir = std::env::temp_dir().join(format!("xray-tui-worker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.ndjson");
+        // The demo again and again with other trace IDs, then as it is once more: the first
+        // copy's traces get their documents again after they were worked on (the same
+        // documents: kept once), the others do not.
+        let times = (PREVIEW_FROM as usize / DEMO_NDJSON.len()) + 1;
+        let mut text = DEMO_NDJSON.to_owned();
+        for k in 0..times {
+            let id = format!("\"trace_id\":\"1-6c{k:02x}");
+            text.push_str(&DEMO_NDJSON.replace("\"trace_id\":\"1-6b05", &id));
+        }
+        text.push_str(DEMO_NDJSON);
+        std::fs::write(&big, text).unwrap();
+        let files = Files {
+            demo: false,
+            paths: vec![big.to_string_lossy().into_owned()],
+            ..Files::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        spawn(
+            files.clone(),
+            7,
+            Arc::new(move |u| {
+                let _ = tx.lock().unwrap().send(u);
+            }),
+        );
+        let mut snapshots = 0;
+        let loaded = loop {
+            match rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("an answer")
+            {
+                Update::Snapshot(s) => {
+                    assert_eq!(s.generation, 7);
+                    assert!(!s.data.rows.is_empty());
+                    snapshots += 1;
+                }
+                Update::Loaded(l) => break l,
+                _ => {}
+            }
+        };
+        assert_eq!(loaded.generation, 7);
+        let got = loaded.result.expect("loaded");
+        assert!(
+            snapshots > 0,
+            "the load showed what it had found before it ended"
+        );
+        let plain = load(&files, &mut io::sink()).unwrap();
+        assert_eq!(plain.rows.len(), 387 * (times + 1));
+        assert_eq!(answers(&got), answers(&plain));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn labels_name_the_inputs() {
         let f = Files {
