@@ -364,7 +364,12 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
     answer::step(
         &mut app,
         Event::TracesAnalysed(
-            xray_tui::runtime::count::analyse(&again, &|| false).expect("answer"),
+            xray_tui::runtime::count::analyse(
+                &again,
+                &xray_tui::runtime::count::FactCache::default(),
+                &|| false,
+            )
+            .expect("answer"),
         ),
     );
     // A key that changes nothing asks nothing.

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
@@ -226,17 +227,21 @@ fn failure_kinds(dim: &Dimension) -> &'static [(RootCauseKind, &'static str)] {
 struct Seen<'a> {
     data: &'a Dataset,
     row: usize,
+    table: Option<&'a FactTable>,
     summary: std::cell::OnceCell<Option<std::sync::Arc<crate::model::TraceSummary>>>,
     trace: std::cell::OnceCell<Option<std::sync::Arc<Trace>>>,
+    facts: std::cell::OnceCell<Option<Arc<Facts>>>,
 }
 
 impl<'a> Seen<'a> {
-    fn new(data: &'a Dataset, row: usize) -> Self {
+    fn new(data: &'a Dataset, row: usize, table: Option<&'a FactTable>) -> Self {
         Seen {
             data,
             row,
+            table,
             summary: std::cell::OnceCell::new(),
             trace: std::cell::OnceCell::new(),
+            facts: std::cell::OnceCell::new(),
         }
     }
 
@@ -264,6 +269,220 @@ impl<'a> Seen<'a> {
                     .and_then(|t| self.data.traces.build(t))
             })
             .as_deref()
+    }
+
+    /// What the analysis reads of the trace: from the table when it has them, else worked
+    /// out from the summary and the trace.
+    fn facts(&self) -> Option<&Facts> {
+        self.facts
+            .get_or_init(|| {
+                if let Some(f) = self.table.and_then(|t| t.get(self.row)) {
+                    return Some(f.clone());
+                }
+                let summary = self.summary()?;
+                Some(Arc::new(Facts::of(
+                    summary,
+                    self.trace(),
+                    &mut Strings::default(),
+                )))
+            })
+            .as_deref()
+    }
+}
+
+/// What the analysis across traces reads of one trace besides its list row (root causes,
+/// annotations, resource ARNs, SDKs, operations), worked out once from its summary and its
+/// assembled trace: the views then group and count without assembling anything
+/// ([`FactTable`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct Facts {
+    causes: Vec<CauseEnd>,
+    annotations: Vec<(Arc<str>, SummaryAnnotationValue)>,
+    arns: Vec<Arc<str>>,
+    sdks: Vec<Arc<str>>,
+    operations: Vec<Operation>,
+}
+
+/// Where one root-cause path ends.
+#[derive(Debug, PartialEq)]
+struct CauseEnd {
+    kind: RootCauseKind,
+    /// The last service of the path.
+    service: Arc<str>,
+    /// The last entity with a name (`""`: none).
+    entity: Arc<str>,
+    /// The last exception with a name, and its message (faults and errors).
+    exception: Option<(Arc<str>, Option<Arc<str>>)>,
+    /// Every exception name on the path.
+    exceptions: Vec<Arc<str>>,
+    /// The path records an exception (named or not).
+    any_exception: bool,
+}
+
+/// One entity that is an operation ([`operation_of`]).
+#[derive(Debug, PartialEq)]
+struct Operation {
+    /// `service: operation`.
+    key: Arc<str>,
+    start: f64,
+    duration: Option<f64>,
+    error: bool,
+    fault: bool,
+}
+
+/// Strings shared by the facts of many traces (most are the same few names).
+#[derive(Default)]
+struct Strings(HashMap<Box<str>, Arc<str>>);
+
+impl Strings {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(s.into(), a.clone());
+        a
+    }
+}
+
+impl Facts {
+    /// The facts of a trace from its summary and (for operations and SDKs) its assembled
+    /// trace.
+    fn of(s: &crate::model::TraceSummary, trace: Option<&Trace>, strings: &mut Strings) -> Facts {
+        let mut f = Facts::default();
+        for kind in [
+            RootCauseKind::Fault,
+            RootCauseKind::Error,
+            RootCauseKind::ResponseTime,
+        ] {
+            for p in RootCausePath::of(s, kind) {
+                let Some(service) = p.services.last().and_then(|s| s.name) else {
+                    continue;
+                };
+                let entity = p
+                    .services
+                    .iter()
+                    .flat_map(|s| &s.entities)
+                    .next_back()
+                    .and_then(|e| e.name)
+                    .unwrap_or("");
+                let failure = kind != RootCauseKind::ResponseTime;
+                let exception = p
+                    .exceptions()
+                    .last()
+                    .filter(|_| failure)
+                    .and_then(|(_, x)| {
+                        let name = strings.get(x.name.as_deref()?);
+                        Some((name, x.message.as_deref().map(|m| strings.get(m))))
+                    });
+                let exceptions = p
+                    .exceptions()
+                    .filter_map(|(_, x)| x.name.as_deref())
+                    .map(|n| strings.get(n))
+                    .collect();
+                f.causes.push(CauseEnd {
+                    kind,
+                    service: strings.get(service),
+                    entity: strings.get(entity),
+                    exception,
+                    exceptions,
+                    any_exception: failure && p.exceptions().next().is_some(),
+                });
+            }
+        }
+        for (k, values) in &s.annotations {
+            let k = strings.get(k);
+            f.annotations.extend(
+                values
+                    .iter()
+                    .map(|v| (k.clone(), v.annotation_value.clone())),
+            );
+        }
+        f.arns = s
+            .resource_arns
+            .iter()
+            .filter_map(|a| a.arn.as_deref())
+            .map(|a| strings.get(a))
+            .collect();
+        if let Some(trace) = trace {
+            for (id, node) in trace.nodes.iter().enumerate() {
+                if let Some(sdk) = sdk_of(&node.doc) {
+                    f.sdks.push(strings.get(&sdk));
+                }
+                let Some((svc, op)) = operation_of(trace, id) else {
+                    continue;
+                };
+                let d = &node.doc;
+                f.operations.push(Operation {
+                    key: strings.get(&format!("{svc}: {op}")),
+                    start: d.start_time,
+                    duration: d.end_time.map(|end| (end - d.start_time).max(0.0)),
+                    error: d.error == Some(true),
+                    fault: d.fault == Some(true),
+                });
+            }
+        }
+        f
+    }
+
+    /// The ends of its root-cause paths of `kind`.
+    fn ends(&self, kind: RootCauseKind) -> impl Iterator<Item = &CauseEnd> {
+        self.causes.iter().filter(move |c| c.kind == kind)
+    }
+}
+
+/// The [`Facts`] of every trace of a dataset, by row, worked out once (on several threads, by
+/// the caller) and kept while the dataset is analysed again and again (another filter,
+/// another selection, another tab).
+#[derive(Debug, Default)]
+pub struct FactTable {
+    rows: Vec<Option<Arc<Facts>>>,
+}
+
+impl FactTable {
+    /// The facts of every row of `data`. `map` must return `f(chunk)` for every chunk, in
+    /// order (a caller spreads them over its threads; the core starts none).
+    pub fn build(
+        data: &Dataset,
+        map: impl FnOnce(
+            Vec<std::ops::Range<usize>>,
+            &(dyn Fn(std::ops::Range<usize>) -> Vec<Option<Arc<Facts>>> + Sync),
+        ) -> Vec<Vec<Option<Arc<Facts>>>>,
+    ) -> FactTable {
+        const CHUNK: usize = 2048;
+        let n = data.rows.len();
+        let chunks: Vec<std::ops::Range<usize>> = (0..n)
+            .step_by(CHUNK)
+            .map(|a| a..(a + CHUNK).min(n))
+            .collect();
+        let done = map(chunks, &|range| {
+            let mut strings = Strings::default();
+            range
+                .map(|i| {
+                    let seen = Seen::new(data, i, None);
+                    let s = seen.summary()?;
+                    Some(Arc::new(Facts::of(s, seen.trace(), &mut strings)))
+                })
+                .collect()
+        });
+        FactTable {
+            rows: done.into_iter().flatten().collect(),
+        }
+    }
+
+    /// The facts of row `i`.
+    fn get(&self, i: usize) -> Option<&Arc<Facts>> {
+        self.rows.get(i)?.as_ref()
+    }
+
+    /// How many rows it covers.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// It covers none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 }
 
@@ -326,26 +545,24 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
             }
         }
         Dimension::Annotation(key) => {
-            let Some(values) = seen.summary().and_then(|s| s.annotations.get(key)) else {
-                return;
-            };
-            for (k, f) in values
+            let Some(f) = seen.facts() else { return };
+            for (k, f) in f
+                .annotations
                 .iter()
-                .filter_map(|v| annotation_clause(key, &v.annotation_value))
+                .filter(|(k, _)| **k == **key)
+                .filter_map(|(_, v)| annotation_clause(key, v))
             {
                 add(&k, &|| f.clone());
             }
         }
         Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
-            let Some(s) = seen.summary() else { return };
+            let Some(f) = seen.facts() else { return };
             let kinds = failure_kinds(dim);
             for &(kind, word) in kinds {
                 // The root cause is the last service of each path (the first ones are the
                 // callers it went through).
-                for p in RootCausePath::of(s, kind) {
-                    let Some(name) = p.services.last().and_then(|s| s.name) else {
-                        continue;
-                    };
+                for c in f.ends(kind) {
+                    let name = &*c.service;
                     let key = if kinds.len() > 1 {
                         format!("{word}: {name}")
                     } else {
@@ -361,22 +578,19 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
             }
         }
         Dimension::RootCauseEntity | Dimension::Exception => {
-            let Some(s) = seen.summary() else { return };
+            let Some(f) = seen.facts() else { return };
             for &(kind, word) in failure_kinds(dim) {
-                for p in RootCausePath::of(s, kind) {
+                for c in f.ends(kind) {
                     if *dim == Dimension::Exception {
-                        for (_, x) in p.exceptions() {
-                            let Some(name) = x.name.as_deref() else {
-                                continue;
-                            };
+                        for name in &c.exceptions {
                             add(&format!("{word}: {name}"), &|| {
                                 format!("rootcause.{word}.exception {{ name = {} }}", quoted(name))
                             });
                         }
                         continue;
                     }
-                    let last = p.services.iter().flat_map(|s| &s.entities).next_back();
-                    if let Some(name) = last.and_then(|e| e.name) {
+                    let name = &*c.entity;
+                    if !name.is_empty() {
                         add(&format!("{word}: {name}"), &|| {
                             format!(
                                 "rootcause.{word}.entity {{ name = {} AND last }}",
@@ -388,23 +602,21 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
             }
         }
         Dimension::ResourceArn => {
-            let Some(s) = seen.summary() else { return };
-            for a in s.resource_arns.iter().filter_map(|a| a.arn.as_deref()) {
+            let Some(f) = seen.facts() else { return };
+            for a in &f.arns {
                 add(a, &|| format!("resource.arn = {}", quoted(a)));
             }
         }
-        Dimension::Operation | Dimension::Sdk => {
-            let Some(trace) = seen.trace() else { return };
-            for n in 0..trace.nodes.len() {
-                let key = match dim {
-                    Dimension::Operation => {
-                        operation_of(trace, n).map(|(svc, op)| format!("{svc}: {op}"))
-                    }
-                    _ => sdk_of(&trace.nodes[n].doc),
-                };
-                if let Some(k) = key {
-                    add(&k, &String::new);
-                }
+        Dimension::Operation => {
+            let Some(f) = seen.facts() else { return };
+            for o in &f.operations {
+                add(&o.key, &String::new);
+            }
+        }
+        Dimension::Sdk => {
+            let Some(f) = seen.facts() else { return };
+            for k in &f.sdks {
+                add(k, &String::new);
             }
         }
     }
@@ -412,11 +624,21 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
 
 /// The groups of the traces at `rows` (row indices of `data`), largest first.
 pub fn group_by(data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
+    group_by_with(data, None, rows, dim)
+}
+
+/// [`group_by`], reading the traces' [`Facts`] from `table` where it has them.
+pub fn group_by_with(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    rows: &[usize],
+    dim: &Dimension,
+) -> Vec<Group> {
     let mut groups = Grouper::default();
     let mut edges = EdgeNames::new();
     for &i in rows {
         // A group counts a trace once however often its key comes (`Grouper::add`).
-        keys_of(&Seen::new(data, i), dim, &mut edges, &mut |k, f| {
+        keys_of(&Seen::new(data, i, table), dim, &mut edges, &mut |k, f| {
             groups.add(k, f, i);
         });
     }
@@ -500,6 +722,15 @@ pub const fn kind_word(kind: RootCauseKind) -> &'static str {
 /// answered from the sets of its paths' ends), which keeps each filter exact for traces with
 /// several root causes of a kind.
 pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
+    root_causes_with(data, None, rows)
+}
+
+/// [`root_causes`], reading the traces' [`Facts`] from `table` where it has them.
+pub fn root_causes_with(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    rows: &[usize],
+) -> Vec<CauseGroup> {
     let kinds = [
         RootCauseKind::Fault,
         RootCauseKind::Error,
@@ -509,44 +740,31 @@ pub fn root_causes(data: &Dataset, rows: &[usize]) -> Vec<CauseGroup> {
     let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
     let mut ends: Vec<(usize, Vec<Ends>)> = Vec::new();
     for &i in rows {
-        let seen = Seen::new(data, i);
-        let Some(s) = seen.summary() else { continue };
+        let seen = Seen::new(data, i, table);
+        let Some(f) = seen.facts() else { continue };
         let mut per_kind = Vec::new();
         for kind in kinds {
             let mut e = Ends::default();
-            for p in RootCausePath::of(s, kind) {
-                let Some(service) = p.services.last().and_then(|s| s.name) else {
-                    continue;
-                };
-                let entity = p
-                    .services
-                    .iter()
-                    .flat_map(|s| &s.entities)
-                    .next_back()
-                    .and_then(|e| e.name)
-                    .unwrap_or("");
-                let exception = if kind == RootCauseKind::ResponseTime {
-                    None
-                } else {
-                    p.exceptions()
-                        .last()
-                        .and_then(|(_, x)| Some((x.name.clone()?, x.message.clone())))
-                };
-                e.services.push(service.to_owned());
+            for c in f.ends(kind) {
+                let (service, entity) = (c.service.to_string(), c.entity.to_string());
+                let exception = c
+                    .exception
+                    .as_ref()
+                    .map(|(n, m)| (n.to_string(), m.as_deref().map(str::to_owned)));
+                e.services.push(service.clone());
                 if !entity.is_empty() {
-                    e.entities.push(entity.to_owned());
+                    e.entities.push(entity.clone());
                 }
-                if kind != RootCauseKind::ResponseTime && p.exceptions().next().is_some() {
-                    e.any_exception = true;
-                }
+                e.any_exception |= c.any_exception;
                 if let Some((n, m)) = &exception {
                     e.exceptions.push((n.clone(), m.clone()));
                     if m.is_some() {
                         e.exceptions.push((n.clone(), None));
                     }
                 }
-                let cause: Cause = (kind, service.to_owned(), entity.to_owned(), exception);
-                causes.entry(cause_key(&cause)).or_insert(cause);
+                let cause: Cause = (kind, service, entity, exception);
+                let key = cause_key(&cause);
+                causes.entry(key).or_insert(cause);
             }
             per_kind.push(e);
         }
@@ -947,6 +1165,16 @@ impl Difference {
 /// One pass over the traces: each one's summary and assembled trace are worked out once for
 /// all the dimensions.
 pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<Difference> {
+    compare_with(data, None, selection, baseline)
+}
+
+/// [`compare`], reading the traces' [`Facts`] from `table` where it has them.
+pub fn compare_with(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    selection: &[usize],
+    baseline: &[usize],
+) -> Vec<Difference> {
     let dims: Vec<(String, Dimension)> = [
         ("rootcause", Dimension::RootCause),
         ("rootcause-entity", Dimension::RootCauseEntity),
@@ -970,23 +1198,23 @@ pub fn compare(data: &Dataset, selection: &[usize], baseline: &[usize]) -> Vec<D
     let mut edges = EdgeNames::new();
     for (side, rows) in [selection, baseline].into_iter().enumerate() {
         for &i in rows {
-            let seen = Seen::new(data, i);
+            let seen = Seen::new(data, i, table);
             for ((_, dim), groups) in dims.iter().zip(sides.iter_mut()) {
                 keys_of(&seen, dim, &mut edges, &mut |k, f| {
                     groups[side].add(k, f, i);
                 });
             }
-            let Some(s) = seen.summary() else { continue };
-            for (k, values) in &s.annotations {
-                let groups = &mut notes.entry(k.clone()).or_default()[side];
-                for (v, f) in values
-                    .iter()
-                    .filter_map(|v| annotation_clause(k, &v.annotation_value))
-                {
+            let Some(f) = seen.facts() else { continue };
+            for (k, value) in &f.annotations {
+                let groups = match notes.get_mut(&**k) {
+                    Some(g) => &mut g[side],
+                    None => &mut notes.entry(k.to_string()).or_default()[side],
+                };
+                if let Some((v, f)) = annotation_clause(k, value) {
                     groups.add(&v, &|| f.clone(), i);
                 }
-                if side == 0 {
-                    in_selection.insert(k.clone());
+                if side == 0 && !in_selection.contains(&**k) {
+                    in_selection.insert(k.to_string());
                 }
             }
         }
@@ -1112,6 +1340,16 @@ struct Totals {
 /// The RED tables of the traces at `rows`, with sparklines of `interval` seconds (aligned as
 /// [`over_time`] aligns its intervals).
 pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
+    red_with(data, None, rows, interval)
+}
+
+/// [`red`], reading the traces' [`Facts`] from `table` where it has them.
+pub fn red_with(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    rows: &[usize],
+    interval: f64,
+) -> RedTables {
     let Some((first, last)) = span(data, rows) else {
         return RedTables::default();
     };
@@ -1204,28 +1442,19 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
     // Operations: every entity that is one, trace by trace.
     let mut ops: BTreeMap<String, (u64, u64, Vec<f64>, Vec<u64>)> = BTreeMap::new();
     for &i in rows {
-        let Some(r) = data.rows.get(i) else { continue };
-        let Some(trace) = data
-            .traces
-            .position(&r.id)
-            .and_then(|t| data.traces.build(t))
-        else {
-            continue;
-        };
-        for (id, node) in trace.nodes.iter().enumerate() {
-            let Some((svc, op)) = operation_of(&trace, id) else {
-                continue;
+        let seen = Seen::new(data, i, table);
+        let Some(f) = seen.facts() else { continue };
+        for o in &f.operations {
+            let e = match ops.get_mut(&*o.key) {
+                Some(e) => e,
+                None => ops
+                    .entry(o.key.to_string())
+                    .or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
             };
-            let e = ops
-                .entry(format!("{svc}: {op}"))
-                .or_insert_with(|| (0, 0, Vec::new(), vec![0; n]));
-            let d = &node.doc;
-            e.0 += u64::from(d.error == Some(true));
-            e.1 += u64::from(d.fault == Some(true));
-            if let Some(end) = d.end_time {
-                e.2.push((end - d.start_time).max(0.0));
-            }
-            e.3[slot(d.start_time)] += 1;
+            e.0 += u64::from(o.error);
+            e.1 += u64::from(o.fault);
+            e.2.extend(o.duration);
+            e.3[slot(o.start)] += 1;
         }
     }
     let mut operations: Vec<Red> = ops
@@ -1454,14 +1683,22 @@ pub struct Answers {
 
 /// Works out the parts `q` asks for; `None` as soon as `stale()` says (between parts) that the
 /// answer is no longer wanted.
-pub fn answer(data: &Dataset, q: &Question, stale: &dyn Fn() -> bool) -> Option<Answers> {
+///
+/// `table`, when given, has the [`Facts`] of the dataset's rows (see [`FactTable::build`]):
+/// the parts that read inside traces then assemble none.
+pub fn answer(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    q: &Question,
+    stale: &dyn Fn() -> bool,
+) -> Option<Answers> {
     let rows = &q.rows;
     let mut a = Answers {
         traces: rows.len(),
         ..Answers::default()
     };
     if q.parts.causes {
-        a.causes = Some(root_causes(data, rows));
+        a.causes = Some(root_causes_with(data, table, rows));
     }
     if stale() {
         return None;
@@ -1480,7 +1717,7 @@ pub fn answer(data: &Dataset, q: &Question, stale: &dyn Fn() -> bool) -> Option<
         a.time = Some(Timeline {
             interval,
             series: over_time(data, rows, interval),
-            red: red(data, rows, interval),
+            red: red_with(data, table, rows, interval),
         });
     }
     if stale() {
@@ -1492,7 +1729,7 @@ pub fn answer(data: &Dataset, q: &Question, stale: &dyn Fn() -> bool) -> Option<
             selection: q.selection,
             selected: sel.len(),
             baseline: base.len(),
-            differences: compare(data, &sel, &base),
+            differences: compare_with(data, table, &sel, &base),
         });
     }
     Some(a)

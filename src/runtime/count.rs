@@ -8,15 +8,17 @@
 //! fast path over rows and fragments, the trace assembled where it must be), spread over the
 //! cores.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rayon::prelude::*;
 
 use crate::app::Event;
 use crate::app::analysis::{AnalysisRequest, Analyzed};
 use crate::app::prompt::{CountRequest, Counted};
+use crate::engine::dataset::Dataset;
+use crate::filter::analyze::FactTable;
 use crate::filter::{EvalContext, Verdict};
 
 /// Rows decided between two looks at whether the count is still wanted.
@@ -28,6 +30,35 @@ const CHUNK: usize = 4096;
 pub struct Latest {
     /// The generation of the job wanted (0: none).
     wanted: Arc<AtomicU64>,
+    /// The facts of the dataset analysed last (Analysis screen).
+    facts: FactCache,
+}
+
+/// The [`FactTable`] of the dataset analysed last, kept while the same dataset is analysed
+/// again (another filter, selection or tab): worked out once a dataset, on every core.
+#[derive(Debug, Default, Clone)]
+pub struct FactCache(Arc<Mutex<Option<Kept>>>);
+
+/// A dataset (not kept alive by this) and its table.
+type Kept = (Weak<Dataset>, Arc<FactTable>);
+
+impl FactCache {
+    /// The table of `data`: the kept one if it is of this dataset, else worked out now.
+    pub fn table(&self, data: &Arc<Dataset>) -> Arc<FactTable> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((d, t)) = kept.as_ref() {
+            if std::ptr::eq(d.as_ptr(), Arc::as_ptr(data)) && d.strong_count() > 0 {
+                return t.clone();
+            }
+        }
+        // The old one is not needed any more (nor its dataset's strings).
+        *kept = None;
+        let table = Arc::new(FactTable::build(data, |chunks, f| {
+            chunks.into_par_iter().map(f).collect()
+        }));
+        *kept = Some((Arc::downgrade(data), table.clone()));
+        table
+    }
 }
 
 /// The prompt's live count runs on one of these.
@@ -71,20 +102,23 @@ impl Latest {
     /// [`Event::TracesAnalysed`]).
     pub fn analyse(&self, request: AnalysisRequest, tx: Sender<Event>) {
         let generation = request.generation;
+        let facts = self.facts.clone();
         self.run(
             generation,
             tx,
-            Box::new(move |stale| analyse(&request, stale).map(Event::TracesAnalysed)),
+            Box::new(move |stale| analyse(&request, &facts, stale).map(Event::TracesAnalysed)),
         );
     }
 }
 
 /// The Analysis screen's numbers for `request`; `None` as soon as `stale()` says (between
-/// parts) that they are no longer wanted. The parts go in two halves, one a core (the root
-/// causes and the histogram; the time series, RED and the comparison): each half reads every
-/// trace, so two cores answer in about half the time.
+/// parts) that they are no longer wanted. What the parts read inside traces comes from the
+/// dataset's [`FactTable`] (from `facts`, or worked out first on every core); the parts go in
+/// two halves, one a core (the root causes and the histogram; the time series, RED and the
+/// comparison).
 pub fn analyse(
     request: &AnalysisRequest,
+    facts: &FactCache,
     stale: &(dyn Fn() -> bool + Sync),
 ) -> Option<Box<Analyzed>> {
     use crate::filter::analyze::{Parts, Question, answer};
@@ -101,9 +135,14 @@ pub fn analyse(
         ..q.parts
     });
     let data = &request.data;
+    let table = facts.table(data);
+    if stale() {
+        return None;
+    }
+    let table = Some(&*table);
     let (a, b) = rayon::join(
-        || answer(data, &first, &stale),
-        || answer(data, &second, &stale),
+        || answer(data, table, &first, &stale),
+        || answer(data, table, &second, &stale),
     );
     let (mut answers, b) = (a?, b?);
     answers.compare = b.compare;
@@ -202,7 +241,8 @@ mod tests {
             buckets: 20,
             parts: Parts::ALL,
         };
-        let whole = answer(&data, &question, &|| false).expect("answered");
+        // Worked out trace by trace, without a table of facts.
+        let whole = answer(&data, None, &question, &|| false).expect("answered");
         assert!(whole.causes.as_ref().is_some_and(|c| !c.is_empty()));
         assert!(whole.compare.is_some() && whole.time.is_some() && whole.histogram.is_some());
         let r = AnalysisRequest {
@@ -210,9 +250,17 @@ mod tests {
             data,
             question,
         };
-        let halves = analyse(&r, &|| false).expect("answered");
+        // As the app does: from the dataset's table of facts, in two halves.
+        let facts = FactCache::default();
+        let halves = analyse(&r, &facts, &|| false).expect("answered");
         assert_eq!(halves.generation, 3);
         assert_eq!(halves.answers, whole);
-        assert!(analyse(&r, &|| true).is_none(), "superseded");
+        assert!(analyse(&r, &facts, &|| true).is_none(), "superseded");
+        // The table is kept for the same dataset, and made again for another.
+        let t = facts.table(&r.data);
+        assert_eq!(t.len(), r.data.rows.len());
+        assert!(Arc::ptr_eq(&t, &facts.table(&r.data)));
+        let other = Arc::new((*r.data).clone());
+        assert!(!Arc::ptr_eq(&t, &facts.table(&other)));
     }
 }

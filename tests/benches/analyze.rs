@@ -4,9 +4,11 @@
 //! and the Analysis screen: its root causes, its RED tables and all it asks when it opens (in
 //! one thread, and as the app works it out, in two halves on two cores).
 //!
-//! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The dimensions that need
-//! each trace's full summary (root causes, annotations) assemble every trace again and are
-//! measured separately.
+//! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The views that read inside
+//! traces (root causes, annotations, operations, SDKs) read each trace's facts from a table
+//! worked out once a dataset (`facts_100k`, on every core, as the app does); the `*_100k`
+//! views with a table are measured with it, and `root_causes_untabled_100k` without one (every
+//! trace assembled again, as `analyze` on the command line does).
 //!
 //! Run: `cargo bench --bench analyze` (generating and loading 100k traces takes ~10 s before
 //! timing starts). Results: `docs/benchmarks.md`, "Analysis (issue #17)".
@@ -19,11 +21,24 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use xray_tui::engine::dataset::{Collector, Dataset};
-use xray_tui::filter::analyze::{Dimension, Measured, group_by, histogram, over_time};
+use xray_tui::filter::analyze::{
+    Dimension, FactTable, Measured, group_by, group_by_with, histogram, over_time,
+};
 use xray_tui::source::file;
 
 fn main() {
     divan::main();
+}
+
+/// The table of facts of [`data`], worked out once.
+fn table() -> &'static FactTable {
+    static TABLE: OnceLock<FactTable> = OnceLock::new();
+    TABLE.get_or_init(|| build_table(&data().0))
+}
+
+fn build_table(d: &Dataset) -> FactTable {
+    use rayon::prelude::*;
+    FactTable::build(d, |chunks, f| chunks.into_par_iter().map(f).collect())
 }
 
 /// 100k generated traces, loaded as the app loads them.
@@ -51,6 +66,23 @@ fn group_100k(bencher: Bencher, by: &str) {
     bencher.bench(|| divan::black_box(group_by(d, all, &dim)));
 }
 
+/// The groups that read inside traces, from the table.
+#[divan::bench(args = ["rootcause", "rootcause-entity", "exception", "operation", "sdk", "annotation.tier"])]
+fn group_tabled_100k(bencher: Bencher, by: &str) {
+    let (d, all) = data();
+    let t = table();
+    let dim: Dimension = by.parse().expect("dimension");
+    bencher.bench(|| divan::black_box(group_by_with(d, Some(t), all, &dim)));
+}
+
+/// Working out the table of facts of 100k traces (each assembled once), on every core: what
+/// the Analysis screen does once a dataset.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn facts_100k(bencher: Bencher) {
+    let (d, _) = data();
+    bencher.bench(|| divan::black_box(build_table(d)));
+}
+
 #[divan::bench]
 fn histogram_100k(bencher: Bencher) {
     let (d, all) = data();
@@ -63,23 +95,34 @@ fn over_time_100k(bencher: Bencher) {
     bencher.bench(|| divan::black_box(over_time(d, all, 60.0)));
 }
 
-/// The Analysis screen's root causes: every trace's full summary (assembled again).
-#[divan::bench(sample_count = 3, sample_size = 1)]
+/// The Analysis screen's root causes, from the table.
+#[divan::bench]
 fn root_causes_100k(bencher: Bencher) {
+    let (d, all) = data();
+    let t = table();
+    bencher
+        .bench(|| divan::black_box(xray_tui::filter::analyze::root_causes_with(d, Some(t), all)));
+}
+
+/// The same without a table: every trace's full summary (assembled again).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn root_causes_untabled_100k(bencher: Bencher) {
     let (d, all) = data();
     bencher.bench(|| divan::black_box(xray_tui::filter::analyze::root_causes(d, all)));
 }
 
-/// The RED tables: the service graph of all traces and of each interval, and every trace's
-/// entities for the operations (assembled again).
-#[divan::bench(sample_count = 3, sample_size = 1)]
+/// The RED tables: the service graph of all traces and of each interval, and the operations
+/// from the table.
+#[divan::bench]
 fn red_100k(bencher: Bencher) {
     let (d, all) = data();
-    bencher.bench(|| divan::black_box(xray_tui::filter::analyze::red(d, all, 60.0)));
+    let t = table();
+    bencher.bench(|| divan::black_box(xray_tui::filter::analyze::red_with(d, Some(t), all, 60.0)));
 }
 
-/// Everything the Analysis screen asks when it opens (faults against the rest in Compare).
-#[divan::bench(sample_count = 3, sample_size = 1)]
+/// Everything the Analysis screen asks when it opens (faults against the rest in Compare),
+/// from the table, in one thread.
+#[divan::bench(sample_count = 10, sample_size = 1)]
 fn screen_100k(bencher: Bencher) {
     use xray_tui::filter::analyze::{Parts, Question, Selection, answer};
     let (d, all) = data();
@@ -91,12 +134,13 @@ fn screen_100k(bencher: Bencher) {
         buckets: 20,
         parts: Parts::ALL,
     };
-    bencher.bench(|| divan::black_box(answer(d, &q, &|| false)));
+    let t = table();
+    bencher.bench(|| divan::black_box(answer(d, Some(t), &q, &|| false)));
 }
 
 /// The same as the app works it out (`runtime::count::analyse`: the parts in two halves, one
-/// a core).
-#[divan::bench(sample_count = 3, sample_size = 1)]
+/// a core), once the dataset's table is kept (the first request works it out: `facts_100k`).
+#[divan::bench(sample_count = 10, sample_size = 1)]
 fn screen_worker_100k(bencher: Bencher) {
     use xray_tui::app::analysis::AnalysisRequest;
     use xray_tui::filter::analyze::{Parts, Question, Selection};
@@ -113,5 +157,11 @@ fn screen_worker_100k(bencher: Bencher) {
             parts: Parts::ALL,
         },
     };
-    bencher.bench(|| divan::black_box(xray_tui::runtime::count::analyse(&request, &|| false)));
+    let facts = xray_tui::runtime::count::FactCache::default();
+    facts.table(&request.data);
+    bencher.bench(|| {
+        divan::black_box(xray_tui::runtime::count::analyse(&request, &facts, &|| {
+            false
+        }))
+    });
 }

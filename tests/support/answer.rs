@@ -31,7 +31,8 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
                 rest.extend(step(app, Event::Analysed(Box::new(done))));
             }
             Cmd::AnalyseTraces(req) => {
-                if let Some(a) = xray_tui::runtime::count::analyse(&req, &|| false) {
+                let facts = xray_tui::runtime::count::FactCache::default();
+                if let Some(a) = xray_tui::runtime::count::analyse(&req, &facts, &|| false) {
                     rest.extend(step(app, Event::TracesAnalysed(a)));
                 }
             }

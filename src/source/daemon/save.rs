@@ -142,7 +142,8 @@ impl Direct {
         let keep = (len % BLOCK as u64) as usize;
         if buf.len() >= keep {
             self.tail.clear();
-            self.tail.extend_from_slice(buf.get(buf.len() - keep..).unwrap_or_default());
+            self.tail
+                .extend_from_slice(buf.get(buf.len() - keep..).unwrap_or_default());
         } else {
             self.tail.extend_from_slice(buf);
         }
@@ -378,7 +379,14 @@ mod tests {
         };
         // Small flushes (through the page cache) and large ones (direct), in turn, with lines
         // of every length so that no write ends on a block boundary.
-        for (count, len) in [(3, 100), (400, 5003), (1, 17), (900, 4099), (2, 1), (700, 8191)] {
+        for (count, len) in [
+            (3, 100),
+            (400, 5003),
+            (1, 17),
+            (900, 4099),
+            (2, 1),
+            (700, 8191),
+        ] {
             let mut saved = 0;
             for _ in 0..count {
                 let d = doc(len * (n.get() + 1));
