@@ -149,7 +149,7 @@ fn quoted(s: &str) -> String {
 #[derive(Default)]
 struct Grouper {
     groups: Vec<(String, String, Vec<usize>)>,
-    index: HashMap<String, usize>,
+    index: foldhash::HashMap<String, usize>,
 }
 
 impl Grouper {
@@ -199,15 +199,6 @@ impl Grouper {
 /// Largest first, then by key.
 fn largest_first(groups: &mut [Group]) {
     groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-}
-
-/// `(key, clause)` pairs of one trace, sorted and without repeats, added to `into`.
-fn add_all(into: &mut Grouper, seen: &mut Vec<(String, String)>, row: usize) {
-    seen.sort();
-    seen.dedup();
-    for (k, f) in seen.iter() {
-        into.add(k, &|| f.clone(), row);
-    }
 }
 
 /// The root-cause kinds of a dimension, with their filter words.
@@ -546,13 +537,10 @@ fn keys_of(seen: &Seen, dim: &Dimension, edges: &mut EdgeNames, add: &mut Add) {
         }
         Dimension::Annotation(key) => {
             let Some(f) = seen.facts() else { return };
-            for (k, f) in f
-                .annotations
-                .iter()
-                .filter(|(k, _)| **k == **key)
-                .filter_map(|(_, v)| annotation_clause(key, v))
-            {
-                add(&k, &|| f.clone());
+            for (_, v) in f.annotations.iter().filter(|(k, _)| **k == **key) {
+                if let Some(text) = annotation_text(v) {
+                    add(&text, &|| annotation_filter(key, v, &text));
+                }
             }
         }
         Dimension::RootCause | Dimension::FaultRootCause | Dimension::ErrorRootCause => {
@@ -736,9 +724,10 @@ pub fn root_causes_with(
         RootCauseKind::Error,
         RootCauseKind::ResponseTime,
     ];
-    // Pass 1: the causes single paths end in, and each trace's ends per kind.
-    let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
-    let mut ends: Vec<(usize, Vec<Ends>)> = Vec::new();
+    // Pass 1: the causes single paths end in (numbered), and each trace's ends per kind.
+    let mut ids: foldhash::HashMap<CauseId, u32> = Default::default();
+    let mut causes: Vec<CauseId> = Vec::new();
+    let mut ends: Vec<(usize, Vec<Ends>)> = Vec::with_capacity(rows.len());
     for &i in rows {
         let seen = Seen::new(data, i, table);
         let Some(f) = seen.facts() else { continue };
@@ -746,40 +735,44 @@ pub fn root_causes_with(
         for kind in kinds {
             let mut e = Ends::default();
             for c in f.ends(kind) {
-                let (service, entity) = (c.service.to_string(), c.entity.to_string());
-                let exception = c
-                    .exception
-                    .as_ref()
-                    .map(|(n, m)| (n.to_string(), m.as_deref().map(str::to_owned)));
-                e.services.push(service.clone());
-                if !entity.is_empty() {
-                    e.entities.push(entity.clone());
+                e.services.push(c.service.clone());
+                if !c.entity.is_empty() {
+                    e.entities.push(c.entity.clone());
                 }
                 e.any_exception |= c.any_exception;
-                if let Some((n, m)) = &exception {
+                if let Some((n, m)) = &c.exception {
                     e.exceptions.push((n.clone(), m.clone()));
                     if m.is_some() {
                         e.exceptions.push((n.clone(), None));
                     }
                 }
-                let cause: Cause = (kind, service, entity, exception);
-                let key = cause_key(&cause);
-                causes.entry(key).or_insert(cause);
+                let id = (
+                    kind,
+                    c.service.clone(),
+                    c.entity.clone(),
+                    c.exception.clone(),
+                );
+                if !ids.contains_key(&id) {
+                    ids.insert(id.clone(), causes.len() as u32);
+                    causes.push(id);
+                }
             }
             per_kind.push(e);
         }
         ends.push((i, per_kind));
     }
     // Pass 2: each trace in every group whose blocks its paths' ends meet.
-    let mut groups = Grouper::default();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); causes.len()];
+    let empty: Arc<str> = Arc::from("");
+    let mut met: Vec<u32> = Vec::new();
     for (i, per_kind) in ends {
-        let mut seen: Vec<(String, String)> = Vec::new();
+        met.clear();
         for (kind, e) in kinds.into_iter().zip(per_kind) {
             if e.services.is_empty() {
                 continue;
             }
-            let entities = e.entities.iter().map(String::as_str).chain([""]);
-            let exceptions: Vec<Option<(String, Option<String>)>> =
+            let entities = e.entities.iter().chain([&empty]);
+            let exceptions: Vec<Option<LastException>> =
                 if kind == RootCauseKind::ResponseTime || !e.any_exception {
                     vec![None]
                 } else {
@@ -788,23 +781,51 @@ pub fn root_causes_with(
             for svc in &e.services {
                 for entity in entities.clone() {
                     for x in &exceptions {
-                        let cause: Cause = (kind, svc.clone(), entity.to_owned(), x.clone());
-                        let key = cause_key(&cause);
-                        if let Some(c) = causes.get(&key) {
-                            seen.push((key, cause_filter(c)));
+                        let id = (kind, svc.clone(), entity.clone(), x.clone());
+                        if let Some(&n) = ids.get(&id) {
+                            met.push(n);
                         }
                     }
                 }
             }
         }
-        add_all(&mut groups, &mut seen, i);
+        met.sort_unstable();
+        met.dedup();
+        for &n in &met {
+            members[n as usize].push(i);
+        }
     }
-    let mut out: Vec<CauseGroup> = groups
-        .finish(data, rows.len())
+    let total = rows.len();
+    let mut out: Vec<CauseGroup> = causes
         .into_iter()
-        .filter_map(|(group, _)| {
-            let (kind, service, entity, exception) = causes.get(&group.key)?.clone();
-            Some(CauseGroup {
+        .zip(members)
+        .filter(|(_, m)| !m.is_empty())
+        .map(|((kind, service, entity, exception), members)| {
+            let cause: Cause = (
+                kind,
+                service.to_string(),
+                entity.to_string(),
+                exception.map(|(n, m)| (n.to_string(), m.map(|m| m.to_string()))),
+            );
+            let t = Tally::of(data, &members);
+            let group = Group {
+                key: cause_key(&cause),
+                filter: cause_filter(&cause),
+                count: members.len(),
+                share: if total == 0 {
+                    0.0
+                } else {
+                    members.len() as f64 / total as f64
+                },
+                faults: t.faults,
+                errors: t.errors,
+                throttles: t.throttles,
+                p50: percentile(&t.times, 50.0),
+                p90: percentile(&t.times, 90.0),
+                p99: percentile(&t.times, 99.0),
+            };
+            let (kind, service, entity, exception) = cause;
+            CauseGroup {
                 kind,
                 service,
                 entity,
@@ -813,7 +834,7 @@ pub fn root_causes_with(
                     _ => n,
                 }),
                 group,
-            })
+            }
         })
         .collect();
     out.sort_by(|a, b| {
@@ -824,6 +845,12 @@ pub fn root_causes_with(
     });
     out
 }
+
+/// A root cause as it is met: kind, service, entity (`""`: none), last exception.
+type CauseId = (RootCauseKind, Arc<str>, Arc<str>, Option<LastException>);
+
+/// The last exception of a root-cause path: its name and message.
+type LastException = (Arc<str>, Option<Arc<str>>);
 
 /// A root cause: kind, service, entity (may be empty), exception (name, message).
 type Cause = (
@@ -836,10 +863,10 @@ type Cause = (
 /// The ends of one trace's root-cause paths of one kind.
 #[derive(Default)]
 struct Ends {
-    services: Vec<String>,
-    entities: Vec<String>,
+    services: Vec<Arc<str>>,
+    entities: Vec<Arc<str>>,
     /// Last exceptions, each also without its message (a cause recorded without one).
-    exceptions: Vec<(String, Option<String>)>,
+    exceptions: Vec<(Arc<str>, Option<Arc<str>>)>,
     any_exception: bool,
 }
 
@@ -920,19 +947,28 @@ impl Tally {
     }
 }
 
-/// `(shown value, clause)` for one annotation value.
-fn annotation_clause(key: &str, v: &SummaryAnnotationValue) -> Option<(String, String)> {
-    let kw = annotation_keyword(key);
+/// An annotation value as a group's key: the string itself, `true`, `12.5`.
+fn annotation_text(v: &SummaryAnnotationValue) -> Option<std::borrow::Cow<'_, str>> {
     if let Some(s) = v.string_value.as_deref() {
-        return Some((s.to_owned(), format!("{kw} = {}", quoted(s))));
+        return Some(s.into());
     }
     if let Some(b) = v.boolean_value {
-        return Some((b.to_string(), format!("{kw} = {b}")));
+        return Some(if b { "true" } else { "false" }.into());
     }
     let n = v.number_value?;
     let mut text = String::new();
     let _ = write!(text, "{n}");
-    Some((text.clone(), format!("{kw} = {text}")))
+    Some(text.into())
+}
+
+/// The clause that selects traces with annotation `key` = `v` (`text`: its key).
+fn annotation_filter(key: &str, v: &SummaryAnnotationValue, text: &str) -> String {
+    let kw = annotation_keyword(key);
+    if v.string_value.is_some() {
+        format!("{kw} = {}", quoted(text))
+    } else {
+        format!("{kw} = {text}")
+    }
 }
 
 /// Which response times a histogram counts.
@@ -1210,8 +1246,8 @@ pub fn compare_with(
                     Some(g) => &mut g[side],
                     None => &mut notes.entry(k.to_string()).or_default()[side],
                 };
-                if let Some((v, f)) = annotation_clause(k, value) {
-                    groups.add(&v, &|| f.clone(), i);
+                if let Some(text) = annotation_text(value) {
+                    groups.add(&text, &|| annotation_filter(k, value, &text), i);
                 }
                 if side == 0 && !in_selection.contains(&**k) {
                     in_selection.insert(k.to_string());
@@ -1327,6 +1363,9 @@ pub fn span(data: &Dataset, rows: &[usize]) -> Option<(f64, f64)> {
         })
 }
 
+/// An operation's errors, faults, durations and requests per interval.
+type OpTotals = (u64, u64, Vec<f64>, Vec<u64>);
+
 /// A service node's requests, errors, faults and response times (value, count), added up
 /// over the nodes of its name.
 #[derive(Default)]
@@ -1440,15 +1479,15 @@ pub fn red_with(
         })
         .collect();
     // Operations: every entity that is one, trace by trace.
-    let mut ops: BTreeMap<String, (u64, u64, Vec<f64>, Vec<u64>)> = BTreeMap::new();
+    let mut ops: foldhash::HashMap<Arc<str>, OpTotals> = Default::default();
     for &i in rows {
         let seen = Seen::new(data, i, table);
         let Some(f) = seen.facts() else { continue };
         for o in &f.operations {
-            let e = match ops.get_mut(&*o.key) {
+            let e = match ops.get_mut(&o.key) {
                 Some(e) => e,
                 None => ops
-                    .entry(o.key.to_string())
+                    .entry(o.key.clone())
                     .or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
             };
             e.0 += u64::from(o.error);
@@ -1463,7 +1502,7 @@ pub fn red_with(
             times.sort_by(f64::total_cmp);
             let count: u64 = spark.iter().sum();
             Red {
-                name,
+                name: name.to_string(),
                 filter: String::new(),
                 count,
                 rate: count as f64 / seconds,

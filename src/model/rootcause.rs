@@ -15,7 +15,7 @@ use super::summary::{
 };
 
 /// Which of a summary's root-cause lists a path comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RootCauseKind {
     /// `FaultRootCauses` (5xx).
     Fault,
