@@ -381,6 +381,16 @@ impl Traces {
         self.frags.push(frag);
     }
 
+    /// Finds each trace by ID again (after its entries were filled or reordered).
+    fn reindex(&mut self) {
+        self.index = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+    }
+
     /// The trace at `index`'s contribution to the service graph (its nodes and edges too).
     pub fn fragment(&self, index: usize) -> Option<&Fragment> {
         self.frags.get(index)
@@ -609,21 +619,17 @@ impl Partial<'_> {
             (guard.1.clone(), guard.2.clone())
         };
         let t = self.traces;
+        let mut traces = Traces {
+            entries: t.entries.clone(),
+            frags: t.frags.clone(),
+            keys,
+            docs: t.docs.clone(),
+            texts: t.texts.clone(),
+            ..Traces::default()
+        };
+        traces.reindex();
         Dataset {
-            traces: Traces {
-                entries: t.entries.clone(),
-                frags: t.frags.clone(),
-                keys,
-                docs: t.docs.clone(),
-                texts: t.texts.clone(),
-                index: t
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.id.clone(), i))
-                    .collect(),
-                cache: Arc::default(),
-            },
+            traces,
             rows: self.rows.to_vec(),
             full: self.full.to_vec(),
             samples,
@@ -823,12 +829,7 @@ impl Built {
     fn dataset(self, keys: ServiceKeys, samples: Samples) -> Dataset {
         let mut traces = self.traces;
         traces.keys = keys;
-        traces.index = traces
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
+        traces.reindex();
         Dataset {
             traces,
             rows: self.rows,
@@ -1214,12 +1215,7 @@ impl Collector {
         permute(&mut rows, &order);
         permute(&mut full, &order);
         drop(order);
-        traces.index = traces
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
+        traces.reindex();
 
         if !read_summaries.is_empty() {
             let computed = rows.len();

@@ -172,27 +172,31 @@ impl Grouper {
     fn finish(self, data: &Dataset, total: usize) -> Vec<(Group, Vec<usize>)> {
         self.groups
             .into_iter()
-            .map(|(key, filter, members)| {
-                let t = Tally::of(data, &members);
-                let g = Group {
-                    filter,
-                    count: members.len(),
-                    share: if total == 0 {
-                        0.0
-                    } else {
-                        members.len() as f64 / total as f64
-                    },
-                    faults: t.faults,
-                    errors: t.errors,
-                    throttles: t.throttles,
-                    p50: percentile(&t.times, 50.0),
-                    p90: percentile(&t.times, 90.0),
-                    p99: percentile(&t.times, 99.0),
-                    key,
-                };
-                (g, members)
-            })
+            .map(|(key, filter, members)| (Group::of(key, filter, &members, data, total), members))
             .collect()
+    }
+}
+
+impl Group {
+    /// The group of traces `members` (rows of `data`, of `total` analysed).
+    fn of(key: String, filter: String, members: &[usize], data: &Dataset, total: usize) -> Group {
+        let t = Tally::of(data, members);
+        Group {
+            filter,
+            count: members.len(),
+            share: if total == 0 {
+                0.0
+            } else {
+                members.len() as f64 / total as f64
+            },
+            faults: t.faults,
+            errors: t.errors,
+            throttles: t.throttles,
+            p50: percentile(&t.times, 50.0),
+            p90: percentile(&t.times, 90.0),
+            p99: percentile(&t.times, 99.0),
+            key,
+        }
     }
 }
 
@@ -807,23 +811,13 @@ pub fn root_causes_with(
                 entity.to_string(),
                 exception.map(|(n, m)| (n.to_string(), m.map(|m| m.to_string()))),
             );
-            let t = Tally::of(data, &members);
-            let group = Group {
-                key: cause_key(&cause),
-                filter: cause_filter(&cause),
-                count: members.len(),
-                share: if total == 0 {
-                    0.0
-                } else {
-                    members.len() as f64 / total as f64
-                },
-                faults: t.faults,
-                errors: t.errors,
-                throttles: t.throttles,
-                p50: percentile(&t.times, 50.0),
-                p90: percentile(&t.times, 90.0),
-                p99: percentile(&t.times, 99.0),
-            };
+            let group = Group::of(
+                cause_key(&cause),
+                cause_filter(&cause),
+                &members,
+                data,
+                total,
+            );
             let (kind, service, entity, exception) = cause;
             CauseGroup {
                 kind,

@@ -789,9 +789,12 @@ impl<'t, 's> Reader<'t, 's> {
             // Traces read in one pass down to their documents while they are well formed;
             // from the first that is not, element by element, so what is wrong is located.
             let mut de = serde_json::Deserializer::from_str(raw);
-            let fast = WellFormed {
+            let fast = Elements {
                 reader: self,
+                kind,
                 path,
+                skip: 0,
+                whole: true,
                 count: &mut count,
             }
             .deserialize(&mut de);
@@ -806,6 +809,7 @@ impl<'t, 's> Reader<'t, 's> {
             kind,
             path,
             skip: count,
+            whole: false,
             count: &mut count,
         }
         .deserialize(&mut de);
@@ -1173,12 +1177,17 @@ impl<'t, 's> Reader<'t, 's> {
 }
 
 /// Walks an array, handing each element (as a raw slice of the text) to [`Reader::element`].
+/// With `whole` (an array of `batch-get-traces` traces), reads each trace in one pass down to
+/// its segments' documents ([`RawTraceDocs`]) as long as each is well formed (an `Id`, and a
+/// `Document` in every segment), and stops with an error before the first that is not (or
+/// does not read), having counted those it handed on.
 struct Elements<'r, 't, 's, 'p> {
     reader: &'r mut Reader<'t, 's>,
     kind: Kind,
     path: &'p str,
     /// The first `skip` elements were read already.
     skip: usize,
+    whole: bool,
     count: &'p mut usize,
 }
 
@@ -1200,55 +1209,29 @@ impl<'t> Visitor<'t> for Elements<'_, 't, '_, '_> {
                 return Ok(());
             }
         }
-        while let Some(raw) = seq.next_element::<&'t RawValue>()? {
-            self.reader.element(self.kind, raw, self.path, *self.count);
-            *self.count += 1;
-        }
-        Ok(())
-    }
-}
-
-/// Walks an array of `batch-get-traces` traces reading each in one pass down to its
-/// segments' documents ([`RawTraceDocs`]), as long as each is well formed (an `Id`, and a
-/// `Document` in every segment). Stops with an error before the first that is not (or does
-/// not read), having counted those it handed on.
-struct WellFormed<'r, 't, 's, 'p> {
-    reader: &'r mut Reader<'t, 's>,
-    path: &'p str,
-    count: &'p mut usize,
-}
-
-impl<'t> DeserializeSeed<'t> for WellFormed<'_, 't, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'t> Visitor<'t> for WellFormed<'_, 't, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of traces")
-    }
-    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(t) = seq.next_element::<RawTraceDocs<'t>>()? {
-            let ok = t.id.as_deref().is_some_and(|i| !i.is_empty())
-                && t.segments.iter().all(|s| s.document.is_some());
-            if !ok {
-                return Err(de::Error::custom("not well formed"));
-            }
-            let path = format!("{}[{}]", self.path, *self.count);
-            self.reader.trace_read(
-                RawTrace {
+        if self.whole {
+            while let Some(t) = seq.next_element::<RawTraceDocs<'t>>()? {
+                let ok = t.id.as_deref().is_some_and(|i| !i.is_empty())
+                    && t.segments.iter().all(|s| s.document.is_some());
+                if !ok {
+                    return Err(de::Error::custom("not well formed"));
+                }
+                let path = format!("{}[{}]", self.path, *self.count);
+                let documents = t.segments.into_iter().filter_map(|s| s.document).collect();
+                let t = RawTrace {
                     id: t.id,
                     limit_exceeded: t.limit_exceeded,
                     segments: Vec::new(),
                     spans: t.spans,
-                    documents: t.segments.into_iter().filter_map(|s| s.document).collect(),
-                },
-                "",
-                &path,
-            );
+                    documents,
+                };
+                self.reader.trace_read(t, "", &path);
+                *self.count += 1;
+            }
+            return Ok(());
+        }
+        while let Some(raw) = seq.next_element::<&'t RawValue>()? {
+            self.reader.element(self.kind, raw, self.path, *self.count);
             *self.count += 1;
         }
         Ok(())
@@ -1305,6 +1288,7 @@ impl<'t> Visitor<'t> for Salvage<'_, 't, '_> {
                 kind,
                 path,
                 skip: 0,
+                whole: false,
                 count: &mut count,
             })?;
         }
@@ -1529,6 +1513,17 @@ struct RawBatchSegment<'t> {
 mod tests {
     use super::*;
 
+    /// The warnings among `events`.
+    fn warnings_of(events: &[Event]) -> Vec<&Warning> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Warning(w) => Some(w),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn load(text: &str) -> Vec<Event> {
         let mut out = Vec::new();
         load_bytes("t.json", text.as_bytes(), &mut |e| out.push(e));
@@ -1633,13 +1628,7 @@ mod tests {
             "{{\"Traces\": [{{\"Id\": \"1-t\", \"Segments\": [\n{good},\n{{\"Id\": \"b\"}},\n7]}}]}}"
         );
         let ev = load(&mixed);
-        let warnings: Vec<&Warning> = ev
-            .iter()
-            .filter_map(|e| match e {
-                Event::Warning(w) => Some(w),
-                _ => None,
-            })
-            .collect();
+        let warnings = warnings_of(&ev);
         assert_eq!(warnings.len(), 2, "{ev:?}");
         assert_eq!(warnings[0].location.line, Some(3));
         assert!(
@@ -1701,13 +1690,7 @@ mod tests {
                 .collect();
             ids.dedup();
             assert_eq!(ids, ["1-a", "1-c", "1-d"], "stored: {stored}: {ev:?}");
-            let warnings: Vec<&Warning> = ev
-                .iter()
-                .filter_map(|e| match e {
-                    Event::Warning(w) => Some(w),
-                    _ => None,
-                })
-                .collect();
+            let warnings = warnings_of(&ev);
             assert_eq!(warnings.len(), 1, "stored: {stored}: {ev:?}");
             assert_eq!(warnings[0].location.line, Some(4));
             assert!(
