@@ -428,10 +428,39 @@ impl Facts {
 
 /// The [`Facts`] of every trace of a dataset, by row, worked out once (on several threads, by
 /// the caller) and kept while the dataset is analysed again and again (another filter,
-/// another selection, another tab).
+/// another selection, another tab); with them, every key each trace has in the dimensions the
+/// comparison ranks, numbered, so that a comparison only counts.
 #[derive(Debug, Default)]
 pub struct FactTable {
     rows: Vec<Option<Arc<Facts>>>,
+    /// The comparison's keys: dimension, key, clause.
+    keys: Vec<(Arc<str>, String, String)>,
+    /// Per row, the numbers of its keys, sorted, without repeats.
+    row_keys: Vec<Box<[u32]>>,
+}
+
+/// A part of a [`FactTable`] as one thread works it out.
+pub struct FactChunk {
+    facts: Vec<Option<Arc<Facts>>>,
+    keys: Vec<(Arc<str>, String, String)>,
+    row_keys: Vec<Vec<u32>>,
+}
+
+/// The dimensions the comparison ranks (besides each annotation key), with their names.
+fn compared() -> [(&'static str, Dimension); 11] {
+    [
+        ("rootcause", Dimension::RootCause),
+        ("rootcause-entity", Dimension::RootCauseEntity),
+        ("exception", Dimension::Exception),
+        ("service", Dimension::Service),
+        ("edge", Dimension::Edge),
+        ("url", Dimension::Url),
+        ("status", Dimension::Status),
+        ("method", Dimension::Method),
+        ("user", Dimension::User),
+        ("resource-arn", Dimension::ResourceArn),
+        ("sdk", Dimension::Sdk),
+    ]
 }
 
 impl FactTable {
@@ -441,8 +470,8 @@ impl FactTable {
         data: &Dataset,
         map: impl FnOnce(
             Vec<std::ops::Range<usize>>,
-            &(dyn Fn(std::ops::Range<usize>) -> Vec<Option<Arc<Facts>>> + Sync),
-        ) -> Vec<Vec<Option<Arc<Facts>>>>,
+            &(dyn Fn(std::ops::Range<usize>) -> FactChunk + Sync),
+        ) -> Vec<FactChunk>,
     ) -> FactTable {
         const CHUNK: usize = 2048;
         let n = data.rows.len();
@@ -450,19 +479,92 @@ impl FactTable {
             .step_by(CHUNK)
             .map(|a| a..(a + CHUNK).min(n))
             .collect();
-        let done = map(chunks, &|range| {
-            let mut strings = Strings::default();
-            range
-                .map(|i| {
-                    let seen = Seen::new(data, i, None);
-                    let s = seen.summary()?;
-                    Some(Arc::new(Facts::of(s, seen.trace(), &mut strings)))
+        let done = map(chunks, &|range| FactTable::chunk(data, range));
+        // The chunks' keys numbered once for the whole table.
+        let mut t = FactTable::default();
+        let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
+        for c in done {
+            let local: Vec<u32> = c
+                .keys
+                .into_iter()
+                .map(|(dim, key, filter)| {
+                    let k = (dim, key);
+                    if let Some(&id) = ids.get(&k) {
+                        return id;
+                    }
+                    let id = t.keys.len() as u32;
+                    t.keys.push((k.0.clone(), k.1.clone(), filter));
+                    ids.insert(k, id);
+                    id
                 })
-                .collect()
-        });
-        FactTable {
-            rows: done.into_iter().flatten().collect(),
+                .collect();
+            t.rows.extend(c.facts);
+            t.row_keys.extend(c.row_keys.into_iter().map(|ks| {
+                let mut ks: Vec<u32> = ks
+                    .into_iter()
+                    .filter_map(|k| local.get(k as usize).copied())
+                    .collect();
+                ks.sort_unstable();
+                ks.dedup();
+                ks.into_boxed_slice()
+            }));
         }
+        t
+    }
+
+    /// One chunk: each row's facts, then its keys in every compared dimension.
+    fn chunk(data: &Dataset, range: std::ops::Range<usize>) -> FactChunk {
+        let mut strings = Strings::default();
+        let mut edges = EdgeNames::new();
+        let mut c = FactChunk {
+            facts: Vec::with_capacity(range.len()),
+            keys: Vec::new(),
+            row_keys: Vec::with_capacity(range.len()),
+        };
+        let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
+        let dims: Vec<(Arc<str>, Dimension)> = compared()
+            .into_iter()
+            .map(|(n, d)| (Arc::from(n), d))
+            .collect();
+        let mut notes: foldhash::HashMap<Arc<str>, Arc<str>> = Default::default();
+        for i in range {
+            let seen = Seen::new(data, i, None);
+            let facts = seen
+                .summary()
+                .map(|s| Arc::new(Facts::of(s, seen.trace(), &mut strings)));
+            let _ = seen.facts.set(facts.clone());
+            let mut mine = Vec::new();
+            let mut add = |dim: &Arc<str>, k: &str, f: &dyn Fn() -> String| {
+                let key = (dim.clone(), k.to_owned());
+                let id = match ids.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = c.keys.len() as u32;
+                        c.keys.push((dim.clone(), k.to_owned(), f()));
+                        ids.insert(key, id);
+                        id
+                    }
+                };
+                mine.push(id);
+            };
+            for (name, dim) in &dims {
+                keys_of(&seen, dim, &mut edges, &mut |k, f| add(name, k, f));
+            }
+            if let Some(f) = &facts {
+                for (k, value) in &f.annotations {
+                    let dim = notes
+                        .entry(k.clone())
+                        .or_insert_with(|| Arc::from(format!("annotation.{k}")))
+                        .clone();
+                    if let Some(text) = annotation_text(value) {
+                        add(&dim, &text, &|| annotation_filter(k, value, &text));
+                    }
+                }
+            }
+            c.facts.push(facts);
+            c.row_keys.push(mine);
+        }
+        c
     }
 
     /// The facts of row `i`.
@@ -478,6 +580,56 @@ impl FactTable {
     /// It covers none.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// [`compare`] by counting each side's keys.
+    fn compare(&self, selection: &[usize], baseline: &[usize]) -> Vec<Difference> {
+        let mut counts = [vec![0u32; self.keys.len()], vec![0u32; self.keys.len()]];
+        for (side, rows) in [selection, baseline].into_iter().enumerate() {
+            for &i in rows {
+                for &k in self.row_keys.get(i).map_or(&[][..], |k| &k[..]) {
+                    if let Some(c) = counts[side].get_mut(k as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        // The annotation keys of the selection, the first 50 by name.
+        let mut notes: Vec<&str> = self
+            .keys
+            .iter()
+            .zip(&counts[0])
+            .filter(|((d, _, _), n)| **n > 0 && d.starts_with("annotation."))
+            .map(|((d, _, _), _)| &**d)
+            .collect();
+        notes.sort_unstable();
+        notes.dedup();
+        notes.truncate(50);
+        let share = |n: u32, total: usize| {
+            if total == 0 {
+                0.0
+            } else {
+                f64::from(n) / total as f64
+            }
+        };
+        let mut out: Vec<Difference> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|&(k, (d, _, _))| {
+                (counts[0][k] > 0 || counts[1][k] > 0)
+                    && (!d.starts_with("annotation.") || notes.binary_search(&&**d).is_ok())
+            })
+            .map(|(k, (d, key, filter))| Difference {
+                dimension: d.to_string(),
+                key: key.clone(),
+                filter: filter.clone(),
+                selection: share(counts[0][k], selection.len()),
+                baseline: share(counts[1][k], baseline.len()),
+            })
+            .collect();
+        sort_differences(&mut out);
+        out
     }
 }
 
@@ -1205,22 +1357,13 @@ pub fn compare_with(
     selection: &[usize],
     baseline: &[usize],
 ) -> Vec<Difference> {
-    let dims: Vec<(String, Dimension)> = [
-        ("rootcause", Dimension::RootCause),
-        ("rootcause-entity", Dimension::RootCauseEntity),
-        ("exception", Dimension::Exception),
-        ("service", Dimension::Service),
-        ("edge", Dimension::Edge),
-        ("url", Dimension::Url),
-        ("status", Dimension::Status),
-        ("method", Dimension::Method),
-        ("user", Dimension::User),
-        ("resource-arn", Dimension::ResourceArn),
-        ("sdk", Dimension::Sdk),
-    ]
-    .into_iter()
-    .map(|(n, d)| (n.to_owned(), d))
-    .collect();
+    if let Some(t) = table.filter(|t| t.row_keys.len() == data.rows.len()) {
+        return t.compare(selection, baseline);
+    }
+    let dims: Vec<(String, Dimension)> = compared()
+        .into_iter()
+        .map(|(n, d)| (n.to_owned(), d))
+        .collect();
     // Per dimension, the groups of each side; annotation keys as they are met.
     let mut sides: Vec<[Grouper; 2]> = dims.iter().map(|_| Default::default()).collect();
     let mut notes: BTreeMap<String, [Grouper; 2]> = BTreeMap::new();
@@ -1289,13 +1432,18 @@ pub fn compare_with(
             });
         }
     }
+    sort_differences(&mut out);
+    out
+}
+
+/// Largest difference first, then by dimension and key.
+fn sort_differences(out: &mut [Difference]) {
     out.sort_by(|a, b| {
         b.score()
             .total_cmp(&a.score())
             .then_with(|| a.dimension.cmp(&b.dimension))
             .then_with(|| a.key.cmp(&b.key))
     });
-    out
 }
 
 /// One line of a RED table (rate, errors, duration): a service node, or an operation of one.

@@ -262,5 +262,22 @@ mod tests {
         assert!(Arc::ptr_eq(&t, &facts.table(&r.data)));
         let other = Arc::new((*r.data).clone());
         assert!(!Arc::ptr_eq(&t, &facts.table(&other)));
+        // The comparison counted from the table's keys is the one worked out trace by trace,
+        // whatever the two sides.
+        use crate::filter::analyze::{compare, compare_with};
+        let n = r.data.rows.len();
+        let even: Vec<usize> = (0..n).step_by(2).collect();
+        let odd: Vec<usize> = (1..n).step_by(2).collect();
+        let head: Vec<usize> = (0..n / 10).collect();
+        for (sel, base) in [(&even, &odd), (&head, &odd), (&odd, &head)] {
+            let counted = compare_with(&r.data, Some(&t), sel, base);
+            assert!(!counted.is_empty());
+            assert!(
+                counted
+                    .iter()
+                    .any(|d| d.dimension.starts_with("annotation."))
+            );
+            assert_eq!(counted, compare(&r.data, sel, base));
+        }
     }
 }
