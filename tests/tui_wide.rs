@@ -305,6 +305,50 @@ fn related_logs_of_the_selected_service() {
     );
 }
 
+/// A source's own map of the trace (AWS's `GetTraceGraph`) replaces the local one, and keeps
+/// the trace's links to other traces (the service's map knows nothing of them).
+#[test]
+fn the_services_map_of_a_trace_keeps_its_links() {
+    use xray_tui::app::Event;
+    use xray_tui::source::Update;
+    let mut a = repeated_calls(160, 48);
+    chars(&mut a, "m");
+    let local = a.map.as_ref().expect("map").graph.clone();
+    let id = a.view.as_ref().expect("trace").trace.id.clone();
+    let linked = |g: &xray_tui::model::ServiceGraph| {
+        g.services
+            .iter()
+            .filter(|s| s.kind.as_deref() == Some(xray_tui::app::map::LINKED_TRACE))
+            .count()
+    };
+    assert_eq!(linked(&local), 1);
+    // What the service sends: its nodes, none for linked traces.
+    let mut theirs = local.clone();
+    theirs
+        .services
+        .retain(|s| s.kind.as_deref() != Some(xray_tui::app::map::LINKED_TRACE));
+    for s in &mut theirs.services {
+        s.edges.retain(|e| !xray_tui::app::map::is_link(e));
+    }
+    theirs.services[0].summary_statistics = None;
+    a.update(Event::Source(Update::TraceGraph {
+        id,
+        result: Ok(theirs),
+    }));
+    let shown = &a.map.as_ref().expect("map").graph;
+    assert_eq!(linked(shown), 1, "the link is still drawn");
+    assert!(
+        shown.services[0].summary_statistics.is_none(),
+        "the service's map shows"
+    );
+    assert!(
+        shown
+            .services
+            .iter()
+            .any(|s| s.edges.iter().any(xray_tui::app::map::is_link))
+    );
+}
+
 #[test]
 fn trace_map_with_a_dashed_link_80x24_and_160x48() {
     for (w, h) in [(80, 24), (160, 48)] {

@@ -102,8 +102,9 @@ impl App {
     }
 
     /// The service's map of a trace arrived: it replaces the locally computed map of that trace
-    /// if it is still showing (keeping the selected node). An empty or failed answer keeps the
-    /// local map, which needs nothing from the service.
+    /// if it is still showing (keeping the selected node), with the trace's links to other
+    /// traces added as the local map has them (the service's map has none). An empty or failed
+    /// answer keeps the local map, which needs nothing from the service.
     pub(super) fn apply_trace_graph(
         &mut self,
         id: &str,
@@ -117,6 +118,10 @@ impl App {
         }
         match result {
             Ok(graph) if !graph.services.is_empty() => {
+                let graph = match self.view.as_ref().filter(|v| v.trace.id == id) {
+                    Some(v) => super::map::with_links(graph, &v.trace),
+                    None => graph,
+                };
                 self.dirty = true;
                 self.map = Some(m.successor(graph));
                 self.scroll();
