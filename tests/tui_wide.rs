@@ -227,6 +227,16 @@ fn runs_folded_80x24_and_160x48() {
     let members = s.lines().filter(|l| l.starts_with("    在庫DB 📦  SELECT"));
     assert_eq!(members.count(), 6, "{s}");
     assert!(s.contains("×4"), "{s}");
+    // Enter on one of its members (a leaf) folds that run again, the others stay as they are.
+    chars(&mut a, "jjj");
+    let at = a.view.as_ref().expect("trace").selected;
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a);
+    assert!(s.contains("在庫DB 📦 ×6"), "{s}");
+    assert!(s.contains("×4"), "{s}");
+    let v = a.view.as_ref().expect("trace");
+    assert!(v.selected < at, "the run's row is selected");
+    assert!(v.selected_row().is_some_and(|r| r.run.is_some()));
 }
 
 #[test]

@@ -716,6 +716,8 @@ impl TraceView {
             return;
         };
         if !row.has_children {
+            // A member of a `×N` run shown open: the run folds again.
+            self.close_run();
             return;
         }
         let node = row.node;
@@ -883,6 +885,25 @@ impl TraceView {
             return false;
         }
         self.refresh(Some(node));
+        true
+    }
+
+    /// Folds the open `×N` run the selected row belongs to again (selecting the run's row);
+    /// false when it belongs to none.
+    fn close_run(&mut self) -> bool {
+        if !self.fold_runs {
+            return false;
+        }
+        let Some(node) = self.selected_row().map(|r| r.node) else {
+            return false;
+        };
+        let Some(first) = self.run_start(node) else {
+            return false;
+        };
+        if !self.open_runs.remove(&first) {
+            return false;
+        }
+        self.refresh(Some(first));
         true
     }
 
