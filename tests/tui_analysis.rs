@@ -437,3 +437,63 @@ fn red_80x24() {
 fn red_160x48() {
     insta::assert_snapshot!(snapshot(160, 48, "A5"));
 }
+
+/// Where `text` is drawn on screen (column, row of its first cell).
+fn find(app: &App, text: &str) -> (u16, u16) {
+    let t = render(app);
+    let buf = t.backend().buffer();
+    let w = usize::from(buf.area.width);
+    let cells: Vec<&str> = buf.content.iter().map(|c| c.symbol()).collect();
+    for (y, line) in cells.chunks(w).enumerate() {
+        let s: String = line.concat();
+        if let Some(i) = s.find(text) {
+            let col = s[..i].chars().count();
+            return (col as u16, y as u16);
+        }
+    }
+    panic!("{text} is not on screen");
+}
+
+fn click(app: &mut App, column: u16, row: u16) -> Vec<Cmd> {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    answer::step(
+        app,
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+    )
+}
+
+/// A click on a tab's title shows it; on a row selects it; on the selected row filters as
+/// `Enter` does.
+#[test]
+fn the_mouse_picks_tabs_and_rows() {
+    let mut app = demo(120, 40);
+    keys(&mut app, "A");
+    let (x, y) = find(&app, "Compare");
+    click(&mut app, x + 1, y);
+    assert_eq!(app.analysis.as_ref().expect("open").tab, Tab::Compare);
+    let (x, y) = find(&app, "Root causes");
+    click(&mut app, x, y);
+    let st = app.analysis.as_ref().expect("open");
+    assert_eq!(st.tab, Tab::RootCauses);
+    let third = st.answers.causes.as_ref().expect("answered")[2].clone();
+    // The rows start three lines below the tab bar.
+    click(&mut app, x, y + 5);
+    assert_eq!(app.analysis.as_ref().expect("open").row(), 2);
+    click(&mut app, x, y + 5);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(
+        app.list.expr_text().as_deref(),
+        Some(third.group.filter.as_str())
+    );
+    // Narrow: the bar shows the current tab only, and a click on it is the next tab.
+    let mut app = demo(60, 20);
+    keys(&mut app, "A");
+    let (x, y) = find(&app, "1/5");
+    click(&mut app, x, y);
+    assert_eq!(app.analysis.as_ref().expect("open").tab, Tab::Compare);
+}

@@ -55,6 +55,36 @@ impl Tab {
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
+
+    /// The tab whose title is at column `x` of the tab bar drawn from column `x0` across
+    /// `width` cells (` 1 Root causes │ 2 Compare │ ...`); when the titles do not fit, the bar
+    /// shows the current one only, and a click on it is the next tab.
+    pub fn at_column(x0: u16, width: u16, x: u16, current: Tab) -> Option<Tab> {
+        let titles: Vec<String> = Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
+            .collect();
+        let bars = Tab::ALL.len() - 1;
+        let used: usize = titles
+            .iter()
+            .map(|t| crate::model::format::width(t))
+            .sum::<usize>()
+            + bars;
+        let x = usize::from(x.checked_sub(x0)?);
+        if used > usize::from(width) {
+            return Some(Tab::ALL[(current.index() + 1) % Tab::ALL.len()]);
+        }
+        let mut at = 0;
+        for (t, title) in Tab::ALL.into_iter().zip(&titles) {
+            let w = crate::model::format::width(title);
+            if (at..at + w).contains(&x) {
+                return Some(t);
+            }
+            at += w + 1;
+        }
+        None
+    }
 }
 
 /// Histogram bins.
@@ -160,7 +190,7 @@ impl AnalysisState {
         self.selected[self.tab.index()]
     }
 
-    fn move_by(&mut self, by: isize) {
+    pub(super) fn move_by(&mut self, by: isize) {
         let n = self.len();
         let at = &mut self.selected[self.tab.index()];
         *at = at.saturating_add_signed(by).min(n.saturating_sub(1));

@@ -114,12 +114,46 @@ impl App {
             Mode::List => self.mouse_list(x, y, wheel),
             Mode::Trace => self.mouse_trace(x, y, wheel),
             Mode::Map => self.mouse_map(x, y, wheel),
-            Mode::Analysis => {
-                // The wheel moves the selection; clicks do nothing here.
-                if let Some(d) = wheel {
-                    let _ = self.analysis_action(if d < 0 { Action::Up } else { Action::Down });
-                }
+            Mode::Analysis => self.mouse_analysis(x, y, wheel),
+        }
+    }
+
+    /// The Analysis screen: the wheel moves the selection; a click on a tab's title shows it, on
+    /// a row selects it, on the selected row does what `Enter` does (its clause to the filter).
+    fn mouse_analysis(&mut self, x: u16, y: u16, wheel: Option<isize>) {
+        if let Some(d) = wheel {
+            let cmds = self.analysis_action(if d < 0 { Action::Up } else { Action::Down });
+            self.pending.extend(cmds);
+            return;
+        }
+        let body = screen(self.size).body;
+        let Some(st) = self.analysis.as_mut() else {
+            return;
+        };
+        // As drawn: the tab bar, a line about the tab, the column header, then the rows.
+        if !contains(body, x, y) || body.height < 4 {
+            return;
+        }
+        if y == body.y {
+            if let Some(t) = super::analysis::Tab::at_column(body.x, body.width, x, st.tab) {
+                st.tab = t;
             }
+            return;
+        }
+        if y < body.y + 3 {
+            return;
+        }
+        let room = usize::from(body.height) - 3;
+        let at = st.row();
+        let i = (at + 1).saturating_sub(room) + usize::from(y - body.y - 3);
+        if i >= st.len() {
+            return;
+        }
+        if i == at {
+            let cmds = self.analysis_action(Action::Open);
+            self.pending.extend(cmds);
+        } else {
+            st.move_by(i as isize - at as isize);
         }
     }
 
