@@ -325,6 +325,39 @@ pub struct Fragment {
     any_inferred: bool,
 }
 
+impl Fragment {
+    /// The service nodes this trace adds to the service graph, and each request it adds to a
+    /// node's statistics, as [`GraphBuilder`] counts them: `each(key, None)` for a node it
+    /// names, `each(key, Some((duration, outcome)))` for a request measured on it (not in
+    /// progress, with a duration). Clients are not service nodes.
+    pub fn requests(&self, each: &mut dyn FnMut(u32, Option<(f64, Outcome)>)) {
+        let measured = |span: Span, bits: Bits| {
+            if bits.has(Bits::IN_PROGRESS) {
+                return None;
+            }
+            Some((bits.duration(span)?, bits.outcome()))
+        };
+        for op in &self.ops {
+            match *op {
+                Op::Segment { key, span, bits } => each(key, measured(span, bits)),
+                Op::Call {
+                    from,
+                    to,
+                    span,
+                    bits,
+                } => {
+                    if bits.has(Bits::INFERRED) {
+                        each(to, measured(span, bits));
+                    }
+                    each(from, None);
+                }
+                Op::Root { key, .. } => each(key, None),
+                Op::Unknown { .. } => {}
+            }
+        }
+    }
+}
+
 /// A graph node of a trace, as [`Fragment::nodes`] lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FragmentNode {

@@ -437,6 +437,15 @@ pub struct FactTable {
     keys: Vec<(Arc<str>, String, String)>,
     /// Per row, the numbers of its keys, sorted, without repeats.
     row_keys: Vec<Box<[u32]>>,
+    /// The root causes met ([`cause_parts`]), numbered.
+    causes: Vec<CauseId>,
+    /// Per row, the causes its paths end in, and those it meets (numbers, sorted, no repeats).
+    cause_ends: Vec<Box<[u32]>>,
+    cause_meets: Vec<Box<[u32]>>,
+    /// The operations met (`service: operation`), numbered.
+    ops: Vec<Arc<str>>,
+    /// Per row, the number of each of its operations, in the order of its facts'.
+    row_ops: Vec<Box<[u32]>>,
 }
 
 /// A part of a [`FactTable`] as one thread works it out.
@@ -444,6 +453,23 @@ pub struct FactChunk {
     facts: Vec<Option<Arc<Facts>>>,
     keys: Vec<(Arc<str>, String, String)>,
     row_keys: Vec<Vec<u32>>,
+    causes: Vec<CauseId>,
+    cause_ends: Vec<Vec<u32>>,
+    cause_meets: Vec<Vec<u32>>,
+    ops: Vec<Arc<str>>,
+    row_ops: Vec<Vec<u32>>,
+}
+
+/// Numbers `ids` (of a chunk's own numbering, into `local`) in the table's, sorted, without
+/// repeats.
+fn renumber(ids: Vec<u32>, local: &[u32]) -> Box<[u32]> {
+    let mut ids: Vec<u32> = ids
+        .into_iter()
+        .filter_map(|k| local.get(k as usize).copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_boxed_slice()
 }
 
 /// The dimensions the comparison ranks (besides each annotation key), with their names.
@@ -483,6 +509,8 @@ impl FactTable {
         // The chunks' keys numbered once for the whole table.
         let mut t = FactTable::default();
         let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
+        let mut causes: foldhash::HashMap<CauseId, u32> = Default::default();
+        let mut ops: foldhash::HashMap<Arc<str>, u32> = Default::default();
         for c in done {
             let local: Vec<u32> = c
                 .keys
@@ -499,17 +527,73 @@ impl FactTable {
                 })
                 .collect();
             t.rows.extend(c.facts);
-            t.row_keys.extend(c.row_keys.into_iter().map(|ks| {
-                let mut ks: Vec<u32> = ks
-                    .into_iter()
-                    .filter_map(|k| local.get(k as usize).copied())
-                    .collect();
-                ks.sort_unstable();
-                ks.dedup();
-                ks.into_boxed_slice()
+            t.row_keys
+                .extend(c.row_keys.into_iter().map(|ks| renumber(ks, &local)));
+            let local: Vec<u32> = c
+                .causes
+                .into_iter()
+                .map(|id| match causes.get(&id) {
+                    Some(&n) => n,
+                    None => {
+                        let n = t.causes.len() as u32;
+                        t.causes.push(id.clone());
+                        causes.insert(id, n);
+                        n
+                    }
+                })
+                .collect();
+            t.cause_ends
+                .extend(c.cause_ends.into_iter().map(|ids| renumber(ids, &local)));
+            t.cause_meets
+                .extend(c.cause_meets.into_iter().map(|ids| renumber(ids, &local)));
+            let local: Vec<u32> = c
+                .ops
+                .into_iter()
+                .map(|op| match ops.get(&op) {
+                    Some(&n) => n,
+                    None => {
+                        let n = t.ops.len() as u32;
+                        t.ops.push(op.clone());
+                        ops.insert(op, n);
+                        n
+                    }
+                })
+                .collect();
+            t.row_ops.extend(c.row_ops.into_iter().map(|ids| {
+                ids.into_iter()
+                    .map(|k| local.get(k as usize).copied().unwrap_or(u32::MAX))
+                    .collect()
             }));
         }
         t
+    }
+
+    /// [`cause_members`] from the numbers kept for each row.
+    fn cause_members(&self, rows: &[usize]) -> (Vec<CauseId>, Vec<Vec<usize>>) {
+        let mut present = vec![false; self.causes.len()];
+        for &i in rows {
+            for &n in self.cause_ends.get(i).map_or(&[][..], |c| &c[..]) {
+                present[n as usize] = true;
+            }
+        }
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.causes.len()];
+        for &i in rows {
+            for &n in self.cause_meets.get(i).map_or(&[][..], |c| &c[..]) {
+                if present[n as usize] {
+                    members[n as usize].push(i);
+                }
+            }
+        }
+        // Only the causes of these traces, numbered as met.
+        let mut causes = Vec::new();
+        let mut kept = Vec::new();
+        for ((id, m), p) in self.causes.iter().zip(members).zip(present) {
+            if p {
+                causes.push(id.clone());
+                kept.push(m);
+            }
+        }
+        (causes, kept)
     }
 
     /// One chunk: each row's facts, then its keys in every compared dimension.
@@ -520,7 +604,14 @@ impl FactTable {
             facts: Vec::with_capacity(range.len()),
             keys: Vec::new(),
             row_keys: Vec::with_capacity(range.len()),
+            causes: Vec::new(),
+            cause_ends: Vec::with_capacity(range.len()),
+            cause_meets: Vec::with_capacity(range.len()),
+            ops: Vec::new(),
+            row_ops: Vec::with_capacity(range.len()),
         };
+        let mut cause_ids: foldhash::HashMap<CauseId, u32> = Default::default();
+        let mut op_ids: foldhash::HashMap<Arc<str>, u32> = Default::default();
         let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
         let dims: Vec<(Arc<str>, Dimension)> = compared()
             .into_iter()
@@ -561,6 +652,37 @@ impl FactTable {
                     }
                 }
             }
+            let (ends, meets) = facts.as_deref().map(cause_parts).unwrap_or_default();
+            let mut number = |ids: Vec<CauseId>| -> Vec<u32> {
+                ids.into_iter()
+                    .map(|id| match cause_ids.get(&id) {
+                        Some(&n) => n,
+                        None => {
+                            let n = c.causes.len() as u32;
+                            c.causes.push(id.clone());
+                            cause_ids.insert(id, n);
+                            n
+                        }
+                    })
+                    .collect()
+            };
+            let (ends, meets) = (number(ends), number(meets));
+            c.cause_ends.push(ends);
+            c.cause_meets.push(meets);
+            let ops = facts.as_deref().map_or(&[][..], |f| &f.operations[..]);
+            let ids = ops
+                .iter()
+                .map(|o| match op_ids.get(&o.key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = c.ops.len() as u32;
+                        c.ops.push(o.key.clone());
+                        op_ids.insert(o.key.clone(), n);
+                        n
+                    }
+                })
+                .collect();
+            c.row_ops.push(ids);
             c.facts.push(facts);
             c.row_keys.push(mine);
         }
@@ -875,82 +997,10 @@ pub fn root_causes_with(
     table: Option<&FactTable>,
     rows: &[usize],
 ) -> Vec<CauseGroup> {
-    let kinds = [
-        RootCauseKind::Fault,
-        RootCauseKind::Error,
-        RootCauseKind::ResponseTime,
-    ];
-    // Pass 1: the causes single paths end in (numbered), and each trace's ends per kind.
-    let mut ids: foldhash::HashMap<CauseId, u32> = Default::default();
-    let mut causes: Vec<CauseId> = Vec::new();
-    let mut ends: Vec<(usize, Vec<Ends>)> = Vec::with_capacity(rows.len());
-    for &i in rows {
-        let seen = Seen::new(data, i, table);
-        let Some(f) = seen.facts() else { continue };
-        let mut per_kind = Vec::new();
-        for kind in kinds {
-            let mut e = Ends::default();
-            for c in f.ends(kind) {
-                e.services.push(c.service.clone());
-                if !c.entity.is_empty() {
-                    e.entities.push(c.entity.clone());
-                }
-                e.any_exception |= c.any_exception;
-                if let Some((n, m)) = &c.exception {
-                    e.exceptions.push((n.clone(), m.clone()));
-                    if m.is_some() {
-                        e.exceptions.push((n.clone(), None));
-                    }
-                }
-                let id = (
-                    kind,
-                    c.service.clone(),
-                    c.entity.clone(),
-                    c.exception.clone(),
-                );
-                if !ids.contains_key(&id) {
-                    ids.insert(id.clone(), causes.len() as u32);
-                    causes.push(id);
-                }
-            }
-            per_kind.push(e);
-        }
-        ends.push((i, per_kind));
-    }
-    // Pass 2: each trace in every group whose blocks its paths' ends meet.
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); causes.len()];
-    let empty: Arc<str> = Arc::from("");
-    let mut met: Vec<u32> = Vec::new();
-    for (i, per_kind) in ends {
-        met.clear();
-        for (kind, e) in kinds.into_iter().zip(per_kind) {
-            if e.services.is_empty() {
-                continue;
-            }
-            let entities = e.entities.iter().chain([&empty]);
-            let exceptions: Vec<Option<LastException>> =
-                if kind == RootCauseKind::ResponseTime || !e.any_exception {
-                    vec![None]
-                } else {
-                    e.exceptions.iter().cloned().map(Some).collect()
-                };
-            for svc in &e.services {
-                for entity in entities.clone() {
-                    for x in &exceptions {
-                        let id = (kind, svc.clone(), entity.clone(), x.clone());
-                        if let Some(&n) = ids.get(&id) {
-                            met.push(n);
-                        }
-                    }
-                }
-            }
-        }
-        met.sort_unstable();
-        met.dedup();
-        for &n in &met {
-            members[n as usize].push(i);
-        }
-    }
+    let (causes, members) = match table.filter(|t| t.cause_meets.len() == data.rows.len()) {
+        Some(t) => t.cause_members(rows),
+        None => cause_members(data, table, rows),
+    };
     let total = rows.len();
     let mut out: Vec<CauseGroup> = causes
         .into_iter()
@@ -990,6 +1040,96 @@ pub fn root_causes_with(
             .then_with(|| a.group.key.cmp(&b.group.key))
     });
     out
+}
+
+/// A trace's root causes, as [`root_causes`] counts them: the causes its paths end in, and
+/// every cause whose blocks its paths' ends meet (each block may be met by another of its
+/// paths), sorted, without repeats.
+fn cause_parts(f: &Facts) -> (Vec<CauseId>, Vec<CauseId>) {
+    let mut ends = Vec::new();
+    let mut meets = Vec::new();
+    let empty: Arc<str> = Arc::from("");
+    for kind in [
+        RootCauseKind::Fault,
+        RootCauseKind::Error,
+        RootCauseKind::ResponseTime,
+    ] {
+        let mut e = Ends::default();
+        for c in f.ends(kind) {
+            e.services.push(c.service.clone());
+            if !c.entity.is_empty() {
+                e.entities.push(c.entity.clone());
+            }
+            e.any_exception |= c.any_exception;
+            if let Some((n, m)) = &c.exception {
+                e.exceptions.push((n.clone(), m.clone()));
+                if m.is_some() {
+                    e.exceptions.push((n.clone(), None));
+                }
+            }
+            ends.push((
+                kind,
+                c.service.clone(),
+                c.entity.clone(),
+                c.exception.clone(),
+            ));
+        }
+        if e.services.is_empty() {
+            continue;
+        }
+        let exceptions: Vec<Option<LastException>> =
+            if kind == RootCauseKind::ResponseTime || !e.any_exception {
+                vec![None]
+            } else {
+                e.exceptions.iter().cloned().map(Some).collect()
+            };
+        for svc in &e.services {
+            for entity in e.entities.iter().chain([&empty]) {
+                for x in &exceptions {
+                    meets.push((kind, svc.clone(), entity.clone(), x.clone()));
+                }
+            }
+        }
+    }
+    (ends, meets)
+}
+
+/// The root causes the traces at `rows` end in, numbered, and the traces of each, worked out
+/// trace by trace.
+fn cause_members(
+    data: &Dataset,
+    table: Option<&FactTable>,
+    rows: &[usize],
+) -> (Vec<CauseId>, Vec<Vec<usize>>) {
+    // Pass 1: the causes single paths end in (numbered).
+    let mut ids: foldhash::HashMap<CauseId, u32> = Default::default();
+    let mut causes: Vec<CauseId> = Vec::new();
+    let mut parts: Vec<(usize, Vec<CauseId>)> = Vec::with_capacity(rows.len());
+    for &i in rows {
+        let seen = Seen::new(data, i, table);
+        let Some(f) = seen.facts() else { continue };
+        let (ends, meets) = cause_parts(f);
+        for id in ends {
+            if !ids.contains_key(&id) {
+                ids.insert(id.clone(), causes.len() as u32);
+                causes.push(id);
+            }
+        }
+        parts.push((i, meets));
+    }
+    // Pass 2: each trace in every group whose blocks its paths' ends meet.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); causes.len()];
+    let mut met: Vec<u32> = Vec::new();
+    for (i, meets) in parts {
+        met.clear();
+        met.extend(meets.iter().filter_map(|id| ids.get(id).copied()));
+        met.sort_unstable();
+        met.dedup();
+        for &n in &met {
+            members[n as usize].push(i);
+        }
+    }
+    (causes, members)
 }
 
 /// A root cause as it is met: kind, service, entity (`""`: none), last exception.
@@ -1508,14 +1648,15 @@ pub fn span(data: &Dataset, rows: &[usize]) -> Option<(f64, f64)> {
 /// An operation's errors, faults, durations and requests per interval.
 type OpTotals = (u64, u64, Vec<f64>, Vec<u64>);
 
-/// A service node's requests, errors, faults and response times (value, count), added up
-/// over the nodes of its name.
+/// A service node's requests, errors, faults, response times and requests per interval,
+/// added up over the nodes of its name.
 #[derive(Default)]
 struct Totals {
     count: u64,
     errors: u64,
     faults: u64,
-    times: Vec<(f64, u64)>,
+    times: Vec<f64>,
+    spark: Vec<u64>,
 }
 
 /// The RED tables of the traces at `rows`, with sparklines of `interval` seconds (aligned as
@@ -1543,53 +1684,52 @@ pub fn red_with(
     let n = (((last - origin) / interval).floor() as usize + 1).min(100_000);
     let seconds = n as f64 * interval;
     let slot = |t: f64| (((t - origin) / interval).max(0.0) as usize).min(n - 1);
-    // Services: the service graph of all the traces, and of each interval's.
-    let mut by_slot: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut all = Vec::new();
+    // Services: what each trace adds to the service graph's nodes (as the map counts them),
+    // added up by node name, for the whole span and for each interval.
+    let keys = data.traces.keys();
+    let mut by_key: foldhash::HashMap<u32, Totals> = Default::default();
     for &i in rows {
         let Some(r) = data.rows.get(i) else { continue };
-        let Some(t) = data.traces.position(&r.id) else {
+        let Some(frag) = data
+            .traces
+            .position(&r.id)
+            .and_then(|t| data.traces.fragment(t))
+        else {
             continue;
         };
-        all.push(t);
-        if let Some(start) = r.start_time {
-            by_slot[slot(start)].push(t);
+        let at = r.start_time.map(slot);
+        frag.requests(&mut |key, measured| {
+            let e = by_key.entry(key).or_insert_with(|| Totals {
+                spark: vec![0; n],
+                ..Totals::default()
+            });
+            let Some((d, outcome)) = measured else { return };
+            e.count += 1;
+            match outcome {
+                crate::model::segment::Outcome::Ok => {}
+                crate::model::segment::Outcome::Fault => e.faults += 1,
+                _ => e.errors += 1,
+            }
+            // In whole milliseconds, as the graph's histograms keep them.
+            e.times.push((d * 1000.0).round() as i64 as f64 / 1000.0);
+            if let Some(s) = at {
+                e.spark[s] += 1;
+            }
+        });
+    }
+    let mut whole: BTreeMap<&str, Totals> = BTreeMap::new();
+    for (key, t) in by_key {
+        let e = whole.entry(keys.get(key).name.as_str()).or_default();
+        e.count += t.count;
+        e.errors += t.errors;
+        e.faults += t.faults;
+        e.times.extend(t.times);
+        if e.spark.is_empty() {
+            e.spark = t.spark;
+        } else {
+            e.spark.iter_mut().zip(t.spark).for_each(|(a, b)| *a += b);
         }
     }
-    let named = |g: &crate::model::ServiceGraph| {
-        let mut m: BTreeMap<String, Totals> = BTreeMap::new();
-        for node in &g.services {
-            let Some(name) = node.name.as_deref() else {
-                continue;
-            };
-            if node.kind.as_deref() == Some("client") {
-                continue;
-            }
-            let e = m.entry(name.to_owned()).or_default();
-            if let Some(st) = &node.summary_statistics {
-                e.count += st.total_count;
-                e.errors += st.error_statistics.total_count;
-                e.faults += st.fault_statistics.total_count;
-            }
-            e.times.extend(
-                node.response_time_histogram
-                    .iter()
-                    .map(|h| (h.value, h.count)),
-            );
-        }
-        m
-    };
-    let whole = named(&data.traces.graph(all));
-    let slots: Vec<BTreeMap<String, Totals>> = by_slot
-        .into_iter()
-        .map(|ts| {
-            if ts.is_empty() {
-                BTreeMap::new()
-            } else {
-                named(&data.traces.graph(ts))
-            }
-        })
-        .collect();
     let mut services: Vec<Red> = whole
         .into_iter()
         .map(|(name, t)| {
@@ -1597,32 +1737,52 @@ pub fn red_with(
                 count,
                 errors,
                 faults,
-                times: mut hist,
+                mut times,
+                spark,
             } = t;
-            hist.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let flat: Vec<f64> = hist
-                .iter()
-                .flat_map(|&(v, n)| std::iter::repeat_n(v, usize::try_from(n).unwrap_or(0)))
-                .collect();
+            times.sort_by(f64::total_cmp);
             Red {
-                filter: format!("service({})", quoted(&name)),
-                spark: slots
-                    .iter()
-                    .map(|m| m.get(&name).map_or(0, |e| e.count))
-                    .collect(),
-                name,
+                filter: format!("service({})", quoted(name)),
+                spark,
+                name: name.to_owned(),
                 count,
                 rate: count as f64 / seconds,
                 errors,
                 faults,
-                p50: percentile(&flat, 50.0),
-                p99: percentile(&flat, 99.0),
+                p50: percentile(&times, 50.0),
+                p99: percentile(&times, 99.0),
             }
         })
         .collect();
-    // Operations: every entity that is one, trace by trace.
+    // Operations: every entity that is one, trace by trace (by the numbers the table keeps
+    // when it has them, by name otherwise).
     let mut ops: foldhash::HashMap<Arc<str>, OpTotals> = Default::default();
-    for &i in rows {
+    let numbered = table.filter(|t| t.row_ops.len() == data.rows.len());
+    if let Some(t) = numbered {
+        let mut by_id: Vec<Option<OpTotals>> = vec![None; t.ops.len()];
+        for &i in rows {
+            let (Some(Some(f)), Some(ids)) = (t.rows.get(i), t.row_ops.get(i)) else {
+                continue;
+            };
+            for (o, &id) in f.operations.iter().zip(ids.iter()) {
+                let Some(slot_of) = by_id.get_mut(id as usize) else {
+                    continue;
+                };
+                let e = slot_of.get_or_insert_with(|| (0, 0, Vec::new(), vec![0; n]));
+                e.0 += u64::from(o.error);
+                e.1 += u64::from(o.fault);
+                e.2.extend(o.duration);
+                e.3[slot(o.start)] += 1;
+            }
+        }
+        ops.extend(
+            t.ops
+                .iter()
+                .zip(by_id)
+                .filter_map(|(k, e)| Some((k.clone(), e?))),
+        );
+    }
+    for &i in rows.iter().filter(|_| numbered.is_none()) {
         let seen = Seen::new(data, i, table);
         let Some(f) = seen.facts() else { continue };
         for o in &f.operations {

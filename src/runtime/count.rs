@@ -279,5 +279,56 @@ mod tests {
             );
             assert_eq!(counted, compare(&r.data, sel, base));
         }
+        // RED per service adds up what the service graph of the same traces says of each node.
+        let all: Vec<usize> = (0..n).collect();
+        let red = crate::filter::analyze::red(&r.data, &all, 60.0);
+        let graph = r.data.traces.graph_of_all();
+        let mut want: std::collections::BTreeMap<String, (u64, u64, u64, Vec<f64>)> =
+            Default::default();
+        for node in graph
+            .services
+            .iter()
+            .filter(|s| s.kind.as_deref() != Some("client"))
+        {
+            let e = want
+                .entry(node.name.clone().unwrap_or_default())
+                .or_default();
+            if let Some(st) = &node.summary_statistics {
+                e.0 += st.total_count;
+                e.1 += st.error_statistics.total_count;
+                e.2 += st.fault_statistics.total_count;
+            }
+            for h in &node.response_time_histogram {
+                e.3.extend(std::iter::repeat_n(h.value, h.count as usize));
+            }
+        }
+        assert!(want.len() > 5);
+        assert_eq!(red.services.len(), want.len());
+        for s in &red.services {
+            let (count, errors, faults, times) = want.get_mut(&s.name).expect(&s.name);
+            times.sort_by(f64::total_cmp);
+            assert_eq!(
+                (s.count, s.errors, s.faults),
+                (*count, *errors, *faults),
+                "{}",
+                s.name
+            );
+            let p = crate::filter::analyze::percentile(times, 99.0);
+            assert_eq!(s.p99, p, "{}", s.name);
+            assert_eq!(s.spark.iter().sum::<u64>(), s.count, "{}", s.name);
+        }
+        // Operations counted by the numbers the table keeps are those counted by name.
+        for rows in [&even, &head] {
+            let kept = crate::filter::analyze::red_with(&r.data, Some(&t), rows, 60.0);
+            assert!(!kept.operations.is_empty());
+            assert_eq!(kept, crate::filter::analyze::red(&r.data, rows, 60.0));
+        }
+        // So are the root causes of any set of traces, from the numbers the table keeps.
+        use crate::filter::analyze::{root_causes, root_causes_with};
+        for rows in [&even, &odd, &head] {
+            let kept = root_causes_with(&r.data, Some(&t), rows);
+            assert!(!kept.is_empty());
+            assert_eq!(kept, root_causes(&r.data, rows));
+        }
     }
 }
