@@ -460,6 +460,21 @@ pub struct FactChunk {
     row_ops: Vec<Vec<u32>>,
 }
 
+/// The number of `v` in `list` (numbered in the order first met, found by `ids`).
+fn number_of<T: std::hash::Hash + Eq + Clone>(
+    ids: &mut foldhash::HashMap<T, u32>,
+    list: &mut Vec<T>,
+    v: T,
+) -> u32 {
+    if let Some(&n) = ids.get(&v) {
+        return n;
+    }
+    let n = list.len() as u32;
+    list.push(v.clone());
+    ids.insert(v, n);
+    n
+}
+
 /// Numbers `ids` (of a chunk's own numbering, into `local`) in the table's, sorted, without
 /// repeats.
 fn renumber(ids: Vec<u32>, local: &[u32]) -> Box<[u32]> {
@@ -532,15 +547,7 @@ impl FactTable {
             let local: Vec<u32> = c
                 .causes
                 .into_iter()
-                .map(|id| match causes.get(&id) {
-                    Some(&n) => n,
-                    None => {
-                        let n = t.causes.len() as u32;
-                        t.causes.push(id.clone());
-                        causes.insert(id, n);
-                        n
-                    }
-                })
+                .map(|id| number_of(&mut causes, &mut t.causes, id))
                 .collect();
             t.cause_ends
                 .extend(c.cause_ends.into_iter().map(|ids| renumber(ids, &local)));
@@ -549,15 +556,7 @@ impl FactTable {
             let local: Vec<u32> = c
                 .ops
                 .into_iter()
-                .map(|op| match ops.get(&op) {
-                    Some(&n) => n,
-                    None => {
-                        let n = t.ops.len() as u32;
-                        t.ops.push(op.clone());
-                        ops.insert(op, n);
-                        n
-                    }
-                })
+                .map(|op| number_of(&mut ops, &mut t.ops, op))
                 .collect();
             t.row_ops.extend(c.row_ops.into_iter().map(|ids| {
                 ids.into_iter()
@@ -655,15 +654,7 @@ impl FactTable {
             let (ends, meets) = facts.as_deref().map(cause_parts).unwrap_or_default();
             let mut number = |ids: Vec<CauseId>| -> Vec<u32> {
                 ids.into_iter()
-                    .map(|id| match cause_ids.get(&id) {
-                        Some(&n) => n,
-                        None => {
-                            let n = c.causes.len() as u32;
-                            c.causes.push(id.clone());
-                            cause_ids.insert(id, n);
-                            n
-                        }
-                    })
+                    .map(|id| number_of(&mut cause_ids, &mut c.causes, id))
                     .collect()
             };
             let (ends, meets) = (number(ends), number(meets));
@@ -672,15 +663,7 @@ impl FactTable {
             let ops = facts.as_deref().map_or(&[][..], |f| &f.operations[..]);
             let ids = ops
                 .iter()
-                .map(|o| match op_ids.get(&o.key) {
-                    Some(&n) => n,
-                    None => {
-                        let n = c.ops.len() as u32;
-                        c.ops.push(o.key.clone());
-                        op_ids.insert(o.key.clone(), n);
-                        n
-                    }
-                })
+                .map(|o| number_of(&mut op_ids, &mut c.ops, o.key.clone()))
                 .collect();
             c.row_ops.push(ids);
             c.facts.push(facts);
