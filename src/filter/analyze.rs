@@ -137,6 +137,20 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     sorted.get(rank.min(sorted.len()) - 1).copied()
 }
 
+/// The `p`-th percentiles of `values` (in any order; reordered), as [`percentile`] gives them
+/// of the sorted values, each found by selection rather than a whole sort.
+fn percentiles<const N: usize>(values: &mut [f64], ps: [f64; N]) -> [Option<f64>; N] {
+    ps.map(|p| {
+        if values.is_empty() {
+            return None;
+        }
+        let rank = ((p / 100.0) * values.len() as f64).ceil().max(1.0) as usize;
+        let at = rank.min(values.len()) - 1;
+        let (_, v, _) = values.select_nth_unstable_by(at, f64::total_cmp);
+        Some(*v)
+    })
+}
+
 fn quoted(s: &str) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
@@ -1723,7 +1737,7 @@ pub fn red_with(
                 mut times,
                 spark,
             } = t;
-            times.sort_by(f64::total_cmp);
+            let [p50, p99] = percentiles(&mut times, [50.0, 99.0]);
             Red {
                 filter: format!("service({})", quoted(name)),
                 spark,
@@ -1732,8 +1746,8 @@ pub fn red_with(
                 rate: count as f64 / seconds,
                 errors,
                 faults,
-                p50: percentile(&times, 50.0),
-                p99: percentile(&times, 99.0),
+                p50,
+                p99,
             }
         })
         .collect();
@@ -1784,7 +1798,7 @@ pub fn red_with(
     let mut operations: Vec<Red> = ops
         .into_iter()
         .map(|(name, (errors, faults, mut times, spark))| {
-            times.sort_by(f64::total_cmp);
+            let [p50, p99] = percentiles(&mut times, [50.0, 99.0]);
             let count: u64 = spark.iter().sum();
             Red {
                 name: name.to_string(),
@@ -1793,8 +1807,8 @@ pub fn red_with(
                 rate: count as f64 / seconds,
                 errors,
                 faults,
-                p50: percentile(&times, 50.0),
-                p99: percentile(&times, 99.0),
+                p50,
+                p99,
                 spark,
             }
         })
@@ -2062,6 +2076,27 @@ pub fn answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_by_selection_are_those_of_the_sorted_values() {
+        let mut seed = 11u64;
+        for n in [0usize, 1, 2, 3, 10, 99, 1000] {
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 40) as f64 / 1000.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let ps = [0.0, 1.0, 50.0, 90.0, 99.0, 100.0];
+            let got = percentiles(&mut v, ps);
+            let want = ps.map(|p| percentile(&sorted, p));
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
 
     #[test]
     fn nearest_rank_percentiles() {
