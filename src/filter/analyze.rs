@@ -897,6 +897,31 @@ pub fn group_by_with(
     rows: &[usize],
     dim: &Dimension,
 ) -> Vec<Group> {
+    // Operations by the numbers the table keeps for each trace, when it has them.
+    if let Some(t) =
+        table.filter(|t| *dim == Dimension::Operation && t.row_ops.len() == data.rows.len())
+    {
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); t.ops.len()];
+        for &i in rows {
+            for &id in t.row_ops.get(i).map_or(&[][..], |o| &o[..]) {
+                let Some(m) = members.get_mut(id as usize) else {
+                    continue;
+                };
+                if m.last() != Some(&i) {
+                    m.push(i);
+                }
+            }
+        }
+        let mut out: Vec<Group> = t
+            .ops
+            .iter()
+            .zip(members)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(k, m)| Group::of(k.to_string(), String::new(), &m, data, rows.len()))
+            .collect();
+        largest_first(&mut out);
+        return out;
+    }
     let mut groups = Grouper::default();
     let mut edges = EdgeNames::new();
     for &i in rows {

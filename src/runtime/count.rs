@@ -323,6 +323,13 @@ mod tests {
             assert!(!kept.operations.is_empty());
             assert_eq!(kept, crate::filter::analyze::red(&r.data, rows, 60.0));
         }
+        // And the operation groups.
+        use crate::filter::analyze::{Dimension, group_by, group_by_with};
+        for rows in [&even, &head] {
+            let kept = group_by_with(&r.data, Some(&t), rows, &Dimension::Operation);
+            assert!(kept.len() > 3);
+            assert_eq!(kept, group_by(&r.data, rows, &Dimension::Operation));
+        }
         // So are the root causes of any set of traces, from the numbers the table keeps.
         use crate::filter::analyze::{root_causes, root_causes_with};
         for rows in [&even, &odd, &head] {
