@@ -56,15 +56,21 @@ impl Tab {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
 
+    /// Each tab's title as the tab bar shows it (` 1 Root causes `), in order; the bar puts a
+    /// one-cell separator between them.
+    pub fn bar_titles() -> Vec<String> {
+        Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
+            .collect()
+    }
+
     /// The tab whose title is at column `x` of the tab bar drawn from column `x0` across
     /// `width` cells (` 1 Root causes │ 2 Compare │ ...`); when the titles do not fit, the bar
     /// shows the current one only, and a click on it is the next tab.
     pub fn at_column(x0: u16, width: u16, x: u16, current: Tab) -> Option<Tab> {
-        let titles: Vec<String> = Tab::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!(" {} {} ", i + 1, t.title()))
-            .collect();
+        let titles = Tab::bar_titles();
         let bars = Tab::ALL.len() - 1;
         let used: usize = titles
             .iter()

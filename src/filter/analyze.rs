@@ -1779,6 +1779,12 @@ pub fn red_with(
     // Operations: every entity that is one, trace by trace (by the numbers the table keeps
     // when it has them, by name otherwise).
     let mut ops: foldhash::HashMap<Arc<str>, OpTotals> = Default::default();
+    let add = |e: &mut OpTotals, o: &Operation| {
+        e.0 += u64::from(o.error);
+        e.1 += u64::from(o.fault);
+        e.2.extend(o.duration);
+        e.3[slot(o.start)] += 1;
+    };
     let numbered = table.filter(|t| t.row_ops.len() == data.rows.len());
     if let Some(t) = numbered {
         let mut by_id: Vec<Option<OpTotals>> = vec![None; t.ops.len()];
@@ -1790,11 +1796,10 @@ pub fn red_with(
                 let Some(slot_of) = by_id.get_mut(id as usize) else {
                     continue;
                 };
-                let e = slot_of.get_or_insert_with(|| (0, 0, Vec::new(), vec![0; n]));
-                e.0 += u64::from(o.error);
-                e.1 += u64::from(o.fault);
-                e.2.extend(o.duration);
-                e.3[slot(o.start)] += 1;
+                add(
+                    slot_of.get_or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
+                    o,
+                );
             }
         }
         ops.extend(
@@ -1814,10 +1819,7 @@ pub fn red_with(
                     .entry(o.key.clone())
                     .or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
             };
-            e.0 += u64::from(o.error);
-            e.1 += u64::from(o.fault);
-            e.2.extend(o.duration);
-            e.3[slot(o.start)] += 1;
+            add(e, o);
         }
     }
     let mut operations: Vec<Red> = ops

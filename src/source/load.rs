@@ -297,14 +297,18 @@ impl Preview {
         })
     }
 
-    /// Sends `data`; says how long that took.
+    /// Sends a copy of `data`; says how long that took.
     fn send(&self, data: &Dataset) -> Duration {
         let began = Instant::now();
+        self.send_made(Arc::new(data.clone()));
+        began.elapsed()
+    }
+
+    fn send_made(&self, data: Arc<Dataset>) {
         (self.sink)(Update::Snapshot(Snapshot {
             generation: self.generation,
-            data: Arc::new(data.clone()),
+            data,
         }));
-        began.elapsed()
     }
 
     /// Traces are being assembled: once the finished ones outnumber what the worker was
@@ -317,10 +321,7 @@ impl Preview {
             return;
         }
         let began = Instant::now();
-        (self.sink)(Update::Snapshot(Snapshot {
-            generation: self.generation,
-            data: Arc::new(p.dataset()),
-        }));
+        self.send_made(Arc::new(p.dataset()));
         *next = Instant::now() + PREVIEW_SEND_EVERY.max(began.elapsed() * ASSEMBLED_PACE);
     }
 }

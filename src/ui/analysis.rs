@@ -79,8 +79,7 @@ fn empty_text(tab: Tab) -> &'static str {
 
 fn tab_bar(t: &Styles, st: &AnalysisState, w: usize) -> Line<'static> {
     let mut spans = Vec::new();
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, tab.title());
+    for (tab, text) in Tab::ALL.iter().zip(Tab::bar_titles()) {
         spans.push(if *tab == st.tab {
             Span::styled(text, t.selected().add_modifier(Modifier::BOLD))
         } else {

@@ -120,20 +120,26 @@ fn red_100k(bencher: Bencher) {
     bencher.bench(|| divan::black_box(xray_tui::filter::analyze::red_with(d, Some(t), all, 60.0)));
 }
 
-/// Everything the Analysis screen asks when it opens (faults against the rest in Compare),
-/// from the table, in one thread.
-#[divan::bench(sample_count = 10, sample_size = 1)]
-fn screen_100k(bencher: Bencher) {
-    use xray_tui::filter::analyze::{Parts, Question, Selection, answer};
-    let (d, all) = data();
-    let q = Question {
-        rows: all.clone(),
+/// What the Analysis screen asks when it opens: every part, the faults against the rest.
+fn whole_screen(all: &[usize]) -> xray_tui::filter::analyze::Question {
+    use xray_tui::filter::analyze::{Parts, Question, Selection};
+    Question {
+        rows: all.to_vec(),
         context: None,
         selection: Selection::Faults,
         measured: Measured::Traces,
         buckets: 20,
         parts: Parts::ALL,
-    };
+    }
+}
+
+/// Everything the Analysis screen asks when it opens (faults against the rest in Compare),
+/// from the table, in one thread.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn screen_100k(bencher: Bencher) {
+    use xray_tui::filter::analyze::answer;
+    let (d, all) = data();
+    let q = whole_screen(all);
     let t = table();
     bencher.bench(|| divan::black_box(answer(d, Some(t), &q, &|| false)));
 }
@@ -143,19 +149,11 @@ fn screen_100k(bencher: Bencher) {
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn screen_worker_100k(bencher: Bencher) {
     use xray_tui::app::analysis::AnalysisRequest;
-    use xray_tui::filter::analyze::{Parts, Question, Selection};
     let (d, all) = data();
     let request = AnalysisRequest {
         generation: 1,
         data: std::sync::Arc::new(d.clone()),
-        question: Question {
-            rows: all.clone(),
-            context: None,
-            selection: Selection::Faults,
-            measured: Measured::Traces,
-            buckets: 20,
-            parts: Parts::ALL,
-        },
+        question: whole_screen(all),
     };
     let facts = xray_tui::runtime::count::FactCache::default();
     facts.table(&request.data);
