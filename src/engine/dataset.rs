@@ -229,6 +229,16 @@ impl Dataset {
         (0..self.rows.len()).filter_map(|i| self.summary(i))
     }
 
+    /// Where the trace of row `i` is among [`Dataset::traces`] (`None`: summary only). Rows
+    /// and traces are mostly in the same order, so this is mostly a comparison, not a lookup.
+    pub fn trace_of_row(&self, i: usize) -> Option<usize> {
+        let id = &*self.rows.get(i)?.id;
+        if self.traces.id(i) == Some(id) {
+            return Some(i);
+        }
+        self.traces.position(id)
+    }
+
     /// The row of the trace with this ID: where its trace is when rows and traces are in the
     /// same order (no summary-only rows among them: the usual case, found at once), else found
     /// by a scan.

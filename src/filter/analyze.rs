@@ -130,25 +130,7 @@ pub struct Group {
 /// The `p`-th percentile (0 to 100) of `sorted` values by nearest rank: the smallest value
 /// with at least `p`% of the values at or below it.
 pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted.get(rank.min(sorted.len()) - 1).copied()
-}
-
-/// The `p`-th percentiles of `values` (in any order; reordered), as [`percentile`] gives them
-/// of the sorted values, each found by selection rather than a whole sort.
-fn percentiles<const N: usize>(values: &mut [f64], ps: [f64; N]) -> [Option<f64>; N] {
-    ps.map(|p| {
-        if values.is_empty() {
-            return None;
-        }
-        let rank = ((p / 100.0) * values.len() as f64).ceil().max(1.0) as usize;
-        let at = rank.min(values.len()) - 1;
-        let (_, v, _) = values.select_nth_unstable_by(at, f64::total_cmp);
-        Some(*v)
-    })
+    sorted.get(rank(sorted.len(), p)?).copied()
 }
 
 fn quoted(s: &str) -> String {
@@ -236,18 +218,16 @@ fn failure_kinds(dim: &Dimension) -> &'static [(RootCauseKind, &'static str)] {
 struct Seen<'a> {
     data: &'a Dataset,
     row: usize,
-    table: Option<&'a FactTable>,
     summary: std::cell::OnceCell<Option<std::sync::Arc<crate::model::TraceSummary>>>,
     trace: std::cell::OnceCell<Option<std::sync::Arc<Trace>>>,
     facts: std::cell::OnceCell<Option<Arc<Facts>>>,
 }
 
 impl<'a> Seen<'a> {
-    fn new(data: &'a Dataset, row: usize, table: Option<&'a FactTable>) -> Self {
+    fn new(data: &'a Dataset, row: usize) -> Self {
         Seen {
             data,
             row,
-            table,
             summary: std::cell::OnceCell::new(),
             trace: std::cell::OnceCell::new(),
             facts: std::cell::OnceCell::new(),
@@ -280,14 +260,11 @@ impl<'a> Seen<'a> {
             .as_deref()
     }
 
-    /// What the analysis reads of the trace: from the table when it has them, else worked
-    /// out from the summary and the trace.
+    /// What the analysis reads of the trace, worked out from its summary and its assembled
+    /// trace.
     fn facts(&self) -> Option<&Facts> {
         self.facts
             .get_or_init(|| {
-                if let Some(f) = self.table.and_then(|t| t.get(self.row)) {
-                    return Some(f.clone());
-                }
                 let summary = self.summary()?;
                 Some(Arc::new(Facts::of(
                     summary,
@@ -440,38 +417,161 @@ impl Facts {
     }
 }
 
-/// The [`Facts`] of every trace of a dataset, by row, worked out once (on several threads, by
-/// the caller) and kept while the dataset is analysed again and again (another filter,
-/// another selection, another tab); with them, every key each trace has in the dimensions the
-/// comparison ranks, numbered, so that a comparison only counts.
-#[derive(Debug, Default)]
-pub struct FactTable {
-    rows: Vec<Option<Arc<Facts>>>,
-    /// The comparison's keys: dimension, key, clause.
-    keys: Vec<(Arc<str>, String, String)>,
-    /// Per row, the numbers of its keys, sorted, without repeats.
-    row_keys: Vec<Box<[u32]>>,
-    /// The root causes met ([`cause_parts`]), numbered.
-    causes: Vec<CauseId>,
-    /// Per row, the causes its paths end in, and those it meets (numbers, sorted, no repeats).
-    cause_ends: Vec<Box<[u32]>>,
-    cause_meets: Vec<Box<[u32]>>,
-    /// The operations met (`service: operation`), numbered.
-    ops: Vec<Arc<str>>,
-    /// Per row, the number of each of its operations, in the order of its facts'.
-    row_ops: Vec<Box<[u32]>>,
+/// The dimensions a [`FactTable`] keeps each trace's keys of, with whether the comparison
+/// ranks them (besides each annotation key, kept as met).
+fn tabled() -> [(&'static str, Dimension, bool); 14] {
+    [
+        ("rootcause", Dimension::RootCause, true),
+        ("rootcause-entity", Dimension::RootCauseEntity, true),
+        ("exception", Dimension::Exception, true),
+        ("service", Dimension::Service, true),
+        ("edge", Dimension::Edge, true),
+        ("url", Dimension::Url, true),
+        ("status", Dimension::Status, true),
+        ("method", Dimension::Method, true),
+        ("user", Dimension::User, true),
+        ("resource-arn", Dimension::ResourceArn, true),
+        ("sdk", Dimension::Sdk, true),
+        ("fault-rootcause", Dimension::FaultRootCause, false),
+        ("error-rootcause", Dimension::ErrorRootCause, false),
+        ("operation", Dimension::Operation, false),
+    ]
 }
 
-/// A part of a [`FactTable`] as one thread works it out.
-pub struct FactChunk {
-    facts: Vec<Option<Arc<Facts>>>,
-    keys: Vec<(Arc<str>, String, String)>,
-    row_keys: Vec<Vec<u32>>,
+/// Rows of numbers: each row's items in one shared list (a row is a range of it), so that a
+/// million traces make a few large allocations instead of millions of small ones.
+#[derive(Debug, Clone, PartialEq)]
+struct PerRow<T> {
+    /// Where each row starts in `items`, and where the last one ends.
+    at: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Default for PerRow<T> {
+    fn default() -> Self {
+        PerRow {
+            at: vec![0],
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> PerRow<T> {
+    /// Adds a row.
+    fn push(&mut self, row: impl IntoIterator<Item = T>) {
+        self.items.extend(row);
+        self.at.push(self.items.len());
+    }
+
+    /// The items of row `i` (none past the last row).
+    fn row(&self, i: usize) -> &[T] {
+        match (self.at.get(i), self.at.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Rows.
+    fn len(&self) -> usize {
+        self.at.len() - 1
+    }
+
+    /// Appends `other`'s rows, each item mapped by `f`.
+    fn append<U>(&mut self, other: PerRow<U>, f: impl FnMut(U) -> T) {
+        let base = self.items.len();
+        self.items.extend(other.items.into_iter().map(f));
+        self.at
+            .extend(other.at.into_iter().skip(1).map(|a| a + base));
+    }
+
+    /// Heap bytes.
+    fn bytes(&self) -> usize {
+        self.at.capacity() * size_of::<usize>() + self.items.capacity() * size_of::<T>()
+    }
+}
+
+/// One operation of a trace as a [`FactTable`] keeps it (12 bytes): which, when, how long,
+/// how it ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OpFact {
+    /// The operation's number, with its error ([`OpFact::ERROR`]) and fault
+    /// ([`OpFact::FAULT`]) flags.
+    id: u32,
+    /// Seconds after the trace's first start.
+    after: f32,
+    /// Seconds it took (NaN: in progress).
+    time: f32,
+}
+
+impl OpFact {
+    const ERROR: u32 = 1 << 30;
+    const FAULT: u32 = 1 << 31;
+    const ID: u32 = Self::ERROR - 1;
+
+    /// Operation `o` of a trace that started at `first` (epoch seconds), numbered `id`
+    /// (`None` past 2^30 operations).
+    fn of(o: &Operation, id: u32, first: f64) -> Option<OpFact> {
+        (id <= Self::ID).then(|| OpFact {
+            id: id | if o.error { Self::ERROR } else { 0 } | if o.fault { Self::FAULT } else { 0 },
+            after: (o.start - first) as f32,
+            time: o.duration.map_or(f32::NAN, |d| d as f32),
+        })
+    }
+
+    fn id(&self) -> usize {
+        (self.id & Self::ID) as usize
+    }
+
+    fn error(&self) -> bool {
+        self.id & Self::ERROR != 0
+    }
+
+    fn fault(&self) -> bool {
+        self.id & Self::FAULT != 0
+    }
+
+    /// When it started, for a trace that started at `first`.
+    fn start(&self, first: f64) -> f64 {
+        first + f64::from(self.after)
+    }
+
+    fn duration(&self) -> Option<f64> {
+        (!self.time.is_nan()).then_some(f64::from(self.time))
+    }
+}
+
+/// What the analysis reads inside each trace of a dataset (its [`Facts`]), worked out once
+/// (on several threads, by the caller) and kept, numbered, while the dataset is analysed again
+/// and again (another filter, another selection, another tab): per row, the number of every
+/// key it has in each dimension ([`tabled`], and each annotation key), the root causes it ends
+/// in and meets, and its operations. The views that read inside traces then only count.
+///
+/// Why numbers: a table of each trace's facts as text and lists took ~1.8 KB a trace (1.8 GB
+/// at a million traces); numbered in shared lists it takes a few hundred bytes.
+#[derive(Debug, Default)]
+pub struct FactTable {
+    /// The dimensions met (`rootcause`, ..., `annotation.tier`), and whether the comparison
+    /// ranks them.
+    dims: Vec<(Arc<str>, bool)>,
+    /// The keys met: dimension (number), key, clause.
+    keys: Vec<(u32, Box<str>, Box<str>)>,
+    /// Per row, the numbers of its keys, sorted, without repeats.
+    row_keys: PerRow<u32>,
+    /// The root causes met ([`cause_parts`]), numbered.
     causes: Vec<CauseId>,
-    cause_ends: Vec<Vec<u32>>,
-    cause_meets: Vec<Vec<u32>>,
-    ops: Vec<Arc<str>>,
-    row_ops: Vec<Vec<u32>>,
+    /// Per row, the causes its paths end in, and those it meets (sorted, no repeats).
+    cause_ends: PerRow<u32>,
+    cause_meets: PerRow<u32>,
+    /// Per row, its operations, numbered in `op_keys`.
+    ops: PerRow<OpFact>,
+    /// The operations met: their keys (of the `operation` dimension).
+    op_keys: Vec<u32>,
+}
+
+/// A part of a [`FactTable`] as one thread works it out, numbered on its own.
+#[derive(Default)]
+pub struct FactChunk {
+    table: FactTable,
 }
 
 /// The number of `v` in `list` (numbered in the order first met, found by `ids`).
@@ -490,32 +590,40 @@ fn number_of<T: std::hash::Hash + Eq + Clone>(
 }
 
 /// Numbers `ids` (of a chunk's own numbering, into `local`) in the table's, sorted, without
-/// repeats.
-fn renumber(ids: Vec<u32>, local: &[u32]) -> Box<[u32]> {
-    let mut ids: Vec<u32> = ids
-        .into_iter()
-        .filter_map(|k| local.get(k as usize).copied())
-        .collect();
+/// repeats, in place.
+fn renumber(ids: &mut [u32], local: &[u32]) -> usize {
+    for k in ids.iter_mut() {
+        *k = local.get(*k as usize).copied().unwrap_or(u32::MAX);
+    }
     ids.sort_unstable();
-    ids.dedup();
-    ids.into_boxed_slice()
+    let mut n = 0;
+    for i in 0..ids.len() {
+        if ids[i] != u32::MAX && (n == 0 || ids[n - 1] != ids[i]) {
+            ids[n] = ids[i];
+            n += 1;
+        }
+    }
+    n
 }
 
-/// The dimensions the comparison ranks (besides each annotation key), with their names.
-fn compared() -> [(&'static str, Dimension); 11] {
-    [
-        ("rootcause", Dimension::RootCause),
-        ("rootcause-entity", Dimension::RootCauseEntity),
-        ("exception", Dimension::Exception),
-        ("service", Dimension::Service),
-        ("edge", Dimension::Edge),
-        ("url", Dimension::Url),
-        ("status", Dimension::Status),
-        ("method", Dimension::Method),
-        ("user", Dimension::User),
-        ("resource-arn", Dimension::ResourceArn),
-        ("sdk", Dimension::Sdk),
-    ]
+/// Appends `rows` (numbered by `local`) to `to`, each row sorted and without repeats.
+fn append_renumbered(to: &mut PerRow<u32>, mut rows: PerRow<u32>, local: &[u32]) {
+    for i in 0..rows.len() {
+        let (a, b) = (rows.at[i], rows.at[i + 1]);
+        let n = renumber(&mut rows.items[a..b], local);
+        to.push(rows.items[a..a + n].iter().copied());
+    }
+}
+
+/// The name a dimension has in a [`FactTable`] (`rootcause`, `annotation.tier`).
+fn dim_name(dim: &Dimension) -> std::borrow::Cow<'static, str> {
+    if let Dimension::Annotation(k) = dim {
+        return format!("annotation.{k}").into();
+    }
+    tabled()
+        .into_iter()
+        .find(|(_, d, _)| d == dim)
+        .map_or("".into(), |(n, _, _)| n.into())
 }
 
 impl FactTable {
@@ -535,63 +643,153 @@ impl FactTable {
             .map(|a| a..(a + CHUNK).min(n))
             .collect();
         let done = map(chunks, &|range| FactTable::chunk(data, range));
-        // The chunks' keys numbered once for the whole table.
+        // The chunks' numbers made the table's.
         let mut t = FactTable::default();
-        let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
+        let mut dims: foldhash::HashMap<Arc<str>, u32> = Default::default();
+        let mut keys: foldhash::HashMap<(u32, Box<str>), u32> = Default::default();
         let mut causes: foldhash::HashMap<CauseId, u32> = Default::default();
-        let mut ops: foldhash::HashMap<Arc<str>, u32> = Default::default();
-        for c in done {
+        let mut ops: foldhash::HashMap<u32, u32> = Default::default();
+        for FactChunk { table: c } in done {
+            let local_dims: Vec<u32> = c
+                .dims
+                .into_iter()
+                .map(|(name, ranked)| match dims.get(&name) {
+                    Some(&d) => d,
+                    None => {
+                        let d = t.dims.len() as u32;
+                        t.dims.push((name.clone(), ranked));
+                        dims.insert(name, d);
+                        d
+                    }
+                })
+                .collect();
             let local: Vec<u32> = c
                 .keys
                 .into_iter()
                 .map(|(dim, key, filter)| {
+                    let dim = local_dims.get(dim as usize).copied().unwrap_or(u32::MAX);
                     let k = (dim, key);
-                    if let Some(&id) = ids.get(&k) {
+                    if let Some(&id) = keys.get(&k) {
                         return id;
                     }
                     let id = t.keys.len() as u32;
-                    t.keys.push((k.0.clone(), k.1.clone(), filter));
-                    ids.insert(k, id);
+                    t.keys.push((dim, k.1.clone(), filter));
+                    keys.insert(k, id);
                     id
                 })
                 .collect();
-            t.rows.extend(c.facts);
-            t.row_keys
-                .extend(c.row_keys.into_iter().map(|ks| renumber(ks, &local)));
+            append_renumbered(&mut t.row_keys, c.row_keys, &local);
+            // A chunk numbers its operations by their keys; the table, densely.
+            let mut op_number = |key: usize| -> u32 {
+                let key = local.get(key).copied().unwrap_or(u32::MAX);
+                number_of(&mut ops, &mut t.op_keys, key).min(OpFact::ID)
+            };
+            let numbered: Vec<u32> = c.ops.items.iter().map(|o| op_number(o.id())).collect();
+            let mut numbered = numbered.into_iter();
+            t.ops.append(c.ops, |o| OpFact {
+                id: (o.id & !OpFact::ID) | numbered.next().unwrap_or(OpFact::ID),
+                ..o
+            });
             let local: Vec<u32> = c
                 .causes
                 .into_iter()
                 .map(|id| number_of(&mut causes, &mut t.causes, id))
                 .collect();
-            t.cause_ends
-                .extend(c.cause_ends.into_iter().map(|ids| renumber(ids, &local)));
-            t.cause_meets
-                .extend(c.cause_meets.into_iter().map(|ids| renumber(ids, &local)));
-            let local: Vec<u32> = c
-                .ops
-                .into_iter()
-                .map(|op| number_of(&mut ops, &mut t.ops, op))
-                .collect();
-            t.row_ops.extend(c.row_ops.into_iter().map(|ids| {
-                ids.into_iter()
-                    .map(|k| local.get(k as usize).copied().unwrap_or(u32::MAX))
-                    .collect()
-            }));
+            append_renumbered(&mut t.cause_ends, c.cause_ends, &local);
+            append_renumbered(&mut t.cause_meets, c.cause_meets, &local);
         }
         t
+    }
+
+    /// One chunk: each row's facts, then its keys in every dimension.
+    fn chunk(data: &Dataset, range: std::ops::Range<usize>) -> FactChunk {
+        let mut strings = Strings::default();
+        let mut edges = EdgeNames::new();
+        let mut c = FactTable::default();
+        let mut cause_ids: foldhash::HashMap<CauseId, u32> = Default::default();
+        let mut ids: foldhash::HashMap<(u32, Box<str>), u32> = Default::default();
+        let fixed = tabled();
+        c.dims = fixed
+            .iter()
+            .map(|(n, _, ranked)| (Arc::from(*n), *ranked))
+            .collect();
+        let operation = fixed
+            .iter()
+            .position(|(_, d, _)| *d == Dimension::Operation)
+            .unwrap_or(0) as u32;
+        let mut notes: foldhash::HashMap<Arc<str>, u32> = Default::default();
+        let mut mine = Vec::new();
+        for i in range {
+            let seen = Seen::new(data, i);
+            let facts = seen
+                .summary()
+                .map(|s| Arc::new(Facts::of(s, seen.trace(), &mut strings)));
+            let _ = seen.facts.set(facts.clone());
+            mine.clear();
+            let mut add = |dim: u32, k: &str, f: &dyn Fn() -> String| {
+                let key = (dim, Box::<str>::from(k));
+                let id = match ids.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = c.keys.len() as u32;
+                        c.keys.push((dim, key.1.clone(), f().into()));
+                        ids.insert(key, id);
+                        id
+                    }
+                };
+                mine.push(id);
+            };
+            for (d, (_, dim, _)) in fixed.iter().enumerate() {
+                keys_of(&seen, dim, &mut edges, &mut |k, f| add(d as u32, k, f));
+            }
+            let first = data.rows.get(i).and_then(|r| r.start_time).unwrap_or(0.0);
+            if let Some(f) = &facts {
+                for (k, value) in &f.annotations {
+                    let dim = match notes.get(k) {
+                        Some(&d) => d,
+                        None => {
+                            let d = c.dims.len() as u32;
+                            c.dims.push((Arc::from(format!("annotation.{k}")), true));
+                            notes.insert(k.clone(), d);
+                            d
+                        }
+                    };
+                    if let Some(text) = annotation_text(value) {
+                        add(dim, &text, &|| annotation_filter(k, value, &text));
+                    }
+                }
+                c.ops.push(f.operations.iter().filter_map(|o| {
+                    let id = ids.get(&(operation, Box::from(&*o.key))).copied()?;
+                    OpFact::of(o, id, first)
+                }));
+            } else {
+                c.ops.push([]);
+            }
+            c.row_keys.push(mine.iter().copied());
+            let (ends, meets) = facts.as_deref().map(cause_parts).unwrap_or_default();
+            let mut number = |ids: Vec<CauseId>| -> Vec<u32> {
+                ids.into_iter()
+                    .map(|id| number_of(&mut cause_ids, &mut c.causes, id))
+                    .collect()
+            };
+            let (ends, meets) = (number(ends), number(meets));
+            c.cause_ends.push(ends);
+            c.cause_meets.push(meets);
+        }
+        FactChunk { table: c }
     }
 
     /// [`cause_members`] from the numbers kept for each row.
     fn cause_members(&self, rows: &[usize]) -> (Vec<CauseId>, Vec<Vec<usize>>) {
         let mut present = vec![false; self.causes.len()];
         for &i in rows {
-            for &n in self.cause_ends.get(i).map_or(&[][..], |c| &c[..]) {
+            for &n in self.cause_ends.row(i) {
                 present[n as usize] = true;
             }
         }
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.causes.len()];
         for &i in rows {
-            for &n in self.cause_meets.get(i).map_or(&[][..], |c| &c[..]) {
+            for &n in self.cause_meets.row(i) {
                 if present[n as usize] {
                     members[n as usize].push(i);
                 }
@@ -609,96 +807,63 @@ impl FactTable {
         (causes, kept)
     }
 
-    /// One chunk: each row's facts, then its keys in every compared dimension.
-    fn chunk(data: &Dataset, range: std::ops::Range<usize>) -> FactChunk {
-        let mut strings = Strings::default();
-        let mut edges = EdgeNames::new();
-        let mut c = FactChunk {
-            facts: Vec::with_capacity(range.len()),
-            keys: Vec::new(),
-            row_keys: Vec::with_capacity(range.len()),
-            causes: Vec::new(),
-            cause_ends: Vec::with_capacity(range.len()),
-            cause_meets: Vec::with_capacity(range.len()),
-            ops: Vec::new(),
-            row_ops: Vec::with_capacity(range.len()),
-        };
-        let mut cause_ids: foldhash::HashMap<CauseId, u32> = Default::default();
-        let mut op_ids: foldhash::HashMap<Arc<str>, u32> = Default::default();
-        let mut ids: foldhash::HashMap<(Arc<str>, String), u32> = Default::default();
-        let dims: Vec<(Arc<str>, Dimension)> = compared()
-            .into_iter()
-            .map(|(n, d)| (Arc::from(n), d))
-            .collect();
-        let mut notes: foldhash::HashMap<Arc<str>, Arc<str>> = Default::default();
-        for i in range {
-            let seen = Seen::new(data, i, None);
-            let facts = seen
-                .summary()
-                .map(|s| Arc::new(Facts::of(s, seen.trace(), &mut strings)));
-            let _ = seen.facts.set(facts.clone());
-            let mut mine = Vec::new();
-            let mut add = |dim: &Arc<str>, k: &str, f: &dyn Fn() -> String| {
-                let key = (dim.clone(), k.to_owned());
-                let id = match ids.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        let id = c.keys.len() as u32;
-                        c.keys.push((dim.clone(), k.to_owned(), f()));
-                        ids.insert(key, id);
-                        id
-                    }
-                };
-                mine.push(id);
-            };
-            for (name, dim) in &dims {
-                keys_of(&seen, dim, &mut edges, &mut |k, f| add(name, k, f));
-            }
-            if let Some(f) = &facts {
-                for (k, value) in &f.annotations {
-                    let dim = notes
-                        .entry(k.clone())
-                        .or_insert_with(|| Arc::from(format!("annotation.{k}")))
-                        .clone();
-                    if let Some(text) = annotation_text(value) {
-                        add(&dim, &text, &|| annotation_filter(k, value, &text));
-                    }
-                }
-            }
-            let (ends, meets) = facts.as_deref().map(cause_parts).unwrap_or_default();
-            let mut number = |ids: Vec<CauseId>| -> Vec<u32> {
-                ids.into_iter()
-                    .map(|id| number_of(&mut cause_ids, &mut c.causes, id))
-                    .collect()
-            };
-            let (ends, meets) = (number(ends), number(meets));
-            c.cause_ends.push(ends);
-            c.cause_meets.push(meets);
-            let ops = facts.as_deref().map_or(&[][..], |f| &f.operations[..]);
-            let ids = ops
-                .iter()
-                .map(|o| number_of(&mut op_ids, &mut c.ops, o.key.clone()))
-                .collect();
-            c.row_ops.push(ids);
-            c.facts.push(facts);
-            c.row_keys.push(mine);
-        }
-        c
-    }
-
-    /// The facts of row `i`.
-    fn get(&self, i: usize) -> Option<&Arc<Facts>> {
-        self.rows.get(i)?.as_ref()
-    }
-
     /// How many rows it covers.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.row_keys.len()
     }
 
     /// It covers none.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
+    }
+
+    /// About how many bytes it holds (its lists and their text).
+    pub fn bytes(&self) -> usize {
+        let text: usize = self.keys.iter().map(|(_, k, f)| k.len() + f.len()).sum();
+        self.keys.capacity() * size_of::<(u32, Box<str>, Box<str>)>()
+            + text
+            + self.row_keys.bytes()
+            + self.cause_ends.bytes()
+            + self.cause_meets.bytes()
+            + self.ops.bytes()
+            + self.op_keys.capacity() * size_of::<u32>()
+            + self.causes.capacity() * size_of::<CauseId>()
+    }
+
+    /// Whether it is the table of `data` (as many rows).
+    fn covers(&self, data: &Dataset) -> bool {
+        self.len() == data.rows.len()
+    }
+
+    /// [`group_by`] by counting each row's keys of `dim`.
+    fn group_by(&self, data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
+        let name = dim_name(dim);
+        let Some(d) = self.dims.iter().position(|(n, _)| **n == *name) else {
+            return Vec::new();
+        };
+        let d = d as u32;
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.keys.len()];
+        for &i in rows {
+            for &k in self.row_keys.row(i) {
+                if let (Some((kd, _, _)), Some(m)) =
+                    (self.keys.get(k as usize), members.get_mut(k as usize))
+                    && *kd == d
+                {
+                    m.push(i);
+                }
+            }
+        }
+        let mut out: Vec<Group> = self
+            .keys
+            .iter()
+            .zip(members)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|((_, key, filter), m)| {
+                Group::of(key.to_string(), filter.to_string(), &m, data, rows.len())
+            })
+            .collect();
+        largest_first(&mut out);
+        out
     }
 
     /// [`compare`] by counting each side's keys.
@@ -706,24 +871,36 @@ impl FactTable {
         let mut counts = [vec![0u32; self.keys.len()], vec![0u32; self.keys.len()]];
         for (side, rows) in [selection, baseline].into_iter().enumerate() {
             for &i in rows {
-                for &k in self.row_keys.get(i).map_or(&[][..], |k| &k[..]) {
+                for &k in self.row_keys.row(i) {
                     if let Some(c) = counts[side].get_mut(k as usize) {
                         *c += 1;
                     }
                 }
             }
         }
-        // The annotation keys of the selection, the first 50 by name.
-        let mut notes: Vec<&str> = self
+        // The dimensions ranked: the fixed ones, and the selection's annotation keys, the
+        // first 50 by name.
+        let mut ranked: Vec<bool> = self
+            .dims
+            .iter()
+            .map(|(n, r)| *r && !n.starts_with("annotation."))
+            .collect();
+        let mut notes: Vec<(&str, usize)> = self
             .keys
             .iter()
             .zip(&counts[0])
-            .filter(|((d, _, _), n)| **n > 0 && d.starts_with("annotation."))
-            .map(|((d, _, _), _)| &**d)
+            .filter(|(_, n)| **n > 0)
+            .filter_map(|((d, _, _), _)| {
+                let name = &*self.dims.get(*d as usize)?.0;
+                name.starts_with("annotation.")
+                    .then_some((name, *d as usize))
+            })
             .collect();
         notes.sort_unstable();
         notes.dedup();
-        notes.truncate(50);
+        for (_, d) in notes.into_iter().take(50) {
+            ranked[d] = true;
+        }
         let share = |n: u32, total: usize| {
             if total == 0 {
                 0.0
@@ -737,12 +914,15 @@ impl FactTable {
             .enumerate()
             .filter(|&(k, (d, _, _))| {
                 (counts[0][k] > 0 || counts[1][k] > 0)
-                    && (!d.starts_with("annotation.") || notes.binary_search(&&**d).is_ok())
+                    && ranked.get(*d as usize).copied().unwrap_or(false)
             })
             .map(|(k, (d, key, filter))| Difference {
-                dimension: d.to_string(),
-                key: key.clone(),
-                filter: filter.clone(),
+                dimension: self
+                    .dims
+                    .get(*d as usize)
+                    .map_or_else(String::new, |(n, _)| n.to_string()),
+                key: key.to_string(),
+                filter: filter.to_string(),
                 selection: share(counts[0][k], selection.len()),
                 baseline: share(counts[1][k], baseline.len()),
             })
@@ -897,36 +1077,14 @@ pub fn group_by_with(
     rows: &[usize],
     dim: &Dimension,
 ) -> Vec<Group> {
-    // Operations by the numbers the table keeps for each trace, when it has them.
-    if let Some(t) =
-        table.filter(|t| *dim == Dimension::Operation && t.row_ops.len() == data.rows.len())
-    {
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); t.ops.len()];
-        for &i in rows {
-            for &id in t.row_ops.get(i).map_or(&[][..], |o| &o[..]) {
-                let Some(m) = members.get_mut(id as usize) else {
-                    continue;
-                };
-                if m.last() != Some(&i) {
-                    m.push(i);
-                }
-            }
-        }
-        let mut out: Vec<Group> = t
-            .ops
-            .iter()
-            .zip(members)
-            .filter(|(_, m)| !m.is_empty())
-            .map(|(k, m)| Group::of(k.to_string(), String::new(), &m, data, rows.len()))
-            .collect();
-        largest_first(&mut out);
-        return out;
+    if let Some(t) = table.filter(|t| t.covers(data)) {
+        return t.group_by(data, rows, dim);
     }
     let mut groups = Grouper::default();
     let mut edges = EdgeNames::new();
     for &i in rows {
         // A group counts a trace once however often its key comes (`Grouper::add`).
-        keys_of(&Seen::new(data, i, table), dim, &mut edges, &mut |k, f| {
+        keys_of(&Seen::new(data, i), dim, &mut edges, &mut |k, f| {
             groups.add(k, f, i);
         });
     }
@@ -1019,9 +1177,9 @@ pub fn root_causes_with(
     table: Option<&FactTable>,
     rows: &[usize],
 ) -> Vec<CauseGroup> {
-    let (causes, members) = match table.filter(|t| t.cause_meets.len() == data.rows.len()) {
+    let (causes, members) = match table.filter(|t| t.covers(data)) {
         Some(t) => t.cause_members(rows),
-        None => cause_members(data, table, rows),
+        None => cause_members(data, rows),
     };
     let total = rows.len();
     let mut out: Vec<CauseGroup> = causes
@@ -1118,17 +1276,13 @@ fn cause_parts(f: &Facts) -> (Vec<CauseId>, Vec<CauseId>) {
 
 /// The root causes the traces at `rows` end in, numbered, and the traces of each, worked out
 /// trace by trace.
-fn cause_members(
-    data: &Dataset,
-    table: Option<&FactTable>,
-    rows: &[usize],
-) -> (Vec<CauseId>, Vec<Vec<usize>>) {
+fn cause_members(data: &Dataset, rows: &[usize]) -> (Vec<CauseId>, Vec<Vec<usize>>) {
     // Pass 1: the causes single paths end in (numbered).
     let mut ids: foldhash::HashMap<CauseId, u32> = Default::default();
     let mut causes: Vec<CauseId> = Vec::new();
     let mut parts: Vec<(usize, Vec<CauseId>)> = Vec::with_capacity(rows.len());
     for &i in rows {
-        let seen = Seen::new(data, i, table);
+        let seen = Seen::new(data, i);
         let Some(f) = seen.facts() else { continue };
         let (ends, meets) = cause_parts(f);
         for id in ends {
@@ -1519,12 +1673,13 @@ pub fn compare_with(
     selection: &[usize],
     baseline: &[usize],
 ) -> Vec<Difference> {
-    if let Some(t) = table.filter(|t| t.row_keys.len() == data.rows.len()) {
+    if let Some(t) = table.filter(|t| t.covers(data)) {
         return t.compare(selection, baseline);
     }
-    let dims: Vec<(String, Dimension)> = compared()
+    let dims: Vec<(String, Dimension)> = tabled()
         .into_iter()
-        .map(|(n, d)| (n.to_owned(), d))
+        .filter(|(_, _, ranked)| *ranked)
+        .map(|(n, d, _)| (n.to_owned(), d))
         .collect();
     // Per dimension, the groups of each side; annotation keys as they are met.
     let mut sides: Vec<[Grouper; 2]> = dims.iter().map(|_| Default::default()).collect();
@@ -1533,7 +1688,7 @@ pub fn compare_with(
     let mut edges = EdgeNames::new();
     for (side, rows) in [selection, baseline].into_iter().enumerate() {
         for &i in rows {
-            let seen = Seen::new(data, i, table);
+            let seen = Seen::new(data, i);
             for ((_, dim), groups) in dims.iter().zip(sides.iter_mut()) {
                 keys_of(&seen, dim, &mut edges, &mut |k, f| {
                     groups[side].add(k, f, i);
@@ -1667,18 +1822,100 @@ pub fn span(data: &Dataset, rows: &[usize]) -> Option<(f64, f64)> {
         })
 }
 
-/// An operation's errors, faults, durations and requests per interval.
-type OpTotals = (u64, u64, Vec<f64>, Vec<u64>);
-
-/// A service node's requests, errors, faults, response times and requests per interval,
-/// added up over the nodes of its name.
-#[derive(Default)]
+/// What the requests of one thing (a service node, an operation) add up to.
+#[derive(Clone)]
 struct Totals {
     count: u64,
     errors: u64,
     faults: u64,
-    times: Vec<f64>,
+    /// Requests per interval.
     spark: Vec<u64>,
+}
+
+/// Requests added up per thing (numbered): their counts at once, their durations gathered in
+/// one list and grouped by thing at the end (a counting sort), so that millions of requests
+/// make a few allocations.
+struct Tallies<T> {
+    slots: usize,
+    totals: Vec<Option<Totals>>,
+    times: Vec<(u32, T)>,
+}
+
+impl<T: Copy> Tallies<T> {
+    fn new(things: usize, slots: usize) -> Self {
+        Tallies {
+            slots,
+            totals: vec![None; things],
+            times: Vec::new(),
+        }
+    }
+
+    /// Thing `id`'s totals (made on first sight).
+    fn of(&mut self, id: u32) -> Option<&mut Totals> {
+        let slots = self.slots;
+        let t = self.totals.get_mut(id as usize)?;
+        Some(t.get_or_insert_with(|| Totals {
+            count: 0,
+            errors: 0,
+            faults: 0,
+            spark: vec![0; slots],
+        }))
+    }
+
+    /// A request of thing `id`: in interval `slot`, `time` long (`None`: not measured),
+    /// ended in an error or a fault.
+    fn add(&mut self, id: u32, slot: Option<usize>, time: Option<T>, error: bool, fault: bool) {
+        let Some(t) = self.of(id) else { return };
+        t.count += 1;
+        t.errors += u64::from(error);
+        t.faults += u64::from(fault);
+        if let Some(s) = slot.and_then(|s| t.spark.get_mut(s)) {
+            *s += 1;
+        }
+        if let Some(time) = time {
+            self.times.push((id, time));
+        }
+    }
+
+    /// Each thing met, with its totals and the 50th and 99th percentiles of its times.
+    fn finish(self, cmp: fn(&T, &T) -> std::cmp::Ordering) -> Vec<(usize, Totals, [Option<T>; 2])> {
+        let mut at = vec![0usize; self.totals.len() + 1];
+        for &(id, _) in &self.times {
+            at[id as usize + 1] += 1;
+        }
+        for i in 1..at.len() {
+            at[i] += at[i - 1];
+        }
+        let mut next = at.clone();
+        let mut sorted: Vec<Option<T>> = vec![None; self.times.len()];
+        for (id, t) in self.times {
+            let n = &mut next[id as usize];
+            sorted[*n] = Some(t);
+            *n += 1;
+        }
+        let mut sorted: Vec<T> = sorted.into_iter().flatten().collect();
+        self.totals
+            .into_iter()
+            .enumerate()
+            .filter_map(|(id, t)| {
+                let values = sorted.get_mut(at[id]..at[id + 1]).unwrap_or_default();
+                let ps = [50.0, 99.0].map(|p| {
+                    let at = rank(values.len(), p)?;
+                    Some(*values.select_nth_unstable_by(at, cmp).1)
+                });
+                Some((id, t?, ps))
+            })
+            .collect()
+    }
+}
+
+/// The index of the `p`-th percentile among `n` sorted values by nearest rank.
+fn rank(n: usize, p: f64) -> Option<usize> {
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    Some(rank.min(n) - 1)
 }
 
 /// The RED tables of the traces at `rows`, with sparklines of `interval` seconds (aligned as
@@ -1687,7 +1924,7 @@ pub fn red(data: &Dataset, rows: &[usize], interval: f64) -> RedTables {
     red_with(data, None, rows, interval)
 }
 
-/// [`red`], reading the traces' [`Facts`] from `table` where it has them.
+/// [`red`], reading the traces' operations from `table` where it has them.
 pub fn red_with(
     data: &Dataset,
     table: Option<&FactTable>,
@@ -1707,137 +1944,118 @@ pub fn red_with(
     let seconds = n as f64 * interval;
     let slot = |t: f64| (((t - origin) / interval).max(0.0) as usize).min(n - 1);
     // Services: what each trace adds to the service graph's nodes (as the map counts them),
-    // added up by node name, for the whole span and for each interval.
+    // added up by node name, for the whole span and for each interval; times in whole
+    // milliseconds, as the graph's histograms keep them.
     let keys = data.traces.keys();
-    let mut by_key: foldhash::HashMap<u32, Totals> = Default::default();
+    let mut names: Vec<&str> = Vec::new();
+    let mut name_ids: foldhash::HashMap<&str, u32> = Default::default();
+    let named: Vec<u32> = (0..keys.len() as u32)
+        .map(|k| number_of(&mut name_ids, &mut names, keys.get(k).name.as_str()))
+        .collect();
+    let mut services: Tallies<u64> = Tallies::new(names.len(), n);
     for &i in rows {
         let Some(r) = data.rows.get(i) else { continue };
-        let Some(frag) = data
-            .traces
-            .position(&r.id)
-            .and_then(|t| data.traces.fragment(t))
-        else {
+        let Some(frag) = data.trace_of_row(i).and_then(|t| data.traces.fragment(t)) else {
             continue;
         };
         let at = r.start_time.map(slot);
         frag.requests(&mut |key, measured| {
-            let e = by_key.entry(key).or_insert_with(|| Totals {
-                spark: vec![0; n],
-                ..Totals::default()
-            });
-            let Some((d, outcome)) = measured else { return };
-            e.count += 1;
-            match outcome {
-                crate::model::segment::Outcome::Ok => {}
-                crate::model::segment::Outcome::Fault => e.faults += 1,
-                _ => e.errors += 1,
-            }
-            // In whole milliseconds, as the graph's histograms keep them.
-            e.times.push((d * 1000.0).round() as i64 as f64 / 1000.0);
-            if let Some(s) = at {
-                e.spark[s] += 1;
+            let Some(&id) = named.get(key as usize) else {
+                return;
+            };
+            match measured {
+                None => {
+                    services.of(id);
+                }
+                Some((d, outcome)) => {
+                    use crate::model::segment::Outcome;
+                    let ms = (d * 1000.0).round().max(0.0) as u64;
+                    let (error, fault) = match outcome {
+                        Outcome::Ok => (false, false),
+                        Outcome::Fault => (false, true),
+                        _ => (true, false),
+                    };
+                    services.add(id, at, Some(ms), error, fault);
+                }
             }
         });
     }
-    let mut whole: BTreeMap<&str, Totals> = BTreeMap::new();
-    for (key, t) in by_key {
-        let e = whole.entry(keys.get(key).name.as_str()).or_default();
-        e.count += t.count;
-        e.errors += t.errors;
-        e.faults += t.faults;
-        e.times.extend(t.times);
-        if e.spark.is_empty() {
-            e.spark = t.spark;
-        } else {
-            e.spark.iter_mut().zip(t.spark).for_each(|(a, b)| *a += b);
-        }
-    }
-    let mut services: Vec<Red> = whole
+    let mut services: Vec<Red> = services
+        .finish(u64::cmp)
         .into_iter()
-        .map(|(name, t)| {
-            let Totals {
-                count,
-                errors,
-                faults,
-                mut times,
-                spark,
-            } = t;
-            let [p50, p99] = percentiles(&mut times, [50.0, 99.0]);
+        .map(|(id, t, [p50, p99])| {
+            let name = names.get(id).copied().unwrap_or_default();
+            let secs = |ms: Option<u64>| ms.map(|ms| ms as f64 / 1000.0);
             Red {
                 filter: format!("service({})", quoted(name)),
-                spark,
                 name: name.to_owned(),
-                count,
-                rate: count as f64 / seconds,
-                errors,
-                faults,
-                p50,
-                p99,
+                count: t.count,
+                rate: t.count as f64 / seconds,
+                errors: t.errors,
+                faults: t.faults,
+                p50: secs(p50),
+                p99: secs(p99),
+                spark: t.spark,
             }
         })
         .collect();
-    // Operations: every entity that is one, trace by trace (by the numbers the table keeps
-    // when it has them, by name otherwise).
-    let mut ops: foldhash::HashMap<Arc<str>, OpTotals> = Default::default();
-    let add = |e: &mut OpTotals, o: &Operation| {
-        e.0 += u64::from(o.error);
-        e.1 += u64::from(o.fault);
-        e.2.extend(o.duration);
-        e.3[slot(o.start)] += 1;
-    };
-    let numbered = table.filter(|t| t.row_ops.len() == data.rows.len());
-    if let Some(t) = numbered {
-        let mut by_id: Vec<Option<OpTotals>> = vec![None; t.ops.len()];
-        for &i in rows {
-            let (Some(Some(f)), Some(ids)) = (t.rows.get(i), t.row_ops.get(i)) else {
-                continue;
-            };
-            for (o, &id) in f.operations.iter().zip(ids.iter()) {
-                let Some(slot_of) = by_id.get_mut(id as usize) else {
-                    continue;
-                };
-                add(
-                    slot_of.get_or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
-                    o,
-                );
-            }
-        }
-        ops.extend(
-            t.ops
-                .iter()
-                .zip(by_id)
-                .filter_map(|(k, e)| Some((k.clone(), e?))),
+    // Operations: every entity that is one, trace by trace (as the table numbers them when
+    // there is one, numbered here by name otherwise).
+    let add_op = |ops: &mut Tallies<f32>, o: &OpFact, first: f64| {
+        let slot = Some(slot(o.start(first)));
+        ops.add(
+            o.id() as u32,
+            slot,
+            o.duration().map(|d| d as f32),
+            o.error(),
+            o.fault(),
         );
-    }
-    for &i in rows.iter().filter(|_| numbered.is_none()) {
-        let seen = Seen::new(data, i, table);
-        let Some(f) = seen.facts() else { continue };
-        for o in &f.operations {
-            let e = match ops.get_mut(&o.key) {
-                Some(e) => e,
-                None => ops
-                    .entry(o.key.clone())
-                    .or_insert_with(|| (0, 0, Vec::new(), vec![0; n])),
-            };
-            add(e, o);
-        }
-    }
-    let mut operations: Vec<Red> = ops
-        .into_iter()
-        .map(|(name, (errors, faults, mut times, spark))| {
-            let [p50, p99] = percentiles(&mut times, [50.0, 99.0]);
-            let count: u64 = spark.iter().sum();
-            Red {
-                name: name.to_string(),
-                filter: String::new(),
-                count,
-                rate: count as f64 / seconds,
-                errors,
-                faults,
-                p50,
-                p99,
-                spark,
+    };
+    let (op_names, ops): (Vec<Arc<str>>, Tallies<f32>) = match table.filter(|t| t.covers(data)) {
+        Some(t) => {
+            let mut ops = Tallies::new(t.op_keys.len(), n);
+            for &i in rows {
+                let first = data.rows.get(i).and_then(|r| r.start_time).unwrap_or(0.0);
+                for o in t.ops.row(i) {
+                    add_op(&mut ops, o, first);
+                }
             }
+            let name = |&k: &u32| t.keys.get(k as usize).map_or("", |(_, k, _)| &**k);
+            (t.op_keys.iter().map(|k| Arc::from(name(k))).collect(), ops)
+        }
+        None => {
+            let mut names: Vec<Arc<str>> = Vec::new();
+            let mut ids: foldhash::HashMap<Arc<str>, u32> = Default::default();
+            let mut facts = Vec::new();
+            for &i in rows {
+                let seen = Seen::new(data, i);
+                let Some(f) = seen.facts() else { continue };
+                let first = data.rows.get(i).and_then(|r| r.start_time).unwrap_or(0.0);
+                for o in &f.operations {
+                    let id = number_of(&mut ids, &mut names, o.key.clone());
+                    facts.extend(OpFact::of(o, id, first).map(|f| (f, first)));
+                }
+            }
+            let mut ops = Tallies::new(names.len(), n);
+            for (o, first) in &facts {
+                add_op(&mut ops, o, *first);
+            }
+            (names, ops)
+        }
+    };
+    let mut operations: Vec<Red> = ops
+        .finish(f32::total_cmp)
+        .into_iter()
+        .map(|(id, t, [p50, p99])| Red {
+            name: op_names.get(id).map_or_else(String::new, |n| n.to_string()),
+            filter: String::new(),
+            count: t.count,
+            rate: t.count as f64 / seconds,
+            errors: t.errors,
+            faults: t.faults,
+            p50: p50.map(f64::from),
+            p99: p99.map(f64::from),
+            spark: t.spark,
         })
         .collect();
     for t in [&mut services, &mut operations] {
@@ -2108,20 +2326,27 @@ mod tests {
     fn percentiles_by_selection_are_those_of_the_sorted_values() {
         let mut seed = 11u64;
         for n in [0usize, 1, 2, 3, 10, 99, 1000] {
-            let mut v: Vec<f64> = (0..n)
-                .map(|_| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (seed >> 40) as f64 / 1000.0
-                })
-                .collect();
-            let mut sorted = v.clone();
-            sorted.sort_by(f64::total_cmp);
-            let ps = [0.0, 1.0, 50.0, 90.0, 99.0, 100.0];
-            let got = percentiles(&mut v, ps);
-            let want = ps.map(|p| percentile(&sorted, p));
-            assert_eq!(got, want, "n = {n}");
+            // Three things' values, interleaved, grouped and selected by `Tallies`.
+            let mut tallies: Tallies<u64> = Tallies::new(3, 1);
+            let mut each: [Vec<f64>; 3] = Default::default();
+            for i in 0..n {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let v = seed >> 40;
+                tallies.add((i % 3) as u32, Some(0), Some(v), false, false);
+                each[i % 3].push(v as f64);
+            }
+            let got = tallies.finish(u64::cmp);
+            assert_eq!(got.len(), n.min(3), "n = {n}");
+            for (id, totals, ps) in got {
+                let mut sorted = each[id].clone();
+                sorted.sort_by(f64::total_cmp);
+                assert_eq!(totals.count as usize, sorted.len());
+                assert_eq!(totals.spark, vec![sorted.len() as u64]);
+                let want = [50.0, 99.0].map(|p| percentile(&sorted, p));
+                assert_eq!(ps.map(|v| v.map(|v| v as f64)), want, "n = {n}");
+            }
         }
     }
 

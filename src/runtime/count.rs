@@ -323,12 +323,36 @@ mod tests {
             assert!(!kept.operations.is_empty());
             assert_eq!(kept, crate::filter::analyze::red(&r.data, rows, 60.0));
         }
-        // And the operation groups.
+        // And the groups of every dimension.
         use crate::filter::analyze::{Dimension, group_by, group_by_with};
-        for rows in [&even, &head] {
-            let kept = group_by_with(&r.data, Some(&t), rows, &Dimension::Operation);
-            assert!(kept.len() > 3);
-            assert_eq!(kept, group_by(&r.data, rows, &Dimension::Operation));
+        for by in [
+            "rootcause",
+            "fault-rootcause",
+            "error-rootcause",
+            "rootcause-entity",
+            "exception",
+            "url",
+            "status",
+            "method",
+            "user",
+            "service",
+            "edge",
+            "operation",
+            "resource-arn",
+            "sdk",
+            "annotation.customer_tier",
+            "annotation.cart_items",
+            "annotation.cache_hit",
+            "annotation.no_such_key",
+        ] {
+            let dim: Dimension = by.parse().expect("dimension");
+            let mut met = false;
+            for rows in [&all, &even, &head] {
+                let kept = group_by_with(&r.data, Some(&t), rows, &dim);
+                assert_eq!(kept, group_by(&r.data, rows, &dim), "{by}");
+                met |= !kept.is_empty();
+            }
+            assert_eq!(met, !by.ends_with("no_such_key"), "{by}");
         }
         // So are the root causes of any set of traces, from the numbers the table keeps.
         use crate::filter::analyze::{root_causes, root_causes_with};

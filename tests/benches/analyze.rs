@@ -6,12 +6,13 @@
 //!
 //! Why: issue #17 asks for each view in <= 50 ms over 100k traces. The views that read inside
 //! traces (root causes, annotations, operations, SDKs) read each trace's facts from a table
-//! worked out once a dataset (`facts_100k`, on every core, as the app does); the `*_100k`
-//! views with a table are measured with it, and `root_causes_untabled_100k` without one (every
+//! worked out once a dataset (`facts`, on every core, as the app does); the views with a table are measured with it, and `root_causes_untabled` without one (every
 //! trace assembled again, as `analyze` on the command line does).
 //!
 //! Run: `cargo bench --bench analyze` (generating and loading 100k traces takes ~10 s before
-//! timing starts). Results: `docs/benchmarks.md`, "Analysis (issue #17)".
+//! timing starts); `ANALYZE_TRACES=1000000 cargo bench --bench analyze` for 1M (~2 minutes
+//! before timing, ~6 GB). The table's memory (resident set before and after it is built) is
+//! printed once. Results: `docs/benchmarks.md`, "Analysis (issue #17)".
 
 #[path = "gen.rs"]
 #[allow(dead_code)]
@@ -21,19 +22,55 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use xray_tui::engine::dataset::{Collector, Dataset};
-use xray_tui::filter::analyze::{
-    Dimension, FactTable, Measured, group_by, group_by_with, histogram, over_time,
-};
+use xray_tui::filter::analyze::{Dimension, FactTable, Measured, group_by, group_by_with};
 use xray_tui::source::file;
+
+/// The app's allocator, so that the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
 }
 
-/// The table of facts of [`data`], worked out once.
+/// The table of facts of [`data`], worked out once (its memory printed).
 fn table() -> &'static FactTable {
     static TABLE: OnceLock<FactTable> = OnceLock::new();
-    TABLE.get_or_init(|| build_table(&data().0))
+    TABLE.get_or_init(|| {
+        let d = &data().0;
+        let before = resident_kib();
+        let t = build_table(d);
+        let after = resident_kib();
+        eprintln!(
+            "facts table of {} traces: {} MiB held; resident set {} -> {} MiB (+{} MiB)",
+            d.rows.len(),
+            t.bytes() >> 20,
+            before / 1024,
+            after / 1024,
+            after.saturating_sub(before) / 1024
+        );
+        t
+    })
+}
+
+/// This process's resident set (KiB), from `/proc/self/status` (0 where there is none).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// How many traces: `ANALYZE_TRACES`, 100k unless set.
+fn traces() -> u64 {
+    std::env::var("ANALYZE_TRACES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
 }
 
 fn build_table(d: &Dataset) -> FactTable {
@@ -41,12 +78,12 @@ fn build_table(d: &Dataset) -> FactTable {
     FactTable::build(d, |chunks, f| chunks.into_par_iter().map(f).collect())
 }
 
-/// 100k generated traces, loaded as the app loads them.
+/// 100k generated traces ([`traces`]), loaded as the app loads them.
 fn data() -> &'static (Dataset, Vec<usize>) {
     static DATA: OnceLock<(Dataset, Vec<usize>)> = OnceLock::new();
     DATA.get_or_init(|| {
         let cfg = scale_gen::Config {
-            traces: 100_000,
+            traces: traces(),
             ..scale_gen::Config::default()
         };
         let mut text = Vec::new();
@@ -60,15 +97,15 @@ fn data() -> &'static (Dataset, Vec<usize>) {
 }
 
 #[divan::bench(args = ["status", "service", "edge", "url"])]
-fn group_100k(bencher: Bencher, by: &str) {
+fn group(bencher: Bencher, by: &str) {
     let (d, all) = data();
     let dim: Dimension = by.parse().expect("dimension");
     bencher.bench(|| divan::black_box(group_by(d, all, &dim)));
 }
 
 /// The groups that read inside traces, from the table.
-#[divan::bench(args = ["rootcause", "rootcause-entity", "exception", "operation", "sdk", "annotation.tier"])]
-fn group_tabled_100k(bencher: Bencher, by: &str) {
+#[divan::bench(args = ["rootcause", "rootcause-entity", "exception", "operation", "sdk", "annotation.customer_tier"])]
+fn group_tabled(bencher: Bencher, by: &str) {
     let (d, all) = data();
     let t = table();
     let dim: Dimension = by.parse().expect("dimension");
@@ -78,26 +115,33 @@ fn group_tabled_100k(bencher: Bencher, by: &str) {
 /// Working out the table of facts of 100k traces (each assembled once), on every core: what
 /// the Analysis screen does once a dataset.
 #[divan::bench(sample_count = 3, sample_size = 1)]
-fn facts_100k(bencher: Bencher) {
+fn facts(bencher: Bencher) {
     let (d, _) = data();
     bencher.bench(|| divan::black_box(build_table(d)));
 }
 
 #[divan::bench]
-fn histogram_100k(bencher: Bencher) {
+fn histograms(bencher: Bencher) {
     let (d, all) = data();
-    bencher.bench(|| divan::black_box(histogram(d, all, &Measured::Traces, 20)));
+    bencher.bench(|| {
+        divan::black_box(xray_tui::filter::analyze::histogram(
+            d,
+            all,
+            &Measured::Traces,
+            20,
+        ))
+    });
 }
 
 #[divan::bench]
-fn over_time_100k(bencher: Bencher) {
+fn series(bencher: Bencher) {
     let (d, all) = data();
-    bencher.bench(|| divan::black_box(over_time(d, all, 60.0)));
+    bencher.bench(|| divan::black_box(xray_tui::filter::analyze::over_time(d, all, 60.0)));
 }
 
 /// The Analysis screen's root causes, from the table.
 #[divan::bench]
-fn root_causes_100k(bencher: Bencher) {
+fn root_causes(bencher: Bencher) {
     let (d, all) = data();
     let t = table();
     bencher
@@ -106,15 +150,37 @@ fn root_causes_100k(bencher: Bencher) {
 
 /// The same without a table: every trace's full summary (assembled again).
 #[divan::bench(sample_count = 3, sample_size = 1)]
-fn root_causes_untabled_100k(bencher: Bencher) {
+fn root_causes_untabled(bencher: Bencher) {
     let (d, all) = data();
     bencher.bench(|| divan::black_box(xray_tui::filter::analyze::root_causes(d, all)));
+}
+
+/// The faults against the rest over every compared dimension, from the table (the Compare
+/// tab).
+#[divan::bench]
+fn compare(bencher: Bencher) {
+    let (d, all) = data();
+    let t = table();
+    let (faults, rest) = xray_tui::filter::analyze::split(
+        d,
+        all,
+        None,
+        xray_tui::filter::analyze::Selection::Faults,
+    );
+    bencher.bench(|| {
+        divan::black_box(xray_tui::filter::analyze::compare_with(
+            d,
+            Some(t),
+            &faults,
+            &rest,
+        ))
+    });
 }
 
 /// The RED tables: the service graph of all traces and of each interval, and the operations
 /// from the table.
 #[divan::bench]
-fn red_100k(bencher: Bencher) {
+fn red(bencher: Bencher) {
     let (d, all) = data();
     let t = table();
     bencher.bench(|| divan::black_box(xray_tui::filter::analyze::red_with(d, Some(t), all, 60.0)));
@@ -136,7 +202,7 @@ fn whole_screen(all: &[usize]) -> xray_tui::filter::analyze::Question {
 /// Everything the Analysis screen asks when it opens (faults against the rest in Compare),
 /// from the table, in one thread.
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn screen_100k(bencher: Bencher) {
+fn screen(bencher: Bencher) {
     use xray_tui::filter::analyze::answer;
     let (d, all) = data();
     let q = whole_screen(all);
@@ -145,9 +211,9 @@ fn screen_100k(bencher: Bencher) {
 }
 
 /// The same as the app works it out (`runtime::count::analyse`: the parts in two halves, one
-/// a core), once the dataset's table is kept (the first request works it out: `facts_100k`).
+/// a core), once the dataset's table is kept (the first request works it out: `facts`).
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn screen_worker_100k(bencher: Bencher) {
+fn screen_worker(bencher: Bencher) {
     use xray_tui::app::analysis::AnalysisRequest;
     let (d, all) = data();
     let request = AnalysisRequest {
