@@ -309,6 +309,74 @@ fn compare_and_red_rows_filter_or_say_why_not() {
     assert_eq!(app.list.expr_text(), Some(svc[0].filter.clone()));
 }
 
+/// The screen's text, row by row.
+fn screen_text(app: &App) -> String {
+    let t = render(app);
+    let b = t.backend().buffer();
+    (0..b.area.height)
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_whole_load_prepares_the_analysis_and_the_screen_shows_how_far_it_is() {
+    // A whole file (here the demo) is worked out for the Analysis screen as soon as it is here.
+    let mut app = App::new("demo", Rect::new(0, 0, 120, 40));
+    app.start_load();
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo"));
+    let cmds = app.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(data.clone()),
+    })));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::PrepareAnalysis(p) if Arc::ptr_eq(&p.0, &data))),
+        "{cmds:?}"
+    );
+    // Opened before it is done: the first answer waits for it, and says how far it is.
+    let cmds = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('A'),
+        KeyModifiers::NONE,
+    )));
+    let request = cmds
+        .into_iter()
+        .find_map(|c| match c {
+            Cmd::AnalyseTraces(r) => Some(r),
+            _ => None,
+        })
+        .expect("asked");
+    assert!(screen_text(&app).contains("working it out…"));
+    app.update(Event::AnalysisProgress {
+        done: 350,
+        of: 1000,
+    });
+    let text = screen_text(&app);
+    assert!(
+        text.contains("reading inside the traces: 35% (350 of 1000)"),
+        "{text}"
+    );
+    // The answer replaces it.
+    let facts = xray_tui::runtime::count::FactCache::default();
+    let answer =
+        xray_tui::runtime::count::analyse(&request, &facts, &|| false, &|_, _| {}).expect("answer");
+    app.update(Event::TracesAnalysed(answer));
+    let text = screen_text(&app);
+    assert!(!text.contains("reading inside"), "{text}");
+    assert!(!text.contains("working it out"), "{text}");
+    // Progress with nothing pending is not shown.
+    app.update(Event::AnalysisProgress { done: 10, of: 1000 });
+    assert!(!screen_text(&app).contains("reading inside"));
+}
+
 #[test]
 fn an_older_answer_is_dropped_and_new_data_asks_again() {
     let mut app = demo(120, 40);
@@ -368,6 +436,7 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
                 &again,
                 &xray_tui::runtime::count::FactCache::default(),
                 &|| false,
+                &|_, _| {},
             )
             .expect("answer"),
         ),

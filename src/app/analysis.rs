@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use super::{App, Cmd, Mode};
+use super::{App, Cmd, LoadState, Mode};
 use crate::engine::dataset::Dataset;
 use crate::filter::analyze::{Answers, Measured, Parts, Question, Selection};
 use crate::keys::Action;
@@ -147,6 +147,9 @@ pub struct AnalysisState {
     pub from: Mode,
     /// The listed traces changed: ask again.
     pub stale: bool,
+    /// How far the dataset's table of facts is worked out (rows done, of), while an answer
+    /// waits for it.
+    pub progress: Option<(usize, usize)>,
 }
 
 impl AnalysisState {
@@ -163,6 +166,7 @@ impl AnalysisState {
             anchor: None,
             from,
             stale: true,
+            progress: None,
         }
     }
 
@@ -367,12 +371,45 @@ impl App {
             st.answers.time = Some(t);
         }
         st.pending = Parts::NONE;
+        st.progress = None;
         // Fewer rows than before: each tab's selection stays on one.
         for (i, tab) in Tab::ALL.into_iter().enumerate() {
             let n = st.len_of(tab);
             st.selected[i] = st.selected[i].min(n.saturating_sub(1));
         }
         self.dirty = true;
+    }
+
+    /// After a whole load of data that will not change on its own (files, the demo): what
+    /// the Analysis screen reads inside its traces is worked out now ([`Cmd::PrepareAnalysis`]).
+    /// Not for live data (it changes twice a second) nor for a source that lists summaries
+    /// (AWS: traces are fetched when opened).
+    pub(super) fn prepare_analysis(&mut self, loaded: bool) -> Vec<Cmd> {
+        let caps = self.caps();
+        if !loaded
+            || self.load != LoadState::Loaded
+            || caps.live
+            || caps.remote_query
+            || caps.traces_on_demand
+        {
+            return Vec::new();
+        }
+        match &self.data {
+            Some(d) if !d.rows.is_empty() => vec![Cmd::PrepareAnalysis(super::Prepared(d.clone()))],
+            _ => Vec::new(),
+        }
+    }
+
+    /// How far the table the pending answer waits for is worked out (shown while it is
+    /// pending; an answer clears it).
+    pub(super) fn analysis_progress(&mut self, done: usize, of: usize) {
+        let Some(st) = self.analysis.as_mut() else {
+            return;
+        };
+        if st.pending != Parts::NONE && st.progress != Some((done, of)) {
+            st.progress = Some((done, of));
+            self.dirty = true;
+        }
     }
 
     /// A key on the Analysis screen.

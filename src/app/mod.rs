@@ -63,6 +63,14 @@ pub enum Event {
     Analysed(Box<trace_view::Analysed>),
     /// The Analysis screen's numbers ([`Cmd::AnalyseTraces`]).
     TracesAnalysed(Box<analysis::Analyzed>),
+    /// How far the table of what the Analysis screen reads inside traces is worked out
+    /// (rows done, rows in all): the first answer on a dataset waits for it.
+    AnalysisProgress {
+        /// Rows done.
+        done: usize,
+        /// Rows in all.
+        of: usize,
+    },
 }
 
 /// Something the runtime should do.
@@ -98,7 +106,23 @@ pub enum Cmd {
     AnalyseTraces(Box<analysis::AnalysisRequest>),
     /// Stop working them out: the Analysis screen closed.
     StopAnalysis,
+    /// A whole dataset is here and will not change on its own (a file or the demo): work
+    /// out what the Analysis screen reads inside its traces now, off the UI thread, so that
+    /// the screen answers at once when it opens (progress with [`Event::AnalysisProgress`]).
+    PrepareAnalysis(Prepared),
 }
+
+/// The dataset of [`Cmd::PrepareAnalysis`] (commands compare by rows, not by contents).
+#[derive(Debug, Clone)]
+pub struct Prepared(pub Arc<Dataset>);
+
+impl PartialEq for Prepared {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Prepared {}
 
 /// How many filter expressions the history keeps.
 pub const HISTORY_MAX: usize = 200;
@@ -438,12 +462,13 @@ impl App {
                 Vec::new()
             }
             Event::Source(u) => {
-                let data = matches!(u, Update::Loaded(_) | Update::Snapshot(_));
+                let loaded = matches!(u, Update::Loaded(_));
+                let data = loaded || matches!(u, Update::Snapshot(_));
                 self.apply_source(u);
                 if data {
                     self.recount_prompt();
                 }
-                Vec::new()
+                self.prepare_analysis(loaded)
             }
             Event::Tick => {
                 if self.toasts.tick() {
@@ -475,6 +500,10 @@ impl App {
             }
             Event::TracesAnalysed(a) => {
                 self.analyzed(*a);
+                Vec::new()
+            }
+            Event::AnalysisProgress { done, of } => {
+                self.analysis_progress(done, of);
                 Vec::new()
             }
             Event::Counted(c) => {

@@ -342,8 +342,16 @@ fn analyze(
 ) -> Result<(), Failure> {
     use crate::filter::analyze as an;
     let json = a.format == AnalyzeFormat::Json;
+    // What is read inside traces is worked out once for every trace, on every core, when the
+    // selected traces are most of them (trace by trace, on one, otherwise).
+    let inside =
+        a.by.as_ref()
+            .map_or(a.compare.is_some(), an::Dimension::reads_inside);
+    let table = (inside && selected.len() * 2 >= data.rows.len())
+        .then(|| an::FactTable::build(data, crate::source::parallel::map));
+    let table = table.as_ref();
     let (text, value) = if let Some(by) = &a.by {
-        let groups = an::group_by(data, selected, by);
+        let groups = an::group_by_with(data, table, selected, by);
         (
             report::groups_table(&groups, selected.len()),
             report::groups_json(by, &groups, selected.len()),
@@ -384,7 +392,7 @@ fn analyze(
                     .collect()
             }
         };
-        let diffs = an::compare(data, &selection, &baseline);
+        let diffs = an::compare_with(data, table, &selection, &baseline);
         let top = &diffs[..diffs.len().min(a.top)];
         (
             report::compare_text(top, selection.len(), baseline.len()),

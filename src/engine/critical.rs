@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{service, waterfall};
-use crate::model::format::{truncate, url_path};
+use crate::model::format::{route, truncate};
 use crate::model::{NodeId, NodeKind, Trace};
 
 /// One stretch of the critical path: `node` was what the trace waited on from `start` to `end`
@@ -281,8 +281,8 @@ pub struct TraceStats {
     pub operations: Vec<StatRow>,
 }
 
-/// What an entity did, for the statistics: the AWS operation, the SQL query, the URL path,
-/// else its name.
+/// What an entity did, for the statistics: the AWS operation, the SQL query, the URL's route
+/// ([`route`]: ids read `{id}`), else its name.
 pub fn operation(trace: &Trace, node: NodeId) -> String {
     let doc = &trace.nodes[node].doc;
     if let Some(op) = doc.aws.as_ref().and_then(|a| a.operation.as_deref()) {
@@ -303,9 +303,7 @@ pub fn operation(trace: &Trace, node: NodeId) -> String {
             .and_then(|h| h.request.as_ref())
             .and_then(|r| r.method.as_deref())
             .unwrap_or("");
-        let path = url_path(u);
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        return format!("{method} {path}").trim().to_owned();
+        return format!("{method} {}", route(u)).trim().to_owned();
     }
     doc.name.clone()
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::engine::dataset::Dataset;
 use crate::filter::print::{annotation_keyword, write_string};
-use crate::model::format::url_path;
+use crate::model::format::route;
 use crate::model::rootcause::{RootCauseKind, RootCausePath};
 use crate::model::summary::SummaryAnnotationValue;
 use crate::model::trace::{NodeId, NodeKind, Trace};
@@ -62,6 +62,20 @@ impl Dimension {
     /// has a filter; otherwise none has).
     pub const fn filterable(&self) -> bool {
         !matches!(self, Dimension::Operation | Dimension::Sdk)
+    }
+
+    /// Whether its keys are read inside each trace (its documents), not from its list row:
+    /// a [`FactTable`] then saves assembling every trace again.
+    pub const fn reads_inside(&self) -> bool {
+        !matches!(
+            self,
+            Dimension::Url
+                | Dimension::Status
+                | Dimension::Method
+                | Dimension::User
+                | Dimension::Service
+                | Dimension::Edge
+        )
     }
 }
 
@@ -176,21 +190,26 @@ impl Grouper {
 impl Group {
     /// The group of traces `members` (rows of `data`, of `total` analysed).
     fn of(key: String, filter: String, members: &[usize], data: &Dataset, total: usize) -> Group {
-        let t = Tally::of(data, members);
+        Group::tallied(key, filter, Tally::of(data, members), members.len(), total)
+    }
+
+    /// The group of `count` traces (of `total` analysed) that add up to `t`.
+    fn tallied(key: String, filter: String, mut t: Tally, count: usize, total: usize) -> Group {
+        let [p50, p90, p99] = t.percentiles([50.0, 90.0, 99.0]);
         Group {
             filter,
-            count: members.len(),
+            count,
             share: if total == 0 {
                 0.0
             } else {
-                members.len() as f64 / total as f64
+                count as f64 / total as f64
             },
             faults: t.faults,
             errors: t.errors,
             throttles: t.throttles,
-            p50: percentile(&t.times, 50.0),
-            p90: percentile(&t.times, 90.0),
-            p99: percentile(&t.times, 99.0),
+            p50,
+            p90,
+            p99,
             key,
         }
     }
@@ -566,6 +585,8 @@ pub struct FactTable {
     ops: PerRow<OpFact>,
     /// The operations met: their keys (of the `operation` dimension).
     op_keys: Vec<u32>,
+    /// What groups add up of each row.
+    measures: Measures,
 }
 
 /// A part of a [`FactTable`] as one thread works it out, numbered on its own.
@@ -698,6 +719,7 @@ impl FactTable {
             append_renumbered(&mut t.cause_ends, c.cause_ends, &local);
             append_renumbered(&mut t.cause_meets, c.cause_meets, &local);
         }
+        t.measures = Measures::of(data);
         t
     }
 
@@ -827,6 +849,8 @@ impl FactTable {
             + self.cause_meets.bytes()
             + self.ops.bytes()
             + self.op_keys.capacity() * size_of::<u32>()
+            + self.measures.times.capacity() * size_of::<f64>()
+            + self.measures.flags.capacity()
             + self.causes.capacity() * size_of::<CauseId>()
     }
 
@@ -835,31 +859,56 @@ impl FactTable {
         self.len() == data.rows.len()
     }
 
-    /// [`group_by`] by counting each row's keys of `dim`.
-    fn group_by(&self, data: &Dataset, rows: &[usize], dim: &Dimension) -> Vec<Group> {
+    /// [`group_by`] by counting each row's keys of `dim` (operations from each row's list of
+    /// them).
+    fn group_by(&self, rows: &[usize], dim: &Dimension) -> Vec<Group> {
         let name = dim_name(dim);
         let Some(d) = self.dims.iter().position(|(n, _)| **n == *name) else {
             return Vec::new();
         };
         let d = d as u32;
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.keys.len()];
-        for &i in rows {
-            for &k in self.row_keys.row(i) {
-                if let (Some((kd, _, _)), Some(m)) =
-                    (self.keys.get(k as usize), members.get_mut(k as usize))
-                    && *kd == d
-                {
-                    m.push(i);
+        let mut members: Vec<Vec<u32>>;
+        let keys: Vec<u32>;
+        if *dim == Dimension::Operation {
+            members = vec![Vec::new(); self.op_keys.len()];
+            for &i in rows {
+                for o in self.ops.row(i) {
+                    if let Some(m) = members.get_mut(o.id())
+                        && m.last() != Some(&(i as u32))
+                    {
+                        m.push(i as u32);
+                    }
                 }
             }
+            keys = self.op_keys.clone();
+        } else {
+            members = vec![Vec::new(); self.keys.len()];
+            for &i in rows {
+                for &k in self.row_keys.row(i) {
+                    if let (Some((kd, _, _)), Some(m)) =
+                        (self.keys.get(k as usize), members.get_mut(k as usize))
+                        && *kd == d
+                    {
+                        m.push(i as u32);
+                    }
+                }
+            }
+            keys = (0..self.keys.len() as u32).collect();
         }
-        let mut out: Vec<Group> = self
-            .keys
+        let mut out: Vec<Group> = keys
             .iter()
             .zip(members)
             .filter(|(_, m)| !m.is_empty())
-            .map(|((_, key, filter), m)| {
-                Group::of(key.to_string(), filter.to_string(), &m, data, rows.len())
+            .filter_map(|(&k, m)| {
+                let (_, key, filter) = self.keys.get(k as usize)?;
+                let t = self.measures.tally(&m);
+                Some(Group::tallied(
+                    key.to_string(),
+                    filter.to_string(),
+                    t,
+                    m.len(),
+                    rows.len(),
+                ))
             })
             .collect();
         largest_first(&mut out);
@@ -1078,7 +1127,10 @@ pub fn group_by_with(
     dim: &Dimension,
 ) -> Vec<Group> {
     if let Some(t) = table.filter(|t| t.covers(data)) {
-        return t.group_by(data, rows, dim);
+        return t.group_by(rows, dim);
+    }
+    if *dim == Dimension::Edge {
+        return edge_groups(data, rows);
     }
     let mut groups = Grouper::default();
     let mut edges = EdgeNames::new();
@@ -1097,9 +1149,65 @@ pub fn group_by_with(
     out
 }
 
+/// [`group_by`] edges: each trace's calls grouped by the node ids they join, named once a
+/// pair (ids of the same names, of nodes of different types, make one group).
+fn edge_groups(data: &Dataset, rows: &[usize]) -> Vec<Group> {
+    let mut pairs: foldhash::HashMap<(u32, u32), u32> = Default::default();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for &i in rows {
+        let Some(frag) = data.trace_of_row(i).and_then(|t| data.traces.fragment(t)) else {
+            continue;
+        };
+        for pair in frag.edges() {
+            let n = *pairs.entry(pair).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() as u32 - 1
+            });
+            let m = &mut members[n as usize];
+            if m.last() != Some(&i) {
+                m.push(i);
+            }
+        }
+    }
+    let keys = data.traces.keys();
+    let mut named: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut merged = false;
+    for ((a, b), n) in pairs {
+        let names = (keys.get(a).name.as_str(), keys.get(b).name.as_str());
+        let m = std::mem::take(&mut members[n as usize]);
+        match named.get_mut(&names) {
+            Some(rows) => {
+                rows.extend(m);
+                merged = true;
+            }
+            None => {
+                named.insert(names, m);
+            }
+        }
+    }
+    let mut out: Vec<Group> = named
+        .into_iter()
+        .map(|((a, b), mut m)| {
+            if merged {
+                m.sort_unstable();
+                m.dedup();
+            }
+            Group::of(
+                format!("{a} -> {b}"),
+                format!("edge({}, {})", quoted(a), quoted(b)),
+                &m,
+                data,
+                rows.len(),
+            )
+        })
+        .collect();
+    largest_first(&mut out);
+    out
+}
+
 /// The operation an entity stands for, with the service it belongs to (its segment's name):
 /// an AWS call's `aws.operation` (`DynamoDB GetItem`, any entity), a segment's request
-/// (`GET /api/cart`, the URL's path without its query). Other entities have none.
+/// (`GET /api/products/{id}`: the URL's [`route`]). Other entities have none.
 pub fn operation_of(trace: &Trace, node: NodeId) -> Option<(String, String)> {
     let n = trace.nodes.get(node)?;
     let service = &trace.nodes.get(n.segment?)?.doc.name;
@@ -1111,12 +1219,10 @@ pub fn operation_of(trace: &Trace, node: NodeId) -> Option<(String, String)> {
         return None;
     }
     let req = doc.http.as_ref()?.request.as_ref()?;
-    let path = url_path(req.url.as_deref()?);
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    let path = if path.is_empty() { "/" } else { path };
+    let path = route(req.url.as_deref()?);
     let op = match req.method.as_deref() {
         Some(m) => format!("{m} {path}"),
-        None => path.to_owned(),
+        None => path.into_owned(),
     };
     Some((service.clone(), op))
 }
@@ -1390,6 +1496,63 @@ struct Tally {
     times: Vec<f64>,
 }
 
+/// What a [`Tally`] reads of each trace, by row, in two dense lists: adding up large groups
+/// then reads a few bytes a trace, near each other, rather than each trace's whole row.
+#[derive(Debug, Default)]
+struct Measures {
+    /// The response time (or duration; NaN: neither).
+    times: Vec<f64>,
+    /// Fault, error, throttle ([`Measures::FAULT`]...).
+    flags: Vec<u8>,
+}
+
+impl Measures {
+    const FAULT: u8 = 1;
+    const ERROR: u8 = 2;
+    const THROTTLE: u8 = 4;
+
+    /// Every row of `data`.
+    fn of(data: &Dataset) -> Measures {
+        let mut m = Measures {
+            times: Vec::with_capacity(data.rows.len()),
+            flags: Vec::with_capacity(data.rows.len()),
+        };
+        for r in &data.rows {
+            m.times
+                .push(r.response_time.or(r.duration).unwrap_or(f64::NAN));
+            m.flags.push(
+                (u8::from(r.has_fault) * Self::FAULT)
+                    | (u8::from(r.has_error) * Self::ERROR)
+                    | (u8::from(r.has_throttle) * Self::THROTTLE),
+            );
+        }
+        m
+    }
+
+    /// What the rows `members` add up to ([`Tally::of`]).
+    fn tally(&self, members: &[u32]) -> Tally {
+        let mut t = Tally {
+            faults: 0,
+            errors: 0,
+            throttles: 0,
+            times: Vec::with_capacity(members.len()),
+        };
+        for &i in members {
+            let (Some(&time), Some(&f)) = (self.times.get(i as usize), self.flags.get(i as usize))
+            else {
+                continue;
+            };
+            t.faults += usize::from(f & Self::FAULT != 0);
+            t.errors += usize::from(f & Self::ERROR != 0);
+            t.throttles += usize::from(f & Self::THROTTLE != 0);
+            if !time.is_nan() {
+                t.times.push(time);
+            }
+        }
+        t
+    }
+}
+
 impl Tally {
     fn of(data: &Dataset, members: &[usize]) -> Tally {
         let mut t = Tally {
@@ -1404,8 +1567,16 @@ impl Tally {
             t.throttles += usize::from(r.has_throttle);
             t.times.extend(r.response_time.or(r.duration));
         }
-        t.times.sort_by(f64::total_cmp);
         t
+    }
+
+    /// The `p`-th percentiles of its times ([`percentile`]), each found by selection rather
+    /// than a whole sort (the times are reordered).
+    fn percentiles<const N: usize>(&mut self, ps: [f64; N]) -> [Option<f64>; N] {
+        ps.map(|p| {
+            let at = rank(self.times.len(), p)?;
+            Some(*self.times.select_nth_unstable_by(at, f64::total_cmp).1)
+        })
     }
 }
 
@@ -1615,14 +1786,15 @@ pub fn over_time(data: &Dataset, rows: &[usize], interval: f64) -> Vec<Interval>
         .enumerate()
         .map(|(k, m)| {
             let start = origin + interval * k as f64;
-            let t = Tally::of(data, &m);
+            let mut t = Tally::of(data, &m);
+            let [p90] = t.percentiles([90.0]);
             Interval {
                 start,
                 count: m.len(),
                 faults: t.faults,
                 errors: t.errors,
                 throttles: t.throttles,
-                p90: percentile(&t.times, 90.0),
+                p90,
                 window: format!(
                     "{}..{}",
                     crate::model::time::format_utc(start),
@@ -1841,7 +2013,7 @@ struct Tallies<T> {
     times: Vec<(u32, T)>,
 }
 
-impl<T: Copy> Tallies<T> {
+impl<T: Copy + Default> Tallies<T> {
     fn new(things: usize, slots: usize) -> Self {
         Tallies {
             slots,
@@ -1887,13 +2059,12 @@ impl<T: Copy> Tallies<T> {
             at[i] += at[i - 1];
         }
         let mut next = at.clone();
-        let mut sorted: Vec<Option<T>> = vec![None; self.times.len()];
+        let mut sorted: Vec<T> = vec![T::default(); self.times.len()];
         for (id, t) in self.times {
             let n = &mut next[id as usize];
-            sorted[*n] = Some(t);
+            sorted[*n] = t;
             *n += 1;
         }
-        let mut sorted: Vec<T> = sorted.into_iter().flatten().collect();
         self.totals
             .into_iter()
             .enumerate()
@@ -1952,7 +2123,7 @@ pub fn red_with(
     let named: Vec<u32> = (0..keys.len() as u32)
         .map(|k| number_of(&mut name_ids, &mut names, keys.get(k).name.as_str()))
         .collect();
-    let mut services: Tallies<u64> = Tallies::new(names.len(), n);
+    let mut services: Tallies<u32> = Tallies::new(names.len(), n);
     for &i in rows {
         let Some(r) = data.rows.get(i) else { continue };
         let Some(frag) = data.trace_of_row(i).and_then(|t| data.traces.fragment(t)) else {
@@ -1969,7 +2140,8 @@ pub fn red_with(
                 }
                 Some((d, outcome)) => {
                     use crate::model::segment::Outcome;
-                    let ms = (d * 1000.0).round().max(0.0) as u64;
+                    // Saturating at 49 days.
+                    let ms = (d * 1000.0).round().max(0.0) as u32;
                     let (error, fault) = match outcome {
                         Outcome::Ok => (false, false),
                         Outcome::Fault => (false, true),
@@ -1981,11 +2153,11 @@ pub fn red_with(
         });
     }
     let mut services: Vec<Red> = services
-        .finish(u64::cmp)
+        .finish(u32::cmp)
         .into_iter()
         .map(|(id, t, [p50, p99])| {
             let name = names.get(id).copied().unwrap_or_default();
-            let secs = |ms: Option<u64>| ms.map(|ms| ms as f64 / 1000.0);
+            let secs = |ms: Option<u32>| ms.map(|ms| f64::from(ms) / 1000.0);
             Red {
                 filter: format!("service({})", quoted(name)),
                 name: name.to_owned(),

@@ -205,6 +205,38 @@ pub fn trace_id_in(id: &str, w3c: bool) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The route of a URL: its path without query or fragment (`/` when empty), each segment that
+/// names one thing rather than a kind of request read as `{id}`:
+/// `https://host/api/products/SKU-10472?x=1` -> `/api/products/{id}`. A segment is an id when
+/// it is a number, has two or more digits (dates, UUIDs, `SKU-10472`; not a version such as
+/// `v2` or `v10`) or is 16 or more hex digits and dashes. So that an operation's requests are counted
+/// together, as a route template would (`GET /api/products/{id}`), however many things they
+/// fetch.
+pub fn route(url: &str) -> std::borrow::Cow<'_, str> {
+    let path = url_path(url);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    if path.is_empty() {
+        return "/".into();
+    }
+    let is_id = |seg: &str| {
+        let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+        let version = seg.len() > 1
+            && seg.starts_with(['v', 'V'])
+            && seg[1..].bytes().all(|b| b.is_ascii_digit());
+        (digits > 0 && digits == seg.len())
+            || (digits >= 2 && !version)
+            || (seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+    };
+    if !path.split('/').any(is_id) {
+        return path.into();
+    }
+    path.split('/')
+        .map(|seg| if is_id(seg) { "{id}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+        .into()
+}
+
 /// The path and query of a URL (`https://host/a?b` -> `/a?b`); other text as it is.
 pub fn url_path(url: &str) -> &str {
     match url.split_once("://") {
@@ -226,6 +258,31 @@ mod tests {
         assert!(width(&shorten_middle("注文サービス", 6)) <= 6);
         assert_eq!(shorten_middle("abc", 0), "");
         assert_eq!(shorten_middle("abc", 1), "…");
+    }
+
+    #[test]
+    fn routes_read_ids_as_placeholders() {
+        let cases = [
+            (
+                "https://h.example/api/products/SKU-10472?x=1",
+                "/api/products/{id}",
+            ),
+            ("/orders/12345/items/7", "/orders/{id}/items/{id}"),
+            (
+                "/users/3f2b9c1e-8a4d-4e2f-9b1a-0c6d5e4f3a2b/cart",
+                "/users/{id}/cart",
+            ),
+            ("/v2/api/v10/ping", "/v2/api/v10/ping"),
+            ("/blobs/deadbeefcafebabe", "/blobs/{id}"),
+            ("/ipv4/s3/oauth2#top", "/ipv4/s3/oauth2"),
+            ("/reports/2026-11-26", "/reports/{id}"),
+            ("https://h.example", "/"),
+            ("https://h.example?q=1", "/"),
+            ("", "/"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(route(url), want, "{url}");
+        }
     }
 
     #[test]

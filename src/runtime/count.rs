@@ -8,7 +8,7 @@
 //! fast path over rows and fragments, the trace assembled where it must be), spread over the
 //! cores.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -18,7 +18,7 @@ use crate::app::Event;
 use crate::app::analysis::{AnalysisRequest, Analyzed};
 use crate::app::prompt::{CountRequest, Counted};
 use crate::engine::dataset::Dataset;
-use crate::filter::analyze::FactTable;
+use crate::filter::analyze::{FactChunk, FactTable};
 use crate::filter::{EvalContext, Verdict};
 
 /// Rows decided between two looks at whether the count is still wanted.
@@ -36,28 +36,70 @@ pub struct Latest {
 
 /// The [`FactTable`] of the dataset analysed last, kept while the same dataset is analysed
 /// again (another filter, selection or tab): worked out once a dataset, on every core.
+///
+/// A request for the dataset whose table is being worked out waits for it (the work is the
+/// dataset's, not the request's, so a new filter does not start it again); a request for
+/// another dataset, or the screen closing, abandons it.
 #[derive(Debug, Default, Clone)]
-pub struct FactCache(Arc<Mutex<Option<Kept>>>);
+pub struct FactCache {
+    kept: Arc<Mutex<Option<Kept>>>,
+    /// The address of the dataset wanted (0: none), to abandon a table no longer wanted.
+    wanted: Arc<AtomicUsize>,
+}
 
 /// A dataset (not kept alive by this) and its table.
 type Kept = (Weak<Dataset>, Arc<FactTable>);
 
 impl FactCache {
-    /// The table of `data`: the kept one if it is of this dataset, else worked out now.
-    pub fn table(&self, data: &Arc<Dataset>) -> Arc<FactTable> {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+    /// The table of `data`: the kept one if it is of this dataset, else worked out now on
+    /// every core, telling `progress` (rows done, rows in all) as parts of it are done.
+    /// `None` when another dataset became wanted (or none) before it was done.
+    pub fn table(
+        &self,
+        data: &Arc<Dataset>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Option<Arc<FactTable>> {
+        // An address as a number, to compare only.
+        let me = Arc::as_ptr(data) as usize;
+        self.wanted.store(me, Ordering::Relaxed);
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((d, t)) = kept.as_ref() {
             if std::ptr::eq(d.as_ptr(), Arc::as_ptr(data)) && d.strong_count() > 0 {
-                return t.clone();
+                return Some(t.clone());
             }
         }
         // The old one is not needed any more (nor its dataset's strings).
         *kept = None;
-        let table = Arc::new(FactTable::build(data, |chunks, f| {
-            chunks.into_par_iter().map(f).collect()
-        }));
+        let total = data.rows.len();
+        let done = AtomicUsize::new(0);
+        let gave_up = AtomicBool::new(false);
+        let table = FactTable::build(data, |chunks, f| {
+            chunks
+                .into_par_iter()
+                .map(|rows| {
+                    if gave_up.load(Ordering::Relaxed) || self.wanted.load(Ordering::Relaxed) != me
+                    {
+                        gave_up.store(true, Ordering::Relaxed);
+                        return FactChunk::default();
+                    }
+                    let n = rows.len();
+                    let chunk = f(rows);
+                    progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+                    chunk
+                })
+                .collect()
+        });
+        if gave_up.load(Ordering::Relaxed) || self.wanted.load(Ordering::Relaxed) != me {
+            return None;
+        }
+        let table = Arc::new(table);
         *kept = Some((Arc::downgrade(data), table.clone()));
-        table
+        Some(table)
+    }
+
+    /// No dataset is wanted any more: a table being worked out is abandoned.
+    pub fn abandon(&self) {
+        self.wanted.store(0, Ordering::Relaxed);
     }
 }
 
@@ -83,9 +125,10 @@ impl Latest {
         });
     }
 
-    /// Stops the job running, if any.
+    /// Stops the job running, if any (and abandons a table of facts being worked out).
     pub fn stop(&self) {
         self.wanted.store(0, Ordering::Relaxed);
+        self.facts.abandon();
     }
 
     /// Starts counting for `request` (answered with [`Event::Counted`]).
@@ -103,11 +146,36 @@ impl Latest {
     pub fn analyse(&self, request: AnalysisRequest, tx: Sender<Event>) {
         let generation = request.generation;
         let facts = self.facts.clone();
+        let progress = told(tx.clone());
         self.run(
             generation,
             tx,
-            Box::new(move |stale| analyse(&request, &facts, stale).map(Event::TracesAnalysed)),
+            Box::new(move |stale| {
+                analyse(&request, &facts, stale, &progress).map(Event::TracesAnalysed)
+            }),
         );
+    }
+}
+
+impl Latest {
+    /// Works out the table of facts of `data` on a thread of its own, before any request
+    /// (a request for the same dataset then waits for it instead of starting again).
+    pub fn prepare(&self, data: Arc<Dataset>, tx: Sender<Event>) {
+        let facts = self.facts.clone();
+        let progress = told(tx);
+        std::thread::spawn(move || facts.table(&data, &progress));
+    }
+}
+
+/// Progress of a table of facts, sent as [`Event::AnalysisProgress`] in whole percent (at most
+/// a hundred events a table).
+fn told(tx: Sender<Event>) -> impl Fn(usize, usize) + Sync + Send + 'static {
+    let last = AtomicUsize::new(usize::MAX);
+    move |done: usize, of: usize| {
+        let percent = done.saturating_mul(100) / of.max(1);
+        if last.swap(percent, Ordering::Relaxed) != percent {
+            let _ = tx.send(Event::AnalysisProgress { done, of });
+        }
     }
 }
 
@@ -120,6 +188,7 @@ pub fn analyse(
     request: &AnalysisRequest,
     facts: &FactCache,
     stale: &(dyn Fn() -> bool + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Option<Box<Analyzed>> {
     use crate::filter::analyze::{Parts, Question, answer};
     let q = &request.question;
@@ -135,7 +204,7 @@ pub fn analyse(
         ..q.parts
     });
     let data = &request.data;
-    let table = facts.table(data);
+    let table = facts.table(data, progress)?;
     if stale() {
         return None;
     }
@@ -252,20 +321,39 @@ mod tests {
         };
         // As the app does: from the dataset's table of facts, in two halves.
         let facts = FactCache::default();
-        let halves = analyse(&r, &facts, &|| false).expect("answered");
+        let told = Mutex::new(Vec::new());
+        let progress = |done: usize, of: usize| {
+            told.lock().expect("not poisoned").push((done, of));
+        };
+        let halves = analyse(&r, &facts, &|| false, &progress).expect("answered");
+        // Each part of the table said how far it was; the last, all of it.
+        let told = told.into_inner().expect("not poisoned");
+        let n = r.data.rows.len();
+        assert!(!told.is_empty());
+        assert!(told.iter().all(|&(done, of)| of == n && done <= n));
+        assert_eq!(told.iter().map(|p| p.0).max(), Some(n));
         assert_eq!(halves.generation, 3);
         assert_eq!(halves.answers, whole);
-        assert!(analyse(&r, &facts, &|| true).is_none(), "superseded");
+        assert!(
+            analyse(&r, &facts, &|| true, &|_, _| {}).is_none(),
+            "superseded"
+        );
         // The table is kept for the same dataset, and made again for another.
-        let t = facts.table(&r.data);
+        let table = |d: &Arc<Dataset>| facts.table(d, &|_, _| {}).expect("worked out");
+        let t = table(&r.data);
         assert_eq!(t.len(), r.data.rows.len());
-        assert!(Arc::ptr_eq(&t, &facts.table(&r.data)));
+        assert!(Arc::ptr_eq(&t, &table(&r.data)));
         let other = Arc::new((*r.data).clone());
-        assert!(!Arc::ptr_eq(&t, &facts.table(&other)));
+        assert!(!Arc::ptr_eq(&t, &table(&other)));
+        // A table no longer wanted is abandoned, and not kept.
+        let third = Arc::new((*r.data).clone());
+        let abandon = || facts.abandon();
+        let abandoned = facts.table(&third, &|_, _| abandon());
+        assert!(abandoned.is_none(), "abandoned");
+        assert!(facts.table(&third, &|_, _| {}).is_some());
         // The comparison counted from the table's keys is the one worked out trace by trace,
         // whatever the two sides.
         use crate::filter::analyze::{compare, compare_with};
-        let n = r.data.rows.len();
         let even: Vec<usize> = (0..n).step_by(2).collect();
         let odd: Vec<usize> = (1..n).step_by(2).collect();
         let head: Vec<usize> = (0..n / 10).collect();

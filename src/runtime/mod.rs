@@ -196,6 +196,7 @@ fn run_loop(
                     }
                 }
                 Cmd::StopAnalysis => analyst.stop(),
+                Cmd::PrepareAnalysis(p) => analyst.prepare(p.0, tx.clone()),
                 Cmd::Quit => return Ok(None),
                 Cmd::Source(request) => {
                     if let Request::Load { generation } = &request {

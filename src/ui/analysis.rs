@@ -30,6 +30,12 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
             count(app.list.visible.len(), "trace", "traces")
         )),
     ];
+    // Reading inside the traces while older numbers stay on screen (the body says it when
+    // there are none).
+    if let Some(p) = progress(st).filter(|_| !st.is_empty()) {
+        head.push(bar(t));
+        head.push(Span::styled(format!(" {} {p} ", spinner(app)), t.dim()));
+    }
     if let Some(f) = app.list.expr_text() {
         head.push(bar(t));
         head.push(Span::styled(format!(" {f}"), t.dim()));
@@ -45,10 +51,10 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
     let mut lines = vec![tabs, about, columns];
     let room = usize::from(body.height) - 3;
     if rows.is_empty() {
-        let text = if st.computing() {
-            format!("{} working it out…", spinner(app))
-        } else {
-            empty_text(st.tab).to_owned()
+        let text = match progress(st) {
+            Some(p) => format!("{} {p}", spinner(app)),
+            None if st.computing() => format!("{} working it out…", spinner(app)),
+            None => empty_text(st.tab).to_owned(),
         };
         frame.render_widget(Paragraph::new(lines), body);
         let rest = Rect::new(body.x, body.y + 3, body.width, body.height - 3);
@@ -65,6 +71,16 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         });
     }
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// How far the table of facts the answer waits for is: `reading inside the traces: 35% (350
+/// of 1000)` (the first answer on a dataset reads inside each trace once).
+fn progress(st: &AnalysisState) -> Option<String> {
+    let (done, of) = st.progress.filter(|_| st.computing())?;
+    Some(format!(
+        "reading inside the traces: {}% ({done} of {of})",
+        done.saturating_mul(100) / of.max(1)
+    ))
 }
 
 fn empty_text(tab: Tab) -> &'static str {

@@ -222,10 +222,13 @@ fn screen_worker(bencher: Bencher) {
         question: whole_screen(all),
     };
     let facts = xray_tui::runtime::count::FactCache::default();
-    facts.table(&request.data);
+    let _ = facts.table(&request.data, &|_, _| {});
     bencher.bench(|| {
-        divan::black_box(xray_tui::runtime::count::analyse(&request, &facts, &|| {
-            false
-        }))
+        divan::black_box(xray_tui::runtime::count::analyse(
+            &request,
+            &facts,
+            &|| false,
+            &|_, _| {},
+        ))
     });
 }

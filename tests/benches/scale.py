@@ -283,7 +283,7 @@ def main():
         f = generated("10k.ndjson", ["--traces", "10000"])
         row("ndjson-10k", "NDJSON load, 10k traces (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
     f100 = None
-    if any(want(n) for n in ("ndjson-100k", "graph-100k", "filter-100k")):
+    if any(want(n) for n in ("ndjson-100k", "graph-100k", "filter-100k", "analyze-100k", "compare-100k")):
         f100 = generated("100k.ndjson", ["--traces", "100000"])
     if want("ndjson-100k"):
         row("ndjson-100k", "NDJSON load, 100k traces (`query --format ids`)", f100, [xray, "query", "--file", f100, "--format", "ids"])
@@ -299,12 +299,34 @@ def main():
             f100,
             [xray, "query", "--file", f100, "--filter", 'service("orders-api")', "--format", "ids"],
         )
+    if want("analyze-100k"):
+        row(
+            "analyze-100k",
+            "root causes, 100k traces (`analyze --by rootcause --format json`)",
+            f100,
+            [xray, "analyze", "--file", f100, "--by", "rootcause", "--format", "json"],
+        )
+    if want("compare-100k"):
+        row(
+            "compare-100k",
+            "faults against the rest, 100k traces (`analyze --compare fault --format json`)",
+            f100,
+            [xray, "analyze", "--file", f100, "--compare", "fault", "--format", "json"],
+        )
     if want("huge-100k"):
         f = generated("huge-100k.ndjson", ["--huge-trace", "100000"])
         row("huge-100k", "one trace of 100k subsegments (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
     if args.big and want("ndjson-1m"):
         f = generated("1m.ndjson", ["--traces", "1000000"])
         row("ndjson-1m", "NDJSON load, 1M traces (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
+    if args.big and want("analyze-1m"):
+        f = generated("1m.ndjson", ["--traces", "1000000"])
+        row(
+            "analyze-1m",
+            "root causes, 1M traces (`analyze --by rootcause --format json`)",
+            f,
+            [xray, "analyze", "--file", f, "--by", "rootcause", "--format", "json"],
+        )
 
     # name, size, rate: the daemon goals (zero loss with --save at these rates).
     drows = [(n, size, rate) for n, size, rate in (("daemon-8k", "8k", 100_000), ("daemon-1k", "1k", 200_000)) if want(n)]

@@ -32,10 +32,14 @@ pub fn step(app: &mut App, e: Event) -> Vec<Cmd> {
             }
             Cmd::AnalyseTraces(req) => {
                 let facts = xray_tui::runtime::count::FactCache::default();
-                if let Some(a) = xray_tui::runtime::count::analyse(&req, &facts, &|| false) {
+                if let Some(a) =
+                    xray_tui::runtime::count::analyse(&req, &facts, &|| false, &|_, _| {})
+                {
                     rest.extend(step(app, Event::TracesAnalysed(a)));
                 }
             }
+            // Worked out ahead for the Analysis screen: its requests work it out anyway.
+            Cmd::PrepareAnalysis(_) => {}
             other => rest.push(other),
         }
     }
