@@ -64,6 +64,11 @@ impl Dimension {
         !matches!(self, Dimension::Operation | Dimension::Sdk)
     }
 
+    /// The names of the dimensions besides `annotation.KEY`, as `analyze --by` takes them.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        tabled().into_iter().map(|(n, _, _)| n)
+    }
+
     /// Whether its keys are read inside each trace (its documents), not from its list row:
     /// a [`FactTable`] then saves assembling every trace again.
     pub const fn reads_inside(&self) -> bool {

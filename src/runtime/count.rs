@@ -413,26 +413,13 @@ mod tests {
         }
         // And the groups of every dimension.
         use crate::filter::analyze::{Dimension, group_by, group_by_with};
-        for by in [
-            "rootcause",
-            "fault-rootcause",
-            "error-rootcause",
-            "rootcause-entity",
-            "exception",
-            "url",
-            "status",
-            "method",
-            "user",
-            "service",
-            "edge",
-            "operation",
-            "resource-arn",
-            "sdk",
+        let notes = [
             "annotation.customer_tier",
             "annotation.cart_items",
             "annotation.cache_hit",
             "annotation.no_such_key",
-        ] {
+        ];
+        for by in Dimension::names().chain(notes) {
             let dim: Dimension = by.parse().expect("dimension");
             let mut met = false;
             for rows in [&all, &even, &head] {

@@ -292,41 +292,28 @@ def main():
         row("batch-100k", "batch-get-traces load, 100k traces (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
     if want("graph-100k"):
         row("graph-100k", "service graph, 100k traces (`graph --format json`)", f100, [xray, "graph", "--file", f100, "--format", "json"])
-    if want("filter-100k"):
-        row(
-            "filter-100k",
-            "filter, 100k traces (`query --filter 'service(\"orders-api\")' --format ids`)",
-            f100,
-            [xray, "query", "--file", f100, "--filter", 'service("orders-api")', "--format", "ids"],
-        )
-    if want("analyze-100k"):
-        row(
-            "analyze-100k",
-            "root causes, 100k traces (`analyze --by rootcause --format json`)",
-            f100,
-            [xray, "analyze", "--file", f100, "--by", "rootcause", "--format", "json"],
-        )
-    if want("compare-100k"):
-        row(
-            "compare-100k",
-            "faults against the rest, 100k traces (`analyze --compare fault --format json`)",
-            f100,
-            [xray, "analyze", "--file", f100, "--compare", "fault", "--format", "json"],
-        )
+    # name, what, the command's arguments after the file (the 100k NDJSON input)
+    for name, what, more in (
+        ("filter-100k", "filter, 100k traces (`query --filter 'service(\"orders-api\")' --format ids`)",
+         ["query", "--filter", 'service("orders-api")', "--format", "ids"]),
+        ("analyze-100k", "root causes, 100k traces (`analyze --by rootcause --format json`)",
+         ["analyze", "--by", "rootcause", "--format", "json"]),
+        ("compare-100k", "faults against the rest, 100k traces (`analyze --compare fault --format json`)",
+         ["analyze", "--compare", "fault", "--format", "json"]),
+    ):
+        if want(name):
+            row(name, what, f100, [xray, more[0], "--file", f100, *more[1:]])
     if want("huge-100k"):
         f = generated("huge-100k.ndjson", ["--huge-trace", "100000"])
         row("huge-100k", "one trace of 100k subsegments (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
-    if args.big and want("ndjson-1m"):
-        f = generated("1m.ndjson", ["--traces", "1000000"])
-        row("ndjson-1m", "NDJSON load, 1M traces (`query --format ids`)", f, [xray, "query", "--file", f, "--format", "ids"])
-    if args.big and want("analyze-1m"):
-        f = generated("1m.ndjson", ["--traces", "1000000"])
-        row(
-            "analyze-1m",
-            "root causes, 1M traces (`analyze --by rootcause --format json`)",
-            f,
-            [xray, "analyze", "--file", f, "--by", "rootcause", "--format", "json"],
-        )
+    for name, what, more in (
+        ("ndjson-1m", "NDJSON load, 1M traces (`query --format ids`)", ["query", "--format", "ids"]),
+        ("analyze-1m", "root causes, 1M traces (`analyze --by rootcause --format json`)",
+         ["analyze", "--by", "rootcause", "--format", "json"]),
+    ):
+        if args.big and want(name):
+            f = generated("1m.ndjson", ["--traces", "1000000"])
+            row(name, what, f, [xray, more[0], "--file", f, *more[1:]])
 
     # name, size, rate: the daemon goals (zero loss with --save at these rates).
     drows = [(n, size, rate) for n, size, rate in (("daemon-8k", "8k", 100_000), ("daemon-1k", "1k", 200_000)) if want(n)]
