@@ -348,7 +348,7 @@ fn analyze(
         a.by.as_ref()
             .map_or(a.compare.is_some(), an::Dimension::reads_inside);
     let table = (inside && selected.len() * 2 >= data.rows.len())
-        .then(|| an::FactTable::build(data, crate::source::parallel::map));
+        .then(|| an::FactTable::build(data, crate::source::parallel::map_chunks));
     let table = table.as_ref();
     let (text, value) = if let Some(by) = &a.by {
         let groups = an::group_by_with(data, table, selected, by);

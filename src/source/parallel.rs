@@ -16,6 +16,15 @@ pub fn map<T: Send, U: Send>(items: Vec<T>, f: &(dyn Fn(T) -> U + Sync)) -> Vec<
     items.into_par_iter().map(f).collect()
 }
 
+/// [`map`] for a few large items (chunks of many traces each): spread over the cores however
+/// few they are (the threshold of [`map`] is for items of one trace).
+pub fn map_chunks<T: Send, U: Send>(items: Vec<T>, f: &(dyn Fn(T) -> U + Sync)) -> Vec<U> {
+    if rayon::current_num_threads() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    items.into_par_iter().map(f).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,12 +33,9 @@ mod tests {
     fn keeps_the_order_whatever_the_split() {
         for n in [0, 1, 63, 64, 65, 1000, 10_007] {
             let v: Vec<u64> = (0..n).collect();
-            let out = map(v, &|x| x * 3 + 1);
-            assert_eq!(
-                out,
-                (0..n).map(|x| x * 3 + 1).collect::<Vec<_>>(),
-                "n = {n}"
-            );
+            let want: Vec<u64> = (0..n).map(|x| x * 3 + 1).collect();
+            assert_eq!(map(v.clone(), &|x| x * 3 + 1), want, "n = {n}");
+            assert_eq!(map_chunks(v, &|x| x * 3 + 1), want, "n = {n}");
         }
     }
 }
