@@ -71,9 +71,14 @@ pub fn console_url(region: &str, trace_id: &str) -> String {
 /// Percent-encodes every byte outside `A-Z a-z 0-9 - _ .`: trace IDs and regions pass as they
 /// are, anything odd read from a file cannot change the URL's shape.
 fn url_escape(s: &str) -> String {
+    escape_but(s, b"-_.")
+}
+
+/// `s` with every byte but ASCII letters, digits and those of `kept` as `%XX`.
+fn escape_but(s: &str, kept: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+        if b.is_ascii_alphanumeric() || kept.contains(&b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -206,8 +211,9 @@ pub fn insights_url(
         insights_value(&query),
         sources
     );
-    // The fragment's own escaping: `%XX` written `$XX`.
-    let fragment = url_escape(&detail).replace('%', "$");
+    // As the console writes it: escaped as JavaScript's `escape` does, then as its
+    // `encodeURIComponent` does, `%` written `$` (`~` becomes `$257E`, `*3a` stays).
+    let fragment = escape_but(&escape_but(&detail, b"@*_+-./"), b"-_.!~*'()").replace('%', "$");
     let region = url_escape(region);
     format!(
         "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}\
@@ -438,18 +444,29 @@ mod tests {
             "1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a",
             (1_700_000_000.0, 1_700_000_600.0),
         );
+        // As the console's own links are written (`~(end~'...` escaped twice, `%` as `$`).
         assert!(url.starts_with(
             "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1\
-             #logsV2:logs-insights$3FqueryDetail$3D$7E$28end$7E$27"
+             #logsV2:logs-insights$3FqueryDetail$3D$257E$2528end$257E$2527"
         ));
-        // 2023-11-14T22:23:20.000Z, `:` as `*3a`, then `*` as `$2A`.
-        assert!(url.contains("2023-11-14T22$2A3a23$2A3a20.000Z"), "{url}");
-        // The groups, `/` as `*2f`, a space as `*20`.
+        // 2023-11-14T22:23:20.000Z, `:` as `*3a`.
         assert!(
-            url.contains("$7E$27$2A2fecs$2A2fa$2A20b$7E$27$2A2faws"),
+            url.contains("$25272023-11-14T22*3a23*3a20.000Z$257E"),
             "{url}"
         );
-        assert!(url.ends_with("$29$29"), "{url}");
+        assert!(url.contains("$257EtimeType$257E$2527ABSOLUTE$257Etz$257E$2527UTC"));
+        // The groups, `/` as `*2f`, a space as `*20`.
+        assert!(
+            url.contains("source$257E$2528$257E$2527*2fecs*2fa*20b$257E$2527*2faws"),
+            "{url}"
+        );
+        assert!(url.ends_with("$2529$2529"), "{url}");
+        // Nothing but what the console's links have.
+        assert!(
+            url.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.*$:/?=#".contains(&b)),
+            "{url}"
+        );
         assert!(url.contains("1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a"), "{url}");
     }
 

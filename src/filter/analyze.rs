@@ -567,8 +567,9 @@ impl OpFact {
 /// What the analysis reads inside each trace of a dataset (its [`Facts`]), worked out once
 /// (on several threads, by the caller) and kept, numbered, while the dataset is analysed again
 /// and again (another filter, another selection, another tab): per row, the number of every
-/// key it has in each dimension ([`tabled`], and each annotation key), the root causes it ends
-/// in and meets, and its operations. The views that read inside traces then only count.
+/// key it has in each dimension (the fixed dimensions, and each annotation key), the root
+/// causes it ends in and meets, and its operations. The views that read inside traces then
+/// only count.
 ///
 /// Why numbers: a table of each trace's facts as text and lists took ~1.8 KB a trace (1.8 GB
 /// at a million traces); numbered in shared lists it takes a few hundred bytes.
