@@ -359,6 +359,10 @@ fn a_whole_load_prepares_the_analysis_and_the_screen_shows_how_far_it_is() {
         done: 350,
         of: 1000,
     });
+    // The spinner turns while it waits.
+    let turned = app.spinner;
+    app.update(Event::Tick);
+    assert_ne!(app.spinner, turned);
     let text = screen_text(&app);
     assert!(
         text.contains("reading inside the traces: 35% (350 of 1000)"),
@@ -372,9 +376,57 @@ fn a_whole_load_prepares_the_analysis_and_the_screen_shows_how_far_it_is() {
     let text = screen_text(&app);
     assert!(!text.contains("reading inside"), "{text}");
     assert!(!text.contains("working it out"), "{text}");
+    // Nothing pending: the spinner rests (no redraw for it).
+    let rested = app.spinner;
+    app.update(Event::Tick);
+    assert_eq!(app.spinner, rested);
     // Progress with nothing pending is not shown.
     app.update(Event::AnalysisProgress { done: 10, of: 1000 });
     assert!(!screen_text(&app).contains("reading inside"));
+}
+
+#[test]
+fn opened_while_a_file_loads_it_asks_once_the_load_is_done() {
+    let mut app = App::new("demo", Rect::new(0, 0, 120, 40));
+    app.start_load();
+    let source = SourceArgs {
+        demo: true,
+        ..Default::default()
+    };
+    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo"));
+    // The load's first part is listed while the rest is read.
+    app.update(Event::Source(Update::Snapshot(
+        xray_tui::source::Snapshot {
+            generation: 1,
+            data: data.clone(),
+        },
+    )));
+    assert!(!app.list.visible.is_empty());
+    let asked = |cmds: &[Cmd]| cmds.iter().any(|c| matches!(c, Cmd::AnalyseTraces(_)));
+    let cmds = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('A'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(app.mode, Mode::Analysis);
+    assert!(!asked(&cmds), "nothing asked of a part: {cmds:?}");
+    let text = screen_text(&app);
+    assert!(
+        text.contains("loading: the traces are analysed once they are all here"),
+        "{text}"
+    );
+    // Another tab asks nothing either.
+    let cmds = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('3'),
+        KeyModifiers::NONE,
+    )));
+    assert!(!asked(&cmds), "{cmds:?}");
+    // The whole is here: asked, once.
+    let cmds = app.update(Event::Source(Update::Loaded(Loaded {
+        generation: 1,
+        result: Ok(data),
+    })));
+    assert!(asked(&cmds), "{cmds:?}");
+    assert!(screen_text(&app).contains("working it out…"));
 }
 
 #[test]

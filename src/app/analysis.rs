@@ -297,7 +297,21 @@ impl App {
         self.ask_parts(Parts::ALL)
     }
 
+    /// Whether the Analysis screen waits for a load to finish before it asks: a file's
+    /// traces stream in while it loads, and each part shown would be read inside again (the
+    /// work is done once, on the whole, when the load is done). A source that lists summaries
+    /// (AWS) is asked page by page: its summaries are cheap to read.
+    pub fn analysis_waits_for_load(&self) -> bool {
+        self.load == LoadState::Loading && !self.caps().remote_query
+    }
+
     fn ask_parts(&mut self, parts: Parts) -> Vec<Cmd> {
+        if self.analysis_waits_for_load() {
+            if let Some(st) = self.analysis.as_mut() {
+                st.stale = true;
+            }
+            return Vec::new();
+        }
         let Some(data) = self.data.clone() else {
             return Vec::new();
         };

@@ -474,7 +474,13 @@ impl App {
                 if self.toasts.tick() {
                     self.dirty = true;
                 }
-                if self.load == LoadState::Loading {
+                // Something is being worked out that the screen shows a spinner for.
+                let analysing = self.mode == Mode::Analysis
+                    && self
+                        .analysis
+                        .as_ref()
+                        .is_some_and(|a| a.pending != crate::filter::analyze::Parts::NONE);
+                if self.load == LoadState::Loading || analysing {
                     self.spinner = self.spinner.wrapping_add(1);
                     self.dirty = true;
                 }

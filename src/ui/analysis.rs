@@ -54,6 +54,10 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         let text = match progress(st) {
             Some(p) => format!("{} {p}", spinner(app)),
             None if st.computing() => format!("{} working it out…", spinner(app)),
+            None if app.analysis_waits_for_load() => format!(
+                "{} loading: the traces are analysed once they are all here",
+                spinner(app)
+            ),
             None => empty_text(st.tab).to_owned(),
         };
         frame.render_widget(Paragraph::new(lines), body);
