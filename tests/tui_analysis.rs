@@ -27,16 +27,24 @@ fn loaded(data: xray_tui::engine::dataset::Dataset, w: u16, h: u16) -> App {
     app
 }
 
-fn demo(w: u16, h: u16) -> App {
+/// The demo's traces.
+fn demo_data() -> xray_tui::engine::dataset::Dataset {
     let source = SourceArgs {
         demo: true,
         ..Default::default()
     };
-    loaded(
-        xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo"),
-        w,
-        h,
-    )
+    xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo")
+}
+
+fn demo(w: u16, h: u16) -> App {
+    loaded(demo_data(), w, h)
+}
+
+/// An app at 120x40 whose load has started, and the demo's traces to answer it with.
+fn loading() -> (App, Arc<xray_tui::engine::dataset::Dataset>) {
+    let mut app = App::new("demo", Rect::new(0, 0, 120, 40));
+    app.start_load();
+    (app, Arc::new(demo_data()))
 }
 
 /// Thirty copies of `tests/fixtures/derived/wide-names.ndjson`'s two traces (services
@@ -326,13 +334,7 @@ fn screen_text(app: &App) -> String {
 #[test]
 fn a_whole_load_prepares_the_analysis_and_the_screen_shows_how_far_it_is() {
     // A whole file (here the demo) is worked out for the Analysis screen as soon as it is here.
-    let mut app = App::new("demo", Rect::new(0, 0, 120, 40));
-    app.start_load();
-    let source = SourceArgs {
-        demo: true,
-        ..Default::default()
-    };
-    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo"));
+    let (mut app, data) = loading();
     let cmds = app.update(Event::Source(Update::Loaded(Loaded {
         generation: 1,
         result: Ok(data.clone()),
@@ -387,13 +389,7 @@ fn a_whole_load_prepares_the_analysis_and_the_screen_shows_how_far_it_is() {
 
 #[test]
 fn opened_while_a_file_loads_it_asks_once_the_load_is_done() {
-    let mut app = App::new("demo", Rect::new(0, 0, 120, 40));
-    app.start_load();
-    let source = SourceArgs {
-        demo: true,
-        ..Default::default()
-    };
-    let data = Arc::new(xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo"));
+    let (mut app, data) = loading();
     // The load's first part is listed while the rest is read.
     app.update(Event::Source(Update::Snapshot(
         xray_tui::source::Snapshot {
@@ -444,11 +440,7 @@ fn an_older_answer_is_dropped_and_new_data_asks_again() {
         before
     );
     // A reload: the screen stays and asks again, with a newer generation.
-    let source = SourceArgs {
-        demo: true,
-        ..Default::default()
-    };
-    let data = xray_tui::cli::load(&source, &mut std::io::sink()).expect("demo");
+    let data = demo_data();
     app.start_load();
     let cmds = app.update(Event::Source(Update::Loaded(Loaded {
         generation: app.generation,
