@@ -603,3 +603,46 @@ fn the_map_of_one_trace_copies_and_exports_that_trace() {
     assert_eq!(app.mode, Mode::Map);
     assert!(app.update(key('y')).is_empty());
 }
+
+/// The Analysis screen over live traces: the first answer at once; new traces ask again,
+/// paced (worked out no more than a tenth of the time); a person's own asking is not paced.
+/// A live source is never prepared ahead (its data changes twice a second).
+#[test]
+fn live_traces_ask_the_analysis_again_paced() {
+    let mut app = daemon_app(120, 40);
+    let cmds = app.update(Event::Source(Update::Snapshot(Snapshot {
+        generation: app.generation,
+        data: first(10),
+    })));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::PrepareAnalysis(_))),
+        "{cmds:?}"
+    );
+    let asked = |cmds: Vec<Cmd>| {
+        cmds.into_iter()
+            .find_map(|c| match c {
+                Cmd::AnalyseTraces(r) => Some(r),
+                _ => None,
+            })
+            .expect("asked")
+    };
+    let r = asked(app.update(key('A')));
+    assert!(!r.paced, "the first answer at once");
+    let facts = xray_tui::runtime::count::FactCache::default();
+    let answer = |r: &xray_tui::app::analysis::AnalysisRequest| {
+        xray_tui::runtime::count::analyse(r, &facts, &|| false, &|_, _| {}).expect("answered")
+    };
+    app.update(Event::TracesAnalysed(answer(&r)));
+    // New traces: asked again, paced.
+    let cmds = app.update(Event::Source(Update::Snapshot(Snapshot {
+        generation: app.generation,
+        data: first(20),
+    })));
+    let r = asked(cmds);
+    assert!(r.paced, "new live traces are paced");
+    app.update(Event::TracesAnalysed(answer(&r)));
+    // The histogram's next node: answered at once.
+    app.update(key('3'));
+    let r = asked(app.update(code(KeyCode::Right)));
+    assert!(!r.paced, "a person's asking is not paced");
+}

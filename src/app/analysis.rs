@@ -105,6 +105,10 @@ pub struct AnalysisRequest {
     pub data: Arc<Dataset>,
     /// What to work out.
     pub question: Question,
+    /// Worked out no more than a tenth of the time: a live source's new traces asking again
+    /// (the daemon shares the machine with the app it watches). A person's own asking (a
+    /// filter, a tab) is answered at once.
+    pub paced: bool,
 }
 
 impl PartialEq for AnalysisRequest {
@@ -294,7 +298,15 @@ impl App {
         if self.mode != Mode::Analysis || !st.stale || st.pending != Parts::NONE {
             return Vec::new();
         }
-        self.ask_parts(Parts::ALL)
+        // New live traces: paced, once there are numbers on screen.
+        let paced = self.caps().live && st.answers != Answers::default();
+        let mut cmds = self.ask_parts(Parts::ALL);
+        for c in &mut cmds {
+            if let Cmd::AnalyseTraces(r) = c {
+                r.paced = paced;
+            }
+        }
+        cmds
     }
 
     /// Whether the Analysis screen waits for a load to finish before it asks: a file's
@@ -350,6 +362,7 @@ impl App {
         }
         vec![Cmd::AnalyseTraces(Box::new(AnalysisRequest {
             generation,
+            paced: false,
             data,
             question: Question {
                 rows,

@@ -11,6 +11,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -32,6 +33,14 @@ pub struct Latest {
     wanted: Arc<AtomicU64>,
     /// The facts of the dataset analysed last (Analysis screen).
     facts: FactCache,
+    /// When the last analysis ended and what it cost, to pace the next.
+    pace: Arc<Mutex<Option<(Instant, Duration)>>>,
+}
+
+/// When an analysis that is paced may start: after the last one ended, nine times what it
+/// cost later, so that analyses take at most a tenth of the time.
+pub fn paced_start(ended: Instant, cost: Duration) -> Instant {
+    ended + cost.saturating_mul(9)
 }
 
 /// The [`FactTable`] of the dataset analysed last, kept while the same dataset is analysed
@@ -147,11 +156,27 @@ impl Latest {
         let generation = request.generation;
         let facts = self.facts.clone();
         let progress = told(tx.clone());
+        let pace = Arc::clone(&self.pace);
         self.run(
             generation,
             tx,
             Box::new(move |stale| {
-                analyse(&request, &facts, stale, &progress).map(Event::TracesAnalysed)
+                let last = *pace.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some((ended, cost)) = last.filter(|_| request.paced) {
+                    let start = paced_start(ended, cost);
+                    while !stale() {
+                        let now = Instant::now();
+                        if now >= start {
+                            break;
+                        }
+                        std::thread::sleep((start - now).min(Duration::from_millis(50)));
+                    }
+                }
+                let began = Instant::now();
+                let answer = analyse(&request, &facts, stale, &progress);
+                *pace.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((Instant::now(), began.elapsed()));
+                answer.map(Event::TracesAnalysed)
             }),
         );
     }
@@ -293,6 +318,17 @@ mod tests {
     }
 
     #[test]
+    fn a_paced_analysis_waits_nine_times_the_last_cost() {
+        let ended = Instant::now();
+        let cost = Duration::from_millis(120);
+        assert_eq!(
+            paced_start(ended, cost) - ended,
+            Duration::from_millis(1080)
+        );
+        assert_eq!(paced_start(ended, Duration::ZERO), ended);
+    }
+
+    #[test]
     fn a_superseded_count_gives_no_answer() {
         let r = request("fault", None);
         assert_eq!(count(&r, &|| true), None);
@@ -315,6 +351,7 @@ mod tests {
         assert!(whole.causes.as_ref().is_some_and(|c| !c.is_empty()));
         assert!(whole.compare.is_some() && whole.time.is_some() && whole.histogram.is_some());
         let r = AnalysisRequest {
+            paced: false,
             generation: 3,
             data,
             question,

@@ -217,6 +217,7 @@ fn screen_worker(bencher: Bencher) {
     use xray_tui::app::analysis::AnalysisRequest;
     let (d, all) = data();
     let request = AnalysisRequest {
+        paced: false,
         generation: 1,
         data: std::sync::Arc::new(d.clone()),
         question: whole_screen(all),
