@@ -210,11 +210,20 @@ fn analyze_prints_groups_with_their_filters() {
 /// Ten crafted traces: response times of 1 to 10 s, started 30 s apart from a whole minute;
 /// the four slowest are faults (500) of bronze customers, the others gold and fine.
 fn crafted() -> (xray_tui::engine::dataset::Dataset, Vec<usize>) {
+    let times: Vec<f64> = (1..=10).map(f64::from).collect();
+    crafted_times(&times)
+}
+
+/// Numbers the files [`crafted_times`] writes (tests run in parallel in one process).
+static CRAFTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One trace a response time of `times` (seconds), 30 s apart; from the seventh on they fail
+/// (500, fault, bronze), the others succeed (200, gold).
+fn crafted_times(times: &[f64]) -> (xray_tui::engine::dataset::Dataset, Vec<usize>) {
     let t0 = 1_700_000_040.0_f64;
     let mut text = String::new();
-    for k in 0..10u32 {
+    for (k, &rt) in (0u32..).zip(times) {
         let start = t0 + 30.0 * f64::from(k);
-        let rt = f64::from(k + 1);
         let bad = k >= 6;
         let doc = serde_json::json!({
             "trace_id": format!("1-6553f100-{:024x}", k + 1),
@@ -230,8 +239,11 @@ fn crafted() -> (xray_tui::engine::dataset::Dataset, Vec<usize>) {
         text.push_str(&doc.to_string());
         text.push('\n');
     }
-    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("xray-tui-analyze-{}.ndjson", std::process::id()));
+    let n = CRAFTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "xray-tui-analyze-{}-{n}.ndjson",
+        std::process::id()
+    ));
     std::fs::write(&path, text).expect("write");
     let source = SourceArgs {
         files: vec![path.to_string_lossy().into_owned()],
@@ -272,6 +284,35 @@ fn histogram_bins_and_percentiles_are_hand_checked() {
         .filter(|&&i| f.verdict_at(&data, i, &ctx) == Verdict::Match)
         .count();
     assert_eq!(n, 3);
+}
+
+/// Times over more than two orders of magnitude make bins of equal ratio: from the fastest
+/// (0.5 ms) to the slowest (10 s), a ratio of 20,000, four bins each ×11.9 (20,000^¼): edges
+/// 0.5 ms, 5.95 ms, 70.7 ms, 841 ms, 10 s. The 0.5 ms and 1 ms requests are in the first bin,
+/// 10 ms in the second, 100 ms in the third, 1 s and 10 s in the last.
+#[test]
+fn slow_outliers_make_log_scale_bins() {
+    use xray_tui::filter::analyze::{Measured, histogram};
+    let (data, all) = crafted_times(&[0.0005, 0.001, 0.01, 0.1, 1.0, 10.0]);
+    let h = histogram(&data, &all, &Measured::Traces, 4);
+    assert!(h.log);
+    let counts: Vec<u64> = h.bins.iter().map(|b| b.count).collect();
+    assert_eq!(counts, vec![2, 1, 1, 2]);
+    let step = 20_000f64.powf(0.25);
+    let edges: Vec<f64> = h.bins.iter().map(|b| b.lo).chain([h.bins[3].hi]).collect();
+    let want = [
+        0.0005,
+        0.0005 * step,
+        0.0005 * step * step,
+        0.0005 * step.powi(3),
+        10.0,
+    ];
+    for (got, want) in edges.iter().zip(want) {
+        assert!((got - want).abs() < 1e-9 * want.max(1.0), "{edges:?}");
+    }
+    // Within two orders of magnitude the bins stay of equal width (see above).
+    let (data, all) = crafted_times(&[1.0, 50.0, 99.0]);
+    assert!(!histogram(&data, &all, &Measured::Traces, 4).log);
 }
 
 /// One interval a minute from the first whole minute: two traces each, the four faults in the

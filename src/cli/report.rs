@@ -431,7 +431,11 @@ pub fn groups_json(
 /// A histogram as text: one line per bin with a bar, then the percentiles and the clause
 /// that selects a range.
 pub fn histogram_text(h: &crate::filter::analyze::Histogram) -> String {
-    let mut out = format!("{} response times\n", h.count);
+    let mut out = format!(
+        "{} response times{}\n",
+        h.count,
+        if h.log { ", bins on a log scale" } else { "" }
+    );
     let most = h.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let mut table: Vec<Vec<String>> = vec![vec![
         "FROM".into(),
@@ -466,6 +470,7 @@ pub fn histogram_text(h: &crate::filter::analyze::Histogram) -> String {
 pub fn histogram_json(h: &crate::filter::analyze::Histogram) -> serde_json::Value {
     serde_json::json!({
         "count": h.count,
+        "scale": if h.log { "log" } else { "linear" },
         "bins": h.bins.iter().map(|b| serde_json::json!({"from": b.lo, "to": b.hi, "count": b.count})).collect::<Vec<_>>(),
         "percentiles": h.percentiles.iter().map(|(p, v)| (format!("p{p}"), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "range_filter": h.range_filter,

@@ -1632,14 +1632,18 @@ pub struct Bin {
     pub count: u64,
 }
 
-/// A response-time distribution: equal-width bins from the fastest to the slowest, and the
-/// nearest-rank percentiles.
+/// A response-time distribution: bins from the fastest to the slowest, and the nearest-rank
+/// percentiles. The bins are of equal width, or, when the times span more than two orders of
+/// magnitude (most requests fast, a few very slow: the usual case), of equal ratio (a log
+/// scale), so that where most requests are is not one bin.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Histogram {
     /// Values counted.
     pub count: u64,
     /// The bins, fastest first.
     pub bins: Vec<Bin>,
+    /// The bins are of equal ratio (a log scale), not of equal width.
+    pub log: bool,
     /// p50, p90, p95, p99 (seconds).
     pub percentiles: [(u8, Option<f64>); 4],
     /// The clause that selects the traces of a range `[lo, hi]` (with `{lo}` and `{hi}` in
@@ -1713,34 +1717,70 @@ pub fn histogram(data: &Dataset, rows: &[usize], what: &Measured, buckets: usize
         (99, pick(99.0)),
     ];
     let buckets = buckets.clamp(1, 200);
-    let bins = match (flat.first(), flat.last()) {
-        (Some(&lo), Some(&hi)) => {
-            let width = ((hi - lo) / buckets as f64).max(f64::EPSILON);
-            let mut bins: Vec<Bin> = (0..buckets)
-                .map(|b| Bin {
-                    lo: lo + width * b as f64,
-                    hi: if b + 1 == buckets {
-                        hi
-                    } else {
-                        lo + width * (b + 1) as f64
-                    },
-                    count: 0,
-                })
-                .collect();
-            for &(v, n) in &values {
-                let b = (((v - lo) / width) as usize).min(buckets - 1);
-                bins[b].count += n;
-            }
-            bins
-        }
-        _ => Vec::new(),
+    let (bins, log) = match (flat.first(), flat.last()) {
+        (Some(&lo), Some(&hi)) => bins_of(&values, lo, hi, buckets),
+        _ => (Vec::new(), false),
     };
     Histogram {
         count,
         bins,
+        log,
         percentiles,
         range_filter,
     }
+}
+
+/// `buckets` bins from `lo` to `hi` (the last includes `hi`) counting `values` (sorted, each
+/// with its count): of equal ratio when the positive values span more than two orders of
+/// magnitude (zeros then go in the first bin, which starts at `lo`), else of equal width.
+fn bins_of(values: &[(f64, u64)], lo: f64, hi: f64, buckets: usize) -> (Vec<Bin>, bool) {
+    let base = values.iter().map(|v| v.0).find(|&v| v > 0.0).unwrap_or(0.0);
+    let log = base > 0.0 && hi / base > 100.0;
+    // The edge between bin `b - 1` and bin `b`.
+    let edge = |b: usize| -> f64 {
+        if b == 0 {
+            lo
+        } else if b == buckets {
+            hi
+        } else if log {
+            base * (hi / base).powf(b as f64 / buckets as f64)
+        } else {
+            lo + (hi - lo) * b as f64 / buckets as f64
+        }
+    };
+    let mut bins: Vec<Bin> = (0..buckets)
+        .map(|b| Bin {
+            lo: edge(b),
+            hi: edge(b + 1),
+            count: 0,
+        })
+        .collect();
+    let span = if log {
+        (hi / base).ln()
+    } else {
+        (hi - lo).max(f64::EPSILON)
+    };
+    for &(v, n) in values {
+        let at = if log {
+            if v < base {
+                0.0
+            } else {
+                (v / base).ln() / span
+            }
+        } else {
+            (v - lo) / span
+        };
+        let mut b = ((at * buckets as f64) as usize).min(buckets - 1);
+        // Rounding at an edge: a value belongs to the bin whose range holds it.
+        while b > 0 && v < bins[b].lo {
+            b -= 1;
+        }
+        while b + 1 < buckets && v >= bins[b + 1].lo {
+            b += 1;
+        }
+        bins[b].count += n;
+    }
+    (bins, log)
 }
 
 /// One interval of a time series.

@@ -161,6 +161,9 @@ fn about_line(t: &Styles, st: &AnalysisState, w: usize) -> Line<'static> {
         Tab::Histogram => {
             let mut s = measured_label(&st.measured);
             if let Some((h, _)) = &a.histogram {
+                if h.log {
+                    s.push_str(" (log scale)");
+                }
                 for (p, v) in h.percentiles {
                     s.push_str(&format!("  p{p} {}", secs(v)));
                 }
