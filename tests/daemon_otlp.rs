@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use listen_support::{free_port, proc_status};
 
@@ -52,12 +52,8 @@ fn start(extra: &[&str]) -> (Child, u16, u16) {
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
     let child = listen_support::start_command(Command::new(BIN), free_port(), &args);
-    let t0 = Instant::now();
     for port in [http, grpc] {
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(t0.elapsed() < Duration::from_secs(10), "OTLP did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        listen_support::wait_for_tcp(port, "OTLP did not start");
     }
     (child, http, grpc)
 }

@@ -342,6 +342,31 @@ enum Body {
     Texts(Arc<[Bytes]>),
 }
 
+/// The identity of a trace's documents ([`Traces::body_token`]). It keeps their allocation's
+/// address from being reused while it is held, not the documents themselves.
+#[derive(Debug, Clone)]
+pub enum BodyToken {
+    /// Texts of a live source.
+    Texts(std::sync::Weak<[Bytes]>),
+    /// A trace kept assembled.
+    Built(std::sync::Weak<Trace>),
+}
+
+impl BodyToken {
+    /// The same documents (still held by some dataset).
+    pub fn same(&self, other: &BodyToken) -> bool {
+        match (self, other) {
+            (BodyToken::Texts(a), BodyToken::Texts(b)) => {
+                std::sync::Weak::ptr_eq(a, b) && a.strong_count() > 0
+            }
+            (BodyToken::Built(a), BodyToken::Built(b)) => {
+                std::sync::Weak::ptr_eq(a, b) && a.strong_count() > 0
+            }
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     id: Arc<str>,
@@ -440,6 +465,18 @@ impl Traces {
     /// The ID of the trace at `index`.
     pub fn id(&self, index: usize) -> Option<&str> {
         self.entries.get(index).map(|e| &*e.id)
+    }
+
+    /// What the documents of the trace at `index` are, to tell whether it is the same trace
+    /// in another dataset of the same live source (its texts, or its assembled trace, shared
+    /// between the two rather than copied). `None` for documents in the dataset's own buffers
+    /// (a file: every load is new).
+    pub fn body_token(&self, index: usize) -> Option<BodyToken> {
+        match &self.entries.get(index)?.body {
+            Body::Texts(t) => Some(BodyToken::Texts(Arc::downgrade(t))),
+            Body::Built(t) => Some(BodyToken::Built(Arc::downgrade(t))),
+            Body::Stored { .. } => None,
+        }
     }
 
     /// Every ID, in order.

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::engine::dataset::Dataset;
+use crate::engine::dataset::{BodyToken, Dataset};
 use crate::filter::print::{annotation_keyword, write_string};
 use crate::model::format::route;
 use crate::model::rootcause::{RootCauseKind, RootCausePath};
@@ -593,6 +593,11 @@ pub struct FactTable {
     op_keys: Vec<u32>,
     /// What groups add up of each row.
     measures: Measures,
+    /// Per row, its trace's ID and documents, so that a later table of the same live source
+    /// can copy the rows of traces that did not change.
+    tokens: Vec<Option<(Arc<str>, BodyToken)>>,
+    /// How many keys some row has.
+    used: usize,
 }
 
 /// A part of a [`FactTable`] as one thread works it out, numbered on its own.
@@ -654,28 +659,47 @@ fn dim_name(dim: &Dimension) -> std::borrow::Cow<'static, str> {
 }
 
 impl FactTable {
-    /// The facts of every row of `data`. `map` must return `f(chunk)` for every chunk, in
-    /// order (a caller spreads them over its threads; the core starts none).
+    /// The facts of every row of `data`. `map` must return `f(chunk)` for every chunk (rows
+    /// of `data`), in order (a caller spreads them over its threads; the core starts none).
     pub fn build(
         data: &Dataset,
-        map: impl FnOnce(
-            Vec<std::ops::Range<usize>>,
-            &(dyn Fn(std::ops::Range<usize>) -> FactChunk + Sync),
-        ) -> Vec<FactChunk>,
+        map: impl FnOnce(Vec<Vec<usize>>, &(dyn Fn(Vec<usize>) -> FactChunk + Sync)) -> Vec<FactChunk>,
+    ) -> FactTable {
+        FactTable::build_from(data, None, map)
+    }
+
+    /// [`FactTable::build`], copying from `previous` (the table of an earlier dataset of the
+    /// same live source) the rows of the traces that are the same in both
+    /// ([`crate::engine::dataset::Traces::body_token`]): only new and changed traces are read.
+    pub fn build_from(
+        data: &Dataset,
+        previous: Option<&FactTable>,
+        map: impl FnOnce(Vec<Vec<usize>>, &(dyn Fn(Vec<usize>) -> FactChunk + Sync)) -> Vec<FactChunk>,
     ) -> FactTable {
         const CHUNK: usize = 2048;
         let n = data.rows.len();
-        let chunks: Vec<std::ops::Range<usize>> = (0..n)
-            .step_by(CHUNK)
-            .map(|a| a..(a + CHUNK).min(n))
+        let reused = previous.map(|p| p.reusable(data));
+        let todo: Vec<usize> = (0..n)
+            .filter(|&i| reused.as_ref().is_none_or(|r| r[i].is_none()))
             .collect();
-        let done = map(chunks, &|range| FactTable::chunk(data, range));
-        // The chunks' numbers made the table's.
-        let mut t = FactTable::default();
-        let mut dims: foldhash::HashMap<Arc<str>, u32> = Default::default();
-        let mut keys: foldhash::HashMap<(u32, Box<str>), u32> = Default::default();
-        let mut causes: foldhash::HashMap<CauseId, u32> = Default::default();
-        let mut ops: foldhash::HashMap<u32, u32> = Default::default();
+        let chunks: Vec<Vec<usize>> = todo.chunks(CHUNK).map(<[usize]>::to_vec).collect();
+        let done = map(chunks, &|rows| FactTable::chunk(data, &rows));
+        // The chunks' numbers made the table's (which goes on from the previous one's).
+        let mut t = previous.map(FactTable::numbering).unwrap_or_default();
+        let mut dims: foldhash::HashMap<Arc<str>, u32> = (0u32..)
+            .zip(&t.dims)
+            .map(|(d, (name, _))| (name.clone(), d))
+            .collect();
+        let mut keys: foldhash::HashMap<(u32, Box<str>), u32> = (0u32..)
+            .zip(&t.keys)
+            .map(|(k, (d, key, _))| ((*d, key.clone()), k))
+            .collect();
+        let mut causes: foldhash::HashMap<CauseId, u32> = (0u32..)
+            .zip(&t.causes)
+            .map(|(n, c)| (c.clone(), n))
+            .collect();
+        let mut ops: foldhash::HashMap<u32, u32> =
+            (0u32..).zip(&t.op_keys).map(|(n, &k)| (k, n)).collect();
         for FactChunk { table: c } in done {
             let local_dims: Vec<u32> = c
                 .dims
@@ -724,13 +748,88 @@ impl FactTable {
                 .collect();
             append_renumbered(&mut t.cause_ends, c.cause_ends, &local);
             append_renumbered(&mut t.cause_meets, c.cause_meets, &local);
+            t.tokens.extend(c.tokens);
         }
+        // The rows in order: copied from the previous table, or read now.
+        if let (Some(p), Some(reused)) = (previous, reused) {
+            let fresh = std::mem::take(&mut t);
+            t = FactTable {
+                dims: fresh.dims.clone(),
+                keys: fresh.keys.clone(),
+                causes: fresh.causes.clone(),
+                op_keys: fresh.op_keys.clone(),
+                ..FactTable::default()
+            };
+            let mut next = 0;
+            for r in reused {
+                match r {
+                    Some(j) => t.copy_row(p, j),
+                    None => {
+                        t.copy_row(&fresh, next);
+                        next += 1;
+                    }
+                }
+            }
+        }
+        let mut used = vec![false; t.keys.len()];
+        for &k in &t.row_keys.items {
+            if let Some(u) = used.get_mut(k as usize) {
+                *u = true;
+            }
+        }
+        t.used = used.into_iter().filter(|&u| u).count();
         t.measures = Measures::of(data);
         t
     }
 
+    /// Its numbering (dimensions, keys, causes, operations), without rows.
+    fn numbering(&self) -> FactTable {
+        FactTable {
+            dims: self.dims.clone(),
+            keys: self.keys.clone(),
+            causes: self.causes.clone(),
+            op_keys: self.op_keys.clone(),
+            ..FactTable::default()
+        }
+    }
+
+    /// Adds row `j` of `from` (numbered as this table is).
+    fn copy_row(&mut self, from: &FactTable, j: usize) {
+        self.row_keys.push(from.row_keys.row(j).iter().copied());
+        self.cause_ends.push(from.cause_ends.row(j).iter().copied());
+        self.cause_meets
+            .push(from.cause_meets.row(j).iter().copied());
+        self.ops.push(from.ops.row(j).iter().copied());
+        self.tokens.push(from.tokens.get(j).cloned().flatten());
+    }
+
+    /// For each row of `data`, this table's row of the same trace with the same documents.
+    fn reusable(&self, data: &Dataset) -> Vec<Option<usize>> {
+        let index: foldhash::HashMap<&str, usize> = self
+            .tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(j, t)| Some((&*t.as_ref()?.0, j)))
+            .collect();
+        (0..data.rows.len())
+            .map(|i| {
+                let id = &*data.rows.get(i)?.id;
+                let token = data.traces.body_token(data.trace_of_row(i)?)?;
+                let &j = index.get(id)?;
+                let (_, kept) = self.tokens.get(j)?.as_ref()?;
+                kept.same(&token).then_some(j)
+            })
+            .collect()
+    }
+
+    /// Whether a later table may go on from this one: most of its keys are still some row's
+    /// (a live source's traces come and go; their keys would pile up).
+    pub fn worth_extending(&self) -> bool {
+        self.keys.len() <= 2 * self.used + 4096
+    }
+
     /// One chunk: each row's facts, then its keys in every dimension.
-    fn chunk(data: &Dataset, range: std::ops::Range<usize>) -> FactChunk {
+    fn chunk(data: &Dataset, rows: &[usize]) -> FactChunk {
         let mut strings = Strings::default();
         let mut edges = EdgeNames::new();
         let mut c = FactTable::default();
@@ -747,8 +846,12 @@ impl FactTable {
             .unwrap_or(0) as u32;
         let mut notes: foldhash::HashMap<Arc<str>, u32> = Default::default();
         let mut mine = Vec::new();
-        for i in range {
+        for &i in rows {
             let seen = Seen::new(data, i);
+            c.tokens
+                .push(data.trace_of_row(i).and_then(|t| {
+                    Some((data.rows.get(i)?.id.clone(), data.traces.body_token(t)?))
+                }));
             let facts = seen
                 .summary()
                 .map(|s| Arc::new(Facts::of(s, seen.trace(), &mut strings)));

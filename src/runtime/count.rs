@@ -77,12 +77,13 @@ impl FactCache {
                 return Some(t.clone());
             }
         }
-        // The old one is not needed any more (nor its dataset's strings).
-        *kept = None;
-        let total = data.rows.len();
+        // The old one goes on only as a source of rows to copy (the traces of a live source
+        // that did not change), and is let go once the new one is made.
+        let previous = kept.take().map(|(_, t)| t).filter(|t| t.worth_extending());
         let done = AtomicUsize::new(0);
         let gave_up = AtomicBool::new(false);
-        let table = FactTable::build(data, |chunks, f| {
+        let table = FactTable::build_from(data, previous.as_deref(), |chunks, f| {
+            let total: usize = chunks.iter().map(Vec::len).sum();
             chunks
                 .into_par_iter()
                 .map(|rows| {
@@ -99,6 +100,8 @@ impl FactCache {
                 .collect()
         });
         if gave_up.load(Ordering::Relaxed) || self.wanted.load(Ordering::Relaxed) != me {
+            // Still good for copying rows from.
+            *kept = previous.map(|t| (Weak::new(), t));
             return None;
         }
         let table = Arc::new(table);
@@ -315,6 +318,76 @@ mod tests {
         assert!(c.matches > 0 && c.matches < c.of);
         let some = request("fault", Some(Arc::from(vec![0, 1, 2])));
         assert_eq!(count(&some, &|| false).expect("counted").of, 3);
+    }
+
+    /// A live source's next dataset: the table copies the rows of the traces that did not
+    /// change (only new and changed ones are read), and answers exactly as one made afresh.
+    #[test]
+    fn a_live_table_goes_on_from_the_last_one() {
+        use crate::filter::analyze::{
+            Dimension, compare_with, group_by_with, red_with, root_causes_with,
+        };
+        use crate::source::daemon::store::LiveStore;
+        let lines: Vec<(String, String, String)> = crate::source::load::DEMO_NDJSON
+            .lines()
+            .filter_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).ok()?;
+                Some((
+                    v["trace_id"].as_str()?.to_owned(),
+                    v["id"].as_str()?.to_owned(),
+                    l.to_owned(),
+                ))
+            })
+            .collect();
+        let mut store = LiveStore::new(100_000);
+        let (first, rest) = lines.split_at(lines.len() / 2);
+        for (trace, id, text) in first {
+            store.file(trace, id, false, text.clone().into_bytes());
+        }
+        let before = Arc::new(store.dataset());
+        for (trace, id, text) in rest {
+            store.file(trace, id, false, text.clone().into_bytes());
+        }
+        let after = Arc::new(store.dataset());
+        let facts = FactCache::default();
+        let read = |d: &Arc<Dataset>| {
+            let total = Mutex::new(0usize);
+            let t = facts
+                .table(d, &|_, of| *total.lock().expect("not poisoned") = of)
+                .expect("made");
+            (t, total.into_inner().expect("not poisoned"))
+        };
+        let (_, all_of_before) = read(&before);
+        assert_eq!(all_of_before, before.rows.len());
+        let (went_on, read_now) = read(&after);
+        assert!(
+            read_now > 0 && read_now < after.rows.len(),
+            "{read_now} of {} read again",
+            after.rows.len()
+        );
+        let afresh = FactTable::build(&after, |chunks, f| chunks.into_iter().map(f).collect());
+        let rows: Vec<usize> = (0..after.rows.len()).collect();
+        let (even, odd): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| i % 2 == 0);
+        for by in Dimension::names().chain(["annotation.customer_tier"]) {
+            let dim: Dimension = by.parse().expect("dimension");
+            assert_eq!(
+                group_by_with(&after, Some(&went_on), &rows, &dim),
+                group_by_with(&after, Some(&afresh), &rows, &dim),
+                "{by}"
+            );
+        }
+        assert_eq!(
+            root_causes_with(&after, Some(&went_on), &rows),
+            root_causes_with(&after, Some(&afresh), &rows)
+        );
+        assert_eq!(
+            compare_with(&after, Some(&went_on), &even, &odd),
+            compare_with(&after, Some(&afresh), &even, &odd)
+        );
+        assert_eq!(
+            red_with(&after, Some(&went_on), &rows, 60.0),
+            red_with(&after, Some(&afresh), &rows, 60.0)
+        );
     }
 
     #[test]

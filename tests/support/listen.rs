@@ -39,15 +39,27 @@ pub fn start_command(mut cmd: Command, port: u16, args: &[&std::ffi::OsStr]) -> 
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    wait_for_tcp(port, "listen did not start");
+    child
+}
+
+/// Waits until something listens on TCP `port` (10 s at most, else panics with `what`).
+///
+/// A connection to itself does not count: a port from [`free_port`] is in the range the
+/// kernel picks clients' ports from, so before the server binds it a probe can be given that
+/// very port and "connect" to itself; the server then finds the port taken and the test reads
+/// a reset.
+pub fn wait_for_tcp(port: u16, what: &str) {
     let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "listen did not start"
-        );
+    loop {
+        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            if s.local_addr().ok() != s.peer_addr().ok() {
+                return;
+            }
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "{what}");
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
 }
 
 /// Stops it with SIGTERM, as a container runtime would; it must exit 0. Returns its stderr.
