@@ -753,13 +753,7 @@ impl FactTable {
         // The rows in order: copied from the previous table, or read now.
         if let (Some(p), Some(reused)) = (previous, reused) {
             let fresh = std::mem::take(&mut t);
-            t = FactTable {
-                dims: fresh.dims.clone(),
-                keys: fresh.keys.clone(),
-                causes: fresh.causes.clone(),
-                op_keys: fresh.op_keys.clone(),
-                ..FactTable::default()
-            };
+            t = fresh.numbering();
             let mut next = 0;
             for r in reused {
                 match r {
@@ -977,8 +971,9 @@ impl FactTable {
         };
         let d = d as u32;
         let mut members: Vec<Vec<u32>>;
-        let keys: Vec<u32>;
-        if *dim == Dimension::Operation {
+        // The key of each list of members: an operation's, or the key itself.
+        let operations = *dim == Dimension::Operation;
+        if operations {
             members = vec![Vec::new(); self.op_keys.len()];
             for &i in rows {
                 for o in self.ops.row(i) {
@@ -989,7 +984,6 @@ impl FactTable {
                     }
                 }
             }
-            keys = self.op_keys.clone();
         } else {
             members = vec![Vec::new(); self.keys.len()];
             for &i in rows {
@@ -1002,14 +996,18 @@ impl FactTable {
                     }
                 }
             }
-            keys = (0..self.keys.len() as u32).collect();
         }
-        let mut out: Vec<Group> = keys
-            .iter()
-            .zip(members)
+        let mut out: Vec<Group> = members
+            .into_iter()
+            .enumerate()
             .filter(|(_, m)| !m.is_empty())
-            .filter_map(|(&k, m)| {
-                let (_, key, filter) = self.keys.get(k as usize)?;
+            .filter_map(|(n, m)| {
+                let k = if operations {
+                    *self.op_keys.get(n)? as usize
+                } else {
+                    n
+                };
+                let (_, key, filter) = self.keys.get(k)?;
                 let t = self.measures.tally(&m);
                 Some(Group::tallied(
                     key.to_string(),
@@ -1640,23 +1638,18 @@ impl Measures {
 
     /// What the rows `members` add up to ([`Tally::of`]).
     fn tally(&self, members: &[u32]) -> Tally {
-        let mut t = Tally {
-            faults: 0,
-            errors: 0,
-            throttles: 0,
-            times: Vec::with_capacity(members.len()),
-        };
+        let mut t = Tally::with_room(members.len());
         for &i in members {
             let (Some(&time), Some(&f)) = (self.times.get(i as usize), self.flags.get(i as usize))
             else {
                 continue;
             };
-            t.faults += usize::from(f & Self::FAULT != 0);
-            t.errors += usize::from(f & Self::ERROR != 0);
-            t.throttles += usize::from(f & Self::THROTTLE != 0);
-            if !time.is_nan() {
-                t.times.push(time);
-            }
+            t.add(
+                (!time.is_nan()).then_some(time),
+                f & Self::FAULT != 0,
+                f & Self::ERROR != 0,
+                f & Self::THROTTLE != 0,
+            );
         }
         t
     }
@@ -1664,19 +1657,34 @@ impl Measures {
 
 impl Tally {
     fn of(data: &Dataset, members: &[usize]) -> Tally {
-        let mut t = Tally {
+        let mut t = Tally::with_room(members.len());
+        for r in members.iter().filter_map(|&i| data.rows.get(i)) {
+            t.add(
+                r.response_time.or(r.duration),
+                r.has_fault,
+                r.has_error,
+                r.has_throttle,
+            );
+        }
+        t
+    }
+
+    /// None yet, with room for `n` times.
+    fn with_room(n: usize) -> Tally {
+        Tally {
             faults: 0,
             errors: 0,
             throttles: 0,
-            times: Vec::with_capacity(members.len()),
-        };
-        for r in members.iter().filter_map(|&i| data.rows.get(i)) {
-            t.faults += usize::from(r.has_fault);
-            t.errors += usize::from(r.has_error);
-            t.throttles += usize::from(r.has_throttle);
-            t.times.extend(r.response_time.or(r.duration));
+            times: Vec::with_capacity(n),
         }
-        t
+    }
+
+    /// One trace more: its response time (if any) and how it failed.
+    fn add(&mut self, time: Option<f64>, fault: bool, error: bool, throttle: bool) {
+        self.faults += usize::from(fault);
+        self.errors += usize::from(error);
+        self.throttles += usize::from(throttle);
+        self.times.extend(time);
     }
 
     /// The `p`-th percentiles of its times ([`percentile`]), each found by selection rather
