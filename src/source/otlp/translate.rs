@@ -1460,7 +1460,8 @@ fn make_aws(attrs: &mut Attrs, res: &Res, is_segment: bool) -> Option<Aws> {
     aws.queue_url = attrs
         .text("messaging.url")
         .or_else(|| attrs.text("aws.queue_url"))
-        .or_else(|| attrs.text("aws.queue.url"));
+        .or_else(|| attrs.text("aws.queue.url"))
+        .or_else(|| attrs.text("aws.sqs.queue.url"));
     aws.table_name = attrs
         .text("aws.table_name")
         .or_else(|| attrs.text("aws.table.name"));
@@ -1489,6 +1490,7 @@ fn make_aws(attrs: &mut Attrs, res: &Res, is_segment: bool) -> Option<Aws> {
         "messaging.url",
         "aws.queue_url",
         "aws.queue.url",
+        "aws.sqs.queue.url",
         "aws.table_name",
         "aws.table.name",
         "aws.dynamodb.table_names",
@@ -2413,5 +2415,276 @@ mod tests {
         assert_eq!(segment_name("GET /orders/{id}"), "GET /orders/id");
         assert_eq!(segment_name("!!!"), "span");
         assert_eq!(segment_name(&"x".repeat(300)).len(), 200);
+    }
+
+    /// The span shapes of the OpenTelemetry Collector's X-Ray translator tests
+    /// (`exporter/awsxrayexporter/internal/translator/*_test.go`), with the values those tests
+    /// expect: the exporter AWS ships is the specification this translation follows.
+    mod collector_shapes {
+        use super::*;
+
+        /// An HTTP span of `kind` as the Collector's tests make it (named `/users/junit`, with a
+        /// parent), plus `events`; its `http` block.
+        fn http_of(kind: i32, attrs: Value, events: Value) -> Http {
+            let mut s = span("00000000000000c2", "", kind, "/users/junit", attrs);
+            s["events"] = events;
+            let seg = one(json!({"service.name": "junit"}), s);
+            seg.http.as_deref().cloned().expect("an http block")
+        }
+
+        fn url_of(kind: i32, attrs: Value) -> Option<String> {
+            http_of(kind, attrs, json!([])).request.and_then(|r| r.url)
+        }
+
+        #[test]
+        fn client_urls_from_url_or_its_parts_old_and_stable() {
+            let junit = "https://api.example.com/users/junit";
+            let cases = [
+                json!({"http.method": "GET", "http.url": junit, "http.status_code": 200}),
+                json!({"http.request.method": "GET", "url.full": junit, "http.response.status_code": 200}),
+                json!({"http.method": "GET", "http.scheme": "https", "http.host": "api.example.com",
+                       "http.target": "/users/junit", "http.status_code": 200, "user.id": "junit"}),
+            ];
+            for attrs in cases {
+                assert_eq!(
+                    url_of(CLIENT, attrs.clone()).as_deref(),
+                    Some(junit),
+                    "{attrs}"
+                );
+            }
+            // Stable: scheme and host, no path.
+            let url = url_of(
+                CLIENT,
+                json!({"http.request.method": "GET", "url.scheme": "https",
+                       "http.host": "api.example.com", "http.response.status_code": 200}),
+            );
+            assert_eq!(url.as_deref(), Some("https://api.example.com/"));
+        }
+
+        #[test]
+        fn client_urls_from_the_peer_name_port_and_ip() {
+            let http = http_of(
+                CLIENT,
+                json!({"http.method": "GET", "http.scheme": "http", "net.peer.name": "kb234.example.com",
+                       "net.peer.port": 8080, "net.peer.ip": "10.8.17.36", "http.target": "/users/junit",
+                       "http.status_code": 200}),
+                json!([]),
+            );
+            let req = http.request.expect("request");
+            assert_eq!(
+                req.url.as_deref(),
+                Some("http://kb234.example.com:8080/users/junit")
+            );
+            assert_eq!(req.client_ip.as_deref(), Some("10.8.17.36"));
+            let stable = url_of(
+                CLIENT,
+                json!({"http.request.method": "GET", "url.scheme": "http", "net.peer.name": "kb234.example.com",
+                       "net.peer.port": 8080, "net.peer.ip": "10.8.17.36", "http.response.status_code": 200}),
+            );
+            assert_eq!(stable.as_deref(), Some("http://kb234.example.com:8080/"));
+            // The port as a string, an IPv4 and an IPv6 peer (443 is https's own port).
+            let v4 = url_of(
+                CLIENT,
+                json!({"http.method": "GET", "http.scheme": "http", "net.peer.ip": "10.8.17.36",
+                       "net.peer.port": "8080", "http.target": "/users/junit"}),
+            );
+            assert_eq!(v4.as_deref(), Some("http://10.8.17.36:8080/users/junit"));
+            let v6 = url_of(
+                CLIENT,
+                json!({"http.method": "GET", "http.scheme": "https", "net.peer.ip": "2001:db8:85a3::8a2e:370:7334",
+                       "net.peer.port": "443", "http.target": "/users/junit"}),
+            );
+            assert_eq!(
+                v6.as_deref(),
+                Some("https://2001:db8:85a3::8a2e:370:7334/users/junit")
+            );
+        }
+
+        #[test]
+        fn the_client_ip_prefers_the_client_over_the_peer() {
+            let ip = |attrs: Value| {
+                http_of(CLIENT, attrs, json!([]))
+                    .request
+                    .and_then(|r| r.client_ip)
+            };
+            assert_eq!(
+                ip(json!({"http.client_ip": "1.2.3.4", "net.peer.ip": "10.8.17.36"})).as_deref(),
+                Some("1.2.3.4")
+            );
+            assert_eq!(
+                ip(json!({"url.full": "https://api.example.com/users/junit", "client.address": "1.2.3.4",
+                          "network.peer.address": "10.8.17.36"}))
+                .as_deref(),
+                Some("1.2.3.4")
+            );
+        }
+
+        #[test]
+        fn server_urls_from_url_host_server_name_or_host_name() {
+            let junit = "https://api.example.com/users/junit";
+            let cases = [
+                json!({"http.method": "GET", "http.url": junit, "http.client_ip": "192.168.15.32",
+                       "http.user_agent": "PostmanRuntime/7.21.0", "http.status_code": 200}),
+                json!({"http.request.method": "GET", "url.full": junit, "client.address": "192.168.15.32",
+                       "user_agent.original": "PostmanRuntime/7.21.0", "http.response.status_code": 200}),
+                json!({"http.method": "GET", "http.scheme": "https", "http.host": "api.example.com",
+                       "http.target": "/users/junit", "http.client_ip": "192.168.15.32", "http.status_code": 200}),
+                json!({"http.request.method": "GET", "url.scheme": "https", "server.address": "api.example.com",
+                       "url.path": "/users/junit", "client.address": "192.168.15.32", "http.response.status_code": 200}),
+                json!({"http.method": "GET", "http.scheme": "https", "http.server_name": "api.example.com",
+                       "net.host.port": 443, "http.target": "/users/junit", "http.client_ip": "192.168.15.32",
+                       "http.status_code": 200}),
+                json!({"http.request.method": "GET", "url.scheme": "https", "server.address": "api.example.com",
+                       "server.port": 443, "url.path": "/users/junit", "client.address": "192.168.15.32",
+                       "http.response.status_code": 200}),
+            ];
+            for attrs in cases {
+                assert_eq!(
+                    url_of(SERVER, attrs.clone()).as_deref(),
+                    Some(junit),
+                    "{attrs}"
+                );
+            }
+            let kb = "http://kb234.example.com:8080/users/junit";
+            let cases = [
+                json!({"http.method": "GET", "http.scheme": "http", "host.name": "kb234.example.com",
+                       "net.host.port": 8080, "http.target": "/users/junit", "http.client_ip": "192.168.15.32",
+                       "http.status_code": 200}),
+                json!({"http.request.method": "GET", "url.scheme": "http", "server.address": "kb234.example.com",
+                       "server.port": 8080, "url.path": "/users/junit", "client.address": "192.168.15.32",
+                       "http.response.status_code": 200}),
+            ];
+            for attrs in cases {
+                assert_eq!(
+                    url_of(SERVER, attrs.clone()).as_deref(),
+                    Some(kb),
+                    "{attrs}"
+                );
+            }
+        }
+
+        #[test]
+        fn too_few_url_parts_leave_the_url_out_and_the_size_comes_from_a_received_event() {
+            let received = json!([{
+                "name": "message", "timeUnixNano": nanos(1.1),
+                "attributes": kv(&json!({"message.type": "RECEIVED", "message.id": 1,
+                                         "messaging.message_payload_size_bytes": 12452})),
+            }]);
+            let old = json!({"http.method": "GET", "http.scheme": "http", "http.client_ip": "192.168.15.32",
+                             "http.user_agent": "PostmanRuntime/7.21.0", "http.target": "/users/junit",
+                             "net.host.port": 443, "net.peer.port": 8080, "http.status_code": 200});
+            let stable = json!({"http.request.method": "GET", "url.scheme": "http",
+                                "client.address": "192.168.15.32", "user_agent.original": "PostmanRuntime/7.21.0",
+                                "url.path": "/users/junit", "server.port": 443,
+                                "http.response.status_code": 200});
+            for attrs in [old, stable] {
+                let http = http_of(SERVER, attrs.clone(), received.clone());
+                let req = http.request.expect("request");
+                assert_eq!(req.url, None, "{attrs}");
+                assert_eq!(req.client_ip.as_deref(), Some("192.168.15.32"));
+                assert_eq!(req.method.as_deref(), Some("GET"));
+                assert_eq!(req.user_agent.as_deref(), Some("PostmanRuntime/7.21.0"));
+                let resp = http.response.expect("response");
+                assert_eq!((resp.status, resp.content_length), (Some(200), Some(12452)));
+            }
+        }
+
+        #[test]
+        fn x_forwarded_for_only_without_a_peer_address_and_never_for_a_host_name() {
+            let req = |attrs: Value| http_of(SERVER, attrs, json!([])).request.expect("request");
+            let url = "https://api.example.com/users/junit";
+            let forwarded = req(json!({"url.full": url, "client.address": "192.168.15.32"}));
+            assert_eq!(forwarded.x_forwarded_for, Some(true));
+            let direct = req(json!({"url.full": url, "client.address": "192.168.15.32",
+                                    "network.peer.address": "192.168.15.32"}));
+            assert_eq!(direct.client_ip.as_deref(), Some("192.168.15.32"));
+            assert_eq!(direct.x_forwarded_for, None);
+            let named = req(json!({"url.full": url, "client.address": "api.example.com",
+                                   "network.peer.address": "api.example.com"}));
+            assert_eq!((named.client_ip, named.x_forwarded_for), (None, None));
+        }
+
+        #[test]
+        fn sql_databases_only_with_the_connection_string_and_instance() {
+            let sql_of = |attrs: Value| {
+                one(
+                    json!({"service.name": "junit"}),
+                    span("00000000000000c3", "", CLIENT, "customers", attrs),
+                )
+                .sql
+                .as_deref()
+                .cloned()
+            };
+            let mysql = sql_of(json!({"db.system": "mysql", "db.name": "customers",
+                                      "db.statement": "SELECT * FROM user WHERE user_id = ?",
+                                      "db.user": "readonly_user",
+                                      "db.connection_string": "mysql://db.example.com:3306",
+                                      "net.peer.name": "db.example.com", "net.peer.port": "3306"}))
+            .expect("sql");
+            assert_eq!(
+                mysql.connection_string.as_deref(),
+                Some("mysql://db.example.com:3306/customers")
+            );
+            assert_eq!(
+                mysql.url.as_deref(),
+                Some("customers"),
+                "the span's name, as the exporter does"
+            );
+            assert_eq!(mysql.user.as_deref(), Some("readonly_user"));
+            assert_eq!(
+                mysql.sanitized_query.as_deref(),
+                Some("SELECT * FROM user WHERE user_id = ?")
+            );
+            let redis = sql_of(
+                json!({"db.system": "redis", "db.name": "0", "db.statement": "SET key value",
+                                      "db.connection_string": "redis://db.example.com:3306"}),
+            );
+            assert!(redis.is_none(), "redis is not an SQL database");
+            let postgres = sql_of(json!({"db.system": "postgresql", "db.name": "customers",
+                                         "db.connection_string": ""}))
+            .expect("sql");
+            assert_eq!(
+                postgres.connection_string.as_deref(),
+                Some("localhost/customers")
+            );
+        }
+
+        #[test]
+        fn an_sqs_queue_by_any_of_its_attribute_names() {
+            for key in [
+                "messaging.url",
+                "aws.queue_url",
+                "aws.queue.url",
+                "aws.sqs.queue.url",
+            ] {
+                let url = "https://sqs.us-east-1.amazonaws.com/123456789012/orders-queue";
+                let mut attrs = json!({"rpc.system": "aws-api", "rpc.service": "SQS",
+                                       "rpc.method": "SendMessage"});
+                attrs[key] = url.into();
+                let segs = docs(&request(
+                    json!({"service.name": "orders"}),
+                    vec![
+                        span("00000000000000e1", "", SERVER, "POST /", json!({})),
+                        span(
+                            "00000000000000e2",
+                            "00000000000000e1",
+                            PRODUCER,
+                            "SQS.SendMessage",
+                            attrs,
+                        ),
+                    ],
+                ));
+                assert_eq!(
+                    segs[1].aws.as_deref().and_then(|a| a.queue_url.as_deref()),
+                    Some(url),
+                    "{key}"
+                );
+                let nodes = graph_nodes(&trace(segs));
+                assert!(
+                    nodes.contains(&("orders-queue".into(), "AWS::SQS::Queue".into())),
+                    "{key}: {nodes:?}"
+                );
+            }
+        }
     }
 }
