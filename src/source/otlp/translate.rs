@@ -2649,6 +2649,239 @@ mod tests {
             );
         }
 
+        /// A segment from a resource with `attrs` (on AWS).
+        fn on_aws(attrs: Value) -> Segment {
+            let mut r = json!({"service.name": "signup_aggregator", "cloud.provider": "aws",
+                               "cloud.account.id": "123456789", "cloud.availability_zone": "us-east-1c"});
+            if let (Some(r), Some(a)) = (r.as_object_mut(), attrs.as_object()) {
+                r.extend(a.clone());
+            }
+            one(r, span("0000000000000131", "", SERVER, "op", json!({})))
+        }
+
+        #[test]
+        fn ec2_ecs_beanstalk_and_eks_resources() {
+            let ec2 = on_aws(
+                json!({"cloud.platform": "aws_ec2", "host.id": "i-00f7c0bcb26da2a99",
+                                    "host.type": "m5.xlarge", "host.image.id": "ami-0123456789"}),
+            );
+            let aws = ec2.aws.as_deref().expect("aws");
+            assert_eq!(aws.account_id.as_deref(), Some("123456789"));
+            let i = aws.ec2.as_ref().expect("ec2");
+            assert_eq!(
+                (
+                    i.instance_id.as_deref(),
+                    i.availability_zone.as_deref(),
+                    i.instance_size.as_deref(),
+                    i.ami_id.as_deref()
+                ),
+                (
+                    Some("i-00f7c0bcb26da2a99"),
+                    Some("us-east-1c"),
+                    Some("m5.xlarge"),
+                    Some("ami-0123456789")
+                )
+            );
+            assert!(aws.ecs.is_none() && aws.eks.is_none() && aws.elastic_beanstalk.is_none());
+
+            let arn = |what: &str| format!("arn:aws:ecs:us-west-2:123456789123:{what}");
+            let ecs = on_aws(
+                json!({"cloud.platform": "aws_ecs", "container.image.name": "otel/signupaggregator",
+                                    "container.image.tag": "v1", "container.name": "signup_aggregator-x82ufje83",
+                                    "container.id": "0123456789A", "host.id": "i-00f7c0bcb26da2a99",
+                                    "aws.ecs.cluster.arn": arn("cluster/my-cluster"),
+                                    "aws.ecs.container.arn": arn("container-instance/123"),
+                                    "aws.ecs.task.arn": arn("task/123"), "aws.ecs.task.family": "family",
+                                    "aws.ecs.launchtype": "fargate", "host.type": "m5.xlarge"}),
+            );
+            let aws = ecs.aws.as_deref().expect("aws");
+            assert!(aws.ec2.is_some(), "an ECS task on an instance has both");
+            assert!(aws.eks.is_none() && aws.elastic_beanstalk.is_none());
+            let e = aws.ecs.as_ref().expect("ecs");
+            assert_eq!(
+                (e.container.as_deref(), e.container_id.as_deref()),
+                (Some("signup_aggregator-x82ufje83"), Some("0123456789A"))
+            );
+            for (field, want) in [
+                ("availability_zone", "us-east-1c".to_owned()),
+                ("cluster_arn", arn("cluster/my-cluster")),
+                ("container_arn", arn("container-instance/123")),
+                ("task_arn", arn("task/123")),
+                ("task_family", "family".to_owned()),
+                ("launch_type", "fargate".to_owned()),
+            ] {
+                assert_eq!(e.extra[field], want.as_str(), "{field}");
+            }
+            assert_eq!(ecs.origin.as_deref(), Some("AWS::ECS::Fargate"));
+
+            let beanstalk = on_aws(
+                json!({"cloud.platform": "aws_elastic_beanstalk", "service.namespace": "production",
+                                          "service.instance.id": "232", "service.version": "4"}),
+            );
+            let aws = beanstalk.aws.as_deref().expect("aws");
+            let b = aws.elastic_beanstalk.as_ref().expect("beanstalk");
+            assert_eq!(
+                (
+                    b.environment_name.as_deref(),
+                    b.version_label.as_deref(),
+                    b.deployment_id.as_deref()
+                ),
+                (Some("production"), Some("4"), Some("232"))
+            );
+            assert!(aws.ec2.is_none() && aws.ecs.is_none() && aws.eks.is_none());
+            assert_eq!(
+                beanstalk.origin.as_deref(),
+                Some("AWS::ElasticBeanstalk::Environment")
+            );
+
+            let eks = on_aws(
+                json!({"cloud.platform": "aws_eks", "k8s.cluster.name": "production",
+                                    "k8s.namespace.name": "default", "k8s.deployment.name": "signup_aggregator",
+                                    "k8s.pod.name": "my-deployment-65dcf7d447-ddjnl",
+                                    "container.name": "signup_aggregator-x82ufje83", "container.id": "0123456789A",
+                                    "host.id": "i-00f7c0bcb26da2a99", "host.type": "m5.xlarge"}),
+            );
+            let aws = eks.aws.as_deref().expect("aws");
+            let k = aws.eks.as_ref().expect("eks");
+            assert_eq!(
+                (
+                    k.cluster_name.as_deref(),
+                    k.pod.as_deref(),
+                    k.container_id.as_deref()
+                ),
+                (
+                    Some("production"),
+                    Some("my-deployment-65dcf7d447-ddjnl"),
+                    Some("0123456789A")
+                )
+            );
+            assert!(aws.ec2.is_some() && aws.ecs.is_none() && aws.elastic_beanstalk.is_none());
+        }
+
+        #[test]
+        fn the_sdk_named_for_its_language_and_auto_instrumentation_marked() {
+            let sdk = |attrs: Value| {
+                let seg = on_aws(attrs);
+                let x = seg
+                    .aws
+                    .as_deref()
+                    .and_then(|a| a.xray.clone())
+                    .expect("xray");
+                (
+                    x.sdk,
+                    x.sdk_version,
+                    x.extra.get("auto_instrumentation").cloned(),
+                )
+            };
+            let name = |s: &str| Some(s.to_owned());
+            assert_eq!(
+                sdk(
+                    json!({"telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "java",
+                           "telemetry.sdk.version": "1.2.3"})
+                ),
+                (
+                    name("opentelemetry for java"),
+                    name("1.2.3"),
+                    Some(json!(false))
+                )
+            );
+            assert_eq!(
+                sdk(
+                    json!({"telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "java",
+                           "telemetry.sdk.version": "1.2.3", "telemetry.auto.version": "3.4.5"})
+                ),
+                (
+                    name("opentelemetry for java"),
+                    name("1.2.3"),
+                    Some(json!(true))
+                )
+            );
+            assert_eq!(
+                sdk(
+                    json!({"telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "go",
+                           "telemetry.sdk.version": "2.0.3"})
+                )
+                .0,
+                name("opentelemetry for go")
+            );
+            assert_eq!(
+                sdk(
+                    json!({"telemetry.sdk.name": "opentracing", "telemetry.sdk.language": "java",
+                           "telemetry.sdk.version": "2.0.3"})
+                )
+                .0,
+                name("opentracing for java")
+            );
+        }
+
+        #[test]
+        fn log_groups_by_name_or_by_arn() {
+            let logs = |attrs: Value| {
+                on_aws(attrs)
+                    .aws
+                    .as_deref()
+                    .map(|a| a.extra["cloudwatch_logs"].clone())
+            };
+            assert_eq!(
+                logs(json!({"aws.log.group.names": ["group1", "group2"]})),
+                Some(json!([{"log_group": "group1"}, {"log_group": "group2"}]))
+            );
+            let arn1 = "arn:aws:logs:us-east-1:123456789123:log-group:group1";
+            let arn2 = "arn:aws:logs:us-east-1:123456789123:log-group:group2:*";
+            assert_eq!(
+                logs(
+                    json!({"aws.log.group.arns": [arn1, arn2], "aws.log.group.names": ["ignored"]})
+                ),
+                Some(
+                    json!([{"log_group": "group1", "arn": arn1}, {"log_group": "group2", "arn": arn2}])
+                )
+            );
+        }
+
+        #[test]
+        fn aws_call_attributes_and_their_alternate_names() {
+            let aws_of = |attrs: Value| {
+                let segs = docs(&request(
+                    json!({"service.name": "orders"}),
+                    vec![
+                        span("00000000000000e1", "", SERVER, "POST /", json!({})),
+                        span(
+                            "00000000000000e2",
+                            "00000000000000e1",
+                            CLIENT,
+                            "call",
+                            attrs,
+                        ),
+                    ],
+                ));
+                segs[1].aws.as_deref().cloned().expect("aws")
+            };
+            let put = aws_of(json!({"rpc.system": "aws-api", "rpc.service": "DynamoDB",
+                                    "rpc.method": "IncorrectAWSSDKOperation", "aws.operation": "PutItem",
+                                    "aws.request_id": "75107C82-EC8A-4F75-883F-4440B491B0AB",
+                                    "aws.table_name": "WIDGET_TYPES"}));
+            assert_eq!(
+                put.operation.as_deref(),
+                Some("PutItem"),
+                "aws.operation wins over rpc.method"
+            );
+            assert_eq!(
+                put.request_id.as_deref(),
+                Some("75107C82-EC8A-4F75-883F-4440B491B0AB")
+            );
+            assert_eq!(put.table_name.as_deref(), Some("WIDGET_TYPES"));
+            let alt = aws_of(
+                json!({"rpc.system": "aws-api", "rpc.service": "DynamoDB", "rpc.method": "ListBuckets",
+                                    "aws.table.name": "MyTable", "aws.requestId": "12345-request",
+                                    "aws.account_id": "987654321", "aws.region": "us-east-2"}),
+            );
+            assert_eq!(alt.operation.as_deref(), Some("ListBuckets"));
+            assert_eq!(alt.table_name.as_deref(), Some("MyTable"));
+            assert_eq!(alt.request_id.as_deref(), Some("12345-request"));
+            assert_eq!(alt.account_id.as_deref(), Some("987654321"));
+            assert_eq!(alt.region.as_deref(), Some("us-east-2"));
+        }
+
         #[test]
         fn an_sqs_queue_by_any_of_its_attribute_names() {
             for key in [
