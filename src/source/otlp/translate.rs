@@ -2882,6 +2882,204 @@ mod tests {
             assert_eq!(alt.region.as_deref(), Some("us-east-2"));
         }
 
+        /// Whether `want` is within `got`: each of `want`'s object keys in `got` with a value
+        /// that contains it; anything else equal. Says the first path that differs.
+        fn within(got: &Value, want: &Value, path: &str) -> Result<(), String> {
+            match (got, want) {
+                (Value::Object(g), Value::Object(w)) => w.iter().try_for_each(|(k, v)| {
+                    let at = format!("{path}.{k}");
+                    within(g.get(k).ok_or(format!("{at} missing in {got}"))?, v, &at)
+                }),
+                (g, w) if g == w => Ok(()),
+                (g, w) => Err(format!("{path}: {g} where the example has {w}")),
+            }
+        }
+
+        /// A published example with the fields no span can carry taken out.
+        fn example(text: &str, without: &[&str]) -> Value {
+            let mut v: Value = serde_json::from_str(text).expect("the example parses");
+            for path in without {
+                let mut at = &mut v;
+                let mut keys = path.split('.').peekable();
+                while let Some(k) = keys.next() {
+                    if keys.peek().is_none() {
+                        at.as_object_mut().expect("object").remove(k);
+                        break;
+                    }
+                    at = if let Ok(i) = k.parse::<usize>() {
+                        &mut at[i]
+                    } else {
+                        &mut at[k]
+                    };
+                }
+            }
+            v
+        }
+
+        /// The documents a request translates to, as JSON.
+        fn raw(req: &ExportTraceServiceRequest) -> Vec<Value> {
+            let t = translate(req);
+            assert!(t.rejected.is_empty(), "{:?}", t.rejected);
+            t.documents
+                .iter()
+                .map(|d| serde_json::from_str(&d.json).expect("JSON"))
+                .collect()
+        }
+
+        const DOCS: &str = "../../../tests/fixtures/public/awsdocs-aws-xray-developer-guide/";
+
+        /// The segment documents the X-Ray developer guide shows, from the spans an
+        /// OpenTelemetry SDK makes for the same calls.
+        #[test]
+        fn the_developer_guides_examples_from_the_spans_of_the_same_calls() {
+            // A segment with a remote HTTP call (xray-api-segmentdocuments, block 1).
+            let want = example(
+                include_str!(concat!(
+                    "../../../tests/fixtures/public/awsdocs-aws-xray-developer-guide/",
+                    "xray-api-segmentdocuments.md.block01.json"
+                )),
+                // Ids and times are the spans' own; `traced` needs the callee's segment.
+                &["trace_id", "id", "start_time", "end_time", "subsegments"],
+            );
+            let got = raw(&request(
+                json!({"service.name": "www.example.com"}),
+                vec![
+                    span(
+                        "defdfd9912dc5a56",
+                        "",
+                        SERVER,
+                        "GET /health",
+                        json!({"http.request.method": "GET", "url.full": "https://www.example.com/health",
+                                "user_agent.original": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/601.7.7",
+                                "client.address": "11.0.3.111", "network.peer.address": "11.0.3.111",
+                                "http.response.status_code": 200, "http.response.body.size": 86}),
+                    ),
+                    span(
+                        "53995c3f42cd8ad8",
+                        "defdfd9912dc5a56",
+                        CLIENT,
+                        "POST",
+                        json!({"http.request.method": "POST", "url.full": "https://api.example.com/health",
+                                "server.address": "api.example.com",
+                                "http.response.status_code": 200, "http.response.body.size": 861}),
+                    ),
+                ],
+            ));
+            within(&got[0], &want, "").unwrap_or_else(|e| panic!("segment: {e}"));
+            let mut call = example(
+                include_str!(concat!(
+                    "../../../tests/fixtures/public/awsdocs-aws-xray-developer-guide/",
+                    "xray-api-segmentdocuments.md.block01.json"
+                )),
+                &[
+                    "subsegments.0.id",
+                    "subsegments.0.start_time",
+                    "subsegments.0.end_time",
+                    "subsegments.0.http.request.traced",
+                ],
+            )["subsegments"][0]
+                .take();
+            call["type"] = "subsegment".into();
+            within(&got[1], &call, "").unwrap_or_else(|e| panic!("call: {e}"));
+
+            // A DynamoDB call inside a custom subsegment (block 8).
+            let block08 = include_str!(concat!(
+                "../../../tests/fixtures/public/awsdocs-aws-xray-developer-guide/",
+                "xray-api-segmentdocuments.md.block08.json"
+            ));
+            let got = raw(&request(
+                json!({"service.name": "Scorekeep"}),
+                vec![
+                    span("00000000000000a1", "", SERVER, "POST /api/user", json!({})),
+                    span(
+                        "0e58d2918e9038e8",
+                        "00000000000000a1",
+                        INTERNAL,
+                        "## UserModel.saveUser",
+                        json!({}),
+                    ),
+                    span(
+                        "0f910026178b71eb",
+                        "0e58d2918e9038e8",
+                        CLIENT,
+                        "DynamoDB.UpdateItem",
+                        json!({"rpc.system": "aws-api", "rpc.service": "DynamoDB", "rpc.method": "UpdateItem",
+                                "aws.dynamodb.table_names": ["scorekeep-user"],
+                                "aws.request_id": "3AIENM5J4ELQ3SPODHKBIRVIC3VV4KQNSO5AEMVJF66Q9ASUAAJG",
+                                "http.status_code": 200, "http.response_content_length": 58}),
+                    ),
+                ],
+            ));
+            // Metadata under `debug` is the X-Ray SDK's API; a span's attributes go to `default`.
+            let custom = example(
+                block08,
+                &["id", "start_time", "end_time", "metadata", "subsegments"],
+            );
+            within(&got[1], &custom, "").unwrap_or_else(|e| panic!("custom: {e}"));
+            // `resource_names` is the X-Ray SDK's own; the exporter does not write it.
+            let dynamo = example(
+                block08,
+                &[
+                    "subsegments.0.id",
+                    "subsegments.0.start_time",
+                    "subsegments.0.end_time",
+                    "subsegments.0.aws.resource_names",
+                ],
+            )["subsegments"][0]
+                .clone();
+            within(&got[2], &dynamo, "").unwrap_or_else(|e| panic!("DynamoDB: {e}"));
+
+            // An SQL query (block 11): named database@host, the statement and the user kept.
+            let got = raw(&request(
+                json!({"service.name": "Scorekeep"}),
+                vec![
+                    span(
+                        "00000000000000a1",
+                        "",
+                        SERVER,
+                        "GET /api/customers",
+                        json!({}),
+                    ),
+                    span(
+                        "3fd8634e78ca9560",
+                        "00000000000000a1",
+                        CLIENT,
+                        "SELECT ebdb",
+                        json!({"db.system": "postgresql", "db.name": "ebdb",
+                                "server.address": "aawijb5u25wdoy.cpamxznpdoq8.us-west-2.rds.amazonaws.com",
+                                "db.connection_string": "jdbc:postgresql://aawijb5u25wdoy.cpamxznpdoq8.us-west-2.rds.amazonaws.com:5432",
+                                "db.user": "dbuser",
+                                "db.statement": "SELECT  *  FROM  customers  WHERE  customer_id=?;"}),
+                    ),
+                ],
+            ));
+            // The exporter puts the span's name in `sql.url` and the connection string with
+            // the database in `connection_string`; it knows nothing of the driver, the
+            // database's version or the statement's preparation; the type is `db.system`.
+            let sql = example(
+                include_str!(concat!(
+                    "../../../tests/fixtures/public/awsdocs-aws-xray-developer-guide/",
+                    "xray-api-segmentdocuments.md.block11.json"
+                )),
+                &[
+                    "id",
+                    "start_time",
+                    "end_time",
+                    "sql.url",
+                    "sql.preparation",
+                    "sql.database_type",
+                    "sql.database_version",
+                    "sql.driver_version",
+                ],
+            );
+            within(&got[1], &sql, "").unwrap_or_else(|e| panic!("SQL: {e}"));
+            assert_eq!(
+                got[1]["sql"]["connection_string"],
+                "jdbc:postgresql://aawijb5u25wdoy.cpamxznpdoq8.us-west-2.rds.amazonaws.com:5432/ebdb"
+            );
+            let _ = DOCS;
+        }
+
         #[test]
         fn an_sqs_queue_by_any_of_its_attribute_names() {
             for key in [
