@@ -833,6 +833,42 @@ fn a_full_queue_answers_retry_later_on_both_protocols() {
     let _ = std::fs::remove_file(&save);
 }
 
+/// A busy listener answers 429 / `RESOURCE_EXHAUSTED` with a retry delay; the SDK's real
+/// exporters wait and send again, and every span arrives once: nothing lost, nothing twice.
+#[test]
+fn the_sdks_exporters_retry_a_throttled_export_and_nothing_is_lost() {
+    let Some(py) = python() else { return };
+    for protocol in ["http", "grpc"] {
+        let save = tmp(&format!("retried-{protocol}.ndjson"));
+        let _ = std::fs::remove_file(&save);
+        let (child, http, grpc) = start(&[
+            "--otlp-throttle-first",
+            "1",
+            "--save",
+            save.to_str().expect("path"),
+        ]);
+        let (sent, err) = run_otel_app(&py, &[protocol], &[], child, (http, grpc));
+        let line = stopped_line(&err);
+        assert!(
+            line.contains("otlp requests 1 spans 3 accepted 3"),
+            "{protocol}: the export sent again was taken: {line}"
+        );
+        assert!(line.contains("otlp-throttled 1"), "{protocol}: {line}");
+        let mut want: Vec<&str> = sent[protocol]["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .filter_map(|s| s.as_str())
+            .collect();
+        let docs = saved_docs(&save);
+        let mut got: Vec<&str> = docs.iter().filter_map(|d| d["id"].as_str()).collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want, "{protocol}: each span saved once");
+        let _ = std::fs::remove_file(&save);
+    }
+}
+
 /// An OTLP port already taken (a Collector running, say) is a warning naming the flag to
 /// change, and `listen` goes on with UDP and the other protocol.
 #[test]

@@ -472,4 +472,8 @@ pub struct ListenArgs {
     /// delay (429, `RESOURCE_EXHAUSTED`). For tests: 0 refuses every request.
     #[arg(long, value_name = "N", default_value_t = crate::source::otlp::receive::QueueLimits::default().requests, hide = true)]
     pub otlp_queue: usize,
+    /// Answer the first N OTLP requests as if the queue were full (429,
+    /// `RESOURCE_EXHAUSTED`), to see an exporter retry.
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
+    pub otlp_throttle_first: usize,
 }

@@ -141,6 +141,7 @@ pub fn daemon(args: &ListenArgs) -> Result<DaemonOptions, Failure> {
             grpc: Some(args.otlp_grpc),
             queue: QueueLimits {
                 requests: args.otlp_queue,
+                throttle_first: args.otlp_throttle_first,
                 ..QueueLimits::default()
             },
         }),

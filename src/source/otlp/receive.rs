@@ -29,7 +29,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -75,6 +75,9 @@ pub struct QueueLimits {
     pub requests: usize,
     /// Bytes of their documents (one request larger than this is taken when none waits).
     pub bytes: usize,
+    /// The first requests answered as if the queue were full whatever it holds: for tests of
+    /// an exporter's retries.
+    pub throttle_first: usize,
 }
 
 impl Default for QueueLimits {
@@ -82,6 +85,7 @@ impl Default for QueueLimits {
         Self {
             requests: 64,
             bytes: 64 * 1024 * 1024,
+            throttle_first: 0,
         }
     }
 }
@@ -151,6 +155,8 @@ struct Pending {
     limits: QueueLimits,
     /// Requests and bytes.
     held: Mutex<(usize, usize)>,
+    /// Of [`QueueLimits::throttle_first`], the requests still to be throttled.
+    throttle_left: AtomicUsize,
 }
 
 /// A place in [`Pending`], given back when dropped.
@@ -170,6 +176,13 @@ impl Drop for Ticket {
 }
 
 impl Pending {
+    /// Whether this request is one of the first ones to be throttled whatever the queue holds.
+    fn throttled_first(&self) -> bool {
+        self.throttle_left
+            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(1))
+            .is_ok()
+    }
+
     /// Whether a request might be taken now (checked before its body is read).
     fn has_room(&self) -> bool {
         self.held
@@ -214,7 +227,7 @@ impl Intake {
     /// A place to work on one request now, or `None` (throttle it): checked before its body is
     /// read, so a busy daemon does not read 5 MB to refuse it.
     pub(crate) fn begin(&self) -> Option<OwnedSemaphorePermit> {
-        if !self.pending.has_room() {
+        if self.pending.throttled_first() || !self.pending.has_room() {
             return None;
         }
         self.in_flight.clone().try_acquire_owned().ok()
@@ -364,6 +377,7 @@ impl Receiver {
         let intake = Arc::new(Intake {
             submit,
             pending: Arc::new(Pending {
+                throttle_left: AtomicUsize::new(limits.throttle_first),
                 limits,
                 held: Mutex::new((0, 0)),
             }),
@@ -430,6 +444,7 @@ mod tests {
         Intake {
             submit: Arc::new(move |_| take),
             pending: Arc::new(Pending {
+                throttle_left: AtomicUsize::new(limits.throttle_first),
                 limits,
                 held: Mutex::new((0, 0)),
             }),
@@ -444,8 +459,10 @@ mod tests {
             limits: QueueLimits {
                 requests: 2,
                 bytes: 100,
+                throttle_first: 0,
             },
             held: Mutex::new((0, 0)),
+            throttle_left: AtomicUsize::new(0),
         });
         let big = p.reserve(500).expect("alone, a large request is taken");
         assert!(p.reserve(1).is_none(), "nothing more past the bytes");
@@ -471,11 +488,21 @@ mod tests {
             QueueLimits {
                 requests: 0,
                 bytes: 1,
+                throttle_first: 0,
             },
             true,
         );
         assert!(none.begin().is_none());
         assert_eq!(none.accept(&req), Err(Throttled));
+        let first = intake(
+            QueueLimits {
+                throttle_first: 2,
+                ..QueueLimits::default()
+            },
+            true,
+        );
+        assert!(first.begin().is_none() && first.begin().is_none());
+        assert!(first.begin().is_some(), "only the first two");
         let ok = intake(QueueLimits::default(), true);
         assert!(ok.begin().is_some());
         assert_eq!(ok.accept(&req), Ok(ExportTraceServiceResponse::default()));
