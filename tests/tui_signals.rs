@@ -80,6 +80,15 @@ fn external_sigint_restores_the_terminal_and_exits_130() {
     ends_on("INT", 2);
 }
 
+/// Any other signal that would end the process (here SIGUSR1, SIGALRM, SIGXCPU) ends the app
+/// the same way: the terminal back, 128 + n.
+#[test]
+fn other_ending_signals_restore_the_terminal_too() {
+    ends_on("USR1", 10);
+    ends_on("ALRM", 14);
+    ends_on("XCPU", 24);
+}
+
 /// The terminal goes away under the app (its window closed): the kernel's SIGHUP ends it with
 /// 129, not a panic on the dead terminal.
 #[test]

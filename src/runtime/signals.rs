@@ -3,7 +3,8 @@
 //! every tick) and does the work with the terminal in hand:
 //!
 //! - SIGTERM, SIGHUP, SIGQUIT and SIGINT (Ctrl-C from the keyboard is a key in raw mode, so a
-//!   SIGINT comes from outside) end the app: the terminal is put back, the source stopped (the
+//!   SIGINT comes from outside), and every other signal whose default would end the process
+//!   and that can be caught (SIGUSR1, SIGALRM, SIGXCPU...) end the app: the terminal is put back, the source stopped (the
 //!   daemon flushes `--save`) and the process exits with 128 + the signal's number. A second one
 //!   while that is under way puts the terminal back and exits at once.
 //! - SIGTSTP takes the same path as Ctrl-Z: the terminal is put back, the process stops, and on
@@ -12,14 +13,24 @@
 //!   screen and mouse reports again, and a full redraw, whatever the shell did to the terminal
 //!   meanwhile.
 
-/// The signals that end the app (SIGTERM, SIGHUP, SIGQUIT, SIGINT); it exits with 128 + the
-/// signal's number.
+/// The signals that end the app: SIGTERM, SIGHUP, SIGQUIT, SIGINT and the others whose default
+/// action ends a process and that arrive from outside (not SIGPIPE, which Rust ignores, nor
+/// the faults a thread raises on itself); it exits with 128 + the signal's number.
 #[cfg(unix)]
-pub const ENDING: [i32; 4] = [
+pub const ENDING: &[i32] = &[
     signal_hook::consts::SIGTERM,
     signal_hook::consts::SIGHUP,
     signal_hook::consts::SIGQUIT,
     signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGUSR1,
+    signal_hook::consts::SIGUSR2,
+    signal_hook::consts::SIGALRM,
+    signal_hook::consts::SIGVTALRM,
+    signal_hook::consts::SIGPROF,
+    signal_hook::consts::SIGXCPU,
+    signal_hook::consts::SIGXFSZ,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    signal_hook::consts::SIGIO,
 ];
 
 #[cfg(unix)]
