@@ -113,6 +113,22 @@ fn a_100k_deep_chain_goes_through_every_command_and_reads_back() {
     let graph = run(&file, &["graph", "--format", "json"]).stdout;
     assert!(String::from_utf8_lossy(&graph).contains("root"));
 
+    // The analysis commands walk the same tree.
+    let critical = run(&file, &["trace", TRACE_ID, "--critical-path"]).stdout;
+    assert!(
+        String::from_utf8_lossy(&critical).contains("s99999"),
+        "the deepest call is on the path"
+    );
+    let stats = run(&file, &["trace", TRACE_ID, "--stats"]).stdout;
+    assert!(String::from_utf8_lossy(&stats).contains("s0"));
+    let diff = run(&file, &["diff", TRACE_ID, TRACE_ID]).stdout;
+    assert!(!diff.is_empty());
+    let analysis = run(&file, &["analyze", "--by", "service", "--format", "json"]).stdout;
+    assert!(
+        String::from_utf8_lossy(&analysis).contains("root"),
+        "analyze --by service"
+    );
+
     on_small_stack(move || {
         let back = load(&written);
         assert_eq!(back.traces.len(), 1);
