@@ -1488,10 +1488,18 @@ fn a_long_load_shows_its_progress() {
     answer::step(&mut app, Event::Source(Update::Progress(assembling)));
     let text = screen(&app);
     assert!(
-        text.contains("assembling 500000 of 1000000 traces"),
+        text.contains("assembling 500,000 of 1,000,000 traces"),
         "{text}"
     );
     assert!(text.contains(" 70%"), "{text}");
+    answer::step(
+        &mut app,
+        Event::Source(Update::Progress(LoadProgress {
+            rate: Some(95_000.0),
+            ..assembling
+        })),
+    );
+    assert!(screen(&app).contains("· 95,000/s ·"), "{}", screen(&app));
     answer::step(
         &mut app,
         Event::Source(Update::Loaded(Loaded {
@@ -1555,7 +1563,12 @@ fn a_preview_grows_while_the_load_goes_on() {
             ..Default::default()
         })),
     );
-    assert!(screen(&app).contains("assembling 10 of 20 traces"));
+    let text = screen(&app);
+    assert!(text.contains("assembling 10 of 20 traces"), "{text}");
+    assert!(
+        text.contains("███████░░░  70%"),
+        "the bar stays in the status line while rows stream in: {text}"
+    );
     answer::step(&mut app, key('m'));
     assert_eq!(app.mode, Mode::Map);
     answer::step(

@@ -196,6 +196,19 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
     }
 }
 
+/// `1,234,567`: a number with its thousands marked, for counts that run to millions.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A trace ID as the screens show it: in W3C form (32 hex digits) when `w3c`, else as it is
 /// kept (X-Ray's `1-…`, or 32 hex digits for a trace X-Ray would not accept).
 pub fn trace_id_in(id: &str, w3c: bool) -> std::borrow::Cow<'_, str> {
@@ -306,6 +319,15 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(Flags::of(&p).to_string(), "-E-P");
+    }
+
+    #[test]
+    fn thousands_are_marked() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(95_000), "95,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use std::time::{Duration, Instant};
 
+use super::feed::Rate;
 use super::read::DEFAULT_MAX_LINE;
 use super::{Evaluation, LoadPhase, LoadProgress, Loaded, Sink, Snapshot, Update, Verdicts, file};
 use crate::engine::dataset::{Collector, Dataset, Early, Partial, Settled};
@@ -85,7 +86,7 @@ pub struct Step {
     pub total_bytes: Option<u64>,
     /// Traces assembled.
     pub traces: u64,
-    /// Traces found.
+    /// Traces found (so far, while reading and indexing).
     pub total_traces: u64,
 }
 
@@ -129,11 +130,13 @@ fn load_tapped(
     for path in &files.paths {
         let base = step.bytes;
         let at = std::cell::Cell::new(step);
+        let found = std::cell::Cell::new(step.total_traces);
         let report = std::cell::RefCell::new(&mut *report);
         let tell = |phase: LoadPhase, n: usize| {
             let s = Step {
                 phase,
                 bytes: base + n as u64,
+                total_traces: found.get(),
                 ..at.get()
             };
             at.set(s);
@@ -148,6 +151,7 @@ fn load_tapped(
                 pushed = pushed.wrapping_add(1);
                 if pushed % TAP_EVERY == 0 {
                     worker.look(&mut collector);
+                    found.set(collector.trace_count() as u64);
                 }
             },
             &mut |n| tell(LoadPhase::Reading, n),
@@ -469,13 +473,14 @@ pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
         let started = Instant::now();
         let preview = Preview::of(&files, generation, sink.clone());
         let mut last: Option<Instant> = None;
+        let mut rate = Rate::default();
         let mut report = |s: Step| {
             let now = Instant::now();
             if last.is_some_and(|l| now - l < PROGRESS_EVERY) {
                 return;
             }
             last = Some(now);
-            sink(Update::Progress(LoadProgress {
+            let mut p = LoadProgress {
                 generation,
                 phase: s.phase,
                 bytes: s.bytes,
@@ -483,7 +488,10 @@ pub(super) fn spawn(files: Files, generation: u64, sink: Sink) {
                 traces: s.traces,
                 total_traces: s.total_traces,
                 elapsed: (now - started).as_secs_f64(),
-            }));
+                rate: None,
+            };
+            p.rate = rate.of(&p);
+            sink(Update::Progress(p));
         };
         // Located warnings are also kept in the dataset; the text copy is not needed here.
         let result = load_tapped(&files, &mut io::sink(), &mut report, preview)

@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
                     app.source_label
                 ))];
                 if let Some(p) = &app.progress {
-                    lines.push(progress_bar(t, p.fraction(), 40));
+                    lines.push(Line::from(super::progress_bar(t, p.fraction(), 40)));
                     lines.push(Line::styled(p.to_string(), t.dim()));
                 }
                 lines
@@ -154,18 +154,6 @@ pub fn draw(frame: &mut Frame, app: &App, header: Rect, body: Rect) {
         .row_highlight_style(t.selected());
     let mut state = TableState::default().with_selected(app.list.selected.checked_sub(start));
     frame.render_stateful_widget(table, body, &mut state);
-}
-
-/// `███████░░░░░░░░  45%`: `width` cells of bar and the percentage.
-fn progress_bar(t: &Styles, fraction: f64, width: usize) -> Line<'static> {
-    let fraction = fraction.clamp(0.0, 1.0);
-    // `as` saturates: a fraction in 0..=1 gives 0..=width cells.
-    let full = ((fraction * width as f64).round() as usize).min(width);
-    Line::from(vec![
-        Span::styled("█".repeat(full), Style::new().fg(t.accent())),
-        Span::styled("░".repeat(width - full), t.dim()),
-        Span::raw(format!(" {:>3.0}%", fraction * 100.0)),
-    ])
 }
 
 /// The list's header in `width` cells: when it does not fit, the time range goes first, then

@@ -101,6 +101,18 @@ pub fn bar(t: &theme::Styles) -> Span<'static> {
     Span::styled("│", t.border())
 }
 
+/// `███████░░░░░░░░  45%`: `width` cells of bar and the percentage.
+pub(crate) fn progress_bar(t: &theme::Styles, fraction: f64, width: usize) -> Vec<Span<'static>> {
+    let fraction = fraction.clamp(0.0, 1.0);
+    // `as` saturates: a fraction in 0..=1 gives 0..=width cells.
+    let full = ((fraction * width as f64).round() as usize).min(width);
+    vec![
+        Span::styled("█".repeat(full), Style::new().fg(t.accent())),
+        Span::styled("░".repeat(width - full), t.dim()),
+        Span::raw(format!(" {:>3.0}%", fraction * 100.0)),
+    ]
+}
+
 /// The spinner glyph for the current frame.
 pub fn spinner(app: &App) -> char {
     SPINNER[app.spinner % SPINNER.len()]
@@ -112,10 +124,15 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     let sep = || Span::styled("│ ", t.dim());
     match &app.load {
         LoadState::Idle => {}
-        LoadState::Loading => left.push(Span::raw(match &app.progress {
-            Some(p) => format!("{} loading: {p} ", spinner(app)),
-            None => format!("{} loading… ", spinner(app)),
-        })),
+        LoadState::Loading => match &app.progress {
+            // The bar stays while rows stream in (the list's own bar goes with the first).
+            Some(p) => {
+                left.push(Span::raw(format!("{} loading ", spinner(app))));
+                left.extend(progress_bar(t, p.fraction(), 10));
+                left.push(Span::raw(format!(" {p} ")));
+            }
+            None => left.push(Span::raw(format!("{} loading… ", spinner(app)))),
+        },
         LoadState::Failed(_) => left.push(Span::styled("load failed ", Style::new().fg(t.fault()))),
         LoadState::Loaded => {
             if let Some(d) = &app.data {
