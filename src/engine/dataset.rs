@@ -6,8 +6,10 @@
 //! files give) stay text: the collector groups their spans by trace ID as they arrive, and at
 //! [`Collector::finish`] each trace is parsed, assembled and summarised once, on every core,
 //! then dropped, keeping only its summary and where its documents are. A trace is assembled
-//! again when something opens it ([`Traces::get`], with a small cache). Documents that arrive
-//! typed (the daemon, AWS) are assembled once and kept.
+//! again when something opens it ([`Traces::get`], with a small cache). The daemon's store
+//! keeps each trace the same way, as its documents' text, a summary and a graph fragment
+//! ([`LiveTrace`], [`Dataset::from_live`]). Documents that arrive typed (AWS answers) are
+//! assembled once and kept.
 //!
 //! Arrival order does not matter: a trace's documents are assembled together whenever they came.
 //! Summaries read from a file stand in for traces whose documents were not loaded; a computed

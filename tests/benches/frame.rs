@@ -1,9 +1,10 @@
 //! Frame benchmark: the trace list drawn at 200x50 with 1k and 100k generated traces loaded
-//! (1M with `XRAY_TUI_FRAME_1M=1`, which needs ~25 GB today).
+//! (1M with `XRAY_TUI_FRAME_1M=1`: ~4 GB and a minute of loading).
 //!
-//! Why: issue #13 asks for a list frame that stays flat (<= 0.6 ms) from 1k to 1M traces;
-//! today anything that depends on all traces (the header's counts) is computed per frame, so
-//! the time grows with N. This draws exactly what the terminal loop draws (`ui::draw` of an
+//! Why: issue #13 asks for a list frame that stays flat (<= 0.6 ms) from 1k to 1M traces:
+//! anything a frame shows that depends on all traces (the header's counts, the time range,
+//! column widths) is worked out when the data or the filter changes, so only the rows on
+//! screen cost anything per frame. This draws exactly what the terminal loop draws (`ui::draw` of an
 //! `App` that received `Update::Loaded`), into a ratatui `TestBackend` instead of a terminal,
 //! with data from the scale generator (`tests/benches/gen.rs`, default seed).
 //!
