@@ -3,7 +3,8 @@
 //! graph from fragments against the graph from traces.
 //!
 //! Data: the demo's 387 traces repeated to 38,700 (the same summaries, fragments and traces
-//! in every copy, as the fast path reads no trace ID). Run: `cargo bench --bench fragment`.
+//! in every copy, as the fast path reads no trace ID). Run: `cargo bench --bench fragment`;
+//! `FRAGMENT_COPIES=2584 cargo bench --bench fragment -- fast` for a million rows.
 
 use std::hint::black_box;
 use std::sync::{Arc, OnceLock};
@@ -17,7 +18,13 @@ use xray_tui::filter::{EvalContext, parse};
 use xray_tui::model::row::{Interner, Row};
 use xray_tui::model::{Trace, TraceSummary};
 
-const COPIES: usize = 100;
+/// Copies of the demo: `FRAGMENT_COPIES`, else 100 (38,700 traces).
+fn copies() -> usize {
+    std::env::var("FRAGMENT_COPIES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
 
 fn main() {
     divan::main();
@@ -50,7 +57,7 @@ fn data() -> &'static Data {
             frags: Vec::new(),
             keys: ServiceKeys::new(),
         };
-        for _ in 0..COPIES {
+        for _ in 0..copies() {
             for t in &demo {
                 d.traces.push(Arc::clone(t));
                 let s = summarize(t);
@@ -131,7 +138,7 @@ fn graph_from_traces(bencher: Bencher) {
 #[divan::bench(sample_count = 10)]
 fn fragment_of(bencher: Bencher) {
     let d = data();
-    let demo = &d.traces[..d.traces.len() / COPIES];
+    let demo = &d.traces[..d.traces.len() / copies()];
     bencher.counter(ItemsCount::new(demo.len())).bench(|| {
         let mut keys = ServiceKeys::new();
         for t in demo {
