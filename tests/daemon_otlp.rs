@@ -231,6 +231,18 @@ fn run_otel_app(
     (sent, err)
 }
 
+/// The span IDs `otel_app.py` says it sent for one protocol, sorted.
+fn span_ids(sent: &serde_json::Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = sent["spans"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// The OpenTelemetry Python SDK exports one trace over OTLP/HTTP (protobuf) and one over
 /// OTLP/gRPC; `--save` holds one segment document per span, and the capture reopens.
 #[test]
@@ -256,18 +268,12 @@ fn the_python_sdk_exports_over_http_and_grpc() {
     let mut traces = Vec::new();
     for protocol in ["http", "grpc"] {
         let trace = xray_id(sent[protocol]["trace"].as_str().expect("trace"));
-        let mut want: Vec<&str> = sent[protocol]["spans"]
-            .as_array()
-            .expect("spans")
-            .iter()
-            .filter_map(|s| s.as_str())
-            .collect();
+        let want = span_ids(&sent[protocol]);
         let mut got: Vec<&str> = docs
             .iter()
             .filter(|d| d["trace_id"] == trace.as_str())
             .filter_map(|d| d["id"].as_str())
             .collect();
-        want.sort_unstable();
         got.sort_unstable();
         assert_eq!(got, want, "{protocol}: the documents of trace {trace}");
         traces.push(trace);
@@ -854,15 +860,9 @@ fn the_sdks_exporters_retry_a_throttled_export_and_nothing_is_lost() {
             "{protocol}: the export sent again was taken: {line}"
         );
         assert!(line.contains("otlp-throttled 1"), "{protocol}: {line}");
-        let mut want: Vec<&str> = sent[protocol]["spans"]
-            .as_array()
-            .expect("spans")
-            .iter()
-            .filter_map(|s| s.as_str())
-            .collect();
+        let want = span_ids(&sent[protocol]);
         let docs = saved_docs(&save);
         let mut got: Vec<&str> = docs.iter().filter_map(|d| d["id"].as_str()).collect();
-        want.sort_unstable();
         got.sort_unstable();
         assert_eq!(got, want, "{protocol}: each span saved once");
         let _ = std::fs::remove_file(&save);
