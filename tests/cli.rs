@@ -596,6 +596,86 @@ fn trace_takes_a_tracing_header() {
     }
 }
 
+/// The entity a tracing header names (`Parent=`, a traceparent's span ID) is pointed out: a
+/// line under the trace header says which it is, its row is marked `▶`, and `--format json`
+/// names it in `HeaderParents` (the output still reopens as a file). A parent the trace does
+/// not hold is said to be missing.
+#[test]
+fn trace_header_marks_the_parent_entity() {
+    let file = fixture("derived/wide-names.ndjson");
+    for header in [
+        "X-Amzn-Trace-Id: Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=4a2b3c4d5e6f7081;Sampled=1",
+        "traceparent: 00-6b0552100a1b2c3d4e5f60718293a4b5-4a2b3c4d5e6f7081-01",
+    ] {
+        let o = run(&["trace", header, "--file", &file]);
+        assert!(o.status.success(), "{header}: {}", stderr(&o));
+        let out = stdout(&o);
+        let second = out.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            second, "The header's parent 4a2b3c4d5e6f7081 is subsegment 決済🙂 (marked ▶)",
+            "{out}"
+        );
+        let marked: Vec<&str> = out.lines().filter(|l| l.contains("▶ ")).collect();
+        assert_eq!(marked.len(), 1, "{out}");
+        assert!(marked[0].contains("▶ 決済🙂"), "{out}");
+
+        let o = run(&["trace", header, "--file", &file, "--format", "json"]);
+        let v = json(&o);
+        assert_eq!(
+            v["HeaderParents"],
+            serde_json::json!([{
+                "TraceId": "1-6b055210-0a1b2c3d4e5f60718293a4b5",
+                "Parent": "4a2b3c4d5e6f7081",
+                "Name": "決済🙂",
+                "Kind": "subsegment",
+            }])
+        );
+        let saved = tmp("header-parent.json", &stdout(&o));
+        let again = run(&[
+            "trace",
+            "1-6b055210-0a1b2c3d4e5f60718293a4b5",
+            "--file",
+            &saved,
+        ]);
+        assert!(again.status.success(), "{}", stderr(&again));
+    }
+
+    // Without a Parent= nothing is marked; with one the trace lacks, that is said.
+    let plain = stdout(&run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5",
+        "--file",
+        &file,
+    ]));
+    assert!(
+        !plain.contains("▶") && !plain.contains("header's parent"),
+        "{plain}"
+    );
+    let o = run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=00000000000000ff",
+        "--file",
+        &file,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("The header's parent 00000000000000ff: no entity of this trace has that ID"),
+        "{out}"
+    );
+    assert!(!out.contains("▶"), "{out}");
+    let v = json(&run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=00000000000000ff",
+        "--file",
+        &file,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["HeaderParents"][0]["Name"], Value::Null);
+    assert_eq!(v["HeaderParents"][0]["Parent"], "00000000000000ff");
+}
+
 /// `listen` receives segments: its help lists the AWS options it uses (for `--forward`) and
 /// not those for querying X-Ray, and giving one of those is an error that says why.
 #[test]
