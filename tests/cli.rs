@@ -59,6 +59,51 @@ fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).expect("stdout is JSON")
 }
 
+/// `query` lists newest first in every format, as the app's list does (ties by ID, also
+/// descending), whatever order the input had.
+#[test]
+fn query_lists_newest_first() {
+    let doc = |trace: &str, id: &str, start: f64| {
+        serde_json::json!({"trace_id": trace, "id": id, "name": "svc",
+            "start_time": start, "end_time": start + 0.5})
+        .to_string()
+    };
+    let (a, b, c, d) = (
+        "1-5f000000-000000000000000000000001",
+        "1-5f000000-000000000000000000000002",
+        "1-5f000000-000000000000000000000003",
+        "1-5f000000-000000000000000000000004",
+    );
+    let f = tmp(
+        "newest-first.ndjson",
+        &[
+            doc(a, "00000000000000a1", 1_600_000_100.0),
+            doc(b, "00000000000000b1", 1_600_000_300.0),
+            doc(c, "00000000000000c1", 1_600_000_200.0),
+            doc(d, "00000000000000d1", 1_600_000_200.0),
+        ]
+        .join("\n"),
+    );
+    let want = [b, d, c, a];
+    let ids = stdout(&run(&["query", "--file", &f, "--format", "ids"]));
+    assert_eq!(ids.lines().collect::<Vec<_>>(), want);
+    let table = stdout(&run(&["query", "--file", &f]));
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| want.iter().copied().find(|id| l.contains(id)))
+        .collect();
+    assert_eq!(rows, want, "{table}");
+    let v = json(&run(&["query", "--file", &f, "--format", "json"]));
+    let got: Vec<&str> = v["TraceSummaries"]
+        .as_array()
+        .expect("summaries")
+        .iter()
+        .filter_map(|s| s["Id"].as_str())
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn query_demo_table_lists_every_trace() {
     let o = run(&["query", "--demo", "--format", "table"]);
@@ -79,7 +124,7 @@ fn query_demo_table_lists_every_trace() {
 }
 
 #[test]
-fn ids_are_oldest_first_and_real_trace_ids() {
+fn ids_are_newest_first_and_real_trace_ids() {
     let o = run(&["query", "--demo", "--format", "json"]);
     let v = json(&o);
     let starts: Vec<f64> = v["TraceSummaries"]
@@ -88,7 +133,7 @@ fn ids_are_oldest_first_and_real_trace_ids() {
         .iter()
         .map(|s| s["StartTime"].as_f64().expect("StartTime"))
         .collect();
-    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let ids = stdout(&run(&["query", "--demo", "--format", "ids"]));
     assert!(
         ids.lines().all(|l| l.starts_with("1-") && l.len() == 35),
@@ -159,8 +204,8 @@ fn cli_v1_and_v2_summaries_files_agree() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "1-59602603-23fc5b688855d396af79b496",
-            "1-59602606-a43a1ac52fc7ee0eea12a82c"
+            "1-59602606-a43a1ac52fc7ee0eea12a82c",
+            "1-59602603-23fc5b688855d396af79b496"
         ]
     );
 }

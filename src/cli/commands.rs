@@ -145,6 +145,25 @@ fn trace_id_of(arg: &str) -> String {
     crate::model::header::xray_form(&id).unwrap_or(id)
 }
 
+/// `rows` newest first, as the app's list shows them: by start time, then by ID, both
+/// descending; rows without a start time last.
+fn newest_first_order(data: &Dataset, rows: &[usize]) -> Vec<usize> {
+    let mut out = rows.to_vec();
+    let start = |i: usize| {
+        data.rows
+            .get(i)
+            .and_then(|r| r.start_time)
+            .unwrap_or(f64::NEG_INFINITY)
+    };
+    out.sort_by(|&a, &b| {
+        start(b).total_cmp(&start(a)).then_with(|| {
+            let id = |i: usize| data.rows.get(i).map(|r| &r.id);
+            id(b).cmp(&id(a))
+        })
+    });
+    out
+}
+
 /// For `trace --format json`: the entity each tracing header names, one object per trace
 /// (`TraceId`, the header's `Parent`, and the entity's `Name` and `Kind`, or `null` for both
 /// when no entity of the trace has that ID).
@@ -179,6 +198,13 @@ fn output(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let newest_first;
+    let selected = if let Command::Query(_) = command {
+        newest_first = newest_first_order(data, selected);
+        &newest_first[..]
+    } else {
+        selected
+    };
     let rows = || selected.iter().filter_map(|&i| data.rows.get(i));
     match command {
         Command::Query(q) => match q.format {
@@ -368,7 +394,7 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
     })
 }
 
-/// The summaries the filter selects, oldest first. Traces known only by their summary are
+/// The summaries the filter selects, in the dataset's order (oldest first). Traces known only by their summary are
 /// evaluated on what the summary holds; those it cannot decide are left out, and counted.
 fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>, Failure> {
     let rows: Vec<usize> = (0..data.rows.len()).collect();

@@ -14,7 +14,7 @@ use crate::model::row::Row;
 use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Trace, rootcause};
 
-/// Aligned columns, one trace a line, oldest first.
+/// Aligned columns, one trace a line, in the order given (`query` gives newest first).
 pub fn summaries_table(summaries: &[&Row]) -> String {
     let header = [
         "START (UTC)",
