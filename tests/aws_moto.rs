@@ -886,6 +886,11 @@ fn listen_forward_uploads_otlp_spans_as_segments() {
              "startTimeUnixNano": nanos(t - 2), "endTimeUnixNano": nanos(t - 1)},
             {"traceId": w3c, "spanId": "00000000000000a2", "parentSpanId": "00000000000000a1",
              "name": "SELECT", "kind": 3,
+             "startTimeUnixNano": nanos(t - 2), "endTimeUnixNano": nanos(t - 1)},
+            // A W3C-only trace ID (its first 8 digits are no time): X-Ray would refuse it, so
+            // it is left out of the upload and counted under its own reason.
+            {"traceId": "0000000000000000000000000000f2f2", "spanId": "00000000000000b1",
+             "name": "GET /w3c", "kind": 2,
              "startTimeUnixNano": nanos(t - 2), "endTimeUnixNano": nanos(t - 1)}
         ]}]
     }]})
@@ -913,7 +918,13 @@ fn listen_forward_uploads_otlp_spans_as_segments() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     std::thread::sleep(Duration::from_millis(300));
     let err = listen_support::stop(child);
-    assert!(err.contains("forwarded 2"), "{err}");
+    assert!(err.contains("forwarded 2 forward-not-xray-id 1"), "{err}");
+    assert!(
+        err.contains(
+            "forward: 1 document not uploaded: trace ID not in X-Ray form: X-Ray refuses it"
+        ),
+        "{err}"
+    );
     let names = uploaded_names(&fake, &trace);
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"orders".to_owned()), "{names:?}");

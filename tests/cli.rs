@@ -59,6 +59,51 @@ fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).expect("stdout is JSON")
 }
 
+/// `query` lists newest first in every format, as the app's list does (ties by ID, also
+/// descending), whatever order the input had.
+#[test]
+fn query_lists_newest_first() {
+    let doc = |trace: &str, id: &str, start: f64| {
+        serde_json::json!({"trace_id": trace, "id": id, "name": "svc",
+            "start_time": start, "end_time": start + 0.5})
+        .to_string()
+    };
+    let (a, b, c, d) = (
+        "1-5f000000-000000000000000000000001",
+        "1-5f000000-000000000000000000000002",
+        "1-5f000000-000000000000000000000003",
+        "1-5f000000-000000000000000000000004",
+    );
+    let f = tmp(
+        "newest-first.ndjson",
+        &[
+            doc(a, "00000000000000a1", 1_600_000_100.0),
+            doc(b, "00000000000000b1", 1_600_000_300.0),
+            doc(c, "00000000000000c1", 1_600_000_200.0),
+            doc(d, "00000000000000d1", 1_600_000_200.0),
+        ]
+        .join("\n"),
+    );
+    let want = [b, d, c, a];
+    let ids = stdout(&run(&["query", "--file", &f, "--format", "ids"]));
+    assert_eq!(ids.lines().collect::<Vec<_>>(), want);
+    let table = stdout(&run(&["query", "--file", &f]));
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| want.iter().copied().find(|id| l.contains(id)))
+        .collect();
+    assert_eq!(rows, want, "{table}");
+    let v = json(&run(&["query", "--file", &f, "--format", "json"]));
+    let got: Vec<&str> = v["TraceSummaries"]
+        .as_array()
+        .expect("summaries")
+        .iter()
+        .filter_map(|s| s["Id"].as_str())
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn query_demo_table_lists_every_trace() {
     let o = run(&["query", "--demo", "--format", "table"]);
@@ -79,7 +124,7 @@ fn query_demo_table_lists_every_trace() {
 }
 
 #[test]
-fn ids_are_oldest_first_and_real_trace_ids() {
+fn ids_are_newest_first_and_real_trace_ids() {
     let o = run(&["query", "--demo", "--format", "json"]);
     let v = json(&o);
     let starts: Vec<f64> = v["TraceSummaries"]
@@ -88,7 +133,7 @@ fn ids_are_oldest_first_and_real_trace_ids() {
         .iter()
         .map(|s| s["StartTime"].as_f64().expect("StartTime"))
         .collect();
-    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let ids = stdout(&run(&["query", "--demo", "--format", "ids"]));
     assert!(
         ids.lines().all(|l| l.starts_with("1-") && l.len() == 35),
@@ -159,8 +204,8 @@ fn cli_v1_and_v2_summaries_files_agree() {
     assert_eq!(
         stdout(&o).lines().collect::<Vec<_>>(),
         [
-            "1-59602603-23fc5b688855d396af79b496",
-            "1-59602606-a43a1ac52fc7ee0eea12a82c"
+            "1-59602606-a43a1ac52fc7ee0eea12a82c",
+            "1-59602603-23fc5b688855d396af79b496"
         ]
     );
 }
@@ -594,6 +639,86 @@ fn trace_takes_a_tracing_header() {
             stdout(&o)
         );
     }
+}
+
+/// The entity a tracing header names (`Parent=`, a traceparent's span ID) is pointed out: a
+/// line under the trace header says which it is, its row is marked `▶`, and `--format json`
+/// names it in `HeaderParents` (the output still reopens as a file). A parent the trace does
+/// not hold is said to be missing.
+#[test]
+fn trace_header_marks_the_parent_entity() {
+    let file = fixture("derived/wide-names.ndjson");
+    for header in [
+        "X-Amzn-Trace-Id: Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=4a2b3c4d5e6f7081;Sampled=1",
+        "traceparent: 00-6b0552100a1b2c3d4e5f60718293a4b5-4a2b3c4d5e6f7081-01",
+    ] {
+        let o = run(&["trace", header, "--file", &file]);
+        assert!(o.status.success(), "{header}: {}", stderr(&o));
+        let out = stdout(&o);
+        let second = out.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            second, "The header's parent 4a2b3c4d5e6f7081 is subsegment 決済🙂 (marked ▶)",
+            "{out}"
+        );
+        let marked: Vec<&str> = out.lines().filter(|l| l.contains("▶ ")).collect();
+        assert_eq!(marked.len(), 1, "{out}");
+        assert!(marked[0].contains("▶ 決済🙂"), "{out}");
+
+        let o = run(&["trace", header, "--file", &file, "--format", "json"]);
+        let v = json(&o);
+        assert_eq!(
+            v["HeaderParents"],
+            serde_json::json!([{
+                "TraceId": "1-6b055210-0a1b2c3d4e5f60718293a4b5",
+                "Parent": "4a2b3c4d5e6f7081",
+                "Name": "決済🙂",
+                "Kind": "subsegment",
+            }])
+        );
+        let saved = tmp("header-parent.json", &stdout(&o));
+        let again = run(&[
+            "trace",
+            "1-6b055210-0a1b2c3d4e5f60718293a4b5",
+            "--file",
+            &saved,
+        ]);
+        assert!(again.status.success(), "{}", stderr(&again));
+    }
+
+    // Without a Parent= nothing is marked; with one the trace lacks, that is said.
+    let plain = stdout(&run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5",
+        "--file",
+        &file,
+    ]));
+    assert!(
+        !plain.contains("▶") && !plain.contains("header's parent"),
+        "{plain}"
+    );
+    let o = run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=00000000000000ff",
+        "--file",
+        &file,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("The header's parent 00000000000000ff: no entity of this trace has that ID"),
+        "{out}"
+    );
+    assert!(!out.contains("▶"), "{out}");
+    let v = json(&run(&[
+        "trace",
+        "Root=1-6b055210-0a1b2c3d4e5f60718293a4b5;Parent=00000000000000ff",
+        "--file",
+        &file,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["HeaderParents"][0]["Name"], Value::Null);
+    assert_eq!(v["HeaderParents"][0]["Parent"], "00000000000000ff");
 }
 
 /// `listen` receives segments: its help lists the AWS options it uses (for `--forward`) and

@@ -897,3 +897,112 @@ fn a_taken_otlp_port_is_a_warning_and_listen_goes_on() {
     );
     drop(taken);
 }
+
+/// A gRPC export with a span no translation can take (no trace or span ID) is a partial
+/// success, as the spec says: the good span is filed, the bad one is counted in
+/// `partial_success.rejected_spans` with a message saying why.
+#[test]
+fn grpc_answers_a_partial_success_for_a_bad_span() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    let save = tmp("grpc-partial.ndjson");
+    let _ = std::fs::remove_file(&save);
+    let (child, _, grpc) = start(&["--save", save.to_str().expect("path")]);
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    // One good span and one with neither trace nor span ID, in one export.
+    let span = |trace: Vec<u8>, id: Vec<u8>| Span {
+        trace_id: trace,
+        span_id: id,
+        name: "GET /".into(),
+        kind: 2,
+        start_time_unix_nano: 1_700_000_000_000_000_000,
+        end_time_unix_nano: 1_700_000_000_250_000_000,
+        ..Default::default()
+    };
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
+    };
+    let request = ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![KeyValue {
+                    key: "service.name".into(),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue("shop".into())),
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans: vec![
+                    span(Vec::new(), Vec::new()),
+                    span(hex(TRACE), hex("2122232425262728")),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let answer = rt.block_on(async {
+        let mut client = TraceServiceClient::connect(format!("http://127.0.0.1:{grpc}"))
+            .await
+            .expect("connect");
+        client.export(request).await.expect("an answer")
+    });
+    let partial = answer
+        .into_inner()
+        .partial_success
+        .expect("a partial success");
+    assert_eq!(partial.rejected_spans, 1, "{partial:?}");
+    assert!(!partial.error_message.is_empty(), "{partial:?}");
+    let err = listen_support::stop(child);
+    let line = stopped_line(&err);
+    assert!(
+        line.contains("otlp requests 1 spans 2 accepted 1"),
+        "{line}"
+    );
+    assert!(line.contains("otlp-rejected 1"), "{line}");
+    let ids: Vec<String> = saved_docs(&save)
+        .iter()
+        .filter_map(|d| d["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ids, ["2122232425262728"]);
+    let _ = std::fs::remove_file(&save);
+}
+
+/// `--no-otlp` binds no OTLP port, even with addresses given for both: nothing answers on
+/// them, and the start-up says nothing of OTLP.
+#[test]
+fn no_otlp_binds_no_otlp_port() {
+    let (http, grpc) = (tcp_port(), tcp_port());
+    let args = [
+        "--no-otlp".to_owned(),
+        "--otlp-http".to_owned(),
+        format!("127.0.0.1:{http}"),
+        "--otlp-grpc".to_owned(),
+        format!("127.0.0.1:{grpc}"),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+    let child = listen_support::start_command(Command::new(BIN), free_port(), &args);
+    // The UDP and sampling sockets are bound; give OTLP time it would have had to bind.
+    std::thread::sleep(Duration::from_millis(500));
+    for port in [http, grpc] {
+        // A connection to itself (the port is in the kernel's client range) is no listener.
+        let listening = TcpStream::connect(("127.0.0.1", port))
+            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok());
+        assert!(!listening, "something listens on OTLP port {port}");
+    }
+    let err = listen_support::stop(child);
+    assert!(!err.contains("otlp:"), "{err}");
+    assert!(!stopped_line(&err).contains("otlp"), "{err}");
+}

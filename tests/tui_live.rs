@@ -425,6 +425,32 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     assert_eq!(app.mode, Mode::List);
 }
 
+/// With `--forward`, the diagnostics pane counts what was uploaded and what was not, and says
+/// once why documents of W3C-only trace IDs were left out.
+#[test]
+fn diagnostics_pane_counts_forwarding_and_says_why_documents_were_left_out() {
+    let mut app = daemon_app(100, 40);
+    update(&mut app, first(5));
+    let mut f = feed();
+    if let Feed::Daemon(d) = &mut f {
+        d.stats.forwarded = 40;
+        d.stats.forward_failed = 1;
+        d.stats.forward_not_xray_id = 3;
+    }
+    app.update(Event::Source(Update::Feed(f)));
+    app.update(key('D'));
+    let screen = render(&app, 100, 40);
+    assert!(
+        screen.contains("forwarded 40   failed 1   dropped 0"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("not forwarded 3 (trace ID not in X-Ray form: X-Ray refuses it)"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("X-Ray refuses it").count(), 1, "{screen}");
+}
+
 /// Like the daemon's pump: the data with its service graph.
 fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
     let mut d = (*data).clone();

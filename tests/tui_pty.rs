@@ -115,3 +115,125 @@ fn listen_opens_the_app_and_shows_segments_as_they_arrive() {
     assert!(saved.contains("live-order"), "{saved}");
     let _ = std::fs::remove_file(&save);
 }
+
+/// OpenTelemetry spans posted over OTLP/HTTP reach the app's list as they arrive, like UDP
+/// segments: the list shows each service's trace, a `service("NAME")` filter from the prompt
+/// keeps only that service's trace, and it opens with its spans as segments and subsegments.
+#[test]
+fn listen_shows_otlp_traces_in_the_app() {
+    use std::io::{Read, Write};
+    let otlp = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let otlp_addr = format!("127.0.0.1:{otlp}");
+    let mut s = Session::start(&[
+        "listen",
+        "--bind",
+        "127.0.0.1:0",
+        "--otlp-http",
+        &otlp_addr,
+        "--otlp-grpc",
+        "127.0.0.1:0",
+    ]);
+    s.wait_for("Listening for X-Ray segments on udp 127.0.0.1:");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let nanos = |t: u64| (t * 1_000_000_000).to_string();
+    // Two services, a trace each; W3C trace IDs that start with the time (X-Ray form).
+    let resource = |service: &str, trace: u32, spans: serde_json::Value| {
+        let id = format!("{now:08x}{trace:024x}");
+        let spans: Vec<serde_json::Value> = spans
+            .as_array()
+            .expect("spans")
+            .iter()
+            .map(|sp| {
+                let mut sp = sp.clone();
+                sp["traceId"] = id.clone().into();
+                sp["startTimeUnixNano"] = nanos(now - 2).into();
+                sp["endTimeUnixNano"] = nanos(now - 1).into();
+                sp
+            })
+            .collect();
+        serde_json::json!({
+            "resource": {"attributes": [
+                {"key": "service.name", "value": {"stringValue": service}}]},
+            "scopeSpans": [{"spans": spans}],
+        })
+    };
+    let orders = resource(
+        "otel-orders",
+        0xa1,
+        serde_json::json!([
+            {"spanId": "00000000000000a1", "name": "POST /api/otel-order", "kind": 2,
+             "attributes": [
+                {"key": "http.request.method", "value": {"stringValue": "POST"}},
+                {"key": "url.full", "value": {"stringValue": "http://shop/api/otel-order"}},
+                {"key": "http.response.status_code", "value": {"intValue": "201"}}]},
+            {"spanId": "00000000000000a2", "parentSpanId": "00000000000000a1",
+             "name": "DynamoDB.PutItem", "kind": 3,
+             "attributes": [
+                {"key": "rpc.system", "value": {"stringValue": "aws-api"}},
+                {"key": "rpc.service", "value": {"stringValue": "DynamoDB"}},
+                {"key": "rpc.method", "value": {"stringValue": "PutItem"}},
+                {"key": "aws.dynamodb.table_names",
+                 "value": {"arrayValue": {"values": [{"stringValue": "otel-orders-table"}]}}}]}
+        ]),
+    );
+    let billing = resource(
+        "otel-billing",
+        0xb1,
+        serde_json::json!([
+            {"spanId": "00000000000000b1", "name": "GET /api/otel-bill", "kind": 2,
+             "attributes": [
+                {"key": "http.request.method", "value": {"stringValue": "GET"}},
+                {"key": "url.full", "value": {"stringValue": "http://shop/api/otel-bill"}},
+                {"key": "http.response.status_code", "value": {"intValue": "200"}}]}
+        ]),
+    );
+    let body = serde_json::json!({"resourceSpans": [orders, billing]}).to_string();
+    // The OTLP port may open a moment after the UDP one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut conn = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", otlp)) {
+            Ok(c) => break c,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("the OTLP port: {e}"),
+        }
+    };
+    write!(
+        conn,
+        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // Both traces show up without a key press.
+    s.wait_for("/api/otel-order");
+    s.wait_for("/api/otel-bill");
+    s.wait_for("X-Ray traces 2");
+    // The service filter, typed at the prompt, keeps only the orders trace.
+    s.send("/service(\"otel-orders\")\r");
+    s.wait_for("X-Ray traces 1/2");
+    let screen = s.contents();
+    assert!(screen.contains("/api/otel-order"), "{screen}");
+    assert!(!screen.contains("/api/otel-bill"), "{screen}");
+    // It opens: the server span as the service's segment, the DynamoDB call under it.
+    s.send("\r");
+    s.wait_for("Trace 1-");
+    s.wait_for("DynamoDB");
+    let screen = s.contents();
+    assert!(screen.contains("otel-orders"), "{screen}");
+    s.send("qq");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+}

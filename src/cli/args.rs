@@ -180,7 +180,7 @@ impl SourceArgs {
 /// The headless commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List trace summaries.
+    /// List trace summaries, newest first.
     Query(QueryArgs),
     /// Show whole traces.
     Trace(TraceArgs),
@@ -235,7 +235,7 @@ pub enum QueryFormat {
     Table,
     /// `{"TraceSummaries": [...]}`, as `aws xray get-trace-summaries` prints it.
     Json,
-    /// One trace ID a line, oldest first.
+    /// One trace ID a line, newest first.
     Ids,
 }
 

@@ -145,6 +145,51 @@ fn trace_id_of(arg: &str) -> String {
     crate::model::header::xray_form(&id).unwrap_or(id)
 }
 
+/// `rows` newest first, as the app's list shows them: by start time, then by ID, both
+/// descending; rows without a start time last.
+fn newest_first_order(data: &Dataset, rows: &[usize]) -> Vec<usize> {
+    let mut out = rows.to_vec();
+    let start = |i: usize| {
+        data.rows
+            .get(i)
+            .and_then(|r| r.start_time)
+            .unwrap_or(f64::NEG_INFINITY)
+    };
+    out.sort_by(|&a, &b| {
+        start(b).total_cmp(&start(a)).then_with(|| {
+            let id = |i: usize| data.rows.get(i).map(|r| &r.id);
+            id(b).cmp(&id(a))
+        })
+    });
+    out
+}
+
+/// For `trace --format json`: the entity each tracing header names, one object per trace
+/// (`TraceId`, the header's `Parent`, and the entity's `Name` and `Kind`, or `null` for both
+/// when no entity of the trace has that ID).
+fn header_parents(
+    found: &[std::sync::Arc<Trace>],
+    parents: &std::collections::HashMap<String, String>,
+) -> serde_json::Value {
+    let each: Vec<serde_json::Value> = found
+        .iter()
+        .filter_map(|tr| {
+            let p = parents.get(&tr.id)?;
+            let node = report::entity_with_id(tr, p).map(|n| &tr.nodes[n]);
+            Some(serde_json::json!({
+                "TraceId": tr.id,
+                "Parent": p,
+                "Name": node.map(|n| n.doc.name.clone()),
+                "Kind": node.map(|n| match n.kind {
+                    crate::model::NodeKind::Segment => "segment",
+                    crate::model::NodeKind::Subsegment => "subsegment",
+                }),
+            }))
+        })
+        .collect();
+    serde_json::Value::Array(each)
+}
+
 /// Prints a command's result: `selected` are the rows selected for `query`.
 fn output(
     command: &Command,
@@ -153,6 +198,13 @@ fn output(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let newest_first;
+    let selected = if let Command::Query(_) = command {
+        newest_first = newest_first_order(data, selected);
+        &newest_first[..]
+    } else {
+        selected
+    };
     let rows = || selected.iter().filter_map(|&i| data.rows.get(i));
     match command {
         Command::Query(q) => match q.format {
@@ -192,12 +244,19 @@ fn output(
         Command::Trace(t) => {
             let mut found = Vec::new();
             let mut missing = Vec::new();
+            // The entity each tracing header names (`Parent=`, a traceparent's span), by trace.
+            let mut parents: std::collections::HashMap<String, String> = Default::default();
             if t.all {
                 found.extend(data.traces.iter());
             }
             for id in &t.ids {
                 match data.find_trace(id) {
-                    Ok(tr) => found.push(tr),
+                    Ok(tr) => {
+                        if let Some(p) = crate::model::header::parse(id).and_then(|r| r.parent) {
+                            parents.insert(tr.id.clone(), p);
+                        }
+                        found.push(tr)
+                    }
                     Err(e) => {
                         writeln!(err, "error: trace {id}: {e}")?;
                         missing.push(id.clone());
@@ -224,7 +283,11 @@ fn output(
                         } else if t.stats {
                             report::stats_text(tr)
                         } else {
-                            report::waterfall_text(tr, t.bar_width)
+                            report::waterfall_text(
+                                tr,
+                                t.bar_width,
+                                parents.get(&tr.id).map(String::as_str),
+                            )
                         };
                         out.write_all(text.as_bytes())?;
                     }
@@ -251,10 +314,16 @@ fn output(
                     let refs: Vec<&Trace> = found.iter().map(|t| &**t).collect();
                     let mut batch = export::batch_traces(&refs).map_err(json_failure)?;
                     batch.unprocessed_trace_ids = missing.clone();
+                    let mut v = serde_json::to_value(&batch).map_err(json_failure)?;
+                    if !parents.is_empty() {
+                        if let Some(obj) = v.as_object_mut() {
+                            obj.insert("HeaderParents".into(), header_parents(&found, &parents));
+                        }
+                    }
                     writeln!(
                         out,
                         "{}",
-                        serde_json::to_string_pretty(&batch).map_err(json_failure)?
+                        serde_json::to_string_pretty(&v).map_err(json_failure)?
                     )?;
                 }
             }
@@ -325,7 +394,7 @@ fn check_groups(f: &Filter, expr: &str, data: &Dataset) -> Result<(), Failure> {
     })
 }
 
-/// The summaries the filter selects, oldest first. Traces known only by their summary are
+/// The summaries the filter selects, in the dataset's order (oldest first). Traces known only by their summary are
 /// evaluated on what the summary holds; those it cannot decide are left out, and counted.
 fn select(f: &Filter, data: &Dataset, err: &mut dyn Write) -> Result<Vec<usize>, Failure> {
     let rows: Vec<usize> = (0..data.rows.len()).collect();

@@ -139,6 +139,18 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
         write!(err, "\r\x1b[2K")?;
     }
     writeln!(err, "stopped: {stats}{kernel}")?;
+    if stats.forward_not_xray_id > 0 {
+        writeln!(
+            err,
+            "forward: {} not uploaded: {}",
+            crate::model::format::count(
+                stats.forward_not_xray_id as usize,
+                "document",
+                "documents"
+            ),
+            crate::source::feed::FORWARD_NOT_XRAY_ID
+        )?;
+    }
     for r in recent.iter().rev().take(5).rev() {
         writeln!(
             err,

@@ -14,7 +14,7 @@ use crate::model::row::Row;
 use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Trace, rootcause};
 
-/// Aligned columns, one trace a line, oldest first.
+/// Aligned columns, one trace a line, in the order given (`query` gives newest first).
 pub fn summaries_table(summaries: &[&Row]) -> String {
     let header = [
         "START (UTC)",
@@ -161,9 +161,23 @@ fn bar(offset: f64, duration: Option<f64>, span: f64, width: usize) -> String {
         .collect()
 }
 
+/// The entity of `trace` whose ID is `id` (a tracing header's `Parent=`), ignoring case.
+pub fn entity_with_id(trace: &Trace, id: &str) -> Option<crate::model::NodeId> {
+    trace
+        .nodes
+        .iter()
+        .position(|n| n.doc.id.eq_ignore_ascii_case(id.trim()))
+}
+
+/// The marker before the name of the entity a tracing header names.
+const HEADER_MARK: &str = "▶ ";
+
 /// The waterfall as text: header, then one row per entity with offset, duration, status,
-/// indented name and a timeline bar `bar_width` cells wide.
-pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
+/// indented name and a timeline bar `bar_width` cells wide. `parent` is the entity ID a
+/// tracing header's `Parent=` (or a `traceparent`'s span ID) gave: a line under the header
+/// says which entity it is (or that the trace has none with that ID), and its row is marked
+/// `▶`.
+pub fn waterfall_text(trace: &Trace, bar_width: usize, parent: Option<&str>) -> String {
     let rows = waterfall::rows(trace, &HashSet::new());
     let (start, span) = waterfall::window(trace);
     let segments = trace.segment_nodes().count();
@@ -180,6 +194,26 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
             ""
         },
     );
+    let marked = parent.and_then(|p| entity_with_id(trace, p));
+    if let Some(p) = parent {
+        match marked {
+            Some(node) => {
+                let n = &trace.nodes[node];
+                let kind = match n.kind {
+                    NodeKind::Segment => "segment",
+                    NodeKind::Subsegment => "subsegment",
+                };
+                out.push_str(&format!(
+                    "The header's parent {p} is {kind} {} (marked {})\n",
+                    n.doc.name,
+                    HEADER_MARK.trim_end()
+                ));
+            }
+            None => out.push_str(&format!(
+                "The header's parent {p}: no entity of this trace has that ID\n"
+            )),
+        }
+    }
     let mut table: Vec<Vec<String>> = vec![vec![
         "OFFSET".into(),
         "DURATION".into(),
@@ -191,9 +225,14 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
         let doc = &trace.nodes[row.node].doc;
         let name = truncate(
             &format!(
-                "{}{}{}",
+                "{}{}{}{}",
                 // Cut to NAME_WIDTH below anyway: cap the indent (deep chains stay linear).
                 "  ".repeat((row.depth as usize).min(NAME_WIDTH)),
+                if marked == Some(row.node) {
+                    HEADER_MARK
+                } else {
+                    ""
+                },
                 doc.name,
                 row_detail(trace, row)
             ),

@@ -71,7 +71,7 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
         // a bucket, a function); one that does not, as the service's generic node.
         let resource = |name: Option<String>, kind: &str| match name {
             Some(n) => (n, kind.to_owned()),
-            None => (svc.to_owned(), format!("AWS::{svc}")),
+            None => (svc.to_owned(), aws_service_kind(svc)),
         };
         let (name, kind) = match svc {
             "DynamoDB" => resource(
@@ -95,7 +95,7 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
                 extra_str("function_name").or_else(first_resource),
                 "AWS::Lambda::Function",
             ),
-            _ => (svc.to_owned(), format!("AWS::{svc}")),
+            _ => (svc.to_owned(), aws_service_kind(svc)),
         };
         return Some(ServiceKey {
             name,
@@ -124,15 +124,164 @@ pub fn of_downstream(doc: &Segment) -> Option<ServiceKey> {
     None
 }
 
-/// X-Ray's name for the AWS service an SDK's call subsegment is named after. Each SDK spells
-/// them its own way: the Python SDK uses botocore's lower-case service id (`dynamodb`,
-/// `sqs`, `s3`, `lambda`, `sns`), the Node and Ruby SDKs `DynamoDB`, the Java SDK v1
-/// `AmazonDynamoDBv2`, v2 `DynamoDb`, the .NET SDK `DynamoDBv2`, the Go SDK `dynamodb`,
-/// OpenTelemetry's `rpc.service` `DynamoDB` or `AWS::DynamoDB`. X-Ray draws one node kind per
-/// service whatever the spelling (a table node for DynamoDB, a queue for SQS...), so they are
-/// matched here without case, `Amazon`/`AWS` prefixes, a `v2` suffix or punctuation. Services
-/// not in the table keep the SDK's name.
-pub fn aws_service(name: &str) -> &str {
+/// An AWS service as X-Ray draws it: the generic node's name and type, and every SDK's
+/// spelling of it, folded as [`fold`] does.
+struct AwsService {
+    name: &'static str,
+    kind: &'static str,
+    spellings: &'static [&'static str],
+}
+
+/// The AWS services SDKs commonly trace. Spellings, folded: the Python SDK's botocore endpoint
+/// prefix (`secretsmanager`, `states`, `monitoring`, `email`, `api.ecr`), the Go SDK's service
+/// name (the same), the Node SDK's v2 service identifier (`stepfunctions`,
+/// `cognitoidentityserviceprovider`) and v3 client name (`SFN`, `CloudWatchLogs`), the Java
+/// SDK's v1 client name (`AWSSecretsManager`, `AWSSimpleSystemsManagement`, `AWSLogs`) and v2
+/// service name (`Ssm`, `Sfn`), the .NET SDK's (`SecurityToken`, `KeyManagementService`,
+/// `SimpleEmail`), and the service ID OpenTelemetry's `rpc.service` carries (`Secrets
+/// Manager`, `CloudWatch Logs`, `Cognito Identity Provider`). Types follow the CloudFormation
+/// namespaces X-Ray and CloudWatch use (`AWS::StepFunctions`, `AWS::Logs`).
+const AWS_SERVICES: &[AwsService] = &[
+    AwsService {
+        name: "DynamoDB",
+        kind: "AWS::DynamoDB",
+        spellings: &["dynamodb"],
+    },
+    AwsService {
+        name: "SQS",
+        kind: "AWS::SQS",
+        spellings: &["sqs"],
+    },
+    AwsService {
+        name: "S3",
+        kind: "AWS::S3",
+        spellings: &["s3"],
+    },
+    AwsService {
+        name: "Lambda",
+        kind: "AWS::Lambda",
+        spellings: &["lambda"],
+    },
+    AwsService {
+        name: "SNS",
+        kind: "AWS::SNS",
+        spellings: &["sns", "simplenotificationservice"],
+    },
+    AwsService {
+        name: "Kinesis",
+        kind: "AWS::Kinesis",
+        spellings: &["kinesis"],
+    },
+    AwsService {
+        name: "EventBridge",
+        kind: "AWS::EventBridge",
+        spellings: &["eventbridge", "events", "cloudwatchevents"],
+    },
+    AwsService {
+        name: "SecretsManager",
+        kind: "AWS::SecretsManager",
+        spellings: &["secretsmanager"],
+    },
+    AwsService {
+        name: "SSM",
+        kind: "AWS::SSM",
+        spellings: &["ssm", "simplesystemsmanagement"],
+    },
+    AwsService {
+        name: "STS",
+        kind: "AWS::STS",
+        spellings: &["sts", "securitytoken", "securitytokenservice"],
+    },
+    AwsService {
+        name: "KMS",
+        kind: "AWS::KMS",
+        spellings: &["kms", "keymanagementservice"],
+    },
+    AwsService {
+        name: "StepFunctions",
+        kind: "AWS::StepFunctions",
+        spellings: &["stepfunctions", "sfn", "states"],
+    },
+    AwsService {
+        name: "Athena",
+        kind: "AWS::Athena",
+        spellings: &["athena"],
+    },
+    AwsService {
+        name: "Firehose",
+        kind: "AWS::KinesisFirehose",
+        spellings: &["firehose", "kinesisfirehose"],
+    },
+    AwsService {
+        name: "CloudWatch",
+        kind: "AWS::CloudWatch",
+        spellings: &["cloudwatch", "monitoring"],
+    },
+    AwsService {
+        name: "CloudWatchLogs",
+        kind: "AWS::Logs",
+        spellings: &["cloudwatchlogs", "logs"],
+    },
+    AwsService {
+        name: "CognitoIdentityProvider",
+        kind: "AWS::Cognito",
+        spellings: &[
+            "cognitoidentityprovider",
+            "cognitoidp",
+            "cognitoidentityserviceprovider",
+        ],
+    },
+    AwsService {
+        name: "EC2",
+        kind: "AWS::EC2",
+        spellings: &["ec2"],
+    },
+    AwsService {
+        name: "ECS",
+        kind: "AWS::ECS",
+        spellings: &["ecs"],
+    },
+    AwsService {
+        name: "ECR",
+        kind: "AWS::ECR",
+        spellings: &["ecr", "apiecr"],
+    },
+    AwsService {
+        name: "SES",
+        kind: "AWS::SES",
+        spellings: &["ses", "email", "simpleemail", "simpleemailservice"],
+    },
+    AwsService {
+        name: "ApiGateway",
+        kind: "AWS::ApiGateway",
+        spellings: &["apigateway"],
+    },
+    AwsService {
+        name: "AppSync",
+        kind: "AWS::AppSync",
+        spellings: &["appsync"],
+    },
+    AwsService {
+        name: "BedrockRuntime",
+        kind: "AWS::BedrockRuntime",
+        spellings: &["bedrockruntime"],
+    },
+    AwsService {
+        name: "Glue",
+        kind: "AWS::Glue",
+        spellings: &["glue"],
+    },
+    AwsService {
+        name: "KinesisVideo",
+        kind: "AWS::KinesisVideo",
+        spellings: &["kinesisvideo", "kinesisvideostreams"],
+    },
+];
+
+/// An SDK's service name folded for matching: ASCII letters and digits only, lower case,
+/// without an `Amazon`/`AWS` prefix or a `v2` suffix (`AmazonDynamoDBv2` -> `dynamodb`,
+/// `Secrets Manager` -> `secretsmanager`, `api.ecr` -> `apiecr`).
+fn fold(name: &str) -> String {
     let mut key: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -146,16 +295,34 @@ pub fn aws_service(name: &str) -> &str {
     if let Some(rest) = key.strip_suffix("v2").filter(|r| !r.is_empty()) {
         key = rest.to_owned();
     }
-    match key.as_str() {
-        "dynamodb" => "DynamoDB",
-        "sqs" => "SQS",
-        "s3" => "S3",
-        "lambda" => "Lambda",
-        "sns" => "SNS",
-        "kinesis" => "Kinesis",
-        "eventbridge" | "events" | "cloudwatchevents" => "EventBridge",
-        _ => name,
-    }
+    key
+}
+
+fn lookup(name: &str) -> Option<&'static AwsService> {
+    let key = fold(name);
+    AWS_SERVICES
+        .iter()
+        .find(|s| s.spellings.contains(&key.as_str()))
+}
+
+/// X-Ray's name for the AWS service an SDK's call subsegment is named after. Each SDK spells
+/// them its own way: the Python SDK uses botocore's endpoint prefix (`dynamodb`, `sqs`,
+/// `secretsmanager`, `states`), the Node SDK `dynamodb` (v2) or `DynamoDB` (v3), the Java SDK
+/// v1 `AmazonDynamoDBv2`/`AWSSecretsManager`, v2 `DynamoDb`/`SecretsManager`, the .NET SDK
+/// `DynamoDBv2`, the Go SDK `dynamodb` or `DynamoDB`, OpenTelemetry's `rpc.service`
+/// `DynamoDB`, `Secrets Manager` or `AWS::DynamoDB`. X-Ray draws one node per service (or per
+/// table, queue, bucket, function) whatever the spelling, so the known services (see
+/// `AWS_SERVICES`) are matched without case, `Amazon`/`AWS` prefixes, a `v2` suffix or
+/// punctuation. Services not in the table keep the SDK's name.
+pub fn aws_service(name: &str) -> &str {
+    lookup(name).map_or(name, |s| s.name)
+}
+
+/// The type of the generic node of the AWS service an SDK's call subsegment is named after
+/// (`AWS::SecretsManager`, `AWS::StepFunctions`); `AWS::<name>` for services not in the
+/// table.
+pub fn aws_service_kind(name: &str) -> String {
+    lookup(name).map_or_else(|| format!("AWS::{name}"), |s| s.kind.to_owned())
 }
 
 /// AWS services that deliver asynchronously: a consumer's segment hangs under the producer's
@@ -369,6 +536,200 @@ mod tests {
         // Unknown services keep their name; a bare prefix is not emptied.
         assert_eq!(aws_service("Rekognition"), "Rekognition");
         assert_eq!(aws_service("aws"), "aws");
+    }
+
+    /// The node a call subsegment named `name` (with no resource) is drawn as.
+    fn node_of_call(name: &str) -> ServiceKey {
+        let doc: Segment = serde_json::from_value(json!({"id":"a","name":name,
+            "start_time":1.0,"end_time":2.0,"namespace":"aws","aws":{"operation":"Op"}}))
+        .expect("valid");
+        of_downstream(&doc).expect("a call")
+    }
+
+    #[test]
+    fn every_sdks_spelling_of_other_services_is_one_node() {
+        // Python/Go (botocore endpoint prefix), Node v2 / v3, Java v1 / v2, .NET, and the
+        // service IDs OpenTelemetry's rpc.service carries.
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "SecretsManager",
+                "AWS::SecretsManager",
+                &[
+                    "secretsmanager",
+                    "SecretsManager",
+                    "AWSSecretsManager",
+                    "AmazonSecretsManager",
+                    "Secrets Manager",
+                ],
+            ),
+            (
+                "SSM",
+                "AWS::SSM",
+                &[
+                    "ssm",
+                    "SSM",
+                    "Ssm",
+                    "AWSSimpleSystemsManagement",
+                    "SimpleSystemsManagement",
+                ],
+            ),
+            (
+                "STS",
+                "AWS::STS",
+                &[
+                    "sts",
+                    "STS",
+                    "Sts",
+                    "AWSSecurityTokenService",
+                    "SecurityToken",
+                ],
+            ),
+            (
+                "KMS",
+                "AWS::KMS",
+                &["kms", "KMS", "Kms", "AWSKMS", "KeyManagementService"],
+            ),
+            (
+                "StepFunctions",
+                "AWS::StepFunctions",
+                &[
+                    "states",
+                    "stepfunctions",
+                    "SFN",
+                    "Sfn",
+                    "AWSStepFunctions",
+                    "StepFunctions",
+                ],
+            ),
+            (
+                "Athena",
+                "AWS::Athena",
+                &["athena", "Athena", "AmazonAthena"],
+            ),
+            (
+                "Firehose",
+                "AWS::KinesisFirehose",
+                &[
+                    "firehose",
+                    "Firehose",
+                    "AmazonKinesisFirehose",
+                    "KinesisFirehose",
+                ],
+            ),
+            (
+                "CloudWatch",
+                "AWS::CloudWatch",
+                &["monitoring", "cloudwatch", "CloudWatch", "AmazonCloudWatch"],
+            ),
+            (
+                "CloudWatchLogs",
+                "AWS::Logs",
+                &[
+                    "logs",
+                    "cloudwatchlogs",
+                    "CloudWatchLogs",
+                    "AWSLogs",
+                    "CloudWatch Logs",
+                ],
+            ),
+            (
+                "CognitoIdentityProvider",
+                "AWS::Cognito",
+                &[
+                    "cognito-idp",
+                    "cognitoidentityserviceprovider",
+                    "CognitoIdentityProvider",
+                    "AWSCognitoIdentityProvider",
+                    "Cognito Identity Provider",
+                ],
+            ),
+            ("EC2", "AWS::EC2", &["ec2", "EC2", "Ec2", "AmazonEC2"]),
+            ("ECS", "AWS::ECS", &["ecs", "ECS", "Ecs", "AmazonECS"]),
+            (
+                "ECR",
+                "AWS::ECR",
+                &["api.ecr", "ecr", "ECR", "Ecr", "AmazonECR"],
+            ),
+            (
+                "SES",
+                "AWS::SES",
+                &[
+                    "email",
+                    "ses",
+                    "SES",
+                    "SESv2",
+                    "Ses",
+                    "AmazonSimpleEmailService",
+                    "SimpleEmail",
+                    "SimpleEmailV2",
+                ],
+            ),
+            (
+                "ApiGateway",
+                "AWS::ApiGateway",
+                &[
+                    "apigateway",
+                    "APIGateway",
+                    "ApiGateway",
+                    "ApiGatewayV2",
+                    "AmazonApiGateway",
+                    "API Gateway",
+                ],
+            ),
+            (
+                "AppSync",
+                "AWS::AppSync",
+                &["appsync", "AppSync", "AWSAppSync"],
+            ),
+            (
+                "BedrockRuntime",
+                "AWS::BedrockRuntime",
+                &[
+                    "bedrock-runtime",
+                    "bedrockruntime",
+                    "BedrockRuntime",
+                    "AmazonBedrockRuntime",
+                    "Bedrock Runtime",
+                ],
+            ),
+            ("Glue", "AWS::Glue", &["glue", "Glue", "AWSGlue"]),
+            (
+                "KinesisVideo",
+                "AWS::KinesisVideo",
+                &[
+                    "kinesisvideo",
+                    "KinesisVideo",
+                    "AmazonKinesisVideo",
+                    "Kinesis Video",
+                ],
+            ),
+        ];
+        for (name, kind, spellings) in cases {
+            for spelling in *spellings {
+                let node = node_of_call(spelling);
+                assert_eq!(
+                    (node.name.as_str(), node.kind.as_str()),
+                    (*name, *kind),
+                    "{spelling}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        // Each canonical name maps to itself, and no spelling belongs to two services.
+        let mut seen = std::collections::HashSet::new();
+        for s in AWS_SERVICES {
+            assert_eq!(aws_service(s.name), s.name);
+            assert_eq!(aws_service_kind(s.name), s.kind);
+            for sp in s.spellings {
+                assert_eq!(fold(sp), *sp, "spellings are stored folded");
+                assert!(seen.insert(*sp), "{sp} twice");
+            }
+        }
+        // Unknown services keep the SDK's name and get an AWS:: type.
+        assert_eq!(aws_service_kind("Rekognition"), "AWS::Rekognition");
     }
 
     #[test]

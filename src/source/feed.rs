@@ -129,6 +129,9 @@ pub struct DaemonStats {
     pub forward_failed: u64,
     /// Documents `--forward` dropped because its queue was full.
     pub forward_dropped: u64,
+    /// Documents `--forward` left out because their trace ID is not in X-Ray form
+    /// ([`FORWARD_NOT_XRAY_ID`]).
+    pub forward_not_xray_id: u64,
     /// OTLP export requests accepted (answered with success, partial or whole).
     pub otlp_requests: u64,
     /// Spans in them.
@@ -146,6 +149,10 @@ pub struct DaemonStats {
     /// Rejected datagrams, indexed like [`REJECT_REASONS`].
     pub rejected: [u64; REJECT_REASONS.len()],
 }
+
+/// Why `--forward` leaves a document out when its trace ID is not `1-8hex-24hex` (an
+/// OpenTelemetry trace ID whose first 8 hex digits are not a time).
+pub const FORWARD_NOT_XRAY_ID: &str = "trace ID not in X-Ray form: X-Ray refuses it";
 
 impl DaemonStats {
     /// All rejected datagrams.
@@ -204,7 +211,9 @@ impl fmt::Display for DaemonStats {
         if self.save_errors > 0 {
             write!(f, " save-failed {}", self.save_errors)?;
         }
-        if self.forwarded + self.forward_failed + self.forward_dropped > 0 {
+        if self.forwarded + self.forward_failed + self.forward_dropped + self.forward_not_xray_id
+            > 0
+        {
             write!(f, " forwarded {}", self.forwarded)?;
             if self.forward_failed + self.forward_dropped > 0 {
                 write!(
@@ -212,6 +221,9 @@ impl fmt::Display for DaemonStats {
                     " forward-failed {} forward-dropped {}",
                     self.forward_failed, self.forward_dropped
                 )?;
+            }
+            if self.forward_not_xray_id > 0 {
+                write!(f, " forward-not-xray-id {}", self.forward_not_xray_id)?;
             }
         }
         if self.sampling_requests > 0 {

@@ -199,6 +199,22 @@ pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                     Style::new().fg(t.fault()),
                 ));
             }
+            if s.forwarded + s.forward_failed + s.forward_dropped + s.forward_not_xray_id > 0 {
+                out.push(Line::raw(format!(
+                    "  forwarded {}   failed {}   dropped {}",
+                    s.forwarded, s.forward_failed, s.forward_dropped
+                )));
+            }
+            if s.forward_not_xray_id > 0 {
+                out.push(Line::styled(
+                    format!(
+                        "  not forwarded {} ({})",
+                        s.forward_not_xray_id,
+                        crate::source::feed::FORWARD_NOT_XRAY_ID
+                    ),
+                    Style::new().fg(t.accent()),
+                ));
+            }
             if let Some(rules) = &d.sampling {
                 out.push(Line::raw(format!("  sampling rules served: {rules}")));
                 if d.default_sampling {

@@ -5,6 +5,10 @@
 //! The upload runs on its own thread, behind a bounded queue: a slow or unreachable AWS never
 //! slows down receiving. When the queue is full, documents are dropped and counted; a batch
 //! that still fails after its retries is counted as failed (the X-Ray daemon drops it at once).
+//! A document whose trace ID is not in X-Ray form (an OpenTelemetry trace ID whose first 8 hex
+//! digits are not a time) is not sent at all: X-Ray refuses it, and says nothing of why, so it
+//! is counted under its own reason
+//! ([`FORWARD_NOT_XRAY_ID`](crate::source::feed::FORWARD_NOT_XRAY_ID)) instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -30,6 +34,9 @@ pub struct ForwardStats {
     pub dropped: AtomicU64,
     /// Documents that failed after every retry, or that the service reported unprocessed.
     pub failed: AtomicU64,
+    /// Documents left out of the upload because their trace ID is not in X-Ray form (see
+    /// [`FORWARD_NOT_XRAY_ID`](crate::source::feed::FORWARD_NOT_XRAY_ID)).
+    pub not_xray_id: AtomicU64,
     /// The last upload error, for a person.
     pub last_error: std::sync::Mutex<Option<String>>,
 }
@@ -65,8 +72,13 @@ impl Forwarder {
         })
     }
 
-    /// Queues one document; never blocks (a full queue drops it and counts).
-    pub fn push(&self, doc: String) {
+    /// Queues one document of trace `trace_id`; never blocks (a full queue drops it and
+    /// counts). A trace ID not in X-Ray form (`1-8hex-24hex`) is counted and not queued.
+    pub fn push(&self, trace_id: &str, doc: String) {
+        if !crate::model::header::is_xray_id(trace_id) {
+            self.stats.not_xray_id.fetch_add(1, Relaxed);
+            return;
+        }
         if let Some(tx) = &self.tx {
             match tx.try_send(doc) {
                 Ok(()) => {}
@@ -220,12 +232,32 @@ mod tests {
         let fake = Fake::default();
         let f = Forwarder::start(fake.clone(), Arc::default()).expect("start");
         for i in 0..120 {
-            f.push(format!("{{\"n\":{i}}}"));
+            f.push(TRACE, format!("{{\"n\":{i}}}"));
         }
         let stats = f.stats.clone();
         f.finish();
         assert_eq!(*fake.calls.lock().expect("lock"), [50, 50, 20]);
         assert_eq!(stats.sent.load(Relaxed), 120);
+    }
+
+    const TRACE: &str = "1-5759e988-bd862e3fe1be46a994272793";
+
+    #[test]
+    fn documents_of_w3c_only_trace_ids_are_counted_not_sent() {
+        let fake = Fake::default();
+        let f = Forwarder::start(fake.clone(), Arc::default()).expect("start");
+        f.push(TRACE, "{}".into());
+        // An OpenTelemetry trace ID kept in W3C form (its first 8 digits are not a time).
+        f.push("0000000000000000000000000000abcd", "{}".into());
+        f.push("0af7651916cd43dd8448eb211c80319c", "{}".into());
+        f.push(TRACE, "{}".into());
+        let stats = f.stats.clone();
+        f.finish();
+        assert_eq!(*fake.calls.lock().expect("lock"), [2]);
+        assert_eq!(stats.sent.load(Relaxed), 2);
+        assert_eq!(stats.not_xray_id.load(Relaxed), 2);
+        assert_eq!(stats.failed.load(Relaxed), 0);
+        assert_eq!(stats.dropped.load(Relaxed), 0);
     }
 
     #[test]

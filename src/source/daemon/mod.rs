@@ -614,7 +614,7 @@ impl Outlets<'_> {
         let mut to_save = Vec::with_capacity(if self.saver.is_some() { docs.len() } else { 0 });
         for d in docs {
             if let Some(f) = &self.forwarder {
-                f.push(String::from_utf8_lossy(&d.text).into_owned());
+                f.push(d.trace_id, String::from_utf8_lossy(&d.text).into_owned());
             }
             if self.saver.is_some() {
                 to_save.push(d.text.clone());

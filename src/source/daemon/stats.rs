@@ -144,6 +144,7 @@ impl Stats {
             forwarded: self.forward.sent.load(Relaxed),
             forward_failed: self.forward.failed.load(Relaxed),
             forward_dropped: self.forward.dropped.load(Relaxed),
+            forward_not_xray_id: self.forward.not_xray_id.load(Relaxed),
             otlp_requests: self.otlp.requests.load(Relaxed),
             otlp_spans: self.otlp.spans.load(Relaxed),
             otlp_accepted: self.otlp.accepted.load(Relaxed),
