@@ -612,35 +612,51 @@ fn listen_help_leaves_out_the_aws_query_options_and_refuses_them() {
     ] {
         assert!(help.contains(used), "{used} in {help}");
     }
-    for unused in [
-        "--since",
-        "--start",
-        "--end",
-        "--time-range-type",
-        "--group",
-        "--follow",
-        "--follow-every",
-        "--summaries-only",
+    for (unused, value, purpose) in [
+        ("--since", Some("1h"), "querying AWS X-Ray"),
+        ("--start", Some("1h"), "querying AWS X-Ray"),
+        ("--end", Some("1h"), "querying AWS X-Ray"),
+        ("--time-range-type", Some("1h"), "querying AWS X-Ray"),
+        ("--group", Some("1h"), "querying AWS X-Ray"),
+        ("--follow", None, "querying AWS X-Ray"),
+        ("--follow-every", Some("1h"), "querying AWS X-Ray"),
+        ("--summaries-only", None, "querying AWS X-Ray"),
+        // `listen` reads no files and no demo: it receives segments.
+        ("--demo", None, "opening the bundled demo"),
+        (
+            "--file",
+            Some("traces.json"),
+            "reading X-Ray data from files",
+        ),
+        ("-f", Some("traces.json"), "reading X-Ray data from files"),
+        ("--max-line", Some("1000"), "reading X-Ray data from files"),
     ] {
         let shown = help
             .split(|c: char| c.is_whitespace() || c == ',')
             .any(|w| w == unused);
         assert!(!shown, "{unused} in {help}");
         let mut args = vec!["listen", unused];
-        if !matches!(unused, "--follow" | "--summaries-only") {
-            args.push("1h");
-        }
+        args.extend(value);
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
+        let flag = if unused == "-f" { "--file" } else { unused };
         assert!(
-            err.contains(&format!("`{unused}` is an option for querying AWS X-Ray")),
+            err.contains(&format!("`{flag}` is an option for {purpose}")),
             "{err}"
         );
+        assert!(err.contains("`listen` receives segments"), "{err}");
     }
+    // Before the command too: `--demo listen` is refused, not run as a plain `listen`.
+    let out = run(&["--demo", "listen"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`--demo` is an option for opening the bundled demo"));
     // The query commands keep them, before or after the command.
     let top = run(&["query", "--help"]);
-    assert!(String::from_utf8_lossy(&top.stdout).contains("--since"));
+    let query_help = String::from_utf8_lossy(&top.stdout);
+    for kept in ["--since", "--demo", "--file", "--max-line"] {
+        assert!(query_help.contains(kept), "{kept} in {query_help}");
+    }
     for args in [
         ["--demo", "query", "--since", "1h"],
         ["--since", "1h", "--demo", "query"],
