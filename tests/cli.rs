@@ -729,6 +729,49 @@ fn trace_critical_path_and_stats() {
     assert!(text.contains("inventory-worker"), "{text}");
 }
 
+/// One trace of one segment: `trace` and `check` count it in the singular (issue 15: `1
+/// segments, 1 entities`, `checking 1 traces`, `all 1 checks passed`).
+#[test]
+fn one_of_a_thing_is_said_in_the_singular() {
+    let file = tmp(
+        "one-segment.ndjson",
+        concat!(
+            r#"{"trace_id":"1-5f84c7a1-00000000000000000000000a","id":"d000000000000001","name":"solo","start_time":1700000000.0,"end_time":1700000000.25,"fault":true,"http":{"request":{"method":"GET","url":"http://x/solo"},"response":{"status":500}}}"#,
+            "\n"
+        ),
+    );
+    let out = run(&[
+        "trace",
+        "--file",
+        &file,
+        "1-5f84c7a1-00000000000000000000000a",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("  1 segment, 1 entity\n"), "{text}");
+    let out = run(&[
+        "trace",
+        "--file",
+        &file,
+        "1-5f84c7a1-00000000000000000000000a",
+        "--critical-path",
+    ]);
+    assert!(stdout(&out).contains("1 of 1 entity"), "{}", stdout(&out));
+    let out = run(&["check", "--file", &file, "--some", "fault"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("checking 1 trace\n"), "{text}");
+    assert!(text.contains("PASS  some: fault (1 match)"), "{text}");
+    assert!(text.contains("1 check passed"), "{text}");
+    let out = run(&["check", "--file", &file, "--none", "fault"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("1 of 1 check failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `check`: PASS/FAIL per assertion with the traces that break it; exit 0 when all hold, 1
 /// when one fails, 2 for a bad expression or value.
 #[test]
@@ -760,7 +803,7 @@ fn check_asserts_on_traces_with_ci_exit_codes() {
     ]);
     let text = String::from_utf8_lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(1), "{text}");
-    assert!(text.contains("FAIL  none: fault (14 match)"), "{text}");
+    assert!(text.contains("FAIL  none: fault (14 matches)"), "{text}");
     // The fault traces are listed under it, then how many more.
     assert!(
         text.contains("1-6b05549f-9855e6aaf147b35b2e0486ae"),

@@ -1822,6 +1822,30 @@ fn esc_in_the_list_clears_whatever_filters_it() {
     assert_eq!(app.mode, Mode::List);
 }
 
+/// A filter that lists one trace says so in the singular: `1 trace matches …`.
+#[test]
+fn a_filter_matching_one_trace_says_so_in_the_singular() {
+    let mut app = loaded_app(120, 40);
+    let data = app.data.clone().expect("data");
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    for r in data.rows.iter() {
+        if let Some(u) = r.http_url.as_deref() {
+            *seen.entry(u).or_default() += 1;
+        }
+    }
+    let (url, _) = seen
+        .iter()
+        .filter(|(u, n)| **n == 1 && !u.contains('"'))
+        .min()
+        .expect("a URL of one trace");
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, &format!("http.url = \"{url}\""));
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.list.visible.len(), 1);
+    let said = app.message.clone().unwrap_or_default();
+    assert!(said.starts_with("1 trace matches http.url"), "{said}");
+}
+
 /// Issue 15, item 10: `n` past the last problem goes round to the first and says so; `N`
 /// before the first goes round to the last.
 #[test]

@@ -32,6 +32,7 @@ use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
+use crate::model::format::count;
 use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
 use list::{ListState, SortColumn, scroll_offset};
 use overlay::Overlay;
@@ -923,9 +924,12 @@ impl App {
         };
         let shown = self.list.visible.len();
         self.message = Some(if self.evaluating.is_some() {
-            format!("{shown} traces match {f} so far; checking the rest")
+            format!(
+                "{} {f} so far; checking the rest",
+                count(shown, "trace matches", "traces match")
+            )
         } else {
-            format!("{shown} traces match {f}")
+            format!("{} {f}", count(shown, "trace matches", "traces match"))
         });
     }
 
@@ -1038,7 +1042,10 @@ impl App {
                 let shown = v.rows.len();
                 let on = v.path_only;
                 self.toast_info(if on {
-                    format!("critical path: {shown} entities (p shows all)")
+                    format!(
+                        "critical path: {} (p shows all)",
+                        count(shown, "entity", "entities")
+                    )
                 } else {
                     "all entities (▐ marks the critical path)".to_owned()
                 });
@@ -1059,7 +1066,10 @@ impl App {
                 let on = v.toggle_fold_runs();
                 let runs = v.rows.iter().filter(|r| r.run.is_some()).count();
                 self.toast_info(if on {
-                    format!("{runs} runs of same-name siblings folded (Enter opens one; s: all)")
+                    format!(
+                        "{} of same-name siblings folded (Enter opens one; s: all)",
+                        count(runs, "run", "runs")
+                    )
                 } else {
                     "every sibling shown".to_owned()
                 });

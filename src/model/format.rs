@@ -188,8 +188,11 @@ pub fn fit(s: &str, cells: usize) -> String {
 }
 
 /// `1 trace`, `2 traces`: a count and its noun, `singular` or `plural` as English wants.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    if n == 1 {
+pub fn count<N>(n: N, singular: &str, plural: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    if n == N::from(1) {
         format!("1 {singular}")
     } else {
         format!("{n} {plural}")
@@ -321,6 +324,7 @@ mod tests {
         assert_eq!(width(&fit("注文サービス", 7)), 7);
         assert_eq!(pad_left("注", 4), "  注");
         assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(count(1u64, "byte", "bytes"), "1 byte");
         assert_eq!(count(0, "trace", "traces"), "0 traces");
     }
 }
