@@ -1816,10 +1816,115 @@ fn esc_in_the_list_clears_whatever_filters_it() {
     assert!(app.list.visible.len() < all);
     answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.list.visible.len(), all);
-    assert!(toast_texts(&app).iter().any(|t| t == "showing all traces"));
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t == "filter cleared: faults only"),
+        "{:?}",
+        toast_texts(&app)
+    );
     // Nothing left to clear: Esc does nothing more.
     answer::step(&mut app, code(KeyCode::Esc));
     assert_eq!(app.mode, Mode::List);
+}
+
+/// Issue 15, item 9: a filter applied from the palette (a service chosen there) is cleared by
+/// `Esc`, which says what it cleared.
+#[test]
+fn esc_clears_a_filter_from_the_palette_and_says_what_it_cleared() {
+    let mut app = loaded_app(120, 40);
+    let all = app.list.visible.len();
+    answer::step(&mut app, ctrl('k'));
+    type_text(&mut app, "payments");
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(
+        app.list.expr_text().as_deref(),
+        Some("service(\"payments\")")
+    );
+    assert!(app.list.visible.len() < all);
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(app.list.expr.is_none());
+    assert_eq!(app.list.visible.len(), all);
+    assert_eq!(app.mode, Mode::List);
+    assert!(
+        toast_texts(&app)
+            .iter()
+            .any(|t| t == "filter cleared: service(\"payments\")"),
+        "{:?}",
+        toast_texts(&app)
+    );
+}
+
+/// The list header's first line, as drawn at `app.size`.
+fn header_line(app: &App) -> String {
+    let t = drawn(app, app.size.width, app.size.height);
+    let buf = t.backend().buffer();
+    (0..buf.area.width)
+        .map(|x| buf[(x, 0)].symbol().to_owned())
+        .collect()
+}
+
+/// `shown/total nF nE nT` of the listed traces, counted here from the rows.
+fn counts_of_listed(app: &App) -> String {
+    let data = app.data.as_ref().expect("data");
+    let rows: Vec<_> = app.list.visible.iter().map(|&i| &data.rows[i]).collect();
+    format!(
+        "{}/{} {}F {}E {}T",
+        rows.len(),
+        data.rows.len(),
+        rows.iter().filter(|r| r.has_fault).count(),
+        rows.iter().filter(|r| r.has_error).count(),
+        rows.iter().filter(|r| r.has_throttle).count()
+    )
+}
+
+/// Issue 15, item 9: the header's counts (`14F 45E 29T`) are those of the traces listed: they
+/// follow a filter expression, the quick filter and the time window, and come back when each
+/// is cleared.
+#[test]
+fn the_header_counts_follow_the_filter_and_the_time_window() {
+    let mut app = loaded_app(160, 40);
+    let everything = counts_of_listed(&app);
+    assert!(
+        header_line(&app).contains(&everything),
+        "{}",
+        header_line(&app)
+    );
+    // A filter expression.
+    answer::step(&mut app, key('/'));
+    type_text(&mut app, "service(\"payments\")");
+    answer::step(&mut app, code(KeyCode::Enter));
+    let filtered = counts_of_listed(&app);
+    assert_ne!(filtered, everything);
+    assert!(
+        header_line(&app).contains(&filtered),
+        "{}",
+        header_line(&app)
+    );
+    answer::step(&mut app, code(KeyCode::Esc));
+    assert!(
+        header_line(&app).contains(&everything),
+        "{}",
+        header_line(&app)
+    );
+    // The quick filter: only faults, so no trace without one is counted.
+    answer::step(&mut app, key('f'));
+    let faults = counts_of_listed(&app);
+    assert_ne!(faults, everything);
+    assert!(header_line(&app).contains(&faults), "{}", header_line(&app));
+    answer::step(&mut app, code(KeyCode::Esc));
+    // The time window: the last 5 minutes of the data.
+    answer::step(&mut app, key('w'));
+    answer::step(&mut app, ctrl('u'));
+    type_text(&mut app, "5m");
+    answer::step(&mut app, code(KeyCode::Enter));
+    let windowed = counts_of_listed(&app);
+    assert_ne!(windowed, everything);
+    assert!(
+        header_line(&app).contains(&windowed),
+        "{}",
+        header_line(&app)
+    );
 }
 
 /// A filter that lists one trace says so in the singular: `1 trace matches …`.
