@@ -425,6 +425,73 @@ fn diagnostics_pane_shows_counters_by_reason_and_the_last_rejects() {
     assert_eq!(app.mode, Mode::List);
 }
 
+/// [`feed`] as `listen` reports it when it serves X-Ray's default sampling rule to an app
+/// that sent 20 requests, 4 of them sampled, and nothing else.
+fn default_sampling_feed() -> Feed {
+    let Feed::Daemon(mut d) = feed() else {
+        unreachable!("feed() is the daemon's")
+    };
+    d.stats = DaemonStats {
+        received: 4,
+        bytes: 4_000,
+        accepted: 4,
+        traces: 4,
+        sampling_requests: 2,
+        ..DaemonStats::default()
+    };
+    d.recent.clear();
+    d.default_sampling = true;
+    d.sampling = Some("X-Ray's default rule (1/s, then 5%)".into());
+    Feed::Daemon(d)
+}
+
+/// The screen's last row, the status line.
+fn status_row(screen: &str) -> String {
+    screen.lines().last().unwrap_or_default().to_owned()
+}
+
+/// Issue 15, item 11: when `listen` serves X-Ray's default rule, the status line says why few
+/// requests become traces and names the way out, in the words the width has room for; with
+/// other rules it says nothing of it.
+#[test]
+fn the_default_sampling_rule_shows_a_hint_naming_the_way_out() {
+    for (w, h, hint) in [
+        (80u16, 24u16, "5%: --sample-all"),
+        (100, 24, "5% sampled: --sample-all keeps all"),
+        (
+            160,
+            48,
+            "sampled 1/s + 5%: --sample-all or --sampling-rules FILE",
+        ),
+    ] {
+        let mut app = daemon_app(w, h);
+        app.update(Event::Source(Update::Feed(default_sampling_feed())));
+        update(&mut app, Arc::new(Dataset::default()));
+        let screen = render(&app, w, h);
+        let status = status_row(&screen);
+        assert!(status.contains(hint), "{w}: {status}");
+        assert!(status.contains("? help"), "{w}: {status}");
+        if w == 80 {
+            insta::assert_snapshot!("daemon_default_sampling_80x24", screen);
+        }
+        // Other rules: no hint.
+        app.update(Event::Source(Update::Feed(feed())));
+        let status = status_row(&render(&app, w, h));
+        assert!(!status.contains("--sample-all"), "{w}: {status}");
+    }
+    // The diagnostics pane says it too, with both ways out.
+    let mut app = daemon_app(120, 40);
+    app.update(Event::Source(Update::Feed(default_sampling_feed())));
+    update(&mut app, first(5));
+    app.update(key('D'));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("`listen --sample-all` keeps every one"),
+        "{screen}"
+    );
+    assert!(screen.contains("`--sampling-rules FILE`"), "{screen}");
+}
+
 /// Like the daemon's pump: the data with its service graph.
 fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
     let mut d = (*data).clone();

@@ -59,10 +59,6 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
                     warn,
                 ));
             }
-            if d.default_sampling {
-                // Why 20 requests show 4 traces.
-                out.push(Span::styled("5% sampled ", t.dim()));
-            }
             out
         }
         Feed::Aws(p) => {
@@ -98,6 +94,30 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             out
         }
     }
+}
+
+/// The hints for the status line when `listen` serves X-Ray's default sampling rule (why 20
+/// requests show 4 traces, and the way out), longest first.
+pub const SAMPLING_HINTS: [&str; 3] = [
+    "sampled 1/s + 5%: --sample-all or --sampling-rules FILE ",
+    "5% sampled: --sample-all keeps all ",
+    "5%: --sample-all ",
+];
+
+/// The sampling hint that fits in `room` cells (the shortest when none does), when `listen`
+/// serves X-Ray's default rule.
+pub fn sampling_hint(app: &App, room: usize) -> Option<Span<'static>> {
+    let Feed::Daemon(d) = &app.feed else {
+        return None;
+    };
+    if !d.default_sampling {
+        return None;
+    }
+    let hint = SAMPLING_HINTS
+        .iter()
+        .find(|h| h.len() <= room)
+        .unwrap_or(&SAMPLING_HINTS[SAMPLING_HINTS.len() - 1]);
+    Some(Span::styled(*hint, theme::of(app).dim()))
 }
 
 fn first_line(s: &str) -> &str {
@@ -203,7 +223,8 @@ pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 out.push(Line::raw(format!("  sampling rules served: {rules}")));
                 if d.default_sampling {
                     out.push(Line::styled(
-                        "    most requests are not traced; `listen --sample-all` keeps every one",
+                        "    most requests are not traced: `listen --sample-all` keeps every one; \
+                         `--sampling-rules FILE` serves your own rules",
                         t.dim(),
                     ));
                 }
