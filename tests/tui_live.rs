@@ -492,6 +492,43 @@ fn the_default_sampling_rule_shows_a_hint_naming_the_way_out() {
     assert!(screen.contains("`--sampling-rules FILE`"), "{screen}");
 }
 
+/// Issue 15, item 5: at 80 columns a rejected datagram's line wraps; the pane's height counts
+/// the wrapped rows, so the last rejected datagram still shows (it was pushed out of the pane).
+#[test]
+fn diagnostics_at_80_columns_show_the_last_rejected_datagram_when_lines_wrap() {
+    let Feed::Daemon(mut d) = feed() else {
+        unreachable!("feed() is the daemon's")
+    };
+    let long = format!(
+        "bad JSON (300 B): {{\"trace_id\":\"1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a\",\"name\":\"{}\"",
+        "checkout ".repeat(6)
+    );
+    d.recent = vec!["the oldest: no header line (12 B)".into(), long];
+    let mut app = daemon_app(80, 40);
+    update(&mut app, first(5));
+    app.update(Event::Source(Update::Feed(Feed::Daemon(d))));
+    app.update(key('D'));
+    let screen = render(&app, 80, 40);
+    // Wrapped: its end shows on a row of its own.
+    assert!(screen.contains("checkout checkout"), "{screen}");
+    // The last line of the pane is the oldest reject, above the bottom border.
+    let rows: Vec<&str> = screen.lines().collect();
+    let oldest = rows
+        .iter()
+        .position(|r| r.contains("the oldest: no header line"))
+        .expect("the last rejected datagram shows");
+    assert!(rows[oldest + 1].contains("└"), "{}", rows[oldest + 1]);
+    insta::assert_snapshot!("diagnostics_80x40_wrapped", screen);
+    // At 80x24 the pane is taller than the screen: the blank lines go first, and the oldest
+    // reject still shows.
+    let mut small = daemon_app(80, 24);
+    update(&mut small, first(5));
+    small.update(Event::Source(Update::Feed(feed())));
+    small.update(key('D'));
+    let screen = render(&small, 80, 24);
+    assert!(screen.contains("no header line (40 B)"), "{screen}");
+}
+
 /// Like the daemon's pump: the data with its service graph.
 fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
     let mut d = (*data).clone();
