@@ -171,7 +171,7 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize) -> String {
         "Trace {}  start {}  duration {}  {}, {}{}\n",
         trace.id,
         format_utc(start),
-        format_duration(span),
+        waterfall::duration_label(trace, span),
         count(segments, "segment", "segments"),
         count(trace.nodes.len(), "entity", "entities"),
         if trace.limit_exceeded {

@@ -107,7 +107,7 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
     spans.push(Span::styled(
         format!(
             "│ {}{} │ {} │ {}, {}",
-            format_duration(v.window.1),
+            crate::engine::waterfall::duration_label(t, v.window.1),
             if t.root_segment()
                 .is_some_and(|r| t.nodes[r].doc.is_in_progress())
             {
