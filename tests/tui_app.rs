@@ -2032,6 +2032,35 @@ fn a_filter_matching_one_trace_says_so_in_the_singular() {
     assert!(said.starts_with("1 trace matches http.url"), "{said}");
 }
 
+/// Issue 15, item 10: `n` (and `N`) in a trace with no fault, error or throttle says so and
+/// stays where it is.
+#[test]
+fn n_on_a_trace_without_problems_says_so() {
+    let mut app = loaded_app(120, 40);
+    let data = app.data.clone().expect("data");
+    let clean = (0..app.list.visible.len()).find(|&pos| {
+        let row = &data.rows[app.list.visible[pos]];
+        !row.summary_only && !row.has_fault && !row.has_error && !row.has_throttle
+    });
+    app.list.selected = clean.expect("a demo trace without problems");
+    answer::step(&mut app, code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Trace);
+    let v = app.view.as_ref().expect("open");
+    assert!(
+        v.rows.iter().all(|r| r.status == Status::Ok),
+        "no problem rows"
+    );
+    let before = v.selected;
+    for k in ['n', 'N'] {
+        answer::step(&mut app, key(k));
+        assert_eq!(app.view.as_ref().expect("open").selected, before);
+    }
+    assert_eq!(
+        toast_texts(&app),
+        vec!["no fault, error or throttle in this trace ×2".to_owned()]
+    );
+}
+
 /// Issue 15, item 10: `n` past the last problem goes round to the first and says so; `N`
 /// before the first goes round to the last.
 #[test]
