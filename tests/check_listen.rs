@@ -83,7 +83,7 @@ p.shutdown()
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{text}\n{err}");
-    assert!(err.contains("1 OTLP spans"), "{err}");
+    assert!(err.contains("1 OTLP span;"), "{err}");
     assert!(
         text.contains("PASS  some: service(\"otel-check\") (1 match)"),
         "{text}"

@@ -737,35 +737,51 @@ fn listen_help_leaves_out_the_aws_query_options_and_refuses_them() {
     ] {
         assert!(help.contains(used), "{used} in {help}");
     }
-    for unused in [
-        "--since",
-        "--start",
-        "--end",
-        "--time-range-type",
-        "--group",
-        "--follow",
-        "--follow-every",
-        "--summaries-only",
+    for (unused, value, purpose) in [
+        ("--since", Some("1h"), "querying AWS X-Ray"),
+        ("--start", Some("1h"), "querying AWS X-Ray"),
+        ("--end", Some("1h"), "querying AWS X-Ray"),
+        ("--time-range-type", Some("1h"), "querying AWS X-Ray"),
+        ("--group", Some("1h"), "querying AWS X-Ray"),
+        ("--follow", None, "querying AWS X-Ray"),
+        ("--follow-every", Some("1h"), "querying AWS X-Ray"),
+        ("--summaries-only", None, "querying AWS X-Ray"),
+        // `listen` reads no files and no demo: it receives segments.
+        ("--demo", None, "opening the bundled demo"),
+        (
+            "--file",
+            Some("traces.json"),
+            "reading X-Ray data from files",
+        ),
+        ("-f", Some("traces.json"), "reading X-Ray data from files"),
+        ("--max-line", Some("1000"), "reading X-Ray data from files"),
     ] {
         let shown = help
             .split(|c: char| c.is_whitespace() || c == ',')
             .any(|w| w == unused);
         assert!(!shown, "{unused} in {help}");
         let mut args = vec!["listen", unused];
-        if !matches!(unused, "--follow" | "--summaries-only") {
-            args.push("1h");
-        }
+        args.extend(value);
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
+        let flag = if unused == "-f" { "--file" } else { unused };
         assert!(
-            err.contains(&format!("`{unused}` is an option for querying AWS X-Ray")),
+            err.contains(&format!("`{flag}` is an option for {purpose}")),
             "{err}"
         );
+        assert!(err.contains("`listen` receives segments"), "{err}");
     }
+    // Before the command too: `--demo listen` is refused, not run as a plain `listen`.
+    let out = run(&["--demo", "listen"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`--demo` is an option for opening the bundled demo"));
     // The query commands keep them, before or after the command.
     let top = run(&["query", "--help"]);
-    assert!(String::from_utf8_lossy(&top.stdout).contains("--since"));
+    let query_help = String::from_utf8_lossy(&top.stdout);
+    for kept in ["--since", "--demo", "--file", "--max-line"] {
+        assert!(query_help.contains(kept), "{kept} in {query_help}");
+    }
     for args in [
         ["--demo", "query", "--since", "1h"],
         ["--since", "1h", "--demo", "query"],
@@ -838,6 +854,49 @@ fn trace_critical_path_and_stats() {
     assert!(text.contains("inventory-worker"), "{text}");
 }
 
+/// One trace of one segment: `trace` and `check` count it in the singular (issue 15: `1
+/// segments, 1 entities`, `checking 1 traces`, `all 1 checks passed`).
+#[test]
+fn one_of_a_thing_is_said_in_the_singular() {
+    let file = tmp(
+        "one-segment.ndjson",
+        concat!(
+            r#"{"trace_id":"1-5f84c7a1-00000000000000000000000a","id":"d000000000000001","name":"solo","start_time":1700000000.0,"end_time":1700000000.25,"fault":true,"http":{"request":{"method":"GET","url":"http://x/solo"},"response":{"status":500}}}"#,
+            "\n"
+        ),
+    );
+    let out = run(&[
+        "trace",
+        "--file",
+        &file,
+        "1-5f84c7a1-00000000000000000000000a",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("  1 segment, 1 entity\n"), "{text}");
+    let out = run(&[
+        "trace",
+        "--file",
+        &file,
+        "1-5f84c7a1-00000000000000000000000a",
+        "--critical-path",
+    ]);
+    assert!(stdout(&out).contains("1 of 1 entity"), "{}", stdout(&out));
+    let out = run(&["check", "--file", &file, "--some", "fault"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("checking 1 trace\n"), "{text}");
+    assert!(text.contains("PASS  some: fault (1 match)"), "{text}");
+    assert!(text.contains("1 check passed"), "{text}");
+    let out = run(&["check", "--file", &file, "--none", "fault"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("1 of 1 check failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `check`: PASS/FAIL per assertion with the traces that break it; exit 0 when all hold, 1
 /// when one fails, 2 for a bad expression or value.
 #[test]
@@ -869,7 +928,7 @@ fn check_asserts_on_traces_with_ci_exit_codes() {
     ]);
     let text = String::from_utf8_lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(1), "{text}");
-    assert!(text.contains("FAIL  none: fault (14 match)"), "{text}");
+    assert!(text.contains("FAIL  none: fault (14 matches)"), "{text}");
     // The fault traces are listed under it, then how many more.
     assert!(
         text.contains("1-6b05549f-9855e6aaf147b35b2e0486ae"),

@@ -451,6 +451,110 @@ fn diagnostics_pane_counts_forwarding_and_says_why_documents_were_left_out() {
     assert_eq!(screen.matches("X-Ray refuses it").count(), 1, "{screen}");
 }
 
+/// [`feed`] as `listen` reports it when it serves X-Ray's default sampling rule to an app
+/// that sent 20 requests, 4 of them sampled, and nothing else.
+fn default_sampling_feed() -> Feed {
+    let Feed::Daemon(mut d) = feed() else {
+        unreachable!("feed() is the daemon's")
+    };
+    d.stats = DaemonStats {
+        received: 4,
+        bytes: 4_000,
+        accepted: 4,
+        traces: 4,
+        sampling_requests: 2,
+        ..DaemonStats::default()
+    };
+    d.recent.clear();
+    d.default_sampling = true;
+    d.sampling = Some("X-Ray's default rule (1/s, then 5%)".into());
+    Feed::Daemon(d)
+}
+
+/// The screen's last row, the status line.
+fn status_row(screen: &str) -> String {
+    screen.lines().last().unwrap_or_default().to_owned()
+}
+
+/// Issue 15, item 11: when `listen` serves X-Ray's default rule, the status line says why few
+/// requests become traces and names the way out, in the words the width has room for; with
+/// other rules it says nothing of it.
+#[test]
+fn the_default_sampling_rule_shows_a_hint_naming_the_way_out() {
+    for (w, h, hint) in [
+        (80u16, 24u16, "5%: --sample-all"),
+        (100, 24, "5% sampled: --sample-all keeps all"),
+        (
+            160,
+            48,
+            "sampled 1/s + 5%: --sample-all or --sampling-rules FILE",
+        ),
+    ] {
+        let mut app = daemon_app(w, h);
+        app.update(Event::Source(Update::Feed(default_sampling_feed())));
+        update(&mut app, Arc::new(Dataset::default()));
+        let screen = render(&app, w, h);
+        let status = status_row(&screen);
+        assert!(status.contains(hint), "{w}: {status}");
+        assert!(status.contains("? help"), "{w}: {status}");
+        if w == 80 {
+            insta::assert_snapshot!("daemon_default_sampling_80x24", screen);
+        }
+        // Other rules: no hint.
+        app.update(Event::Source(Update::Feed(feed())));
+        let status = status_row(&render(&app, w, h));
+        assert!(!status.contains("--sample-all"), "{w}: {status}");
+    }
+    // The diagnostics pane says it too, with both ways out.
+    let mut app = daemon_app(120, 40);
+    app.update(Event::Source(Update::Feed(default_sampling_feed())));
+    update(&mut app, first(5));
+    app.update(key('D'));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("`listen --sample-all` keeps every one"),
+        "{screen}"
+    );
+    assert!(screen.contains("`--sampling-rules FILE`"), "{screen}");
+}
+
+/// Issue 15, item 5: at 80 columns a rejected datagram's line wraps; the pane's height counts
+/// the wrapped rows, so the last rejected datagram still shows (it was pushed out of the pane).
+#[test]
+fn diagnostics_at_80_columns_show_the_last_rejected_datagram_when_lines_wrap() {
+    let Feed::Daemon(mut d) = feed() else {
+        unreachable!("feed() is the daemon's")
+    };
+    let long = format!(
+        "bad JSON (300 B): {{\"trace_id\":\"1-5f84c7a1-2b9c3d4e5f6a7b8c9d0e1f2a\",\"name\":\"{}\"",
+        "checkout ".repeat(6)
+    );
+    d.recent = vec!["the oldest: no header line (12 B)".into(), long];
+    let mut app = daemon_app(80, 40);
+    update(&mut app, first(5));
+    app.update(Event::Source(Update::Feed(Feed::Daemon(d))));
+    app.update(key('D'));
+    let screen = render(&app, 80, 40);
+    // Wrapped: its end shows on a row of its own.
+    assert!(screen.contains("checkout checkout"), "{screen}");
+    // The last line of the pane is the oldest reject, above the bottom border.
+    let rows: Vec<&str> = screen.lines().collect();
+    let oldest = rows
+        .iter()
+        .position(|r| r.contains("the oldest: no header line"))
+        .expect("the last rejected datagram shows");
+    assert!(rows[oldest + 1].contains("└"), "{}", rows[oldest + 1]);
+    insta::assert_snapshot!("diagnostics_80x40_wrapped", screen);
+    // At 80x24 the pane is taller than the screen: the blank lines go first, and the oldest
+    // reject still shows.
+    let mut small = daemon_app(80, 24);
+    update(&mut small, first(5));
+    small.update(Event::Source(Update::Feed(feed())));
+    small.update(key('D'));
+    let screen = render(&small, 80, 24);
+    assert!(screen.contains("no header line (40 B)"), "{screen}");
+}
+
 /// Like the daemon's pump: the data with its service graph.
 fn with_graph(data: Arc<Dataset>) -> Arc<Dataset> {
     let mut d = (*data).clone();

@@ -258,6 +258,37 @@ fn enter_on_a_node_lists_the_traces_through_it() {
     assert_eq!(a.list.visible.len(), all);
 }
 
+fn toasts(app: &App) -> Vec<String> {
+    app.toasts.items().iter().map(|t| t.label()).collect()
+}
+
+/// Issue 15, item 9: Esc on a filter applied from the map clears it and says what it cleared,
+/// as for a filter from the prompt or the palette; `f` too.
+#[test]
+fn clearing_a_map_filter_says_what_it_cleared() {
+    let mut a = app_with(demo(), 80, 24);
+    let all = a.list.visible.len();
+    keys(&mut a, "m");
+    select(&mut a, "payments", "AWS::EKS::Container");
+    code(&mut a, KeyCode::Enter);
+    assert!(a.list.visible.len() < all);
+    code(&mut a, KeyCode::Esc);
+    assert!(a.list.only.is_none());
+    assert_eq!(a.list.visible.len(), all);
+    assert_eq!(toasts(&a), vec!["filter cleared: service(\"payments\")"]);
+    // `f` clears it the same way (and does not move on to the quick filter).
+    keys(&mut a, "m");
+    select(&mut a, "payments", "AWS::EKS::Container");
+    code(&mut a, KeyCode::Enter);
+    keys(&mut a, "f");
+    assert!(a.list.only.is_none());
+    assert_eq!(a.list.filter, xray_tui::app::list::QuickFilter::All);
+    assert_eq!(
+        toasts(&a).last().map(String::as_str),
+        Some("filter cleared: service(\"payments\") ×2")
+    );
+}
+
 #[test]
 fn enter_on_an_edge_lists_the_traces_with_that_call() {
     let mut a = app_with(demo(), 160, 48);

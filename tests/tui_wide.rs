@@ -92,6 +92,21 @@ fn assert_rows_are(text: &str, w: usize) {
     }
 }
 
+/// The character that starts at cell `col` of `line`, if one does.
+fn cell_at(line: &str, col: usize) -> Option<char> {
+    let mut at = 0;
+    for c in line.chars() {
+        if at == col {
+            return Some(c);
+        }
+        at += width(c.encode_utf8(&mut [0; 4]));
+        if at > col {
+            return None;
+        }
+    }
+    None
+}
+
 /// The cell where `needle` starts on each line that has it.
 fn columns_of(text: &str, needle: &str) -> Vec<usize> {
     text.lines()
@@ -131,6 +146,92 @@ fn map_160x48() {
     assert_rows_are(&s, 160);
     assert!(s.contains("注文サービス"), "{s}");
     insta::assert_snapshot!("wide_map_160x48", s);
+}
+
+#[test]
+fn map_80x24() {
+    let mut a = app(80, 24);
+    press(&mut a, KeyCode::Char('m'));
+    let s = screen(&a);
+    assert_rows_are(&s, 80);
+    // Each box's right border sits under its top-right corner: no name pushes it over.
+    let lines: Vec<&str> = s.lines().collect();
+    let mut corners = 0;
+    for (row, line) in lines.iter().enumerate() {
+        for (i, c) in line.char_indices() {
+            if matches!(c, '╮' | '╗') {
+                let col = width(&line[..i]);
+                let below = lines.get(row + 1).and_then(|l| cell_at(l, col));
+                assert!(matches!(below, Some('│' | '║')), "row {row} col {col}\n{s}");
+                corners += 1;
+            }
+        }
+    }
+    assert_eq!(corners, 5, "a box a node\n{s}");
+    assert!(s.contains("注文"), "{s}");
+    insta::assert_snapshot!("wide_map_80x24", s);
+}
+
+fn ctrl(app: &mut App, c: char) {
+    answer::step(
+        app,
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    );
+}
+
+/// The palette lists services, URLs and annotation values with wide names in their column,
+/// each row as wide as the others.
+#[test]
+fn palette_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app(w, h);
+        ctrl(&mut a, 'p');
+        for c in "注文".chars() {
+            press(&mut a, KeyCode::Char(c));
+        }
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains("注文サービス"), "{s}");
+        // The palette's right border is one column on every row it draws (the rows with its
+        // left border in the column of its top-left corner).
+        let left = s
+            .lines()
+            .find_map(|l| l.find('┌').map(|i| width(&l[..i])))
+            .expect("the palette's top border");
+        let borders: std::collections::BTreeSet<usize> = s
+            .lines()
+            .filter(|l| cell_at(l, left) == Some('│'))
+            .filter_map(|l| l.rfind('│').map(|i| width(&l[..i])))
+            .collect();
+        assert_eq!(borders.len(), 1, "{borders:?}\n{s}");
+        insta::assert_snapshot!(format!("wide_palette_{w}x{h}"), s);
+    }
+}
+
+/// The groups list with a group whose name is Japanese and ends in an emoji: its row and its
+/// filter column line up with the others'.
+#[test]
+fn groups_80x24_and_160x48() {
+    let config = xray_tui::config::Config::parse(
+        "[[groups]]\nname = \"注文の失敗🚨\"\nfilter = 'service(\"注文サービス\") { fault }'\n\n\
+         [[groups]]\nname = \"slow\"\nfilter = 'responsetime > 1'\n",
+        std::path::Path::new("test.toml"),
+    )
+    .expect("valid");
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app(w, h).with_config(config.clone());
+        ctrl(&mut a, 'g');
+        assert!(a.overlays.groups().is_some());
+        let s = screen(&a);
+        assert_rows_are(&s, usize::from(w));
+        assert!(s.contains("注文の失敗🚨"), "{s}");
+        // The filters start in one column.
+        let wide = columns_of(&s, "service(");
+        let plain = columns_of(&s, "responsetime");
+        assert_eq!(wide.len(), 1, "{s}");
+        assert_eq!(wide, plain, "{s}");
+        insta::assert_snapshot!(format!("wide_groups_{w}x{h}"), s);
+    }
 }
 
 fn xray(args: &[&str]) -> String {

@@ -32,6 +32,7 @@ use crate::engine::waterfall;
 use crate::filter::{self, EvalContext, FilterError, Verdict, Vocabulary};
 use crate::keys::{Action, Keymap, Scope};
 use crate::model::Group;
+use crate::model::format::count;
 use crate::source::{Capabilities, Feed, Loaded, Request, SourceKind, Update};
 use list::{ListState, SortColumn, scroll_offset};
 use overlay::Overlay;
@@ -657,22 +658,27 @@ impl App {
             Action::Quit => return self.quit(),
             Action::Suspend => return vec![Cmd::Suspend],
             // Esc in the list clears what filters it, whichever way it was set (a map
-            // filter first, below; then an expression from the prompt or the palette; then
-            // the quick filter), and says so.
+            // filter first; then an expression from the prompt or the palette; then the
+            // quick filter), and says what it cleared.
             Action::Back
                 if self.mode == Mode::List
-                    && self.list.only.is_none()
-                    && (self.list.expr.is_some() || self.list.filter != list::QuickFilter::All) =>
+                    && (self.list.only.is_some()
+                        || self.list.expr.is_some()
+                        || self.list.filter != list::QuickFilter::All) =>
             {
-                if let Some(text) = self.list.expr_text() {
+                if self.list.only.is_some() {
+                    self.clear_map_filter();
+                } else if let Some(text) = self.list.expr_text() {
                     let cmds = self.apply_filter("").unwrap_or_default();
                     self.toast_info(format!("filter cleared: {text}"));
                     return cmds;
+                } else {
+                    let was = self.list.filter;
+                    self.list.filter = list::QuickFilter::All;
+                    self.rebuild_list();
+                    self.list.offset = 0;
+                    self.toast_info(format!("filter cleared: {} only", was.label()));
                 }
-                self.list.filter = list::QuickFilter::All;
-                self.rebuild_list();
-                self.list.offset = 0;
-                self.toast_info("showing all traces");
             }
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::Reload => {
@@ -717,6 +723,16 @@ impl App {
         Vec::new()
     }
 
+    /// Clears the map filter (a service or an edge chosen on the map) and says so.
+    fn clear_map_filter(&mut self) {
+        let Some(only) = self.list.only.take() else {
+            return;
+        };
+        self.rebuild_list();
+        self.list.offset = 0;
+        self.toast_info(format!("filter cleared: {}", only.label));
+    }
+
     fn list_action(&mut self, action: Action) {
         let page = isize::try_from(layout::list_rows(self.size).max(1)).unwrap_or(1);
         let summaries = self.data.as_ref().map_or(&[][..], |d| &d.rows[..]);
@@ -734,12 +750,8 @@ impl App {
                     self.list.sort_by(col, summaries);
                 }
             }
-            // Esc and f clear a map filter (service or edge) first.
-            Action::Back | Action::Filter if self.list.only.is_some() => {
-                self.list.only = None;
-                self.list.rebuild(summaries);
-                self.list.offset = 0;
-            }
+            // f clears a map filter (service or edge) first, as Esc does.
+            Action::Filter if self.list.only.is_some() => self.clear_map_filter(),
             Action::Map => self.open_map(),
             Action::Analysis => self.open_analysis(),
             Action::Filter => {
@@ -923,9 +935,12 @@ impl App {
         };
         let shown = self.list.visible.len();
         self.message = Some(if self.evaluating.is_some() {
-            format!("{shown} traces match {f} so far; checking the rest")
+            format!(
+                "{} {f} so far; checking the rest",
+                count(shown, "trace matches", "traces match")
+            )
         } else {
-            format!("{shown} traces match {f}")
+            format!("{} {f}", count(shown, "trace matches", "traces match"))
         });
     }
 
@@ -1038,7 +1053,10 @@ impl App {
                 let shown = v.rows.len();
                 let on = v.path_only;
                 self.toast_info(if on {
-                    format!("critical path: {shown} entities (p shows all)")
+                    format!(
+                        "critical path: {} (p shows all)",
+                        count(shown, "entity", "entities")
+                    )
                 } else {
                     "all entities (▐ marks the critical path)".to_owned()
                 });
@@ -1059,7 +1077,10 @@ impl App {
                 let on = v.toggle_fold_runs();
                 let runs = v.rows.iter().filter(|r| r.run.is_some()).count();
                 self.toast_info(if on {
-                    format!("{runs} runs of same-name siblings folded (Enter opens one; s: all)")
+                    format!(
+                        "{} of same-name siblings folded (Enter opens one; s: all)",
+                        count(runs, "run", "runs")
+                    )
                 } else {
                     "every sibling shown".to_owned()
                 });

@@ -22,35 +22,79 @@ pub struct Cli {
     pub print_default_config: bool,
 }
 
-/// The AWS source's query options (`id`, `--flag`, takes a value), which `listen` does not
-/// use: it receives segments, it does not query X-Ray.
-const QUERY_ONLY: [(&str, &str, bool); 8] = [
-    ("since", "--since", true),
-    ("start", "--start", true),
-    ("end", "--end", true),
-    ("time_range_type", "--time-range-type", true),
-    ("group", "--group", true),
-    ("follow", "--follow", false),
-    ("follow_every", "--follow-every", true),
-    ("summaries_only", "--summaries-only", false),
+/// A global option that `listen` does not use: it receives segments; it neither reads files
+/// nor queries X-Ray.
+struct Unused {
+    /// The argument's id.
+    id: &'static str,
+    /// Its long flag.
+    flag: &'static str,
+    /// Its short flag, if any.
+    short: Option<char>,
+    /// Whether it takes a value.
+    takes_value: bool,
+    /// What it is for, as the refusal says it: `an option for …`.
+    purpose: &'static str,
+}
+
+/// What the AWS query options are for.
+const QUERYING: &str = "querying AWS X-Ray";
+/// What the file options are for.
+const READING: &str = "reading X-Ray data from files";
+
+/// An [`Unused`] option.
+const fn unused(
+    id: &'static str,
+    flag: &'static str,
+    short: Option<char>,
+    takes_value: bool,
+    purpose: &'static str,
+) -> Unused {
+    Unused {
+        id,
+        flag,
+        short,
+        takes_value,
+        purpose,
+    }
+}
+
+/// The global options `listen` does not use: the AWS source's query options, the files, the
+/// demo and the line limit for files.
+const LISTEN_UNUSED: [Unused; 11] = [
+    unused("since", "--since", None, true, QUERYING),
+    unused("start", "--start", None, true, QUERYING),
+    unused("end", "--end", None, true, QUERYING),
+    unused("time_range_type", "--time-range-type", None, true, QUERYING),
+    unused("group", "--group", None, true, QUERYING),
+    unused("follow", "--follow", None, false, QUERYING),
+    unused("follow_every", "--follow-every", None, true, QUERYING),
+    unused("summaries_only", "--summaries-only", None, false, QUERYING),
+    unused("demo", "--demo", None, false, "opening the bundled demo"),
+    unused("files", "--file", Some('f'), true, READING),
+    unused("max_line", "--max-line", None, true, READING),
 ];
 
 impl Cli {
-    /// The command line's definition as the binary uses it: clap's, with the AWS query options
-    /// left out of `listen --help` (hidden copies of them stand in for the global ones there,
-    /// so that giving one to `listen` can be refused).
+    /// The command line's definition as the binary uses it: clap's, with the options `listen`
+    /// does not use (AWS queries, files, the demo) left out of `listen --help` (hidden copies
+    /// of them stand in for the global ones there, so that giving one to `listen` can be
+    /// refused).
     pub fn definition() -> clap::Command {
         use clap::CommandFactory;
         Cli::command().mut_subcommand("listen", |mut listen| {
-            for (id, flag, takes_value) in QUERY_ONLY {
-                let arg = clap::Arg::new(id)
-                    .long(flag.trim_start_matches("--"))
+            for u in &LISTEN_UNUSED {
+                let mut arg = clap::Arg::new(u.id)
+                    .long(u.flag.trim_start_matches("--"))
                     .hide(true)
-                    .action(if takes_value {
+                    .action(if u.takes_value {
                         clap::ArgAction::Set
                     } else {
                         clap::ArgAction::SetTrue
                     });
+                if let Some(c) = u.short {
+                    arg = arg.short(c);
+                }
                 listen = listen.arg(arg);
             }
             listen
@@ -58,7 +102,7 @@ impl Cli {
     }
 
     /// Parses the process's arguments with [`Cli::definition`]; prints help, the version or
-    /// an error (an AWS query option given to `listen` is one) and exits as clap does.
+    /// an error (an option `listen` does not use, given to it, is one) and exits as clap does.
     pub fn parse_args() -> Cli {
         Cli::parse_args_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
     }
@@ -73,16 +117,17 @@ impl Cli {
         let mut cmd = Cli::definition();
         let matches = cmd.try_get_matches_from_mut(args)?;
         if let Some(listen) = matches.subcommand_matches("listen") {
-            let given = QUERY_ONLY.iter().find(|(id, _, _)| {
-                listen.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            let given = LISTEN_UNUSED.iter().find(|u| {
+                listen.value_source(u.id) == Some(clap::parser::ValueSource::CommandLine)
             });
-            if let Some((_, flag, _)) = given {
+            if let Some(u) = given {
                 let mut sub = cmd.find_subcommand("listen").cloned().unwrap_or(cmd);
                 return Err(sub.error(
                     clap::error::ErrorKind::ArgumentConflict,
                     format!(
-                        "`{flag}` is an option for querying AWS X-Ray; `listen` receives \
-                         segments and does not use it"
+                        "`{}` is an option for {}; `listen` receives segments and does not \
+                         use it",
+                        u.flag, u.purpose
                     ),
                 ));
             }

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::engine::dataset::Dataset;
 use crate::filter::Filter;
 use crate::filter::analyze::percentile;
+use crate::model::format::count;
 
 /// How many offending traces an assertion lists.
 const SHOWN: usize = 5;
@@ -91,14 +92,14 @@ impl Checks {
         err: &mut dyn Write,
     ) -> Result<(), Failure> {
         let mut failed = 0;
-        writeln!(out, "checking {} traces", rows.len())?;
+        writeln!(out, "checking {}", count(rows.len(), "trace", "traces"))?;
         for c in &self.0 {
             let (ok, what, offenders) = match c {
                 Check::None(text, f) => {
                     let hits = select_in(f, data, rows, err)?;
                     (
                         hits.is_empty(),
-                        format!("none: {text} ({} match)", hits.len()),
+                        format!("none: {text} ({})", count(hits.len(), "match", "matches")),
                         hits,
                     )
                 }
@@ -106,7 +107,7 @@ impl Checks {
                     let hits = select_in(f, data, rows, err)?;
                     (
                         !hits.is_empty(),
-                        format!("some: {text} ({} match)", hits.len()),
+                        format!("some: {text} ({})", count(hits.len(), "match", "matches")),
                         Vec::new(),
                     )
                 }
@@ -178,10 +179,15 @@ impl Checks {
         let total = self.0.len();
         if failed > 0 {
             return Err(Failure::Runtime(format!(
-                "{failed} of {total} checks failed"
+                "{failed} of {} failed",
+                count(total, "check", "checks")
             )));
         }
-        writeln!(out, "all {total} checks passed")?;
+        if total == 1 {
+            writeln!(out, "1 check passed")?;
+        } else {
+            writeln!(out, "all {total} checks passed")?;
+        }
         Ok(())
     }
 }
@@ -269,10 +275,10 @@ pub fn run_listen(
     let data = crate::source::daemon::snapshot(&store).unwrap_or_default();
     writeln!(
         err,
-        "check: received {} datagrams, {} OTLP spans; {} traces",
-        stats.received,
-        stats.otlp_accepted,
-        data.rows.len()
+        "check: received {}, {}; {}",
+        count(stats.received, "datagram", "datagrams"),
+        count(stats.otlp_accepted, "OTLP span", "OTLP spans"),
+        count(data.rows.len(), "trace", "traces")
     )?;
     let all: Vec<usize> = (0..data.rows.len()).collect();
     let rows = match &filter {

@@ -329,8 +329,9 @@ fn output(
             }
             if !missing.is_empty() {
                 return Err(Failure::Runtime(format!(
-                    "{} of the requested traces were not found",
-                    missing.len()
+                    "{} of the requested traces {} not found",
+                    missing.len(),
+                    if missing.len() == 1 { "was" } else { "were" }
                 )));
             }
         }
@@ -508,9 +509,10 @@ pub(super) fn select_in(
     if undecided > 0 {
         writeln!(
             err,
-            "warning: {undecided} traces are known only by their summaries, which cannot decide \
-             this filter (it looks inside services or edges); load their full traces \
-             (batch-get-traces output or segment documents) to include them"
+            "warning: {} known only by a summary, which cannot decide this filter (it looks \
+             inside services or edges); load full traces (batch-get-traces output or segment \
+             documents) to include them",
+            crate::model::format::count(undecided, "trace is", "traces are"),
         )?;
     }
     Ok(out)

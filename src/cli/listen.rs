@@ -154,15 +154,20 @@ pub fn run(args: &ListenArgs, err: &mut dyn Write) -> Result<(), Failure> {
     for r in recent.iter().rev().take(5).rev() {
         writeln!(
             err,
-            "{} ({} bytes): {}: {}",
+            "{} ({}): {}: {}",
             r.outcome(),
-            r.size,
+            crate::model::format::count(r.size, "byte", "bytes"),
             r.error,
             shorten(&r.preview, 80)
         )?;
     }
     if let Some(p) = &opts.save {
-        write!(err, "saved {} documents to {}", stats.saved, p.display())?;
+        write!(
+            err,
+            "saved {} to {}",
+            crate::model::format::count(stats.saved, "document", "documents"),
+            p.display()
+        )?;
         match save_error {
             Some(e) => writeln!(err, ", failed {} ({e})", stats.save_errors)?,
             None => writeln!(err)?,

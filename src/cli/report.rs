@@ -182,12 +182,12 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize, parent: Option<&str>) -> 
     let (start, span) = waterfall::window(trace);
     let segments = trace.segment_nodes().count();
     let mut out = format!(
-        "Trace {}  start {}  duration {}  {} segments, {} entities{}\n",
+        "Trace {}  start {}  duration {}  {}, {}{}\n",
         trace.id,
         format_utc(start),
-        format_duration(span),
-        segments,
-        trace.nodes.len(),
+        waterfall::duration_label(trace, span),
+        count(segments, "segment", "segments"),
+        count(trace.nodes.len(), "entity", "entities"),
         if trace.limit_exceeded {
             "  (limit exceeded: incomplete)"
         } else {
@@ -259,11 +259,11 @@ pub fn critical_path_text(trace: &Trace) -> String {
     let path = critical::critical_path(trace);
     let (_, span) = waterfall::window(trace);
     let mut out = format!(
-        "Critical path of trace {}  duration {}  {} of {} entities\n",
+        "Critical path of trace {}  duration {}  {} of {}\n",
         trace.id,
         format_duration(span),
         path.steps.len(),
-        trace.nodes.len()
+        count(trace.nodes.len(), "entity", "entities")
     );
     let mut table: Vec<Vec<String>> = vec![vec![
         "ON PATH".into(),
@@ -321,10 +321,10 @@ pub fn critical_path_json(trace: &Trace) -> serde_json::Value {
 pub fn stats_text(trace: &Trace) -> String {
     let st = critical::stats(trace);
     let mut out = format!(
-        "Statistics of trace {}  duration {}  {} entities\n\n",
+        "Statistics of trace {}  duration {}  {}\n\n",
         trace.id,
         format_duration(st.length),
-        trace.nodes.len()
+        count(trace.nodes.len(), "entity", "entities")
     );
     let table = |rows: &[critical::StatRow], by_op: bool| {
         let mut head = vec!["SERVICE".to_owned()];

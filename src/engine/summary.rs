@@ -27,7 +27,6 @@ const MAX_ROOT_CAUSES: usize = 10;
 /// Summarises one assembled trace.
 pub fn summarize(trace: &Trace) -> TraceSummary {
     let start = trace.start_time();
-    let end = trace.end_time();
     let root = trace.root_segment();
     let root_doc = root.map(|r| &trace.nodes[r].doc);
     let service_of = |id: NodeId| -> Option<ServiceKey> {
@@ -98,7 +97,7 @@ pub fn summarize(trace: &Trace) -> TraceSummary {
     TraceSummary {
         id: trace.id.clone(),
         start_time: start,
-        duration: start.zip(end).map(|(s, e)| round_us(e - s)),
+        duration: trace.duration(),
         response_time: root_doc.and_then(Segment::duration).map(round_us),
         has_fault: trace.nodes.iter().any(|n| n.doc.flags().fault),
         has_error: trace.nodes.iter().any(|n| n.doc.flags().error),

@@ -164,6 +164,18 @@ pub fn window(trace: &Trace) -> (f64, f64) {
     window_of(trace, &correct(trace))
 }
 
+/// The trace's duration for a header: [`Trace::duration`], the figure the list shows, and
+/// when correcting clock skew made the timeline (`window`, its length in seconds) another
+/// length, that one too: `317ms (232ms skew-corrected)`.
+pub fn duration_label(trace: &Trace, window: f64) -> String {
+    use crate::model::time::format_duration;
+    let drawn = format_duration(window);
+    match trace.duration().map(format_duration) {
+        Some(d) if d != drawn => format!("{d} ({drawn} skew-corrected)"),
+        _ => drawn,
+    }
+}
+
 fn window_of(trace: &Trace, c: &Corrected) -> (f64, f64) {
     let start = c.start.iter().copied().reduce(f64::min).unwrap_or(0.0);
     let end = trace

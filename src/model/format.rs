@@ -187,9 +187,46 @@ pub fn fit(s: &str, cells: usize) -> String {
     pad(&truncate(s, cells), cells)
 }
 
+/// `text` in pieces of at most `max` cells, broken at spaces where there is one (a word
+/// longer than a line is cut).
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = width(word);
+        if used > 0 && used + 1 + w <= max {
+            line.push(' ');
+            line.push_str(word);
+            used += 1 + w;
+            continue;
+        }
+        if used > 0 {
+            out.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        // A word wider than the line is cut where the line ends.
+        for c in word.chars() {
+            let cw = char_width(c);
+            if used + cw > max && used > 0 {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    out.push(line);
+    out
+}
+
 /// `1 trace`, `2 traces`: a count and its noun, `singular` or `plural` as English wants.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    if n == 1 {
+pub fn count<N>(n: N, singular: &str, plural: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    if n == N::from(1) {
         format!("1 {singular}")
     } else {
         format!("{n} {plural}")
@@ -261,6 +298,18 @@ pub fn url_path(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_long_words() {
+        assert_eq!(wrap("copied 1-abc", 40), vec!["copied 1-abc"]);
+        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        // Wide characters count two cells: no line is wider than asked.
+        for line in wrap("注文サービス が 在庫API を 呼びました", 8) {
+            assert!(width(&line) <= 8, "{line}");
+        }
+        assert_eq!(wrap("a b", 1), vec!["a", "b"]);
+    }
 
     #[test]
     fn shorten_middle_keeps_both_ends_in_cells() {
@@ -343,6 +392,7 @@ mod tests {
         assert_eq!(width(&fit("注文サービス", 7)), 7);
         assert_eq!(pad_left("注", 4), "  注");
         assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(count(1u64, "byte", "bytes"), "1 byte");
         assert_eq!(count(0, "trace", "traces"), "0 traces");
     }
 }

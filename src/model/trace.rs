@@ -91,6 +91,14 @@ impl Trace {
             .reduce(f64::max)
     }
 
+    /// The trace's duration as X-Ray gives it: from the earliest start to the latest end (see
+    /// [`Trace::end_time`]), to the microsecond, with no clock skew corrected. The list and
+    /// the trace's header both show this figure.
+    pub fn duration(&self) -> Option<f64> {
+        let (start, end) = self.start_time().zip(self.end_time())?;
+        Some(((end - start) * 1e6).round() / 1e6)
+    }
+
     /// Nodes that are segments (including inferred ones).
     pub fn segment_nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
         self.nodes

@@ -56,7 +56,7 @@ impl LongLine {
 fn size(bytes: u64) -> String {
     const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
     if bytes < 1024 {
-        return format!("{bytes} bytes");
+        return crate::model::format::count(bytes, "byte", "bytes");
     }
     let mut v = bytes as f64 / 1024.0;
     let mut unit = 0;

@@ -12,6 +12,7 @@ use crate::app::trace_view::{
     DetailTab, SHORT_TABS_BELOW, SpanLink, TraceView, events_of, links_of,
 };
 use crate::engine::waterfall::Row;
+use crate::model::format::count;
 use crate::model::segment::Cause;
 use crate::model::time::{format_duration, format_utc};
 use crate::model::{NodeKind, Segment, Trace, TraceSummary};
@@ -367,11 +368,14 @@ fn exceptions(t: &Styles, doc: &Segment) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("    at {label} {place}")));
         }
         if let Some(n) = e.truncated.filter(|&n| n > 0) {
-            out.push(Line::styled(format!("    … {n} frames truncated"), t.dim()));
+            out.push(Line::styled(
+                format!("    … {} truncated", count(n, "frame", "frames")),
+                t.dim(),
+            ));
         }
         if let Some(n) = e.skipped.filter(|&n| n > 0) {
             out.push(Line::styled(
-                format!("    … {n} exceptions skipped"),
+                format!("    … {} skipped", count(n, "exception", "exceptions")),
                 t.dim(),
             ));
         }

@@ -10,16 +10,15 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::theme::Styles;
 use crate::app::find::FindState;
 use crate::app::trace_view::TraceView;
+use crate::model::format::count;
 
 /// `3/17 matches` when the selected row is a match, `17 matches` otherwise, `no matches`.
 pub fn count_label(f: &FindState, selected: Option<usize>) -> String {
     let n = f.hits.len();
     match (n, selected.and_then(|s| f.index_of(s))) {
         (0, _) => "no matches".to_owned(),
-        (1, Some(_)) => "1/1 match".to_owned(),
-        (_, Some(i)) => format!("{}/{n} matches", i + 1),
-        (1, None) => "1 match".to_owned(),
-        (_, None) => format!("{n} matches"),
+        (_, Some(i)) => format!("{}/{}", i + 1, count(n, "match", "matches")),
+        (_, None) => count(n, "match", "matches"),
     }
 }
 

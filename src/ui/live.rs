@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme;
 use super::theme::Styles;
@@ -59,10 +59,6 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
                     warn,
                 ));
             }
-            if d.default_sampling {
-                // Why 20 requests show 4 traces.
-                out.push(Span::styled("5% sampled ", t.dim()));
-            }
             out
         }
         Feed::Aws(p) => {
@@ -98,6 +94,30 @@ pub fn status_spans(app: &App) -> Vec<Span<'static>> {
             out
         }
     }
+}
+
+/// The hints for the status line when `listen` serves X-Ray's default sampling rule (why 20
+/// requests show 4 traces, and the way out), longest first.
+pub const SAMPLING_HINTS: [&str; 3] = [
+    "sampled 1/s + 5%: --sample-all or --sampling-rules FILE ",
+    "5% sampled: --sample-all keeps all ",
+    "5%: --sample-all ",
+];
+
+/// The sampling hint that fits in `room` cells (the shortest when none does), when `listen`
+/// serves X-Ray's default rule.
+pub fn sampling_hint(app: &App, room: usize) -> Option<Span<'static>> {
+    let Feed::Daemon(d) = &app.feed else {
+        return None;
+    };
+    if !d.default_sampling {
+        return None;
+    }
+    let hint = SAMPLING_HINTS
+        .iter()
+        .find(|h| h.len() <= room)
+        .unwrap_or(&SAMPLING_HINTS[SAMPLING_HINTS.len() - 1]);
+    Some(Span::styled(*hint, theme::of(app).dim()))
 }
 
 fn first_line(s: &str) -> &str {
@@ -219,7 +239,8 @@ pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 out.push(Line::raw(format!("  sampling rules served: {rules}")));
                 if d.default_sampling {
                     out.push(Line::styled(
-                        "    most requests are not traced; `listen --sample-all` keeps every one",
+                        "    most requests are not traced: `listen --sample-all` keeps every one; \
+                         `--sampling-rules FILE` serves your own rules",
                         t.dim(),
                     ));
                 }
@@ -326,20 +347,87 @@ pub fn diagnostics_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 pub fn draw_diagnostics(frame: &mut Frame, app: &App, area: Rect) {
     let w = area.width.saturating_sub(4).min(110);
     // Inside the borders.
-    let text = diagnostics_lines(app, usize::from(w.saturating_sub(2)));
-    let h = area.height.saturating_sub(2).min(
-        u16::try_from(text.len())
-            .unwrap_or(u16::MAX)
-            .saturating_add(2),
-    );
+    let inner = usize::from(w.saturating_sub(2));
+    let room = usize::from(area.height.saturating_sub(4));
+    let text = fit_rows(diagnostics_lines(app, inner), inner, room);
+    let h = u16::try_from(text.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let r = super::centered(area, w, h);
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .block(theme::of(app).bordered().title(" Diagnostics (D closes) ")),
+        Paragraph::new(text).block(theme::of(app).bordered().title(" Diagnostics (D closes) ")),
         r,
     );
+}
+
+/// `lines` as rows of at most `width` cells, in at most `room` rows, the end included when
+/// it can be: wrapped (a continuation indented under its line); else without the blank lines
+/// between the sections; else each line on one row, cut with `…`; else cut at the bottom,
+/// the last row saying how many lines are left out.
+fn fit_rows(lines: Vec<Line<'static>>, width: usize, room: usize) -> Vec<Line<'static>> {
+    let blank = |l: &Line| l.spans.iter().all(|s| s.content.trim().is_empty());
+    let wrapped = |lines: &[Line<'static>]| -> Vec<Line<'static>> {
+        lines.iter().flat_map(|l| wrap_line(l, width)).collect()
+    };
+    let all = wrapped(&lines);
+    if all.len() <= room {
+        return all;
+    }
+    let dense: Vec<Line<'static>> = lines.into_iter().filter(|l| !blank(l)).collect();
+    let packed = wrapped(&dense);
+    if packed.len() <= room {
+        return packed;
+    }
+    let mut cut: Vec<Line<'static>> = dense
+        .iter()
+        .map(|l| restyled(l, crate::model::format::truncate(&line_text(l), width)))
+        .collect();
+    if cut.len() > room {
+        let keep = room.saturating_sub(1);
+        let left_out = cut.len() - keep;
+        cut.truncate(keep);
+        if room > 0 {
+            cut.push(Line::raw(format!(
+                "… {} more: a taller terminal shows them",
+                crate::model::format::count(left_out, "line", "lines")
+            )));
+        }
+    }
+    cut
+}
+
+/// A line's text.
+fn line_text(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// `text` in the style of `like` (the line's, and its first span's).
+fn restyled(like: &Line, text: String) -> Line<'static> {
+    let span = like.spans.first().map_or_else(Style::new, |s| s.style);
+    Line::from(Span::styled(text, span)).style(like.style)
+}
+
+/// A line as rows of at most `width` cells: broken at spaces, each row after the first
+/// indented two cells deeper than the line.
+fn wrap_line(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
+    use crate::model::format::{width as cells, wrap};
+    let text = line_text(line);
+    if cells(&text) <= width {
+        return vec![line.clone()];
+    }
+    let body = text.trim_start_matches(' ');
+    let indent = text.len() - body.len();
+    let rest = " ".repeat(indent + 2);
+    // The first row may take the deeper indent's room too: one width for every row.
+    let rows = wrap(body, width.saturating_sub(indent + 2).max(8));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let lead = if i == 0 { &rest[..indent] } else { &rest[..] };
+            restyled(line, format!("{lead}{row}"))
+        })
+        .collect()
 }
 
 /// The rules served, in the order X-Ray tries them, each with what it matches, its reservoir

@@ -165,6 +165,10 @@ fn status_line(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         "? help  q quit "
     };
+    let used = Line::from(left.clone()).width() + hint.len();
+    if let Some(s) = live::sampling_hint(app, usize::from(area.width).saturating_sub(used)) {
+        left.push(s);
+    }
     if let Some(m) = &app.message {
         left.push(sep());
         // A long message (a console URL) keeps both ends in the room left; `y`/`o` copied it

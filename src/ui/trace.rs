@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::app::layout::trace_split;
 use crate::app::trace_view::{TraceView, row_marks, run_mark};
 use crate::engine::waterfall::{self, Row};
+use crate::model::format::count;
 use crate::model::format::{fit, truncate, width};
 use crate::model::time::{format_duration, format_utc};
 
@@ -105,8 +106,8 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
     }
     spans.push(Span::styled(
         format!(
-            "│ {}{} │ {} │ {} segments, {} entities",
-            format_duration(v.window.1),
+            "│ {}{} │ {} │ {}, {}",
+            crate::engine::waterfall::duration_label(t, v.window.1),
             if t.root_segment()
                 .is_some_and(|r| t.nodes[r].doc.is_in_progress())
             {
@@ -115,8 +116,8 @@ fn header_line(th: &Styles, v: &TraceView, w3c: bool) -> Line<'static> {
                 ""
             },
             format_utc(v.window.0),
-            v.segments,
-            t.nodes.len()
+            count(v.segments, "segment", "segments"),
+            count(t.nodes.len(), "entity", "entities")
         ),
         th.dim(),
     ));

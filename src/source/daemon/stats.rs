@@ -156,24 +156,55 @@ impl Stats {
     }
 }
 
+/// Bytes shown before the first one that is not UTF-8.
+const BEFORE_INVALID: usize = 4;
+/// Bytes shown from the first one that is not UTF-8 on.
+const FROM_INVALID: usize = 6;
+
 /// The start of a rejected datagram for people: its first 120 bytes as text (newlines as
-/// `⏎`), or, when they are not text, `binary, N bytes:` and a hex dump of the first 16 (a row
-/// of `�` says nothing).
+/// `⏎`), or, when it is not text, `binary, N bytes, not UTF-8 at byte K:` and a hex dump of the
+/// bytes around byte K, that one in brackets (a row of `�` says nothing, and the first bytes
+/// are the same header in every datagram).
 fn preview(bytes: &[u8]) -> String {
-    let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
-    match std::str::from_utf8(head) {
-        Ok(text) => text.replace('\n', "⏎"),
-        // Cut inside a character at byte 120: still text.
-        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => head
-            .get(..e.valid_up_to())
-            .map(|t| String::from_utf8_lossy(t).replace('\n', "⏎"))
-            .unwrap_or_default(),
-        Err(_) => {
-            let hex: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-            let more = if bytes.len() > 16 { " …" } else { "" };
-            format!("binary, {} bytes: {}{more}", bytes.len(), hex.join(" "))
-        }
+    let invalid = match std::str::from_utf8(bytes) {
+        Ok(_) => None,
+        // Cut inside a character at the end: still text.
+        Err(e) if e.error_len().is_none() => None,
+        Err(e) => Some(e.valid_up_to()),
+    };
+    let Some(at) = invalid else {
+        let head = bytes.get(..bytes.len().min(120)).unwrap_or(bytes);
+        // Cut inside a character at byte 120: the whole characters before it.
+        let text = match std::str::from_utf8(head) {
+            Ok(t) => t,
+            Err(e) => head
+                .get(..e.valid_up_to())
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .unwrap_or_default(),
+        };
+        return text.replace('\n', "⏎");
+    };
+    let start = at.saturating_sub(BEFORE_INVALID);
+    let end = bytes.len().min(at + FROM_INVALID);
+    let mut dump: Vec<String> = Vec::with_capacity(end - start + 2);
+    if start > 0 {
+        dump.push("…".to_owned());
     }
+    for (i, b) in bytes.iter().enumerate().take(end).skip(start) {
+        dump.push(if i == at {
+            format!("[{b:02x}]")
+        } else {
+            format!("{b:02x}")
+        });
+    }
+    if end < bytes.len() {
+        dump.push("…".to_owned());
+    }
+    format!(
+        "binary, {}, not UTF-8 at byte {at}: {}",
+        crate::model::format::count(bytes.len(), "byte", "bytes"),
+        dump.join(" ")
+    )
 }
 
 /// Where to read how many datagrams the kernel dropped for one socket because its receive
@@ -230,12 +261,41 @@ mod tests {
     fn binary_datagrams_are_shown_as_hex_not_replacement_characters() {
         assert_eq!(
             preview(&[0xff, 0xfe, 0x00, 0x41]),
-            "binary, 4 bytes: ff fe 00 41"
+            "binary, 4 bytes, not UTF-8 at byte 0: [ff] fe 00 41"
+        );
+        assert_eq!(
+            preview(&[0x80]),
+            "binary, 1 byte, not UTF-8 at byte 0: [80]"
         );
         let long: Vec<u8> = (0..40).map(|i| 0x80 + i).collect();
         assert_eq!(
             preview(&long),
-            "binary, 40 bytes: 80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f …"
+            "binary, 40 bytes, not UTF-8 at byte 0: [80] 81 82 83 84 85 …"
+        );
+        // A datagram of the usual shape: the header is text, the bad byte is in the document.
+        // The bytes around it show, not the header every datagram starts with.
+        let mut dg = b"{\"format\":\"json\",\"version\":1}\n{\"name\":\"a".to_vec();
+        let at = dg.len();
+        dg.extend_from_slice(&[0xc3, 0x28]);
+        dg.extend_from_slice(b"bc\",\"id\":\"1\"}");
+        assert_eq!(
+            preview(&dg),
+            format!(
+                "binary, {} bytes, not UTF-8 at byte {at}: … 22 3a 22 61 [c3] 28 62 63 22 2c …",
+                dg.len()
+            )
+        );
+        // Past the first 120 bytes too.
+        let mut late =
+            format!("{{\"format\":\"json\",\"version\":1}}\n{}", "x".repeat(200)).into_bytes();
+        late.push(0xff);
+        assert_eq!(
+            preview(&late),
+            format!(
+                "binary, {} bytes, not UTF-8 at byte {}: … 78 78 78 78 [ff]",
+                late.len(),
+                late.len() - 1
+            )
         );
         assert_eq!(preview(b"{\"a\":1}\n{"), "{\"a\":1}⏎{");
         // Text cut inside a character at 120 bytes stays text.
