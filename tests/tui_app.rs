@@ -1695,14 +1695,7 @@ fn durations_keep_their_microseconds_and_in_progress_says_so() {
     )
     .expect("written");
     let mut app = App::new("two", Rect::new(0, 0, 120, 20));
-    let _ = app.start_load();
-    answer::step(
-        &mut app,
-        Event::Source(Update::Loaded(Loaded {
-            generation: 1,
-            result: Ok(Arc::new(read_back(&file))),
-        })),
-    );
+    load_file(&mut app, &file);
     let screen = format!("{:?}", drawn(&app, 120, 20).backend());
     let fast = screen
         .lines()
@@ -1731,6 +1724,18 @@ fn durations_keep_their_microseconds_and_in_progress_says_so() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `app` loads `file` as the app does (its first load).
+fn load_file(app: &mut App, file: &std::path::Path) {
+    let _ = app.start_load();
+    answer::step(
+        app,
+        Event::Source(Update::Loaded(Loaded {
+            generation: 1,
+            result: Ok(Arc::new(read_back(file))),
+        })),
+    );
+}
+
 /// Issue 15, item 2: the list row and the trace's header give one duration for one trace: a
 /// 5.6 ms trace reads `5.6ms` in both (the list said `6.0ms`), and so does every demo trace,
 /// including those whose timeline was corrected for clock skew (`317ms (232ms
@@ -1748,14 +1753,7 @@ fn the_list_and_the_trace_header_give_one_duration() {
     )
     .expect("written");
     let mut app = App::new("one", Rect::new(0, 0, 120, 20));
-    let _ = app.start_load();
-    answer::step(
-        &mut app,
-        Event::Source(Update::Loaded(Loaded {
-            generation: 1,
-            result: Ok(Arc::new(read_back(&file))),
-        })),
-    );
+    load_file(&mut app, &file);
     let screen = format!("{:?}", drawn(&app, 120, 20).backend());
     let row = screen
         .lines()
