@@ -271,11 +271,7 @@ impl ListState {
         let (col, desc) = (self.sort, self.descending);
         v.sort_by(|&x, &y| {
             let (a, b) = (&summaries[x], &summaries[y]);
-            let o = compare(col, a, b).then_with(|| {
-                num_time(a)
-                    .total_cmp(&num_time(b))
-                    .then_with(|| a.id.cmp(&b.id))
-            });
+            let o = compare(col, a, b).then_with(|| Row::by_start(a, b));
             if desc { o.reverse() } else { o }
         });
         self.visible = v;
@@ -323,10 +319,6 @@ impl ListState {
     pub fn scroll_into_view(&mut self, height: usize) {
         self.offset = scroll_offset(self.offset, self.selected, height, self.visible.len());
     }
-}
-
-fn num_time(s: &Row) -> f64 {
-    s.start_time.unwrap_or(f64::NEG_INFINITY)
 }
 
 /// The first row to draw so that `selected` is visible in `height` rows, moving `offset` as

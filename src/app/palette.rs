@@ -509,7 +509,7 @@ impl App {
                 if self.mode == Mode::Trace {
                     self.map = None;
                     let at = self.view.as_mut().zip(parent.as_deref()).map(|(v, p)| {
-                        let node = v.trace.nodes.iter().position(|n| n.doc.id == p);
+                        let node = v.trace.node_with_id(p);
                         node.is_some_and(|n| v.reveal(n))
                     });
                     if at == Some(false) {

@@ -148,19 +148,12 @@ fn trace_id_of(arg: &str) -> String {
 /// `rows` newest first, as the app's list shows them: by start time, then by ID, both
 /// descending; rows without a start time last.
 fn newest_first_order(data: &Dataset, rows: &[usize]) -> Vec<usize> {
-    let mut out = rows.to_vec();
-    let start = |i: usize| {
-        data.rows
-            .get(i)
-            .and_then(|r| r.start_time)
-            .unwrap_or(f64::NEG_INFINITY)
-    };
-    out.sort_by(|&a, &b| {
-        start(b).total_cmp(&start(a)).then_with(|| {
-            let id = |i: usize| data.rows.get(i).map(|r| &r.id);
-            id(b).cmp(&id(a))
-        })
-    });
+    let mut out: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| i < data.rows.len())
+        .collect();
+    out.sort_by(|&a, &b| crate::model::row::Row::by_start(&data.rows[b], &data.rows[a]));
     out
 }
 
@@ -175,7 +168,7 @@ fn header_parents(
         .iter()
         .filter_map(|tr| {
             let p = parents.get(&tr.id)?;
-            let node = report::entity_with_id(tr, p).map(|n| &tr.nodes[n]);
+            let node = tr.node_with_id(p).map(|n| &tr.nodes[n]);
             Some(serde_json::json!({
                 "TraceId": tr.id,
                 "Parent": p,

@@ -161,14 +161,6 @@ fn bar(offset: f64, duration: Option<f64>, span: f64, width: usize) -> String {
         .collect()
 }
 
-/// The entity of `trace` whose ID is `id` (a tracing header's `Parent=`), ignoring case.
-pub fn entity_with_id(trace: &Trace, id: &str) -> Option<crate::model::NodeId> {
-    trace
-        .nodes
-        .iter()
-        .position(|n| n.doc.id.eq_ignore_ascii_case(id.trim()))
-}
-
 /// The marker before the name of the entity a tracing header names.
 const HEADER_MARK: &str = "▶ ";
 
@@ -194,7 +186,7 @@ pub fn waterfall_text(trace: &Trace, bar_width: usize, parent: Option<&str>) -> 
             ""
         },
     );
-    let marked = parent.and_then(|p| entity_with_id(trace, p));
+    let marked = parent.and_then(|p| trace.node_with_id(p));
     if let Some(p) = parent {
         match marked {
             Some(node) => {

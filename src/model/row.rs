@@ -49,6 +49,13 @@ pub struct Row {
 }
 
 impl Row {
+    /// The list's order by time, oldest first: by start time (rows without one first), then
+    /// by trace ID. Reversed, newest first, as the app's list and `query` show rows.
+    pub fn by_start(a: &Row, b: &Row) -> std::cmp::Ordering {
+        let start = |r: &Row| r.start_time.unwrap_or(f64::NEG_INFINITY);
+        start(a).total_cmp(&start(b)).then_with(|| a.id.cmp(&b.id))
+    }
+
     /// The row of a summary whose trace's documents were not loaded.
     pub fn of_summary_only(s: &TraceSummary, strings: &mut Interner) -> Row {
         Row {

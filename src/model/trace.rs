@@ -64,6 +64,15 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// The entity whose document ID is `id` (a tracing header's `Parent=`), ignoring case and
+    /// surrounding spaces.
+    pub fn node_with_id(&self, id: &str) -> Option<NodeId> {
+        let id = id.trim();
+        self.nodes
+            .iter()
+            .position(|n| n.doc.id.eq_ignore_ascii_case(id))
+    }
+
     /// The entry segment: the earliest top-level, non-inferred segment.
     pub fn root_segment(&self) -> Option<NodeId> {
         let segs = || {
