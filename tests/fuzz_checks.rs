@@ -9,8 +9,13 @@ mod checks;
 use proptest::prelude::*;
 use std::path::Path;
 
-/// Every fixture file's bytes (segment documents, CLI outputs, captures).
-fn fixtures() -> Vec<Vec<u8>> {
+/// Every fixture file's bytes (segment documents, CLI outputs, captures), read once.
+fn fixtures() -> &'static [Vec<u8>] {
+    static ALL: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    ALL.get_or_init(read_fixtures)
+}
+
+fn read_fixtures() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")];
     while let Some(dir) = dirs.pop() {
@@ -33,7 +38,7 @@ fn fixtures() -> Vec<Vec<u8>> {
 #[test]
 fn every_fixture_loads_the_same_either_way() {
     for f in fixtures() {
-        checks::segment_documents(&f);
+        checks::segment_documents(f);
     }
 }
 
